@@ -1,0 +1,34 @@
+# ufmsweep top-level Makefile: set-up, build, test and demo in one command each.
+#   make demo    install missing Debian packages (as root), build, run the demo
+#   make check   install missing Debian packages (as root), build, run the full test suite
+# The real build is CMake (CMakeLists.txt); this file only strings the steps together.
+
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+# CI builds with warnings as errors.
+ifneq ($(CI),)
+CMAKE_FLAGS += -DUFMSWEEP_WERROR=ON
+endif
+
+.PHONY: all deps configure build check demo clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+configure: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+check: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	scripts/demo.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,44 @@
+#!/bin/bash
+# install-deps.sh - install every Debian package ufmsweep needs to build, test and plot.
+#
+# Run as root: installs what is missing (apt only). Run as another user: prints the exact apt
+# command and exits 1 when something is missing. Exits 0 at once when everything is present.
+# The list is the single source of truth; docs/ARCHITECTURE.md explains what each is for.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  build-essential cmake pkg-config
+  # MPI, parallel HDF5 (+ h5dump/h5diff), ScaLAPACK, BLAS/LAPACK (+ C interfaces)
+  libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libscalapack-openmpi-dev
+  libopenblas-dev liblapacke-dev
+  # spec parsing (YAML) and JSON output
+  libyaml-dev libjansson-dev
+  # tests and analysis: Debian's python3 (/usr/bin/python3) with its numeric stack
+  python3 python3-numpy python3-h5py python3-matplotlib
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+apt_opts=(-o DPkg::Lock::Timeout=900)
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${missing[*]}" >&2
+  echo "install-deps: run as root, or run:" >&2
+  echo "  sudo apt-get ${apt_opts[*]} update && sudo apt-get ${apt_opts[*]} install -y --no-install-recommends ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get "${apt_opts[@]}" update -qq
+apt-get "${apt_opts[@]}" install -y -qq --no-install-recommends "${missing[@]}"

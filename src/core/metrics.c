@@ -1,0 +1,328 @@
+#include "metrics.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void geom_metrics_set_nan(geom_metrics *m)
+{
+    double *f = (double *)m;
+    for (size_t i = 0; i < sizeof *m / sizeof(double); i++)
+        f[i] = NAN;
+}
+
+/* cos of entries (i, j) of a Gram matrix; NaN when a norm vanishes. */
+static double gram_cos(const double *G, int k, int i, int j)
+{
+    double den = sqrt(G[i + (size_t)i * k] * G[j + (size_t)j * k]);
+    return den > 0.0 ? G[i + (size_t)j * k] / den : NAN;
+}
+
+typedef struct group_stats {
+    double norm_ratio, cos_majmaj, cos_minmin, cos_majmin;
+} group_stats;
+
+static void gram_group_stats(const double *G, int k, const unsigned char *maj, group_stats *s)
+{
+    double n_maj = 0, n_min = 0, sum_maj = 0, sum_min = 0;
+    double c11 = 0, c22 = 0, c12 = 0;
+    long p11 = 0, p22 = 0, p12 = 0;
+    for (int i = 0; i < k; i++) {
+        if (maj[i]) {
+            n_maj += 1;
+            sum_maj += G[i + (size_t)i * k];
+        } else {
+            n_min += 1;
+            sum_min += G[i + (size_t)i * k];
+        }
+        for (int j = i + 1; j < k; j++) {
+            double c = gram_cos(G, k, i, j);
+            if (maj[i] && maj[j]) {
+                c11 += c;
+                p11++;
+            } else if (!maj[i] && !maj[j]) {
+                c22 += c;
+                p22++;
+            } else {
+                c12 += c;
+                p12++;
+            }
+        }
+    }
+    s->norm_ratio = (n_maj > 0 && n_min > 0) ? (sum_maj / n_maj) / (sum_min / n_min) : NAN;
+    s->cos_majmaj = p11 > 0 ? c11 / (double)p11 : NAN;
+    s->cos_minmin = p22 > 0 ? c22 / (double)p22 : NAN;
+    s->cos_majmin = p12 > 0 ? c12 / (double)p12 : NAN;
+}
+
+/* || A/|A|_F - B/|B|_F ||_F; NaN when either is zero. */
+static double normalized_distance(const double *A, const double *B, size_t len)
+{
+    double na = 0.0, nb = 0.0;
+    for (size_t i = 0; i < len; i++) {
+        na += A[i] * A[i];
+        nb += B[i] * B[i];
+    }
+    na = sqrt(na);
+    nb = sqrt(nb);
+    if (!(na > 0.0) || !(nb > 0.0))
+        return NAN;
+    double s = 0.0;
+    for (size_t i = 0; i < len; i++) {
+        double t = A[i] / na - B[i] / nb;
+        s += t * t;
+    }
+    return sqrt(s);
+}
+
+/* Cost-sensitive margin of one logit vector z (length k) with label y for problem prob. */
+static double cs_margin(const geom_problem *prob, const double *z, int y)
+{
+    const int k = prob->k;
+    double m = INFINITY;
+    for (int c = 0; c < k; c++) {
+        if (c == y)
+            continue;
+        double v;
+        switch (prob->kind) {
+        case GEOM_MARGIN:
+            v = (z[y] - z[c]) / prob->scale[y];
+            break;
+        case GEOM_CDT:
+            v = prob->scale[y] * z[y] - prob->scale[c] * z[c];
+            break;
+        case GEOM_UFSVM:
+        default:
+            v = z[y] - z[c];
+            break;
+        }
+        m = fmin(m, v);
+    }
+    return m;
+}
+
+/* 1 when z ranks y strictly first. */
+static int predicts(const double *z, int k, int y)
+{
+    for (int c = 0; c < k; c++)
+        if (c != y && !(z[y] > z[c]))
+            return 0;
+    return 1;
+}
+
+int geom_metrics_from_grams(const geom_problem *prob, const double *G_W, const double *G_H,
+                            const double *Z, const geom_prediction *ref, geom_metrics *out)
+{
+    const int k = prob->k;
+    const size_t kk = (size_t)k * k;
+    if (ref != NULL && ref->k != k)
+        return SWEEP_ERR_ARG;
+    geom_metrics_set_nan(out);
+
+    group_stats gw, gh;
+    gram_group_stats(G_W, k, prob->is_major, &gw);
+    gram_group_stats(G_H, k, prob->is_major, &gh);
+    out->w_norm_ratio = gw.norm_ratio;
+    out->w_cos_majmaj = gw.cos_majmaj;
+    out->w_cos_minmin = gw.cos_minmin;
+    out->w_cos_majmin = gw.cos_majmin;
+    out->h_norm_ratio = gh.norm_ratio;
+    out->h_cos_majmaj = gh.cos_majmaj;
+    out->h_cos_minmin = gh.cos_minmin;
+    out->h_cos_majmin = gh.cos_majmin;
+
+    double w2 = 0.0, h2 = 0.0, n = 0.0;
+    for (int c = 0; c < k; c++) {
+        w2 += G_W[c + (size_t)c * k];
+        h2 += prob->counts[c] * G_H[c + (size_t)c * k];
+        n += prob->counts[c];
+    }
+    out->w_fro = sqrt(w2);
+    out->h_fro = sqrt(h2);
+    out->nc1 = 0.0;
+
+    if (Z != NULL) {
+        double s_maj = 0, s_min = 0;
+        int n_maj = 0, n_min = 0;
+        double m = INFINITY, correct = 0.0;
+        for (int c = 0; c < k; c++) {
+            double den = sqrt(G_W[c + (size_t)c * k] * G_H[c + (size_t)c * k]);
+            double cs = den > 0.0 ? Z[c + (size_t)c * k] / den : NAN;
+            if (prob->is_major[c]) {
+                s_maj += cs;
+                n_maj++;
+            } else {
+                s_min += cs;
+                n_min++;
+            }
+            const double *zc = Z + (size_t)c * k; /* logits of (collapsed) class c */
+            m = fmin(m, cs_margin(prob, zc, c));
+            correct += predicts(zc, k, c) ? prob->counts[c] : 0.0;
+        }
+        out->wh_cos_maj = n_maj > 0 ? s_maj / n_maj : NAN;
+        out->wh_cos_min = n_min > 0 ? s_min / n_min : NAN;
+        out->margin = (w2 + h2) > 0.0 ? m / (w2 + h2) : NAN;
+        out->train_acc = correct / n;
+    }
+    if (ref != NULL) {
+        out->dist_gw = normalized_distance(G_W, ref->G_W, kk);
+        out->dist_gh = normalized_distance(G_H, ref->G_H, kk);
+        if (Z != NULL && ref->Z != NULL)
+            out->dist_z = normalized_distance(Z, ref->Z, kk);
+    }
+    return SWEEP_OK;
+}
+
+void geom_class_means(int d, int k, const double *counts, const double *H, double *Hbar)
+{
+    size_t off = 0;
+    for (int c = 0; c < k; c++) {
+        size_t nc = (size_t)counts[c];
+        double *hb = Hbar + (size_t)c * d;
+        memset(hb, 0, (size_t)d * sizeof(double));
+        for (size_t i = 0; i < nc; i++) {
+            const double *h = H + (off + i) * (size_t)d;
+            for (int r = 0; r < d; r++)
+                hb[r] += h[r];
+        }
+        for (int r = 0; r < d; r++)
+            hb[r] /= (double)nc;
+        off += nc;
+    }
+}
+
+/* nc1 = sum_j (u_j^T Sigma_W u_j) / s_j^2 over the singular pairs of B = Hbar - mu_G 1^T
+ * (Sigma_B = B B^T / k, Sigma_B^+ = k U S^-2 U^T, so the k's cancel). */
+static int compute_nc1(const geom_problem *prob, int d, const double *Hbar, const double *H,
+                       double *nc1)
+{
+    int ret = SWEEP_OK;
+    const int k = prob->k;
+    const int r_max = d < k ? d : k;
+    double *B = NULL, *S = NULL, *U = NULL, *superb = NULL, *proj = NULL, *mu = NULL;
+    double n = 0.0;
+
+    B = malloc((size_t)d * k * sizeof(double));
+    S = malloc((size_t)r_max * sizeof(double));
+    U = malloc((size_t)d * r_max * sizeof(double));
+    superb = malloc((size_t)r_max * sizeof(double));
+    proj = malloc((size_t)r_max * sizeof(double));
+    mu = calloc((size_t)d, sizeof(double));
+    if (!B || !S || !U || !superb || !proj || !mu) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (int c = 0; c < k; c++)
+        n += prob->counts[c];
+    for (int c = 0; c < k; c++)
+        for (int r = 0; r < d; r++)
+            mu[r] += prob->counts[c] / n * Hbar[r + (size_t)c * d];
+    for (int c = 0; c < k; c++)
+        for (int r = 0; r < d; r++)
+            B[r + (size_t)c * d] = Hbar[r + (size_t)c * d] - mu[r];
+    lapack_int info = LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'N', d, k, B, d, S, U, d, NULL, 1,
+                                     superb);
+    if (info != 0) {
+        ret = SWEEP_ERR_LAPACK;
+        goto cleanup;
+    }
+    const double tol = (d > k ? d : k) * 2.220446049250313e-16 * S[0];
+    int rank = 0;
+    while (rank < r_max && S[rank] > tol)
+        rank++;
+    double acc = 0.0;
+    for (int j = 0; j < rank; j++)
+        proj[j] = 0.0;
+    size_t off = 0;
+    for (int c = 0; c < k; c++) {
+        size_t nc = (size_t)prob->counts[c];
+        for (size_t i = 0; i < nc; i++) {
+            const double *h = H + (off + i) * (size_t)d;
+            for (int j = 0; j < rank; j++) {
+                double t = 0.0;
+                const double *u = U + (size_t)j * d;
+                for (int r = 0; r < d; r++)
+                    t += u[r] * (h[r] - Hbar[r + (size_t)c * d]);
+                proj[j] += t * t;
+            }
+        }
+        off += nc;
+    }
+    for (int j = 0; j < rank; j++)
+        acc += proj[j] / n / (S[j] * S[j]);
+    *nc1 = acc;
+cleanup:
+    free(B);
+    free(S);
+    free(U);
+    free(superb);
+    free(proj);
+    free(mu);
+    return ret;
+}
+
+int geom_metrics_compute(const geom_problem *prob, int d, const double *W, const double *Hbar,
+                         const double *H, const geom_prediction *ref, geom_metrics *out)
+{
+    int ret = SWEEP_OK;
+    const int k = prob->k;
+    const size_t kk = (size_t)k * k;
+    double *G_W = NULL, *G_H = NULL, *Z = NULL, *Zfull = NULL;
+
+    if (d < 1 || k < 2) {
+        ret = SWEEP_ERR_ARG;
+        goto cleanup;
+    }
+    G_W = malloc(kk * sizeof(double));
+    G_H = malloc(kk * sizeof(double));
+    Z = malloc(kk * sizeof(double));
+    if (G_W == NULL || G_H == NULL || Z == NULL) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, k, d, 1.0, W, d, W, d, 0.0, G_W, k);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, k, d, 1.0, Hbar, d, Hbar, d, 0.0, G_H,
+                k);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, k, d, 1.0, W, d, Hbar, d, 0.0, Z, k);
+    ret = geom_metrics_from_grams(prob, G_W, G_H, Z, ref, out);
+    if (ret != SWEEP_OK || H == NULL)
+        goto cleanup;
+
+    /* Example-level quantities. */
+    size_t n = 0;
+    for (int c = 0; c < k; c++)
+        n += (size_t)prob->counts[c];
+    Zfull = malloc((size_t)k * n * sizeof(double));
+    if (Zfull == NULL) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, (int)n, d, 1.0, W, d, H, d, 0.0,
+                Zfull, k);
+    double h2 = 0.0;
+    for (size_t i = 0; i < (size_t)d * n; i++)
+        h2 += H[i] * H[i];
+    double w2 = out->w_fro * out->w_fro, m = INFINITY, correct = 0.0;
+    size_t off = 0;
+    for (int c = 0; c < k; c++) {
+        size_t nc = (size_t)prob->counts[c];
+        for (size_t i = 0; i < nc; i++) {
+            const double *z = Zfull + (off + i) * (size_t)k;
+            m = fmin(m, cs_margin(prob, z, c));
+            correct += predicts(z, k, c);
+        }
+        off += nc;
+    }
+    out->h_fro = sqrt(h2);
+    out->margin = (w2 + h2) > 0.0 ? m / (w2 + h2) : NAN;
+    out->train_acc = correct / (double)n;
+    ret = compute_nc1(prob, d, Hbar, H, &out->nc1);
+cleanup:
+    free(G_W);
+    free(G_H);
+    free(Z);
+    free(Zfull);
+    return ret;
+}

@@ -1,0 +1,60 @@
+/* sweep_err.h - the project-wide list of error codes and their messages.
+ *
+ * Every fallible function in ufmsweep returns an int: SWEEP_OK (0) on success or one of the
+ * negative codes below. A solve that does not converge or diverges is NOT an error: it is an
+ * outcome stored with the result (see ufm_outcome in the solver headers).
+ *
+ * Core functions that validate user input also fill a sweep_errbuf with a sentence naming the
+ * offending option and value, so the driver can print exactly what is wrong. The buffer is
+ * optional (NULL is accepted everywhere). No global state: the buffer belongs to the caller.
+ */
+#ifndef UFMSWEEP_SWEEP_ERR_H
+#define UFMSWEEP_SWEEP_ERR_H
+
+#include <stddef.h>
+
+/* X(name, value, message) */
+#define SWEEP_ERR_LIST(X)                                                          \
+    X(SWEEP_ERR_ARG, -1, "invalid argument")                                       \
+    X(SWEEP_ERR_NOMEM, -2, "out of memory")                                        \
+    X(SWEEP_ERR_NUMERIC, -3, "NaN or Inf in input or intermediate result")         \
+    X(SWEEP_ERR_LAPACK, -4, "LAPACK routine failed")                               \
+    X(SWEEP_ERR_NO_CLOSED_FORM, -5, "no closed form; needs the convex reference")  \
+    X(SWEEP_ERR_IO, -6, "I/O error")                                               \
+    X(SWEEP_ERR_MPI, -7, "MPI call failed")                                        \
+    X(SWEEP_ERR_HDF5, -8, "HDF5 call failed")                                      \
+    X(SWEEP_ERR_UNSUPPORTED, -9, "not supported")                                  \
+    X(SWEEP_ERR_INTERNAL, -10, "internal error (a bug: please report it)")
+
+enum sweep_err {
+    SWEEP_OK = 0,
+#define SWEEP_ERR_ENUM_(name, value, msg) name = value,
+    SWEEP_ERR_LIST(SWEEP_ERR_ENUM_)
+#undef SWEEP_ERR_ENUM_
+};
+
+/* sweep_strerror - Static message for a code (never NULL; "unknown error" for unknown codes). */
+const char *sweep_strerror(int code);
+
+/* sweep_strerror_name - Static enumerator name for a code, e.g. "SWEEP_ERR_ARG". */
+const char *sweep_strerror_name(int code);
+
+/* A caller-owned buffer for the first error's detail message. */
+typedef struct sweep_errbuf {
+    int code;       /* first error code recorded, SWEEP_OK if none */
+    char msg[512];  /* detail of the first error, "" if none */
+} sweep_errbuf;
+
+/* sweep_errbuf_clear - Reset eb to "no error". eb may be NULL. */
+void sweep_errbuf_clear(sweep_errbuf *eb);
+
+/* sweep_err_set - Record code and a printf-style detail in eb (first error wins) and return
+ * code, so validators can write `return sweep_err_set(eb, SWEEP_ERR_ARG, "...", v);`.
+ * eb may be NULL (the detail is then dropped). */
+int sweep_err_set(sweep_errbuf *eb, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+#endif /* UFMSWEEP_SWEEP_ERR_H */

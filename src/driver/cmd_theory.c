@@ -1,0 +1,148 @@
+/* `ufmsweep theory`: the predicted geometry of one problem and its metrics. */
+#include "cli.h"
+#include "commands.h"
+#include "geom.h"
+#include "metrics.h"
+#include "report.h"
+
+#include <stdio.h>
+#include <time.h>
+
+static void theory_help(FILE *f, const cli_option *opts, size_t n_opts)
+{
+    fprintf(f,
+            "usage: ufmsweep theory [PROBLEM options] [LOSS options] [--json] [--matrices]\n"
+            "\n"
+            "Print the geometry that gradient descent on the unconstrained-features model is\n"
+            "predicted to approach for one problem: the solution of the max-margin problem that\n"
+            "is the implicit bias of the loss (science.md sections 5-6):\n"
+            "  ce, wce, la (and any loss with constant Delta)  UF-SVM      -> SELI geometry\n"
+            "  cdt, vs                                         CDT-form CS-SVM\n"
+            "  ldt                                             margin-form CS-SVM (delta = 1/Delta)\n"
+            "Closed forms exist for SELI and the margin form at any class counts (eigen-\n"
+            "decomposition of P N P) and for the CDT form under STEP with rho = 1/2. Other\n"
+            "cases (CDT/VS with rho != 1/2, LT or explicit counts, lambda > 0) need the convex\n"
+            "reference solver, which this version does not have yet: they exit 1 and say so.\n"
+            "\n"
+            "Examples:\n"
+            "  ufmsweep theory --k 10 --R 10 --rho 0.5                # SELI, human-readable\n"
+            "  ufmsweep theory --k 10 --R 10 --loss ldt --gamma 0.5 --json\n"
+            "  ufmsweep theory --counts 100,50,20,5 --json --matrices\n"
+            "\nCommand options:\n");
+    cli_print_options(f, opts, n_opts);
+    params_print_help(f, PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS);
+    fprintf(f, "\nExit status: 0 success; 1 bad input or no closed form (message on stderr).\n");
+}
+
+int cmd_theory_main(int argc, char **argv)
+{
+    int exit_code = UFMSWEEP_EXIT_FAIL;
+    int json = 0, matrices = 0, want_help = 0;
+    point_params pp;
+    sweep_errbuf eb;
+    profile *prof = NULL;
+    loss_vectors *lv = NULL;
+    geom_problem *gp = NULL;
+    geom_prediction *pred = NULL;
+    json_t *obj = NULL;
+    geom_metrics m;
+    struct timespec t0, t1;
+    const cli_option opts[] = {
+        {"json", NULL, &json, NULL, "print one JSON object on stdout instead of the table"},
+        {"matrices", NULL, &matrices, NULL,
+         "also print G_W = W^T W, G_H = Hbar^T Hbar and Z = W^T Hbar (k x k)"},
+    };
+    const size_t n_opts = sizeof opts / sizeof opts[0];
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    sweep_errbuf_clear(&eb);
+    params_default(&pp);
+    if (cli_parse(argc, argv, 1, PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS, opts, n_opts, &pp,
+                  &want_help, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep theory: %s\n", eb.msg);
+        goto cleanup;
+    }
+    if (want_help) {
+        theory_help(stdout, opts, n_opts);
+        exit_code = UFMSWEEP_EXIT_OK;
+        goto cleanup;
+    }
+    if (profile_create(&pp.profile, &prof, &eb) != SWEEP_OK ||
+        loss_vectors_create(&pp.loss, prof, &lv, &eb) != SWEEP_OK ||
+        geom_problem_from_loss(prof, lv, &gp, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep theory: %s\n", eb.msg);
+        goto cleanup;
+    }
+    int ret = geom_predict(gp, &pred, &eb);
+    if (ret != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep theory: %s: %s\n", sweep_strerror(ret), eb.msg);
+        goto cleanup;
+    }
+    /* The prediction is its own reference: distances are 0 by construction. */
+    if (pred->W != NULL)
+        ret = geom_metrics_compute(gp, pred->k, pred->W, pred->Hbar, NULL, pred, &m);
+    else
+        ret = geom_metrics_from_grams(gp, pred->G_W, pred->G_H, pred->Z, pred, &m);
+    if (ret != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep theory: computing metrics: %s\n", sweep_strerror(ret));
+        goto cleanup;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+
+    if (json) {
+        obj = json_object();
+        if (obj == NULL || report_problem_json(obj, &pp, prof, lv) != SWEEP_OK ||
+            report_metrics_json(obj, &m) != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep theory: out of memory building JSON\n");
+            goto cleanup;
+        }
+        json_object_set_new(obj, "problem", json_string(geom_problem_kind_name(gp->kind)));
+        json_object_set_new(obj, "theory_source", json_string("closed_form"));
+        json_object_set_new(obj, "theory_method", json_string(geom_method_name(pred->method)));
+        json_object_set_new(obj, "outcome", json_string("exact"));
+        json_object_set_new(obj, "iters", json_integer(0));
+        json_object_set_new(obj, "wall_s", json_real(wall_s));
+        if (matrices) {
+            json_object_set_new(obj, "G_W", report_json_matrix(pred->G_W, pred->k));
+            json_object_set_new(obj, "G_H", report_json_matrix(pred->G_H, pred->k));
+            json_object_set_new(obj, "Z", pred->Z ? report_json_matrix(pred->Z, pred->k)
+                                                  : json_null());
+        }
+        if (report_json_print(stdout, obj) != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep theory: cannot write to stdout\n");
+            goto cleanup;
+        }
+    } else {
+        printf("ufmsweep theory: predicted geometry (closed form, %s)\n",
+               geom_method_name(pred->method));
+        report_problem_text(stdout, &pp, prof, lv);
+        printf("problem  %s (implicit bias of %s)\n\n", geom_problem_kind_name(gp->kind),
+               loss_kind_name(lv->kind));
+        report_metrics_text(stdout, &m);
+        if (matrices) {
+            const char *names[3] = {"G_W = W^T W", "G_H = Hbar^T Hbar", "Z = W^T Hbar"};
+            const double *mats[3] = {pred->G_W, pred->G_H, pred->Z};
+            for (int t = 0; t < 3; t++) {
+                printf("\n%s%s\n", names[t], mats[t] ? ":" : ": not determined by this method");
+                for (int i = 0; mats[t] && i < pred->k; i++) {
+                    for (int j = 0; j < pred->k; j++)
+                        printf(" %11.6f", mats[t][i + (size_t)j * pred->k]);
+                    printf("\n");
+                }
+            }
+        }
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "ufmsweep theory: cannot write to stdout\n");
+        goto cleanup;
+    }
+    exit_code = UFMSWEEP_EXIT_OK;
+cleanup:
+    json_decref(obj);
+    geom_prediction_destroy(&pred);
+    geom_problem_destroy(&gp);
+    loss_vectors_destroy(&lv);
+    profile_destroy(&prof);
+    return exit_code;
+}

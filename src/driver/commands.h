@@ -1,0 +1,14 @@
+/* commands.h - one entry point per `ufmsweep COMMAND`. Each returns the process exit code:
+ * 0 done, 1 failed (message on stderr), 3 stopped early on a signal (sweep only). */
+#ifndef UFMSWEEP_COMMANDS_H
+#define UFMSWEEP_COMMANDS_H
+
+#define UFMSWEEP_EXIT_OK 0
+#define UFMSWEEP_EXIT_FAIL 1
+#define UFMSWEEP_EXIT_STOPPED 3
+
+/* cmd_theory_main - `ufmsweep theory [PROBLEM] [LOSS] [--json] [--matrices]`; argv[0] is
+ * "theory". Serial; no MPI. */
+int cmd_theory_main(int argc, char **argv);
+
+#endif /* UFMSWEEP_COMMANDS_H */

@@ -1,0 +1,65 @@
+/* ufmsweep - entry point: dispatch to one command. Commands that need MPI initialize it
+ * themselves; `theory` runs without MPI. */
+#include "commands.h"
+#include "version.h"
+
+#include <cblas.h>
+#include <hdf5.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+
+static void print_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: ufmsweep COMMAND [options]\n"
+            "\n"
+            "Map the geometry that cross-entropy-style losses give classifiers and embeddings\n"
+            "under label imbalance (unconstrained-features model).\n"
+            "\n"
+            "Commands:\n"
+            "  theory     predicted (closed-form) geometry and metrics of one problem\n"
+            "\n"
+            "  ufmsweep COMMAND --help   options of a command, with defaults\n"
+            "  ufmsweep --version        program and library versions\n"
+            "\n"
+            "Example:\n"
+            "  ufmsweep theory --k 10 --R 10 --rho 0.5 --json\n");
+}
+
+static void print_version(void)
+{
+    char mpi[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    unsigned maj = 0, min = 0, rel = 0;
+    MPI_Get_library_version(mpi, &len);
+    char *nl = strchr(mpi, '\n');
+    if (nl != NULL)
+        *nl = '\0';
+    H5get_libversion(&maj, &min, &rel);
+    printf("ufmsweep %s\n", UFMSWEEP_VERSION);
+    printf("  MPI:  %s\n", mpi);
+    printf("  HDF5: %u.%u.%u\n", maj, min, rel);
+    printf("  BLAS: %s\n", openblas_get_config());
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_usage(stderr);
+        return UFMSWEEP_EXIT_FAIL;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        print_usage(stdout);
+        return UFMSWEEP_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        print_version();
+        return UFMSWEEP_EXIT_OK;
+    }
+    if (strcmp(cmd, "theory") == 0)
+        return cmd_theory_main(argc - 1, argv + 1);
+    fprintf(stderr, "ufmsweep: unknown command '%s' (see ufmsweep --help)\n", cmd);
+    return UFMSWEEP_EXIT_FAIL;
+}
