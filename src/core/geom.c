@@ -418,22 +418,10 @@ int geom_predict(const geom_problem *prob, geom_prediction **out, sweep_errbuf *
         ret = geom_predict_seli_matrix(k, prob->counts, prob->scale, &gp);
         break;
     case GEOM_CDT: {
+        /* (constant Delta never reaches here: geom_problem_from_loss maps it to UF-SVM) */
         double a = 0.0, b = 0.0;
-        if (is_constant(prob->scale, k)) {
-            /* min ||Zt||_* / a: SELI with Z = P / a, i.e. every factor scaled by 1/sqrt(a) */
-            ret = geom_predict_seli_matrix(k, prob->counts, NULL, &gp);
-            if (ret != SWEEP_OK)
-                break;
-            const double f = 1.0 / prob->scale[0];
-            for (size_t i = 0; i < (size_t)k * k; i++) {
-                gp->G_W[i] *= f;
-                gp->G_H[i] *= f;
-                gp->Z[i] *= f;
-                gp->W[i] *= sqrt(f);
-                gp->Hbar[i] *= sqrt(f);
-            }
-        } else if (prob->is_step && prob->k_maj == prob->k_min &&
-                   two_block_values(prob->scale, prob->k_maj, k, &a, &b)) {
+        if (prob->is_step && prob->k_maj == prob->k_min &&
+            two_block_values(prob->scale, prob->k_maj, k, &a, &b)) {
             ret = geom_predict_cdt_step(k, prob->R, prob->n_min, a, b, &gp);
         } else {
             ret = sweep_err_set(

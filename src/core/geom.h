@@ -74,8 +74,8 @@ typedef struct geom_prediction {
 void geom_prediction_destroy(geom_prediction **gp);
 
 /* geom_predict - The closed-form prediction for prob. Uses the matrix function for UF-SVM and
- * margin form (any counts), and for CDT form with constant Delta; the CDT STEP formulas for CDT
- * form under STEP with k_maj = k_min and Delta constant on each block. Returns
+ * margin form (any counts); the CDT STEP formulas for CDT form under STEP with k_maj = k_min and
+ * Delta constant on each block. Returns
  * SWEEP_ERR_NO_CLOSED_FORM (with the reason in eb) otherwise, or when prob->regularized. */
 int geom_predict(const geom_problem *prob, geom_prediction **out, sweep_errbuf *eb);
 
