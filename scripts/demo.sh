@@ -23,7 +23,7 @@ for spec in "ce 0" "ldt 0.5" "cdt -0.5" "cdt 0.5"; do
 import json, sys
 d = json.loads(sys.argv[1])
 f = lambda v: "%12s" % "-" if v is None else "%12.5f" % v
-print("%-22s %6g" % ("%s gamma=%g" % (d["loss"], d["gamma"]), d["R"]),
+print("%-22s %6g" % ("%s gamma=%g" % (d["loss_name"], d["gamma"]), d["R"]),
       *[f(d[k]) for k in ("w_norm_ratio", "h_norm_ratio", "w_cos_majmaj", "w_cos_minmin", "h_cos_majmin")])
 ' "$line"
   done

@@ -3,14 +3,57 @@
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+static const struct {
+    const char *name;
+    size_t offset;
+} metric_fields[GEOM_METRICS_COUNT] = {
+    {"w_norm_ratio", offsetof(geom_metrics, w_norm_ratio)},
+    {"h_norm_ratio", offsetof(geom_metrics, h_norm_ratio)},
+    {"w_cos_majmaj", offsetof(geom_metrics, w_cos_majmaj)},
+    {"w_cos_minmin", offsetof(geom_metrics, w_cos_minmin)},
+    {"w_cos_majmin", offsetof(geom_metrics, w_cos_majmin)},
+    {"h_cos_majmaj", offsetof(geom_metrics, h_cos_majmaj)},
+    {"h_cos_minmin", offsetof(geom_metrics, h_cos_minmin)},
+    {"h_cos_majmin", offsetof(geom_metrics, h_cos_majmin)},
+    {"wh_cos_maj", offsetof(geom_metrics, wh_cos_maj)},
+    {"wh_cos_min", offsetof(geom_metrics, wh_cos_min)},
+    {"dist_gw", offsetof(geom_metrics, dist_gw)},
+    {"dist_gh", offsetof(geom_metrics, dist_gh)},
+    {"dist_z", offsetof(geom_metrics, dist_z)},
+    {"nc1", offsetof(geom_metrics, nc1)},
+    {"train_acc", offsetof(geom_metrics, train_acc)},
+    {"margin", offsetof(geom_metrics, margin)},
+    {"w_fro", offsetof(geom_metrics, w_fro)},
+    {"h_fro", offsetof(geom_metrics, h_fro)},
+};
+
+const char *geom_metric_name(int i)
+{
+    return (i >= 0 && i < GEOM_METRICS_COUNT) ? metric_fields[i].name : NULL;
+}
+
+double geom_metric_value(const geom_metrics *m, int i)
+{
+    if (i < 0 || i >= GEOM_METRICS_COUNT)
+        return NAN;
+    double v;
+    memcpy(&v, (const char *)m + metric_fields[i].offset, sizeof v);
+    return v;
+}
+
+static void metric_set(geom_metrics *m, int i, double v)
+{
+    memcpy((char *)m + metric_fields[i].offset, &v, sizeof v);
+}
+
 void geom_metrics_set_nan(geom_metrics *m)
 {
-    double *f = (double *)m;
-    for (size_t i = 0; i < sizeof *m / sizeof(double); i++)
-        f[i] = NAN;
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+        metric_set(m, i, NAN);
 }
 
 /* cos of entries (i, j) of a Gram matrix; NaN when a norm vanishes. */

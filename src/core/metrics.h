@@ -35,6 +35,12 @@ typedef struct geom_metrics {
     double h_fro;         /* ||H||_F (collapsed: sqrt(sum_c n_c ||hbar_c||^2)) */
 } geom_metrics;
 
+/* The fields of geom_metrics in order, by index: names (science.md section 7) and values.
+ * Every consumer (JSON, CSV, the store) iterates over these instead of listing fields. */
+#define GEOM_METRICS_COUNT 18
+const char *geom_metric_name(int i);
+double geom_metric_value(const geom_metrics *m, int i);
+
 /* geom_metrics_set_nan - every field NaN. */
 void geom_metrics_set_nan(geom_metrics *m);
 

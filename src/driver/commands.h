@@ -11,4 +11,8 @@
  * "theory". Serial; no MPI. */
 int cmd_theory_main(int argc, char **argv);
 
+/* cmd_solve_main - `ufmsweep solve [PROBLEM] [LOSS] [SOLVER] [--json] [--trace-csv FILE]`.
+ * Serial; no MPI. */
+int cmd_solve_main(int argc, char **argv);
+
 #endif /* UFMSWEEP_COMMANDS_H */

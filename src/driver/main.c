@@ -19,6 +19,7 @@ static void print_usage(FILE *f)
             "\n"
             "Commands:\n"
             "  theory     predicted (closed-form) geometry and metrics of one problem\n"
+            "  solve      one gradient-descent solve of the UFM, its metrics and trace\n"
             "\n"
             "  ufmsweep COMMAND --help   options of a command, with defaults\n"
             "  ufmsweep --version        program and library versions\n"
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "theory") == 0)
         return cmd_theory_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "solve") == 0)
+        return cmd_solve_main(argc - 1, argv + 1);
     fprintf(stderr, "ufmsweep: unknown command '%s' (see ufmsweep --help)\n", cmd);
     return UFMSWEEP_EXIT_FAIL;
 }

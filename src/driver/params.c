@@ -1,5 +1,7 @@
 #include "params.h"
 
+#include "rng.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
@@ -41,6 +43,34 @@ static const param_def table[] = {
      "explicit per-class logit temperatures (k values > 0)"},
     {"iota", PARAM_GROUP_LOSS, PARAM_VEC, F(loss.iota), F(loss.n_iota), "v0,v1,...", "preset",
      "explicit per-class additive logit offsets (k values)"},
+    /* SOLVER */
+    {"solver", PARAM_GROUP_SOLVER, PARAM_SOLVER, F(solver), 0, "ufm", "ufm",
+     "ufm: gradient descent on the unconstrained-features model"},
+    {"opt", PARAM_GROUP_SOLVER, PARAM_OPT, F(ufm.opt), 0, "gd|ngd|sgdm", "sgdm",
+     "optimizer: plain, normalized (step lr/||g||), or PyTorch SGD with momentum"},
+    {"lr", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.lr), 0, "ETA", "0.1", "learning rate (> 0)"},
+    {"momentum", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.momentum), 0, "MU", "0.9",
+     "sgdm momentum in [0, 1)"},
+    {"wd", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.wd), 0, "WD", "0",
+     "coupled weight decay: g += WD * x for W, H and b (PyTorch weight_decay)"},
+    {"milestones", PARAM_GROUP_SOLVER, PARAM_MILESTONES, F(ufm.milestones), F(ufm.n_milestones),
+     "i1,i2,...", "none", "iterations at which the learning rate is multiplied by --lr-decay"},
+    {"lr-decay", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.lr_decay), 0, "F", "0.1",
+     "learning-rate factor at each milestone"},
+    {"iters", PARAM_GROUP_SOLVER, PARAM_I64, F(ufm.iters), 0, "N", "1000",
+     "maximum number of full-batch updates"},
+    {"tol-grad", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.tol_grad), 0, "TOL", "0 (off)",
+     "stop (converged) when the gradient norm <= TOL"},
+    {"tol-loss", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.tol_loss), 0, "TOL", "0 (off)",
+     "stop (converged) when the mean training loss <= TOL"},
+    {"init", PARAM_GROUP_SOLVER, PARAM_INIT, F(ufm.init), 0, "torch|gauss:STD", "torch",
+     "initialization: PyTorch nn.Linear defaults, or i.i.d. N(0, STD^2)"},
+    {"bias", PARAM_GROUP_SOLVER, PARAM_BOOL, F(ufm.bias), 0, "on|off", "off",
+     "learn a bias b (logits W^T h + b)"},
+    {"seed", PARAM_GROUP_SOLVER, PARAM_I64, F(ufm.seed), 0, "S", "0",
+     "random seed of the initialization"},
+    {"trace-points", PARAM_GROUP_SOLVER, PARAM_INT, F(ufm.trace_points), 0, "P", "0",
+     "record the metrics at P log-spaced iterations (first 0, last iters)"},
 };
 
 #define N_PARAMS (sizeof table / sizeof table[0])
@@ -50,6 +80,8 @@ void params_default(point_params *p)
     memset(p, 0, sizeof *p);
     profile_opts_default(&p->profile);
     loss_opts_default(&p->loss);
+    p->solver = POINT_SOLVER_UFM;
+    ufm_opts_default(&p->ufm);
     p->set_mask = 0;
 }
 
@@ -104,7 +136,21 @@ static int parse_int(const char *name, const char *s, int *out, sweep_errbuf *eb
     return SWEEP_OK;
 }
 
-static int parse_vec(const char *name, const char *s, double *v, int *n, sweep_errbuf *eb)
+static int parse_i64(const char *name, const char *s, int64_t *out, sweep_errbuf *eb)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end != '\0')
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is not an integer", name, s);
+    if (errno == ERANGE)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is out of range", name, s);
+    *out = (int64_t)v;
+    return SWEEP_OK;
+}
+
+static int parse_vec(const char *name, const char *s, double *v, int *n, int cap,
+                     sweep_errbuf *eb)
 {
     int count = 0;
     const char *p = s;
@@ -117,9 +163,8 @@ static int parse_vec(const char *name, const char *s, double *v, int *n, sweep_e
         if (len == 0 || len >= sizeof buf)
             return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: malformed list '%s' (item %d)", name,
                                  s, count);
-        if (count >= PROFILE_MAX_K)
-            return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: more than %d values", name,
-                                 PROFILE_MAX_K);
+        if (count >= cap)
+            return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: more than %d values", name, cap);
         memcpy(buf, p, len);
         buf[len] = '\0';
         char *end = NULL;
@@ -159,7 +204,67 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
         break;
     }
     case PARAM_VEC:
-        ret = parse_vec(def->name, value, (double *)field, (int *)(base + def->len_offset), eb);
+        ret = parse_vec(def->name, value, (double *)field, (int *)(base + def->len_offset),
+                        PROFILE_MAX_K, eb);
+        break;
+    case PARAM_MILESTONES:
+        ret = parse_vec(def->name, value, (double *)field, (int *)(base + def->len_offset),
+                        UFM_MAX_MILESTONES, eb);
+        break;
+    case PARAM_I64:
+        ret = parse_i64(def->name, value, (int64_t *)field, eb);
+        break;
+    case PARAM_BOOL: {
+        int *b = field;
+        if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "on") ||
+            !strcmp(value, "yes"))
+            *b = 1;
+        else if (!strcmp(value, "0") || !strcmp(value, "false") || !strcmp(value, "off") ||
+                 !strcmp(value, "no"))
+            *b = 0;
+        else
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is not on/off (or true/false)",
+                                def->name, value);
+        break;
+    }
+    case PARAM_SOLVER:
+        if (strcmp(value, "ufm") == 0)
+            *(point_solver *)field = POINT_SOLVER_UFM;
+        else if (!strcmp(value, "svm") || !strcmp(value, "svm-gd") || !strcmp(value, "reg"))
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "--solver %s: not available in this version (only ufm)", value);
+        else
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--solver: unknown solver '%s' (use ufm)",
+                                value);
+        break;
+    case PARAM_OPT: {
+        ufm_opt_kind *o = field;
+        if (strcmp(value, "gd") == 0)
+            *o = UFM_OPT_GD;
+        else if (strcmp(value, "ngd") == 0)
+            *o = UFM_OPT_NGD;
+        else if (strcmp(value, "sgdm") == 0)
+            *o = UFM_OPT_SGDM;
+        else
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "--opt: unknown optimizer '%s' (use gd, ngd or sgdm)", value);
+        break;
+    }
+    case PARAM_INIT:
+        if (strcmp(value, "torch") == 0) {
+            p->ufm.init = UFM_INIT_TORCH;
+        } else if (strncmp(value, "gauss:", 6) == 0) {
+            double std = 0.0;
+            ret = parse_real(def->name, value + 6, &std, eb);
+            if (ret == SWEEP_OK) {
+                p->ufm.init = UFM_INIT_GAUSS;
+                p->ufm.init_std = std;
+            }
+        } else {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "--init: unknown initialization '%s' (use torch or gauss:STD)",
+                                value);
+        }
         break;
     case PARAM_PROFILE: {
         profile_kind *k = field;
@@ -210,7 +315,99 @@ int params_finalize(point_params *p, sweep_errbuf *eb)
     }
     if ((ret = profile_opts_validate(po, eb)) != SWEEP_OK)
         return ret;
-    return loss_opts_validate(&p->loss, po->kind == PROFILE_COUNTS ? po->n_counts : po->k, eb);
+    if ((ret = loss_opts_validate(&p->loss, po->kind == PROFILE_COUNTS ? po->n_counts : po->k,
+                                  eb)) != SWEEP_OK)
+        return ret;
+    return ufm_opts_validate(&p->ufm, eb);
+}
+
+/* Append "name=value;" for table entry def. */
+static size_t append_value(const point_params *p, const param_def *def, char *buf, size_t cap,
+                           size_t pos)
+{
+    const char *base = (const char *)p;
+    const void *field = base + def->offset;
+    char tmp[64];
+#define APPEND(...)                                                                      \
+    do {                                                                                 \
+        int w_ = snprintf(pos < cap ? buf + pos : NULL, pos < cap ? cap - pos : 0, __VA_ARGS__); \
+        pos += w_ > 0 ? (size_t)w_ : 0;                                                  \
+    } while (0)
+    APPEND("%s=", def->name);
+    switch (def->type) {
+    case PARAM_INT:
+    case PARAM_BOOL:
+        APPEND("%d", *(const int *)field);
+        break;
+    case PARAM_I64:
+        APPEND("%lld", (long long)*(const int64_t *)field);
+        break;
+    case PARAM_REAL:
+    case PARAM_LAMBDA:
+        APPEND("%.17g", *(const double *)field);
+        if (def->type == PARAM_LAMBDA)
+            APPEND(",%.17g", p->loss.lambda_h);
+        break;
+    case PARAM_VEC:
+    case PARAM_MILESTONES: {
+        int n = *(const int *)(base + def->len_offset);
+        for (int i = 0; i < n; i++)
+            APPEND("%s%.17g", i ? "," : "", ((const double *)field)[i]);
+        break;
+    }
+    case PARAM_PROFILE:
+        APPEND("%s", profile_kind_name(*(const profile_kind *)field));
+        break;
+    case PARAM_LOSS:
+        APPEND("%s", loss_kind_name(*(const loss_kind *)field));
+        break;
+    case PARAM_SOLVER:
+        APPEND("ufm");
+        break;
+    case PARAM_OPT: {
+        static const char *const names[] = {"gd", "ngd", "sgdm"};
+        APPEND("%s", names[*(const ufm_opt_kind *)field]);
+        break;
+    }
+    case PARAM_INIT:
+        if (p->ufm.init == UFM_INIT_TORCH)
+            snprintf(tmp, sizeof tmp, "torch");
+        else
+            snprintf(tmp, sizeof tmp, "gauss:%.17g", p->ufm.init_std);
+        APPEND("%s", tmp);
+        break;
+    }
+    APPEND(";");
+#undef APPEND
+    return pos;
+}
+
+size_t params_canonical_text(const point_params *p, unsigned groups, char *buf, size_t cap)
+{
+    size_t pos = 0;
+    if (cap > 0)
+        buf[0] = '\0';
+    for (size_t i = 0; i < N_PARAMS; i++)
+        if ((table[i].group & groups) != 0)
+            pos = append_value(p, &table[i], buf, cap, pos);
+    return pos;
+}
+
+uint64_t params_init_key(const point_params *p, const profile *prof, int64_t seed_base)
+{
+    uint64_t h = RNG_HASH64_INIT;
+    const int64_t seed = p->ufm.seed;
+    const int32_t k = prof->k, d = prof->d;
+    h = rng_hash64("ufmsweep-init-v1", 16, h);
+    h = rng_hash64(&seed_base, sizeof seed_base, h);
+    h = rng_hash64(&seed, sizeof seed, h);
+    h = rng_hash64(&k, sizeof k, h);
+    h = rng_hash64(&d, sizeof d, h);
+    for (int c = 0; c < prof->k; c++) {
+        int64_t n_c = (int64_t)prof->counts[c];
+        h = rng_hash64(&n_c, sizeof n_c, h);
+    }
+    return h;
 }
 
 void params_print_help(FILE *f, unsigned groups)
@@ -218,7 +415,9 @@ void params_print_help(FILE *f, unsigned groups)
     static const struct {
         unsigned group;
         const char *title;
-    } titles[] = {{PARAM_GROUP_PROBLEM, "PROBLEM options"}, {PARAM_GROUP_LOSS, "LOSS options"}};
+    } titles[] = {{PARAM_GROUP_PROBLEM, "PROBLEM options"},
+                  {PARAM_GROUP_LOSS, "LOSS options"},
+                  {PARAM_GROUP_SOLVER, "SOLVER options"}};
     for (size_t g = 0; g < sizeof titles / sizeof titles[0]; g++) {
         if ((titles[g].group & groups) == 0)
             continue;

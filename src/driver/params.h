@@ -9,14 +9,21 @@
 #include "loss.h"
 #include "profile.h"
 #include "sweep_err.h"
+#include "ufm.h"
 
 #include <stdint.h>
 #include <stdio.h>
 
 /* All options of one point. Fixed-width plain data (can be copied or broadcast as bytes). */
+typedef enum point_solver {
+    POINT_SOLVER_UFM = 0 /* gradient descent on the UFM (ufm.h) */
+} point_solver;
+
 typedef struct point_params {
     profile_opts profile;
     loss_opts loss;
+    point_solver solver;
+    ufm_opts ufm;
     uint64_t set_mask; /* bit i set when table entry i was given explicitly */
 } point_params;
 
@@ -26,13 +33,20 @@ typedef enum param_type {
     PARAM_VEC,      /* double[PROFILE_MAX_K] field with an int length field */
     PARAM_PROFILE,  /* profile_kind field: step | lt | counts */
     PARAM_LOSS,     /* loss_kind field: ce | wce | la | cdt | vs | ldt */
-    PARAM_LAMBDA    /* one value for both lambda_w and lambda_h */
+    PARAM_LAMBDA,   /* one value for both lambda_w and lambda_h */
+    PARAM_I64,      /* int64_t field */
+    PARAM_BOOL,     /* int field: true|false|on|off|yes|no|1|0 */
+    PARAM_SOLVER,   /* point_solver field: ufm */
+    PARAM_OPT,      /* ufm_opt_kind field: gd | ngd | sgdm */
+    PARAM_INIT,     /* ufm init: torch | gauss:STD */
+    PARAM_MILESTONES /* double[UFM_MAX_MILESTONES] with int length field */
 } param_type;
 
 /* Option groups, used to select what a command accepts and prints in --help. */
 enum {
     PARAM_GROUP_PROBLEM = 1u << 0,
-    PARAM_GROUP_LOSS = 1u << 1
+    PARAM_GROUP_LOSS = 1u << 1,
+    PARAM_GROUP_SOLVER = 1u << 2
 };
 
 typedef struct param_def {
@@ -63,6 +77,16 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
 /* params_finalize - Resolve implied settings (counts given -> profile counts and k = number of
  * counts unless k was given) and validate the profile and loss options. Detail in eb. */
 int params_finalize(point_params *p, sweep_errbuf *eb);
+
+/* params_canonical_text - "name=value;" for every option of `groups` in table order (values
+ * in round-trip precision), the text that identifies a point (hashing, provenance). Returns the
+ * length written (truncated to cap - 1 like snprintf), or the needed length. */
+size_t params_canonical_text(const point_params *p, unsigned groups, char *buf, size_t cap);
+
+/* params_init_key - The RNG key of a point: a hash of seed_base, the seed and the parameters that
+ * fix the problem's shape (k, d, counts). Points that differ only in loss or optimizer therefore
+ * start from the same initialization (common random numbers across methods). */
+uint64_t params_init_key(const point_params *p, const profile *prof, int64_t seed_base);
 
 /* params_print_help - the options of the given groups, with metavars, defaults and help. */
 void params_print_help(FILE *f, unsigned groups);

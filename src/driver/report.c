@@ -29,22 +29,9 @@ json_t *report_json_matrix(const double *A, int k)
 
 int report_metrics_json(json_t *o, const geom_metrics *m)
 {
-    const struct {
-        const char *name;
-        double v;
-    } f[] = {
-        {"w_norm_ratio", m->w_norm_ratio}, {"h_norm_ratio", m->h_norm_ratio},
-        {"w_cos_majmaj", m->w_cos_majmaj}, {"w_cos_minmin", m->w_cos_minmin},
-        {"w_cos_majmin", m->w_cos_majmin}, {"h_cos_majmaj", m->h_cos_majmaj},
-        {"h_cos_minmin", m->h_cos_minmin}, {"h_cos_majmin", m->h_cos_majmin},
-        {"wh_cos_maj", m->wh_cos_maj},     {"wh_cos_min", m->wh_cos_min},
-        {"dist_gw", m->dist_gw},           {"dist_gh", m->dist_gh},
-        {"dist_z", m->dist_z},             {"nc1", m->nc1},
-        {"train_acc", m->train_acc},       {"margin", m->margin},
-        {"w_fro", m->w_fro},               {"h_fro", m->h_fro},
-    };
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-        if (json_object_set_new(o, f[i].name, report_json_real(f[i].v)) != 0)
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+        if (json_object_set_new(o, geom_metric_name(i), report_json_real(geom_metric_value(m, i))) !=
+            0)
             return SWEEP_ERR_NOMEM;
     return SWEEP_OK;
 }
@@ -65,7 +52,8 @@ int report_problem_json(json_t *o, const point_params *pp, const profile *p,
     bad |= json_object_set_new(o, "n_min", report_json_real(p->n_min));
     bad |= json_object_set_new(o, "n", report_json_real(p->n));
     bad |= json_object_set_new(o, "counts", report_json_vector(p->counts, p->k));
-    bad |= json_object_set_new(o, "loss", json_string(loss_kind_name(lv->kind)));
+    bad |= json_object_set_new(o, "loss_name", json_string(loss_kind_name(lv->kind)));
+    bad |= json_object_set_new(o, "loss", json_null()); /* the metric; solvers overwrite it */
     bad |= json_object_set_new(o, "gamma", report_json_real(pp->loss.gamma));
     bad |= json_object_set_new(o, "tau", report_json_real(pp->loss.tau));
     bad |= json_object_set_new(o, "lambda_w", report_json_real(lv->lambda_w));

@@ -23,7 +23,9 @@ json_t *report_json_matrix(const double *A, int k);
 /* report_metrics_json - add every metric of m to obj under its science.md section 7 name. */
 int report_metrics_json(json_t *obj, const geom_metrics *m);
 
-/* report_problem_json - add the profile (k, k_maj, k_min, counts, ...) and loss settings. */
+/* report_problem_json - add the profile (k, k_maj, k_min, counts, ...) and loss settings. The
+ * loss's name goes under "loss_name": "loss" is the metric (mean training loss), set to null here
+ * and overwritten by solvers. */
 int report_problem_json(json_t *obj, const point_params *pp, const profile *p,
                         const loss_vectors *lv);
 

@@ -1,0 +1,573 @@
+#include "ufm.h"
+
+#include "rng.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *ufm_outcome_name(ufm_outcome o)
+{
+    switch (o) {
+    case UFM_RUNNING:
+        return "running";
+    case UFM_CONVERGED_GRAD:
+    case UFM_CONVERGED_LOSS:
+        return "converged";
+    case UFM_MAX_ITER:
+        return "max_iter";
+    case UFM_DIVERGED:
+        return "diverged";
+    }
+    return "unknown";
+}
+
+const char *ufm_outcome_reason(ufm_outcome o)
+{
+    switch (o) {
+    case UFM_RUNNING:
+        return "running";
+    case UFM_CONVERGED_GRAD:
+        return "grad_tol";
+    case UFM_CONVERGED_LOSS:
+        return "loss_tol";
+    case UFM_MAX_ITER:
+        return "max_iter";
+    case UFM_DIVERGED:
+        return "nan_or_inf";
+    }
+    return "unknown";
+}
+
+void ufm_opts_default(ufm_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->opt = UFM_OPT_SGDM;
+    o->lr = 0.1;
+    o->momentum = 0.9;
+    o->wd = 0.0;
+    o->n_milestones = 0;
+    o->lr_decay = 0.1;
+    o->iters = 1000;
+    o->tol_grad = 0.0;
+    o->tol_loss = 0.0;
+    o->init = UFM_INIT_TORCH;
+    o->init_std = 0.1;
+    o->bias = 0;
+    o->seed = 0;
+    o->trace_points = 0;
+}
+
+int ufm_opts_validate(const ufm_opts *o, sweep_errbuf *eb)
+{
+    if (o->opt != UFM_OPT_GD && o->opt != UFM_OPT_NGD && o->opt != UFM_OPT_SGDM)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "opt: unknown optimizer %d", (int)o->opt);
+    if (!isfinite(o->lr) || !(o->lr > 0.0))
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "lr = %g: the learning rate must be finite and > 0",
+                             o->lr);
+    if (!isfinite(o->momentum) || !(o->momentum >= 0.0 && o->momentum < 1.0))
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "momentum = %g must lie in [0, 1)", o->momentum);
+    if (!isfinite(o->wd) || !(o->wd >= 0.0))
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "wd = %g: weight decay must be finite and >= 0",
+                             o->wd);
+    if (!isfinite(o->lr_decay) || !(o->lr_decay > 0.0))
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "lr_decay = %g must be finite and > 0",
+                             o->lr_decay);
+    if (o->n_milestones < 0 || o->n_milestones > UFM_MAX_MILESTONES)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "milestones: %d values (at most %d)",
+                             o->n_milestones, UFM_MAX_MILESTONES);
+    for (int i = 0; i < o->n_milestones; i++) {
+        double m = o->milestones[i];
+        if (!(m >= 0.0) || m != floor(m) || m > 9.0e15)
+            return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                 "milestones[%d] = %g must be a non-negative whole iteration", i,
+                                 m);
+        if (i > 0 && !(m > o->milestones[i - 1]))
+            return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                 "milestones must increase: milestones[%d] = %g after %g", i, m,
+                                 o->milestones[i - 1]);
+    }
+    if (o->iters < 0)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "iters = %lld must be >= 0",
+                             (long long)o->iters);
+    if (!isfinite(o->tol_grad) || !(o->tol_grad >= 0.0))
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "tol_grad = %g must be finite and >= 0",
+                             o->tol_grad);
+    if (!isfinite(o->tol_loss) || !(o->tol_loss >= 0.0))
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "tol_loss = %g must be finite and >= 0",
+                             o->tol_loss);
+    if (o->init != UFM_INIT_TORCH && o->init != UFM_INIT_GAUSS)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "init: unknown kind %d", (int)o->init);
+    if (o->init == UFM_INIT_GAUSS && (!isfinite(o->init_std) || !(o->init_std > 0.0)))
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "init gauss:%g: the std must be finite and > 0",
+                             o->init_std);
+    if (o->trace_points < 0 || o->trace_points > UFM_MAX_TRACE_POINTS)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "trace_points = %d must lie in [0, %d]",
+                             o->trace_points, UFM_MAX_TRACE_POINTS);
+    if (o->trace_points > 0 && (int64_t)o->trace_points > o->iters + 1)
+        return sweep_err_set(eb, SWEEP_ERR_ARG,
+                             "trace_points = %d exceeds iters + 1 = %lld distinct iterations",
+                             o->trace_points, (long long)o->iters + 1);
+    return SWEEP_OK;
+}
+
+int ufm_trace_iters(int64_t iters, int points, int64_t *out)
+{
+    if (points < 1 || iters < 0 || (int64_t)points > iters + 1)
+        return SWEEP_ERR_ARG;
+    if (points == 1) {
+        out[0] = iters;
+        return SWEEP_OK;
+    }
+    /* geometric spacing of t + 1 in [1, iters + 1], then pushed apart to be distinct and pulled
+     * back so the last one is iters */
+    const double lmax = log((double)iters + 1.0);
+    for (int j = 0; j < points; j++) {
+        double t = exp(lmax * (double)j / (double)(points - 1)) - 1.0;
+        out[j] = (int64_t)llround(t);
+        if (j > 0 && out[j] <= out[j - 1])
+            out[j] = out[j - 1] + 1;
+    }
+    out[points - 1] = iters;
+    for (int j = points - 2; j >= 0; j--)
+        if (out[j] >= out[j + 1])
+            out[j] = out[j + 1] - 1;
+    return SWEEP_OK;
+}
+
+struct ufm_solver {
+    int k, d;
+    size_t n;
+    ufm_opts o;
+    int label_temperature;
+    double lambda_w, lambda_h;
+    double *omega, *Delta, *iota; /* [k] */
+    double *counts;               /* [k] */
+    size_t *start;                /* [k+1] first column of each class */
+    double *W, *H, *b;            /* iterate */
+    double *gW, *gH, *gb;         /* gradient (with weight decay) at the evaluated iterate */
+    double *vW, *vH, *vb;         /* momentum buffers */
+    double *Z;                    /* [k*n] logits / softmax scratch */
+    double *G;                    /* [k*n] dl/dz / n */
+    double *Hbar;                 /* [d*k] for metrics */
+    int64_t iter;                 /* updates done */
+    int64_t evaluated_iter;       /* iteration of loss/grad_norm, -1 if none */
+    double loss, objective, grad_norm;
+};
+
+void ufm_solver_destroy(ufm_solver **ps)
+{
+    if (ps == NULL || *ps == NULL)
+        return;
+    ufm_solver *s = *ps;
+    free(s->omega);
+    free(s->Delta);
+    free(s->iota);
+    free(s->counts);
+    free(s->start);
+    free(s->W);
+    free(s->H);
+    free(s->b);
+    free(s->gW);
+    free(s->gH);
+    free(s->gb);
+    free(s->vW);
+    free(s->vH);
+    free(s->vb);
+    free(s->Z);
+    free(s->G);
+    free(s->Hbar);
+    free(s);
+    *ps = NULL;
+}
+
+int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *o, uint64_t key,
+                      ufm_solver **out, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    ufm_solver *s = NULL;
+    const int k = p->k, d = p->d;
+
+    if ((ret = ufm_opts_validate(o, eb)) != SWEEP_OK)
+        goto cleanup;
+    if ((ret = profile_check_integer_counts(p, eb)) != SWEEP_OK)
+        goto cleanup;
+    if (lv->k != k) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "loss has k = %d, profile k = %d", lv->k, k);
+        goto cleanup;
+    }
+    const double n_d = p->n;
+    if (n_d * (double)(k > d ? k : d) > 4.0e9) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "n = %g examples with k = %d, d = %d needs about %.1f GiB; too large "
+                            "for one rank",
+                            n_d, k, d, 8.0 * 6.0 * n_d * (k > d ? k : d) / 1073741824.0);
+        goto cleanup;
+    }
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        goto nomem;
+    s->k = k;
+    s->d = d;
+    s->n = (size_t)n_d;
+    s->o = *o;
+    s->label_temperature = lv->label_temperature;
+    s->lambda_w = lv->lambda_w;
+    s->lambda_h = lv->lambda_h;
+    const size_t kd = (size_t)k * d, dn = (size_t)d * s->n, kn = (size_t)k * s->n;
+    s->omega = malloc((size_t)k * sizeof(double));
+    s->Delta = malloc((size_t)k * sizeof(double));
+    s->iota = malloc((size_t)k * sizeof(double));
+    s->counts = malloc((size_t)k * sizeof(double));
+    s->start = malloc((size_t)(k + 1) * sizeof(size_t));
+    s->W = malloc(kd * sizeof(double));
+    s->H = malloc(dn * sizeof(double));
+    s->gW = malloc(kd * sizeof(double));
+    s->gH = malloc(dn * sizeof(double));
+    s->vW = calloc(kd, sizeof(double));
+    s->vH = calloc(dn, sizeof(double));
+    s->Z = malloc(kn * sizeof(double));
+    s->G = malloc(kn * sizeof(double));
+    s->Hbar = malloc(kd * sizeof(double));
+    if (!s->omega || !s->Delta || !s->iota || !s->counts || !s->start || !s->W || !s->H ||
+        !s->gW || !s->gH || !s->vW || !s->vH || !s->Z || !s->G || !s->Hbar)
+        goto nomem;
+    if (o->bias) {
+        s->b = malloc((size_t)k * sizeof(double));
+        s->gb = malloc((size_t)k * sizeof(double));
+        s->vb = calloc((size_t)k, sizeof(double));
+        if (!s->b || !s->gb || !s->vb)
+            goto nomem;
+    }
+    memcpy(s->omega, lv->omega, (size_t)k * sizeof(double));
+    memcpy(s->Delta, lv->Delta, (size_t)k * sizeof(double));
+    memcpy(s->iota, lv->iota, (size_t)k * sizeof(double));
+    memcpy(s->counts, p->counts, (size_t)k * sizeof(double));
+    s->start[0] = 0;
+    for (int c = 0; c < k; c++)
+        s->start[c + 1] = s->start[c] + (size_t)p->counts[c];
+
+    /* Initialization: independent streams for W (0), H (1), b (2). */
+    if (o->init == UFM_INIT_TORCH) {
+        const double bw = 1.0 / sqrt((double)d), bh = 1.0 / sqrt((double)s->n);
+        rng_uniform_fill(key, 0, -bw, bw, s->W, kd);
+        rng_uniform_fill(key, 1, -bh, bh, s->H, dn);
+        if (o->bias)
+            rng_uniform_fill(key, 2, -bw, bw, s->b, (size_t)k);
+    } else {
+        rng_gauss_fill(key, 0, o->init_std, s->W, kd);
+        rng_gauss_fill(key, 1, o->init_std, s->H, dn);
+        if (o->bias)
+            memset(s->b, 0, (size_t)k * sizeof(double));
+    }
+    s->iter = 0;
+    s->evaluated_iter = -1;
+    s->loss = s->objective = s->grad_norm = NAN;
+    *out = s;
+    s = NULL;
+    goto cleanup;
+
+nomem:
+    ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "ufm solver: cannot allocate k = %d, d = %d, n = %g",
+                        k, d, p->n);
+cleanup:
+    ufm_solver_destroy(&s);
+    return ret;
+}
+
+/* The fused softmax pass: from logits Z (k x n, without bias) compute the summed data loss and
+ * G = dl/dz / n in place of the second buffer. */
+static double softmax_pass(const ufm_solver *s, const double *Z, const double *b, double *G)
+{
+    const int k = s->k;
+    const double inv_n = 1.0 / (double)s->n;
+    double total = 0.0;
+    for (int y = 0; y < k; y++) {
+        const double wy = s->omega[y];
+        for (size_t i = s->start[y]; i < s->start[y + 1]; i++) {
+            const double *z = Z + i * (size_t)k;
+            double *g = G + i * (size_t)k;
+            double m = -INFINITY;
+            if (s->label_temperature) {
+                const double a = s->Delta[y];
+                for (int c = 0; c < k; c++) {
+                    g[c] = a * (z[c] + (b ? b[c] : 0.0));
+                    m = fmax(m, g[c]);
+                }
+            } else {
+                for (int c = 0; c < k; c++) {
+                    g[c] = s->Delta[c] * (z[c] + (b ? b[c] : 0.0)) + s->iota[c];
+                    m = fmax(m, g[c]);
+                }
+            }
+            const double uy = g[y];
+            double sum = 0.0;
+            for (int c = 0; c < k; c++) {
+                g[c] = exp(g[c] - m);
+                sum += g[c];
+            }
+            const double inv = 1.0 / sum;
+            /* l = w_y (logsumexp(u) - u_y); dl/dz_c = w_y s_c (p_c - [c == y]) with
+             * s_c = Delta_c (VS form) or Delta_y (LDT) */
+            if (s->label_temperature) {
+                const double a = s->Delta[y] * inv_n;
+                total += m + log(sum) - uy;
+                for (int c = 0; c < k; c++)
+                    g[c] = a * (g[c] * inv - (c == y));
+            } else {
+                total += wy * (m + log(sum) - uy);
+                for (int c = 0; c < k; c++)
+                    g[c] = wy * inv_n * s->Delta[c] * (g[c] * inv - (c == y));
+            }
+        }
+    }
+    return total * inv_n;
+}
+
+static double sumsq(const double *x, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += x[i] * x[i];
+    return s;
+}
+
+int ufm_solver_eval(ufm_solver *s, const double *W, const double *H, const double *b,
+                    double *loss, double *objective, double *dW, double *dH, double *db)
+{
+    const int k = s->k, d = s->d, n = (int)s->n;
+    const double *bias = s->o.bias ? b : NULL;
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, n, d, 1.0, W, d, H, d, 0.0, s->Z, k);
+    const double data = softmax_pass(s, s->Z, bias, s->G);
+    const double reg = 0.5 * s->lambda_w * sumsq(W, (size_t)k * d) +
+                       0.5 * s->lambda_h * sumsq(H, (size_t)d * s->n);
+    if (loss != NULL)
+        *loss = data;
+    if (objective != NULL)
+        *objective = data + reg;
+    if (dW == NULL)
+        return SWEEP_OK;
+    /* dW = H G^T + lambda_w W;  dH = W G + lambda_h H;  db = G 1 */
+    const size_t kd = (size_t)k * d, dn = (size_t)d * s->n;
+    for (size_t i = 0; i < kd; i++)
+        dW[i] = s->lambda_w * W[i];
+    for (size_t i = 0; i < dn; i++)
+        dH[i] = s->lambda_h * H[i];
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, d, k, n, 1.0, H, d, s->G, k, 1.0, dW, d);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, d, n, k, 1.0, W, d, s->G, k, 1.0, dH,
+                d);
+    if (bias != NULL && db != NULL) {
+        for (int c = 0; c < k; c++)
+            db[c] = 0.0;
+        for (size_t i = 0; i < s->n; i++)
+            for (int c = 0; c < k; c++)
+                db[c] += s->G[i * (size_t)k + c];
+    }
+    return SWEEP_OK;
+}
+
+double ufm_solver_lr(const ufm_solver *s, int64_t iter)
+{
+    double lr = s->o.lr;
+    for (int i = 0; i < s->o.n_milestones; i++)
+        if ((double)iter >= s->o.milestones[i])
+            lr *= s->o.lr_decay;
+    return lr;
+}
+
+/* Loss and gradient (with weight decay) at the current iterate, once per iterate. */
+static void evaluate_current(ufm_solver *s)
+{
+    if (s->evaluated_iter == s->iter)
+        return;
+    const size_t kd = (size_t)s->k * s->d, dn = (size_t)s->d * s->n;
+    ufm_solver_eval(s, s->W, s->H, s->b, &s->loss, &s->objective, s->gW, s->gH, s->gb);
+    const double wd = s->o.wd;
+    if (wd > 0.0) {
+        cblas_daxpy((int)kd, wd, s->W, 1, s->gW, 1);
+        cblas_daxpy((int)dn, wd, s->H, 1, s->gH, 1);
+        if (s->b != NULL)
+            cblas_daxpy(s->k, wd, s->b, 1, s->gb, 1);
+    }
+    double g2 = sumsq(s->gW, kd) + sumsq(s->gH, dn);
+    if (s->b != NULL)
+        g2 += sumsq(s->gb, (size_t)s->k);
+    s->grad_norm = sqrt(g2);
+    s->evaluated_iter = s->iter;
+}
+
+/* x <- x - lr * (momentum-filtered) g for one parameter block */
+static void update_block(const ufm_solver *s, double lr, double *x, const double *g, double *v,
+                         size_t len)
+{
+    switch (s->o.opt) {
+    case UFM_OPT_GD:
+    case UFM_OPT_NGD:
+        cblas_daxpy((int)len, -lr, g, 1, x, 1);
+        break;
+    case UFM_OPT_SGDM: {
+        const double mu = s->o.momentum;
+        for (size_t i = 0; i < len; i++) {
+            v[i] = mu * v[i] + g[i]; /* PyTorch: first step v = g, same as v = 0 before */
+            x[i] -= lr * v[i];
+        }
+        break;
+    }
+    }
+}
+
+static void update_current(ufm_solver *s)
+{
+    double lr = ufm_solver_lr(s, s->iter);
+    if (s->o.opt == UFM_OPT_NGD)
+        lr = s->grad_norm > 0.0 ? lr / s->grad_norm : 0.0;
+    update_block(s, lr, s->W, s->gW, s->vW, (size_t)s->k * s->d);
+    update_block(s, lr, s->H, s->gH, s->vH, (size_t)s->d * s->n);
+    if (s->b != NULL)
+        update_block(s, lr, s->b, s->gb, s->vb, (size_t)s->k);
+    s->iter++;
+}
+
+int ufm_solver_step(ufm_solver *s)
+{
+    evaluate_current(s);
+    if (isfinite(s->loss) && isfinite(s->grad_norm))
+        update_current(s);
+    return SWEEP_OK;
+}
+
+ufm_outcome ufm_solver_test(const ufm_solver *s)
+{
+    if (s->evaluated_iter < 0)
+        return UFM_RUNNING;
+    if (!isfinite(s->loss) || !isfinite(s->grad_norm))
+        return UFM_DIVERGED;
+    if (s->evaluated_iter != s->iter)
+        return UFM_RUNNING; /* an update happened after the evaluation */
+    if (s->o.tol_grad > 0.0 && s->grad_norm <= s->o.tol_grad)
+        return UFM_CONVERGED_GRAD;
+    if (s->o.tol_loss > 0.0 && s->loss <= s->o.tol_loss)
+        return UFM_CONVERGED_LOSS;
+    if (s->iter >= s->o.iters)
+        return UFM_MAX_ITER;
+    return UFM_RUNNING;
+}
+
+int ufm_trace_create(int points, ufm_trace **out)
+{
+    int ret = SWEEP_OK;
+    ufm_trace *t = calloc(1, sizeof *t);
+    if (t == NULL || points < 0) {
+        ret = points < 0 ? SWEEP_ERR_ARG : SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    size_t np = points > 0 ? (size_t)points : 1;
+    t->points = points;
+    t->iter = malloc(np * sizeof *t->iter);
+    t->lr = malloc(np * sizeof(double));
+    t->loss = malloc(np * sizeof(double));
+    t->grad_norm = malloc(np * sizeof(double));
+    t->metrics = malloc(np * sizeof *t->metrics);
+    if (!t->iter || !t->lr || !t->loss || !t->grad_norm || !t->metrics) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (int j = 0; j < points; j++) {
+        t->iter[j] = -1;
+        t->lr[j] = t->loss[j] = t->grad_norm[j] = NAN;
+        geom_metrics_set_nan(&t->metrics[j]);
+    }
+    *out = t;
+    t = NULL;
+cleanup:
+    ufm_trace_destroy(&t);
+    return ret;
+}
+
+void ufm_trace_destroy(ufm_trace **pt)
+{
+    if (pt == NULL || *pt == NULL)
+        return;
+    free((*pt)->iter);
+    free((*pt)->lr);
+    free((*pt)->loss);
+    free((*pt)->grad_norm);
+    free((*pt)->metrics);
+    free(*pt);
+    *pt = NULL;
+}
+
+static int current_metrics(ufm_solver *s, const geom_problem *prob, const geom_prediction *ref,
+                           geom_metrics *m)
+{
+    geom_class_means(s->d, s->k, s->counts, s->H, s->Hbar);
+    return geom_metrics_compute(prob, s->d, s->W, s->Hbar, s->H, ref, m);
+}
+
+int ufm_solver_solve(ufm_solver *s, const geom_problem *prob, const geom_prediction *ref,
+                     ufm_trace *trace, ufm_result *res)
+{
+    int ret = SWEEP_OK;
+    int64_t *sched = NULL;
+    int next = 0, points = trace != NULL ? trace->points : 0;
+    ufm_outcome outcome = UFM_RUNNING;
+
+    if (prob->k != s->k || (points > 0 && (int64_t)points > s->o.iters + 1))
+        return SWEEP_ERR_ARG;
+    if (points > 0) {
+        sched = malloc((size_t)points * sizeof *sched);
+        if (sched == NULL)
+            return SWEEP_ERR_NOMEM;
+        ufm_trace_iters(s->o.iters, points, sched);
+    }
+    for (;;) {
+        evaluate_current(s);
+        if (next < points && sched[next] == s->iter) {
+            trace->iter[next] = s->iter;
+            trace->lr[next] = ufm_solver_lr(s, s->iter);
+            trace->loss[next] = s->loss;
+            trace->grad_norm[next] = s->grad_norm;
+            ret = current_metrics(s, prob, ref, &trace->metrics[next]);
+            if (ret != SWEEP_OK)
+                goto cleanup;
+            next++;
+        }
+        outcome = ufm_solver_test(s);
+        if (outcome != UFM_RUNNING)
+            break;
+        update_current(s);
+    }
+    res->outcome = outcome;
+    res->iters = s->iter;
+    res->loss = s->loss;
+    res->objective = s->objective;
+    res->grad_norm = s->grad_norm;
+    res->lr_final = s->iter > 0 ? ufm_solver_lr(s, s->iter - 1) : NAN;
+    ret = current_metrics(s, prob, ref, &res->metrics);
+cleanup:
+    free(sched);
+    return ret;
+}
+
+const double *ufm_solver_W(const ufm_solver *s) { return s->W; }
+const double *ufm_solver_H(const ufm_solver *s) { return s->H; }
+const double *ufm_solver_b(const ufm_solver *s) { return s->b; }
+int64_t ufm_solver_iter(const ufm_solver *s) { return s->iter; }
+double ufm_solver_loss(const ufm_solver *s) { return s->loss; }
+double ufm_solver_grad_norm(const ufm_solver *s) { return s->grad_norm; }
+
+void ufm_solver_set_params(ufm_solver *s, const double *W, const double *H, const double *b)
+{
+    const size_t kd = (size_t)s->k * s->d, dn = (size_t)s->d * s->n;
+    memcpy(s->W, W, kd * sizeof(double));
+    memcpy(s->H, H, dn * sizeof(double));
+    if (s->b != NULL && b != NULL)
+        memcpy(s->b, b, (size_t)s->k * sizeof(double));
+    memset(s->vW, 0, kd * sizeof(double));
+    memset(s->vH, 0, dn * sizeof(double));
+    if (s->vb != NULL)
+        memset(s->vb, 0, (size_t)s->k * sizeof(double));
+    s->iter = 0;
+    s->evaluated_iter = -1;
+}

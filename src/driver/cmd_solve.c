@@ -1,0 +1,233 @@
+/* `ufmsweep solve`: one gradient-descent solve of the UFM and its metrics. */
+#include "cli.h"
+#include "commands.h"
+#include "geom.h"
+#include "metrics.h"
+#include "report.h"
+#include "ufm.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static void solve_help(FILE *f, const cli_option *opts, size_t n_opts)
+{
+    fprintf(f,
+            "usage: ufmsweep solve [PROBLEM] [LOSS] [SOLVER] [--json] [--trace-csv FILE]\n"
+            "\n"
+            "Train the unconstrained-features model (W: d x k, H: d x n, logits W^T H) with a\n"
+            "CE-family loss by full-batch gradient descent and report its geometry (science.md\n"
+            "section 7) and the distances to the geometry predicted for the loss's implicit bias\n"
+            "(SELI for ce/wce/la, CDT form for cdt/vs, margin form for ldt; `ufmsweep theory`).\n"
+            "The objective is mean loss + (lambda_w/2)||W||^2 + (lambda_h/2)||H||^2; --wd adds\n"
+            "PyTorch's coupled weight decay on top. The initialization depends only on --seed\n"
+            "and the problem's shape (k, d, counts), so two losses with the same seed start from\n"
+            "the same point. Not converging and diverging are outcomes (exit 0), not errors.\n"
+            "\n"
+            "Examples:\n"
+            "  # the published experiment (CDT, gamma = 0.5; see docs/SOLVERS.md)\n"
+            "  ufmsweep solve --k 10 --R 10 --rho 0.5 --n-min 5 --d 20 --loss cdt --gamma 0.5 \\\n"
+            "      --opt sgdm --lr 0.1 --momentum 0.9 --wd 5e-4 --iters 6000 \\\n"
+            "      --milestones 2000,4000 --lr-decay 0.1 --json\n"
+            "  # normalized GD towards SELI, with a convergence trace\n"
+            "  ufmsweep solve --R 10 --opt ngd --lr 0.5 --iters 20000 --trace-csv trace.csv\n"
+            "\nCommand options:\n");
+    cli_print_options(f, opts, n_opts);
+    params_print_help(f, PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS | PARAM_GROUP_SOLVER);
+    fprintf(f, "\nExit status: 0 solve ran (whatever its outcome); 1 bad input or I/O error.\n");
+}
+
+static int write_trace_csv(FILE *f, const ufm_trace *t)
+{
+    fprintf(f, "iter,lr,loss,grad_norm");
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+        fprintf(f, ",%s", geom_metric_name(i));
+    fprintf(f, "\n");
+    for (int j = 0; j < t->points; j++) {
+        if (t->iter[j] < 0)
+            break; /* stopped before this trace point */
+        fprintf(f, "%lld,%.17g,%.17g,%.17g", (long long)t->iter[j], t->lr[j], t->loss[j],
+                t->grad_norm[j]);
+        for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+            fprintf(f, ",%.17g", geom_metric_value(&t->metrics[j], i));
+        fprintf(f, "\n");
+    }
+    return ferror(f) ? SWEEP_ERR_IO : SWEEP_OK;
+}
+
+static json_t *trace_json(const ufm_trace *t)
+{
+    json_t *o = json_object();
+    json_t *it = json_array(), *lr = json_array(), *loss = json_array(), *gn = json_array();
+    json_t *m[GEOM_METRICS_COUNT];
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+        m[i] = json_array();
+    for (int j = 0; j < t->points && t->iter[j] >= 0; j++) {
+        json_array_append_new(it, json_integer(t->iter[j]));
+        json_array_append_new(lr, report_json_real(t->lr[j]));
+        json_array_append_new(loss, report_json_real(t->loss[j]));
+        json_array_append_new(gn, report_json_real(t->grad_norm[j]));
+        for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+            json_array_append_new(m[i], report_json_real(geom_metric_value(&t->metrics[j], i)));
+    }
+    json_object_set_new(o, "iter", it);
+    json_object_set_new(o, "lr", lr);
+    json_object_set_new(o, "loss", loss);
+    json_object_set_new(o, "grad_norm", gn);
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+        json_object_set_new(o, geom_metric_name(i), m[i]);
+    return o;
+}
+
+int cmd_solve_main(int argc, char **argv)
+{
+    int exit_code = UFMSWEEP_EXIT_FAIL;
+    int json = 0, want_help = 0;
+    const char *trace_path = NULL;
+    FILE *trace_file = NULL;
+    point_params pp;
+    sweep_errbuf eb;
+    profile *prof = NULL;
+    loss_vectors *lv = NULL;
+    geom_problem *gp = NULL;
+    geom_prediction *ref = NULL;
+    ufm_solver *solver = NULL;
+    ufm_trace *trace = NULL;
+    json_t *obj = NULL;
+    ufm_result res;
+    struct timespec t0, t1;
+    char theory_note[512] = "";
+    const cli_option opts[] = {
+        {"json", NULL, &json, NULL, "print one JSON object on stdout (with the trace arrays)"},
+        {"trace-csv", "FILE", NULL, &trace_path,
+         "write the trace (one row per trace point) as CSV; implies --trace-points 50 when 0"},
+    };
+    const size_t n_opts = sizeof opts / sizeof opts[0];
+    const unsigned groups = PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS | PARAM_GROUP_SOLVER;
+
+    sweep_errbuf_clear(&eb);
+    params_default(&pp);
+    if (cli_parse(argc, argv, 1, groups, opts, n_opts, &pp, &want_help, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);
+        goto cleanup;
+    }
+    if (want_help) {
+        solve_help(stdout, opts, n_opts);
+        exit_code = UFMSWEEP_EXIT_OK;
+        goto cleanup;
+    }
+    if (trace_path != NULL && pp.ufm.trace_points == 0)
+        pp.ufm.trace_points = pp.ufm.iters + 1 < 50 ? (int)pp.ufm.iters + 1 : 50;
+    if (profile_create(&pp.profile, &prof, &eb) != SWEEP_OK ||
+        loss_vectors_create(&pp.loss, prof, &lv, &eb) != SWEEP_OK ||
+        geom_problem_from_loss(prof, lv, &gp, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);
+        goto cleanup;
+    }
+    /* Reference: the max-margin geometry of the loss's implicit bias (lambda -> 0). */
+    gp->regularized = 0;
+    sweep_errbuf ref_eb;
+    sweep_errbuf_clear(&ref_eb);
+    int ret = geom_predict(gp, &ref, &ref_eb);
+    if (ret == SWEEP_ERR_NO_CLOSED_FORM) {
+        snprintf(theory_note, sizeof theory_note, "%s", ref_eb.msg);
+    } else if (ret != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep solve: predicted geometry: %s\n", ref_eb.msg);
+        goto cleanup;
+    }
+    if (trace_path != NULL) {
+        /* open before the work so an unwritable path fails at once */
+        trace_file = fopen(trace_path, "w");
+        if (trace_file == NULL) {
+            fprintf(stderr, "ufmsweep solve: --trace-csv: cannot write '%s': %s\n", trace_path,
+                    strerror(errno));
+            goto cleanup;
+        }
+    }
+    if (ufm_solver_create(prof, lv, &pp.ufm, params_init_key(&pp, prof, 0), &solver, &eb) !=
+        SWEEP_OK) {
+        fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);
+        goto cleanup;
+    }
+    if (pp.ufm.trace_points > 0 && ufm_trace_create(pp.ufm.trace_points, &trace) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep solve: out of memory for the trace\n");
+        goto cleanup;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ret = ufm_solver_solve(solver, gp, ref, trace, &res);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (ret != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep solve: %s\n", sweep_strerror(ret));
+        goto cleanup;
+    }
+    double wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+
+    if (trace_file != NULL) {
+        int wr = write_trace_csv(trace_file, trace);
+        int cl = fclose(trace_file);
+        trace_file = NULL;
+        if (wr != SWEEP_OK || cl != 0) {
+            fprintf(stderr, "ufmsweep solve: writing '%s' failed\n", trace_path);
+            goto cleanup;
+        }
+    }
+    if (json) {
+        obj = json_object();
+        if (obj == NULL || report_problem_json(obj, &pp, prof, lv) != SWEEP_OK ||
+            report_metrics_json(obj, &res.metrics) != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep solve: out of memory building JSON\n");
+            goto cleanup;
+        }
+        json_object_set_new(obj, "solver", json_string("ufm"));
+        json_object_set_new(obj, "problem", json_string(geom_problem_kind_name(gp->kind)));
+        json_object_set_new(obj, "theory_source",
+                            ref ? json_string("closed_form") : json_null());
+        json_object_set_new(obj, "theory_method",
+                            ref ? json_string(geom_method_name(ref->method)) : json_null());
+        json_object_set_new(obj, "loss", report_json_real(res.loss));
+        json_object_set_new(obj, "objective", report_json_real(res.objective));
+        json_object_set_new(obj, "grad_norm", report_json_real(res.grad_norm));
+        json_object_set_new(obj, "lr_final", report_json_real(res.lr_final));
+        json_object_set_new(obj, "outcome", json_string(ufm_outcome_name(res.outcome)));
+        json_object_set_new(obj, "reason", json_string(ufm_outcome_reason(res.outcome)));
+        json_object_set_new(obj, "iters", json_integer(res.iters));
+        json_object_set_new(obj, "seed", json_integer(pp.ufm.seed));
+        json_object_set_new(obj, "wall_s", json_real(wall_s));
+        if (trace != NULL)
+            json_object_set_new(obj, "trace", trace_json(trace));
+        if (report_json_print(stdout, obj) != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep solve: cannot write to stdout\n");
+            goto cleanup;
+        }
+    } else {
+        printf("ufmsweep solve: ufm, %s after %lld iterations (%s), %.3g s\n",
+               ufm_outcome_name(res.outcome), (long long)res.iters,
+               ufm_outcome_reason(res.outcome), wall_s);
+        report_problem_text(stdout, &pp, prof, lv);
+        printf("final    loss %.6g, objective %.6g, gradient norm %.3g, lr %.3g\n", res.loss,
+               res.objective, res.grad_norm, res.lr_final);
+        if (ref != NULL)
+            printf("distances to %s (%s)\n\n", geom_problem_kind_name(gp->kind),
+                   geom_method_name(ref->method));
+        else
+            printf("distances: none (%s)\n\n", theory_note);
+        report_metrics_text(stdout, &res.metrics);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "ufmsweep solve: cannot write to stdout\n");
+        goto cleanup;
+    }
+    exit_code = UFMSWEEP_EXIT_OK;
+cleanup:
+    if (trace_file != NULL)
+        fclose(trace_file);
+    json_decref(obj);
+    ufm_trace_destroy(&trace);
+    ufm_solver_destroy(&solver);
+    geom_prediction_destroy(&ref);
+    geom_problem_destroy(&gp);
+    loss_vectors_destroy(&lv);
+    profile_destroy(&prof);
+    return exit_code;
+}
