@@ -154,6 +154,7 @@ struct ufm_solver {
     int64_t iter;                 /* updates done */
     int64_t evaluated_iter;       /* iteration of loss/grad_norm, -1 if none */
     double loss, objective, grad_norm;
+    double step_norm;             /* norm of the stored gradient (rescaled for ngd) */
 };
 
 void ufm_solver_destroy(ufm_solver **ps)
@@ -276,49 +277,81 @@ cleanup:
     return ret;
 }
 
-/* The fused softmax pass: from logits Z (k x n, without bias) compute the summed data loss and
- * G = dl/dz / n in place of the second buffer. */
-static double softmax_pass(const ufm_solver *s, const double *Z, const double *b, double *G)
+/* Shifted logits u_c of one example: VS form Delta_c (z_c + b_c) + iota_c, LDT Delta_y (z_c + b_c). */
+static inline void shifted_logits(const ufm_solver *s, int y, const double *z, const double *b,
+                                  double *u)
+{
+    const int k = s->k;
+    if (s->label_temperature) {
+        const double a = s->Delta[y];
+        for (int c = 0; c < k; c++)
+            u[c] = a * (z[c] + (b ? b[c] : 0.0));
+    } else {
+        for (int c = 0; c < k; c++)
+            u[c] = s->Delta[c] * (z[c] + (b ? b[c] : 0.0)) + s->iota[c];
+    }
+}
+
+/* max over examples i and classes c != y_i of u_c - u_y (the worst example's negative margin) */
+static double worst_margin_gap(const ufm_solver *s, const double *Z, const double *b, double *u)
+{
+    const int k = s->k;
+    double worst = -INFINITY;
+    for (int y = 0; y < k; y++)
+        for (size_t i = s->start[y]; i < s->start[y + 1]; i++) {
+            shifted_logits(s, y, Z + i * (size_t)k, b, u);
+            for (int c = 0; c < k; c++)
+                if (c != y && u[c] - u[y] > worst)
+                    worst = u[c] - u[y];
+        }
+    return worst;
+}
+
+/* The fused softmax pass. From logits Z (k x n, bias b added here) compute the mean data loss
+ * and G = e^{-sigma} dl/dz / n (k x n). Written relative to the label's logit, r_c = u_c - u_y,
+ * with a = max(0, max_{c != y} r_c):
+ *     loss_i = w_y (a + log(e^{-a} + S)),  S = sum_{c != y} e^{r_c - a}
+ *     dl/dz_c = w_y s_c e^{r_c - a} / D (c != y),  dl/dz_y = -w_y s_y S / D,  D = e^{-a} + S
+ * (s_c = Delta_c for the VS form, Delta_y for LDT). This never forms 1 - p_y, so gradients stay
+ * accurate when the loss is far below machine epsilon. sigma <= 0 rescales G for normalized GD
+ * (only the direction matters there): with every example classified (a = 0) the entries
+ * e^{r_c - sigma} stay representable long after e^{r_c} underflows. */
+static double softmax_pass(const ufm_solver *s, const double *Z, const double *b, double sigma,
+                           double *G)
 {
     const int k = s->k;
     const double inv_n = 1.0 / (double)s->n;
+    const double e_sigma = exp(sigma);
     double total = 0.0;
     for (int y = 0; y < k; y++) {
-        const double wy = s->omega[y];
+        const double wy = s->omega[y] * inv_n;
+        const double ldt = s->label_temperature ? s->Delta[y] : 0.0;
         for (size_t i = s->start[y]; i < s->start[y + 1]; i++) {
-            const double *z = Z + i * (size_t)k;
             double *g = G + i * (size_t)k;
-            double m = -INFINITY;
-            if (s->label_temperature) {
-                const double a = s->Delta[y];
-                for (int c = 0; c < k; c++) {
-                    g[c] = a * (z[c] + (b ? b[c] : 0.0));
-                    m = fmax(m, g[c]);
-                }
-            } else {
-                for (int c = 0; c < k; c++) {
-                    g[c] = s->Delta[c] * (z[c] + (b ? b[c] : 0.0)) + s->iota[c];
-                    m = fmax(m, g[c]);
-                }
-            }
+            shifted_logits(s, y, Z + i * (size_t)k, b, g);
             const double uy = g[y];
-            double sum = 0.0;
+            double a = 0.0;
+            for (int c = 0; c < k; c++)
+                if (c != y && g[c] - uy > a)
+                    a = g[c] - uy;
+            const double shift = uy + a + sigma;
+            double sum = 0.0; /* e^{-sigma} S */
             for (int c = 0; c < k; c++) {
-                g[c] = exp(g[c] - m);
+                g[c] = c == y ? 0.0 : exp(g[c] - shift);
                 sum += g[c];
             }
-            const double inv = 1.0 / sum;
-            /* l = w_y (logsumexp(u) - u_y); dl/dz_c = w_y s_c (p_c - [c == y]) with
-             * s_c = Delta_c (VS form) or Delta_y (LDT) */
+            const double S = sum * e_sigma;
+            const double D = (a > 0.0 ? exp(-a) : 1.0) + S;
+            total += s->omega[y] * (a > 0.0 ? a + log(D) : log1p(S));
+            const double scale = wy / D;
             if (s->label_temperature) {
-                const double a = s->Delta[y] * inv_n;
-                total += m + log(sum) - uy;
                 for (int c = 0; c < k; c++)
-                    g[c] = a * (g[c] * inv - (c == y));
+                    g[c] *= ldt * scale;
+                g[y] = -ldt * scale * sum;
             } else {
-                total += wy * (m + log(sum) - uy);
                 for (int c = 0; c < k; c++)
-                    g[c] = wy * inv_n * s->Delta[c] * (g[c] * inv - (c == y));
+                    g[c] *= s->Delta[c] * scale;
+                g[y] = -s->Delta[y] * scale * sum;
             }
         }
     }
@@ -339,7 +372,7 @@ int ufm_solver_eval(ufm_solver *s, const double *W, const double *H, const doubl
     const int k = s->k, d = s->d, n = (int)s->n;
     const double *bias = s->o.bias ? b : NULL;
     cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, n, d, 1.0, W, d, H, d, 0.0, s->Z, k);
-    const double data = softmax_pass(s, s->Z, bias, s->G);
+    const double data = softmax_pass(s, s->Z, bias, 0.0, s->G);
     const double reg = 0.5 * s->lambda_w * sumsq(W, (size_t)k * d) +
                        0.5 * s->lambda_h * sumsq(H, (size_t)d * s->n);
     if (loss != NULL)
@@ -376,24 +409,48 @@ double ufm_solver_lr(const ufm_solver *s, int64_t iter)
     return lr;
 }
 
-/* Loss and gradient (with weight decay) at the current iterate, once per iterate. */
+/* Loss and gradient (with weight decay) at the current iterate, once per iterate. For normalized
+ * GD without any ridge or weight decay the stored gradient is rescaled by e^{-sigma} (sigma = the
+ * worst example's margin gap when every example is classified), which keeps its direction
+ * representable after the loss underflows; grad_norm stays the true norm. */
 static void evaluate_current(ufm_solver *s)
 {
     if (s->evaluated_iter == s->iter)
         return;
-    const size_t kd = (size_t)s->k * s->d, dn = (size_t)s->d * s->n;
-    ufm_solver_eval(s, s->W, s->H, s->b, &s->loss, &s->objective, s->gW, s->gH, s->gb);
+    const int k = s->k, d = s->d, n = (int)s->n;
+    const size_t kd = (size_t)k * d, dn = (size_t)d * s->n;
     const double wd = s->o.wd;
-    if (wd > 0.0) {
-        cblas_daxpy((int)kd, wd, s->W, 1, s->gW, 1);
-        cblas_daxpy((int)dn, wd, s->H, 1, s->gH, 1);
-        if (s->b != NULL)
-            cblas_daxpy(s->k, wd, s->b, 1, s->gb, 1);
+    double sigma = 0.0;
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, n, d, 1.0, s->W, d, s->H, d, 0.0,
+                s->Z, k);
+    if (s->o.opt == UFM_OPT_NGD && wd == 0.0 && s->lambda_w == 0.0 && s->lambda_h == 0.0) {
+        double gap = worst_margin_gap(s, s->Z, s->b, s->G);
+        if (gap < 0.0)
+            sigma = gap;
     }
+    const double data = softmax_pass(s, s->Z, s->b, sigma, s->G);
+    s->loss = data;
+    s->objective = data + 0.5 * s->lambda_w * sumsq(s->W, kd) +
+                   0.5 * s->lambda_h * sumsq(s->H, dn);
+    for (size_t i = 0; i < kd; i++)
+        s->gW[i] = (s->lambda_w + wd) * s->W[i];
+    for (size_t i = 0; i < dn; i++)
+        s->gH[i] = (s->lambda_h + wd) * s->H[i];
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, d, k, n, 1.0, s->H, d, s->G, k, 1.0,
+                s->gW, d);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, d, n, k, 1.0, s->W, d, s->G, k, 1.0,
+                s->gH, d);
     double g2 = sumsq(s->gW, kd) + sumsq(s->gH, dn);
-    if (s->b != NULL)
-        g2 += sumsq(s->gb, (size_t)s->k);
-    s->grad_norm = sqrt(g2);
+    if (s->b != NULL) {
+        for (int c = 0; c < k; c++)
+            s->gb[c] = wd * s->b[c];
+        for (size_t i = 0; i < s->n; i++)
+            for (int c = 0; c < k; c++)
+                s->gb[c] += s->G[i * (size_t)k + c];
+        g2 += sumsq(s->gb, (size_t)k);
+    }
+    s->step_norm = sqrt(g2);               /* norm of the stored (possibly rescaled) gradient */
+    s->grad_norm = s->step_norm * exp(sigma); /* the true gradient norm (may underflow to 0) */
     s->evaluated_iter = s->iter;
 }
 
@@ -421,7 +478,7 @@ static void update_current(ufm_solver *s)
 {
     double lr = ufm_solver_lr(s, s->iter);
     if (s->o.opt == UFM_OPT_NGD)
-        lr = s->grad_norm > 0.0 ? lr / s->grad_norm : 0.0;
+        lr = s->step_norm > 0.0 ? lr / s->step_norm : 0.0;
     update_block(s, lr, s->W, s->gW, s->vW, (size_t)s->k * s->d);
     update_block(s, lr, s->H, s->gH, s->vH, (size_t)s->d * s->n);
     if (s->b != NULL)
@@ -432,7 +489,7 @@ static void update_current(ufm_solver *s)
 int ufm_solver_step(ufm_solver *s)
 {
     evaluate_current(s);
-    if (isfinite(s->loss) && isfinite(s->grad_norm))
+    if (isfinite(s->loss) && isfinite(s->grad_norm) && isfinite(s->step_norm))
         update_current(s);
     return SWEEP_OK;
 }
@@ -441,7 +498,7 @@ ufm_outcome ufm_solver_test(const ufm_solver *s)
 {
     if (s->evaluated_iter < 0)
         return UFM_RUNNING;
-    if (!isfinite(s->loss) || !isfinite(s->grad_norm))
+    if (!isfinite(s->loss) || !isfinite(s->grad_norm) || !isfinite(s->step_norm))
         return UFM_DIVERGED;
     if (s->evaluated_iter != s->iter)
         return UFM_RUNNING; /* an update happened after the evaluation */

@@ -1,0 +1,620 @@
+/* The UFM gradient-descent solver: gradients against finite differences, the optimizers against
+ * hand-computed updates, determinism, divergence, and convergence to the predicted geometry. */
+#include "check.h"
+#include "geom.h"
+#include "loss.h"
+#include "metrics.h"
+#include "profile.h"
+#include "rng.h"
+#include "ufm.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+/* Random123 tests/kat_vectors, philox4x32 10 */
+static int test_philox_kat(void)
+{
+    int fails = 0;
+    const uint32_t ctr[3][4] = {{0, 0, 0, 0},
+                                {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff},
+                                {0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}};
+    const uint32_t key[3][2] = {{0, 0}, {0xffffffff, 0xffffffff}, {0xa4093822, 0x299f31d0}};
+    const uint32_t want[3][4] = {{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8},
+                                 {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd},
+                                 {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}};
+    for (int t = 0; t < 3; t++) {
+        uint32_t out[4];
+        rng_philox4x32_10(ctr[t], key[t], out);
+        for (int i = 0; i < 4; i++)
+            CHECK_EQ_INT(out[i], want[t][i]);
+    }
+    /* moments of the derived distributions */
+    enum { N = 200000 };
+    double *x = malloc(N * sizeof(double));
+    if (x == NULL)
+        return fails + 1;
+    rng_uniform_fill(42, 1, -1.0, 1.0, x, N);
+    double m1 = 0, m2 = 0;
+    for (int i = 0; i < N; i++) {
+        CHECK(x[i] >= -1.0 && x[i] < 1.0);
+        m1 += x[i];
+        m2 += x[i] * x[i];
+    }
+    CHECK_NEAR(m1 / N, 0.0, 0.01);
+    CHECK_NEAR(m2 / N, 1.0 / 3.0, 0.01);
+    rng_gauss_fill(42, 2, 2.0, x, N);
+    m1 = m2 = 0;
+    for (int i = 0; i < N; i++) {
+        m1 += x[i];
+        m2 += x[i] * x[i];
+    }
+    CHECK_NEAR(m1 / N, 0.0, 0.02);
+    CHECK_NEAR(m2 / N, 4.0, 0.05);
+    free(x);
+    return fails;
+}
+
+static int test_trace_schedule(void)
+{
+    int fails = 0;
+    int64_t s[64];
+    const struct {
+        int64_t iters;
+        int points;
+    } cases[] = {{6000, 50}, {10, 11}, {100, 2}, {0, 1}, {5, 1}, {1000000, 64}, {49, 50}};
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        CHECK_OK(ufm_trace_iters(cases[t].iters, cases[t].points, s));
+        CHECK_EQ_INT(s[cases[t].points - 1], cases[t].iters);
+        if (cases[t].points > 1)
+            CHECK_EQ_INT(s[0], 0);
+        for (int j = 1; j < cases[t].points; j++)
+            CHECK(s[j] > s[j - 1]);
+    }
+    /* log spacing: the middle point of 0..10^6 with 61 points is 10^3 - 1 */
+    CHECK_OK(ufm_trace_iters(999999, 61, s));
+    CHECK_EQ_INT(s[30], 999);
+    CHECK_ERR(SWEEP_ERR_ARG, ufm_trace_iters(10, 12, s));
+    return fails;
+}
+
+typedef struct fixture {
+    profile *p;
+    loss_vectors *lv;
+    ufm_solver *s;
+} fixture;
+
+static void fixture_free(fixture *f)
+{
+    ufm_solver_destroy(&f->s);
+    loss_vectors_destroy(&f->lv);
+    profile_destroy(&f->p);
+}
+
+/* STEP k, R, rho, n_min, d with loss (kind, gamma, tau, lambda) and options o. */
+static int fixture_make(fixture *f, int k, double R, double rho, double n_min, int d,
+                        loss_kind kind, double gamma, double tau, double lambda,
+                        const ufm_opts *o, uint64_t key)
+{
+    profile_opts po;
+    loss_opts lo;
+    sweep_errbuf eb;
+    sweep_errbuf_clear(&eb);
+    f->p = NULL;
+    f->lv = NULL;
+    f->s = NULL;
+    profile_opts_default(&po);
+    po.k = k;
+    po.R = R;
+    po.rho = rho;
+    po.n_min = n_min;
+    po.d = d;
+    loss_opts_default(&lo);
+    lo.kind = kind;
+    lo.gamma = gamma;
+    lo.tau = tau;
+    lo.lambda_w = lambda;
+    lo.lambda_h = 0.5 * lambda;
+    int ret = profile_create(&po, &f->p, &eb);
+    if (ret == SWEEP_OK)
+        ret = loss_vectors_create(&lo, f->p, &f->lv, &eb);
+    if (ret == SWEEP_OK)
+        ret = ufm_solver_create(f->p, f->lv, o, key, &f->s, &eb);
+    if (ret != SWEEP_OK)
+        fprintf(stderr, "fixture: %s\n", eb.msg);
+    return ret;
+}
+
+/* Central differences of the objective on every parameter: relative error < 1e-6. */
+static int test_gradient_fd(void)
+{
+    int fails = 0;
+    const int k = 4, d = 5;
+    for (int kind = 0; kind < LOSS_KIND_COUNT; kind++)
+        for (int ridge = 0; ridge < 2; ridge++)
+            for (int bias = 0; bias < 2; bias++) {
+                ufm_opts o;
+                fixture f;
+                ufm_opts_default(&o);
+                o.init = UFM_INIT_GAUSS;
+                o.init_std = 0.7;
+                o.bias = bias;
+                if (fixture_make(&f, k, 3, 0.5, 1, d, (loss_kind)kind, 0.6, 1.2,
+                                 ridge ? 0.03 : 0.0, &o, 1234 + kind) != SWEEP_OK) {
+                    fails++;
+                    fixture_free(&f);
+                    continue;
+                }
+                const size_t n = 8, kd = (size_t)k * d, dn = (size_t)d * n;
+                const size_t np = kd + dn + (bias ? (size_t)k : 0);
+                double *x = malloc(np * sizeof(double)), *g = malloc(np * sizeof(double));
+                double *fd = malloc(np * sizeof(double));
+                if (!x || !g || !fd) {
+                    fails++;
+                    goto next;
+                }
+                memcpy(x, ufm_solver_W(f.s), kd * sizeof(double));
+                memcpy(x + kd, ufm_solver_H(f.s), dn * sizeof(double));
+                if (bias) { /* a non-zero bias */
+                    for (int c = 0; c < k; c++)
+                        x[kd + dn + c] = 0.3 * (c - 1.5);
+                }
+                double loss, obj;
+                ufm_solver_eval(f.s, x, x + kd, bias ? x + kd + dn : NULL, &loss, &obj, g,
+                                g + kd, bias ? g + kd + dn : NULL);
+                const double h = 1e-6;
+                double num = 0, den = 0;
+                for (size_t i = 0; i < np; i++) {
+                    double xi = x[i], fp, fm;
+                    x[i] = xi + h;
+                    ufm_solver_eval(f.s, x, x + kd, bias ? x + kd + dn : NULL, NULL, &fp, NULL,
+                                    NULL, NULL);
+                    x[i] = xi - h;
+                    ufm_solver_eval(f.s, x, x + kd, bias ? x + kd + dn : NULL, NULL, &fm, NULL,
+                                    NULL, NULL);
+                    x[i] = xi;
+                    fd[i] = (fp - fm) / (2 * h);
+                    num += (fd[i] - g[i]) * (fd[i] - g[i]);
+                    den += g[i] * g[i];
+                }
+                double rel = sqrt(num / den);
+                if (!(rel < 1e-6))
+                    fprintf(stderr, "  loss %s ridge %d bias %d: relative error %.3g\n",
+                            loss_kind_name((loss_kind)kind), ridge, bias, rel);
+                CHECK(rel < 1e-6);
+                CHECK(isfinite(obj) && obj > 0);
+            next:
+                free(x);
+                free(g);
+                free(fd);
+                fixture_free(&f);
+            }
+    return fails;
+}
+
+/* Far into the separable regime (margins about 40, loss about 1e-17) the loss and gradient keep
+ * their relative accuracy: finite differences still agree, and the loss matches
+ * mean log(1 + sum_c e^{-margin}) computed independently. (Forming 1 - p_y would lose it.) */
+static int test_tiny_loss_accuracy(void)
+{
+    int fails = 0;
+    ufm_opts o;
+    fixture f;
+    ufm_opts_default(&o);
+    for (int kind = 0; kind < LOSS_KIND_COUNT; kind += 5) { /* ce and ldt */
+        if (fixture_make(&f, 4, 3, 0.5, 1, 4, (loss_kind)kind, 0.5, 0, 0, &o, 1) != SWEEP_OK)
+            return fixture_free(&f), fails + 1;
+        geom_prediction *pred = NULL;
+        CHECK_OK(geom_predict_seli_matrix(4, f.p->counts, NULL, &pred));
+        if (pred == NULL)
+            return fixture_free(&f), fails + 1;
+        const double scale = sqrt(40.0);
+        double x[4 * 4 + 4 * 8];
+        for (int i = 0; i < 16; i++)
+            x[i] = scale * pred->W[i];
+        for (int c = 0, i = 0; c < 4; c++)
+            for (int t = 0; t < (int)f.p->counts[c]; t++, i++)
+                for (int r = 0; r < 4; r++)
+                    x[16 + r + 4 * i] = scale * pred->Hbar[r + 4 * c];
+        double loss, g[48];
+        ufm_solver_eval(f.s, x, x + 16, NULL, &loss, NULL, g, g + 16, NULL);
+        /* independent: every margin z_y - z_c is 40 (W^T Hbar = P) */
+        double want = 0;
+        for (int c = 0; c < 4; c++) {
+            double a = kind == LOSS_LDT ? f.lv->Delta[c] : 1.0;
+            want += f.p->counts[c] * log1p(3.0 * exp(-40.0 * a));
+        }
+        want /= 8.0;
+        CHECK(want > 0 && want < 1e-10);
+        CHECK_NEAR(loss / want, 1.0, 1e-12);
+        double num = 0, den = 0;
+        for (int i = 0; i < 48; i++) {
+            const double h = 1e-6;
+            double xi = x[i], fp, fm;
+            x[i] = xi + h;
+            ufm_solver_eval(f.s, x, x + 16, NULL, NULL, &fp, NULL, NULL, NULL);
+            x[i] = xi - h;
+            ufm_solver_eval(f.s, x, x + 16, NULL, NULL, &fm, NULL, NULL, NULL);
+            x[i] = xi;
+            double fd = (fp - fm) / (2 * h);
+            num += (fd - g[i]) * (fd - g[i]);
+            den += g[i] * g[i];
+        }
+        CHECK(den > 0);
+        CHECK(sqrt(num / den) < 1e-6);
+        geom_prediction_destroy(&pred);
+        fixture_free(&f);
+    }
+    return fails;
+}
+
+/* CE gradient of one example by hand: dl/dz = softmax(z) - e_y. */
+static void ce_grad_naive(int k, int d, int n, const int *y, const double *W, const double *H,
+                          double *gW, double *gH)
+{
+    double Z[16], G[16];
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < k; c++) {
+            Z[c + i * k] = 0;
+            for (int r = 0; r < d; r++)
+                Z[c + i * k] += W[r + c * d] * H[r + i * d];
+        }
+    for (int i = 0; i < n; i++) {
+        double m = Z[i * k], s = 0;
+        for (int c = 1; c < k; c++)
+            m = Z[c + i * k] > m ? Z[c + i * k] : m;
+        for (int c = 0; c < k; c++)
+            s += exp(Z[c + i * k] - m);
+        for (int c = 0; c < k; c++)
+            G[c + i * k] = (exp(Z[c + i * k] - m) / s - (c == y[i])) / n;
+    }
+    for (int r = 0; r < d; r++) {
+        for (int c = 0; c < k; c++) {
+            gW[r + c * d] = 0;
+            for (int i = 0; i < n; i++)
+                gW[r + c * d] += H[r + i * d] * G[c + i * k];
+        }
+        for (int i = 0; i < n; i++) {
+            gH[r + i * d] = 0;
+            for (int c = 0; c < k; c++)
+                gH[r + i * d] += W[r + c * d] * G[c + i * k];
+        }
+    }
+}
+
+/* sgdm with weight decay and a milestone at iteration 1, against two updates done by hand. */
+static int test_sgdm_two_steps(void)
+{
+    int fails = 0;
+    ufm_opts o;
+    fixture f;
+    ufm_opts_default(&o);
+    o.opt = UFM_OPT_SGDM;
+    o.lr = 0.5;
+    o.momentum = 0.9;
+    o.wd = 0.01;
+    o.n_milestones = 1;
+    o.milestones[0] = 1;
+    o.lr_decay = 0.2;
+    if (fixture_make(&f, 2, 1, 0.5, 1, 2, LOSS_CE, 0, 0, 0, &o, 7) != SWEEP_OK)
+        return fixture_free(&f), fails + 1;
+    double W[4] = {0.3, -0.2, 0.1, 0.4}, H[4] = {0.5, 0.1, -0.3, 0.2};
+    const int y[2] = {0, 1};
+    ufm_solver_set_params(f.s, W, H, NULL);
+    double vW[4] = {0}, vH[4] = {0}, gW[4], gH[4]; /* PyTorch: v = g at step 0 */
+    for (int step = 0; step < 2; step++) {
+        const double lr = step == 0 ? 0.5 : 0.5 * 0.2;
+        ce_grad_naive(2, 2, 2, y, W, H, gW, gH);
+        for (int i = 0; i < 4; i++) {
+            gW[i] += 0.01 * W[i];
+            gH[i] += 0.01 * H[i];
+            vW[i] = 0.9 * vW[i] + gW[i];
+            vH[i] = 0.9 * vH[i] + gH[i];
+            W[i] -= lr * vW[i];
+            H[i] -= lr * vH[i];
+        }
+        CHECK_OK(ufm_solver_step(f.s));
+        CHECK_NEAR(ufm_solver_lr(f.s, step), lr, 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        CHECK_NEAR(ufm_solver_W(f.s)[i], W[i], 1e-15);
+        CHECK_NEAR(ufm_solver_H(f.s)[i], H[i], 1e-15);
+    }
+    CHECK_EQ_INT(ufm_solver_iter(f.s), 2);
+    fixture_free(&f);
+    return fails;
+}
+
+/* gd with a small step decreases the objective at every step; ngd steps have length lr. */
+static int test_descent_and_ngd(void)
+{
+    int fails = 0;
+    ufm_opts o;
+    fixture f;
+    ufm_opts_default(&o);
+    o.opt = UFM_OPT_GD;
+    o.lr = 0.05;
+    if (fixture_make(&f, 5, 4, 0.4, 2, 6, LOSS_VS, 0.5, 1.0, 1e-3, &o, 99) != SWEEP_OK)
+        return fixture_free(&f), fails + 1;
+    double prev = INFINITY;
+    for (int t = 0; t < 50; t++) {
+        CHECK_OK(ufm_solver_step(f.s));
+        double obj;
+        ufm_solver_eval(f.s, ufm_solver_W(f.s), ufm_solver_H(f.s), NULL, NULL, &obj, NULL,
+                        NULL, NULL);
+        CHECK(obj < prev);
+        prev = obj;
+    }
+    fixture_free(&f);
+
+    o.opt = UFM_OPT_NGD;
+    o.lr = 0.01;
+    if (fixture_make(&f, 5, 4, 0.4, 2, 6, LOSS_CE, 0, 0, 0, &o, 99) != SWEEP_OK)
+        return fixture_free(&f), fails + 1;
+    const size_t kd = 30, dn = 6 * 28;
+    double *x0 = malloc((kd + dn) * sizeof(double));
+    if (x0 == NULL)
+        return fixture_free(&f), fails + 1;
+    memcpy(x0, ufm_solver_W(f.s), kd * sizeof(double));
+    memcpy(x0 + kd, ufm_solver_H(f.s), dn * sizeof(double));
+    CHECK_OK(ufm_solver_step(f.s));
+    double s2 = 0;
+    for (size_t i = 0; i < kd; i++)
+        s2 += pow(ufm_solver_W(f.s)[i] - x0[i], 2);
+    for (size_t i = 0; i < dn; i++)
+        s2 += pow(ufm_solver_H(f.s)[i] - x0[kd + i], 2);
+    CHECK_NEAR(sqrt(s2), 0.01, 1e-12);
+    free(x0);
+    fixture_free(&f);
+    return fails;
+}
+
+/* Same key: bitwise identical; different keys: different. */
+static int test_determinism(void)
+{
+    int fails = 0;
+    ufm_opts o;
+    ufm_opts_default(&o);
+    o.iters = 200;
+    o.trace_points = 5;
+    fixture a, b, c;
+    if (fixture_make(&a, 6, 5, 0.5, 2, 8, LOSS_LDT, 0.3, 0, 0, &o, 555) != SWEEP_OK ||
+        fixture_make(&b, 6, 5, 0.5, 2, 8, LOSS_LDT, 0.3, 0, 0, &o, 555) != SWEEP_OK ||
+        fixture_make(&c, 6, 5, 0.5, 2, 8, LOSS_LDT, 0.3, 0, 0, &o, 556) != SWEEP_OK) {
+        fixture_free(&a);
+        fixture_free(&b);
+        fixture_free(&c);
+        return fails + 1;
+    }
+    geom_problem *gp = NULL;
+    CHECK_OK(geom_problem_from_loss(a.p, a.lv, &gp, NULL));
+    ufm_result ra, rb, rc;
+    ufm_trace *ta = NULL, *tb = NULL;
+    CHECK_OK(ufm_trace_create(5, &ta));
+    CHECK_OK(ufm_trace_create(5, &tb));
+    CHECK_OK(ufm_solver_solve(a.s, gp, NULL, ta, &ra));
+    CHECK_OK(ufm_solver_solve(b.s, gp, NULL, tb, &rb));
+    CHECK_OK(ufm_solver_solve(c.s, gp, NULL, NULL, &rc));
+    const size_t kd = 48, dn = 8 * 24;
+    CHECK(memcmp(ufm_solver_W(a.s), ufm_solver_W(b.s), kd * sizeof(double)) == 0);
+    CHECK(memcmp(ufm_solver_H(a.s), ufm_solver_H(b.s), dn * sizeof(double)) == 0);
+    CHECK(memcmp(&ra.metrics, &rb.metrics, sizeof ra.metrics) == 0);
+    CHECK(memcmp(ta->loss, tb->loss, 5 * sizeof(double)) == 0);
+    CHECK(memcmp(ufm_solver_W(a.s), ufm_solver_W(c.s), kd * sizeof(double)) != 0);
+    CHECK(ra.loss != rc.loss);
+    CHECK_EQ_INT(ra.outcome, UFM_MAX_ITER);
+    CHECK_EQ_INT(ra.iters, 200);
+    CHECK_EQ_INT(ta->iter[4], 200);
+    ufm_trace_destroy(&ta);
+    ufm_trace_destroy(&tb);
+    geom_problem_destroy(&gp);
+    fixture_free(&a);
+    fixture_free(&b);
+    fixture_free(&c);
+    return fails;
+}
+
+/* An absurd learning rate diverges: outcome diverged, iteration count finite, no crash. */
+static int test_divergence(void)
+{
+    int fails = 0;
+    ufm_opts o;
+    fixture f;
+    ufm_opts_default(&o);
+    o.opt = UFM_OPT_GD;
+    o.lr = 1e200;
+    o.iters = 100;
+    if (fixture_make(&f, 4, 2, 0.5, 1, 4, LOSS_CE, 0, 0, 0, &o, 3) != SWEEP_OK)
+        return fixture_free(&f), fails + 1;
+    geom_problem *gp = NULL;
+    ufm_result r;
+    CHECK_OK(geom_problem_from_loss(f.p, f.lv, &gp, NULL));
+    CHECK_OK(ufm_solver_solve(f.s, gp, NULL, NULL, &r));
+    CHECK_EQ_INT(r.outcome, UFM_DIVERGED);
+    CHECK(r.iters >= 1 && r.iters < 100);
+    CHECK(!isfinite(r.loss) || !isfinite(r.grad_norm));
+    geom_problem_destroy(&gp);
+    fixture_free(&f);
+    return fails;
+}
+
+/* Stop rules: gradient tolerance and loss tolerance end as converged before the budget. */
+static int test_stop_rules(void)
+{
+    int fails = 0;
+    ufm_opts o;
+    fixture f;
+    ufm_opts_default(&o);
+    o.iters = 100000;
+    o.tol_loss = 0.05;
+    if (fixture_make(&f, 4, 2, 0.5, 1, 4, LOSS_CE, 0, 0, 0, &o, 3) != SWEEP_OK)
+        return fixture_free(&f), fails + 1;
+    geom_problem *gp = NULL;
+    ufm_result r;
+    CHECK_OK(geom_problem_from_loss(f.p, f.lv, &gp, NULL));
+    CHECK_OK(ufm_solver_solve(f.s, gp, NULL, NULL, &r));
+    CHECK_EQ_INT(r.outcome, UFM_CONVERGED_LOSS);
+    CHECK(r.loss <= 0.05 && r.iters < 100000);
+    geom_problem_destroy(&gp);
+    fixture_free(&f);
+
+    /* with ridge the objective has a minimizer: the gradient norm goes to 0 */
+    o.tol_loss = 0;
+    o.tol_grad = 1e-6;
+    o.opt = UFM_OPT_GD;
+    o.lr = 0.5;
+    if (fixture_make(&f, 4, 2, 0.5, 1, 4, LOSS_CE, 0, 0, 0.05, &o, 3) != SWEEP_OK)
+        return fixture_free(&f), fails + 1;
+    CHECK_OK(geom_problem_from_loss(f.p, f.lv, &gp, NULL));
+    CHECK_OK(ufm_solver_solve(f.s, gp, NULL, NULL, &r));
+    CHECK_EQ_INT(r.outcome, UFM_CONVERGED_GRAD);
+    CHECK(r.grad_norm <= 1e-6);
+    geom_problem_destroy(&gp);
+    fixture_free(&f);
+    return fails;
+}
+
+/* Run ngd on (k, R, rho, loss, gamma) and return the trace and final metrics. */
+static int run_ngd(int k, double R, double rho, loss_kind kind, double gamma, int64_t iters,
+                   double lr, ufm_trace **trace, ufm_result *res)
+{
+    ufm_opts o;
+    fixture f;
+    geom_problem *gp = NULL;
+    geom_prediction *ref = NULL;
+    ufm_opts_default(&o);
+    o.opt = UFM_OPT_NGD;
+    o.lr = lr;
+    o.iters = iters;
+    o.trace_points = 8;
+    int ret = fixture_make(&f, k, R, rho, 1, k, kind, gamma, 0, 0, &o, 2024);
+    if (ret == SWEEP_OK)
+        ret = geom_problem_from_loss(f.p, f.lv, &gp, NULL);
+    if (ret == SWEEP_OK)
+        ret = geom_predict(gp, &ref, NULL);
+    if (ret == SWEEP_OK)
+        ret = ufm_trace_create(8, trace);
+    if (ret == SWEEP_OK)
+        ret = ufm_solver_solve(f.s, gp, ref, *trace, res);
+    geom_prediction_destroy(&ref);
+    geom_problem_destroy(&gp);
+    fixture_free(&f);
+    return ret;
+}
+
+/* Normalized GD approaches the predicted geometry: ETF (balanced CE), SELI (STEP CE) and ETF
+ * classifiers (LDT, gamma = 1/2). Bounds were set from runs of this solver with margin. */
+static int test_convergence_to_theory(void)
+{
+    int fails = 0;
+    const struct {
+        const char *what;
+        int k;
+        double R, rho;
+        loss_kind kind;
+        double gamma;
+        int64_t iters;
+        double bound;
+    } cases[] = {
+        {"balanced CE -> ETF", 4, 1, 0.5, LOSS_CE, 0, 4000, 0.01},
+        {"STEP CE -> SELI", 4, 5, 0.5, LOSS_CE, 0, 8000, 0.01},
+        {"LDT 1/2 -> ETF classifiers", 4, 5, 0.5, LOSS_LDT, 0.5, 8000, 0.01},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        ufm_trace *tr = NULL;
+        ufm_result r;
+        CHECK_OK(run_ngd(cases[t].k, cases[t].R, cases[t].rho, cases[t].kind, cases[t].gamma,
+                         cases[t].iters, 0.2, &tr, &r));
+        if (tr == NULL)
+            return fails + 1;
+        printf("  %s: dist_gw along the trace:", cases[t].what);
+        for (int j = 0; j < tr->points; j++)
+            printf(" %.3g", tr->metrics[j].dist_gw);
+        printf("; final dist_gh %.3g, w_norm_ratio %.4f\n", r.metrics.dist_gh,
+               r.metrics.w_norm_ratio);
+        CHECK(r.metrics.dist_gw < cases[t].bound);
+        CHECK(r.metrics.dist_gh < 2 * cases[t].bound);
+        CHECK(tr->metrics[tr->points - 1].dist_gw < 0.5 * tr->metrics[2].dist_gw);
+        CHECK_NEAR(r.metrics.train_acc, 1.0, 0);
+        if (cases[t].kind == LOSS_LDT) {
+            CHECK_NEAR(r.metrics.w_norm_ratio, 1.0, 0.01);
+            CHECK_NEAR(r.metrics.w_cos_majmin, -1.0 / 3.0, 0.01);
+        }
+        ufm_trace_destroy(&tr);
+    }
+    return fails;
+}
+
+static int test_bad_options(void)
+{
+    int fails = 0;
+    const struct {
+        const char *field;
+        double value;
+        const char *msg;
+    } cases[] = {
+        {"lr", 0.0, "lr = 0"},           {"lr", -1.0, "lr = -1"},
+        {"momentum", 1.0, "momentum = 1"}, {"wd", -0.1, "wd = -0.1"},
+        {"iters", -5, "iters = -5"},     {"lr_decay", 0.0, "lr_decay = 0"},
+        {"tol_grad", -1, "tol_grad = -1"}, {"trace_points", 20, "trace_points = 20 exceeds"},
+        {"init_std", 0.0, "gauss:0"},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        ufm_opts o;
+        sweep_errbuf eb;
+        sweep_errbuf_clear(&eb);
+        ufm_opts_default(&o);
+        o.iters = 10;
+        const char *fl = cases[t].field;
+        if (!strcmp(fl, "lr"))
+            o.lr = cases[t].value;
+        else if (!strcmp(fl, "momentum"))
+            o.momentum = cases[t].value;
+        else if (!strcmp(fl, "wd"))
+            o.wd = cases[t].value;
+        else if (!strcmp(fl, "iters"))
+            o.iters = (int64_t)cases[t].value;
+        else if (!strcmp(fl, "lr_decay"))
+            o.lr_decay = cases[t].value;
+        else if (!strcmp(fl, "tol_grad"))
+            o.tol_grad = cases[t].value;
+        else if (!strcmp(fl, "trace_points"))
+            o.trace_points = (int)cases[t].value;
+        else if (!strcmp(fl, "init_std")) {
+            o.init = UFM_INIT_GAUSS;
+            o.init_std = cases[t].value;
+        }
+        CHECK_ERR(SWEEP_ERR_ARG, ufm_opts_validate(&o, &eb));
+        CHECK_CONTAINS(eb.msg, cases[t].msg);
+    }
+    ufm_opts o;
+    sweep_errbuf eb;
+    ufm_opts_default(&o);
+    o.n_milestones = 2;
+    o.milestones[0] = 100;
+    o.milestones[1] = 50;
+    sweep_errbuf_clear(&eb);
+    CHECK_ERR(SWEEP_ERR_ARG, ufm_opts_validate(&o, &eb));
+    CHECK_CONTAINS(eb.msg, "milestones must increase");
+    o.milestones[1] = 150.5;
+    sweep_errbuf_clear(&eb);
+    CHECK_ERR(SWEEP_ERR_ARG, ufm_opts_validate(&o, &eb));
+    CHECK_CONTAINS(eb.msg, "milestones[1] = 150.5");
+    return fails;
+}
+
+int main(void)
+{
+    int passed = 0, failed = 0;
+    RUN_TEST(test_philox_kat, passed, failed);
+    RUN_TEST(test_trace_schedule, passed, failed);
+    RUN_TEST(test_gradient_fd, passed, failed);
+    RUN_TEST(test_tiny_loss_accuracy, passed, failed);
+    RUN_TEST(test_sgdm_two_steps, passed, failed);
+    RUN_TEST(test_descent_and_ngd, passed, failed);
+    RUN_TEST(test_determinism, passed, failed);
+    RUN_TEST(test_divergence, passed, failed);
+    RUN_TEST(test_stop_rules, passed, failed);
+    RUN_TEST(test_convergence_to_theory, passed, failed);
+    RUN_TEST(test_bad_options, passed, failed);
+    return TEST_SUMMARY(passed, failed);
+}
