@@ -12,6 +12,8 @@ PACKAGES=(
   # MPI, parallel HDF5 (+ h5dump/h5diff), ScaLAPACK, BLAS/LAPACK (+ C interfaces)
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libscalapack-openmpi-dev
   libopenblas-dev liblapacke-dev
+  # small-matrix JIT kernels for the UFM products (src/core/smm.c)
+  libxsmm-dev
   # spec parsing (YAML) and JSON output
   libyaml-dev libjansson-dev
   # tests and analysis: Debian's python3 (/usr/bin/python3) with its numeric stack

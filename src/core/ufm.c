@@ -1,6 +1,8 @@
 #include "ufm.h"
 
 #include "rng.h"
+#include "smm.h"
+#include "vexp.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -150,11 +152,14 @@ struct ufm_solver {
     double *vW, *vH, *vb;         /* momentum buffers */
     double *Z;                    /* [k*n] logits / softmax scratch */
     double *G;                    /* [k*n] dl/dz / n */
+    double *aux;                  /* [n] per-example scratch of the softmax pass */
+    smm_plan *smm;                /* the three products */
     double *Hbar;                 /* [d*k] for metrics */
     int64_t iter;                 /* updates done */
     int64_t evaluated_iter;       /* iteration of loss/grad_norm, -1 if none */
     double loss, objective, grad_norm;
     double step_norm;             /* norm of the stored gradient (rescaled for ngd) */
+    int loss_valid;               /* loss/objective were computed at evaluated_iter */
 };
 
 void ufm_solver_destroy(ufm_solver **ps)
@@ -178,6 +183,8 @@ void ufm_solver_destroy(ufm_solver **ps)
     free(s->vb);
     free(s->Z);
     free(s->G);
+    free(s->aux);
+    smm_plan_destroy(&s->smm);
     free(s->Hbar);
     free(s);
     *ps = NULL;
@@ -230,9 +237,12 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     s->vH = calloc(dn, sizeof(double));
     s->Z = malloc(kn * sizeof(double));
     s->G = malloc(kn * sizeof(double));
+    s->aux = malloc(s->n * sizeof(double));
     s->Hbar = malloc(kd * sizeof(double));
     if (!s->omega || !s->Delta || !s->iota || !s->counts || !s->start || !s->W || !s->H ||
-        !s->gW || !s->gH || !s->vW || !s->vH || !s->Z || !s->G || !s->Hbar)
+        !s->gW || !s->gH || !s->vW || !s->vH || !s->Z || !s->G || !s->aux || !s->Hbar)
+        goto nomem;
+    if (smm_plan_create(k, d, (int)s->n, SMM_BACKEND_AUTO, &s->smm) != SWEEP_OK)
         goto nomem;
     if (o->bias) {
         s->b = malloc((size_t)k * sizeof(double));
@@ -264,6 +274,7 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     }
     s->iter = 0;
     s->evaluated_iter = -1;
+    s->loss_valid = 0;
     s->loss = s->objective = s->grad_norm = NAN;
     *out = s;
     s = NULL;
@@ -277,29 +288,58 @@ cleanup:
     return ret;
 }
 
-/* Shifted logits u_c of one example: VS form Delta_c (z_c + b_c) + iota_c, LDT Delta_y (z_c + b_c). */
-static inline void shifted_logits(const ufm_solver *s, int y, const double *z, const double *b,
-                                  double *u)
+/* sum of squares with eight partial sums: vectorizable, and the same order on every machine */
+static double sumsq(const double *x, size_t n)
+{
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            acc[j] += x[i + j] * x[i + j];
+    for (; i < n; i++)
+        acc[0] += x[i] * x[i];
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+/* log(1 + S) for S >= 0; the series for tiny S (relative error below 3e-16) avoids a libm call
+ * per example in the separable regime, where S is far below 1e-5. */
+static inline double log1p_small(double S)
+{
+    return S < 1e-5 ? S * (1.0 - S * (0.5 - S * (1.0 / 3.0))) : log1p(S);
+}
+
+/* Z += b 1^T (the bias enters the logits before the temperatures). */
+static void add_bias(const ufm_solver *s, double *Z, const double *b)
+{
+    const int k = s->k;
+    for (size_t i = 0; i < s->n; i++)
+        for (int c = 0; c < k; c++)
+            Z[i * (size_t)k + c] += b[c];
+}
+
+/* u = Delta ⊙ z + iota (VS form) or Delta_y z (LDT) for one example of class y. */
+static inline void shifted_logits(const ufm_solver *s, int y, const double *z, double *u)
 {
     const int k = s->k;
     if (s->label_temperature) {
         const double a = s->Delta[y];
         for (int c = 0; c < k; c++)
-            u[c] = a * (z[c] + (b ? b[c] : 0.0));
+            u[c] = a * z[c];
     } else {
         for (int c = 0; c < k; c++)
-            u[c] = s->Delta[c] * (z[c] + (b ? b[c] : 0.0)) + s->iota[c];
+            u[c] = s->Delta[c] * z[c] + s->iota[c];
     }
 }
 
-/* max over examples i and classes c != y_i of u_c - u_y (the worst example's negative margin) */
-static double worst_margin_gap(const ufm_solver *s, const double *Z, const double *b, double *u)
+/* max over examples i and classes c != y_i of u_c - u_y (the worst example's negative margin);
+ * Z already holds the bias. */
+static double worst_margin_gap(const ufm_solver *s, const double *Z, double *u)
 {
     const int k = s->k;
     double worst = -INFINITY;
     for (int y = 0; y < k; y++)
         for (size_t i = s->start[y]; i < s->start[y + 1]; i++) {
-            shifted_logits(s, y, Z + i * (size_t)k, b, u);
+            shifted_logits(s, y, Z + i * (size_t)k, u);
             for (int c = 0; c < k; c++)
                 if (c != y && u[c] - u[y] > worst)
                     worst = u[c] - u[y];
@@ -307,47 +347,60 @@ static double worst_margin_gap(const ufm_solver *s, const double *Z, const doubl
     return worst;
 }
 
-/* The fused softmax pass. From logits Z (k x n, bias b added here) compute the mean data loss
- * and G = e^{-sigma} dl/dz / n (k x n). Written relative to the label's logit, r_c = u_c - u_y,
- * with a = max(0, max_{c != y} r_c):
+/* The softmax pass. From logits Z (k x n, bias included) compute the mean data loss and
+ * G = e^{-sigma} dl/dz / n (k x n). Written relative to the label's logit, r_c = u_c - u_y,
+ * with a = max(0, max_{c != y} r_c) = max_c u_c - u_y:
  *     loss_i = w_y (a + log(e^{-a} + S)),  S = sum_{c != y} e^{r_c - a}
  *     dl/dz_c = w_y s_c e^{r_c - a} / D (c != y),  dl/dz_y = -w_y s_y S / D,  D = e^{-a} + S
  * (s_c = Delta_c for the VS form, Delta_y for LDT). This never forms 1 - p_y, so gradients stay
  * accurate when the loss is far below machine epsilon. sigma <= 0 rescales G for normalized GD
  * (only the direction matters there): with every example classified (a = 0) the entries
- * e^{r_c - sigma} stay representable long after e^{r_c} underflows. */
-static double softmax_pass(const ufm_solver *s, const double *Z, const double *b, double sigma,
+ * e^{r_c - sigma} stay representable long after e^{r_c} underflows.
+ * Three passes so that the exponentials run as one vectorized loop over the k x n block:
+ * exponents (and a per example in aux[i]), vexp, then sums, loss and scaling. The loss (one
+ * logarithm per example) is computed only when want_loss; otherwise NaN is returned. */
+static double softmax_pass(const ufm_solver *s, const double *Z, double sigma, int want_loss,
                            double *G)
 {
     const int k = s->k;
     const double inv_n = 1.0 / (double)s->n;
     const double e_sigma = exp(sigma);
+    double *aux = s->aux;
+    for (int y = 0; y < k; y++) {
+        for (size_t i = s->start[y]; i < s->start[y + 1]; i++) {
+            double *g = G + i * (size_t)k;
+            shifted_logits(s, y, Z + i * (size_t)k, g);
+            double m = g[0];
+            for (int c = 1; c < k; c++)
+                m = g[c] > m ? g[c] : m;
+            const double shift = m + sigma;
+            for (int c = 0; c < k; c++)
+                g[c] -= shift;
+            aux[i] = m - (g[y] + shift); /* a = max_c u_c - u_y >= 0 */
+            g[y] = -INFINITY;            /* e^{-inf} = 0: the label is not part of S */
+        }
+    }
+    vexp_inplace(G, (size_t)k * s->n);
     double total = 0.0;
     for (int y = 0; y < k; y++) {
         const double wy = s->omega[y] * inv_n;
         const double ldt = s->label_temperature ? s->Delta[y] : 0.0;
         for (size_t i = s->start[y]; i < s->start[y + 1]; i++) {
             double *g = G + i * (size_t)k;
-            shifted_logits(s, y, Z + i * (size_t)k, b, g);
-            const double uy = g[y];
-            double a = 0.0;
-            for (int c = 0; c < k; c++)
-                if (c != y && g[c] - uy > a)
-                    a = g[c] - uy;
-            const double shift = uy + a + sigma;
+            const double a = aux[i];
             double sum = 0.0; /* e^{-sigma} S */
-            for (int c = 0; c < k; c++) {
-                g[c] = c == y ? 0.0 : exp(g[c] - shift);
+            for (int c = 0; c < k; c++)
                 sum += g[c];
-            }
             const double S = sum * e_sigma;
             const double D = (a > 0.0 ? exp(-a) : 1.0) + S;
-            total += s->omega[y] * (a > 0.0 ? a + log(D) : log1p(S));
+            if (want_loss)
+                total += s->omega[y] * (a > 0.0 ? a + log(D) : log1p_small(S));
             const double scale = wy / D;
             if (s->label_temperature) {
+                const double f = ldt * scale;
                 for (int c = 0; c < k; c++)
-                    g[c] *= ldt * scale;
-                g[y] = -ldt * scale * sum;
+                    g[c] *= f;
+                g[y] = -f * sum;
             } else {
                 for (int c = 0; c < k; c++)
                     g[c] *= s->Delta[c] * scale;
@@ -355,48 +408,81 @@ static double softmax_pass(const ufm_solver *s, const double *Z, const double *b
             }
         }
     }
-    return total * inv_n;
+    return want_loss ? total * inv_n : NAN;
 }
 
-static double sumsq(const double *x, size_t n)
+/* g += c x over n entries and return sum g^2 (eight partial sums, fixed order). */
+static double add_scaled_sumsq(double *g, const double *x, double c, size_t n)
 {
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += x[i] * x[i];
-    return s;
+    if (c == 0.0)
+        return sumsq(g, n);
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) {
+            g[i + j] += c * x[i + j];
+            acc[j] += g[i + j] * g[i + j];
+        }
+    for (; i < n; i++) {
+        g[i] += c * x[i];
+        acc[0] += g[i] * g[i];
+    }
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+/* Loss, gradient (ridge lambda + weight decay wd) and its squared norm at (W, H, b); sigma is
+ * the softmax rescaling (0 for the true gradient). Results in s->Z, s->G and dW, dH, db. */
+static double eval_core(ufm_solver *s, const double *W, const double *H, const double *b,
+                        double sigma_request, double wd, int want_loss, double *loss,
+                        double *objective, double *dW, double *dH, double *db,
+                        double *sigma_used)
+{
+    const int k = s->k;
+    const size_t kd = (size_t)k * s->d, dn = (size_t)s->d * s->n;
+    smm_logits(s->smm, W, H, s->Z);
+    if (b != NULL)
+        add_bias(s, s->Z, b);
+    double sigma = 0.0;
+    if (sigma_request != 0.0) {
+        double gap = worst_margin_gap(s, s->Z, s->G);
+        if (gap < 0.0)
+            sigma = gap;
+    }
+    *sigma_used = sigma;
+    const double data = softmax_pass(s, s->Z, sigma, want_loss, s->G);
+    *loss = data;
+    *objective = data;
+    if (s->lambda_w > 0.0)
+        *objective += 0.5 * s->lambda_w * sumsq(W, kd);
+    if (s->lambda_h > 0.0)
+        *objective += 0.5 * s->lambda_h * sumsq(H, dn);
+    if (dW == NULL)
+        return NAN;
+    smm_grad_w(s->smm, H, s->G, dW);
+    smm_grad_h(s->smm, W, s->G, dH);
+    double g2 = add_scaled_sumsq(dW, W, s->lambda_w + wd, kd) +
+                add_scaled_sumsq(dH, H, s->lambda_h + wd, dn);
+    if (b != NULL && db != NULL) {
+        for (int c = 0; c < k; c++)
+            db[c] = wd * b[c];
+        for (size_t i = 0; i < s->n; i++)
+            for (int c = 0; c < k; c++)
+                db[c] += s->G[i * (size_t)k + c];
+        g2 += sumsq(db, (size_t)k);
+    }
+    return g2;
 }
 
 int ufm_solver_eval(ufm_solver *s, const double *W, const double *H, const double *b,
                     double *loss, double *objective, double *dW, double *dH, double *db)
 {
-    const int k = s->k, d = s->d, n = (int)s->n;
-    const double *bias = s->o.bias ? b : NULL;
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, n, d, 1.0, W, d, H, d, 0.0, s->Z, k);
-    const double data = softmax_pass(s, s->Z, bias, 0.0, s->G);
-    const double reg = 0.5 * s->lambda_w * sumsq(W, (size_t)k * d) +
-                       0.5 * s->lambda_h * sumsq(H, (size_t)d * s->n);
+    double l, obj, sigma;
+    eval_core(s, W, H, s->o.bias ? b : NULL, 0.0, 0.0, 1, &l, &obj, dW, dH, db, &sigma);
     if (loss != NULL)
-        *loss = data;
+        *loss = l;
     if (objective != NULL)
-        *objective = data + reg;
-    if (dW == NULL)
-        return SWEEP_OK;
-    /* dW = H G^T + lambda_w W;  dH = W G + lambda_h H;  db = G 1 */
-    const size_t kd = (size_t)k * d, dn = (size_t)d * s->n;
-    for (size_t i = 0; i < kd; i++)
-        dW[i] = s->lambda_w * W[i];
-    for (size_t i = 0; i < dn; i++)
-        dH[i] = s->lambda_h * H[i];
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, d, k, n, 1.0, H, d, s->G, k, 1.0, dW, d);
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, d, n, k, 1.0, W, d, s->G, k, 1.0, dH,
-                d);
-    if (bias != NULL && db != NULL) {
-        for (int c = 0; c < k; c++)
-            db[c] = 0.0;
-        for (size_t i = 0; i < s->n; i++)
-            for (int c = 0; c < k; c++)
-                db[c] += s->G[i * (size_t)k + c];
-    }
+        *objective = obj;
+    s->evaluated_iter = -1; /* the work arrays no longer hold the iterate's evaluation */
     return SWEEP_OK;
 }
 
@@ -413,44 +499,18 @@ double ufm_solver_lr(const ufm_solver *s, int64_t iter)
  * GD without any ridge or weight decay the stored gradient is rescaled by e^{-sigma} (sigma = the
  * worst example's margin gap when every example is classified), which keeps its direction
  * representable after the loss underflows; grad_norm stays the true norm. */
-static void evaluate_current(ufm_solver *s)
+static void evaluate_current(ufm_solver *s, int want_loss)
 {
-    if (s->evaluated_iter == s->iter)
+    if (s->evaluated_iter == s->iter && (s->loss_valid || !want_loss))
         return;
-    const int k = s->k, d = s->d, n = (int)s->n;
-    const size_t kd = (size_t)k * d, dn = (size_t)d * s->n;
-    const double wd = s->o.wd;
+    const int rescale =
+        s->o.opt == UFM_OPT_NGD && s->o.wd == 0.0 && s->lambda_w == 0.0 && s->lambda_h == 0.0;
     double sigma = 0.0;
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, n, d, 1.0, s->W, d, s->H, d, 0.0,
-                s->Z, k);
-    if (s->o.opt == UFM_OPT_NGD && wd == 0.0 && s->lambda_w == 0.0 && s->lambda_h == 0.0) {
-        double gap = worst_margin_gap(s, s->Z, s->b, s->G);
-        if (gap < 0.0)
-            sigma = gap;
-    }
-    const double data = softmax_pass(s, s->Z, s->b, sigma, s->G);
-    s->loss = data;
-    s->objective = data + 0.5 * s->lambda_w * sumsq(s->W, kd) +
-                   0.5 * s->lambda_h * sumsq(s->H, dn);
-    for (size_t i = 0; i < kd; i++)
-        s->gW[i] = (s->lambda_w + wd) * s->W[i];
-    for (size_t i = 0; i < dn; i++)
-        s->gH[i] = (s->lambda_h + wd) * s->H[i];
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, d, k, n, 1.0, s->H, d, s->G, k, 1.0,
-                s->gW, d);
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, d, n, k, 1.0, s->W, d, s->G, k, 1.0,
-                s->gH, d);
-    double g2 = sumsq(s->gW, kd) + sumsq(s->gH, dn);
-    if (s->b != NULL) {
-        for (int c = 0; c < k; c++)
-            s->gb[c] = wd * s->b[c];
-        for (size_t i = 0; i < s->n; i++)
-            for (int c = 0; c < k; c++)
-                s->gb[c] += s->G[i * (size_t)k + c];
-        g2 += sumsq(s->gb, (size_t)k);
-    }
-    s->step_norm = sqrt(g2);               /* norm of the stored (possibly rescaled) gradient */
+    const double g2 = eval_core(s, s->W, s->H, s->b, rescale ? 1.0 : 0.0, s->o.wd, want_loss,
+                                &s->loss, &s->objective, s->gW, s->gH, s->gb, &sigma);
+    s->step_norm = sqrt(g2);                  /* norm of the stored (possibly rescaled) gradient */
     s->grad_norm = s->step_norm * exp(sigma); /* the true gradient norm (may underflow to 0) */
+    s->loss_valid = want_loss;
     s->evaluated_iter = s->iter;
 }
 
@@ -488,7 +548,7 @@ static void update_current(ufm_solver *s)
 
 int ufm_solver_step(ufm_solver *s)
 {
-    evaluate_current(s);
+    evaluate_current(s, 1);
     if (isfinite(s->loss) && isfinite(s->grad_norm) && isfinite(s->step_norm))
         update_current(s);
     return SWEEP_OK;
@@ -498,13 +558,14 @@ ufm_outcome ufm_solver_test(const ufm_solver *s)
 {
     if (s->evaluated_iter < 0)
         return UFM_RUNNING;
-    if (!isfinite(s->loss) || !isfinite(s->grad_norm) || !isfinite(s->step_norm))
+    if ((s->loss_valid && !isfinite(s->loss)) || !isfinite(s->grad_norm) ||
+        !isfinite(s->step_norm))
         return UFM_DIVERGED;
     if (s->evaluated_iter != s->iter)
         return UFM_RUNNING; /* an update happened after the evaluation */
     if (s->o.tol_grad > 0.0 && s->grad_norm <= s->o.tol_grad)
         return UFM_CONVERGED_GRAD;
-    if (s->o.tol_loss > 0.0 && s->loss <= s->o.tol_loss)
+    if (s->o.tol_loss > 0.0 && s->loss_valid && s->loss <= s->o.tol_loss)
         return UFM_CONVERGED_LOSS;
     if (s->iter >= s->o.iters)
         return UFM_MAX_ITER;
@@ -579,8 +640,10 @@ int ufm_solver_solve(ufm_solver *s, const geom_problem *prob, const geom_predict
         ufm_trace_iters(s->o.iters, points, sched);
     }
     for (;;) {
-        evaluate_current(s);
-        if (next < points && sched[next] == s->iter) {
+        /* the loss (a logarithm per example) only where something reads it */
+        const int at_trace = next < points && sched[next] == s->iter;
+        evaluate_current(s, at_trace || s->o.tol_loss > 0.0 || s->iter >= s->o.iters);
+        if (at_trace) {
             trace->iter[next] = s->iter;
             trace->lr[next] = ufm_solver_lr(s, s->iter);
             trace->loss[next] = s->loss;
@@ -595,6 +658,7 @@ int ufm_solver_solve(ufm_solver *s, const geom_problem *prob, const geom_predict
             break;
         update_current(s);
     }
+    evaluate_current(s, 1); /* the final iterate's loss, if not computed yet */
     res->outcome = outcome;
     res->iters = s->iter;
     res->loss = s->loss;
