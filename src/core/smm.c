@@ -6,9 +6,10 @@
 #include <libxsmm.h>
 #include <stdlib.h>
 
-/* libxsmm JIT only for m*n*k up to 64^3 per product (its own default threshold); beyond, OpenBLAS's
- * blocked kernels win (measured, docs/PERFORMANCE.md). */
-#define SMM_LIBXSMM_MAX_MNK (64.0 * 64.0 * 64.0)
+/* libxsmm JIT kernels up to k*d*n = 2^24; beyond, OpenBLAS's blocked kernels win. Measured here
+ * (three products, one core): libxsmm faster at 55e3 (2x), 3.2e6 (1.3x) and 1.0e7 (1.07x),
+ * slower at 2.6e7 (0.94x), 6.4e7 (0.72x) and 1.0e9 (0.48x); docs/PERFORMANCE.md. */
+#define SMM_LIBXSMM_MAX_MNK 16777216.0
 
 struct smm_plan {
     int k, d, n;

@@ -1,0 +1,139 @@
+/* bench_ufm - time per UFM gradient iteration against the FLOP-bound limit.
+ *
+ * usage: bench_ufm K D N_MIN R ITERS
+ * STEP profile (rho = 1/2), CE loss, sgdm (lr 0.1, momentum 0.9, wd 5e-4). Prints one line of
+ * key=value pairs: the single-core DGEMM rate measured in this run (OpenBLAS, 1000^3), the
+ * FLOP-bound time per iteration 3 * 2kdn / rate, the solver's time per iteration (median of 5
+ * repetitions), the time of the three products alone with each backend, and the ratios.
+ * Run it with OPENBLAS_NUM_THREADS=1 (bench/run.sh does). Not a test: it asserts nothing. */
+#include "loss.h"
+#include "profile.h"
+#include "smm.h"
+#include "ufm.h"
+
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double dgemm_rate(void)
+{
+    const int N = 1000;
+    double *A = malloc(sizeof(double) * N * N), *B = malloc(sizeof(double) * N * N);
+    double *C = malloc(sizeof(double) * N * N);
+    for (long i = 0; i < (long)N * N; i++) {
+        A[i] = 1.0 / (double)(i + 1);
+        B[i] = 1.0 / (double)(i + 2);
+    }
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1, A, N, B, N, 0, C, N);
+    double best = 0;
+    for (int r = 0; r < 3; r++) {
+        double t0 = now();
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1, A, N, B, N, 0, C, N);
+        double rate = 2.0 * N * N * (double)N / (now() - t0);
+        best = rate > best ? rate : best;
+    }
+    free(A);
+    free(B);
+    free(C);
+    return best;
+}
+
+static double products_time(int k, int d, int n, smm_backend be, int reps, const char **name)
+{
+    smm_plan *p = NULL;
+    double *W = calloc((size_t)k * d, sizeof(double)), *H = calloc((size_t)d * n, sizeof(double));
+    double *Z = calloc((size_t)k * n, sizeof(double)), *dW = calloc((size_t)k * d, sizeof(double));
+    double *dH = calloc((size_t)d * n, sizeof(double));
+    smm_plan_create(k, d, n, be, &p);
+    *name = smm_plan_backend_name(p);
+    double t0 = now();
+    for (int r = 0; r < reps; r++) {
+        smm_logits(p, W, H, Z);
+        smm_grad_w(p, H, Z, dW);
+        smm_grad_h(p, W, Z, dH);
+    }
+    double t = (now() - t0) / reps;
+    smm_plan_destroy(&p);
+    free(W);
+    free(H);
+    free(Z);
+    free(dW);
+    free(dH);
+    return t;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 6) {
+        fprintf(stderr, "usage: bench_ufm K D N_MIN R ITERS\n");
+        return 1;
+    }
+    profile_opts po;
+    loss_opts lo;
+    ufm_opts uo;
+    profile *p = NULL;
+    loss_vectors *lv = NULL;
+    profile_opts_default(&po);
+    po.k = atoi(argv[1]);
+    po.d = atoi(argv[2]);
+    po.n_min = atof(argv[3]);
+    po.R = atof(argv[4]);
+    const int iters = atoi(argv[5]);
+    loss_opts_default(&lo);
+    ufm_opts_default(&uo);
+    uo.wd = 5e-4;
+    uo.iters = iters;
+    sweep_errbuf eb;
+    sweep_errbuf_clear(&eb);
+    if (profile_create(&po, &p, &eb) != SWEEP_OK || loss_vectors_create(&lo, p, &lv, &eb) != SWEEP_OK) {
+        fprintf(stderr, "bench_ufm: %s\n", eb.msg);
+        return 1;
+    }
+    const int k = p->k, d = p->d, n = (int)p->n;
+    const double rate = dgemm_rate();
+    const double flops = 3.0 * 2.0 * k * (double)d * n;
+    double t[5];
+    const char *backend = "?";
+    for (int r = 0; r < 5; r++) {
+        ufm_solver *s = NULL;
+        if (ufm_solver_create(p, lv, &uo, 1, &s, &eb) != SWEEP_OK) {
+            fprintf(stderr, "bench_ufm: %s\n", eb.msg);
+            return 1;
+        }
+        ufm_solver_step(s); /* warm-up: first touch, JIT */
+        double t0 = now();
+        for (int i = 0; i < iters; i++)
+            ufm_solver_step(s);
+        t[r] = (now() - t0) / iters;
+        ufm_solver_destroy(&s);
+    }
+    qsort(t, 5, sizeof t[0], cmp);
+    const char *n_ob = NULL, *n_x = NULL;
+    const int reps = iters > 0 ? iters : 1;
+    double t_ob = products_time(k, d, n, SMM_BACKEND_OPENBLAS, reps, &n_ob);
+    double t_x = products_time(k, d, n, SMM_BACKEND_LIBXSMM, reps, &n_x);
+    double t_auto = products_time(k, d, n, SMM_BACKEND_AUTO, reps, &backend);
+    (void)t_auto;
+    printf("k=%d d=%d n=%d dgemm_gflops=%.1f bound_us=%.2f iter_us=%.2f ratio_to_bound=%.2f "
+           "dgemm_efficiency=%.0f%% products_openblas_us=%.2f products_libxsmm_us=%.2f(%s) "
+           "backend=%s\n",
+           k, d, n, rate / 1e9, flops / rate * 1e6, t[2] * 1e6, t[2] / (flops / rate),
+           100.0 * (flops / t[2]) / rate, t_ob * 1e6, t_x * 1e6, n_x, backend);
+    loss_vectors_destroy(&lv);
+    profile_destroy(&p);
+    return 0;
+}
