@@ -164,6 +164,34 @@ static int test_cs_margins(void)
     return fails;
 }
 
+/* The name table covers every field exactly once, in struct order. */
+static int test_metric_table(void)
+{
+    int fails = 0;
+    geom_metrics m;
+    memset(&m, 0, sizeof m);
+    geom_metrics_set_nan(&m);
+    const double fields[] = {m.w_norm_ratio, m.h_norm_ratio, m.w_cos_majmaj, m.w_cos_minmin,
+                             m.w_cos_majmin, m.h_cos_majmaj, m.h_cos_minmin, m.h_cos_majmin,
+                             m.wh_cos_maj,   m.wh_cos_min,   m.dist_gw,      m.dist_gh,
+                             m.dist_z,       m.nc1,          m.train_acc,    m.margin,
+                             m.w_fro,        m.h_fro};
+    CHECK_EQ_INT(sizeof fields / sizeof fields[0], GEOM_METRICS_COUNT);
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+        CHECK_NAN(fields[i]);
+    m.nc1 = 7.0;
+    m.h_fro = 9.0;
+    CHECK_NEAR(geom_metric_value(&m, 13), 7.0, 0);
+    CHECK(strcmp(geom_metric_name(13), "nc1") == 0);
+    CHECK_NEAR(geom_metric_value(&m, GEOM_METRICS_COUNT - 1), 9.0, 0);
+    CHECK(strcmp(geom_metric_name(GEOM_METRICS_COUNT - 1), "h_fro") == 0);
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+        for (int j = i + 1; j < GEOM_METRICS_COUNT; j++)
+            CHECK(strcmp(geom_metric_name(i), geom_metric_name(j)) != 0);
+    CHECK(geom_metric_name(GEOM_METRICS_COUNT) == NULL);
+    return fails;
+}
+
 int main(void)
 {
     int passed = 0, failed = 0;
@@ -171,5 +199,6 @@ int main(void)
     RUN_TEST(test_examples_vs_class_level, passed, failed);
     RUN_TEST(test_distances, passed, failed);
     RUN_TEST(test_cs_margins, passed, failed);
+    RUN_TEST(test_metric_table, passed, failed);
     return TEST_SUMMARY(passed, failed);
 }
