@@ -14,10 +14,10 @@ PACKAGES=(
   libopenblas-dev liblapacke-dev
   # small-matrix JIT kernels for the UFM products (src/core/smm.c)
   libxsmm-dev
-  # spec parsing (YAML) and JSON output
-  libyaml-dev libjansson-dev
+  # spec parsing (YAML), JSON output, SHA-256 of specs (OpenSSL), journal CRCs (zlib)
+  libyaml-dev libjansson-dev libssl-dev zlib1g-dev
   # tests and analysis: Debian's python3 (/usr/bin/python3) with its numeric stack
-  python3 python3-numpy python3-h5py python3-matplotlib
+  python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-h5netcdf
 )
 
 missing=()

@@ -117,6 +117,10 @@ int cmd_solve_main(int argc, char **argv)
         exit_code = UFMSWEEP_EXIT_OK;
         goto cleanup;
     }
+    if (pp.solver == POINT_SOLVER_NONE) {
+        fprintf(stderr, "ufmsweep solve: --solver none runs no solve (use `ufmsweep theory`)\n");
+        goto cleanup;
+    }
     if (trace_path != NULL && pp.ufm.trace_points == 0)
         pp.ufm.trace_points = pp.ufm.iters + 1 < 50 ? (int)pp.ufm.iters + 1 : 50;
     if (profile_create(&pp.profile, &prof, &eb) != SWEEP_OK ||

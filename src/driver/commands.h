@@ -15,4 +15,14 @@ int cmd_theory_main(int argc, char **argv);
  * Serial; no MPI. */
 int cmd_solve_main(int argc, char **argv);
 
+/* cmd_run_main - `ufmsweep run SPEC.yaml [...]`. Collective on MPI_COMM_WORLD (initializes
+ * and finalizes MPI). */
+int cmd_run_main(int argc, char **argv);
+
+/* cmd_status_main - `ufmsweep status STORE.h5 [--json]`. Serial. */
+int cmd_status_main(int argc, char **argv);
+
+/* cmd_merge_main - `ufmsweep merge OUT.h5 SHARD.h5...`. Serial. */
+int cmd_merge_main(int argc, char **argv);
+
 #endif /* UFMSWEEP_COMMANDS_H */

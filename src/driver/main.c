@@ -20,12 +20,17 @@ static void print_usage(FILE *f)
             "Commands:\n"
             "  theory     predicted (closed-form) geometry and metrics of one problem\n"
             "  solve      one gradient-descent solve of the UFM, its metrics and trace\n"
+            "  run        a sweep: every point of a spec's grid into one HDF5 store (MPI)\n"
+            "  status     progress, failures and rate of a store\n"
+            "  merge      join the shard stores of a job array into one store\n"
             "\n"
             "  ufmsweep COMMAND --help   options of a command, with defaults\n"
             "  ufmsweep --version        program and library versions\n"
             "\n"
-            "Example:\n"
-            "  ufmsweep theory --k 10 --R 10 --rho 0.5 --json\n");
+            "Examples:\n"
+            "  ufmsweep theory --k 10 --R 10 --rho 0.5 --json\n"
+            "  mpirun -n 4 ufmsweep run specs/demo.yaml\n"
+            "  ufmsweep status results/demo.h5\n");
 }
 
 static void print_version(void)
@@ -63,6 +68,12 @@ int main(int argc, char **argv)
         return cmd_theory_main(argc - 1, argv + 1);
     if (strcmp(cmd, "solve") == 0)
         return cmd_solve_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "status") == 0)
+        return cmd_status_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge_main(argc - 1, argv + 1);
     fprintf(stderr, "ufmsweep: unknown command '%s' (see ufmsweep --help)\n", cmd);
     return UFMSWEEP_EXIT_FAIL;
 }

@@ -44,8 +44,8 @@ static const param_def table[] = {
     {"iota", PARAM_GROUP_LOSS, PARAM_VEC, F(loss.iota), F(loss.n_iota), "v0,v1,...", "preset",
      "explicit per-class additive logit offsets (k values)"},
     /* SOLVER */
-    {"solver", PARAM_GROUP_SOLVER, PARAM_SOLVER, F(solver), 0, "ufm", "ufm",
-     "ufm: gradient descent on the unconstrained-features model"},
+    {"solver", PARAM_GROUP_SOLVER, PARAM_SOLVER, F(solver), 0, "ufm|none", "ufm",
+     "ufm: gradient descent on the unconstrained-features model; none: theory only (sweeps)"},
     {"opt", PARAM_GROUP_SOLVER, PARAM_OPT, F(ufm.opt), 0, "gd|ngd|sgdm", "sgdm",
      "optimizer: plain, normalized (step lr/||g||), or PyTorch SGD with momentum"},
     {"lr", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.lr), 0, "ETA", "0.1", "learning rate (> 0)"},
@@ -230,6 +230,8 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
     case PARAM_SOLVER:
         if (strcmp(value, "ufm") == 0)
             *(point_solver *)field = POINT_SOLVER_UFM;
+        else if (strcmp(value, "none") == 0)
+            *(point_solver *)field = POINT_SOLVER_NONE;
         else if (!strcmp(value, "svm") || !strcmp(value, "svm-gd") || !strcmp(value, "reg"))
             ret = sweep_err_set(eb, SWEEP_ERR_ARG,
                                 "--solver %s: not available in this version (only ufm)", value);
@@ -362,7 +364,7 @@ static size_t append_value(const point_params *p, const param_def *def, char *bu
         APPEND("%s", loss_kind_name(*(const loss_kind *)field));
         break;
     case PARAM_SOLVER:
-        APPEND("ufm");
+        APPEND("%s", *(const point_solver *)field == POINT_SOLVER_NONE ? "none" : "ufm");
         break;
     case PARAM_OPT: {
         static const char *const names[] = {"gd", "ngd", "sgdm"};

@@ -16,7 +16,8 @@
 
 /* All options of one point. Fixed-width plain data (can be copied or broadcast as bytes). */
 typedef enum point_solver {
-    POINT_SOLVER_UFM = 0 /* gradient descent on the UFM (ufm.h) */
+    POINT_SOLVER_UFM = 0, /* gradient descent on the UFM (ufm.h) */
+    POINT_SOLVER_NONE = 1 /* theory only (sweeps): no solve, /results stays NaN */
 } point_solver;
 
 typedef struct point_params {
@@ -36,7 +37,7 @@ typedef enum param_type {
     PARAM_LAMBDA,   /* one value for both lambda_w and lambda_h */
     PARAM_I64,      /* int64_t field */
     PARAM_BOOL,     /* int field: true|false|on|off|yes|no|1|0 */
-    PARAM_SOLVER,   /* point_solver field: ufm */
+    PARAM_SOLVER,   /* point_solver field: ufm | none */
     PARAM_OPT,      /* ufm_opt_kind field: gd | ngd | sgdm */
     PARAM_INIT,     /* ufm init: torch | gauss:STD */
     PARAM_MILESTONES /* double[UFM_MAX_MILESTONES] with int length field */

@@ -1,0 +1,150 @@
+/* `ufmsweep merge OUT.h5 SHARD.h5...`: join the shard stores of one spec into one store. */
+#include "commands.h"
+#include "point.h"
+#include "spec.h"
+#include "store.h"
+
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void merge_help(FILE *f)
+{
+    fprintf(f, "usage: ufmsweep merge OUT.h5 SHARD.h5 [SHARD.h5 ...]\n"
+               "\n"
+               "Write a new store OUT.h5 holding every finished point of the shard stores (made by\n"
+               "`ufmsweep run --shard I/N`) and all their provenance rows. Every shard must come\n"
+               "from the same spec (same spec and grid hashes); OUT.h5 must not exist. Points still\n"
+               "pending in every shard stay pending in OUT.h5 (resume it to finish them).\n"
+               "Exit 0, or 1 on any refusal (OUT.h5 is then not created).\n");
+}
+
+int cmd_merge_main(int argc, char **argv)
+{
+    int exit_code = UFMSWEEP_EXIT_FAIL, ret;
+    sweep_errbuf eb;
+    char *text = NULL;
+    size_t len = 0;
+    spec *s = NULL;
+    store *out = NULL, *in = NULL;
+    uint8_t *state = NULL, *taken = NULL;
+    int64_t *ids = NULL;
+    point_record *recs = NULL;
+    double *traces = NULL;
+    char tmp[4200] = "";
+
+    sweep_errbuf_clear(&eb);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            merge_help(stdout);
+            return UFMSWEEP_EXIT_OK;
+        }
+    if (argc < 3) {
+        fprintf(stderr, "ufmsweep merge: usage: ufmsweep merge OUT.h5 SHARD.h5...\n");
+        return UFMSWEEP_EXIT_FAIL;
+    }
+    const char *out_path = argv[1];
+    if (access(out_path, F_OK) == 0) {
+        fprintf(stderr, "ufmsweep merge: %s already exists; refusing to overwrite\n", out_path);
+        return UFMSWEEP_EXIT_FAIL;
+    }
+    if (store_spec_text(argv[2], &text, &len, &eb) != SWEEP_OK ||
+        spec_parse_trusted(argv[2], text, len, &s, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
+        goto cleanup;
+    }
+    /* every shard must belong to this spec: check all before writing anything */
+    for (int i = 2; i < argc; i++) {
+        if ((ret = store_open(argv[i], s, 0, &in, &eb)) != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
+            goto cleanup;
+        }
+        store_close(&in);
+    }
+    snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
+    unlink(tmp);
+    if (store_create(tmp, s, "", &out, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
+        goto cleanup;
+    }
+    const int P = store_trace_points(out);
+    const int B = 4096;
+    state = malloc((size_t)s->n_points);
+    taken = calloc((size_t)s->n_points, 1);
+    ids = malloc((size_t)B * sizeof *ids);
+    recs = malloc((size_t)B * sizeof *recs);
+    traces = P > 0 ? malloc((size_t)B * P * POINT_TRACE_FIELDS * sizeof(double)) : NULL;
+    if (!state || !taken || !ids || !recs || (P > 0 && !traces)) {
+        fprintf(stderr, "ufmsweep merge: out of memory\n");
+        goto cleanup;
+    }
+    int run = 0;
+    int64_t merged = 0, duplicates = 0;
+    for (int i = 2; i < argc; i++) {
+        if (store_open(argv[i], s, 0, &in, &eb) != SWEEP_OK ||
+            store_read_status(in, state, NULL, &eb) != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
+            goto cleanup;
+        }
+        int n = 0;
+        for (int64_t p = 0; p <= s->n_points; p++) {
+            if (p < s->n_points && state[p] != POINT_PENDING) {
+                if (taken[p]) {
+                    duplicates++;
+                } else {
+                    taken[p] = 1;
+                    ids[n++] = p;
+                }
+            }
+            if (n == B || (p == s->n_points && n > 0)) {
+                if (store_read_points(in, ids, n, recs, traces, &eb) != SWEEP_OK ||
+                    store_write_points(out, recs, traces, n, &eb) != SWEEP_OK) {
+                    fprintf(stderr, "ufmsweep merge: %s: %s\n", argv[i], eb.msg);
+                    goto cleanup;
+                }
+                merged += n;
+                n = 0;
+            }
+        }
+        int rows = 0;
+        store_run_count(in, &rows);
+        for (int r = 0; r < rows; r++) {
+            store_run_row row;
+            store_run_get(in, r, &row);
+            row.run = run++;
+            if (store_run_put(out, &row, &eb) != SWEEP_OK) {
+                fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
+                goto cleanup;
+            }
+        }
+        store_close(&in);
+    }
+    if (store_set_writing(out, 0, &eb) != SWEEP_OK || store_close(&out) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep merge: %s: cannot finish writing\n", tmp);
+        goto cleanup;
+    }
+    if (rename(tmp, out_path) != 0) {
+        fprintf(stderr, "ufmsweep merge: cannot rename %s to %s\n", tmp, out_path);
+        goto cleanup;
+    }
+    tmp[0] = '\0';
+    fprintf(stderr, "[ufmsweep] merged %lld points from %d shards into %s%s\n", (long long)merged,
+            argc - 2, out_path, duplicates ? " (points done in several shards taken once)" : "");
+    exit_code = UFMSWEEP_EXIT_OK;
+cleanup:
+    store_close(&in);
+    store_close(&out);
+    if (tmp[0] != '\0')
+        unlink(tmp);
+    free(state);
+    free(taken);
+    free(ids);
+    free(recs);
+    free(traces);
+    spec_destroy(&s);
+    free(text);
+    return exit_code;
+}

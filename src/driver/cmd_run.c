@@ -1,0 +1,577 @@
+/* `ufmsweep run SPEC.yaml [--store PATH] [--resume | --restart] [--shard I/N]`: the sweep.
+ * Collective on MPI_COMM_WORLD: run it under mpirun / srun (or alone: one rank computes). */
+#include "commands.h"
+#include "journal.h"
+#include "point.h"
+#include "spec.h"
+#include "store.h"
+#include "sweep.h"
+#include "sweep_proto.h"
+#include "version.h"
+#include "worker.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+/* The one piece of global state: the signal handler can only reach a static flag. */
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+typedef struct run_args {
+    const char *spec_path;
+    const char *store_path;
+    int resume, restart;
+    int shard_index, shard_count;
+    double progress_s;
+    int want_help;
+} run_args;
+
+static void run_help(FILE *f)
+{
+    fprintf(f,
+            "usage: mpirun -n N ufmsweep run SPEC.yaml [--store PATH] [--resume | --restart]\n"
+            "                                        [--shard I/N] [--progress SECONDS]\n"
+            "\n"
+            "Run every point of the sweep SPEC.yaml (the grid of its `grid:` axes) on N MPI\n"
+            "ranks into one HDF5 store. Rank 0 schedules points in adaptive batches and is the\n"
+            "only writer; with one rank it computes alone. Every finished point is appended to\n"
+            "STORE.journal (synced) before it is written to the store, so a killed run loses only\n"
+            "the points in flight. See README.md for the spec format and docs/ARCHITECTURE.md.\n"
+            "\n"
+            "Options:\n"
+            "  --store PATH       the store (default: `store:` in the spec)\n"
+            "  --resume           continue an existing store of the same spec: skips done points,\n"
+            "                     replays the journal, rebuilds a store left damaged by a killed\n"
+            "                     writer (the damaged file is kept as PATH.damaged-<time>)\n"
+            "  --restart          delete an existing store and journal of this path and start over\n"
+            "  --shard I/N        compute only points p with p %% N == I (job arrays; `ufmsweep\n"
+            "                     merge` joins the shards)\n"
+            "  --progress S       seconds between progress lines when stderr is not a terminal\n"
+            "                     (default 10)\n"
+            "\n"
+            "Signals: SIGTERM, SIGINT and SIGUSR1 make rank 0 stop dispatching, collect the points\n"
+            "in flight, save, and exit 3 (mpirun forwards SIGUSR1 to every rank; workers ignore it).\n"
+            "Exit status: 0 every point done; 1 error (nothing started, or saved so far); 3 stopped\n"
+            "early on a signal, everything finished is saved: run again with --resume.\n");
+}
+
+static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
+{
+    memset(a, 0, sizeof *a);
+    a->shard_count = 1;
+    a->progress_s = 10.0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            a->want_help = 1;
+            return SWEEP_OK;
+        } else if (!strcmp(arg, "--resume")) {
+            a->resume = 1;
+        } else if (!strcmp(arg, "--restart")) {
+            a->restart = 1;
+        } else if (!strcmp(arg, "--store") || !strcmp(arg, "--shard") || !strcmp(arg, "--progress")) {
+            if (i + 1 >= argc)
+                return sweep_err_set(eb, SWEEP_ERR_ARG, "%s needs a value", arg);
+            const char *v = argv[++i];
+            if (!strcmp(arg, "--store")) {
+                a->store_path = v;
+            } else if (!strcmp(arg, "--progress")) {
+                char *end = NULL;
+                a->progress_s = strtod(v, &end);
+                if (end == v || *end != '\0' || !(a->progress_s > 0))
+                    return sweep_err_set(eb, SWEEP_ERR_ARG, "--progress: '%s' is not a positive "
+                                                            "number of seconds", v);
+            } else {
+                int si = -1, sn = -1, used = 0;
+                if (sscanf(v, "%d/%d%n", &si, &sn, &used) != 2 || v[used] != '\0' || sn < 1 ||
+                    si < 0 || si >= sn)
+                    return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                         "--shard: '%s' is not I/N with 0 <= I < N", v);
+                a->shard_index = si;
+                a->shard_count = sn;
+            }
+        } else if (arg[0] == '-') {
+            return sweep_err_set(eb, SWEEP_ERR_ARG, "unknown option '%s' (see ufmsweep run --help)",
+                                 arg);
+        } else if (a->spec_path == NULL) {
+            a->spec_path = arg;
+        } else {
+            return sweep_err_set(eb, SWEEP_ERR_ARG, "unexpected argument '%s' (one spec per run)",
+                                 arg);
+        }
+    }
+    if (a->spec_path == NULL)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "no spec given (usage: ufmsweep run SPEC.yaml)");
+    if (a->resume && a->restart)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "--resume and --restart exclude each other");
+    return SWEEP_OK;
+}
+
+/* Journal replay target: collect records, write them in batches to the store. */
+typedef struct replay_ctx {
+    store *st;
+    uint8_t *state;    /* store state before the replay; NULL: take every record (rebuild) */
+    int32_t *attempts;
+    int P;
+    point_record *recs;
+    double *traces;
+    int n, cap;
+    int64_t applied;
+    int runs_seen;
+    store_run_row last_runs[1];
+    sweep_errbuf *eb;
+} replay_ctx;
+
+static int replay_flush(replay_ctx *r)
+{
+    int ret = store_write_points(r->st, r->recs, r->traces, r->n, r->eb);
+    r->n = 0;
+    return ret;
+}
+
+static int replay_record(int type, const void *payload, uint32_t len, void *user)
+{
+    replay_ctx *r = user;
+    (void)len;
+    if (type == JOURNAL_RUN) {
+        const store_run_row *row = payload;
+        r->runs_seen = row->run + 1 > r->runs_seen ? row->run + 1 : r->runs_seen;
+        return store_run_put(r->st, row, r->eb);
+    }
+    point_record rec;
+    memcpy(&rec, payload, sizeof rec);
+    if (r->state != NULL && r->state[rec.point] != POINT_PENDING)
+        return SWEEP_OK; /* already in the store */
+    if (r->n == r->cap) {
+        int ret = replay_flush(r);
+        if (ret != SWEEP_OK)
+            return ret;
+    }
+    r->recs[r->n] = rec;
+    const size_t tlen = (size_t)r->P * POINT_TRACE_FIELDS * sizeof(double);
+    if (tlen > 0)
+        memcpy((char *)r->traces + (size_t)r->n * tlen, (const char *)payload + sizeof rec, tlen);
+    r->n++;
+    r->applied++;
+    return SWEEP_OK;
+}
+
+/* Replay journal j into st (all records when state == NULL). */
+static int replay_journal(journal *j, store *st, uint8_t *state, int P, int64_t *applied,
+                          long *dropped, sweep_errbuf *eb)
+{
+    replay_ctx r;
+    memset(&r, 0, sizeof r);
+    r.st = st;
+    r.state = state;
+    r.P = P;
+    r.cap = 4096;
+    r.eb = eb;
+    r.recs = malloc((size_t)r.cap * sizeof *r.recs);
+    r.traces = P > 0 ? malloc((size_t)r.cap * P * POINT_TRACE_FIELDS * sizeof(double)) : NULL;
+    int ret = (r.recs == NULL || (P > 0 && r.traces == NULL)) ? SWEEP_ERR_NOMEM : SWEEP_OK;
+    if (ret == SWEEP_OK)
+        ret = journal_replay(j, replay_record, &r, dropped, eb);
+    if (ret == SWEEP_OK)
+        ret = replay_flush(&r);
+    if (ret == SWEEP_OK)
+        ret = store_flush(st, eb);
+    *applied = r.applied;
+    free(r.recs);
+    free(r.traces);
+    return ret;
+}
+
+typedef struct run_setup {
+    char store_path[4096];
+    char journal_path[4200];
+    char lock_path[4200];
+    int lock_fd;
+    store *st;
+    journal *j;
+    uint8_t *state;
+    int32_t *attempts;
+    int run_index;
+} run_setup;
+
+static int acquire_lock(run_setup *rs, sweep_errbuf *eb)
+{
+    rs->lock_fd = open(rs->lock_path, O_RDWR | O_CREAT, 0644);
+    if (rs->lock_fd < 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot create the lock file: %s (is the "
+                                               "directory writable?)",
+                             rs->lock_path, strerror(errno));
+    if (flock(rs->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        char who[256] = "";
+        ssize_t n = pread(rs->lock_fd, who, sizeof who - 1, 0);
+        who[n > 0 ? n : 0] = '\0';
+        close(rs->lock_fd);
+        rs->lock_fd = -1;
+        return sweep_err_set(eb, SWEEP_ERR_IO,
+                             "%s: another ufmsweep is writing this store (%s); refusing a second "
+                             "writer",
+                             rs->store_path, who[0] ? who : "holder unknown");
+    }
+    char host[64] = "", line[256];
+    gethostname(host, sizeof host - 1);
+    int len = snprintf(line, sizeof line, "pid %ld on %s", (long)getpid(), host);
+    if (ftruncate(rs->lock_fd, 0) != 0 || pwrite(rs->lock_fd, line, (size_t)len, 0) < 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot write the lock file", rs->lock_path);
+    return SWEEP_OK;
+}
+
+static void release_lock(run_setup *rs)
+{
+    if (rs->lock_fd >= 0) {
+        unlink(rs->lock_path);
+        close(rs->lock_fd);
+        rs->lock_fd = -1;
+    }
+}
+
+/* Open or create the store and journal, bringing them in line. Root only. */
+static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    char shard[32] = "";
+    if (a->shard_count > 1)
+        snprintf(shard, sizeof shard, "%d/%d", a->shard_index, a->shard_count);
+    const int P = s->any_solve ? s->trace_points : 0;
+    const int have_store = access(rs->store_path, F_OK) == 0;
+    const int have_journal = access(rs->journal_path, F_OK) == 0;
+
+    if ((have_store || have_journal) && !a->resume && !a->restart)
+        return sweep_err_set(eb, SWEEP_ERR_ARG,
+                             "%s: a store (or its journal) already exists: use --resume to "
+                             "continue it, --restart to start over, or another --store",
+                             rs->store_path);
+    if (!have_store && !have_journal && a->resume)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s: nothing to resume (no store, no journal)",
+                             rs->store_path);
+    if ((ret = acquire_lock(rs, eb)) != SWEEP_OK)
+        return ret;
+    if (a->restart) {
+        /* refuse to delete a file that is not a store of ours */
+        if (have_store) {
+            store *old = NULL;
+            sweep_errbuf eb2;
+            sweep_errbuf_clear(&eb2);
+            if (store_open(rs->store_path, NULL, 0, &old, &eb2) != SWEEP_OK &&
+                H5Fis_hdf5(rs->store_path) <= 0)
+                return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                     "%s: --restart refuses to delete a file that is not an HDF5 "
+                                     "store",
+                                     rs->store_path);
+            store_close(&old);
+            unlink(rs->store_path);
+        }
+        if (have_journal)
+            unlink(rs->journal_path);
+    }
+    /* the journal must match before anything is touched */
+    if (a->resume && (ret = journal_check(rs->journal_path, s->spec_sha256, s->grid_sha256, eb)) !=
+                         SWEEP_OK)
+        return ret;
+
+    rs->state = calloc((size_t)s->n_points, 1);
+    rs->attempts = calloc((size_t)s->n_points, sizeof *rs->attempts);
+    if (rs->state == NULL || rs->attempts == NULL)
+        return sweep_err_set(eb, SWEEP_ERR_NOMEM, "cannot allocate the status of %lld points",
+                             (long long)s->n_points);
+
+    int rebuild = 0;
+    if (a->resume && have_store) {
+        sweep_errbuf eb2;
+        sweep_errbuf_clear(&eb2);
+        ret = store_open(rs->store_path, s, 1, &rs->st, &eb2);
+        if (ret == SWEEP_ERR_ARG && strstr(eb2.msg, "belongs to another") != NULL) {
+            return sweep_err_set(eb, ret, "%s", eb2.msg);
+        } else if (ret == SWEEP_ERR_ARG && strstr(eb2.msg, "another spec text") != NULL) {
+            return sweep_err_set(eb, ret, "%s", eb2.msg);
+        } else if (ret == SWEEP_ERR_ARG && strstr(eb2.msg, "newer") != NULL) {
+            return sweep_err_set(eb, ret, "%s", eb2.msg);
+        } else if (ret != SWEEP_OK) {
+            rebuild = 1;
+            fprintf(stderr, "[ufmsweep] %s\n", eb2.msg);
+        } else {
+            char sh[32];
+            store_attr_string(rs->st, "shard", sh, sizeof sh);
+            if (strcmp(sh, shard) != 0) {
+                return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                     "%s: the store is shard '%s', this run is shard '%s'",
+                                     rs->store_path, sh, shard);
+            }
+            int writing = 0;
+            store_get_writing(rs->st, &writing);
+            if (writing && have_journal) {
+                rebuild = 1; /* the last writer died: trust the journal, not the file */
+                fprintf(stderr, "[ufmsweep] %s was left open by a writer that did not finish; "
+                                "rebuilding it from the journal\n",
+                        rs->store_path);
+            } else if (writing) {
+                fprintf(stderr, "[ufmsweep] warning: %s was left open by a writer that did not "
+                                "finish and there is no journal; continuing with what it holds\n",
+                        rs->store_path);
+            }
+        }
+        if (rebuild) {
+            store_close(&rs->st);
+            if (!have_journal)
+                return sweep_err_set(eb, SWEEP_ERR_IO,
+                                     "%s: damaged and there is no journal to rebuild it from",
+                                     rs->store_path);
+        }
+    }
+    if (rebuild || !a->resume || !have_store) {
+        /* a fresh store, filled from the journal when there is one: built aside, then renamed */
+        char tmp[4300];
+        snprintf(tmp, sizeof tmp, "%s.tmp", rs->store_path);
+        unlink(tmp);
+        if ((ret = store_create(tmp, s, shard, &rs->st, eb)) != SWEEP_OK)
+            return ret;
+        if (have_journal && a->resume) {
+            if ((ret = journal_open(rs->journal_path, s->spec_sha256, s->grid_sha256, P, &rs->j,
+                                    eb)) != SWEEP_OK)
+                return ret;
+            int64_t applied = 0;
+            long dropped = 0;
+            if ((ret = replay_journal(rs->j, rs->st, NULL, P, &applied, &dropped, eb)) != SWEEP_OK)
+                return ret;
+            fprintf(stderr, "[ufmsweep] rebuilt the store from the journal: %lld points%s\n",
+                    (long long)applied, dropped ? " (a torn last record was dropped)" : "");
+        }
+        if ((ret = store_close(&rs->st)) != SWEEP_OK)
+            return sweep_err_set(eb, ret, "%s: cannot close", tmp);
+        if (rebuild && have_store) {
+            char aside[4400], now[32];
+            utc_now(now);
+            snprintf(aside, sizeof aside, "%s.damaged-%s", rs->store_path, now);
+            if (rename(rs->store_path, aside) != 0)
+                return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot move aside: %s", rs->store_path,
+                                     strerror(errno));
+            fprintf(stderr, "[ufmsweep] the damaged store is kept as %s\n", aside);
+        }
+        if (rename(tmp, rs->store_path) != 0)
+            return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot rename into place: %s", tmp,
+                                 strerror(errno));
+        if ((ret = store_open(rs->store_path, s, 1, &rs->st, eb)) != SWEEP_OK)
+            return ret;
+    }
+    if (rs->j == NULL &&
+        (ret = journal_open(rs->journal_path, s->spec_sha256, s->grid_sha256, P, &rs->j, eb)) !=
+            SWEEP_OK)
+        return ret;
+    if ((ret = store_read_status(rs->st, rs->state, rs->attempts, eb)) != SWEEP_OK)
+        return ret;
+    if (a->resume && !rebuild && have_store && have_journal) {
+        /* points the journal has but the store lost (killed between journal and store) */
+        int64_t applied = 0;
+        long dropped = 0;
+        if ((ret = replay_journal(rs->j, rs->st, rs->state, P, &applied, &dropped, eb)) != SWEEP_OK)
+            return ret;
+        if (applied > 0 || dropped > 0)
+            fprintf(stderr, "[ufmsweep] replayed %lld points from the journal%s\n",
+                    (long long)applied, dropped ? " (a torn last record was dropped)" : "");
+        if ((ret = store_read_status(rs->st, rs->state, rs->attempts, eb)) != SWEEP_OK)
+            return ret;
+    } else if (a->resume && !rebuild) {
+        long dropped = 0;
+        int64_t applied = 0;
+        if ((ret = replay_journal(rs->j, rs->st, rs->state, P, &applied, &dropped, eb)) != SWEEP_OK)
+            return ret;
+    }
+    return store_set_writing(rs->st, 1, eb);
+}
+
+static int bcast_int(int v, MPI_Comm comm)
+{
+    MPI_Bcast(&v, 1, MPI_INT, 0, comm);
+    return v;
+}
+
+int cmd_run_main(int argc, char **argv)
+{
+    int exit_code = UFMSWEEP_EXIT_FAIL, ret = SWEEP_OK, rank = 0, size = 1, initialized = 0;
+    MPI_Comm comm = MPI_COMM_NULL;
+    run_args a;
+    run_setup rs;
+    spec *s = NULL;
+    sweep_errbuf eb;
+    char *text = NULL;
+    store_run_row row;
+
+    memset(&rs, 0, sizeof rs);
+    rs.lock_fd = -1;
+    sweep_errbuf_clear(&eb);
+    if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+        fprintf(stderr, "ufmsweep run: MPI_Init failed\n");
+        return UFMSWEEP_EXIT_FAIL;
+    }
+    initialized = 1;
+    MPI_Comm_dup(MPI_COMM_WORLD, &comm);
+    MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    if (getenv("OPENBLAS_NUM_THREADS") == NULL)
+        openblas_set_num_threads(1); /* one BLAS thread per rank */
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported by us, with context */
+
+    /* 1. arguments and spec, on rank 0; every failure here exits before any work */
+    int ok = 1;
+    long long text_len = 0;
+    if (rank == 0) {
+        ret = parse_args(argc, argv, &a, &eb);
+        if (ret == SWEEP_OK && a.want_help) {
+            run_help(stdout);
+            ok = 2;
+        } else if (ret == SWEEP_OK) {
+            ret = spec_load(a.spec_path, &s, &eb);
+        }
+        if (ret != SWEEP_OK)
+            ok = 0;
+    }
+    ok = bcast_int(ok, comm);
+    if (ok != 1) {
+        if (rank == 0 && ok == 0)
+            fprintf(stderr, "ufmsweep run: %s\n", eb.msg);
+        exit_code = ok == 2 ? UFMSWEEP_EXIT_OK : UFMSWEEP_EXIT_FAIL;
+        goto cleanup;
+    }
+    /* every rank parses the same text (deterministic), so tasks are just point ids */
+    if (rank == 0)
+        text_len = (long long)s->text_len;
+    MPI_Bcast(&text_len, 1, MPI_LONG_LONG, 0, comm);
+    text = malloc((size_t)text_len + 1);
+    if (text == NULL)
+        MPI_Abort(comm, 1);
+    if (rank == 0)
+        memcpy(text, s->text, (size_t)text_len);
+    MPI_Bcast(text, (int)text_len, MPI_CHAR, 0, comm);
+    if (rank != 0 && spec_parse_trusted("spec", text, (size_t)text_len, &s, &eb) != SWEEP_OK) {
+        fprintf(stderr, "[rank %d] ufmsweep run: %s\n", rank, eb.msg);
+        MPI_Abort(comm, 1);
+    }
+
+    /* 2. the store, on rank 0 */
+    ok = 1;
+    if (rank == 0) {
+        const char *path = a.store_path ? a.store_path : s->store;
+        if (path[0] == '\0') {
+            sweep_err_set(&eb, SWEEP_ERR_ARG, "%s: no store path: give --store PATH or `store:` "
+                                              "in the spec",
+                          a.spec_path);
+            ok = 0;
+        } else {
+            snprintf(rs.store_path, sizeof rs.store_path, "%s", path);
+            snprintf(rs.journal_path, sizeof rs.journal_path, "%s.journal", path);
+            snprintf(rs.lock_path, sizeof rs.lock_path, "%s.lock", path);
+            if (setup_store(s, &a, &rs, &eb) != SWEEP_OK)
+                ok = 0;
+        }
+        if (ok) {
+            int n_runs = 0;
+            char host[64] = "";
+            const char *job = getenv("SLURM_JOB_ID");
+            gethostname(host, sizeof host - 1);
+            store_run_count(rs.st, &n_runs);
+            memset(&row, 0, sizeof row);
+            row.run = n_runs;
+            row.ranks = size;
+            utc_now(row.start_utc);
+            snprintf(row.exit_reason, sizeof row.exit_reason, "running");
+            snprintf(row.hostname, sizeof row.hostname, "%s", host);
+            snprintf(row.slurm_job_id, sizeof row.slurm_job_id, "%s", job ? job : "");
+            snprintf(row.program_version, sizeof row.program_version, "%s", UFMSWEEP_VERSION);
+            if (journal_append_run(rs.j, &row, &eb) != SWEEP_OK ||
+                store_run_put(rs.st, &row, &eb) != SWEEP_OK ||
+                store_set_run_attrs(rs.st, size, host, job ? job : "", &eb) != SWEEP_OK ||
+                store_flush(rs.st, &eb) != SWEEP_OK)
+                ok = 0;
+        }
+        if (!ok)
+            fprintf(stderr, "ufmsweep run: %s\n", eb.msg);
+    }
+    ok = bcast_int(ok, comm);
+    if (!ok)
+        goto cleanup;
+
+    /* 3. the sweep */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = rank == 0 ? on_stop_signal : SIG_IGN;
+    sigaction(SIGUSR1, &sa, NULL);
+    if (rank == 0) {
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGINT, &sa, NULL);
+    }
+    if (rank == 0) {
+        sweep_master_opts mo = {a.shard_index, a.shard_count, a.progress_s, 2.0, 0.25,
+                                &stop_requested};
+        sweep_master_stats stats;
+        memset(&stats, 0, sizeof stats);
+        ret = sweep_master_run(s, comm, rs.st, rs.j, rs.state, rs.attempts, &mo, &stats, &eb);
+        row.points_done = stats.done_this_run;
+        utc_now(row.end_utc);
+        snprintf(row.exit_reason, sizeof row.exit_reason, "%s",
+                 ret != SWEEP_OK ? "error" : stats.stopped_by_signal ? "signal" : "complete");
+        sweep_errbuf eb2;
+        sweep_errbuf_clear(&eb2);
+        int ret2 = journal_append_run(rs.j, &row, &eb2);
+        if (ret2 == SWEEP_OK)
+            ret2 = store_run_put(rs.st, &row, &eb2);
+        if (ret2 == SWEEP_OK)
+            ret2 = store_set_writing(rs.st, 0, &eb2);
+        if (ret != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep run: %s\n", eb.msg);
+            MPI_Abort(comm, 1); /* workers may be mid-task; everything finished is saved */
+        }
+        if (ret2 != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep run: %s\n", eb2.msg);
+            exit_code = UFMSWEEP_EXIT_FAIL;
+        } else if (stats.stopped_by_signal) {
+            fprintf(stderr, "[ufmsweep] stopped on a signal: %lld points saved this run, %lld "
+                            "left; continue with --resume\n",
+                    (long long)stats.done_this_run, (long long)stats.remaining);
+            exit_code = UFMSWEEP_EXIT_STOPPED;
+        } else {
+            fprintf(stderr, "[ufmsweep] done: %s\n", rs.store_path);
+            exit_code = UFMSWEEP_EXIT_OK;
+        }
+    } else {
+        ret = sweep_worker_run(s, comm, &eb);
+        if (ret != SWEEP_OK) {
+            fprintf(stderr, "[rank %d] ufmsweep run: %s\n", rank, eb.msg);
+            MPI_Abort(comm, 1);
+        }
+        exit_code = UFMSWEEP_EXIT_OK;
+    }
+cleanup:
+    if (rs.st != NULL && store_close(&rs.st) != SWEEP_OK && exit_code == UFMSWEEP_EXIT_OK) {
+        fprintf(stderr, "ufmsweep run: closing the store failed\n");
+        exit_code = UFMSWEEP_EXIT_FAIL;
+    }
+    journal_close(&rs.j);
+    release_lock(&rs);
+    free(rs.state);
+    free(rs.attempts);
+    free(text);
+    spec_destroy(&s);
+    if (comm != MPI_COMM_NULL)
+        MPI_Comm_free(&comm);
+    if (initialized)
+        MPI_Finalize();
+    return exit_code;
+}

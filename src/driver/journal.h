@@ -1,0 +1,67 @@
+/* journal.h - the append-only journal beside a store (STORE.h5.journal).
+ *
+ * Every finished point is appended here (and synced to disk) before it is written to the HDF5
+ * store, so a run killed at any moment (kill -9, node loss, time limit) loses at most the points
+ * in flight: on resume the store is brought up to date from the journal, or rebuilt from the
+ * spec and the journal when the killed writer left it unreadable. Layout: a header (magic,
+ * format version, spec and grid SHA-256, trace length) then records [type u32][length u32]
+ * [crc32 u32][payload], with a CRC-32 (zlib) per payload; a torn tail is detected and cut.
+ * Root only. No MPI.
+ */
+#ifndef UFMSWEEP_JOURNAL_H
+#define UFMSWEEP_JOURNAL_H
+
+#include "point.h"
+#include "sweep_err.h"
+
+#include <stdint.h>
+
+enum journal_record_type {
+    JOURNAL_POINT = 1, /* payload: point_record + trace doubles */
+    JOURNAL_RUN = 2    /* payload: store_run_row (a run's provenance row) */
+};
+
+/* A run's provenance row, as stored in /provenance/runs. */
+typedef struct store_run_row {
+    int32_t run;               /* 0, 1, ... */
+    int32_t ranks;
+    int64_t points_done;       /* points completed by this run */
+    char start_utc[32];
+    char end_utc[32];
+    char exit_reason[32];      /* running, complete, signal, error */
+    char hostname[64];
+    char slurm_job_id[32];
+    char program_version[16];
+} store_run_row;
+
+typedef struct journal journal;
+
+/* journal_open - Open (creating if absent) the journal at path for a store of spec/grid hashes
+ * and trace length P. An existing journal with other hashes is refused (SWEEP_ERR_ARG, file
+ * untouched). */
+int journal_open(const char *path, const char *spec_sha256, const char *grid_sha256, int P,
+                 journal **out, sweep_errbuf *eb);
+
+/* journal_replay - Call fn for every intact record in order; a torn or corrupt tail is cut off
+ * (reported in *dropped_bytes). */
+typedef int (*journal_record_fn)(int type, const void *payload, uint32_t len, void *user);
+int journal_replay(journal *j, journal_record_fn fn, void *user, long *dropped_bytes,
+                   sweep_errbuf *eb);
+
+/* journal_append_points - Append count point records (each followed by its P trace doubles,
+ * traces may be NULL when P = 0) and sync to disk. */
+int journal_append_points(journal *j, const point_record *recs, const double *traces, int count,
+                          sweep_errbuf *eb);
+
+/* journal_append_run - Append a run row and sync. */
+int journal_append_run(journal *j, const store_run_row *row, sweep_errbuf *eb);
+
+/* journal_close - Close (NULL accepted), set *j = NULL. */
+void journal_close(journal **j);
+
+/* journal_check - Read only the header of an existing journal at path and compare hashes:
+ * SWEEP_OK (match or no journal), SWEEP_ERR_ARG (mismatch, detail in eb), SWEEP_ERR_IO. */
+int journal_check(const char *path, const char *spec_sha256, const char *grid_sha256,
+                  sweep_errbuf *eb);
+
+#endif /* UFMSWEEP_JOURNAL_H */

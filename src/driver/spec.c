@@ -1,0 +1,721 @@
+#include "spec.h"
+
+#include "geom.h"
+#include "loss.h"
+#include "profile.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+void sha256_hex(const void *data, size_t len, char out[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL);
+    for (unsigned int i = 0; i < md_len && i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    out[64] = '\0';
+}
+
+void spec_destroy(spec **ps)
+{
+    if (ps == NULL || *ps == NULL)
+        return;
+    spec *s = *ps;
+    for (int a = 0; a < s->n_axes; a++) {
+        for (int i = 0; s->axes[a].text != NULL && i < s->axes[a].n; i++)
+            free(s->axes[a].text[i]);
+        free(s->axes[a].text);
+        free(s->axes[a].num);
+    }
+    for (int f = 0; f < s->n_fixed; f++)
+        free(s->fixed[f].text);
+    free(s->path);
+    free(s->text);
+    free(s->effective);
+    free(s);
+    *ps = NULL;
+}
+
+/* ---- YAML helpers ------------------------------------------------------------------------ */
+
+typedef struct parse_ctx {
+    yaml_document_t *doc;
+    const char *path;
+    sweep_errbuf *eb;
+} parse_ctx;
+
+static int line_of(const yaml_node_t *n)
+{
+    return (int)n->start_mark.line + 1;
+}
+
+static yaml_node_t *node(parse_ctx *c, int id)
+{
+    return yaml_document_get_node(c->doc, id);
+}
+
+/* scalar text of n into buf (NUL-terminated); SWEEP_ERR_ARG when n is not a scalar */
+static int scalar_text(parse_ctx *c, yaml_node_t *n, const char *key, char *buf, size_t cap)
+{
+    if (n->type != YAML_SCALAR_NODE)
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: expected a single value, got a %s",
+                             c->path, line_of(n), key,
+                             n->type == YAML_SEQUENCE_NODE ? "list" : "mapping");
+    size_t len = n->data.scalar.length;
+    if (len >= cap)
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: value longer than %zu characters",
+                             c->path, line_of(n), key, cap - 1);
+    memcpy(buf, n->data.scalar.value, len);
+    buf[len] = '\0';
+    return SWEEP_OK;
+}
+
+/* A value as option text: a scalar as it is, a list of scalars joined by commas. Caller frees. */
+static int value_text(parse_ctx *c, yaml_node_t *n, const char *key, char **out)
+{
+    if (n->type == YAML_SCALAR_NODE) {
+        char buf[8192];
+        int ret = scalar_text(c, n, key, buf, sizeof buf);
+        if (ret != SWEEP_OK)
+            return ret;
+        *out = strdup(buf);
+        return *out ? SWEEP_OK : SWEEP_ERR_NOMEM;
+    }
+    if (n->type == YAML_SEQUENCE_NODE) {
+        size_t cap = 64, len = 0;
+        char *t = malloc(cap);
+        if (t == NULL)
+            return SWEEP_ERR_NOMEM;
+        t[0] = '\0';
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+             it++) {
+            char buf[256];
+            yaml_node_t *item = node(c, *it);
+            int ret = scalar_text(c, item, key, buf, sizeof buf);
+            if (ret != SWEEP_OK) {
+                free(t);
+                return ret;
+            }
+            size_t need = len + strlen(buf) + 2;
+            if (need > cap) {
+                while (cap < need)
+                    cap *= 2;
+                char *nt = realloc(t, cap);
+                if (nt == NULL) {
+                    free(t);
+                    return SWEEP_ERR_NOMEM;
+                }
+                t = nt;
+            }
+            len += (size_t)sprintf(t + len, "%s%s", len ? "," : "", buf);
+        }
+        if (len == 0) {
+            free(t);
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: empty list", c->path,
+                                 line_of(n), key);
+        }
+        *out = t;
+        return SWEEP_OK;
+    }
+    return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: expected a value or a list, got a mapping",
+                         c->path, line_of(n), key);
+}
+
+static int parse_number(parse_ctx *c, yaml_node_t *n, const char *key, double *out)
+{
+    char buf[128];
+    int ret = scalar_text(c, n, key, buf, sizeof buf);
+    if (ret != SWEEP_OK)
+        return ret;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(buf, &end);
+    if (end == buf || *end != '\0' || !isfinite(v))
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: '%s' is not a finite number",
+                             c->path, line_of(n), key, buf);
+    *out = v;
+    return SWEEP_OK;
+}
+
+/* Check that text is a valid value of def (parsing only: ranges are checked per point). */
+static int check_value(parse_ctx *c, const param_def *def, const char *key, const char *text,
+                       int line)
+{
+    point_params tmp;
+    sweep_errbuf eb2;
+    params_default(&tmp);
+    sweep_errbuf_clear(&eb2);
+    if (params_set(&tmp, def, text, &eb2) != SWEEP_OK)
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: %s", c->path, line, key,
+                             eb2.msg[0] == '-' && eb2.msg[1] == '-' ? eb2.msg + 2 : eb2.msg);
+    return SWEEP_OK;
+}
+
+static const unsigned SPEC_GROUPS = PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS | PARAM_GROUP_SOLVER;
+
+static int axis_add_value(spec_axis *ax, char *text)
+{
+    char **t = realloc(ax->text, (size_t)(ax->n + 1) * sizeof *t);
+    if (t == NULL)
+        return SWEEP_ERR_NOMEM;
+    ax->text = t;
+    ax->text[ax->n++] = text;
+    return SWEEP_OK;
+}
+
+/* Expand one grid entry (key node k, value node v) into an axis. */
+static int parse_axis(parse_ctx *c, spec *s, yaml_node_t *k, yaml_node_t *v, const char *key)
+{
+    int ret = SWEEP_OK;
+    spec_axis *ax = &s->axes[s->n_axes];
+    memset(ax, 0, sizeof *ax);
+    snprintf(ax->key, sizeof ax->key, "%s", key);
+    ax->line = line_of(k);
+    ax->def = params_find(key, SPEC_GROUPS);
+    if (ax->def == NULL)
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: grid: unknown key '%s'", c->path,
+                             ax->line, key);
+    if (strcmp(ax->def->name, "trace-points") == 0)
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                             "%s:%d: trace_points: cannot be a grid axis (every trace in a store "
+                             "has one length); set it under fixed",
+                             c->path, ax->line);
+    s->n_axes++; /* from here the axis is owned by s (freed by spec_destroy) */
+    if (v->type == YAML_SEQUENCE_NODE) {
+        for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+             it++) {
+            yaml_node_t *item = node(c, *it);
+            char *t = NULL;
+            if ((ret = value_text(c, item, key, &t)) != SWEEP_OK)
+                return ret;
+            if ((ret = axis_add_value(ax, t)) != SWEEP_OK) {
+                free(t);
+                return ret;
+            }
+            if ((ret = check_value(c, ax->def, key, t, line_of(item))) != SWEEP_OK)
+                return ret;
+        }
+    } else if (v->type == YAML_MAPPING_NODE) {
+        yaml_node_pair_t *pair = v->data.mapping.pairs.start;
+        if (v->data.mapping.pairs.top - pair != 1)
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                                 "%s:%d: %s: a generated axis is one of {linspace: [a, b, n]}, "
+                                 "{logspace: [a, b, n]}, {range: [a, b]}",
+                                 c->path, line_of(v), key);
+        char kind[32];
+        yaml_node_t *gk = node(c, pair->key), *gv = node(c, pair->value);
+        if ((ret = scalar_text(c, gk, key, kind, sizeof kind)) != SWEEP_OK)
+            return ret;
+        int is_lin = !strcmp(kind, "linspace"), is_log = !strcmp(kind, "logspace"),
+            is_range = !strcmp(kind, "range");
+        if (!is_lin && !is_log && !is_range)
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                                 "%s:%d: %s: unknown generator '%s' (use linspace, logspace or "
+                                 "range)",
+                                 c->path, line_of(gk), key, kind);
+        if (gv->type != YAML_SEQUENCE_NODE)
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: %s takes a list", c->path,
+                                 line_of(gv), key, kind);
+        double arg[3] = {0, 0, 1};
+        int nargs = (int)(gv->data.sequence.items.top - gv->data.sequence.items.start);
+        int want_min = is_range ? 2 : 3, want_max = 3;
+        if (nargs < want_min || nargs > want_max)
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: %s takes %s, got %d values",
+                                 c->path, line_of(gv), key, kind,
+                                 is_range ? "[a, b] or [a, b, step]" : "[a, b, n]", nargs);
+        for (int i = 0; i < nargs; i++)
+            if ((ret = parse_number(c, node(c, gv->data.sequence.items.start[i]), key, &arg[i])) !=
+                SWEEP_OK)
+                return ret;
+        double count;
+        if (is_range) {
+            if (arg[0] != floor(arg[0]) || arg[1] != floor(arg[1]) || arg[2] != floor(arg[2]) ||
+                arg[2] == 0)
+                return sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                                     "%s:%d: %s: range needs integers and a non-zero step",
+                                     c->path, line_of(gv), key);
+            count = ceil((arg[1] - arg[0]) / arg[2]);
+        } else {
+            count = arg[2];
+            if (count != floor(count) || count < 1)
+                return sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                                     "%s:%d: %s: %s: n = %g must be a whole number >= 1",
+                                     c->path, line_of(gv), key, kind, count);
+        }
+        if (count < 1)
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: the axis is empty (%s [%g, %g])",
+                                 c->path, line_of(gv), key, kind, arg[0], arg[1]);
+        if (count > 1e7)
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: %g values is too many",
+                                 c->path, line_of(gv), key, count);
+        for (long i = 0; i < (long)count; i++) {
+            double x;
+            if (is_range)
+                x = arg[0] + (double)i * arg[2];
+            else {
+                double t = count > 1 ? (double)i / (count - 1) : 0.0;
+                x = i == (long)count - 1 && count > 1 ? arg[1] : arg[0] + (arg[1] - arg[0]) * t;
+                if (is_log)
+                    x = pow(10.0, x);
+            }
+            char buf[64];
+            snprintf(buf, sizeof buf, "%.17g", x);
+            char *tx = strdup(buf);
+            if (tx == NULL || (ret = axis_add_value(ax, tx)) != SWEEP_OK) {
+                free(tx);
+                return SWEEP_ERR_NOMEM;
+            }
+            if ((ret = check_value(c, ax->def, key, tx, line_of(gv))) != SWEEP_OK)
+                return ret;
+        }
+    } else {
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                             "%s:%d: %s: an axis is a list of values or a generator such as "
+                             "{linspace: [a, b, n]}; for a single value use fixed",
+                             c->path, line_of(v), key);
+    }
+    if (ax->n == 0)
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: the axis has no values", c->path,
+                             ax->line, key);
+    ax->num = malloc((size_t)ax->n * sizeof(double));
+    if (ax->num == NULL)
+        return SWEEP_ERR_NOMEM;
+    ax->numeric = 1;
+    for (int i = 0; i < ax->n; i++) {
+        char *end = NULL;
+        double x = strtod(ax->text[i], &end);
+        if (end == ax->text[i] || *end != '\0') {
+            ax->num[i] = NAN;
+            ax->numeric = 0;
+        } else {
+            ax->num[i] = x;
+        }
+        for (int j = 0; j < i; j++)
+            if (strcmp(ax->text[i], ax->text[j]) == 0)
+                return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: value '%s' appears twice",
+                                     c->path, ax->line, key, ax->text[i]);
+    }
+    return SWEEP_OK;
+}
+
+static int parse_fixed(parse_ctx *c, spec *s, yaml_node_t *map)
+{
+    int ret;
+    if (map->type != YAML_MAPPING_NODE)
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: fixed: expected a mapping of key: value",
+                             c->path, line_of(map));
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+        char key[64];
+        if ((ret = scalar_text(c, k, "fixed", key, sizeof key)) != SWEEP_OK)
+            return ret;
+        const param_def *def = params_find(key, SPEC_GROUPS);
+        if (def == NULL)
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: fixed: unknown key '%s'", c->path,
+                                 line_of(k), key);
+        for (int f = 0; f < s->n_fixed; f++)
+            if (s->fixed[f].def == def && strcmp(def->name, "lambda") != 0)
+                return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: fixed: '%s' is given twice",
+                                     c->path, line_of(k), key);
+        if (s->n_fixed >= SPEC_MAX_FIXED)
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: fixed: too many keys", c->path,
+                                 line_of(k));
+        spec_fixed *fx = &s->fixed[s->n_fixed];
+        memset(fx, 0, sizeof *fx);
+        if ((ret = value_text(c, v, key, &fx->text)) != SWEEP_OK)
+            return ret;
+        s->n_fixed++;
+        fx->def = def;
+        fx->line = line_of(k);
+        snprintf(fx->key, sizeof fx->key, "%s", key);
+        sweep_errbuf eb2;
+        sweep_errbuf_clear(&eb2);
+        if (params_set(&s->base, def, fx->text, &eb2) != SWEEP_OK)
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: %s", c->path, line_of(v), key,
+                                 eb2.msg[0] == '-' && eb2.msg[1] == '-' ? eb2.msg + 2 : eb2.msg);
+    }
+    return SWEEP_OK;
+}
+
+/* ---- points -------------------------------------------------------------------------------- */
+
+void spec_point_index(const spec *s, int64_t p, int64_t *idx)
+{
+    for (int a = s->n_axes - 1; a >= 0; a--) {
+        idx[a] = p % s->axes[a].n;
+        p /= s->axes[a].n;
+    }
+}
+
+void spec_point_label(const spec *s, int64_t p, char *buf, size_t cap)
+{
+    int64_t idx[SPEC_MAX_AXES];
+    size_t len = 0;
+    spec_point_index(s, p, idx);
+    buf[0] = '\0';
+    for (int a = 0; a < s->n_axes && len < cap; a++) {
+        int w = snprintf(buf + len, cap - len, "%s%s=%s", a ? ", " : "", s->axes[a].key,
+                         s->axes[a].text[idx[a]]);
+        len += w > 0 ? (size_t)w : 0;
+    }
+}
+
+/* Everything a worker will need to succeed: profile, loss, solver options and sizes. */
+static int validate_point(const point_params *pp, sweep_errbuf *eb)
+{
+    int ret;
+    profile *prof = NULL;
+    loss_vectors *lv = NULL;
+    if ((ret = profile_create(&pp->profile, &prof, eb)) != SWEEP_OK)
+        goto cleanup;
+    if ((ret = loss_vectors_create(&pp->loss, prof, &lv, eb)) != SWEEP_OK)
+        goto cleanup;
+    if (pp->solver == POINT_SOLVER_UFM) {
+        if ((ret = profile_check_integer_counts(prof, eb)) != SWEEP_OK)
+            goto cleanup;
+        const double big = prof->n * (double)(prof->k > prof->d ? prof->k : prof->d);
+        if (big > 4.0e9) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "n = %g examples with k = %d, d = %d needs about %.1f GiB per "
+                                "solve; too large for one rank",
+                                prof->n, prof->k, prof->d, 48.0 * big / 1073741824.0);
+            goto cleanup;
+        }
+    }
+cleanup:
+    loss_vectors_destroy(&lv);
+    profile_destroy(&prof);
+    return ret;
+}
+
+int spec_point_params(const spec *s, int64_t p, point_params *out, sweep_errbuf *eb)
+{
+    int64_t idx[SPEC_MAX_AXES];
+    int ret;
+    spec_point_index(s, p, idx);
+    *out = s->base;
+    for (int a = 0; a < s->n_axes; a++)
+        if ((ret = params_set(out, s->axes[a].def, s->axes[a].text[idx[a]], eb)) != SWEEP_OK)
+            return ret;
+    if ((ret = params_finalize(out, eb)) != SWEEP_OK)
+        return ret;
+    return validate_point(out, eb);
+}
+
+/* The line of the option a validation message starts with ("rho = ...", "counts[1] = ..."). */
+static int line_for_message(const spec *s, const char *msg, const char **key_out)
+{
+    char word[64];
+    size_t i = 0;
+    while (i + 1 < sizeof word && (msg[i] == '_' || msg[i] == '-' || (msg[i] >= 'a' && msg[i] <= 'z') ||
+                                   (msg[i] >= 'A' && msg[i] <= 'Z') || (msg[i] >= '0' && msg[i] <= '9'))) {
+        word[i] = msg[i];
+        i++;
+    }
+    word[i] = '\0';
+    const param_def *def = params_find(word, SPEC_GROUPS);
+    if (def != NULL && strcmp(def->name, "lambda-w") == 0)
+        def = params_find("lambda", SPEC_GROUPS); /* lambda may have set it */
+    for (int a = 0; a < s->n_axes; a++)
+        if (def != NULL && (s->axes[a].def == def || (!strcmp(def->name, "lambda") &&
+                                                      !strncmp(s->axes[a].def->name, "lambda", 6)))) {
+            *key_out = s->axes[a].key;
+            return s->axes[a].line;
+        }
+    for (int f = 0; f < s->n_fixed; f++)
+        if (def != NULL && s->fixed[f].def == def) {
+            *key_out = s->fixed[f].key;
+            return s->fixed[f].line;
+        }
+    *key_out = def != NULL ? def->name : "grid";
+    return s->n_axes > 0 ? s->axes[0].line : 1;
+}
+
+/* ---- the whole spec ------------------------------------------------------------------------- */
+
+static int build_effective(spec *s)
+{
+    json_t *root = json_object(), *fixed = json_object(), *grid = json_array();
+    if (root == NULL || fixed == NULL || grid == NULL)
+        goto nomem;
+    for (int f = 0; f < s->n_fixed; f++)
+        json_object_set_new(fixed, s->fixed[f].def->name, json_string(s->fixed[f].text));
+    for (int a = 0; a < s->n_axes; a++) {
+        json_t *ax = json_array(), *vals = json_array();
+        json_array_append_new(ax, json_string(s->axes[a].def->name));
+        for (int i = 0; i < s->axes[a].n; i++)
+            json_array_append_new(vals, json_string(s->axes[a].text[i]));
+        json_array_append_new(ax, vals);
+        json_array_append_new(grid, ax);
+    }
+    json_object_set_new(root, "seed_base", json_integer(s->seed_base));
+    json_object_set_new(root, "fixed", fixed);
+    json_object_set_new(root, "grid", grid);
+    fixed = grid = NULL;
+    char *hashed = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+    if (hashed == NULL)
+        goto nomem;
+    sha256_hex(hashed, strlen(hashed), s->grid_sha256);
+    free(hashed);
+    /* the stored version also names the sweep and spells out every option of the base point */
+    char canon[16384];
+    params_canonical_text(&s->base, SPEC_GROUPS, canon, sizeof canon);
+    json_object_set_new(root, "name", json_string(s->name));
+    json_object_set_new(root, "store", json_string(s->store));
+    json_object_set_new(root, "base_point", json_string(canon));
+    json_object_set_new(root, "n_points", json_integer(s->n_points));
+    json_object_set_new(root, "grid_sha256", json_string(s->grid_sha256));
+    s->effective = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+    return s->effective ? SWEEP_OK : SWEEP_ERR_NOMEM;
+nomem:
+    json_decref(root);
+    json_decref(fixed);
+    json_decref(grid);
+    return SWEEP_ERR_NOMEM;
+}
+
+static int spec_parse_impl(const char *path, const char *text, size_t len, int validate,
+                           spec **out, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    spec *s = NULL;
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    int parser_ok = 0, doc_ok = 0;
+    parse_ctx c = {&doc, path, eb};
+
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return SWEEP_ERR_NOMEM;
+    s->path = strdup(path);
+    s->text = malloc(len + 1);
+    if (s->path == NULL || s->text == NULL) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    memcpy(s->text, text, len);
+    s->text[len] = '\0';
+    s->text_len = len;
+    sha256_hex(text, len, s->spec_sha256);
+    params_default(&s->base);
+
+    if (!yaml_parser_initialize(&parser)) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    parser_ok = 1;
+    yaml_parser_set_input_string(&parser, (const unsigned char *)s->text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: YAML syntax error: %s%s%s (column %d)", path,
+                            (int)parser.problem_mark.line + 1,
+                            parser.problem ? parser.problem : "malformed",
+                            parser.context ? " " : "", parser.context ? parser.context : "",
+                            (int)parser.problem_mark.column + 1);
+        goto cleanup;
+    }
+    doc_ok = 1;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (root == NULL || root->type != YAML_MAPPING_NODE) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "%s:1: a spec is a mapping with keys name, store, seed_base, fixed, "
+                            "grid%s",
+                            path, root == NULL ? " (the file is empty)" : "");
+        goto cleanup;
+    }
+    yaml_node_t *grid = NULL, *fixed = NULL;
+    int grid_line = 1;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(&c, p->key), *v = node(&c, p->value);
+        char key[64];
+        if ((ret = scalar_text(&c, k, "spec", key, sizeof key)) != SWEEP_OK)
+            goto cleanup;
+        for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++) {
+            yaml_node_t *kq = node(&c, q->key);
+            if (kq->type == YAML_SCALAR_NODE && kq->data.scalar.length == strlen(key) &&
+                !memcmp(kq->data.scalar.value, key, strlen(key))) {
+                ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: %s: key given twice", path,
+                                    line_of(k), key);
+                goto cleanup;
+            }
+        }
+        if (!strcmp(key, "name")) {
+            if ((ret = scalar_text(&c, v, key, s->name, sizeof s->name)) != SWEEP_OK)
+                goto cleanup;
+        } else if (!strcmp(key, "store")) {
+            if ((ret = scalar_text(&c, v, key, s->store, sizeof s->store)) != SWEEP_OK)
+                goto cleanup;
+        } else if (!strcmp(key, "seed_base")) {
+            char buf[64], *end = NULL;
+            if ((ret = scalar_text(&c, v, key, buf, sizeof buf)) != SWEEP_OK)
+                goto cleanup;
+            errno = 0;
+            long long sb = strtoll(buf, &end, 10);
+            if (end == buf || *end != '\0' || errno == ERANGE) {
+                ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: seed_base: '%s' is not an integer",
+                                    path, line_of(v), buf);
+                goto cleanup;
+            }
+            s->seed_base = sb;
+        } else if (!strcmp(key, "fixed")) {
+            fixed = v;
+        } else if (!strcmp(key, "grid")) {
+            grid = v;
+            grid_line = line_of(k);
+        } else {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "%s:%d: unknown key '%s' (a spec has name, store, seed_base, "
+                                "fixed, grid)%s",
+                                path, line_of(k), key,
+                                params_find(key, SPEC_GROUPS) ? "; put options under fixed or grid" : "");
+            goto cleanup;
+        }
+    }
+    if (fixed != NULL && (ret = parse_fixed(&c, s, fixed)) != SWEEP_OK)
+        goto cleanup;
+    if (grid == NULL) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:1: grid: missing (a sweep needs at least one axis)",
+                            path);
+        goto cleanup;
+    }
+    if (grid->type != YAML_MAPPING_NODE || grid->data.mapping.pairs.top == grid->data.mapping.pairs.start) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: grid: expected a mapping of axis: values",
+                            path, grid_line);
+        goto cleanup;
+    }
+    s->n_points = 1;
+    for (yaml_node_pair_t *p = grid->data.mapping.pairs.start; p < grid->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(&c, p->key), *v = node(&c, p->value);
+        char key[64];
+        if ((ret = scalar_text(&c, k, "grid", key, sizeof key)) != SWEEP_OK)
+            goto cleanup;
+        if (s->n_axes >= SPEC_MAX_AXES) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: grid: more than %d axes", path,
+                                line_of(k), SPEC_MAX_AXES);
+            goto cleanup;
+        }
+        const param_def *def = params_find(key, SPEC_GROUPS);
+        for (int a = 0; def != NULL && a < s->n_axes; a++)
+            if (s->axes[a].def == def) {
+                ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: grid: '%s' is given twice", path,
+                                    line_of(k), key);
+                goto cleanup;
+            }
+        for (int f = 0; def != NULL && f < s->n_fixed; f++)
+            if (s->fixed[f].def == def) {
+                ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                    "%s:%d: grid: '%s' is also fixed (line %d); give it once",
+                                    path, line_of(k), key, s->fixed[f].line);
+                goto cleanup;
+            }
+        if ((ret = parse_axis(&c, s, k, v, key)) != SWEEP_OK)
+            goto cleanup;
+        s->n_points *= s->axes[s->n_axes - 1].n;
+        if (s->n_points > (int64_t)1 << 40) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: grid: more than 2^40 points", path,
+                                line_of(k));
+            goto cleanup;
+        }
+    }
+    /* Every point: options finalize and every object a worker needs can be built. */
+    s->trace_points = s->base.ufm.trace_points;
+    s->trace_iters = s->base.ufm.iters;
+    for (int a = 0; a < s->n_axes; a++)
+        if (!strcmp(s->axes[a].def->name, "iters"))
+            s->trace_iters = -1;
+    /* some point solves unless the solver is `none` everywhere */
+    s->any_solve = s->base.solver == POINT_SOLVER_UFM;
+    for (int a = 0; a < s->n_axes; a++)
+        if (!strcmp(s->axes[a].def->name, "solver")) {
+            s->any_solve = 0;
+            for (int i = 0; i < s->axes[a].n; i++)
+                s->any_solve |= !strcmp(s->axes[a].text[i], "ufm");
+        }
+    for (int64_t p = 0; validate && p < s->n_points; p++) {
+        point_params pp;
+        sweep_errbuf eb2;
+        sweep_errbuf_clear(&eb2);
+        if (spec_point_params(s, p, &pp, &eb2) != SWEEP_OK) {
+            char label[512];
+            const char *key = NULL;
+            int line = line_for_message(s, eb2.msg, &key);
+            spec_point_label(s, p, label, sizeof label);
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: %s: at grid point %lld (%s): %s", path,
+                                line, key, (long long)p, label, eb2.msg);
+            goto cleanup;
+        }
+    }
+    if ((ret = build_effective(s)) != SWEEP_OK)
+        goto cleanup;
+    *out = s;
+    s = NULL;
+cleanup:
+    if (doc_ok)
+        yaml_document_delete(&doc);
+    if (parser_ok)
+        yaml_parser_delete(&parser);
+    spec_destroy(&s);
+    return ret;
+}
+
+int spec_parse(const char *path, const char *text, size_t len, spec **out, sweep_errbuf *eb)
+{
+    return spec_parse_impl(path, text, len, 1, out, eb);
+}
+
+int spec_parse_trusted(const char *path, const char *text, size_t len, spec **out,
+                       sweep_errbuf *eb)
+{
+    return spec_parse_impl(path, text, len, 0, out, eb);
+}
+
+int spec_load(const char *path, spec **out, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    if (f == NULL)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    size_t cap = 65536, len = 0;
+    buf = malloc(cap);
+    while (buf != NULL) {
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0)
+            break;
+        if (len == cap) {
+            if (cap > ((size_t)64 << 20)) {
+                ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: larger than 64 MiB: not a spec", path);
+                goto cleanup;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (buf == NULL) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    if (ferror(f)) {
+        ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: read error", path);
+        goto cleanup;
+    }
+    ret = spec_parse(path, buf, len, out, eb);
+cleanup:
+    free(buf);
+    fclose(f);
+    return ret;
+}

@@ -1,0 +1,968 @@
+#include "store.h"
+
+#include "version.h"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK_TARGET 4096
+#define MAX_DIMS (SPEC_MAX_AXES + 1)
+
+struct store {
+    hid_t file;
+    int rank;                /* grid dimensions */
+    hsize_t dims[MAX_DIMS];
+    int64_t n_points;
+    int P;                   /* trace points (0: no traces) */
+    int has_results;
+    hid_t results[GEOM_METRICS_COUNT];
+    hid_t solve[POINT_SOLVE_FIELDS];
+    hid_t theory[GEOM_METRICS_COUNT];
+    hid_t theory_source;
+    hid_t traces[POINT_TRACE_FIELDS];
+    hid_t st_state, st_attempts, st_rank, st_wall, st_outcome, st_message;
+    hid_t runs;
+    hid_t runs_type;
+    hid_t msg_type;
+    hsize_t *coords;         /* scratch for point selections */
+    size_t coords_cap;
+    double *vbuf;            /* scratch values */
+    size_t vbuf_cap;
+};
+
+void utc_now(char buf[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static hid_t string_type(size_t len)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, len > 0 ? len : 1);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    return t;
+}
+
+static int attr_write_string(hid_t obj, const char *name, const char *value)
+{
+    int ret = 0;
+    hid_t t = string_type(strlen(value) + 1), sp = H5Screate(H5S_SCALAR), a = -1;
+    if (H5Aexists(obj, name) > 0)
+        H5Adelete(obj, name);
+    a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, t, value) < 0)
+        ret = -1;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+    return ret;
+}
+
+static int attr_write_i64(hid_t obj, const char *name, int64_t v)
+{
+    int ret = 0;
+    hid_t sp = H5Screate(H5S_SCALAR), a = -1;
+    if (H5Aexists(obj, name) > 0) {
+        a = H5Aopen(obj, name, H5P_DEFAULT);
+    } else {
+        a = H5Acreate2(obj, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
+    }
+    if (a < 0 || H5Awrite(a, H5T_NATIVE_INT64, &v) < 0)
+        ret = -1;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    return ret;
+}
+
+static int attr_read_i64(hid_t obj, const char *name, int64_t *v)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    int ret = H5Aread(a, H5T_NATIVE_INT64, v) < 0 ? -1 : 0;
+    H5Aclose(a);
+    return ret;
+}
+
+static void attr_read_string(hid_t obj, const char *name, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (H5Aexists(obj, name) <= 0)
+        return;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0)
+        return;
+    hid_t ft = H5Aget_type(a);
+    size_t sz = H5Tget_size(ft);
+    if (H5Tget_class(ft) == H5T_STRING && !H5Tis_variable_str(ft) && sz > 0) {
+        char *tmp = calloc(1, sz + 1);
+        hid_t mt = string_type(sz);
+        if (tmp != NULL && H5Aread(a, mt, tmp) >= 0)
+            snprintf(buf, cap, "%s", tmp);
+        H5Tclose(mt);
+        free(tmp);
+    }
+    H5Tclose(ft);
+    H5Aclose(a);
+}
+
+void store_attr_string(store *st, const char *name, char *buf, size_t cap)
+{
+    attr_read_string(st->file, name, buf, cap);
+}
+
+static void chunk_dims(int rank, const hsize_t *dims, hsize_t *chunk)
+{
+    hsize_t prod = 1;
+    for (int i = rank - 1; i >= 0; i--) {
+        if (prod * dims[i] <= CHUNK_TARGET) {
+            chunk[i] = dims[i];
+            prod *= dims[i];
+        } else {
+            chunk[i] = CHUNK_TARGET / prod > 0 ? CHUNK_TARGET / prod : 1;
+            for (int j = 0; j < i; j++)
+                chunk[j] = 1;
+            return;
+        }
+    }
+}
+
+/* A chunked, compressed, checksummed dataset with a fill value. */
+static hid_t make_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
+                          const void *fill)
+{
+    hsize_t chunk[MAX_DIMS];
+    hid_t sp = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE), d;
+    chunk_dims(rank, dims, chunk);
+    H5Pset_chunk(dcpl, rank, chunk);
+    H5Pset_fletcher32(dcpl);
+    H5Pset_shuffle(dcpl);
+    H5Pset_deflate(dcpl, 1);
+    H5Pset_fill_value(dcpl, type, fill);
+    H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
+    d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    return d;
+}
+
+static hid_t open_dataset(hid_t file, const char *path)
+{
+    if (H5Lexists(file, path, H5P_DEFAULT) <= 0)
+        return -1;
+    hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+    H5Pset_chunk_cache(dapl, 1021, 1u << 20, 0.75);
+    hid_t d = H5Dopen2(file, path, dapl);
+    H5Pclose(dapl);
+    return d;
+}
+
+static hid_t runs_type_create(void)
+{
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(store_run_row));
+    hid_t s32 = string_type(32), s64 = string_type(64), s16 = string_type(16);
+    H5Tinsert(t, "run", HOFFSET(store_run_row, run), H5T_NATIVE_INT32);
+    H5Tinsert(t, "ranks", HOFFSET(store_run_row, ranks), H5T_NATIVE_INT32);
+    H5Tinsert(t, "points_done", HOFFSET(store_run_row, points_done), H5T_NATIVE_INT64);
+    H5Tinsert(t, "start_utc", HOFFSET(store_run_row, start_utc), s32);
+    H5Tinsert(t, "end_utc", HOFFSET(store_run_row, end_utc), s32);
+    H5Tinsert(t, "exit_reason", HOFFSET(store_run_row, exit_reason), s32);
+    H5Tinsert(t, "hostname", HOFFSET(store_run_row, hostname), s64);
+    H5Tinsert(t, "slurm_job_id", HOFFSET(store_run_row, slurm_job_id), s32);
+    H5Tinsert(t, "program_version", HOFFSET(store_run_row, program_version), s16);
+    H5Tclose(s32);
+    H5Tclose(s64);
+    H5Tclose(s16);
+    return t;
+}
+
+static void store_free(store *st)
+{
+    hid_t *ids[] = {&st->theory_source, &st->st_state, &st->st_attempts, &st->st_rank,
+                    &st->st_wall, &st->st_outcome, &st->st_message, &st->runs};
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
+        if (st->results[i] >= 0)
+            H5Dclose(st->results[i]);
+        if (st->theory[i] >= 0)
+            H5Dclose(st->theory[i]);
+    }
+    for (int i = 0; i < POINT_SOLVE_FIELDS; i++)
+        if (st->solve[i] >= 0)
+            H5Dclose(st->solve[i]);
+    for (int i = 0; i < POINT_TRACE_FIELDS; i++)
+        if (st->traces[i] >= 0)
+            H5Dclose(st->traces[i]);
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
+        if (*ids[i] >= 0)
+            H5Dclose(*ids[i]);
+    if (st->runs_type >= 0)
+        H5Tclose(st->runs_type);
+    if (st->msg_type >= 0)
+        H5Tclose(st->msg_type);
+    free(st->coords);
+    free(st->vbuf);
+}
+
+static store *store_alloc(void)
+{
+    store *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return NULL;
+    st->file = -1;
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+        st->results[i] = st->theory[i] = -1;
+    for (int i = 0; i < POINT_SOLVE_FIELDS; i++)
+        st->solve[i] = -1;
+    for (int i = 0; i < POINT_TRACE_FIELDS; i++)
+        st->traces[i] = -1;
+    st->theory_source = st->st_state = st->st_attempts = st->st_rank = st->st_wall = -1;
+    st->st_outcome = st->st_message = st->runs = -1;
+    st->runs_type = runs_type_create();
+    st->msg_type = string_type(sizeof(((point_record *)0)->message));
+    return st;
+}
+
+int store_close(store **pst)
+{
+    int ret = SWEEP_OK;
+    if (pst == NULL || *pst == NULL)
+        return SWEEP_OK;
+    store *st = *pst;
+    store_free(st);
+    if (st->file >= 0 && H5Fclose(st->file) < 0)
+        ret = SWEEP_ERR_HDF5;
+    free(st);
+    *pst = NULL;
+    return ret;
+}
+
+/* open every dataset by name (those that exist) */
+static void open_all(store *st)
+{
+    char path[128];
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
+        snprintf(path, sizeof path, "/results/%s", geom_metric_name(i));
+        st->results[i] = open_dataset(st->file, path);
+        snprintf(path, sizeof path, "/theory/%s", geom_metric_name(i));
+        st->theory[i] = open_dataset(st->file, path);
+    }
+    for (int i = 0; i < POINT_SOLVE_FIELDS; i++) {
+        snprintf(path, sizeof path, "/results/%s", point_solve_field_name(i));
+        st->solve[i] = open_dataset(st->file, path);
+    }
+    for (int i = 0; i < POINT_TRACE_FIELDS; i++) {
+        snprintf(path, sizeof path, "/traces/%s", point_trace_field_name(i));
+        st->traces[i] = open_dataset(st->file, path);
+    }
+    st->theory_source = open_dataset(st->file, "/theory/theory_source");
+    st->st_state = open_dataset(st->file, "/status/state");
+    st->st_attempts = open_dataset(st->file, "/status/attempts");
+    st->st_rank = open_dataset(st->file, "/status/rank");
+    st->st_wall = open_dataset(st->file, "/status/wall_s");
+    st->st_outcome = open_dataset(st->file, "/status/outcome");
+    st->st_message = open_dataset(st->file, "/status/message");
+    st->runs = open_dataset(st->file, "/provenance/runs");
+    st->has_results = st->results[0] >= 0;
+}
+
+static void axis_dim_name(const spec_axis *ax, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", ax->def->name);
+    for (char *c = buf; *c; c++)
+        if (*c == '-')
+            *c = '_';
+}
+
+/* Attach the grid scales (and the trace scale) to dataset d. */
+static int attach_scales(hid_t d, const hid_t *scales, int rank, hid_t trace_scale)
+{
+    for (int a = 0; a < rank; a++)
+        if (H5DSattach_scale(d, scales[a], (unsigned)a) < 0)
+            return -1;
+    if (trace_scale >= 0 && H5DSattach_scale(d, trace_scale, (unsigned)rank) < 0)
+        return -1;
+    return 0;
+}
+
+static int write_text_dataset(hid_t loc, const char *name, const char *text, size_t len)
+{
+    hid_t t = string_type(len + 1), sp = H5Screate(H5S_SCALAR);
+    hid_t d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int ret = (d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, text) < 0) ? -1 : 0;
+    if (d >= 0)
+        H5Dclose(d);
+    H5Sclose(sp);
+    H5Tclose(t);
+    return ret;
+}
+
+/* The axis coordinates (and, with_trace, the trace coordinate) as dimension scales in group g.
+ * Returns 0 or -1; the scale ids go to scales[] and *trace. */
+static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *scales, hid_t *trace)
+{
+    for (int a = 0; a < s->n_axes; a++) {
+        const spec_axis *ax = &s->axes[a];
+        char dn[64];
+        axis_dim_name(ax, dn, sizeof dn);
+        hsize_t n = (hsize_t)ax->n;
+        hid_t sp = H5Screate_simple(1, &n, NULL);
+        if (ax->numeric) {
+            scales[a] = H5Dcreate2(g, dn, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            if (scales[a] >= 0 &&
+                H5Dwrite(scales[a], H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, ax->num) < 0)
+                scales[a] = (H5Dclose(scales[a]), -1);
+        } else {
+            /* variable-length UTF-8: xarray decodes these to str, so .sel(loss='cdt') works */
+            hid_t t = H5Tcopy(H5T_C_S1);
+            H5Tset_size(t, H5T_VARIABLE);
+            H5Tset_cset(t, H5T_CSET_UTF8);
+            scales[a] = H5Dcreate2(g, dn, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            if (scales[a] >= 0 &&
+                H5Dwrite(scales[a], t, H5S_ALL, H5S_ALL, H5P_DEFAULT, (const void *)ax->text) < 0)
+                scales[a] = (H5Dclose(scales[a]), -1);
+            H5Tclose(t);
+        }
+        H5Sclose(sp);
+        if (scales[a] < 0 || H5DSset_scale(scales[a], dn) < 0 ||
+            attr_write_string(scales[a], "spec_key", ax->key) < 0)
+            return -1;
+    }
+    if (with_trace && P > 0) {
+        hsize_t n = (hsize_t)P;
+        const char *tn = s->trace_iters >= 0 ? "trace_iter" : "trace_point";
+        int64_t *it = malloc((size_t)P * sizeof *it);
+        if (it == NULL)
+            return -1;
+        if (s->trace_iters >= 0)
+            ufm_trace_iters(s->trace_iters, P, it);
+        else
+            for (int j = 0; j < P; j++)
+                it[j] = j;
+        hid_t sp = H5Screate_simple(1, &n, NULL);
+        *trace = H5Dcreate2(g, tn, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        int bad = *trace < 0 ||
+                  H5Dwrite(*trace, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, it) < 0 ||
+                  H5DSset_scale(*trace, tn) < 0;
+        H5Sclose(sp);
+        free(it);
+        if (bad)
+            return -1;
+    }
+    return 0;
+}
+
+int store_create(const char *path, const spec *s, const char *shard, store **out,
+                 sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    store *st = NULL;
+    hid_t gscales[4][SPEC_MAX_AXES], gtrace[4] = {-1, -1, -1, -1}, g_coords = -1, g_results = -1,
+                                     g_theory = -1, g_traces = -1, g_status = -1, g_prov = -1;
+    for (int g = 0; g < 4; g++)
+        for (int a = 0; a < SPEC_MAX_AXES; a++)
+            gscales[g][a] = -1;
+
+    if (access(path, F_OK) == 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: already exists", path);
+    st = store_alloc();
+    if (st == NULL)
+        return SWEEP_ERR_NOMEM;
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+    st->file = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (st->file < 0) {
+        ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot create the store (directory missing or "
+                                              "not writable?)",
+                            path);
+        goto cleanup;
+    }
+    st->rank = s->n_axes;
+    st->n_points = s->n_points;
+    st->P = s->any_solve ? s->trace_points : 0;
+    st->has_results = s->any_solve;
+    for (int a = 0; a < s->n_axes; a++)
+        st->dims[a] = (hsize_t)s->axes[a].n;
+
+    /* root attributes */
+    char now[32], host[64] = "";
+    utc_now(now);
+    gethostname(host, sizeof host - 1);
+    int bad = 0;
+    bad |= attr_write_i64(st->file, "schema_version", STORE_SCHEMA_VERSION);
+    bad |= attr_write_string(st->file, "program_version", UFMSWEEP_VERSION);
+    bad |= attr_write_string(st->file, "created_utc", now);
+    bad |= attr_write_string(st->file, "spec_sha256", s->spec_sha256);
+    bad |= attr_write_string(st->file, "grid_sha256", s->grid_sha256);
+    bad |= attr_write_string(st->file, "name", s->name);
+    bad |= attr_write_i64(st->file, "seed_base", s->seed_base);
+    bad |= attr_write_i64(st->file, "n_points", s->n_points);
+    bad |= attr_write_i64(st->file, "trace_points", st->P);
+    bad |= attr_write_string(st->file, "shard", shard);
+    bad |= attr_write_i64(st->file, "open_for_writing", 1);
+    bad |= attr_write_string(st->file, "hostname", host);
+    bad |= attr_write_string(st->file, "slurm_job_id", "");
+    bad |= attr_write_i64(st->file, "mpi_size", 0);
+
+    g_coords = H5Gcreate2(st->file, "coords", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    g_theory = H5Gcreate2(st->file, "theory", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    g_status = H5Gcreate2(st->file, "status", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    g_prov = H5Gcreate2(st->file, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (st->has_results)
+        g_results = H5Gcreate2(st->file, "results", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (st->P > 0)
+        g_traces = H5Gcreate2(st->file, "traces", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g_coords < 0 || g_theory < 0 || g_status < 0 || g_prov < 0 ||
+        (st->has_results && g_results < 0) || (st->P > 0 && g_traces < 0) || bad) {
+        ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot create groups and attributes", path);
+        goto cleanup;
+    }
+
+    /* dimension scales in every group that holds grid-shaped data (xarray's h5netcdf engine
+     * labels a group's dimensions with the coordinate variables of that group), hard-linked
+     * under /coords */
+    hid_t groups_with_data[4] = {g_theory, g_status, g_results, g_traces};
+    for (int g = 0; g < 4; g++) {
+        if (groups_with_data[g] < 0)
+            continue;
+        if (make_scales(groups_with_data[g], s, st->P, g == 3, gscales[g], &gtrace[g]) != 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot write the coordinates", path);
+            goto cleanup;
+        }
+    }
+    for (int a = 0; a < s->n_axes; a++) {
+        char dn[64], src[96], link[96];
+        axis_dim_name(&s->axes[a], dn, sizeof dn);
+        snprintf(src, sizeof src, "/theory/%s", dn);
+        snprintf(link, sizeof link, "/coords/%s", dn);
+        if (H5Lcreate_hard(st->file, src, st->file, link, H5P_DEFAULT, H5P_DEFAULT) < 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot link %s", path, link);
+            goto cleanup;
+        }
+    }
+    if (st->P > 0) {
+        const char *tn = s->trace_iters >= 0 ? "trace_iter" : "trace_point";
+        char src[64], link[64];
+        snprintf(src, sizeof src, "/traces/%s", tn);
+        snprintf(link, sizeof link, "/coords/%s", tn);
+        if (H5Lcreate_hard(st->file, src, st->file, link, H5P_DEFAULT, H5P_DEFAULT) < 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot link %s", path, link);
+            goto cleanup;
+        }
+    }
+
+    /* grid-shaped datasets */
+    const double nan = NAN;
+    const int8_t minus1 = -1;
+    const uint8_t zero8 = 0;
+    const int32_t zero32 = 0, minus32 = -1;
+    const int R = st->rank;
+    hsize_t tdims[MAX_DIMS];
+    memcpy(tdims, st->dims, sizeof tdims);
+    tdims[R] = (hsize_t)st->P;
+    int fail = 0;
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
+        st->theory[i] = make_dataset(g_theory, geom_metric_name(i), H5T_IEEE_F64LE, R, st->dims, &nan);
+        fail |= st->theory[i] < 0 || attach_scales(st->theory[i], gscales[0], R, -1) < 0;
+        if (st->has_results) {
+            st->results[i] = make_dataset(g_results, geom_metric_name(i), H5T_IEEE_F64LE, R,
+                                          st->dims, &nan);
+            fail |= st->results[i] < 0 || attach_scales(st->results[i], gscales[2], R, -1) < 0;
+        }
+    }
+    for (int i = 0; st->has_results && i < POINT_SOLVE_FIELDS; i++) {
+        st->solve[i] = make_dataset(g_results, point_solve_field_name(i), H5T_IEEE_F64LE, R,
+                                    st->dims, &nan);
+        fail |= st->solve[i] < 0 || attach_scales(st->solve[i], gscales[2], R, -1) < 0;
+    }
+    for (int i = 0; st->P > 0 && i < POINT_TRACE_FIELDS; i++) {
+        st->traces[i] = make_dataset(g_traces, point_trace_field_name(i), H5T_IEEE_F64LE, R + 1,
+                                     tdims, &nan);
+        fail |= st->traces[i] < 0 || attach_scales(st->traces[i], gscales[3], R, gtrace[3]) < 0;
+    }
+    st->theory_source = make_dataset(g_theory, "theory_source", H5T_STD_I8LE, R, st->dims, &minus1);
+    st->st_state = make_dataset(g_status, "state", H5T_STD_U8LE, R, st->dims, &zero8);
+    st->st_attempts = make_dataset(g_status, "attempts", H5T_STD_I32LE, R, st->dims, &zero32);
+    st->st_rank = make_dataset(g_status, "rank", H5T_STD_I32LE, R, st->dims, &minus32);
+    st->st_wall = make_dataset(g_status, "wall_s", H5T_IEEE_F64LE, R, st->dims, &nan);
+    st->st_outcome = make_dataset(g_status, "outcome", H5T_STD_I8LE, R, st->dims, &minus1);
+    char empty[sizeof(((point_record *)0)->message)] = "";
+    st->st_message = make_dataset(g_status, "message", st->msg_type, R, st->dims, empty);
+    fail |= st->theory_source < 0 || attach_scales(st->theory_source, gscales[0], R, -1) < 0;
+    hid_t status_ds[] = {st->st_state, st->st_attempts, st->st_rank, st->st_wall, st->st_outcome,
+                         st->st_message};
+    for (size_t i = 0; i < sizeof status_ds / sizeof status_ds[0]; i++)
+        fail |= status_ds[i] < 0 || attach_scales(status_ds[i], gscales[1], R, -1) < 0;
+    fail |= attr_write_string(st->st_state, "flag_meanings",
+                              "0 pending, 1 done, 2 failed, 3 not converged") < 0;
+    fail |= attr_write_string(st->theory_source, "flag_meanings",
+                              "-1 pending, 0 none (needs the convex reference), 1 closed form") < 0;
+    fail |= attr_write_string(st->st_outcome, "flag_meanings",
+                              "-1 pending or no solve, 1 converged (grad_tol), 2 converged "
+                              "(loss_tol), 3 max_iter, 4 diverged") < 0;
+
+    /* provenance */
+    fail |= write_text_dataset(g_prov, "spec", s->text, s->text_len) < 0;
+    fail |= write_text_dataset(g_prov, "effective", s->effective, strlen(s->effective)) < 0;
+    {
+        hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = 16;
+        hid_t sp = H5Screate_simple(1, &zero, &unlim), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        H5Pset_chunk(dcpl, 1, &chunk);
+        st->runs = H5Dcreate2(g_prov, "runs", st->runs_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        H5Pclose(dcpl);
+        H5Sclose(sp);
+        fail |= st->runs < 0;
+    }
+    if (fail) {
+        ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot create the datasets", path);
+        goto cleanup;
+    }
+    if (H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0) {
+        ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: flush failed (disk full?)", path);
+        goto cleanup;
+    }
+    *out = st;
+    st = NULL;
+cleanup:
+    for (int g = 0; g < 4; g++) {
+        for (int a = 0; a < SPEC_MAX_AXES; a++)
+            if (gscales[g][a] >= 0)
+                H5Dclose(gscales[g][a]);
+        if (gtrace[g] >= 0)
+            H5Dclose(gtrace[g]);
+    }
+    hid_t groups[] = {g_coords, g_results, g_theory, g_traces, g_status, g_prov};
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+        if (groups[i] >= 0)
+            H5Gclose(groups[i]);
+    if (st != NULL) {
+        store_close(&st);
+        unlink(path); /* a half-made store is worthless: never leave one */
+    }
+    return ret;
+}
+
+int store_open(const char *path, const spec *s, int writable, store **out, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    store *st = NULL;
+    if (access(path, F_OK) != 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: no such store", path);
+    if (H5Fis_hdf5(path) <= 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: not an HDF5 file (or damaged)", path);
+    st = store_alloc();
+    if (st == NULL)
+        return SWEEP_ERR_NOMEM;
+    st->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (st->file < 0) {
+        ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot open%s (damaged, or locked by another "
+                                              "process?)",
+                            path, writable ? " for writing" : "");
+        goto cleanup;
+    }
+    int64_t version = 0, np = 0, P = 0;
+    if (attr_read_i64(st->file, "schema_version", &version) != 0) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: not a ufmsweep store (no schema_version)", path);
+        goto cleanup;
+    }
+    if (version > STORE_SCHEMA_VERSION) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "%s: schema_version %lld is newer than this program reads (%d): "
+                            "update ufmsweep",
+                            path, (long long)version, STORE_SCHEMA_VERSION);
+        goto cleanup;
+    }
+    if (s != NULL) {
+        char g[80], sp[80];
+        attr_read_string(st->file, "grid_sha256", g, sizeof g);
+        attr_read_string(st->file, "spec_sha256", sp, sizeof sp);
+        if (strcmp(g, s->grid_sha256) != 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "%s: the store belongs to another grid (grid hash %.12s..., this "
+                                "spec %.12s...): refusing to mix results; use another --store",
+                                path, g, s->grid_sha256);
+            goto cleanup;
+        }
+        if (strcmp(sp, s->spec_sha256) != 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "%s: the store was made from another spec text (spec hash "
+                                "%.12s..., this spec %.12s...)",
+                                path, sp, s->spec_sha256);
+            goto cleanup;
+        }
+    }
+    attr_read_i64(st->file, "n_points", &np);
+    attr_read_i64(st->file, "trace_points", &P);
+    st->n_points = np;
+    st->P = (int)P;
+    open_all(st);
+    if (st->st_state < 0) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: /status/state is missing (damaged store)", path);
+        goto cleanup;
+    }
+    hid_t sp = H5Dget_space(st->st_state);
+    st->rank = H5Sget_simple_extent_ndims(sp);
+    H5Sget_simple_extent_dims(sp, st->dims, NULL);
+    H5Sclose(sp);
+    hsize_t total = 1;
+    for (int a = 0; a < st->rank; a++)
+        total *= st->dims[a];
+    if ((int64_t)total != st->n_points || (st->P > 0 && st->traces[0] < 0)) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: inconsistent shapes (damaged store)", path);
+        goto cleanup;
+    }
+    *out = st;
+    st = NULL;
+cleanup:
+    store_close(&st);
+    return ret;
+}
+
+int store_spec_text(const char *path, char **text, size_t *len, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    hid_t f = -1, d = -1, t = -1, mt = -1;
+    if (H5Fis_hdf5(path) <= 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: not an HDF5 store (or damaged/missing)", path);
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0 || (d = open_dataset(f, "/provenance/spec")) < 0) {
+        ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot read /provenance/spec", path);
+        goto cleanup;
+    }
+    t = H5Dget_type(d);
+    size_t sz = H5Tget_size(t);
+    mt = string_type(sz);
+    *text = calloc(1, sz + 1);
+    if (*text == NULL || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *text) < 0) {
+        free(*text);
+        *text = NULL;
+        ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot read /provenance/spec", path);
+        goto cleanup;
+    }
+    *len = strlen(*text);
+cleanup:
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (t >= 0)
+        H5Tclose(t);
+    if (d >= 0)
+        H5Dclose(d);
+    if (f >= 0)
+        H5Fclose(f);
+    return ret;
+}
+
+int64_t store_n_points(const store *st)
+{
+    return st->n_points;
+}
+
+int store_trace_points(const store *st)
+{
+    return st->P;
+}
+
+static int ensure_scratch(store *st, size_t ncoords, size_t nvals)
+{
+    if (ncoords > st->coords_cap) {
+        hsize_t *c = realloc(st->coords, ncoords * sizeof *c);
+        if (c == NULL)
+            return SWEEP_ERR_NOMEM;
+        st->coords = c;
+        st->coords_cap = ncoords;
+    }
+    if (nvals > st->vbuf_cap) {
+        double *v = realloc(st->vbuf, nvals * sizeof *v);
+        if (v == NULL)
+            return SWEEP_ERR_NOMEM;
+        st->vbuf = v;
+        st->vbuf_cap = nvals;
+    }
+    return SWEEP_OK;
+}
+
+/* coordinates of points[i] (grid), optionally expanded by the trace index */
+static void fill_coords(store *st, const int64_t *points, int count, int with_trace)
+{
+    const int R = st->rank, W = R + (with_trace ? 1 : 0);
+    const int reps = with_trace ? st->P : 1;
+    size_t k = 0;
+    for (int i = 0; i < count; i++) {
+        int64_t p = points[i];
+        hsize_t idx[MAX_DIMS];
+        for (int a = R - 1; a >= 0; a--) {
+            idx[a] = (hsize_t)(p % (int64_t)st->dims[a]);
+            p /= (int64_t)st->dims[a];
+        }
+        for (int j = 0; j < reps; j++) {
+            memcpy(st->coords + k * W, idx, (size_t)R * sizeof(hsize_t));
+            if (with_trace)
+                st->coords[k * W + R] = (hsize_t)j;
+            k++;
+        }
+    }
+}
+
+/* read or write `count` elements of dataset d at the current coordinates */
+static int rw_points(store *st, hid_t d, hid_t memtype, void *buf, size_t nelem, int write)
+{
+    hid_t fs = H5Dget_space(d);
+    hsize_t n = nelem;
+    hid_t ms = H5Screate_simple(1, &n, NULL);
+    int ret = H5Sselect_elements(fs, H5S_SELECT_SET, nelem, st->coords) < 0 ? -1 : 0;
+    if (ret == 0)
+        ret = (write ? H5Dwrite(d, memtype, ms, fs, H5P_DEFAULT, buf)
+                     : H5Dread(d, memtype, ms, fs, H5P_DEFAULT, buf)) < 0
+                  ? -1
+                  : 0;
+    H5Sclose(ms);
+    H5Sclose(fs);
+    return ret;
+}
+
+/* Gather/scatter helpers between records and a contiguous buffer. */
+typedef enum { F_THEORY, F_RESULT, F_SOLVE, F_WALL } field_kind;
+
+static double *field_ptr(point_record *r, field_kind kind, int i)
+{
+    switch (kind) {
+    case F_THEORY:
+        return &r->theory[i];
+    case F_RESULT:
+        return &r->result[i];
+    case F_SOLVE:
+        return &r->solve[i];
+    case F_WALL:
+    default:
+        return &r->wall_s;
+    }
+}
+
+static int transfer(store *st, point_record *recs, double *traces, const int64_t *points,
+                    int count, int write, sweep_errbuf *eb)
+{
+    const size_t n = (size_t)count;
+    const size_t tn = n * (size_t)st->P;
+    int bad = 0;
+    if (ensure_scratch(st, (tn > n ? tn : n) * (size_t)(st->rank + 1), (tn > n ? tn : n) + 1) !=
+        SWEEP_OK)
+        return SWEEP_ERR_NOMEM;
+    /* traces first (the largest), then scalars, then status with the state flag last */
+    if (st->P > 0 && st->traces[0] >= 0 && traces != NULL) {
+        fill_coords(st, points, count, 1);
+        const size_t stride = (size_t)st->P * POINT_TRACE_FIELDS;
+        for (int f = 0; f < POINT_TRACE_FIELDS && !bad; f++) {
+            for (size_t i = 0; write && i < n; i++)
+                memcpy(st->vbuf + i * st->P, traces + i * stride + (size_t)f * st->P,
+                       (size_t)st->P * sizeof(double));
+            bad |= rw_points(st, st->traces[f], H5T_NATIVE_DOUBLE, st->vbuf, tn, write);
+            for (size_t i = 0; !write && i < n; i++)
+                memcpy(traces + i * stride + (size_t)f * st->P, st->vbuf + i * st->P,
+                       (size_t)st->P * sizeof(double));
+        }
+    }
+    fill_coords(st, points, count, 0);
+    struct {
+        hid_t d;
+        field_kind kind;
+        int i;
+    } dbl[2 * GEOM_METRICS_COUNT + POINT_SOLVE_FIELDS + 1];
+    int nd = 0;
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
+        dbl[nd].d = st->theory[i], dbl[nd].kind = F_THEORY, dbl[nd++].i = i;
+        if (st->has_results)
+            dbl[nd].d = st->results[i], dbl[nd].kind = F_RESULT, dbl[nd++].i = i;
+    }
+    for (int i = 0; st->has_results && i < POINT_SOLVE_FIELDS; i++)
+        dbl[nd].d = st->solve[i], dbl[nd].kind = F_SOLVE, dbl[nd++].i = i;
+    dbl[nd].d = st->st_wall, dbl[nd].kind = F_WALL, dbl[nd++].i = 0;
+    for (int k = 0; k < nd && !bad; k++) {
+        for (size_t i = 0; write && i < n; i++)
+            st->vbuf[i] = *field_ptr(&recs[i], dbl[k].kind, dbl[k].i);
+        bad |= rw_points(st, dbl[k].d, H5T_NATIVE_DOUBLE, st->vbuf, n, write);
+        for (size_t i = 0; !write && i < n; i++)
+            *field_ptr(&recs[i], dbl[k].kind, dbl[k].i) = st->vbuf[i];
+    }
+    /* integer and string status fields, the state last */
+    int32_t *i32 = (int32_t *)st->vbuf;
+    int8_t *i8 = (int8_t *)st->vbuf;
+    uint8_t *u8 = (uint8_t *)st->vbuf;
+    char *msg = NULL;
+    if (!bad) {
+        for (size_t i = 0; write && i < n; i++)
+            i8[i] = (int8_t)recs[i].theory_source;
+        bad |= rw_points(st, st->theory_source, H5T_NATIVE_INT8, i8, n, write);
+        for (size_t i = 0; !write && i < n; i++)
+            recs[i].theory_source = i8[i];
+        for (size_t i = 0; write && i < n; i++)
+            i8[i] = (int8_t)(recs[i].outcome > 0 ? recs[i].outcome : -1);
+        bad |= rw_points(st, st->st_outcome, H5T_NATIVE_INT8, i8, n, write);
+        for (size_t i = 0; !write && i < n; i++)
+            recs[i].outcome = i8[i] > 0 ? i8[i] : 0;
+        for (size_t i = 0; write && i < n; i++)
+            i32[i] = recs[i].rank;
+        bad |= rw_points(st, st->st_rank, H5T_NATIVE_INT32, i32, n, write);
+        for (size_t i = 0; !write && i < n; i++)
+            recs[i].rank = i32[i];
+        for (size_t i = 0; write && i < n; i++)
+            i32[i] = recs[i].attempts;
+        bad |= rw_points(st, st->st_attempts, H5T_NATIVE_INT32, i32, n, write);
+        for (size_t i = 0; !write && i < n; i++)
+            recs[i].attempts = i32[i];
+        const size_t ml = sizeof recs[0].message;
+        msg = malloc(n * ml);
+        if (msg == NULL)
+            return SWEEP_ERR_NOMEM;
+        for (size_t i = 0; write && i < n; i++)
+            memcpy(msg + i * ml, recs[i].message, ml);
+        bad |= rw_points(st, st->st_message, st->msg_type, msg, n, write);
+        for (size_t i = 0; !write && i < n; i++) {
+            memcpy(recs[i].message, msg + i * ml, ml);
+            recs[i].message[ml - 1] = '\0';
+        }
+        free(msg);
+        for (size_t i = 0; write && i < n; i++)
+            u8[i] = (uint8_t)recs[i].state;
+        bad |= rw_points(st, st->st_state, H5T_NATIVE_UINT8, u8, n, write);
+        for (size_t i = 0; !write && i < n; i++) {
+            recs[i].state = u8[i];
+            recs[i].point = points[i];
+        }
+    }
+    if (bad)
+        return sweep_err_set(eb, SWEEP_ERR_HDF5, "HDF5 %s of %d points failed%s",
+                             write ? "write" : "read", count, write ? " (disk full?)" : "");
+    return SWEEP_OK;
+}
+
+int store_write_points(store *st, const point_record *recs, const double *traces, int count,
+                       sweep_errbuf *eb)
+{
+    if (count <= 0)
+        return SWEEP_OK;
+    int64_t *points = malloc((size_t)count * sizeof *points);
+    if (points == NULL)
+        return SWEEP_ERR_NOMEM;
+    for (int i = 0; i < count; i++)
+        points[i] = recs[i].point;
+    int ret = transfer(st, (point_record *)recs, (double *)traces, points, count, 1, eb);
+    free(points);
+    return ret;
+}
+
+int store_read_points(store *st, const int64_t *points, int count, point_record *recs,
+                      double *traces, sweep_errbuf *eb)
+{
+    if (count <= 0)
+        return SWEEP_OK;
+    for (int i = 0; i < count; i++) {
+        memset(&recs[i], 0, sizeof recs[i]);
+        for (int f = 0; f < POINT_SOLVE_FIELDS; f++)
+            recs[i].solve[f] = NAN;
+        for (int f = 0; f < GEOM_METRICS_COUNT; f++)
+            recs[i].result[f] = NAN;
+    }
+    return transfer(st, recs, traces, points, count, 0, eb);
+}
+
+int store_read_status(store *st, uint8_t *state, int32_t *attempts, sweep_errbuf *eb)
+{
+    if (state != NULL &&
+        H5Dread(st->st_state, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, state) < 0)
+        return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot read /status/state (damaged store?)");
+    if (attempts != NULL &&
+        H5Dread(st->st_attempts, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, attempts) < 0)
+        return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot read /status/attempts (damaged store?)");
+    return SWEEP_OK;
+}
+
+int store_flush(store *st, sweep_errbuf *eb)
+{
+    if (H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
+        return sweep_err_set(eb, SWEEP_ERR_HDF5, "HDF5 flush failed (disk full?)");
+    return SWEEP_OK;
+}
+
+int store_set_writing(store *st, int writing, sweep_errbuf *eb)
+{
+    if (attr_write_i64(st->file, "open_for_writing", writing) < 0 ||
+        H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
+        return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot update open_for_writing");
+    return SWEEP_OK;
+}
+
+int store_get_writing(store *st, int *writing)
+{
+    int64_t v = 1;
+    if (attr_read_i64(st->file, "open_for_writing", &v) != 0)
+        return SWEEP_ERR_HDF5;
+    *writing = (int)v;
+    return SWEEP_OK;
+}
+
+int store_set_run_attrs(store *st, int mpi_size, const char *hostname, const char *slurm_job_id,
+                        sweep_errbuf *eb)
+{
+    if (attr_write_i64(st->file, "mpi_size", mpi_size) < 0 ||
+        attr_write_string(st->file, "hostname", hostname) < 0 ||
+        attr_write_string(st->file, "slurm_job_id", slurm_job_id) < 0)
+        return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot write the run attributes");
+    return SWEEP_OK;
+}
+
+int store_run_count(store *st, int *n)
+{
+    hid_t sp = H5Dget_space(st->runs);
+    hsize_t dims = 0;
+    H5Sget_simple_extent_dims(sp, &dims, NULL);
+    H5Sclose(sp);
+    *n = (int)dims;
+    return SWEEP_OK;
+}
+
+int store_run_get(store *st, int i, store_run_row *row)
+{
+    hsize_t start = (hsize_t)i, one = 1;
+    hid_t fs = H5Dget_space(st->runs), ms = H5Screate_simple(1, &one, NULL);
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL);
+    int ret = H5Dread(st->runs, st->runs_type, ms, fs, H5P_DEFAULT, row) < 0 ? SWEEP_ERR_HDF5
+                                                                              : SWEEP_OK;
+    H5Sclose(ms);
+    H5Sclose(fs);
+    return ret;
+}
+
+int store_run_put(store *st, const store_run_row *row, sweep_errbuf *eb)
+{
+    int n = 0;
+    store_run_count(st, &n);
+    if (row->run > n)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "run row %d after %d rows", row->run, n);
+    if (row->run == n) {
+        hsize_t nn = (hsize_t)n + 1;
+        if (H5Dset_extent(st->runs, &nn) < 0)
+            return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot extend /provenance/runs");
+    }
+    hsize_t start = (hsize_t)row->run, one = 1;
+    hid_t fs = H5Dget_space(st->runs), ms = H5Screate_simple(1, &one, NULL);
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL);
+    int ret = H5Dwrite(st->runs, st->runs_type, ms, fs, H5P_DEFAULT, row) < 0 ? -1 : 0;
+    H5Sclose(ms);
+    H5Sclose(fs);
+    if (ret != 0)
+        return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot write /provenance/runs row %d", row->run);
+    return SWEEP_OK;
+}

@@ -1,0 +1,89 @@
+/* store.h - the HDF5 store of a sweep (interface.md "Store"; schema in docs/STORE.md).
+ *
+ *   /                 attributes: schema_version, program_version, created_utc, spec_sha256,
+ *                     grid_sha256, seed_base, n_points, shard, mpi_size, hostname, slurm_job_id,
+ *                     open_for_writing (1 while a writer has it open)
+ *   /<axis>, /trace_iter (or /trace_point)   dimension scales (root: visible to netCDF readers)
+ *   /coords/<axis>    hard links to the scales
+ *   /results/<metric> grid-shaped float64, NaN until done; also loss, objective, grad_norm, iters
+ *   /theory/<metric>  the prediction at every point; /theory/theory_source int8 (-1 pending,
+ *                     0 none: needs the convex reference, 1 closed form)
+ *   /traces/<field>   grid + (trace_points,): iter, lr, loss, grad_norm and every metric
+ *   /status/state     uint8 0 pending 1 done 2 failed 3 not converged; attempts, rank, wall_s,
+ *                     outcome, message
+ *   /provenance/spec, /provenance/effective, /provenance/runs (one row per invocation)
+ * Chunked (about 4096 elements per chunk), shuffle + deflate(1) + Fletcher-32 checksums.
+ * Root rank only; serial HDF5 calls. No MPI.
+ */
+#ifndef UFMSWEEP_STORE_H
+#define UFMSWEEP_STORE_H
+
+#include "journal.h"
+#include "point.h"
+#include "spec.h"
+
+#include <stdint.h>
+
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct store store;
+
+/* store_create - Create a new store at path (which must not exist) for spec s: coordinates,
+ * every dataset (NaN-filled), provenance. shard is "" or "I/N". */
+int store_create(const char *path, const spec *s, const char *shard, store **out,
+                 sweep_errbuf *eb);
+
+/* store_open - Open an existing store (read-write when writable). When s is given the store
+ * must belong to it (same grid hash and spec hash), else SWEEP_ERR_ARG with both hashes.
+ * A newer schema_version is refused. */
+int store_open(const char *path, const spec *s, int writable, store **out, sweep_errbuf *eb);
+
+/* store_close - Close (NULL accepted), set *st = NULL. Returns the first HDF5 error. */
+int store_close(store **st);
+
+/* store_spec_text - the spec text stored in /provenance/spec (caller frees). */
+int store_spec_text(const char *path, char **text, size_t *len, sweep_errbuf *eb);
+
+/* store_read_status - state[n_points] and attempts[n_points] (either may be NULL). */
+int store_read_status(store *st, uint8_t *state, int32_t *attempts, sweep_errbuf *eb);
+
+/* store_write_points - Write count records (and their traces, P doubles per field, may be NULL
+ * without traces): data first, then the status datasets with the state flags last. */
+int store_write_points(store *st, const point_record *recs, const double *traces, int count,
+                       sweep_errbuf *eb);
+
+/* store_read_points - Read back the records (and traces) of the given points. */
+int store_read_points(store *st, const int64_t *points, int count, point_record *recs,
+                      double *traces, sweep_errbuf *eb);
+
+/* store_flush - H5Fflush of everything written so far. */
+int store_flush(store *st, sweep_errbuf *eb);
+
+/* store_set_writing - the open_for_writing root attribute (1 while a run writes). */
+int store_set_writing(store *st, int writing, sweep_errbuf *eb);
+
+/* store_get_writing - its value (1 means the last writer did not close the store). */
+int store_get_writing(store *st, int *writing);
+
+/* store_run_put - Write run row `row->run` (appending when it is the next row). */
+int store_run_put(store *st, const store_run_row *row, sweep_errbuf *eb);
+
+/* store_run_count / store_run_get - read the provenance rows. */
+int store_run_count(store *st, int *n);
+int store_run_get(store *st, int i, store_run_row *row);
+
+/* store_set_run_attrs - mpi_size, hostname, slurm_job_id root attributes of the current run. */
+int store_set_run_attrs(store *st, int mpi_size, const char *hostname, const char *slurm_job_id,
+                        sweep_errbuf *eb);
+
+/* store_attr_string - read a root string attribute ("" when absent). */
+void store_attr_string(store *st, const char *name, char *buf, size_t cap);
+
+/* store_n_points, store_trace_points - sizes. */
+int64_t store_n_points(const store *st);
+int store_trace_points(const store *st);
+
+/* utc_now - "2026-11-26T14:28:56Z". */
+void utc_now(char buf[32]);
+
+#endif /* UFMSWEEP_STORE_H */

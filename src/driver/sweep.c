@@ -1,0 +1,292 @@
+#include "sweep.h"
+
+#include "point.h"
+#include "sweep_proto.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void fmt_duration(double s, char *buf, size_t cap)
+{
+    if (!isfinite(s) || s < 0)
+        snprintf(buf, cap, "?");
+    else if (s < 60)
+        snprintf(buf, cap, "%.0fs", s);
+    else if (s < 3600)
+        snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else
+        snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+}
+
+typedef struct master {
+    const spec *s;
+    const sweep_master_opts *o;
+    store *st;
+    journal *j;
+    uint8_t *state;
+    int32_t *attempts;
+    size_t one;            /* bytes of one record + trace in a RESULT */
+    size_t tlen;           /* trace bytes */
+    int max_batch;
+    int64_t cursor;        /* next point to consider */
+    int64_t remaining;     /* pending points of the shard not yet dispatched or finished */
+    int64_t unfinished;    /* pending points not yet recorded */
+    /* the write buffer */
+    point_record *recs;
+    double *traces;
+    int n_buf, cap_buf;
+    double last_flush;
+    /* cost model */
+    double cost;           /* EWMA seconds per point, <= 0: unknown */
+    /* progress */
+    int64_t done_run, failed_run, total_shard, done_before;
+    double t_start, last_progress;
+    int tty;
+    unsigned char *msg;    /* receive buffer */
+    int64_t *ids;
+} master;
+
+static int in_shard(const master *m, int64_t p)
+{
+    return m->o->shard_count <= 1 || p % m->o->shard_count == m->o->shard_index;
+}
+
+/* up to n pending point ids into ids; returns how many */
+static int take_points(master *m, int n, int64_t *ids)
+{
+    int k = 0;
+    while (k < n && m->cursor < m->s->n_points) {
+        int64_t p = m->cursor++;
+        if (m->state[p] == POINT_PENDING && in_shard(m, p))
+            ids[k++] = p;
+    }
+    m->remaining -= k;
+    return k;
+}
+
+static int batch_size(const master *m, int n_workers)
+{
+    int b = 1;
+    if (m->cost > 0.0) {
+        double want = m->o->target_batch_s / m->cost;
+        b = want > m->max_batch ? m->max_batch : (want < 1.0 ? 1 : (int)want);
+    }
+    /* keep the tail balanced: never more than half a worker's share of what is left */
+    int64_t share = m->remaining / (2 * (int64_t)(n_workers > 0 ? n_workers : 1));
+    if (share >= 1 && b > share)
+        b = (int)share;
+    return b < 1 ? 1 : b;
+}
+
+static int flush_buffer(master *m, sweep_errbuf *eb)
+{
+    int ret;
+    if (m->n_buf == 0)
+        return SWEEP_OK;
+    /* journal first (synced): from here a kill loses nothing */
+    if ((ret = journal_append_points(m->j, m->recs, m->traces, m->n_buf, eb)) != SWEEP_OK)
+        return ret;
+    if ((ret = store_write_points(m->st, m->recs, m->traces, m->n_buf, eb)) != SWEEP_OK)
+        return ret;
+    if ((ret = store_flush(m->st, eb)) != SWEEP_OK)
+        return ret;
+    m->n_buf = 0;
+    m->last_flush = now_s();
+    return SWEEP_OK;
+}
+
+/* take one finished record (and its trace) into the write buffer */
+static int accept_record(master *m, const point_record *rec, const double *trace,
+                         sweep_errbuf *eb)
+{
+    int64_t p = rec->point;
+    if (p < 0 || p >= m->s->n_points)
+        return sweep_err_set(eb, SWEEP_ERR_INTERNAL, "a worker returned point %lld of %lld",
+                             (long long)p, (long long)m->s->n_points);
+    if (m->state[p] != POINT_PENDING)
+        return SWEEP_OK; /* already recorded: never count a point twice */
+    if (m->n_buf == m->cap_buf) {
+        int ret = flush_buffer(m, eb);
+        if (ret != SWEEP_OK)
+            return ret;
+    }
+    point_record *dst = &m->recs[m->n_buf];
+    *dst = *rec;
+    m->attempts[p] += 1;
+    dst->attempts = m->attempts[p];
+    if (m->tlen > 0)
+        memcpy((char *)m->traces + (size_t)m->n_buf * m->tlen, trace, m->tlen);
+    m->n_buf++;
+    m->state[p] = (uint8_t)rec->state;
+    m->unfinished--;
+    m->done_run++;
+    if (rec->state == POINT_FAILED)
+        m->failed_run++;
+    m->cost = m->cost > 0.0 ? 0.9 * m->cost + 0.1 * rec->wall_s : rec->wall_s + 1e-7;
+    return SWEEP_OK;
+}
+
+static void progress(master *m, int final)
+{
+    double t = now_s();
+    double interval = m->tty ? 0.5 : m->o->progress_interval_s;
+    if (!final && t - m->last_progress < interval)
+        return;
+    m->last_progress = t;
+    double el = t - m->t_start, rate = el > 0 ? (double)m->done_run / el : 0.0;
+    int64_t done = m->done_before + m->done_run;
+    char eta[32], elapsed[32];
+    fmt_duration(rate > 0 ? (double)m->unfinished / rate : NAN, eta, sizeof eta);
+    fmt_duration(el, elapsed, sizeof elapsed);
+    fprintf(stderr, "%s[ufmsweep] %lld/%lld points (%.1f%%), %.3g points/s, elapsed %s, ETA %s, "
+                    "%lld failed%s",
+            m->tty ? "\r" : "", (long long)done, (long long)m->total_shard,
+            m->total_shard > 0 ? 100.0 * (double)done / (double)m->total_shard : 100.0, rate,
+            elapsed, m->unfinished > 0 ? eta : "0s", (long long)m->failed_run,
+            m->tty && !final ? "   " : "\n");
+    fflush(stderr);
+}
+
+int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_t *state,
+                     int32_t *attempts, const sweep_master_opts *o, sweep_master_stats *stats,
+                     sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK, size = 1;
+    double *trace_tmp = NULL;
+    master mm, *m = &mm;
+    memset(m, 0, sizeof *m);
+    MPI_Comm_size(comm, &size);
+    m->s = s;
+    m->o = o;
+    m->st = st;
+    m->j = j;
+    m->state = state;
+    m->attempts = attempts;
+    m->tlen = (size_t)s->trace_points * POINT_TRACE_FIELDS * sizeof(double);
+    m->one = sizeof(point_record) + m->tlen;
+    m->max_batch = sweep_max_batch(m->one);
+    m->cap_buf = m->max_batch;
+    m->recs = malloc((size_t)m->cap_buf * sizeof *m->recs);
+    m->traces = m->tlen > 0 ? malloc((size_t)m->cap_buf * m->tlen) : NULL;
+    m->msg = malloc((size_t)m->max_batch * m->one);
+    m->ids = malloc((size_t)m->max_batch * sizeof *m->ids);
+    if (m->recs == NULL || (m->tlen > 0 && m->traces == NULL) || m->msg == NULL || m->ids == NULL) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "master: cannot allocate buffers");
+        goto cleanup;
+    }
+    for (int64_t p = 0; p < s->n_points; p++) {
+        if (!in_shard(m, p))
+            continue;
+        m->total_shard++;
+        if (state[p] == POINT_PENDING)
+            m->remaining++;
+        else
+            m->done_before++;
+    }
+    m->unfinished = m->remaining;
+    m->t_start = m->last_flush = now_s();
+    m->last_progress = m->t_start;
+    m->tty = isatty(2);
+
+    const int n_workers = size - 1;
+    int active = n_workers;
+    int stopping = 0;
+    trace_tmp = m->tlen > 0 ? malloc(m->tlen) : NULL;
+    if (m->tlen > 0 && trace_tmp == NULL) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    while (active > 0 || (!stopping && m->remaining > 0)) {
+        if (o->stop != NULL && *o->stop && !stopping) {
+            stopping = 1;
+            fprintf(stderr, "%s[ufmsweep] stop requested: collecting the points in flight, then "
+                            "saving and exiting (resume with --resume)\n",
+                    m->tty ? "\n" : "");
+        }
+        int flag = 0;
+        MPI_Status stt;
+        if (active > 0)
+            SWEEP_CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &stt), "master probe",
+                            eb);
+        if (flag) {
+            int bytes = 0;
+            MPI_Get_count(&stt, MPI_BYTE, &bytes);
+            SWEEP_CHECK_MPI(MPI_Recv(m->msg, (int)((size_t)m->max_batch * m->one), MPI_BYTE,
+                                     stt.MPI_SOURCE, stt.MPI_TAG, comm, MPI_STATUS_IGNORE),
+                            "master receive", eb);
+            if (stt.MPI_TAG == SWEEP_TAG_RESULT) {
+                int count = (int)((size_t)bytes / m->one);
+                for (int i = 0; i < count; i++) {
+                    const unsigned char *r = m->msg + (size_t)i * m->one;
+                    point_record rec;
+                    memcpy(&rec, r, sizeof rec);
+                    if (m->tlen > 0)
+                        memcpy(trace_tmp, r + sizeof rec, m->tlen);
+                    if ((ret = accept_record(m, &rec, trace_tmp, eb)) != SWEEP_OK)
+                        goto cleanup;
+                }
+            } else if (stt.MPI_TAG != SWEEP_TAG_READY) {
+                ret = sweep_err_set(eb, SWEEP_ERR_INTERNAL, "master: unexpected tag %s from %d",
+                                    sweep_tag_name(stt.MPI_TAG), stt.MPI_SOURCE);
+                goto cleanup;
+            }
+            int n = stopping ? 0 : take_points(m, batch_size(m, n_workers), m->ids);
+            if (n > 0) {
+                SWEEP_CHECK_MPI(MPI_Send(m->ids, n, MPI_INT64_T, stt.MPI_SOURCE, SWEEP_TAG_TASK, comm),
+                                "master TASK", eb);
+            } else {
+                SWEEP_CHECK_MPI(MPI_Send(NULL, 0, MPI_INT64_T, stt.MPI_SOURCE, SWEEP_TAG_STOP, comm),
+                                "master STOP", eb);
+                active--;
+            }
+        } else if (!stopping && m->remaining > 0 &&
+                   (n_workers == 0 || (n_workers == 1 && m->cost >= 0.0 && m->cost < 0.05))) {
+            /* rank 0 computes too: always when alone, and next to one worker when points are
+             * cheap (a long point here would hold up that worker's next task) */
+            int n = take_points(m, n_workers == 0 ? 1 : (batch_size(m, 1) < 16 ? batch_size(m, 1) : 16),
+                                m->ids);
+            for (int i = 0; i < n; i++) {
+                point_record rec;
+                point_compute(s, m->ids[i], 0, &rec, trace_tmp);
+                if ((ret = accept_record(m, &rec, trace_tmp, eb)) != SWEEP_OK)
+                    goto cleanup;
+            }
+        } else {
+            struct timespec ts = {0, 1000000}; /* 1 ms: stay responsive to signals and timers */
+            nanosleep(&ts, NULL);
+        }
+        if (now_s() - m->last_flush >= o->flush_interval_s &&
+            (ret = flush_buffer(m, eb)) != SWEEP_OK)
+            goto cleanup;
+        progress(m, 0);
+    }
+    ret = flush_buffer(m, eb);
+    progress(m, 1);
+    stats->done_this_run = m->done_run;
+    stats->remaining = m->unfinished;
+    stats->stopped_by_signal = stopping;
+cleanup:
+    if (ret != SWEEP_OK) {
+        /* keep what is finished: commit the buffer before reporting the error */
+        sweep_errbuf eb2;
+        sweep_errbuf_clear(&eb2);
+        flush_buffer(m, &eb2);
+    }
+    free(trace_tmp);
+    free(m->recs);
+    free(m->traces);
+    free(m->msg);
+    free(m->ids);
+    return ret;
+}

@@ -1,0 +1,38 @@
+/* sweep.h - the master side of `ufmsweep run` (rank 0): scheduling, collecting, journaling and
+ * writing results, progress, and stopping on a signal.
+ * Collective on comm with the workers (sweep_worker_run). Root only. */
+#ifndef UFMSWEEP_SWEEP_H
+#define UFMSWEEP_SWEEP_H
+
+#include "journal.h"
+#include "spec.h"
+#include "store.h"
+
+#include <mpi.h>
+#include <signal.h>
+#include <stdint.h>
+
+typedef struct sweep_master_opts {
+    int shard_index, shard_count;      /* points p with p % count == index (1 and 0: all) */
+    double progress_interval_s;        /* seconds between log lines when stderr is not a tty */
+    double flush_interval_s;           /* journal + store commit at least this often */
+    double target_batch_s;             /* aim for tasks of about this many seconds */
+    const volatile sig_atomic_t *stop; /* set by the signal handler: stop dispatching */
+} sweep_master_opts;
+
+typedef struct sweep_master_stats {
+    int64_t done_this_run;   /* points recorded by this run */
+    int64_t remaining;       /* points of this shard still pending at the end */
+    int stopped_by_signal;
+} sweep_master_stats;
+
+/* sweep_master_run - Dispatch every pending point of s (state[p] == 0 and in the shard) to the
+ * workers (and compute on rank 0 when it is alone, or when there is one worker and points are
+ * cheap), append every result to the journal, then write it to the store, flushing every
+ * flush_interval_s and at the end. state[] and attempts[] (n_points each) are updated.
+ * Returns SWEEP_OK (also when stopped by a signal: see stats), or the first I/O / MPI error. */
+int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_t *state,
+                     int32_t *attempts, const sweep_master_opts *o, sweep_master_stats *stats,
+                     sweep_errbuf *eb);
+
+#endif /* UFMSWEEP_SWEEP_H */

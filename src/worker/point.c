@@ -1,0 +1,158 @@
+#include "point.h"
+
+#include "geom.h"
+#include "loss.h"
+#include "profile.h"
+#include "ufm.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* Stored names differ from the option names on purpose: a data variable may not share its name
+ * with a grid axis in xarray/netCDF, and `loss`, `iters` and `lr` are axes in many specs. */
+static const char *const solve_names[POINT_SOLVE_FIELDS] = {"train_loss", "objective",
+                                                            "grad_norm", "iters_run"};
+static const char *const trace_head[4] = {"iter", "learning_rate", "train_loss", "grad_norm"};
+
+const char *point_solve_field_name(int i)
+{
+    return i >= 0 && i < POINT_SOLVE_FIELDS ? solve_names[i] : NULL;
+}
+
+const char *point_trace_field_name(int f)
+{
+    if (f >= 0 && f < 4)
+        return trace_head[f];
+    return geom_metric_name(f - 4);
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
+}
+
+void point_compute(const spec *s, int64_t p, int rank, point_record *rec, double *trace)
+{
+    struct timespec t0;
+    point_params pp;
+    sweep_errbuf eb;
+    profile *prof = NULL;
+    loss_vectors *lv = NULL;
+    geom_problem *gp = NULL;
+    geom_prediction *pred = NULL;
+    ufm_solver *solver = NULL;
+    ufm_trace *tr = NULL;
+    const int P = s->trace_points;
+    int ret;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(rec, 0, sizeof *rec);
+    rec->point = p;
+    rec->rank = rank;
+    rec->state = POINT_FAILED;
+    for (int i = 0; i < POINT_SOLVE_FIELDS; i++)
+        rec->solve[i] = NAN;
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+        rec->theory[i] = rec->result[i] = NAN;
+    if (trace != NULL)
+        for (int i = 0; i < POINT_TRACE_FIELDS * P; i++)
+            trace[i] = NAN;
+    sweep_errbuf_clear(&eb);
+
+    if ((ret = spec_point_params(s, p, &pp, &eb)) != SWEEP_OK ||
+        (ret = profile_create(&pp.profile, &prof, &eb)) != SWEEP_OK ||
+        (ret = loss_vectors_create(&pp.loss, prof, &lv, &eb)) != SWEEP_OK ||
+        (ret = geom_problem_from_loss(prof, lv, &gp, &eb)) != SWEEP_OK)
+        goto fail;
+
+    /* Theory: the max-margin geometry of the loss's implicit bias (lambda -> 0). */
+    gp->regularized = 0;
+    geom_metrics m;
+    ret = geom_predict(gp, &pred, NULL);
+    if (ret == SWEEP_OK) {
+        ret = pred->W != NULL
+                  ? geom_metrics_compute(gp, pred->k, pred->W, pred->Hbar, NULL, pred, &m)
+                  : geom_metrics_from_grams(gp, pred->G_W, pred->G_H, pred->Z, pred, &m);
+        if (ret != SWEEP_OK)
+            goto fail;
+        for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+            rec->theory[i] = geom_metric_value(&m, i);
+        rec->theory_source = POINT_THEORY_CLOSED_FORM;
+    } else if (ret == SWEEP_ERR_NO_CLOSED_FORM) {
+        rec->theory_source = POINT_THEORY_NONE;
+    } else {
+        goto fail;
+    }
+
+    if (pp.solver == POINT_SOLVER_NONE) {
+        rec->state = POINT_DONE;
+        goto done;
+    }
+    pp.ufm.trace_points = P;
+    if ((ret = ufm_solver_create(prof, lv, &pp.ufm, params_init_key(&pp, prof, s->seed_base),
+                                 &solver, &eb)) != SWEEP_OK)
+        goto fail;
+    if (P > 0 && (ret = ufm_trace_create(P, &tr)) != SWEEP_OK)
+        goto fail;
+    ufm_result res;
+    if ((ret = ufm_solver_solve(solver, gp, pred, tr, &res)) != SWEEP_OK)
+        goto fail;
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+        rec->result[i] = geom_metric_value(&res.metrics, i);
+    rec->solve[0] = res.loss;
+    rec->solve[1] = res.objective;
+    rec->solve[2] = res.grad_norm;
+    rec->solve[3] = (double)res.iters;
+    rec->outcome = res.outcome;
+    if (tr != NULL && trace != NULL) {
+        for (int j = 0; j < P; j++) {
+            if (tr->iter[j] < 0)
+                continue;
+            trace[0 * P + j] = (double)tr->iter[j];
+            trace[1 * P + j] = tr->lr[j];
+            trace[2 * P + j] = tr->loss[j];
+            trace[3 * P + j] = tr->grad_norm[j];
+            for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+                trace[(4 + i) * P + j] = geom_metric_value(&tr->metrics[j], i);
+        }
+    }
+    switch (res.outcome) {
+    case UFM_DIVERGED:
+        rec->state = POINT_FAILED;
+        snprintf(rec->message, sizeof rec->message, "diverged (NaN or Inf) at iteration %lld",
+                 (long long)res.iters);
+        break;
+    case UFM_MAX_ITER:
+        if (pp.ufm.tol_grad > 0.0 || pp.ufm.tol_loss > 0.0) {
+            rec->state = POINT_NOT_CONVERGED;
+            snprintf(rec->message, sizeof rec->message,
+                     "tolerance not reached in %lld iterations (gradient norm %.3g, loss %.3g)",
+                     (long long)res.iters, res.grad_norm, res.loss);
+        } else {
+            rec->state = POINT_DONE; /* a fixed budget without a tolerance is the plan */
+        }
+        break;
+    default:
+        rec->state = POINT_DONE;
+        break;
+    }
+    goto done;
+
+fail:
+    rec->state = POINT_FAILED;
+    rec->error_code = ret;
+    snprintf(rec->message, sizeof rec->message, "%.40s: %.80s", sweep_strerror(ret),
+             eb.msg[0] ? eb.msg : "(no detail)");
+done:
+    rec->wall_s = seconds_since(&t0);
+    ufm_trace_destroy(&tr);
+    ufm_solver_destroy(&solver);
+    geom_prediction_destroy(&pred);
+    geom_problem_destroy(&gp);
+    loss_vectors_destroy(&lv);
+    profile_destroy(&prof);
+}

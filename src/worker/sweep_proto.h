@@ -1,0 +1,84 @@
+/* sweep_proto.h - the whole master/worker message protocol of `ufmsweep run`.
+ *
+ * Self-scheduling: a worker sends READY once, then computes every TASK it receives and answers
+ * with one RESULT (which also asks for more), until it receives STOP. Rank 0 is the master and
+ * the only writer of the store; it replies to whoever spoke, with TASK or with STOP once the grid
+ * is exhausted or a stop was requested, and ends when every worker has received exactly one STOP.
+ * Shutdown is a normal return (SWEEP_SHUTDOWN), not an error.
+ *
+ *   tag     direction        payload
+ *   READY   worker -> master (none)
+ *   TASK    master -> worker int64 point ids (1 .. SWEEP_MAX_BATCH)
+ *   RESULT  worker -> master count x (point_record + trace doubles)
+ *   STOP    master -> worker (none)
+ *
+ * The spec travels once before this starts (MPI_Bcast of its text; every rank parses it), so a
+ * task is only point ids. Every MPI call is checked (SWEEP_CHECK_MPI).
+ */
+#ifndef UFMSWEEP_SWEEP_PROTO_H
+#define UFMSWEEP_SWEEP_PROTO_H
+
+#include "sweep_err.h"
+
+#include <mpi.h>
+#include <stdio.h>
+
+enum sweep_tag {
+    SWEEP_TAG_READY = 1,
+    SWEEP_TAG_TASK = 2,
+    SWEEP_TAG_RESULT = 3,
+    SWEEP_TAG_STOP = 4
+};
+
+/* The largest task, in points (adaptive batches stay below it). */
+#define SWEEP_MAX_BATCH 8192
+
+/* sweep_max_batch - the largest task for records of `record_bytes` (record + trace): at most
+ * SWEEP_MAX_BATCH points and about 32 MiB of results per message. Both sides use it. */
+static inline int sweep_max_batch(size_t record_bytes)
+{
+    size_t by_bytes = ((size_t)32 << 20) / (record_bytes > 0 ? record_bytes : 1);
+    if (by_bytes < 1)
+        by_bytes = 1;
+    return by_bytes < SWEEP_MAX_BATCH ? (int)by_bytes : SWEEP_MAX_BATCH;
+}
+
+/* worker receive result: SWEEP_OK with a task, or this for STOP */
+#define SWEEP_SHUTDOWN 1
+
+static inline const char *sweep_tag_name(int tag)
+{
+    switch (tag) {
+    case SWEEP_TAG_READY:
+        return "READY";
+    case SWEEP_TAG_TASK:
+        return "TASK";
+    case SWEEP_TAG_RESULT:
+        return "RESULT";
+    case SWEEP_TAG_STOP:
+        return "STOP";
+    }
+    return "UNKNOWN";
+}
+
+/* sweep_check_mpi - turn an MPI return code into SWEEP_ERR_MPI with MPI's message in eb. */
+static inline int sweep_check_mpi(int rc, const char *what, sweep_errbuf *eb)
+{
+    if (rc == MPI_SUCCESS)
+        return SWEEP_OK;
+    char msg[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    MPI_Error_string(rc, msg, &len);
+    return sweep_err_set(eb, SWEEP_ERR_MPI, "%s: %s", what, msg);
+}
+
+#define SWEEP_CHECK_MPI(call, what, eb)                            \
+    do {                                                           \
+        int rc_ = sweep_check_mpi((call), (what), (eb));           \
+        if (rc_ != SWEEP_OK) {                                     \
+            ret = rc_;                                             \
+            goto cleanup;                                          \
+        }                                                          \
+    } while (0)
+
+#endif /* UFMSWEEP_SWEEP_PROTO_H */

@@ -1,0 +1,49 @@
+#include "worker.h"
+
+#include "point.h"
+#include "sweep_proto.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int sweep_worker_run(const spec *s, MPI_Comm comm, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK, rank = 0;
+    int64_t *ids = NULL;
+    unsigned char *out = NULL;
+    const size_t tlen = (size_t)s->trace_points * POINT_TRACE_FIELDS * sizeof(double);
+    const size_t one = sizeof(point_record) + tlen;
+
+    const int max_batch = sweep_max_batch(one);
+    MPI_Comm_rank(comm, &rank);
+    ids = malloc((size_t)max_batch * sizeof *ids);
+    out = malloc((size_t)max_batch * one);
+    if (ids == NULL || out == NULL) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "worker %d: cannot allocate task buffers", rank);
+        goto cleanup;
+    }
+    SWEEP_CHECK_MPI(MPI_Send(NULL, 0, MPI_BYTE, 0, SWEEP_TAG_READY, comm), "worker READY", eb);
+    for (;;) {
+        MPI_Status st;
+        int count = 0;
+        SWEEP_CHECK_MPI(MPI_Recv(ids, max_batch, MPI_INT64_T, 0, MPI_ANY_TAG, comm, &st),
+                        "worker receive", eb);
+        if (st.MPI_TAG == SWEEP_TAG_STOP)
+            break;
+        MPI_Get_count(&st, MPI_INT64_T, &count);
+        for (int i = 0; i < count; i++) {
+            point_record *rec = (point_record *)(out + (size_t)i * one);
+            double *trace = s->trace_points > 0 ? (double *)(out + (size_t)i * one + sizeof *rec)
+                                                : NULL;
+            point_compute(s, ids[i], rank, rec, trace);
+        }
+        SWEEP_CHECK_MPI(MPI_Send(out, (int)((size_t)count * one), MPI_BYTE, 0, SWEEP_TAG_RESULT,
+                                 comm),
+                        "worker RESULT", eb);
+    }
+cleanup:
+    free(ids);
+    free(out);
+    return ret;
+}
