@@ -1,9 +1,10 @@
 # ufmsweep_add_test(NAME <name> (SOURCES <c files> | COMMAND <cmd...>)
-#                   [NPROCS <n>] [LABELS <labels...>] [TIMEOUT <s>] [ARGS <args...>])
+#                   [NPROCS <n> | NPROCS_HINT <n>] [LABELS <labels...>] [TIMEOUT <s>]
+#                   [ARGS <args...>])
 #
 # SOURCES builds one test executable linked with ufm_core (and MPI when NPROCS is given) and runs
 # it, under ${MPIEXEC_EXECUTABLE} -n NPROCS when NPROCS is given. COMMAND runs an arbitrary command
-# (scripts). Every test gets LABELS, PROCESSORS (= NPROCS or 1), a TIMEOUT (default 120 s) so a hung
+# (scripts); NPROCS_HINT tells CTest how many cores a script's own mpirun calls use. Every test gets LABELS, PROCESSORS (= NPROCS or 1), a TIMEOUT (default 120 s) so a hung
 # rank cannot stall CI, its own WORKING_DIRECTORY under the build tree, and the environment MPI
 # needs on this machine: root allowed, oversubscription allowed, one BLAS thread per rank.
 set(UFMSWEEP_TEST_ENV
@@ -13,16 +14,20 @@ set(UFMSWEEP_TEST_ENV
   "OPENBLAS_NUM_THREADS=1"
   "MPLBACKEND=Agg"
   "UFMSWEEP=$<TARGET_FILE:ufmsweep>"
-  "UFMSWEEP_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  "UFMSWEEP_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+  "MPIEXEC=${MPIEXEC_EXECUTABLE}")
 
 function(ufmsweep_add_test)
-  cmake_parse_arguments(T "" "NAME;NPROCS;TIMEOUT" "SOURCES;COMMAND;LABELS;ARGS;LIBS" ${ARGN})
+  cmake_parse_arguments(T "" "NAME;NPROCS;NPROCS_HINT;TIMEOUT" "SOURCES;COMMAND;LABELS;ARGS;LIBS" ${ARGN})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)
   endif()
   set(procs 1)
   if(T_NPROCS)
     set(procs ${T_NPROCS})
+  elseif(T_NPROCS_HINT)
+    # a script that launches its own MPI jobs: reserve the cores it uses
+    set(procs ${T_NPROCS_HINT})
   endif()
   set(workdir ${CMAKE_CURRENT_BINARY_DIR}/work/${T_NAME})
   file(MAKE_DIRECTORY ${workdir})

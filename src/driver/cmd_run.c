@@ -54,8 +54,8 @@ static void run_help(FILE *f)
             "Options:\n"
             "  --store PATH       the store (default: `store:` in the spec)\n"
             "  --resume           continue an existing store of the same spec: skips done points,\n"
-            "                     replays the journal, rebuilds a store left damaged by a killed\n"
-            "                     writer (the damaged file is kept as PATH.damaged-<time>)\n"
+            "                     replays the journal, rebuilds a store left open by a killed\n"
+            "                     writer from it (an unreadable one is kept as PATH.damaged-<time>)\n"
             "  --restart          delete an existing store and journal of this path and start over\n"
             "  --shard I/N        compute only points p with p %% N == I (job arrays; `ufmsweep\n"
             "                     merge` joins the shards)\n"
@@ -147,9 +147,12 @@ static int replay_record(int type, const void *payload, uint32_t len, void *user
     replay_ctx *r = user;
     (void)len;
     if (type == JOURNAL_RUN) {
-        const store_run_row *row = payload;
-        r->runs_seen = row->run + 1 > r->runs_seen ? row->run + 1 : r->runs_seen;
-        return store_run_put(r->st, row, r->eb);
+        store_run_row row;
+        memcpy(&row, payload, sizeof row);
+        r->runs_seen = row.run + 1 > r->runs_seen ? row.run + 1 : r->runs_seen;
+        if (!strcmp(row.exit_reason, "running"))
+            snprintf(row.exit_reason, sizeof row.exit_reason, "killed"); /* no end record yet */
+        return store_run_put(r->st, &row, r->eb);
     }
     point_record rec;
     memcpy(&rec, payload, sizeof rec);
@@ -292,7 +295,7 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
         return sweep_err_set(eb, SWEEP_ERR_NOMEM, "cannot allocate the status of %lld points",
                              (long long)s->n_points);
 
-    int rebuild = 0;
+    int rebuild = 0, damaged = 0;
     if (a->resume && have_store) {
         sweep_errbuf eb2;
         sweep_errbuf_clear(&eb2);
@@ -304,7 +307,7 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
         } else if (ret == SWEEP_ERR_ARG && strstr(eb2.msg, "newer") != NULL) {
             return sweep_err_set(eb, ret, "%s", eb2.msg);
         } else if (ret != SWEEP_OK) {
-            rebuild = 1;
+            rebuild = damaged = 1;
             fprintf(stderr, "[ufmsweep] %s\n", eb2.msg);
         } else {
             char sh[32];
@@ -355,7 +358,8 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
         }
         if ((ret = store_close(&rs->st)) != SWEEP_OK)
             return sweep_err_set(eb, ret, "%s: cannot close", tmp);
-        if (rebuild && have_store) {
+        if (damaged && have_store) {
+            /* unreadable: keep it for inspection rather than delete anything */
             char aside[4400], now[32];
             utc_now(now);
             snprintf(aside, sizeof aside, "%s.damaged-%s", rs->store_path, now);
@@ -364,6 +368,8 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
                                      strerror(errno));
             fprintf(stderr, "[ufmsweep] the damaged store is kept as %s\n", aside);
         }
+        /* a readable store left open holds a subset of the journal (journal first, always):
+         * the rebuilt one replaces it */
         if (rename(tmp, rs->store_path) != 0)
             return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot rename into place: %s", tmp,
                                  strerror(errno));

@@ -144,6 +144,18 @@ static int parse_number(parse_ctx *c, yaml_node_t *n, const char *key, double *o
     return SWEEP_OK;
 }
 
+/* params_set messages read "--name: detail"; spec messages put the key first themselves */
+static const char *detail_of(const char *msg)
+{
+    if (msg[0] == '-' && msg[1] == '-') {
+        const char *colon = strstr(msg, ": ");
+        if (colon != NULL)
+            return colon + 2;
+        return msg + 2;
+    }
+    return msg;
+}
+
 /* Check that text is a valid value of def (parsing only: ranges are checked per point). */
 static int check_value(parse_ctx *c, const param_def *def, const char *key, const char *text,
                        int line)
@@ -154,7 +166,7 @@ static int check_value(parse_ctx *c, const param_def *def, const char *key, cons
     sweep_errbuf_clear(&eb2);
     if (params_set(&tmp, def, text, &eb2) != SWEEP_OK)
         return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: %s", c->path, line, key,
-                             eb2.msg[0] == '-' && eb2.msg[1] == '-' ? eb2.msg + 2 : eb2.msg);
+                             detail_of(eb2.msg));
     return SWEEP_OK;
 }
 
@@ -339,7 +351,7 @@ static int parse_fixed(parse_ctx *c, spec *s, yaml_node_t *map)
         sweep_errbuf_clear(&eb2);
         if (params_set(&s->base, def, fx->text, &eb2) != SWEEP_OK)
             return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: %s", c->path, line_of(v), key,
-                                 eb2.msg[0] == '-' && eb2.msg[1] == '-' ? eb2.msg + 2 : eb2.msg);
+                                 detail_of(eb2.msg));
     }
     return SWEEP_OK;
 }

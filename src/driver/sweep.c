@@ -46,6 +46,7 @@ typedef struct master {
     point_record *recs;
     double *traces;
     int n_buf, cap_buf;
+    int n_journaled;       /* recs[0 .. n_journaled) are already in the journal */
     double last_flush;
     /* cost model */
     double cost;           /* EWMA seconds per point, <= 0: unknown */
@@ -89,19 +90,37 @@ static int batch_size(const master *m, int n_workers)
     return b < 1 ? 1 : b;
 }
 
+/* Append the records not yet journaled and sync: from here a kill loses none of them. Called
+ * after every RESULT message and every local batch. */
+static int journal_pending(master *m, sweep_errbuf *eb)
+{
+    if (m->n_journaled == m->n_buf)
+        return SWEEP_OK;
+    int ret = journal_append_points(m->j, m->recs + m->n_journaled,
+                                    m->tlen > 0 ? (const double *)((const char *)m->traces +
+                                                                   (size_t)m->n_journaled * m->tlen)
+                                                : NULL,
+                                    m->n_buf - m->n_journaled, eb);
+    if (ret == SWEEP_OK)
+        m->n_journaled = m->n_buf;
+    return ret;
+}
+
+/* Write the buffered records to the store (data, then state flags) and flush it. The store is
+ * written less often than the journal: it can always be brought up to date from the journal. */
 static int flush_buffer(master *m, sweep_errbuf *eb)
 {
     int ret;
+    if ((ret = journal_pending(m, eb)) != SWEEP_OK)
+        return ret;
     if (m->n_buf == 0)
         return SWEEP_OK;
-    /* journal first (synced): from here a kill loses nothing */
-    if ((ret = journal_append_points(m->j, m->recs, m->traces, m->n_buf, eb)) != SWEEP_OK)
-        return ret;
     if ((ret = store_write_points(m->st, m->recs, m->traces, m->n_buf, eb)) != SWEEP_OK)
         return ret;
     if ((ret = store_flush(m->st, eb)) != SWEEP_OK)
         return ret;
     m->n_buf = 0;
+    m->n_journaled = 0;
     m->last_flush = now_s();
     return SWEEP_OK;
 }
@@ -236,6 +255,8 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
                     if ((ret = accept_record(m, &rec, trace_tmp, eb)) != SWEEP_OK)
                         goto cleanup;
                 }
+                if ((ret = journal_pending(m, eb)) != SWEEP_OK)
+                    goto cleanup;
             } else if (stt.MPI_TAG != SWEEP_TAG_READY) {
                 ret = sweep_err_set(eb, SWEEP_ERR_INTERNAL, "master: unexpected tag %s from %d",
                                     sweep_tag_name(stt.MPI_TAG), stt.MPI_SOURCE);
@@ -262,6 +283,8 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
                 if ((ret = accept_record(m, &rec, trace_tmp, eb)) != SWEEP_OK)
                     goto cleanup;
             }
+            if ((ret = journal_pending(m, eb)) != SWEEP_OK)
+                goto cleanup;
         } else {
             struct timespec ts = {0, 1000000}; /* 1 ms: stay responsive to signals and timers */
             nanosleep(&ts, NULL);

@@ -1,0 +1,123 @@
+#!/bin/bash
+# ufmsweep run under MPI: results independent of the rank count; kill -9 at random moments and
+# resume equals an uninterrupted run with every point done exactly once; SIGUSR1 exits 3 and
+# resume completes; a changed spec, a second writer and an existing store without --resume are
+# refused without touching the store; shards merge into the single-run store; status counts.
+set -u
+BIN=${UFMSWEEP:?}
+MPIRUN=${MPIEXEC:-mpirun}
+SPECS=${UFMSWEEP_SOURCE_DIR:?}/tests/specs
+PY=/usr/bin/python3
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+same_data() { # A B: /results /theory /traces equal (h5diff compares values exactly)
+  local g
+  for g in results theory traces; do
+    h5diff -q "$1" "$2" "/$g" "/$g" >/dev/null 2>&1 || { echo "  $1 and $2 differ in /$g"; return 1; }
+  done
+}
+rm -rf work && mkdir work && cd work || exit 1
+
+# 1. rank-count independence (1 rank computes alone; 2 and 4 with rank 0 scheduling)
+"$BIN" run "$SPECS/small.yaml" --store r1.h5 2>r1.err && ok "1 rank" || bad "1 rank: $(tail -3 r1.err)"
+for n in 2 4; do
+  "$MPIRUN" -n $n "$BIN" run "$SPECS/small.yaml" --store r$n.h5 >/dev/null 2>r$n.err || bad "$n ranks run"
+  same_data r1.h5 r$n.h5 && ok "$n ranks bitwise equal to 1 rank" || bad "$n ranks differ"
+done
+"$PY" - <<'PY' && ok "small store content" || bad "small store content"
+import h5py, numpy as np
+f = h5py.File("r4.h5", "r")
+st = f["status/state"][()]
+assert st.shape == (2, 2, 3, 2, 2), st.shape
+lr = list(f["coords/lr"][()])
+# every diverging point (lr = 1e300) failed, every other point done
+assert (st.take(lr.index(1e300), axis=4) == 2).all(), st
+assert (st.take(lr.index(0.2), axis=4) == 1).all(), st
+msg = f["status/message"][()]
+assert b"diverged" in msg[0, 0, 0, 0, 1]
+# theory: closed form except CDT at rho = 0.25, R = 4 (needs the convex reference)
+src = f["theory/theory_source"][()]
+loss = [x.decode() for x in f["coords/loss"][()]]
+# at R = 1 every Delta is equal: UF-SVM, closed form again
+assert (src[1, 1, loss.index("cdt")] == 0).all() and (src[1, 0] == 1).all() and (src[0] == 1).all()
+assert np.isnan(f["theory/w_norm_ratio"][1, 1, loss.index("cdt"), 0, 0])
+assert (f["status/attempts"][()] == 1).all()
+assert f.attrs["schema_version"] == 1 and len(f.attrs["spec_sha256"]) == 64
+assert f["traces/dist_gw"].shape == (2, 2, 3, 2, 2, 6)
+runs = f["provenance/runs"][()]
+assert len(runs) == 1 and runs[0]["exit_reason"] == b"complete" and runs[0]["ranks"] == 4
+PY
+
+# 2. kill -9 at random moments, resume until done
+"$BIN" run "$SPECS/slow.yaml" --store ref.h5 >/dev/null 2>&1 || bad "slow reference run"
+flag=
+for cycle in 1 2 3 4 5; do
+  "$MPIRUN" -n 2 "$BIN" run "$SPECS/slow.yaml" --store killed.h5 $flag --progress 100 >/dev/null 2>&1 &
+  pid=$!
+  sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.6 + (r % 100) / 100 }')"
+  kill -9 $pid 2>/dev/null
+  wait $pid 2>/dev/null
+  pkill -9 -f "run $SPECS/slow.yaml --store killed.h5" 2>/dev/null
+  sleep 0.3
+  flag=--resume
+done
+"$MPIRUN" -n 2 "$BIN" run "$SPECS/slow.yaml" --store killed.h5 --resume >/dev/null 2>resume.err
+rc=$?
+if [ $rc -eq 0 ] && same_data ref.h5 killed.h5 && "$PY" -c '
+import h5py, numpy as np
+f = h5py.File("killed.h5", "r")
+assert (f["status/state"][()] == 1).all()
+a = f["status/attempts"][()]
+assert (a == 1).all(), np.unique(a, return_counts=True)
+r = f["provenance/runs"][()]["exit_reason"]
+assert r[-1] == b"complete" and len(r) == 6, r
+'; then ok "kill -9 x5 then resume: equal, every point done once"; else bad "kill/resume (rc=$rc): $(tail -3 resume.err)"; fi
+
+# 3. SIGUSR1: stop, exit 3, valid store, resume completes
+"$MPIRUN" -n 2 "$BIN" run "$SPECS/slow.yaml" --store sig.h5 --progress 100 >/dev/null 2>sig.err &
+pid=$!
+sleep 1.2
+kill -USR1 $pid
+wait $pid
+rc=$?
+partial=$("$BIN" status sig.h5 --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["done"], d["pending"], d["last_run"]["exit_reason"])')
+if [ $rc -eq 3 ] && [[ "$partial" == *" signal" ]] && [[ "$partial" != *" 0 signal" ]]; then ok "SIGUSR1 exits 3 with a valid partial store ($partial)"; else bad "SIGUSR1: rc=$rc status='$partial'"; fi
+"$BIN" run "$SPECS/slow.yaml" --store sig.h5 --resume >/dev/null 2>&1 && same_data ref.h5 sig.h5 && ok "resume after SIGUSR1" || bad "resume after SIGUSR1"
+
+# 4. refusals leave the store byte-identical
+cp sig.h5 sig.copy
+sed 's/iters: 20000/iters: 19999/' "$SPECS/slow.yaml" >changed.yaml
+err=$("$BIN" run changed.yaml --store sig.h5 --resume 2>&1)
+[ $? -eq 1 ] && [[ "$err" == *"another grid"* ]] && cmp -s sig.h5 sig.copy && ok "changed spec refused, store untouched" || bad "changed spec: $err"
+err=$("$BIN" run "$SPECS/slow.yaml" --store sig.h5 2>&1)
+[ $? -eq 1 ] && [[ "$err" == *"already exists: use --resume"* ]] && cmp -s sig.h5 sig.copy && ok "existing store without --resume refused" || bad "existing store: $err"
+"$BIN" run "$SPECS/slow.yaml" --store busy.h5 --progress 100 >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+err=$("$BIN" run "$SPECS/slow.yaml" --store busy.h5 --resume 2>&1)
+rc=$?
+kill -USR1 $pid
+wait $pid
+[ $rc -eq 1 ] && [[ "$err" == *"refusing a second writer"* ]] && ok "second writer refused" || bad "second writer: rc=$rc $err"
+
+# 5. shards and merge
+for i in 0 1 2; do
+  "$BIN" run "$SPECS/small.yaml" --store shard$i.h5 --shard $i/3 >/dev/null 2>&1 || bad "shard $i"
+done
+"$BIN" merge merged.h5 shard0.h5 shard1.h5 shard2.h5 2>merge.err && same_data r1.h5 merged.h5 && ok "3 shards merge to the single-run store" || bad "merge: $(cat merge.err)"
+err=$("$BIN" merge merged2.h5 shard0.h5 sig.h5 2>&1)
+[ $? -eq 1 ] && [ ! -e merged2.h5 ] && [[ "$err" == *"another grid"* ]] && ok "merge refuses a shard of another spec" || bad "merge refusal: $err"
+
+# 6. status
+st=$("$BIN" status r1.h5 --json)
+"$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["points"] == 48 and d["done"] == 24 and d["failed"] == 24 and d["pending"] == 0, d
+assert d["axes"][0]["axis"] == "rho" and d["axes"][0]["total"] == [24, 24]
+' "$st" && ok "status --json counts" || bad "status: $st"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""The store as labelled arrays: xarray's h5netcdf engine opens every data group with named
+dimensions and coordinates equal to the spec's axes, and values equal to what h5py reads; pending
+points are NaN. Runs a small theory-and-solve sweep itself (needs $UFMSWEEP)."""
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+import xarray as xr
+
+SPEC = """
+name: xarray test
+fixed: {k: 4, n_min: 2, d: 4, opt: ngd, lr: 0.2, iters: 200, trace_points: 5}
+grid:
+  R: [1, 3]
+  loss: [ce, ldt]
+  gamma: {linspace: [0, 0.5, 2]}
+"""
+
+
+def main():
+    passed = failed = 0
+
+    def check(name, cond, detail=""):
+        nonlocal passed, failed
+        if cond:
+            passed += 1
+            print("PASS", name)
+        else:
+            failed += 1
+            print("FAIL", name, detail)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = os.path.join(tmp, "s.yaml")
+        store = os.path.join(tmp, "s.h5")
+        with open(spec, "w") as f:
+            f.write(SPEC)
+        r = subprocess.run([os.environ["UFMSWEEP"], "run", spec, "--store", store],
+                           capture_output=True, text=True)
+        check("sweep runs", r.returncode == 0, r.stderr)
+        for group in ["results", "theory", "traces", "status"]:
+            ds = xr.open_dataset(store, engine="h5netcdf", group=group)
+            dims = dict(ds.sizes)
+            want = {"R": 2, "loss": 2, "gamma": 2}
+            if group == "traces":
+                want["trace_iter"] = 5
+            check(f"{group}: named dimensions {want}", dims == want, str(dims))
+            check(f"{group}: coordinates", list(ds["loss"].values) == ["ce", "ldt"]
+                  and np.allclose(ds["R"].values, [1, 3]) and np.allclose(ds["gamma"].values, [0, 0.5]),
+                  str(ds.coords))
+            ds.close()
+        ds = xr.open_dataset(store, engine="h5netcdf", group="results")
+        with h5py.File(store, "r") as f:
+            raw = f["results/w_norm_ratio"][()]
+            it = f["traces/trace_iter"][()]
+        check("values equal h5py", np.array_equal(ds["w_norm_ratio"].values, raw))
+        v = float(ds["w_norm_ratio"].sel(R=3, loss="ldt", gamma=0.5))
+        check("labelled selection (LDT gamma=1/2 near ETF ratio 1)", abs(v - 1) < 0.1, str(v))
+        tr = xr.open_dataset(store, engine="h5netcdf", group="traces")
+        check("trace coordinate is the iteration schedule",
+              list(tr["trace_iter"].values) == list(it) and it[0] == 0 and it[-1] == 200, str(it))
+        tr.close()
+        ds.close()
+
+        # a store with pending points reads NaN there
+        store2 = os.path.join(tmp, "p.h5")
+        with h5py.File(store, "r") as f:
+            pass
+        r = subprocess.run([os.environ["UFMSWEEP"], "run", spec, "--store", store2, "--shard", "0/2"],
+                           capture_output=True, text=True)
+        check("shard run", r.returncode == 0, r.stderr)
+        ds = xr.open_dataset(store2, engine="h5netcdf", group="results")
+        st = xr.open_dataset(store2, engine="h5netcdf", group="status")
+        pending = st["state"].values == 0
+        check("pending points are NaN, done points finite",
+              pending.sum() == 4 and np.isnan(ds["w_norm_ratio"].values[pending]).all()
+              and np.isfinite(ds["w_norm_ratio"].values[~pending]).all())
+        ds.close()
+        st.close()
+    print(f"{passed} passed, {failed} failed")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
