@@ -221,6 +221,7 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
     const int n_workers = size - 1;
     int active = n_workers;
     int stopping = 0;
+    double last_local_sync = now_s();
     trace_tmp = m->tlen > 0 ? malloc(m->tlen) : NULL;
     if (m->tlen > 0 && trace_tmp == NULL) {
         ret = SWEEP_ERR_NOMEM;
@@ -274,17 +275,20 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
         } else if (!stopping && m->remaining > 0 &&
                    (n_workers == 0 || (n_workers == 1 && m->cost >= 0.0 && m->cost < 0.05))) {
             /* rank 0 computes too: always when alone, and next to one worker when points are
-             * cheap (a long point here would hold up that worker's next task) */
-            int n = take_points(m, n_workers == 0 ? 1 : (batch_size(m, 1) < 16 ? batch_size(m, 1) : 16),
-                                m->ids);
-            for (int i = 0; i < n; i++) {
+             * cheap (a long point here would hold up that worker's next task). One point at a
+             * time, so a worker's request waits at most one point; the journal is synced about
+             * every 0.2 s of local work rather than after every (maybe microsecond) point. */
+            if (take_points(m, 1, m->ids) == 1) {
                 point_record rec;
-                point_compute(s, m->ids[i], 0, &rec, trace_tmp);
+                point_compute(s, m->ids[0], 0, &rec, trace_tmp);
                 if ((ret = accept_record(m, &rec, trace_tmp, eb)) != SWEEP_OK)
                     goto cleanup;
             }
-            if ((ret = journal_pending(m, eb)) != SWEEP_OK)
-                goto cleanup;
+            if (now_s() - last_local_sync >= 0.2 || m->remaining == 0) {
+                if ((ret = journal_pending(m, eb)) != SWEEP_OK)
+                    goto cleanup;
+                last_local_sync = now_s();
+            }
         } else {
             struct timespec ts = {0, 1000000}; /* 1 ms: stay responsive to signals and timers */
             nanosleep(&ts, NULL);
