@@ -3,7 +3,9 @@
 #
 # 1. The demo sweep specs/demo.yaml on every local core into results/demo.h5 (started afresh
 #    each time), and its status.
-# 2. A table of the predicted geometry of CE, LDT and CDT over R (ufmsweep theory), also written
+# 2. Its report: results/demo-report/index.html with phase diagrams, theory-vs-training curves
+#    and convergence traces (analysis/report.py).
+# 3. A table of the predicted geometry of CE, LDT and CDT over R (ufmsweep theory), also written
 #    to results/demo-theory.jsonl.
 set -euo pipefail
 BUILD=${1:-build}
@@ -18,6 +20,10 @@ echo "== the demo sweep: specs/demo.yaml on $NP ranks"
 rm -f results/demo.h5 results/demo.h5.journal
 mpirun -n "$NP" "$BIN" run specs/demo.yaml --progress 5
 "$BIN" status results/demo.h5
+
+echo
+echo "== the report"
+MPLBACKEND=Agg /usr/bin/python3 analysis/report.py results/demo.h5 results/demo-report
 
 echo
 echo "== the predicted geometry (ufmsweep theory), k = 10, rho = 1/2"
@@ -42,7 +48,9 @@ done
 mv "$OUT.tmp" "$OUT"
 cat <<MSG
 
-Read it: CE's classifiers grow with R (SELI: majority norms up, majority angles closing);
+Open results/demo-report/index.html for the figures of the sweep.
+
+Read the table: CE's classifiers grow with R (SELI: majority norms up, majority angles closing);
 LDT with gamma = 1/2 keeps them an exact simplex ETF (ratio 1, all cosines -1/9);
 CDT with gamma = -1/2 equalizes the embedding norms (h_norm_ratio 1).
 
