@@ -471,6 +471,23 @@ int cmd_run_main(int argc, char **argv)
         MPI_Abort(comm, 1);
     }
 
+    /* every rank's host name, for provenance */
+    char my_host[64] = "", hostnames[4096] = "";
+    char *all_hosts = rank == 0 ? calloc((size_t)size, sizeof my_host) : NULL;
+    gethostname(my_host, sizeof my_host - 1);
+    MPI_Gather(my_host, (int)sizeof my_host, MPI_CHAR, all_hosts, (int)sizeof my_host, MPI_CHAR, 0,
+               comm);
+    for (int r = 0; all_hosts != NULL && r < size; r++) {
+        const char *h = all_hosts + (size_t)r * sizeof my_host;
+        int seen = 0;
+        for (int q = 0; q < r && !seen; q++)
+            seen = !strcmp(h, all_hosts + (size_t)q * sizeof my_host);
+        if (!seen && strlen(hostnames) + strlen(h) + 2 < sizeof hostnames)
+            snprintf(hostnames + strlen(hostnames), sizeof hostnames - strlen(hostnames), "%s%s",
+                     hostnames[0] ? "," : "", h);
+    }
+    free(all_hosts);
+
     /* 2. the store, on rank 0 */
     ok = 1;
     if (rank == 0) {
@@ -503,7 +520,7 @@ int cmd_run_main(int argc, char **argv)
             snprintf(row.program_version, sizeof row.program_version, "%s", UFMSWEEP_VERSION);
             if (journal_append_run(rs.j, &row, &eb) != SWEEP_OK ||
                 store_run_put(rs.st, &row, &eb) != SWEEP_OK ||
-                store_set_run_attrs(rs.st, size, host, job ? job : "", &eb) != SWEEP_OK ||
+                store_set_run_attrs(rs.st, size, host, hostnames, job ? job : "", &eb) != SWEEP_OK ||
                 store_flush(rs.st, &eb) != SWEEP_OK)
                 ok = 0;
         }

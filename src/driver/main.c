@@ -1,11 +1,8 @@
 /* ufmsweep - entry point: dispatch to one command. Commands that need MPI initialize it
  * themselves; `theory` runs without MPI. */
 #include "commands.h"
-#include "version.h"
+#include "versions.h"
 
-#include <cblas.h>
-#include <hdf5.h>
-#include <mpi.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,18 +32,12 @@ static void print_usage(FILE *f)
 
 static void print_version(void)
 {
-    char mpi[MPI_MAX_LIBRARY_VERSION_STRING];
-    int len = 0;
-    unsigned maj = 0, min = 0, rel = 0;
-    MPI_Get_library_version(mpi, &len);
-    char *nl = strchr(mpi, '\n');
-    if (nl != NULL)
-        *nl = '\0';
-    H5get_libversion(&maj, &min, &rel);
-    printf("ufmsweep %s\n", UFMSWEEP_VERSION);
-    printf("  MPI:  %s\n", mpi);
-    printf("  HDF5: %u.%u.%u\n", maj, min, rel);
-    printf("  BLAS: %s\n", openblas_get_config());
+    versions v;
+    versions_get(&v);
+    printf("ufmsweep %s\n", v.program);
+    printf("  MPI:  %s\n", v.mpi);
+    printf("  HDF5: %s\n", v.hdf5);
+    printf("  BLAS: %s\n", v.blas);
 }
 
 int main(int argc, char **argv)

@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include "version.h"
+#include "versions.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -913,12 +914,19 @@ int store_get_writing(store *st, int *writing)
     return SWEEP_OK;
 }
 
-int store_set_run_attrs(store *st, int mpi_size, const char *hostname, const char *slurm_job_id,
-                        sweep_errbuf *eb)
+int store_set_run_attrs(store *st, int mpi_size, const char *hostname, const char *hostnames,
+                        const char *slurm_job_id, sweep_errbuf *eb)
 {
+    versions v;
+    versions_get(&v);
     if (attr_write_i64(st->file, "mpi_size", mpi_size) < 0 ||
         attr_write_string(st->file, "hostname", hostname) < 0 ||
-        attr_write_string(st->file, "slurm_job_id", slurm_job_id) < 0)
+        attr_write_string(st->file, "hostnames", hostnames) < 0 ||
+        attr_write_string(st->file, "slurm_job_id", slurm_job_id) < 0 ||
+        attr_write_string(st->file, "program_version", v.program) < 0 ||
+        attr_write_string(st->file, "mpi_library", v.mpi) < 0 ||
+        attr_write_string(st->file, "hdf5_library", v.hdf5) < 0 ||
+        attr_write_string(st->file, "blas_library", v.blas) < 0)
         return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot write the run attributes");
     return SWEEP_OK;
 }

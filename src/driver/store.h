@@ -72,9 +72,11 @@ int store_run_put(store *st, const store_run_row *row, sweep_errbuf *eb);
 int store_run_count(store *st, int *n);
 int store_run_get(store *st, int i, store_run_row *row);
 
-/* store_set_run_attrs - mpi_size, hostname, slurm_job_id root attributes of the current run. */
-int store_set_run_attrs(store *st, int mpi_size, const char *hostname, const char *slurm_job_id,
-                        sweep_errbuf *eb);
+/* store_set_run_attrs - root attributes of the current run: mpi_size, hostname (rank 0),
+ * hostnames (every rank's, comma-separated, unique), slurm_job_id and the library versions
+ * (mpi_library, hdf5_library, blas_library). */
+int store_set_run_attrs(store *st, int mpi_size, const char *hostname, const char *hostnames,
+                        const char *slurm_job_id, sweep_errbuf *eb);
 
 /* store_attr_string - read a root string attribute ("" when absent). */
 void store_attr_string(store *st, const char *name, char *buf, size_t cap);

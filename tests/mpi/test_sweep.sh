@@ -45,6 +45,8 @@ assert (src[1, 1, loss.index("cdt")] == 0).all() and (src[1, 0] == 1).all() and 
 assert np.isnan(f["theory/w_norm_ratio"][1, 1, loss.index("cdt"), 0, 0])
 assert (f["status/attempts"][()] == 1).all()
 assert f.attrs["schema_version"] == 1 and len(f.attrs["spec_sha256"]) == 64
+assert b"Open MPI" in f.attrs["mpi_library"] and f.attrs["hdf5_library"].startswith(b"1.") and f.attrs["mpi_size"] == 4
+assert b"OpenBLAS" in f.attrs["blas_library"] and len(f.attrs["hostnames"]) > 0
 assert f["traces/dist_gw"].shape == (2, 2, 3, 2, 2, 6)
 runs = f["provenance/runs"][()]
 assert len(runs) == 1 and runs[0]["exit_reason"] == b"complete" and runs[0]["ranks"] == 4

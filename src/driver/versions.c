@@ -1,0 +1,26 @@
+#include "versions.h"
+
+#include "version.h"
+
+#include <cblas.h>
+#include <hdf5.h>
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+
+void versions_get(versions *v)
+{
+    char mpi[MPI_MAX_LIBRARY_VERSION_STRING];
+    int len = 0;
+    unsigned maj = 0, min = 0, rel = 0;
+    memset(v, 0, sizeof *v);
+    snprintf(v->program, sizeof v->program, "%s", UFMSWEEP_VERSION);
+    MPI_Get_library_version(mpi, &len);
+    char *nl = strchr(mpi, '\n');
+    if (nl != NULL)
+        *nl = '\0';
+    snprintf(v->mpi, sizeof v->mpi, "%s", mpi);
+    H5get_libversion(&maj, &min, &rel);
+    snprintf(v->hdf5, sizeof v->hdf5, "%u.%u.%u", maj, min, rel);
+    snprintf(v->blas, sizeof v->blas, "%s", openblas_get_config());
+}
