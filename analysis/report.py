@@ -16,6 +16,7 @@ xarray); MPLBACKEND=Agg is set here.
 import html
 import os
 import sys
+import textwrap
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -130,7 +131,7 @@ def draw_phase(store, x, y, metric, outfile, where=None, panel_axis=None, source
     title = f"Phase diagram of {label(metric)} ({what}); contours: prediction"
     if notes:
         title += f" ({', '.join(notes)})"
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(textwrap.fill(title, 55 * len(panels)), fontsize=9)
     fig.savefig(outfile, dpi=120)
     plt.close(fig)
     return (f"Phase diagram: {what} {metric} over ({x}, {y}), prediction as contours"
@@ -188,6 +189,8 @@ def curve_figures(store, outdir, figs):
                         ax.plot(xs, m.values, "o", ms=3.5, color=color,
                                 label=f"{lv} trained" if line_axis else "trained")
             log_scale_if_wide(ax, x, store.state[x].values)
+            if metric.endswith("norm_ratio"):
+                ax.set_yscale("log")  # ratios are positive and span decades across a scan
             ax.set_xlabel(x)
             ax.set_ylabel(metric)
             ax.set_title(label(metric), fontsize=9)
