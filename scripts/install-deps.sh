@@ -1,5 +1,6 @@
 #!/bin/bash
-# install-deps.sh - install every Debian package ufmsweep needs to build, test and plot.
+# install-deps.sh [--slurm] - install every Debian package ufmsweep needs to build, test and
+# plot; --slurm adds slurm-wlm and munge for the job-script tests (tests/slurm, label slurm).
 #
 # Run as root: installs what is missing (apt only). Run as another user: prints the exact apt
 # command and exits 1 when something is missing. Exits 0 at once when everything is present.
@@ -7,8 +8,8 @@
 set -euo pipefail
 
 PACKAGES=(
-  # build
-  build-essential cmake pkg-config
+  # build (bc: arithmetic in bench/ scripts)
+  build-essential cmake pkg-config bc
   # MPI, parallel HDF5 (+ h5dump/h5diff), ScaLAPACK, BLAS/LAPACK (+ C interfaces)
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libscalapack-openmpi-dev
   libopenblas-dev liblapacke-dev
@@ -19,6 +20,9 @@ PACKAGES=(
   # tests and analysis: Debian's python3 (/usr/bin/python3) with its numeric stack
   python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-h5netcdf
 )
+if [ "${1:-}" = "--slurm" ]; then
+  PACKAGES+=(slurm-wlm munge)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

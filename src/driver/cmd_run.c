@@ -33,7 +33,7 @@ static void on_stop_signal(int sig)
 typedef struct run_args {
     const char *spec_path;
     const char *store_path;
-    int resume, restart;
+    int resume, restart, cont;
     int shard_index, shard_count;
     double progress_s;
     int want_help;
@@ -42,8 +42,8 @@ typedef struct run_args {
 static void run_help(FILE *f)
 {
     fprintf(f,
-            "usage: mpirun -n N ufmsweep run SPEC.yaml [--store PATH] [--resume | --restart]\n"
-            "                                        [--shard I/N] [--progress SECONDS]\n"
+            "usage: mpirun -n N ufmsweep run SPEC.yaml [--store PATH]\n"
+            "                  [--resume | --restart | --continue] [--shard I/N] [--progress SECONDS]\n"
             "\n"
             "Run every point of the sweep SPEC.yaml (the grid of its `grid:` axes) on N MPI\n"
             "ranks into one HDF5 store. Rank 0 schedules points in adaptive batches and is the\n"
@@ -57,13 +57,16 @@ static void run_help(FILE *f)
             "                     replays the journal, rebuilds a store left open by a killed\n"
             "                     writer from it (an unreadable one is kept as PATH.damaged-<time>)\n"
             "  --restart          delete an existing store and journal of this path and start over\n"
+            "  --continue         --resume when the store or its journal exists, else start: for\n"
+            "                     job scripts that are requeued (jobs/slurm/sweep.sbatch)\n"
             "  --shard I/N        compute only points p with p %% N == I (job arrays; `ufmsweep\n"
             "                     merge` joins the shards)\n"
             "  --progress S       seconds between progress lines when stderr is not a terminal\n"
             "                     (default 10)\n"
             "\n"
             "Signals: SIGTERM, SIGINT and SIGUSR1 make rank 0 stop dispatching, collect the points\n"
-            "in flight, save, and exit 3 (mpirun forwards SIGUSR1 to every rank; workers ignore it).\n"
+            "in flight, save, and exit 3 (workers ignore them and finish their task; mpirun and\n"
+            "srun forward SIGUSR1 to every rank).\n"
             "Exit status: 0 every point done; 1 error (nothing started, or saved so far); 3 stopped\n"
             "early on a signal, everything finished is saved: run again with --resume.\n");
 }
@@ -82,6 +85,8 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
             a->resume = 1;
         } else if (!strcmp(arg, "--restart")) {
             a->restart = 1;
+        } else if (!strcmp(arg, "--continue")) {
+            a->cont = 1;
         } else if (!strcmp(arg, "--store") || !strcmp(arg, "--shard") || !strcmp(arg, "--progress")) {
             if (i + 1 >= argc)
                 return sweep_err_set(eb, SWEEP_ERR_ARG, "%s needs a value", arg);
@@ -115,8 +120,9 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
     }
     if (a->spec_path == NULL)
         return sweep_err_set(eb, SWEEP_ERR_ARG, "no spec given (usage: ufmsweep run SPEC.yaml)");
-    if (a->resume && a->restart)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "--resume and --restart exclude each other");
+    if (a->resume + a->restart + a->cont > 1)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "--resume, --restart and --continue exclude each "
+                                                "other");
     return SWEEP_OK;
 }
 
@@ -255,6 +261,10 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
     const int P = s->any_solve ? s->trace_points : 0;
     const int have_store = access(rs->store_path, F_OK) == 0;
     const int have_journal = access(rs->journal_path, F_OK) == 0;
+    run_args ar = *a; /* --continue: resume what exists, else start */
+    if (ar.cont)
+        ar.resume = have_store || have_journal;
+    a = &ar;
 
     if ((have_store || have_journal) && !a->resume && !a->restart)
         return sweep_err_set(eb, SWEEP_ERR_ARG,
@@ -534,12 +544,12 @@ int cmd_run_main(int argc, char **argv)
     /* 3. the sweep */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
+    /* rank 0 stops dispatching; workers finish their task and wait for STOP (a SIGTERM that
+     * SLURM sends to every process must not kill a worker mid-task) */
     sa.sa_handler = rank == 0 ? on_stop_signal : SIG_IGN;
     sigaction(SIGUSR1, &sa, NULL);
-    if (rank == 0) {
-        sigaction(SIGTERM, &sa, NULL);
-        sigaction(SIGINT, &sa, NULL);
-    }
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
     if (rank == 0) {
         sweep_master_opts mo = {a.shard_index, a.shard_count, a.progress_s, 2.0, 0.25,
                                 &stop_requested};
