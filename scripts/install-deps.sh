@@ -17,6 +17,8 @@ PACKAGES=(
   libxsmm-dev
   # spec parsing (YAML), JSON output, SHA-256 of specs (OpenSSL), journal CRCs (zlib)
   libyaml-dev libjansson-dev libssl-dev zlib1g-dev
+  # netCDF-4 export (ufmsweep export --format netcdf) and ncdump for its test
+  libnetcdf-dev netcdf-bin
   # tests and analysis: Debian's python3 (/usr/bin/python3) with its numeric stack
   python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-h5netcdf
 )

@@ -25,4 +25,13 @@ int cmd_status_main(int argc, char **argv);
 /* cmd_merge_main - `ufmsweep merge OUT.h5 SHARD.h5...`. Serial. */
 int cmd_merge_main(int argc, char **argv);
 
+/* cmd_verify_main - `ufmsweep verify STORE.h5 [--json]`. Serial, read-only. */
+int cmd_verify_main(int argc, char **argv);
+
+/* cmd_export_main - `ufmsweep export STORE.h5 --format csv|netcdf -o FILE`. Serial. */
+int cmd_export_main(int argc, char **argv);
+
+/* cmd_compact_main - `ufmsweep compact STORE.h5 -o OUT.h5 [--drop-traces]`. Serial. */
+int cmd_compact_main(int argc, char **argv);
+
 #endif /* UFMSWEEP_COMMANDS_H */

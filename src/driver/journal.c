@@ -24,6 +24,7 @@ typedef struct journal_header {
 
 struct journal {
     int fd;
+    int readonly;
     char *path;
     int P;
     size_t point_payload; /* sizeof(point_record) + P doubles */
@@ -104,8 +105,23 @@ int journal_check(const char *path, const char *spec_sha256, const char *grid_sh
     return header_matches(&h, spec_sha256, grid_sha256, path, eb);
 }
 
+static int journal_open_mode(const char *path, const char *spec_sha256, const char *grid_sha256,
+                             int P, int readonly, journal **out, sweep_errbuf *eb);
+
 int journal_open(const char *path, const char *spec_sha256, const char *grid_sha256, int P,
                  journal **out, sweep_errbuf *eb)
+{
+    return journal_open_mode(path, spec_sha256, grid_sha256, P, 0, out, eb);
+}
+
+int journal_open_readonly(const char *path, const char *spec_sha256, const char *grid_sha256,
+                          int P, journal **out, sweep_errbuf *eb)
+{
+    return journal_open_mode(path, spec_sha256, grid_sha256, P, 1, out, eb);
+}
+
+static int journal_open_mode(const char *path, const char *spec_sha256, const char *grid_sha256,
+                             int P, int readonly, journal **out, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
     journal *j = calloc(1, sizeof *j);
@@ -119,7 +135,8 @@ int journal_open(const char *path, const char *spec_sha256, const char *grid_sha
         ret = SWEEP_ERR_NOMEM;
         goto cleanup;
     }
-    j->fd = open(path, O_RDWR | O_CREAT, 0644);
+    j->readonly = readonly;
+    j->fd = readonly ? open(path, O_RDONLY) : open(path, O_RDWR | O_CREAT, 0644);
     if (j->fd < 0) {
         ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot open the journal: %s", path,
                             strerror(errno));
@@ -131,6 +148,10 @@ int journal_open(const char *path, const char *spec_sha256, const char *grid_sha
         goto cleanup;
     }
     journal_header h;
+    if (st.st_size == 0 && readonly) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: empty journal", path);
+        goto cleanup;
+    }
     if (st.st_size == 0) {
         memset(&h, 0, sizeof h);
         memcpy(h.magic, JOURNAL_MAGIC, 8);
@@ -221,7 +242,7 @@ int journal_replay(journal *j, journal_record_fn fn, void *user, long *dropped_b
     if (pos < end) {
         /* a torn tail (killed mid-append) or garbage: cut it so appends continue cleanly */
         *dropped_bytes = (long)(end - pos);
-        if (ftruncate(j->fd, pos) != 0) {
+        if (!j->readonly && ftruncate(j->fd, pos) != 0) {
             ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot cut the torn tail: %s", j->path,
                                 strerror(errno));
             goto cleanup;

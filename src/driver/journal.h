@@ -42,6 +42,11 @@ typedef struct journal journal;
 int journal_open(const char *path, const char *spec_sha256, const char *grid_sha256, int P,
                  journal **out, sweep_errbuf *eb);
 
+/* journal_open_readonly - Open an existing journal without write access (verify): replay then
+ * reports a torn tail in *dropped_bytes but does not cut it. */
+int journal_open_readonly(const char *path, const char *spec_sha256, const char *grid_sha256,
+                          int P, journal **out, sweep_errbuf *eb);
+
 /* journal_replay - Call fn for every intact record in order; a torn or corrupt tail is cut off
  * (reported in *dropped_bytes). */
 typedef int (*journal_record_fn)(int type, const void *payload, uint32_t len, void *user);

@@ -20,6 +20,9 @@ static void print_usage(FILE *f)
             "  run        a sweep: every point of a spec's grid into one HDF5 store (MPI)\n"
             "  status     progress, failures and rate of a store\n"
             "  merge      join the shard stores of a job array into one store\n"
+            "  verify     re-read a store: checksums, schema, hashes, status, journal\n"
+            "  export     a store as a CSV table or a netCDF-4 file\n"
+            "  compact    rewrite a finished store without journal (and traces) for keeping\n"
             "\n"
             "  ufmsweep COMMAND --help   options of a command, with defaults\n"
             "  ufmsweep --version        program and library versions\n"
@@ -65,6 +68,12 @@ int main(int argc, char **argv)
         return cmd_status_main(argc - 1, argv + 1);
     if (strcmp(cmd, "merge") == 0)
         return cmd_merge_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "verify") == 0)
+        return cmd_verify_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "export") == 0)
+        return cmd_export_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "compact") == 0)
+        return cmd_compact_main(argc - 1, argv + 1);
     fprintf(stderr, "ufmsweep: unknown command '%s' (see ufmsweep --help)\n", cmd);
     return UFMSWEEP_EXIT_FAIL;
 }

@@ -368,6 +368,12 @@ static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *sca
 int store_create(const char *path, const spec *s, const char *shard, store **out,
                  sweep_errbuf *eb)
 {
+    return store_create_ex(path, s, shard, 1, out, eb);
+}
+
+int store_create_ex(const char *path, const spec *s, const char *shard, int with_traces,
+                    store **out, sweep_errbuf *eb)
+{
     int ret = SWEEP_OK;
     store *st = NULL;
     hid_t gscales[4][SPEC_MAX_AXES], gtrace[4] = {-1, -1, -1, -1}, g_coords = -1, g_results = -1,
@@ -393,7 +399,7 @@ int store_create(const char *path, const spec *s, const char *shard, store **out
     }
     st->rank = s->n_axes;
     st->n_points = s->n_points;
-    st->P = s->any_solve ? s->trace_points : 0;
+    st->P = s->any_solve && with_traces ? s->trace_points : 0;
     st->has_results = s->any_solve;
     for (int a = 0; a < s->n_axes; a++)
         st->dims[a] = (hsize_t)s->axes[a].n;

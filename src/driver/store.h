@@ -33,6 +33,11 @@ typedef struct store store;
 int store_create(const char *path, const spec *s, const char *shard, store **out,
                  sweep_errbuf *eb);
 
+/* store_create_ex - store_create, without the /traces group when with_traces is 0
+ * (`ufmsweep compact --drop-traces`). */
+int store_create_ex(const char *path, const spec *s, const char *shard, int with_traces,
+                    store **out, sweep_errbuf *eb);
+
 /* store_open - Open an existing store (read-write when writable). When s is given the store
  * must belong to it (same grid hash and spec hash), else SWEEP_ERR_ARG with both hashes.
  * A newer schema_version is refused. */

@@ -1,0 +1,130 @@
+/* `ufmsweep compact STORE.h5 -o OUT.h5 [--drop-traces]`: a finished store rewritten for keeping. */
+#include "commands.h"
+#include "point.h"
+#include "spec.h"
+#include "store.h"
+
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cmd_compact_main(int argc, char **argv)
+{
+    int exit_code = UFMSWEEP_EXIT_FAIL, drop = 0;
+    const char *path = NULL, *out = NULL;
+    sweep_errbuf eb;
+    char *text = NULL;
+    size_t len = 0;
+    spec *s = NULL;
+    store *in = NULL, *dst = NULL;
+    uint8_t *state = NULL;
+    int64_t *ids = NULL;
+    point_record *recs = NULL;
+    double *traces = NULL;
+    char tmp[4200] = "";
+
+    sweep_errbuf_clear(&eb);
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: ufmsweep compact STORE.h5 -o OUT.h5 [--drop-traces]\n\n"
+                   "Rewrite a store into OUT.h5 without its journal and free space, repacked\n"
+                   "(chunked, compressed, checksummed as new), with every finished point, the\n"
+                   "provenance and, unless --drop-traces, the traces; then verify OUT.h5. The\n"
+                   "input is only read. OUT.h5 must not exist. Exit 0, or 1 with a message.\n");
+            return UFMSWEEP_EXIT_OK;
+        } else if (!strcmp(argv[i], "--drop-traces")) {
+            drop = 1;
+        } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+            out = argv[++i];
+        } else if (argv[i][0] == '-' || path != NULL) {
+            fprintf(stderr, "ufmsweep compact: unexpected argument '%s' (see --help)\n", argv[i]);
+            return UFMSWEEP_EXIT_FAIL;
+        } else {
+            path = argv[i];
+        }
+    }
+    if (path == NULL || out == NULL) {
+        fprintf(stderr, "ufmsweep compact: usage: ufmsweep compact STORE.h5 -o OUT.h5 [--drop-traces]\n");
+        return UFMSWEEP_EXIT_FAIL;
+    }
+    if (access(out, F_OK) == 0) {
+        fprintf(stderr, "ufmsweep compact: %s already exists; refusing to overwrite\n", out);
+        return UFMSWEEP_EXIT_FAIL;
+    }
+    if (store_spec_text(path, &text, &len, &eb) != SWEEP_OK ||
+        spec_parse_trusted(path, text, len, &s, &eb) != SWEEP_OK ||
+        store_open(path, s, 0, &in, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
+        goto cleanup;
+    }
+    char shard[32];
+    store_attr_string(in, "shard", shard, sizeof shard);
+    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    unlink(tmp);
+    if (store_create_ex(tmp, s, shard, !drop, &dst, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
+        goto cleanup;
+    }
+    const int P_in = store_trace_points(in), P_out = store_trace_points(dst);
+    const int B = 4096;
+    state = malloc((size_t)s->n_points);
+    ids = malloc((size_t)B * sizeof *ids);
+    recs = malloc((size_t)B * sizeof *recs);
+    traces = P_in > 0 ? malloc((size_t)B * P_in * POINT_TRACE_FIELDS * sizeof(double)) : NULL;
+    if (!state || !ids || !recs || (P_in > 0 && !traces) ||
+        store_read_status(in, state, NULL, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep compact: %s\n", eb.msg[0] ? eb.msg : "out of memory");
+        goto cleanup;
+    }
+    int cnt = 0;
+    for (int64_t p = 0; p <= s->n_points; p++) {
+        if (p < s->n_points && state[p] != POINT_PENDING)
+            ids[cnt++] = p;
+        if (cnt == B || (p == s->n_points && cnt > 0)) {
+            if (store_read_points(in, ids, cnt, recs, traces, &eb) != SWEEP_OK ||
+                store_write_points(dst, recs, P_out > 0 ? traces : NULL, cnt, &eb) != SWEEP_OK) {
+                fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
+                goto cleanup;
+            }
+            cnt = 0;
+        }
+    }
+    int rows = 0;
+    store_run_count(in, &rows);
+    for (int r = 0; r < rows; r++) {
+        store_run_row row;
+        store_run_get(in, r, &row);
+        if (store_run_put(dst, &row, &eb) != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
+            goto cleanup;
+        }
+    }
+    if (store_set_writing(dst, 0, &eb) != SWEEP_OK || store_close(&dst) != SWEEP_OK ||
+        rename(tmp, out) != 0) {
+        fprintf(stderr, "ufmsweep compact: cannot finish %s\n", out);
+        goto cleanup;
+    }
+    tmp[0] = '\0';
+    store_close(&in);
+    char *vargv[] = {"verify", (char *)out, NULL};
+    if (cmd_verify_main(2, vargv) != UFMSWEEP_EXIT_OK) {
+        fprintf(stderr, "ufmsweep compact: %s does not verify\n", out);
+        goto cleanup;
+    }
+    exit_code = UFMSWEEP_EXIT_OK;
+cleanup:
+    store_close(&dst);
+    store_close(&in);
+    if (tmp[0] != '\0')
+        unlink(tmp);
+    free(state);
+    free(ids);
+    free(recs);
+    free(traces);
+    spec_destroy(&s);
+    free(text);
+    return exit_code;
+}
