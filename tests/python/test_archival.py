@@ -155,6 +155,20 @@ def main():
         r = run("export", fresh, "--format", "netcdf", "-o", ncp)
         check("export refuses to overwrite", r.returncode == 1 and "already exists" in r.stderr, r.stderr)
 
+        newer = copy("newer.h5")
+        with h5py.File(newer, "a") as f:
+            f.attrs["schema_version"] = np.int64(2)
+        r1, r2 = run("status", newer), run("verify", newer)
+        check("a newer schema_version is refused by status and verify",
+              r1.returncode == 1 and "newer than this program reads" in r1.stderr
+              and r2.returncode == 1 and "newer than this program reads" in r2.stdout, r1.stderr + r2.stdout)
+
+        truncated = copy("truncated.h5")
+        with open(truncated, "r+b") as fh:
+            fh.truncate(os.path.getsize(truncated) // 2)
+        rc, out = verify(truncated)
+        check("truncated store: a finding, no crash", rc == 1 and len(out) > 0, out)
+
         comp = os.path.join(tmp, "compact.h5")
         r = run("compact", fresh, "-o", comp, "--drop-traces")
         same = True
