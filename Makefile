@@ -11,7 +11,7 @@ ifneq ($(CI),)
 CMAKE_FLAGS += -DUFMSWEEP_WERROR=ON
 endif
 
-.PHONY: all deps configure build check demo clean
+.PHONY: all deps configure build check demo sanitize clean
 
 all: build
 
@@ -30,5 +30,13 @@ check: build
 demo: build
 	scripts/demo.sh $(BUILD)
 
+# AddressSanitizer + UndefinedBehaviorSanitizer build in build-sanitize/, running the unit, mpi
+# and python tests (leak checking off: Open MPI and HDF5 keep global allocations until exit).
+sanitize: deps
+	cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DUFMSWEEP_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build build-sanitize -j $(JOBS)
+	cd build-sanitize && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -LE slurm
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-sanitize
