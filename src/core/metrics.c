@@ -369,3 +369,11 @@ cleanup:
     free(Zfull);
     return ret;
 }
+
+int geom_prediction_metrics(const geom_problem *prob, const geom_prediction *pred,
+                            geom_metrics *out)
+{
+    if (pred->W != NULL)
+        return geom_metrics_compute(prob, pred->k, pred->W, pred->Hbar, NULL, pred, out);
+    return geom_metrics_from_grams(prob, pred->G_W, pred->G_H, pred->Z, pred, out);
+}

@@ -61,6 +61,11 @@ int geom_metrics_from_grams(const geom_problem *prob, const double *G_W, const d
 int geom_metrics_compute(const geom_problem *prob, int d, const double *W, const double *Hbar,
                          const double *H, const geom_prediction *ref, geom_metrics *out);
 
+/* geom_prediction_metrics - The metrics of a prediction against itself (distances 0): through
+ * its factors when it has them, else through its Gram matrices (the CDT closed form). */
+int geom_prediction_metrics(const geom_problem *prob, const geom_prediction *pred,
+                            geom_metrics *out);
+
 /* geom_class_means - Hbar (d x k) = class means of H (d x n, class-by-class layout of counts). */
 void geom_class_means(int d, int k, const double *counts, const double *H, double *Hbar);
 

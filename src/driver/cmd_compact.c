@@ -19,10 +19,6 @@ int cmd_compact_main(int argc, char **argv)
     size_t len = 0;
     spec *s = NULL;
     store *in = NULL, *dst = NULL;
-    uint8_t *state = NULL;
-    int64_t *ids = NULL;
-    point_record *recs = NULL;
-    double *traces = NULL;
     char tmp[4200] = "";
 
     sweep_errbuf_clear(&eb);
@@ -68,39 +64,12 @@ int cmd_compact_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
         goto cleanup;
     }
-    const int P_in = store_trace_points(in), P_out = store_trace_points(dst);
-    const int B = 4096;
-    state = malloc((size_t)s->n_points);
-    ids = malloc((size_t)B * sizeof *ids);
-    recs = malloc((size_t)B * sizeof *recs);
-    traces = P_in > 0 ? malloc((size_t)B * P_in * POINT_TRACE_FIELDS * sizeof(double)) : NULL;
-    if (!state || !ids || !recs || (P_in > 0 && !traces) ||
-        store_read_status(in, state, NULL, &eb) != SWEEP_OK) {
-        fprintf(stderr, "ufmsweep compact: %s\n", eb.msg[0] ? eb.msg : "out of memory");
+    int64_t copied = 0, dups = 0;
+    int run = 0;
+    if (store_copy_finished(dst, in, NULL, &copied, &dups, &eb) != SWEEP_OK ||
+        store_copy_runs(dst, in, &run, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
         goto cleanup;
-    }
-    int cnt = 0;
-    for (int64_t p = 0; p <= s->n_points; p++) {
-        if (p < s->n_points && state[p] != POINT_PENDING)
-            ids[cnt++] = p;
-        if (cnt == B || (p == s->n_points && cnt > 0)) {
-            if (store_read_points(in, ids, cnt, recs, traces, &eb) != SWEEP_OK ||
-                store_write_points(dst, recs, P_out > 0 ? traces : NULL, cnt, &eb) != SWEEP_OK) {
-                fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
-                goto cleanup;
-            }
-            cnt = 0;
-        }
-    }
-    int rows = 0;
-    store_run_count(in, &rows);
-    for (int r = 0; r < rows; r++) {
-        store_run_row row;
-        store_run_get(in, r, &row);
-        if (store_run_put(dst, &row, &eb) != SWEEP_OK) {
-            fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
-            goto cleanup;
-        }
     }
     if (store_set_writing(dst, 0, &eb) != SWEEP_OK || store_close(&dst) != SWEEP_OK ||
         rename(tmp, out) != 0) {
@@ -120,10 +89,6 @@ cleanup:
     store_close(&in);
     if (tmp[0] != '\0')
         unlink(tmp);
-    free(state);
-    free(ids);
-    free(recs);
-    free(traces);
     spec_destroy(&s);
     free(text);
     return exit_code;

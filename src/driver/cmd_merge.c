@@ -29,10 +29,7 @@ int cmd_merge_main(int argc, char **argv)
     size_t len = 0;
     spec *s = NULL;
     store *out = NULL, *in = NULL;
-    uint8_t *state = NULL, *taken = NULL;
-    int64_t *ids = NULL;
-    point_record *recs = NULL;
-    double *traces = NULL;
+    unsigned char *taken = NULL;
     char tmp[4200] = "";
 
     sweep_errbuf_clear(&eb);
@@ -70,56 +67,23 @@ int cmd_merge_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
         goto cleanup;
     }
-    const int P = store_trace_points(out);
-    const int B = 4096;
-    state = malloc((size_t)s->n_points);
     taken = calloc((size_t)s->n_points, 1);
-    ids = malloc((size_t)B * sizeof *ids);
-    recs = malloc((size_t)B * sizeof *recs);
-    traces = P > 0 ? malloc((size_t)B * P * POINT_TRACE_FIELDS * sizeof(double)) : NULL;
-    if (!state || !taken || !ids || !recs || (P > 0 && !traces)) {
+    if (taken == NULL) {
         fprintf(stderr, "ufmsweep merge: out of memory\n");
         goto cleanup;
     }
     int run = 0;
     int64_t merged = 0, duplicates = 0;
     for (int i = 2; i < argc; i++) {
+        int64_t copied = 0, dups = 0;
         if (store_open(argv[i], s, 0, &in, &eb) != SWEEP_OK ||
-            store_read_status(in, state, NULL, &eb) != SWEEP_OK) {
-            fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
+            store_copy_finished(out, in, taken, &copied, &dups, &eb) != SWEEP_OK ||
+            store_copy_runs(out, in, &run, &eb) != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep merge: %s: %s\n", argv[i], eb.msg);
             goto cleanup;
         }
-        int n = 0;
-        for (int64_t p = 0; p <= s->n_points; p++) {
-            if (p < s->n_points && state[p] != POINT_PENDING) {
-                if (taken[p]) {
-                    duplicates++;
-                } else {
-                    taken[p] = 1;
-                    ids[n++] = p;
-                }
-            }
-            if (n == B || (p == s->n_points && n > 0)) {
-                if (store_read_points(in, ids, n, recs, traces, &eb) != SWEEP_OK ||
-                    store_write_points(out, recs, traces, n, &eb) != SWEEP_OK) {
-                    fprintf(stderr, "ufmsweep merge: %s: %s\n", argv[i], eb.msg);
-                    goto cleanup;
-                }
-                merged += n;
-                n = 0;
-            }
-        }
-        int rows = 0;
-        store_run_count(in, &rows);
-        for (int r = 0; r < rows; r++) {
-            store_run_row row;
-            store_run_get(in, r, &row);
-            row.run = run++;
-            if (store_run_put(out, &row, &eb) != SWEEP_OK) {
-                fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
-                goto cleanup;
-            }
-        }
+        merged += copied;
+        duplicates += dups;
         store_close(&in);
     }
     if (store_set_writing(out, 0, &eb) != SWEEP_OK || store_close(&out) != SWEEP_OK) {
@@ -139,11 +103,7 @@ cleanup:
     store_close(&out);
     if (tmp[0] != '\0')
         unlink(tmp);
-    free(state);
     free(taken);
-    free(ids);
-    free(recs);
-    free(traces);
     spec_destroy(&s);
     free(text);
     return exit_code;

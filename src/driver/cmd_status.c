@@ -38,6 +38,29 @@ static double parse_utc(const char *s)
     return (double)days * 86400.0 + h * 3600.0 + mi * 60.0 + se;
 }
 
+/* finished[i] / total[i] of the shard's points at value i of axis a (caller frees both) */
+static int axis_progress(const spec *s, const uint8_t *state, int a, int si, int sn,
+                         int64_t **finished, int64_t **total)
+{
+    int64_t idx[SPEC_MAX_AXES];
+    int64_t *f = calloc((size_t)s->axes[a].n, sizeof *f), *t = calloc((size_t)s->axes[a].n, sizeof *t);
+    if (f == NULL || t == NULL) {
+        free(f);
+        free(t);
+        return SWEEP_ERR_NOMEM;
+    }
+    for (int64_t p = 0; p < s->n_points; p++) {
+        if (sn > 1 && p % sn != si)
+            continue;
+        spec_point_index(s, p, idx);
+        t[idx[a]]++;
+        f[idx[a]] += state[p] != POINT_PENDING;
+    }
+    *finished = f;
+    *total = t;
+    return SWEEP_OK;
+}
+
 int cmd_status_main(int argc, char **argv)
 {
     int exit_code = UFMSWEEP_EXIT_FAIL, json = 0;
@@ -123,16 +146,8 @@ int cmd_status_main(int argc, char **argv)
         for (int a = 0; a < s->n_axes; a++) {
             json_t *ax = json_object(), *vals = json_array(), *fin = json_array(),
                    *tot = json_array();
-            int64_t idx[SPEC_MAX_AXES];
-            int64_t *f = calloc((size_t)s->axes[a].n, sizeof *f),
-                    *t = calloc((size_t)s->axes[a].n, sizeof *t);
-            for (int64_t p = 0; f && t && p < s->n_points; p++) {
-                if (sn > 1 && p % sn != si)
-                    continue;
-                spec_point_index(s, p, idx);
-                t[idx[a]]++;
-                f[idx[a]] += state[p] != POINT_PENDING;
-            }
+            int64_t *f = NULL, *t = NULL;
+            axis_progress(s, state, a, si, sn, &f, &t);
             for (int i = 0; f && t && i < s->axes[a].n; i++) {
                 json_array_append_new(vals, json_string(s->axes[a].text[i]));
                 json_array_append_new(fin, json_integer(f[i]));
@@ -170,16 +185,8 @@ int cmd_status_main(int argc, char **argv)
                (long long)total, (long long)counts[1], (long long)counts[2], (long long)counts[3],
                (long long)counts[0], total ? 100.0 * (double)finished / (double)total : 100.0);
         for (int a = 0; a < s->n_axes; a++) {
-            int64_t idx[SPEC_MAX_AXES];
-            int64_t *f = calloc((size_t)s->axes[a].n, sizeof *f),
-                    *t = calloc((size_t)s->axes[a].n, sizeof *t);
-            for (int64_t p = 0; f && t && p < s->n_points; p++) {
-                if (sn > 1 && p % sn != si)
-                    continue;
-                spec_point_index(s, p, idx);
-                t[idx[a]]++;
-                f[idx[a]] += state[p] != POINT_PENDING;
-            }
+            int64_t *f = NULL, *t = NULL;
+            axis_progress(s, state, a, si, sn, &f, &t);
             printf("axis     %-10s", s->axes[a].key);
             for (int i = 0; f && t && i < s->axes[a].n && i < 12; i++)
                 printf(" %s:%lld/%lld", s->axes[a].text[i], (long long)f[i], (long long)t[i]);

@@ -79,10 +79,7 @@ int cmd_theory_main(int argc, char **argv)
         goto cleanup;
     }
     /* The prediction is its own reference: distances are 0 by construction. */
-    if (pred->W != NULL)
-        ret = geom_metrics_compute(gp, pred->k, pred->W, pred->Hbar, NULL, pred, &m);
-    else
-        ret = geom_metrics_from_grams(gp, pred->G_W, pred->G_H, pred->Z, pred, &m);
+    ret = geom_prediction_metrics(gp, pred, &m);
     if (ret != SWEEP_OK) {
         fprintf(stderr, "ufmsweep theory: computing metrics: %s\n", sweep_strerror(ret));
         goto cleanup;

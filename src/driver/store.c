@@ -980,3 +980,67 @@ int store_run_put(store *st, const store_run_row *row, sweep_errbuf *eb)
         return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot write /provenance/runs row %d", row->run);
     return SWEEP_OK;
 }
+
+int store_copy_finished(store *dst, store *src, unsigned char *taken, int64_t *copied,
+                        int64_t *duplicates, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    const int B = 4096, P = src->P > 0 && dst->P == src->P ? src->P : 0;
+    const int64_t n = src->n_points;
+    uint8_t *state = malloc((size_t)n);
+    int64_t *ids = malloc((size_t)B * sizeof *ids);
+    point_record *recs = malloc((size_t)B * sizeof *recs);
+    double *traces = P > 0 ? malloc((size_t)B * P * POINT_TRACE_FIELDS * sizeof(double)) : NULL;
+    *copied = *duplicates = 0;
+    if (!state || !ids || !recs || (P > 0 && !traces)) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "cannot allocate the copy buffers");
+        goto cleanup;
+    }
+    if (dst->n_points != n) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "stores of %lld and %lld points", (long long)n,
+                            (long long)dst->n_points);
+        goto cleanup;
+    }
+    if ((ret = store_read_status(src, state, NULL, eb)) != SWEEP_OK)
+        goto cleanup;
+    int cnt = 0;
+    for (int64_t p = 0; p <= n; p++) {
+        if (p < n && state[p] != POINT_PENDING) {
+            if (taken != NULL && taken[p]) {
+                (*duplicates)++;
+            } else {
+                if (taken != NULL)
+                    taken[p] = 1;
+                ids[cnt++] = p;
+            }
+        }
+        if (cnt == B || (p == n && cnt > 0)) {
+            /* traces travel only when both stores keep traces of the same length */
+            if ((ret = store_read_points(src, ids, cnt, recs, P > 0 ? traces : NULL, eb)) != SWEEP_OK ||
+                (ret = store_write_points(dst, recs, P > 0 ? traces : NULL, cnt, eb)) != SWEEP_OK)
+                goto cleanup;
+            *copied += cnt;
+            cnt = 0;
+        }
+    }
+cleanup:
+    free(state);
+    free(ids);
+    free(recs);
+    free(traces);
+    return ret;
+}
+
+int store_copy_runs(store *dst, store *src, int *next_run, sweep_errbuf *eb)
+{
+    int rows = 0, ret = SWEEP_OK;
+    store_run_count(src, &rows);
+    for (int r = 0; r < rows && ret == SWEEP_OK; r++) {
+        store_run_row row;
+        if (store_run_get(src, r, &row) != SWEEP_OK)
+            return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot read /provenance/runs row %d", r);
+        row.run = (*next_run)++;
+        ret = store_run_put(dst, &row, eb);
+    }
+    return ret;
+}

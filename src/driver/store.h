@@ -61,6 +61,15 @@ int store_write_points(store *st, const point_record *recs, const double *traces
 int store_read_points(store *st, const int64_t *points, int count, point_record *recs,
                       double *traces, sweep_errbuf *eb);
 
+/* store_copy_finished - Copy every finished point of src (state != pending) into dst (traces
+ * only when both have them). taken[n_points] (may be NULL) marks points already copied from
+ * elsewhere: they are skipped and counted in *duplicates, and the copied ones are marked. */
+int store_copy_finished(store *dst, store *src, unsigned char *taken, int64_t *copied,
+                        int64_t *duplicates, sweep_errbuf *eb);
+
+/* store_copy_runs - Append src's provenance rows to dst, renumbered from *next_run. */
+int store_copy_runs(store *dst, store *src, int *next_run, sweep_errbuf *eb);
+
 /* store_flush - H5Fflush of everything written so far. */
 int store_flush(store *st, sweep_errbuf *eb);
 

@@ -74,10 +74,7 @@ void point_compute(const spec *s, int64_t p, int rank, point_record *rec, double
     geom_metrics m;
     ret = geom_predict(gp, &pred, NULL);
     if (ret == SWEEP_OK) {
-        ret = pred->W != NULL
-                  ? geom_metrics_compute(gp, pred->k, pred->W, pred->Hbar, NULL, pred, &m)
-                  : geom_metrics_from_grams(gp, pred->G_W, pred->G_H, pred->Z, pred, &m);
-        if (ret != SWEEP_OK)
+        if ((ret = geom_prediction_metrics(gp, pred, &m)) != SWEEP_OK)
             goto fail;
         for (int i = 0; i < GEOM_METRICS_COUNT; i++)
             rec->theory[i] = geom_metric_value(&m, i);
