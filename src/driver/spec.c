@@ -630,9 +630,13 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
         if ((ret = parse_axis(&c, s, k, v, key)) != SWEEP_OK)
             goto cleanup;
         s->n_points *= s->axes[s->n_axes - 1].n;
-        if (s->n_points > (int64_t)1 << 40) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: grid: more than 2^40 points", path,
-                                line_of(k));
+        if (s->n_points > SPEC_MAX_POINTS) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "%s:%d: %s: the grid reaches %lld points, more than the %lld one "
+                                "store holds (tens of GB of status and results): split the sweep "
+                                "into several specs",
+                                path, line_of(k), key, (long long)s->n_points,
+                                (long long)SPEC_MAX_POINTS);
             goto cleanup;
         }
     }

@@ -20,6 +20,9 @@
 
 #define SPEC_MAX_AXES 16
 #define SPEC_MAX_FIXED 64
+/* The most points one spec (one store) may have: 10^8 points already mean ~40 GB of grid-shaped
+ * datasets and a few minutes of validation. */
+#define SPEC_MAX_POINTS 100000000LL
 
 typedef struct spec_axis {
     const param_def *def; /* the option this axis sets */
