@@ -33,7 +33,7 @@ static void on_stop_signal(int sig)
 typedef struct run_args {
     const char *spec_path;
     const char *store_path;
-    int resume, restart, cont;
+    int resume, restart, cont, check;
     int shard_index, shard_count;
     double progress_s;
     int want_help;
@@ -44,6 +44,7 @@ static void run_help(FILE *f)
     fprintf(f,
             "usage: mpirun -n N ufmsweep run SPEC.yaml [--store PATH]\n"
             "                  [--resume | --restart | --continue] [--shard I/N] [--progress SECONDS]\n"
+            "       ufmsweep run SPEC.yaml --check\n"
             "\n"
             "Run every point of the sweep SPEC.yaml (the grid of its `grid:` axes) on N MPI\n"
             "ranks into one HDF5 store. Rank 0 schedules points in adaptive batches and is the\n"
@@ -59,6 +60,8 @@ static void run_help(FILE *f)
             "  --restart          delete an existing store and journal of this path and start over\n"
             "  --continue         --resume when the store or its journal exists, else start: for\n"
             "                     job scripts that are requeued (jobs/slurm/sweep.sbatch)\n"
+            "  --check            validate the spec (every grid point) and print the grid, the\n"
+            "                     store path and the state of an existing store; run nothing\n"
             "  --shard I/N        compute only points p with p %% N == I (job arrays; `ufmsweep\n"
             "                     merge` joins the shards)\n"
             "  --progress S       seconds between progress lines when stderr is not a terminal\n"
@@ -87,6 +90,8 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
             a->restart = 1;
         } else if (!strcmp(arg, "--continue")) {
             a->cont = 1;
+        } else if (!strcmp(arg, "--check")) {
+            a->check = 1;
         } else if (!strcmp(arg, "--store") || !strcmp(arg, "--shard") || !strcmp(arg, "--progress")) {
             if (i + 1 >= argc)
                 return sweep_err_set(eb, SWEEP_ERR_ARG, "%s needs a value", arg);
@@ -458,6 +463,18 @@ int cmd_run_main(int argc, char **argv)
         }
         if (ret != SWEEP_OK)
             ok = 0;
+    }
+    if (rank == 0 && ok == 1 && a.check) {
+        const char *path = a.store_path ? a.store_path : s->store;
+        printf("%s: valid: %lld points (", a.spec_path, (long long)s->n_points);
+        for (int ax = 0; ax < s->n_axes; ax++)
+            printf("%s%s: %d", ax ? " x " : "", s->axes[ax].key, s->axes[ax].n);
+        printf("), %s, trace points %d\n", s->any_solve ? "theory + solves" : "theory only",
+               s->any_solve ? s->trace_points : 0);
+        printf("store: %s%s\n", path[0] ? path : "(none: give --store)",
+               path[0] && access(path, F_OK) == 0 ? " (exists: run with --resume to continue it)"
+                                                   : "");
+        ok = 2;
     }
     ok = bcast_int(ok, comm);
     if (ok != 1) {

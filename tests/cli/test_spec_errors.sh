@@ -184,5 +184,15 @@ err=$("$BIN" run ok.yaml --store x.h5 --shard 3/3 2>&1); rc=$?
 if [ $rc -eq 1 ] && [[ "$err" == *"--shard: '3/3' is not I/N"* ]]; then pass=$((pass + 1)); echo "PASS bad-shard"; else fail=$((fail + 1)); echo "FAIL bad-shard: $err"; fi
 err=$("$BIN" run ok.yaml --store x.h5 --resume 2>&1); rc=$?
 if [ $rc -eq 1 ] && [[ "$err" == *"nothing to resume"* ]]; then pass=$((pass + 1)); echo "PASS resume-nothing"; else fail=$((fail + 1)); echo "FAIL resume-nothing: $err"; fi
+# --check validates without running; the spec shown in README.md is valid
+awk '/^## The spec, by example/{f=1} f&&/^```yaml/{p=1; next} p&&/^```/{exit} p' \
+  "${UFMSWEEP_SOURCE_DIR:?}/README.md" >readme.yaml
+out=$("$BIN" run readme.yaml --check 2>&1); rc=$?
+if [ $rc -eq 0 ] && [[ "$out" == *"valid: 546 points (R: 7 x loss: 2 x gamma: 13 x seed: 3)"* ]] && \
+   [ ! -e results/cdt-vs-ldt.h5 ]; then pass=$((pass + 1)); echo "PASS readme-spec-check"; else fail=$((fail + 1)); echo "FAIL readme-spec-check: $out"; fi
+for f in "$UFMSWEEP_SOURCE_DIR"/specs/*.yaml; do
+  out=$("$BIN" run "$f" --check 2>&1); rc=$?
+  if [ $rc -eq 0 ] && [[ "$out" == *"valid:"* ]]; then pass=$((pass + 1)); echo "PASS check $(basename "$f")"; else fail=$((fail + 1)); echo "FAIL check $f: $out"; fi
+done
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
