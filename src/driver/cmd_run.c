@@ -585,7 +585,11 @@ int cmd_run_main(int argc, char **argv)
         if (ret2 == SWEEP_OK)
             ret2 = store_set_writing(rs.st, 0, &eb2);
         if (ret != SWEEP_OK) {
-            fprintf(stderr, "ufmsweep run: %s\n", eb.msg);
+            fprintf(stderr,
+                    "ufmsweep run: %s: %s\n"
+                    "ufmsweep run: every point finished so far is in %s; fix the cause and run "
+                    "again with --resume\n",
+                    rs.store_path, eb.msg, rs.journal_path);
             MPI_Abort(comm, 1); /* workers may be mid-task; everything finished is saved */
         }
         if (ret2 != SWEEP_OK) {
