@@ -11,7 +11,7 @@ ifneq ($(CI),)
 CMAKE_FLAGS += -DUFMSWEEP_WERROR=ON
 endif
 
-.PHONY: all deps configure build check demo sanitize fuzz clean
+.PHONY: all deps configure build check demo sanitize fuzz valgrind clean
 
 all: build
 
@@ -38,18 +38,29 @@ sanitize: deps
 	cd build-sanitize && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -LE slurm
 
-# libFuzzer on the spec parser (clang + libclang-rt-14-dev) for FUZZ_SECONDS, growing the
-# corpus in build/fuzz/corpus; copy new inputs to tests/fuzz/corpus to keep them as regressions.
+# valgrind memcheck over the unit tests and a 2-rank sweep (scripts/valgrind.sh)
+valgrind: build
+	scripts/valgrind.sh $(BUILD)
+
+# libFuzzer (clang + libclang-rt-14-dev) on the spec parser and on the command-line parser, for
+# FUZZ_SECONDS each, growing the corpora in build/fuzz/; copy new inputs to tests/fuzz/corpus*
+# to keep them as regressions (make check replays those).
 FUZZ_SECONDS ?= 300
+FUZZ_CC = clang -std=c11 -D_POSIX_C_SOURCE=200809L -DUFMSWEEP_LIBFUZZER -g -O1 \
+	  -fsanitize=fuzzer,address,undefined -Isrc/core -Isrc/driver -I$(BUILD)/generated
+FUZZ_LIBS = -ljansson -llapacke -lopenblas -lxsmm -lm -lpthread -ldl
 fuzz: build
 	@command -v clang >/dev/null || { echo "make fuzz needs clang and libclang-rt-14-dev (apt-get install clang libclang-rt-14-dev)"; exit 1; }
-	mkdir -p $(BUILD)/fuzz/corpus && cp tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/
-	clang -std=c11 -D_POSIX_C_SOURCE=200809L -DUFMSWEEP_LIBFUZZER -g -O1 \
-	  -fsanitize=fuzzer,address,undefined -Isrc/core -Isrc/driver -I$(BUILD)/generated \
-	  tests/fuzz/fuzz_spec.c src/driver/spec.c src/driver/params.c src/core/*.c \
-	  -o $(BUILD)/fuzz/fuzz_spec -lyaml -ljansson -lcrypto -llapacke -lopenblas -lxsmm -lm -lpthread -ldl
+	mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/corpus-cli
+	cp tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/
+	cp tests/fuzz/corpus-cli/* $(BUILD)/fuzz/corpus-cli/
+	$(FUZZ_CC) tests/fuzz/fuzz_spec.c src/driver/spec.c src/driver/params.c src/core/*.c \
+	  -o $(BUILD)/fuzz/fuzz_spec -lyaml -lcrypto $(FUZZ_LIBS)
+	$(FUZZ_CC) tests/fuzz/fuzz_cli.c src/driver/cli.c src/driver/params.c src/core/*.c \
+	  -o $(BUILD)/fuzz/fuzz_cli $(FUZZ_LIBS)
 	cd $(BUILD)/fuzz && ./fuzz_spec -max_total_time=$(FUZZ_SECONDS) -max_len=2048 -timeout=10 \
 	  -rss_limit_mb=4096 corpus
+	cd $(BUILD)/fuzz && ./fuzz_cli -max_total_time=$(FUZZ_SECONDS) -max_len=512 -timeout=10 corpus-cli
 
 clean:
 	rm -rf $(BUILD) build-sanitize
