@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The one piece of global state: the signal handler can only reach a static flag. */
@@ -256,6 +257,16 @@ static void release_lock(run_setup *rs)
     }
 }
 
+/* 1 when path has no write permission for us, or no write bit at all: a file someone marked
+ * read-only (chmod a-w) is respected even by root, whom access(2) would let through. */
+static int read_only(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return 0;
+    return access(path, W_OK) != 0 || (sb.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0;
+}
+
 /* Open or create the store and journal, bringing them in line. Root only. */
 static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_errbuf *eb)
 {
@@ -279,6 +290,11 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
     if (!have_store && !have_journal && a->resume)
         return sweep_err_set(eb, SWEEP_ERR_ARG, "%s: nothing to resume (no store, no journal)",
                              rs->store_path);
+    if ((have_store && read_only(rs->store_path)) || (have_journal && read_only(rs->journal_path)))
+        return sweep_err_set(eb, SWEEP_ERR_IO,
+                             "%s: the store or its journal is read-only (no write permission): "
+                             "cannot %s it; status, verify and export still read it",
+                             rs->store_path, a->restart ? "restart" : "resume");
     if ((ret = acquire_lock(rs, eb)) != SWEEP_OK)
         return ret;
     if (a->restart) {

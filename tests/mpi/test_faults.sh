@@ -1,8 +1,9 @@
 #!/bin/bash
-# Resource faults: a store on a full file system stops the run with exit 1 naming the store and
-# the cause, after every finished point reached the journal; moved to a roomy disk, --resume
-# completes it equal to an uninterrupted run. Needs root to mount a small tmpfs; exits 77
-# (CTest: skipped) where mounting is not allowed.
+# Resource faults: a read-only store is refused for resume but still read; an axis of 5000
+# values runs; a store on a full file system stops the run with exit 1 naming the store and the
+# cause, after every finished point reached the journal; moved to a roomy disk, --resume
+# completes it equal to an uninterrupted run. The full-disk part needs root to mount a small
+# tmpfs; the script exits 77 (CTest: skipped) where mounting is not allowed.
 set -u
 BIN=${UFMSWEEP:?}
 SPEC=${UFMSWEEP_SOURCE_DIR:?}/tests/specs/small.yaml
@@ -11,6 +12,33 @@ fail=0
 ok() { pass=$((pass + 1)); echo "PASS $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; }
 rm -rf faultwork && mkdir -p faultwork/tiny && cd faultwork || exit 1
+
+# read-only store
+"$BIN" run "$SPEC" --store ro.h5 >/dev/null 2>&1
+chmod a-w ro.h5
+cp ro.h5 ro.copy
+err=$("$BIN" run "$SPEC" --store ro.h5 --resume 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && [[ "$err" == *"read-only"* ]] && cmp -s ro.h5 ro.copy && [ ! -e ro.h5.damaged-* ] &&
+   "$BIN" status ro.h5 >/dev/null && "$BIN" verify ro.h5 >/dev/null; then
+  ok "read-only store: resume refused, store untouched, status and verify read it"
+else
+  bad "read-only store: rc=$rc $err"
+fi
+chmod u+w ro.h5
+
+# thousands of axis values
+cat >wide.yaml <<'YAML'
+name: wide axis
+fixed: {k: 4, solver: none}
+grid:
+  gamma: {linspace: [-2, 2, 5000]}
+YAML
+out=$("$BIN" run wide.yaml --store wide.h5 2>&1)
+rc=$?
+n=$("$BIN" status wide.h5 --json 2>/dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["done"])' 2>/dev/null)
+if [ $rc -eq 0 ] && [ "$n" = 5000 ]; then ok "an axis of 5000 values"; else bad "wide axis: rc=$rc done=$n $out"; fi
+
 if ! mount -t tmpfs -o size=300k tmpfs tiny 2>/dev/null; then
   echo "cannot mount a tmpfs here (not root?): skipped"
   exit 77
