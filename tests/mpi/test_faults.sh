@@ -27,6 +27,22 @@ else
 fi
 chmod u+w ro.h5
 
+# an unreadable (truncated) store with its journal: resume rebuilds it from the journal and keeps
+# the damaged file aside
+"$BIN" run "$SPEC" --store ref2.h5 >/dev/null 2>&1
+cp ref2.h5 trunc.h5
+cp ref2.h5.journal trunc.h5.journal
+truncate -s 4096 trunc.h5
+err=$("$BIN" run "$SPEC" --store trunc.h5 --resume 2>&1)
+rc=$?
+same=1
+for g in results theory traces; do h5diff -q ref2.h5 trunc.h5 /$g /$g >/dev/null 2>&1 || same=0; done
+if [ $rc -eq 0 ] && [ $same -eq 1 ] && ls trunc.h5.damaged-* >/dev/null 2>&1 && [[ "$err" == *"rebuilt the store from the journal: 48 points"* ]]; then
+  ok "truncated store: rebuilt from its journal, the damaged file kept aside"
+else
+  bad "truncated store: rc=$rc same=$same $err"
+fi
+
 # thousands of axis values
 cat >wide.yaml <<'YAML'
 name: wide axis
