@@ -1,5 +1,7 @@
 #include "geom.h"
 
+#include "geom_impl.h"
+
 #include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
@@ -27,6 +29,8 @@ const char *geom_method_name(geom_method m)
         return "seli_step";
     case GEOM_METHOD_CDT_STEP:
         return "cdt_step";
+    case GEOM_METHOD_REG_CONVEX:
+        return "reg_convex";
     }
     return "unknown";
 }
@@ -117,8 +121,7 @@ void geom_prediction_destroy(geom_prediction **gp)
     *gp = NULL;
 }
 
-/* Allocate a prediction with G_W, G_H and (optionally) Z, W, Hbar zeroed. */
-static int prediction_alloc(int k, geom_method m, int with_z, int with_factors,
+int geom__prediction_alloc(int k, geom_method m, int with_z, int with_factors,
                             geom_prediction **out)
 {
     int ret = SWEEP_OK;
@@ -177,7 +180,7 @@ int geom_predict_seli_matrix(int k, const double *weights, const double *delta,
             goto cleanup;
         }
     }
-    ret = prediction_alloc(k, GEOM_METHOD_SELI_MATRIX, 1, 1, &gp);
+    ret = geom__prediction_alloc(k, GEOM_METHOD_SELI_MATRIX, 1, 1, &gp);
     if (ret != SWEEP_OK)
         goto cleanup;
     A = malloc(kk * sizeof(double));
@@ -283,7 +286,7 @@ int geom_predict_seli_step(int k_maj, int k_min, double R, double n_min, geom_pr
         ret = SWEEP_ERR_ARG;
         goto cleanup;
     }
-    ret = prediction_alloc(k, GEOM_METHOD_SELI_STEP, 1, 0, &gp);
+    ret = geom__prediction_alloc(k, GEOM_METHOD_SELI_STEP, 1, 0, &gp);
     if (ret != SWEEP_OK)
         goto cleanup;
     if (k_maj == 0 || k_min == 0) {
@@ -360,7 +363,7 @@ int geom_predict_cdt_step(int k, double R, double n_min, double a, double b,
         ret = SWEEP_ERR_ARG;
         goto cleanup;
     }
-    ret = prediction_alloc(k, GEOM_METHOD_CDT_STEP, 0, 0, &gp);
+    ret = geom__prediction_alloc(k, GEOM_METHOD_CDT_STEP, 0, 0, &gp);
     if (ret != SWEEP_OK)
         goto cleanup;
     const double kd = k, s = 1.0 / (a * a) + 1.0 / (b * b), sR = sqrt(R), sR1 = sqrt(R + 1.0);

@@ -58,7 +58,6 @@ expect_error gamma-nan "gamma = nan is not finite" theory --gamma nan
 expect_error flag-with-value "--json takes no value" theory --json=1
 expect_error positional "unexpected argument 'extra'" theory extra
 expect_error cdt-no-closed-form "needs the convex reference" theory --loss cdt --gamma 0.5 --rho 0.3
-expect_error lambda-no-closed-form "regularized global minimizer" theory --lambda 1e-3
 expect_error lt-cdt-no-closed-form "non-step profile" theory --profile lt --loss vs --gamma 0.3
 
 # --help documents every option with its default and exits 0
@@ -126,6 +125,15 @@ d = json.loads(sys.argv[1])
 assert d['profile'] == 'counts' and d['k'] == 4 and d['counts'] == [100, 50, 20, 5]
 assert d['k_maj'] == 2 and d['rho'] is None
 " theory --counts 100,50,20,5 --json
+
+json_check regularized "
+import json, sys
+d = json.loads(sys.argv[1])
+assert d['theory_source'] == 'convex' and d['theory_method'] == 'reg_convex', d['theory_source']
+assert d['certificate_residual'] <= 1e-9 and d['iters'] > 0
+# finite ridge bends the minority geometry: not SELI's ratio 2.672 and not ETF
+assert d['w_norm_ratio'] > 1.0 and abs(d['w_norm_ratio'] - 2.672) > 0.05, d['w_norm_ratio']
+" theory --k 10 --R 10 --lambda 1e-3 --n-min 5 --json
 
 # human-readable output mentions the method and the anchor
 out=$("$BIN" theory --k 10 --R 10 --rho 0.5)

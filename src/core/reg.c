@@ -1,0 +1,252 @@
+#include "reg.h"
+
+#include "geom_impl.h"
+
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct reg_work {
+    int k;
+    const double *counts;
+    double n;
+    const loss_vectors *lv;
+    double lambda;
+    double *U, *S, *VT, *tmp, *sup, *u; /* SVD and scratch */
+} reg_work;
+
+/* loss of class c at logits z (and its gradient into g when not NULL): the CE family */
+static double class_loss(const reg_work *w, int c, const double *z, double *g)
+{
+    const loss_vectors *lv = w->lv;
+    const int k = w->k;
+    double *u = w->u, m = -INFINITY;
+    for (int j = 0; j < k; j++) {
+        u[j] = lv->label_temperature ? lv->Delta[c] * z[j] : lv->Delta[j] * z[j] + lv->iota[j];
+        m = u[j] > m ? u[j] : m;
+    }
+    double s = 0.0;
+    for (int j = 0; j < k; j++)
+        s += exp(u[j] - m);
+    const double lse = m + log(s);
+    if (g != NULL)
+        for (int j = 0; j < k; j++) {
+            double pj = exp(u[j] - lse) - (j == c);
+            double scale = lv->label_temperature ? lv->Delta[c] : lv->Delta[j];
+            g[j] = lv->omega[c] * scale * pj;
+        }
+    return lv->omega[c] * (lse - u[c]);
+}
+
+/* f(X) and grad f(X) (column c: sqrt(n_c)/n * grad l(c, X[:,c]/sqrt(n_c))) */
+static double f_grad(const reg_work *w, const double *X, double *G)
+{
+    const int k = w->k;
+    double f = 0.0, z[512], g[512];
+    for (int c = 0; c < k; c++) {
+        const double sq = sqrt(w->counts[c]);
+        for (int j = 0; j < k; j++)
+            z[j] = X[j + (size_t)c * k] / sq;
+        f += w->counts[c] / w->n * class_loss(w, c, z, G ? g : NULL);
+        if (G != NULL)
+            for (int j = 0; j < k; j++)
+                G[j + (size_t)c * k] = sq / w->n * g[j];
+    }
+    return f;
+}
+
+/* out = prox_{t ||.||_*}(V) (singular-value soft-thresholding); returns ||out||_* */
+static double prox_nuclear(const reg_work *w, const double *V, double t, double *out)
+{
+    const int k = w->k;
+    const size_t kk = (size_t)k * k;
+    memcpy(w->tmp, V, kk * sizeof(double));
+    if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', k, k, w->tmp, k, w->S, w->U, k, w->VT, k,
+                       w->sup) != 0)
+        return NAN;
+    double nuc = 0.0;
+    memset(out, 0, kk * sizeof(double));
+    for (int r = 0; r < k; r++) {
+        double s = w->S[r] - t;
+        if (s <= 0.0)
+            continue;
+        nuc += s;
+        for (int c = 0; c < k; c++)
+            for (int i = 0; i < k; i++)
+                out[i + (size_t)c * k] += w->U[i + (size_t)r * k] * s * w->VT[r + (size_t)c * k];
+    }
+    return nuc;
+}
+
+static double nuclear(const reg_work *w, const double *X)
+{
+    const size_t kk = (size_t)w->k * w->k;
+    memcpy(w->tmp, X, kk * sizeof(double));
+    if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', w->k, w->k, w->tmp, w->k, w->S, NULL, 1, NULL,
+                       1, w->sup) != 0)
+        return NAN;
+    double s = 0.0;
+    for (int r = 0; r < w->k; r++)
+        s += w->S[r];
+    return s;
+}
+
+/* certificate: ||X - prox_lambda(X - grad f(X))||_F / max(1, ||X||_F) */
+static double residual(const reg_work *w, const double *X, double *G, double *T1, double *T2)
+{
+    const size_t kk = (size_t)w->k * w->k;
+    f_grad(w, X, G);
+    for (size_t i = 0; i < kk; i++)
+        T1[i] = X[i] - G[i];
+    prox_nuclear(w, T1, w->lambda, T2);
+    double r = 0.0, nx = 0.0;
+    for (size_t i = 0; i < kk; i++) {
+        r += (X[i] - T2[i]) * (X[i] - T2[i]);
+        nx += X[i] * X[i];
+    }
+    return sqrt(r) / fmax(1.0, sqrt(nx));
+}
+
+int reg_solve(const profile *p, const loss_vectors *lv, double tol, int64_t max_iter,
+              geom_prediction **out, reg_result *res, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    const int k = p->k;
+    const size_t kk = (size_t)k * k;
+    geom_prediction *gp = NULL;
+    double *X = NULL, *Xn = NULL, *Y = NULL, *G = NULL, *T1 = NULL, *T2 = NULL;
+    reg_work w;
+    memset(&w, 0, sizeof w);
+    memset(res, 0, sizeof *res);
+
+    if (!(lv->lambda_w > 0.0) || !(lv->lambda_h > 0.0))
+        return sweep_err_set(eb, SWEEP_ERR_ARG,
+                             "the regularized minimizer needs lambda_w > 0 and lambda_h > 0 "
+                             "(got %g, %g)",
+                             lv->lambda_w, lv->lambda_h);
+    if (k > 512)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "k = %d: the regularized solver takes k <= 512", k);
+    w.k = k;
+    w.counts = p->counts;
+    w.n = p->n;
+    w.lv = lv;
+    w.lambda = sqrt(lv->lambda_w * lv->lambda_h);
+    w.U = malloc(kk * sizeof(double));
+    w.VT = malloc(kk * sizeof(double));
+    w.tmp = malloc(kk * sizeof(double));
+    w.S = malloc((size_t)k * sizeof(double));
+    w.sup = malloc((size_t)k * sizeof(double));
+    w.u = malloc((size_t)k * sizeof(double));
+    X = calloc(kk, sizeof(double));
+    Xn = calloc(kk, sizeof(double));
+    Y = calloc(kk, sizeof(double));
+    G = calloc(kk, sizeof(double));
+    T1 = calloc(kk, sizeof(double));
+    T2 = calloc(kk, sizeof(double));
+    if (!w.U || !w.VT || !w.tmp || !w.S || !w.sup || !w.u || !X || !Xn || !Y || !G || !T1 || !T2) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "regularized solver: out of memory");
+        goto cleanup;
+    }
+    /* FISTA with backtracking (L doubles until the quadratic model majorizes f) and adaptive
+     * restart when the objective goes up (O'Donoghue and Candes) */
+    double L = 1.0, t = 1.0, F_prev = INFINITY;
+    int64_t it = 0;
+    double r = INFINITY;
+    for (it = 0; it < max_iter; it++) {
+        double fY = f_grad(&w, Y, G), nuc = 0.0, fX = 0.0;
+        for (;;) {
+            for (size_t i = 0; i < kk; i++)
+                T1[i] = Y[i] - G[i] / L;
+            nuc = prox_nuclear(&w, T1, w.lambda / L, Xn);
+            fX = f_grad(&w, Xn, NULL);
+            double lin = 0.0, quad = 0.0;
+            for (size_t i = 0; i < kk; i++) {
+                double dlt = Xn[i] - Y[i];
+                lin += G[i] * dlt;
+                quad += dlt * dlt;
+            }
+            if (fX <= fY + lin + 0.5 * L * quad + 1e-15 * fabs(fY) || L > 1e15)
+                break;
+            L *= 2.0;
+        }
+        const double F = fX + w.lambda * nuc;
+        if (!isfinite(F)) {
+            ret = sweep_err_set(eb, SWEEP_ERR_NUMERIC, "regularized solver: NaN or Inf");
+            goto cleanup;
+        }
+        double tn = 0.5 * (1.0 + sqrt(1.0 + 4.0 * t * t));
+        if (F > F_prev) { /* restart the momentum */
+            tn = 1.0;
+            memcpy(Y, Xn, kk * sizeof(double));
+        } else {
+            for (size_t i = 0; i < kk; i++)
+                Y[i] = Xn[i] + ((t - 1.0) / tn) * (Xn[i] - X[i]);
+        }
+        memcpy(X, Xn, kk * sizeof(double));
+        t = tn;
+        F_prev = F;
+        L = L > 1e-6 ? L * 0.9 : L; /* let the step grow back slowly */
+        if (it % 10 == 0 || it + 1 == max_iter) {
+            r = residual(&w, X, G, T1, T2);
+            if (r <= tol) {
+                it++;
+                break;
+            }
+        }
+    }
+    if (!(r <= tol))
+        r = residual(&w, X, G, T1, T2);
+    res->iters = it;
+    res->residual = r;
+    res->converged = r <= tol;
+    res->objective = f_grad(&w, X, NULL) + w.lambda * nuclear(&w, X);
+
+    /* factors: X = U S V^T, W = S^1/2 U^T (scaled for unequal ridges), Hbar = S^1/2 V^T N^-1/2 */
+    if ((ret = geom__prediction_alloc(k, GEOM_METHOD_REG_CONVEX, 1, 1, &gp)) != SWEEP_OK) {
+        sweep_err_set(eb, ret, "regularized solver: out of memory");
+        goto cleanup;
+    }
+    memcpy(w.tmp, X, kk * sizeof(double));
+    if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', k, k, w.tmp, k, w.S, w.U, k, w.VT, k, w.sup) != 0) {
+        ret = sweep_err_set(eb, SWEEP_ERR_LAPACK, "regularized solver: SVD failed");
+        goto cleanup;
+    }
+    const double sw = pow(lv->lambda_h / lv->lambda_w, 0.25);
+    for (int r2 = 0; r2 < k; r2++) {
+        const double s = sqrt(w.S[r2]);
+        for (int c = 0; c < k; c++) {
+            gp->W[r2 + (size_t)c * k] = sw * s * w.U[c + (size_t)r2 * k];
+            gp->Hbar[r2 + (size_t)c * k] = s * w.VT[r2 + (size_t)c * k] / sqrt(p->counts[c]) / sw;
+        }
+    }
+    for (int j = 0; j < k; j++)
+        for (int i = 0; i < k; i++) {
+            double gw = 0, gh = 0, z = 0;
+            for (int r2 = 0; r2 < k; r2++) {
+                gw += gp->W[r2 + (size_t)i * k] * gp->W[r2 + (size_t)j * k];
+                gh += gp->Hbar[r2 + (size_t)i * k] * gp->Hbar[r2 + (size_t)j * k];
+                z += gp->W[r2 + (size_t)i * k] * gp->Hbar[r2 + (size_t)j * k];
+            }
+            gp->G_W[i + (size_t)j * k] = gw;
+            gp->G_H[i + (size_t)j * k] = gh;
+            gp->Z[i + (size_t)j * k] = z;
+        }
+    *out = gp;
+    gp = NULL;
+cleanup:
+    geom_prediction_destroy(&gp);
+    free(w.U);
+    free(w.VT);
+    free(w.tmp);
+    free(w.S);
+    free(w.sup);
+    free(w.u);
+    free(X);
+    free(Xn);
+    free(Y);
+    free(G);
+    free(T1);
+    free(T2);
+    return ret;
+}
