@@ -17,4 +17,5 @@ for x in a-ce-convergence b-published c-ldt d-ridge e-symmetry; do
   echo "== $spec: $(( $(date +%s) - t0 )) s on $NP ranks"
   /usr/bin/python3 analysis/report.py "$store" "${store%.h5}-report"
 done
+/usr/bin/python3 analysis/reg_phase.py "$BUILD/ufmsweep" results/repro-d-reg-phase.png
 /usr/bin/python3 analysis/reproduction_tables.py results
