@@ -153,6 +153,24 @@ cleanup:
     return ret;
 }
 
+void geom__prediction_grams_from_factors(geom_prediction *gp)
+{
+    const int k = gp->k;
+    for (int j = 0; j < k; j++) {
+        for (int i = 0; i < k; i++) {
+            double gw = 0.0, gh = 0.0, z = 0.0;
+            for (int r = 0; r < k; r++) {
+                gw += gp->W[r + (size_t)i * k] * gp->W[r + (size_t)j * k];
+                gh += gp->Hbar[r + (size_t)i * k] * gp->Hbar[r + (size_t)j * k];
+                z += gp->W[r + (size_t)i * k] * gp->Hbar[r + (size_t)j * k];
+            }
+            gp->G_W[i + (size_t)j * k] = gw;
+            gp->G_H[i + (size_t)j * k] = gh;
+            gp->Z[i + (size_t)j * k] = z;
+        }
+    }
+}
+
 /* Z = P diag(delta) (delta NULL = 1). */
 static void fill_simplex_logits(int k, const double *delta, double *Z)
 {
@@ -218,20 +236,7 @@ int geom_predict_seli_matrix(int k, const double *weights, const double *delta,
             gp->Hbar[r + (size_t)c * k] = si * q * (delta ? delta[c] : 1.0);
         }
     }
-    /* Grams and logits from the factors */
-    for (int j = 0; j < k; j++) {
-        for (int i = 0; i < k; i++) {
-            double gw = 0.0, gh = 0.0, z = 0.0;
-            for (int r = 1; r < k; r++) {
-                gw += gp->W[r + (size_t)i * k] * gp->W[r + (size_t)j * k];
-                gh += gp->Hbar[r + (size_t)i * k] * gp->Hbar[r + (size_t)j * k];
-                z += gp->W[r + (size_t)i * k] * gp->Hbar[r + (size_t)j * k];
-            }
-            gp->G_W[i + (size_t)j * k] = gw;
-            gp->G_H[i + (size_t)j * k] = gh;
-            gp->Z[i + (size_t)j * k] = z;
-        }
-    }
+    geom__prediction_grams_from_factors(gp);
     *out = gp;
     gp = NULL;
 cleanup:

@@ -9,4 +9,8 @@
 int geom__prediction_alloc(int k, geom_method m, int with_z, int with_factors,
                            geom_prediction **out);
 
+/* geom__prediction_grams_from_factors - G_W = W^T W, G_H = Hbar^T Hbar, Z = W^T Hbar from the
+ * k x k factors of gp (which must have Z and factors). */
+void geom__prediction_grams_from_factors(geom_prediction *gp);
+
 #endif /* UFMSWEEP_GEOM_IMPL_H */

@@ -220,18 +220,7 @@ int reg_solve(const profile *p, const loss_vectors *lv, double tol, int64_t max_
             gp->Hbar[r2 + (size_t)c * k] = s * w.VT[r2 + (size_t)c * k] / sqrt(p->counts[c]) / sw;
         }
     }
-    for (int j = 0; j < k; j++)
-        for (int i = 0; i < k; i++) {
-            double gw = 0, gh = 0, z = 0;
-            for (int r2 = 0; r2 < k; r2++) {
-                gw += gp->W[r2 + (size_t)i * k] * gp->W[r2 + (size_t)j * k];
-                gh += gp->Hbar[r2 + (size_t)i * k] * gp->Hbar[r2 + (size_t)j * k];
-                z += gp->W[r2 + (size_t)i * k] * gp->Hbar[r2 + (size_t)j * k];
-            }
-            gp->G_W[i + (size_t)j * k] = gw;
-            gp->G_H[i + (size_t)j * k] = gh;
-            gp->Z[i + (size_t)j * k] = z;
-        }
+    geom__prediction_grams_from_factors(gp);
     *out = gp;
     gp = NULL;
 cleanup:
