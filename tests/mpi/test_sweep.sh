@@ -104,6 +104,17 @@ kill -USR1 $pid
 wait $pid
 [ $rc -eq 1 ] && [[ "$err" == *"refusing a second writer"* ]] && ok "second writer refused" || bad "second writer: rc=$rc $err"
 
+# --restart: deletes this store and journal and starts over; refuses to delete a non-store file
+cp r4.h5 restart.h5
+cp r4.h5.journal restart.h5.journal
+"$BIN" run "$SPECS/small.yaml" --store restart.h5 --restart >/dev/null 2>&1
+rc=$?
+runs=$("$PY" -c 'import h5py; r = h5py.File("restart.h5", "r")["provenance/runs"][()]; print(len(r), r[0]["ranks"])' 2>/dev/null)
+[ $rc -eq 0 ] && [ "$runs" = "1 1" ] && same_data r1.h5 restart.h5 && ok "--restart starts the 4-rank store over (one run row, 1 rank)" || bad "--restart: rc=$rc runs=$runs"
+echo "not a store" >notastore.h5
+err=$("$BIN" run "$SPECS/small.yaml" --store notastore.h5 --restart 2>&1)
+[ $? -eq 1 ] && [[ "$err" == *"refuses to delete a file that is not an HDF5 store"* ]] && grep -q "not a store" notastore.h5 && ok "--restart refuses a non-store file" || bad "--restart non-store: $err"
+
 # 5. shards and merge
 for i in 0 1 2; do
   "$BIN" run "$SPECS/small.yaml" --store shard$i.h5 --shard $i/3 >/dev/null 2>&1 || bad "shard $i"
