@@ -31,6 +31,12 @@ const char *geom_method_name(geom_method m)
         return "cdt_step";
     case GEOM_METHOD_REG_CONVEX:
         return "reg_convex";
+    case GEOM_METHOD_SVM_CONVEX:
+        return "svm_convex";
+    case GEOM_METHOD_SVM_EXAMPLE:
+        return "svm_example";
+    case GEOM_METHOD_SVM_GD:
+        return "svm_gd";
     }
     return "unknown";
 }

@@ -55,10 +55,14 @@ typedef enum geom_method {
     GEOM_METHOD_SELI_MATRIX = 0, /* k x k eigendecomposition of P N P (any counts, any delta) */
     GEOM_METHOD_SELI_STEP = 1,   /* section-6 STEP formulas (SELI, or margin form via R_eff) */
     GEOM_METHOD_CDT_STEP = 2,    /* section-6 CDT-form formulas, STEP with rho = 1/2 */
-    GEOM_METHOD_REG_CONVEX = 3   /* certified regularized minimizer (reg.h), lambda > 0 */
+    GEOM_METHOD_REG_CONVEX = 3,  /* certified regularized minimizer (reg.h), lambda > 0 */
+    GEOM_METHOD_SVM_CONVEX = 4,  /* certified class-level max-margin solve (svm.h) */
+    GEOM_METHOD_SVM_EXAMPLE = 5, /* certified example-level max-margin solve (svm.h) */
+    GEOM_METHOD_SVM_GD = 6       /* gradient descent on the factorized SVM (svm.h) */
 } geom_method;
 
-/* geom_method_name - "seli_matrix", "seli_step", "cdt_step", "reg_convex" (static). */
+/* geom_method_name - "seli_matrix", "seli_step", "cdt_step", "reg_convex", "svm_convex",
+ * "svm_example", "svm_gd" (static). */
 const char *geom_method_name(geom_method m);
 
 typedef struct geom_prediction {

@@ -1,0 +1,942 @@
+#include "svm.h"
+
+#include "geom_impl.h"
+#include "metrics.h"
+#include "rng.h"
+
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the constraint set --------------------------------------------------------------------
+ * Constraint i belongs to column j = i / (k-1) and class c != y_j (the (i mod (k-1))-th class
+ * other than y_j): A_i(X) = Delta_y X[y, j] - Delta_c X[c, j] >= b_j. */
+typedef struct svm_cons {
+    int k, ncol, m;
+    int *label;    /* [ncol] */
+    double *b;     /* [ncol], normalized to max 1 */
+    double bscale; /* the original b = bscale * b */
+    double *Delta; /* [k] */
+} svm_cons;
+
+static void cons_decode(const svm_cons *cs, int i, int *j, int *y, int *c)
+{
+    const int km1 = cs->k - 1;
+    *j = i / km1;
+    *y = cs->label[*j];
+    const int t = i % km1;
+    *c = t < *y ? t : t + 1;
+}
+
+static void cons_destroy(svm_cons *cs)
+{
+    free(cs->label);
+    free(cs->b);
+    free(cs->Delta);
+    memset(cs, 0, sizeof(*cs));
+}
+
+/* Build the constraints of prob at class level (example = 0) or example level. */
+static int cons_create(const geom_problem *prob, int example, svm_cons *cs, sweep_errbuf *eb)
+{
+    const int k = prob->k;
+    int ncol = k;
+    memset(cs, 0, sizeof(*cs));
+    if (k < 2)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "svm: needs k >= 2 classes (k = %d)", k);
+    if (example) {
+        double n = 0.0;
+        for (int c = 0; c < k; c++) {
+            if (prob->counts[c] != floor(prob->counts[c]))
+                return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                     "svm: the example-level problem needs integer class counts "
+                                     "(class %d has %g)",
+                                     c, prob->counts[c]);
+            n += prob->counts[c];
+        }
+        if (n > 1e7)
+            return sweep_err_set(eb, SWEEP_ERR_ARG, "svm: %g examples is too many", n);
+        ncol = (int)n;
+    }
+    cs->k = k;
+    cs->ncol = ncol;
+    cs->m = ncol * (k - 1);
+    cs->label = malloc((size_t)ncol * sizeof(int));
+    cs->b = malloc((size_t)ncol * sizeof(double));
+    cs->Delta = malloc((size_t)k * sizeof(double));
+    if (cs->label == NULL || cs->b == NULL || cs->Delta == NULL) {
+        cons_destroy(cs);
+        return sweep_err_set(eb, SWEEP_ERR_NOMEM, "svm: out of memory for %d columns", ncol);
+    }
+    int j = 0;
+    double bmax = 0.0;
+    for (int c = 0; c < k; c++) {
+        const double delta = prob->kind == GEOM_MARGIN ? prob->scale[c] : 1.0;
+        cs->Delta[c] = prob->kind == GEOM_CDT ? prob->scale[c] : 1.0;
+        const int reps = example ? (int)prob->counts[c] : 1;
+        const double bc = example ? delta : delta * sqrt(prob->counts[c]);
+        for (int r = 0; r < reps; r++, j++) {
+            cs->label[j] = c;
+            cs->b[j] = bc;
+            bmax = bc > bmax ? bc : bmax;
+        }
+    }
+    cs->bscale = bmax;
+    for (j = 0; j < ncol; j++)
+        cs->b[j] /= bmax;
+    return SWEEP_OK;
+}
+
+/* out[i] = A_i(X) for X (k x ncol, leading dimension ldx) */
+static void cons_apply(const svm_cons *cs, const double *X, int ldx, double *out)
+{
+    for (int i = 0; i < cs->m; i++) {
+        int j, y, c;
+        cons_decode(cs, i, &j, &y, &c);
+        out[i] = cs->Delta[y] * X[y + (size_t)j * ldx] - cs->Delta[c] * X[c + (size_t)j * ldx];
+    }
+}
+
+/* D (k x ncol, leading dimension ldd) += scale * sum_i v_i A_i */
+static void cons_adjoint_add(const svm_cons *cs, const double *v, double scale, double *D,
+                             int ldd)
+{
+    for (int i = 0; i < cs->m; i++) {
+        int j, y, c;
+        cons_decode(cs, i, &j, &y, &c);
+        D[y + (size_t)j * ldd] += scale * cs->Delta[y] * v[i];
+        D[c + (size_t)j * ldd] -= scale * cs->Delta[c] * v[i];
+    }
+}
+
+/* ---- small dense helpers ------------------------------------------------------------------ */
+
+/* Largest singular value (spectral norm) and, when nuc != NULL, the sum of singular values of
+ * the k x n matrix A (copied). */
+static int spectral_norms(int k, int n, const double *A, double *norm2, double *nuc)
+{
+    const int mn = k < n ? k : n;
+    double *tmp = malloc((size_t)k * n * sizeof(double));
+    double *S = malloc((size_t)mn * sizeof(double));
+    int ret = SWEEP_OK;
+    if (tmp == NULL || S == NULL) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    memcpy(tmp, A, (size_t)k * n * sizeof(double));
+    if (LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', k, n, tmp, k, S, NULL, 1, NULL, 1) != 0) {
+        ret = SWEEP_ERR_LAPACK;
+        goto cleanup;
+    }
+    *norm2 = S[0];
+    if (nuc != NULL) {
+        double s = 0.0;
+        for (int r = 0; r < mn; r++)
+            s += S[r];
+        *nuc = s;
+    }
+cleanup:
+    free(tmp);
+    free(S);
+    return ret;
+}
+
+/* sym(A) in place for an N x N matrix */
+static void symmetrize(int N, double *A)
+{
+    for (int j = 0; j < N; j++)
+        for (int i = j + 1; i < N; i++) {
+            double v = 0.5 * (A[i + (size_t)j * N] + A[j + (size_t)i * N]);
+            A[i + (size_t)j * N] = A[j + (size_t)i * N] = v;
+        }
+}
+
+/* Largest alpha with P + alpha dP >= 0 for P > 0 (N x N): Linv = Cholesky factor of P (lower,
+ * computed by the caller), work N x N scratch. Returns +inf when every direction is PSD, -1 on a
+ * LAPACK failure. */
+static double psd_max_step(int N, const double *L, const double *dP, double *work, double *ev)
+{
+    memcpy(work, dP, (size_t)N * N * sizeof(double));
+    cblas_dtrsm(CblasColMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, N, N, 1.0, L, N,
+                work, N);
+    cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, N, N, 1.0, L, N,
+                work, N);
+    symmetrize(N, work);
+    if (LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'L', N, work, N, ev) != 0)
+        return -1.0;
+    return ev[0] >= 0.0 ? INFINITY : -1.0 / ev[0];
+}
+
+static double lin_max_step(int m, const double *v, const double *dv)
+{
+    double a = INFINITY;
+    for (int i = 0; i < m; i++)
+        if (dv[i] < 0.0 && -v[i] / dv[i] < a)
+            a = -v[i] / dv[i];
+    return a;
+}
+
+static double dot(size_t n, const double *a, const double *b)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
+}
+
+/* ---- the interior-point method ------------------------------------------------------------
+ * Primal: min <C, Y> (C = I/2) s.t. A(Y) - s = b, Y >= 0 (N x N, N = k + ncol), s >= 0, where
+ * A reads the off-diagonal block X = Y[0:k, k:N]. Dual: max b^T y s.t. A*(y) + Z = C, Z >= 0,
+ * y >= 0. HKM direction with Mehrotra's predictor-corrector. */
+typedef struct ipm {
+    const svm_cons *cs;
+    int N, m, k;
+    double *Y, *Z, *Zi, *LY, *LZ, *y, *s;
+    double *dY, *dZ, *dy, *ds, *dYa, *dZa, *dya, *dsa;
+    double *Rd, *rp, *Rc, *T1, *T2, *ev, *tmpm;
+    double *M, *alpha, *beta, *AZ, *AY;
+} ipm;
+
+static void ipm_destroy(ipm *w)
+{
+    double **arrs[] = {&w->Y,   &w->Z,   &w->Zi,  &w->LY,  &w->LZ,  &w->y,    &w->s,
+                       &w->dY,  &w->dZ,  &w->dy,  &w->ds,  &w->dYa, &w->dZa,  &w->dya,
+                       &w->dsa, &w->Rd,  &w->rp,  &w->Rc,  &w->T1,  &w->T2,   &w->ev,
+                       &w->tmpm, &w->M,  &w->alpha, &w->beta, &w->AZ, &w->AY};
+    for (size_t a = 0; a < sizeof(arrs) / sizeof(arrs[0]); a++) {
+        free(*arrs[a]);
+        *arrs[a] = NULL;
+    }
+}
+
+static int ipm_create(const svm_cons *cs, ipm *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->cs = cs;
+    w->k = cs->k;
+    w->N = cs->k + cs->ncol;
+    w->m = cs->m;
+    const size_t NN = (size_t)w->N * w->N, m = (size_t)w->m;
+    struct {
+        double **p;
+        size_t n;
+    } arrs[] = {{&w->Y, NN},   {&w->Z, NN},    {&w->Zi, NN},  {&w->LY, NN},  {&w->LZ, NN},
+                {&w->y, m},    {&w->s, m},     {&w->dY, NN},  {&w->dZ, NN},  {&w->dy, m},
+                {&w->ds, m},   {&w->dYa, NN},  {&w->dZa, NN}, {&w->dya, m},  {&w->dsa, m},
+                {&w->Rd, NN},  {&w->rp, m},    {&w->Rc, NN},  {&w->T1, NN},  {&w->T2, NN},
+                {&w->ev, (size_t)w->N}, {&w->tmpm, m}, {&w->M, m * m},
+                {&w->alpha, m * cs->ncol}, {&w->beta, m * cs->ncol}, {&w->AZ, m * cs->k},
+                {&w->AY, m * cs->k}};
+    for (size_t a = 0; a < sizeof(arrs) / sizeof(arrs[0]); a++)
+        if ((*arrs[a].p = malloc(arrs[a].n * sizeof(double))) == NULL) {
+            ipm_destroy(w);
+            return SWEEP_ERR_NOMEM;
+        }
+    return SWEEP_OK;
+}
+
+/* A(P) for an N x N matrix P: reads its block P[0:k, k:N] */
+static void ipm_A(const ipm *w, const double *P, double *out)
+{
+    cons_apply(w->cs, P + (size_t)w->k * w->N, w->N, out);
+}
+
+/* P = A*(v) (N x N symmetric) */
+static void ipm_At(const ipm *w, const double *v, double *P)
+{
+    const int N = w->N, k = w->k;
+    memset(P, 0, (size_t)N * N * sizeof(double));
+    cons_adjoint_add(w->cs, v, 0.5, P + (size_t)k * N, N);
+    for (int j = k; j < N; j++)
+        for (int r = 0; r < k; r++)
+            P[j + (size_t)r * N] = P[r + (size_t)j * N];
+}
+
+/* Schur complement M_ii' = tr(A_i Y A_i' Z^-1) + delta_ii' s_i / y_i (lower triangle), then its
+ * Cholesky factor. Returns 0 or a LAPACK info. */
+static int ipm_schur(ipm *w)
+{
+    const svm_cons *cs = w->cs;
+    const int N = w->N, k = w->k, m = w->m, ncol = cs->ncol;
+    const double *Y = w->Y, *Zi = w->Zi;
+    for (int i = 0; i < m; i++) {
+        int j, y, c;
+        cons_decode(cs, i, &j, &y, &c);
+        const double dy = cs->Delta[y], dc = cs->Delta[c];
+        for (int jj = 0; jj < ncol; jj++) {
+            const size_t col = (size_t)(k + jj) * N;
+            w->alpha[i + (size_t)jj * m] = dy * Zi[y + col] - dc * Zi[c + col];
+            w->beta[i + (size_t)jj * m] = dy * Y[y + col] - dc * Y[c + col];
+        }
+        for (int r = 0; r < k; r++) {
+            w->AZ[i + (size_t)r * m] = dy * Zi[y + (size_t)r * N] - dc * Zi[c + (size_t)r * N];
+            w->AY[i + (size_t)r * m] = dy * Y[y + (size_t)r * N] - dc * Y[c + (size_t)r * N];
+        }
+    }
+    for (int ip = 0; ip < m; ip++) {
+        int jp, yp, cp;
+        cons_decode(cs, ip, &jp, &yp, &cp);
+        const double dyp = cs->Delta[yp], dcp = cs->Delta[cp];
+        const double *alpha_jp = w->alpha + (size_t)jp * m, *beta_jp = w->beta + (size_t)jp * m;
+        const double *AZy = w->AZ + (size_t)yp * m, *AZc = w->AZ + (size_t)cp * m;
+        const double *AYy = w->AY + (size_t)yp * m, *AYc = w->AY + (size_t)cp * m;
+        double *Mcol = w->M + (size_t)ip * m;
+        for (int i = ip; i < m; i++) {
+            const int j = i / (k - 1);
+            const double t1 = alpha_jp[i] * w->beta[ip + (size_t)j * m];
+            const double t4 = beta_jp[i] * w->alpha[ip + (size_t)j * m];
+            const double t2 = Y[(k + j) + (size_t)(k + jp) * N] * (dyp * AZy[i] - dcp * AZc[i]);
+            const double t3 = Zi[(k + j) + (size_t)(k + jp) * N] * (dyp * AYy[i] - dcp * AYc[i]);
+            Mcol[i] = 0.25 * (t1 + t2 + t3 + t4);
+        }
+        Mcol[ip] += w->s[ip] / w->y[ip];
+    }
+    return LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', m, w->M, m);
+}
+
+/* One search direction for target sigma*mu; with corr != 0 Mehrotra's second-order terms
+ * dYa dZa and dsa dya are included. Writes dY, dZ, dy, ds. */
+static int ipm_direction(ipm *w, double sigmu, int corr)
+{
+    const int N = w->N, m = w->m;
+    const size_t NN = (size_t)N * N;
+    /* T1 = Y Rd (+ dYa dZa) */
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, w->Y, N, w->Rd, N, 0.0,
+                w->T1, N);
+    if (corr)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, w->dYa, N, w->dZa, N,
+                    1.0, w->T1, N);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, w->T1, N, w->Zi, N, 0.0,
+                w->T2, N);
+    symmetrize(N, w->T2);
+    for (size_t a = 0; a < NN; a++)
+        w->Rc[a] = sigmu * w->Zi[a] - w->Y[a] - w->T2[a];
+    ipm_A(w, w->Rc, w->tmpm);
+    for (int i = 0; i < m; i++) {
+        double lp = sigmu - w->s[i] * w->y[i] - (corr ? w->dsa[i] * w->dya[i] : 0.0);
+        w->dy[i] = w->rp[i] - w->tmpm[i] + lp / w->y[i];
+    }
+    if (LAPACKE_dpotrs(LAPACK_COL_MAJOR, 'L', m, 1, w->M, m, w->dy, m) != 0)
+        return SWEEP_ERR_LAPACK;
+    ipm_At(w, w->dy, w->dZ);
+    for (size_t a = 0; a < NN; a++)
+        w->dZ[a] = w->Rd[a] - w->dZ[a];
+    /* dY = sigmu Zi - Y - sym((Y dZ + corr) Zi) */
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, w->Y, N, w->dZ, N, 0.0,
+                w->T1, N);
+    if (corr)
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, w->dYa, N, w->dZa, N,
+                    1.0, w->T1, N);
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, w->T1, N, w->Zi, N, 0.0,
+                w->T2, N);
+    symmetrize(N, w->T2);
+    for (size_t a = 0; a < NN; a++)
+        w->dY[a] = sigmu * w->Zi[a] - w->Y[a] - w->T2[a];
+    for (int i = 0; i < m; i++) {
+        double lp = sigmu - w->s[i] * w->y[i] - (corr ? w->dsa[i] * w->dya[i] : 0.0);
+        w->ds[i] = (lp - w->s[i] * w->dy[i]) / w->y[i];
+    }
+    return SWEEP_OK;
+}
+
+/* Maximal primal and dual steps (before the fraction-to-boundary factor). */
+static int ipm_steps(ipm *w, double *ap, double *ad)
+{
+    double a1 = psd_max_step(w->N, w->LY, w->dY, w->T1, w->ev);
+    double a2 = psd_max_step(w->N, w->LZ, w->dZ, w->T1, w->ev);
+    if (a1 < 0.0 || a2 < 0.0)
+        return SWEEP_ERR_LAPACK;
+    double b1 = lin_max_step(w->m, w->s, w->ds), b2 = lin_max_step(w->m, w->y, w->dy);
+    *ap = a1 < b1 ? a1 : b1;
+    *ad = a2 < b2 ? a2 : b2;
+    return SWEEP_OK;
+}
+
+/* Run the IPM to relative gap and infeasibilities below tol_ipm or max_iter iterations.
+ * Leaves the last iterate in w (Y, y). */
+static int ipm_run(ipm *w, double tol_ipm, int max_iter, int64_t *iters)
+{
+    const int N = w->N, m = w->m;
+    const size_t NN = (size_t)N * N;
+    const double xi = N > 10 ? (double)N : 10.0, eta = sqrt((double)N) > 10 ? sqrt((double)N) : 10;
+    memset(w->Y, 0, NN * sizeof(double));
+    memset(w->Z, 0, NN * sizeof(double));
+    for (int a = 0; a < N; a++) {
+        w->Y[a + (size_t)a * N] = xi;
+        w->Z[a + (size_t)a * N] = eta;
+    }
+    for (int i = 0; i < m; i++) {
+        w->s[i] = xi;
+        w->y[i] = eta;
+    }
+    double *bi = malloc((size_t)m * sizeof(double));
+    if (bi == NULL)
+        return SWEEP_ERR_NOMEM;
+    for (int i = 0; i < m; i++)
+        bi[i] = w->cs->b[i / (w->k - 1)];
+    const double bnorm = sqrt(dot((size_t)m, bi, bi));
+    int ret = SWEEP_OK;
+    int64_t it = 0;
+    for (; it < max_iter; it++) {
+        /* residuals */
+        ipm_A(w, w->Y, w->rp);
+        for (int i = 0; i < m; i++)
+            w->rp[i] = bi[i] + w->s[i] - w->rp[i];
+        ipm_At(w, w->y, w->Rd);
+        for (size_t a = 0; a < NN; a++)
+            w->Rd[a] = -w->Rd[a] - w->Z[a];
+        for (int a = 0; a < N; a++)
+            w->Rd[a + (size_t)a * N] += 0.5;
+        double trY = 0.0;
+        for (int a = 0; a < N; a++)
+            trY += w->Y[a + (size_t)a * N];
+        const double pobj = 0.5 * trY, dobj = dot((size_t)m, bi, w->y);
+        const double mu = (dot(NN, w->Y, w->Z) + dot((size_t)m, w->s, w->y)) / (N + m);
+        const double gap = fabs(pobj - dobj) / (1.0 + fabs(pobj) + fabs(dobj));
+        const double pinf = sqrt(dot((size_t)m, w->rp, w->rp)) / (1.0 + bnorm);
+        const double dinf = sqrt(dot(NN, w->Rd, w->Rd)) / (1.0 + 0.5 * sqrt((double)N));
+        if (gap <= tol_ipm && pinf <= tol_ipm && dinf <= tol_ipm)
+            break;
+        /* factorizations */
+        memcpy(w->LY, w->Y, NN * sizeof(double));
+        memcpy(w->LZ, w->Z, NN * sizeof(double));
+        if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', N, w->LY, N) != 0 ||
+            LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', N, w->LZ, N) != 0)
+            break; /* lost definiteness at the end: keep the last iterate */
+        memcpy(w->Zi, w->LZ, NN * sizeof(double));
+        if (LAPACKE_dpotri(LAPACK_COL_MAJOR, 'L', N, w->Zi, N) != 0)
+            break;
+        for (int j = 0; j < N; j++)
+            for (int i = 0; i < j; i++)
+                w->Zi[i + (size_t)j * N] = w->Zi[j + (size_t)i * N];
+        if (ipm_schur(w) != 0)
+            break;
+        /* predictor */
+        if ((ret = ipm_direction(w, 0.0, 0)) != SWEEP_OK)
+            goto cleanup;
+        double ap, ad;
+        if ((ret = ipm_steps(w, &ap, &ad)) != SWEEP_OK)
+            goto cleanup;
+        ap = ap < 1.0 ? ap : 1.0;
+        ad = ad < 1.0 ? ad : 1.0;
+        double mua = 0.0;
+        for (size_t a = 0; a < NN; a++)
+            mua += (w->Y[a] + ap * w->dY[a]) * (w->Z[a] + ad * w->dZ[a]);
+        for (int i = 0; i < m; i++)
+            mua += (w->s[i] + ap * w->ds[i]) * (w->y[i] + ad * w->dy[i]);
+        mua /= (N + m);
+        double sigma = mua / mu;
+        sigma = sigma > 1.0 ? 1.0 : sigma * sigma * sigma;
+        memcpy(w->dYa, w->dY, NN * sizeof(double));
+        memcpy(w->dZa, w->dZ, NN * sizeof(double));
+        memcpy(w->dya, w->dy, (size_t)m * sizeof(double));
+        memcpy(w->dsa, w->ds, (size_t)m * sizeof(double));
+        /* corrector */
+        if ((ret = ipm_direction(w, sigma * mu, 1)) != SWEEP_OK ||
+            (ret = ipm_steps(w, &ap, &ad)) != SWEEP_OK)
+            goto cleanup;
+        const double tau = 0.98;
+        ap = tau * ap < 1.0 ? tau * ap : 1.0;
+        ad = tau * ad < 1.0 ? tau * ad : 1.0;
+        for (size_t a = 0; a < NN; a++) {
+            w->Y[a] += ap * w->dY[a];
+            w->Z[a] += ad * w->dZ[a];
+        }
+        for (int i = 0; i < m; i++) {
+            w->s[i] += ap * w->ds[i];
+            w->y[i] += ad * w->dy[i];
+        }
+    }
+cleanup:
+    *iters = it;
+    free(bi);
+    return ret;
+}
+
+/* ---- certificate and factors -------------------------------------------------------------- */
+
+/* From X (k x ncol, normalized b) and multipliers y: scale X to feasibility, fill res (in the
+ * normalized units) and return SWEEP_OK. */
+static int certify(const svm_cons *cs, double *X, const double *y, svm_result *res)
+{
+    const int k = cs->k, ncol = cs->ncol, m = cs->m;
+    int ret = SWEEP_OK;
+    double *ax = malloc((size_t)m * sizeof(double));
+    double *D = calloc((size_t)k * ncol, sizeof(double));
+    double *yp = malloc((size_t)m * sizeof(double));
+    if (ax == NULL || D == NULL || yp == NULL) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    cons_apply(cs, X, k, ax);
+    double ratio = INFINITY;
+    for (int i = 0; i < m; i++) {
+        double r = ax[i] / cs->b[i / (k - 1)];
+        ratio = r < ratio ? r : ratio;
+    }
+    res->violation = ratio < 1.0 ? 1.0 - ratio : 0.0;
+    if (!(ratio > 0.0) || !isfinite(ratio)) {
+        res->objective = res->gap = INFINITY;
+        res->lower_bound = NAN;
+        goto cleanup;
+    }
+    for (size_t a = 0; a < (size_t)k * ncol; a++)
+        X[a] /= ratio;
+    double n2, nuc;
+    if ((ret = spectral_norms(k, ncol, X, &n2, &nuc)) != SWEEP_OK)
+        goto cleanup;
+    double by = 0.0;
+    for (int i = 0; i < m; i++) {
+        yp[i] = y[i] > 0.0 ? y[i] : 0.0;
+        by += cs->b[i / (k - 1)] * yp[i];
+    }
+    cons_adjoint_add(cs, yp, 1.0, D, k);
+    double d2;
+    if ((ret = spectral_norms(k, ncol, D, &d2, NULL)) != SWEEP_OK)
+        goto cleanup;
+    res->objective = nuc;
+    res->lower_bound = d2 > 0.0 ? by / d2 : 0.0;
+    res->gap = (nuc - res->lower_bound) / nuc;
+cleanup:
+    free(ax);
+    free(D);
+    free(yp);
+    return ret;
+}
+
+/* Balanced factors of X (k x ncol): W = S^{1/2} U^T (k x k), H = S^{1/2} V^T (k x ncol). */
+static int balanced_factors(int k, int ncol, const double *X, double *W, double *H)
+{
+    int ret = SWEEP_OK;
+    double *A = malloc((size_t)k * ncol * sizeof(double));
+    double *S = malloc((size_t)k * sizeof(double));
+    double *U = malloc((size_t)k * k * sizeof(double));
+    if (A == NULL || S == NULL || U == NULL) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    memcpy(A, X, (size_t)k * ncol * sizeof(double));
+    /* VT (k x ncol) goes to H directly */
+    if (LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', k, ncol, A, k, S, U, k, H, k) != 0) {
+        ret = SWEEP_ERR_LAPACK;
+        goto cleanup;
+    }
+    for (int r = 0; r < k; r++) {
+        const double sq = sqrt(S[r]);
+        for (int c = 0; c < k; c++)
+            W[r + (size_t)c * k] = sq * U[c + (size_t)r * k];
+        for (int j = 0; j < ncol; j++)
+            H[r + (size_t)j * k] *= sq;
+    }
+cleanup:
+    free(A);
+    free(S);
+    free(U);
+    return ret;
+}
+
+/* Drop the singular values of X (k x ncol) below rel * sigma_max. The optimum has rank < k
+ * (k - 1 for UF-SVM); the interior-point iterate keeps the missing directions at the size of its
+ * gap, and in the balanced factors they would appear as spurious within-class spread of order
+ * sqrt(gap). Truncating changes ||X||_* by at most k rel sigma_max, and the certificate is
+ * computed afterwards, so it stays rigorous. */
+static int truncate_rank(int k, int ncol, double *X, double rel)
+{
+    int ret = SWEEP_OK;
+    double *A = malloc((size_t)k * ncol * sizeof(double));
+    double *VT = malloc((size_t)k * ncol * sizeof(double));
+    double *S = malloc((size_t)k * sizeof(double));
+    double *U = malloc((size_t)k * k * sizeof(double));
+    if (A == NULL || VT == NULL || S == NULL || U == NULL) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    memcpy(A, X, (size_t)k * ncol * sizeof(double));
+    if (LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', k, ncol, A, k, S, U, k, VT, k) != 0) {
+        ret = SWEEP_ERR_LAPACK;
+        goto cleanup;
+    }
+    int r = 0;
+    while (r < k && S[r] > rel * S[0])
+        r++;
+    for (int q = 0; q < r; q++)
+        for (int i = 0; i < k; i++)
+            U[i + (size_t)q * k] *= S[q];
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, k, ncol, r, 1.0, U, k, VT, k, 0.0, X,
+                k);
+cleanup:
+    free(A);
+    free(VT);
+    free(S);
+    free(U);
+    return ret;
+}
+
+static void result_init(svm_result *res)
+{
+    res->converged = 0;
+    res->iters = 0;
+    res->objective = res->lower_bound = res->gap = res->violation = res->spread = NAN;
+}
+
+/* The convex solve at class level (example = 0) or example level. */
+static int svm_convex_solve(const geom_problem *prob, int example, double tol, int max_iter,
+                            geom_prediction **out, double **H_out, svm_result *res,
+                            sweep_errbuf *eb)
+{
+    svm_cons cs;
+    ipm w;
+    int ret;
+    geom_prediction *gp = NULL;
+    double *X = NULL, *H = NULL;
+    const char *level = example ? "example-level" : "class-level";
+
+    memset(&w, 0, sizeof(w));
+    result_init(res);
+    if ((ret = cons_create(prob, example, &cs, eb)) != SWEEP_OK)
+        return ret;
+    const int k = cs.k, ncol = cs.ncol;
+    if (cs.m > SVM_MAX_CONSTRAINTS) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "svm: the %s problem has %d margin constraints; the dense "
+                            "interior-point method takes at most %d (k = %d, %d columns)",
+                            level, cs.m, SVM_MAX_CONSTRAINTS, k, ncol);
+        goto cleanup;
+    }
+    if (!(tol > 0.0) || max_iter < 1) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "svm: needs tol > 0 and max_iter >= 1 (%g, %d)",
+                            tol, max_iter);
+        goto cleanup;
+    }
+    if ((ret = ipm_create(&cs, &w)) != SWEEP_OK ||
+        (X = malloc((size_t)k * ncol * sizeof(double))) == NULL ||
+        (H = malloc((size_t)k * ncol * sizeof(double))) == NULL) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "svm: out of memory for %d constraints", cs.m);
+        goto cleanup;
+    }
+    if ((ret = ipm_run(&w, 0.05 * tol, max_iter, &res->iters)) != SWEEP_OK) {
+        ret = sweep_err_set(eb, ret, "svm: %s interior-point step failed: %s", level,
+                            sweep_strerror(ret));
+        goto cleanup;
+    }
+    for (int j = 0; j < ncol; j++)
+        memcpy(X + (size_t)j * k, w.Y + (size_t)(k + j) * w.N, (size_t)k * sizeof(double));
+    if ((ret = truncate_rank(k, ncol, X, 0.1 * tol)) != SWEEP_OK ||
+        (ret = certify(&cs, X, w.y, res)) != SWEEP_OK) {
+        ret = sweep_err_set(eb, ret, "svm: certificate: %s", sweep_strerror(ret));
+        goto cleanup;
+    }
+    if (!isfinite(res->objective)) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NUMERIC,
+                            "svm: the %s interior-point method ended without a feasible point",
+                            level);
+        goto cleanup;
+    }
+    res->converged = res->gap <= tol;
+    res->objective *= cs.bscale;
+    res->lower_bound *= cs.bscale;
+    for (size_t a = 0; a < (size_t)k * ncol; a++)
+        X[a] *= cs.bscale;
+    if ((ret = geom__prediction_alloc(k, example ? GEOM_METHOD_SVM_EXAMPLE : GEOM_METHOD_SVM_CONVEX,
+                                      1, 1, &gp)) != SWEEP_OK ||
+        (ret = balanced_factors(k, ncol, X, gp->W, H)) != SWEEP_OK) {
+        ret = sweep_err_set(eb, ret, "svm: factorization: %s", sweep_strerror(ret));
+        goto cleanup;
+    }
+    if (!example) {
+        for (int c = 0; c < k; c++)
+            for (int r = 0; r < k; r++)
+                gp->Hbar[r + (size_t)c * k] = H[r + (size_t)c * k] / sqrt(prob->counts[c]);
+    } else {
+        geom_class_means(k, k, prob->counts, H, gp->Hbar);
+        double spread = 0.0, hmax = 0.0;
+        for (int j = 0; j < ncol; j++) {
+            const int c = cs.label[j];
+            double d2 = 0.0;
+            for (int r = 0; r < k; r++) {
+                double e = H[r + (size_t)j * k] - gp->Hbar[r + (size_t)c * k];
+                d2 += e * e;
+            }
+            spread = d2 > spread ? d2 : spread;
+        }
+        for (int c = 0; c < k; c++) {
+            double h2 = dot((size_t)k, gp->Hbar + (size_t)c * k, gp->Hbar + (size_t)c * k);
+            hmax = h2 > hmax ? h2 : hmax;
+        }
+        res->spread = sqrt(spread / hmax);
+    }
+    geom__prediction_grams_from_factors(gp);
+    *out = gp;
+    gp = NULL;
+    if (H_out != NULL) {
+        *H_out = H;
+        H = NULL;
+    }
+cleanup:
+    geom_prediction_destroy(&gp);
+    ipm_destroy(&w);
+    cons_destroy(&cs);
+    free(X);
+    free(H);
+    return ret;
+}
+
+int svm_class_solve(const geom_problem *prob, double tol, int max_iter, geom_prediction **out,
+                    svm_result *res, sweep_errbuf *eb)
+{
+    return svm_convex_solve(prob, 0, tol, max_iter, out, NULL, res, eb);
+}
+
+int svm_example_solve(const geom_problem *prob, double tol, int max_iter, geom_prediction **out,
+                      double **H_out, svm_result *res, sweep_errbuf *eb)
+{
+    return svm_convex_solve(prob, 1, tol, max_iter, out, H_out, res, eb);
+}
+
+/* ---- SVM-GD: augmented Lagrangian on the factorized problem --------------------------------- */
+
+void svm_gd_options_default(svm_gd_options *o)
+{
+    o->d = 0;
+    o->init_std = 0.1;
+    o->seed_key = 0;
+    o->max_iter = 200000;
+    o->tol = 1e-7;
+    o->rho = 10.0;
+}
+
+typedef struct alm {
+    const svm_cons *cs;
+    int d, k, n, m;
+    double rho;
+    const double *lam; /* [m] multipliers */
+    double *X, *G, *g, *mu;
+} alm;
+
+/* Augmented Lagrangian at (W, H) (normalized b); gradients into gW, gH when not NULL. */
+static double alm_value(alm *a, const double *W, const double *H, double *gW, double *gH)
+{
+    const int d = a->d, k = a->k, n = a->n, m = a->m;
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, n, d, 1.0, W, d, H, d, 0.0, a->X, k);
+    cons_apply(a->cs, a->X, k, a->g);
+    double f = 0.5 * (dot((size_t)d * k, W, W) + dot((size_t)d * n, H, H)), pen = 0.0;
+    for (int i = 0; i < m; i++) {
+        const double gi = a->g[i] - a->cs->b[i / (k - 1)];
+        const double t = a->lam[i] - a->rho * gi;
+        a->mu[i] = t > 0.0 ? t : 0.0;
+        pen += a->mu[i] * a->mu[i] - a->lam[i] * a->lam[i];
+    }
+    f += pen / (2.0 * a->rho);
+    if (gW != NULL) {
+        memset(a->G, 0, (size_t)k * n * sizeof(double));
+        cons_adjoint_add(a->cs, a->mu, -1.0, a->G, k);
+        /* gW = W + H G^T, gH = H + W G */
+        memcpy(gW, W, (size_t)d * k * sizeof(double));
+        memcpy(gH, H, (size_t)d * n * sizeof(double));
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, d, k, n, 1.0, H, d, a->G, k, 1.0, gW,
+                    d);
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, d, n, k, 1.0, W, d, a->G, k, 1.0,
+                    gH, d);
+    }
+    return f;
+}
+
+int svm_gd_solve(const geom_problem *prob, const svm_gd_options *opt, geom_prediction **out,
+                 double **W_out, double **H_out, svm_result *res, sweep_errbuf *eb)
+{
+    svm_cons cs;
+    alm a;
+    int ret;
+    geom_prediction *gp = NULL;
+    double *x = NULL, *xp = NULL, *v = NULL, *g = NULL, *x2 = NULL, *lam = NULL;
+
+    memset(&a, 0, sizeof(a));
+    result_init(res);
+    if ((ret = cons_create(prob, 1, &cs, eb)) != SWEEP_OK)
+        return ret;
+    const int k = cs.k, n = cs.ncol, m = cs.m, d = opt->d > 0 ? opt->d : k;
+    if (d < k || !(opt->rho > 0.0) || !(opt->tol > 0.0) || opt->max_iter < 1 ||
+        !(opt->init_std > 0.0)) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "svm-gd: needs d >= k, rho > 0, tol > 0, max_iter >= 1, init std > 0 "
+                            "(d = %d, k = %d, rho = %g, tol = %g, max_iter = %lld, std = %g)",
+                            d, k, opt->rho, opt->tol, (long long)opt->max_iter, opt->init_std);
+        goto cleanup;
+    }
+    /* the iterate is one vector x = [W (d x k); H (d x n)] */
+    const size_t dk = (size_t)d * k, dn = (size_t)d * n, nx = dk + dn;
+    x = malloc(nx * sizeof(double));
+    xp = malloc(nx * sizeof(double));
+    v = malloc(nx * sizeof(double));
+    g = malloc(nx * sizeof(double));
+    x2 = malloc(nx * sizeof(double));
+    lam = calloc((size_t)m, sizeof(double));
+    a.X = malloc((size_t)k * n * sizeof(double));
+    a.G = malloc((size_t)k * n * sizeof(double));
+    a.g = malloc((size_t)m * sizeof(double));
+    a.mu = malloc((size_t)m * sizeof(double));
+    if (!x || !xp || !v || !g || !x2 || !lam || !a.X || !a.G || !a.g || !a.mu) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "svm-gd: out of memory (d = %d, n = %d)", d, n);
+        goto cleanup;
+    }
+    a.cs = &cs;
+    a.d = d;
+    a.k = k;
+    a.n = n;
+    a.m = m;
+    a.rho = opt->rho;
+    a.lam = lam;
+    double *W = x, *H = x + dk;
+    rng_gauss_fill(opt->seed_key, 11, opt->init_std, W, dk);
+    rng_gauss_fill(opt->seed_key, 12, opt->init_std, H, dn);
+
+    /* Outer rounds: minimize the augmented Lagrangian to a shrinking gradient tolerance by
+     * gradient descent with Nesterov momentum (restarted whenever the value goes up) and
+     * backtracking, then update the multipliers lam = max(0, lam - rho g). */
+    double step = 0.1, inner_tol = 1e-2, viol = INFINITY, gnorm = INFINITY;
+    int64_t it = 0;
+    int stalled = 0;
+    for (int round = 0; round < 10000 && it < opt->max_iter; round++) {
+        double f = alm_value(&a, W, H, NULL, NULL);
+        stalled = 0;
+        memcpy(xp, x, nx * sizeof(double));
+        int64_t t = 0; /* steps since the last restart */
+        for (; it < opt->max_iter; it++, t++) {
+            const double beta = (double)t / (double)(t + 3);
+            for (size_t q = 0; q < nx; q++)
+                v[q] = x[q] + beta * (x[q] - xp[q]);
+            const double fv = alm_value(&a, v, v + dk, g, g + dk);
+            const double g2 = dot(nx, g, g);
+            gnorm = sqrt(g2 / (1.0 + dot(nx, v, v)));
+            if (gnorm <= inner_tol || !isfinite(fv))
+                break;
+            double f2;
+            for (;;) {
+                for (size_t q = 0; q < nx; q++)
+                    x2[q] = v[q] - step * g[q];
+                f2 = alm_value(&a, x2, x2 + dk, NULL, NULL);
+                if (f2 <= fv - 0.5 * step * g2 || step < 1e-9)
+                    break;
+                step *= 0.5;
+            }
+            if (step < 1e-9) { /* no step lowers the value in floating point: the gradient
+                                   is at the noise floor of f */
+                stalled = 1;
+                step = 1e-3;
+                break;
+            }
+            step *= 1.25;
+            if (f2 > f) { /* restart the momentum from x */
+                memcpy(xp, x, nx * sizeof(double));
+                t = -1;
+                continue;
+            }
+            memcpy(xp, x, nx * sizeof(double));
+            memcpy(x, x2, nx * sizeof(double));
+            f = f2;
+        }
+        if (!isfinite(f)) {
+            ret = sweep_err_set(eb, SWEEP_ERR_NUMERIC, "svm-gd: non-finite objective at step %lld",
+                                (long long)it);
+            goto cleanup;
+        }
+        /* multipliers and violation at x */
+        alm_value(&a, W, H, NULL, NULL);
+        viol = 0.0;
+        for (int i = 0; i < m; i++) {
+            const double bi = cs.b[i / (k - 1)];
+            const double vi = (bi - a.g[i]) / bi;
+            viol = vi > viol ? vi : viol;
+        }
+        if (viol <= opt->tol && (gnorm <= opt->tol || stalled))
+            break;
+        memcpy(lam, a.mu, (size_t)m * sizeof(double));
+        inner_tol = inner_tol * 0.1 > 0.5 * opt->tol ? inner_tol * 0.1 : 0.5 * opt->tol;
+    }
+    res->iters = it;
+    res->converged = viol <= opt->tol && (gnorm <= opt->tol || stalled);
+    res->violation = viol;
+    /* scale (W, H) to exact feasibility (the margins are 2-homogeneous) */
+    double ratio = INFINITY;
+    for (int i = 0; i < m; i++) {
+        double r = a.g[i] / cs.b[i / (k - 1)];
+        ratio = r < ratio ? r : ratio;
+    }
+    if (!(ratio > 0.0)) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NUMERIC,
+                            "svm-gd: ended without separating the classes (min margin ratio %g)",
+                            ratio);
+        goto cleanup;
+    }
+    const double sc = sqrt(cs.bscale / ratio);
+    for (size_t q = 0; q < dk; q++)
+        W[q] *= sc;
+    for (size_t q = 0; q < dn; q++)
+        H[q] *= sc;
+    res->objective = 0.5 * (dot(dk, W, W) + dot(dn, H, H));
+    if ((ret = geom__prediction_alloc(k, GEOM_METHOD_SVM_GD, 1, 0, &gp)) != SWEEP_OK) {
+        ret = sweep_err_set(eb, ret, "svm-gd: out of memory");
+        goto cleanup;
+    }
+    {
+        /* Grams of the d-dimensional factors: G_W = W^T W, G_H = Hbar^T Hbar, Z = W^T Hbar */
+        double *Hbar = malloc(dk * sizeof(double));
+        if (Hbar == NULL) {
+            ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "svm-gd: out of memory");
+            goto cleanup;
+        }
+        geom_class_means(d, k, prob->counts, H, Hbar);
+        double spread = 0.0, hmax = 0.0;
+        for (int j = 0; j < n; j++) {
+            const int c = cs.label[j];
+            double d2 = 0.0;
+            for (int r = 0; r < d; r++) {
+                double e = H[r + (size_t)j * d] - Hbar[r + (size_t)c * d];
+                d2 += e * e;
+            }
+            spread = d2 > spread ? d2 : spread;
+        }
+        for (int c = 0; c < k; c++) {
+            double h2 = dot((size_t)d, Hbar + (size_t)c * d, Hbar + (size_t)c * d);
+            hmax = h2 > hmax ? h2 : hmax;
+        }
+        res->spread = sqrt(spread / hmax);
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, k, d, 1.0, W, d, W, d, 0.0,
+                    gp->G_W, k);
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, k, d, 1.0, Hbar, d, Hbar, d, 0.0,
+                    gp->G_H, k);
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, k, d, 1.0, W, d, Hbar, d, 0.0,
+                    gp->Z, k);
+        free(Hbar);
+    }
+    *out = gp;
+    gp = NULL;
+    if (W_out != NULL) {
+        if ((*W_out = malloc(dk * sizeof(double))) != NULL)
+            memcpy(*W_out, W, dk * sizeof(double));
+    }
+    if (H_out != NULL) {
+        if ((*H_out = malloc(dn * sizeof(double))) != NULL)
+            memcpy(*H_out, H, dn * sizeof(double));
+    }
+    if ((W_out != NULL && *W_out == NULL) || (H_out != NULL && *H_out == NULL)) {
+        geom_prediction_destroy(out);
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "svm-gd: out of memory");
+    }
+cleanup:
+    geom_prediction_destroy(&gp);
+    cons_destroy(&cs);
+    free(x);
+    free(xp);
+    free(v);
+    free(g);
+    free(x2);
+    free(lam);
+    free(a.X);
+    free(a.G);
+    free(a.g);
+    free(a.mu);
+    return ret;
+}
