@@ -274,7 +274,7 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
     char shard[32] = "";
     if (a->shard_count > 1)
         snprintf(shard, sizeof shard, "%d/%d", a->shard_index, a->shard_count);
-    const int P = s->any_solve ? s->trace_points : 0;
+    const int P = s->any_ufm ? s->trace_points : 0;
     const int have_store = access(rs->store_path, F_OK) == 0;
     const int have_journal = access(rs->journal_path, F_OK) == 0;
     run_args ar = *a; /* --continue: resume what exists, else start */
@@ -486,7 +486,7 @@ int cmd_run_main(int argc, char **argv)
         for (int ax = 0; ax < s->n_axes; ax++)
             printf("%s%s: %d", ax ? " x " : "", s->axes[ax].key, s->axes[ax].n);
         printf("), %s, trace points %d\n", s->any_solve ? "theory + solves" : "theory only",
-               s->any_solve ? s->trace_points : 0);
+               s->any_ufm ? s->trace_points : 0);
         printf("store: %s%s\n", path[0] ? path : "(none: give --store)",
                path[0] && access(path, F_OK) == 0 ? " (exists: run with --resume to continue it)"
                                                    : "");

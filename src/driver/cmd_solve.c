@@ -3,10 +3,12 @@
 #include "commands.h"
 #include "geom.h"
 #include "metrics.h"
+#include "refsolve.h"
 #include "report.h"
 #include "ufm.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -16,7 +18,7 @@ static void solve_help(FILE *f, const cli_option *opts, size_t n_opts)
     fprintf(f,
             "usage: ufmsweep solve [PROBLEM] [LOSS] [SOLVER] [--json] [--trace-csv FILE]\n"
             "\n"
-            "Train the unconstrained-features model (W: d x k, H: d x n, logits W^T H) with a\n"
+            "With --solver ufm (the default): train the unconstrained-features model (W: d x k, H: d x n, logits W^T H) with a\n"
             "CE-family loss by full-batch gradient descent and report its geometry (science.md\n"
             "section 7) and the distances to the geometry predicted for the loss's implicit bias\n"
             "(SELI for ce/wce/la, CDT form for cdt/vs, margin form for ldt; `ufmsweep theory`).\n"
@@ -25,6 +27,18 @@ static void solve_help(FILE *f, const cli_option *opts, size_t n_opts)
             "and the problem's shape (k, d, counts), so two losses with the same seed start from\n"
             "the same point. Not converging and diverging are outcomes (exit 0), not errors.\n"
             "\n"
+            "Reference solvers (science.md section 5; docs/SOLVERS.md), compared with the same\n"
+            "reference geometry (closed form, else the certified class-level convex solve):\n"
+            "  svm          class-level max-margin problem of the loss by an interior-point method,\n"
+            "               certified relative duality gap (default 1e-10, set by --tol-grad)\n"
+            "  svm-example  the same problem on all n examples (no collapse assumed): reports the\n"
+            "               within-class spread; counts must be integers\n"
+            "  svm-gd       gradient descent on the non-convex factorized SVM in (W, H), d = --d,\n"
+            "               augmented Lagrangian; init gauss:STD (default 0.1), tolerance 1e-7\n"
+            "  reg          the regularized global minimizer for --lambda > 0 (certified residual)\n"
+            "--iters caps their iterations only when given (defaults: svm 100, svm-gd and reg\n"
+            "200000); --opt, --lr and the other GD options do not apply to them.\n"
+            "\n"
             "Examples:\n"
             "  # the published experiment (CDT, gamma = 0.5; see docs/SOLVERS.md)\n"
             "  ufmsweep solve --k 10 --R 10 --rho 0.5 --n-min 5 --d 20 --loss cdt --gamma 0.5 \\\n"
@@ -32,6 +46,9 @@ static void solve_help(FILE *f, const cli_option *opts, size_t n_opts)
             "      --milestones 2000,4000 --lr-decay 0.1 --json\n"
             "  # normalized GD towards SELI, with a convergence trace\n"
             "  ufmsweep solve --R 10 --opt ngd --lr 0.5 --iters 20000 --trace-csv trace.csv\n"
+            "  # the certified CDT-form CS-SVM at rho = 0.3 (no closed form), and SVM-GD on it\n"
+            "  ufmsweep solve --k 10 --R 10 --rho 0.3 --loss cdt --gamma 1 --solver svm --json\n"
+            "  ufmsweep solve --k 4 --R 5 --n-min 2 --loss cdt --gamma 1 --solver svm-gd\n"
             "\nCommand options:\n");
     cli_print_options(f, opts, n_opts);
     params_print_help(f, PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS | PARAM_GROUP_SOLVER);
@@ -78,6 +95,83 @@ static json_t *trace_json(const ufm_trace *t)
     for (int i = 0; i < GEOM_METRICS_COUNT; i++)
         json_object_set_new(o, geom_metric_name(i), m[i]);
     return o;
+}
+
+/* --solver svm | svm-example | svm-gd | reg: run it, print like the ufm path. Returns the exit
+ * code. */
+static int solve_reference(const point_params *pp, const profile *prof, const loss_vectors *lv,
+                           const geom_problem *gp, const geom_prediction *ref, int source,
+                           const char *theory_note, int json)
+{
+    refsolve_result r;
+    sweep_errbuf eb;
+    struct timespec t0, t1;
+    json_t *obj = NULL;
+    int exit_code = UFMSWEEP_EXIT_FAIL;
+    const char *name = point_solver_name(pp->solver);
+
+    sweep_errbuf_clear(&eb);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int ret = refsolve_run(pp, prof, lv, gp, ref, params_init_key(pp, prof, 0), &r, &eb);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (ret != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep solve: %s\n", eb.msg[0] ? eb.msg : sweep_strerror(ret));
+        return exit_code;
+    }
+    const double wall_s =
+        (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    const char *cert_name = pp->solver == POINT_SOLVER_REG      ? "residual"
+                            : pp->solver == POINT_SOLVER_SVM_GD ? "violation"
+                                                                : "gap";
+    if (json) {
+        obj = json_object();
+        if (obj == NULL || report_problem_json(obj, pp, prof, lv) != SWEEP_OK ||
+            report_metrics_json(obj, &r.metrics) != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep solve: out of memory building JSON\n");
+            goto cleanup;
+        }
+        json_object_set_new(obj, "solver", json_string(name));
+        json_object_set_new(obj, "problem", json_string(geom_problem_kind_name(gp->kind)));
+        json_object_set_new(obj, "theory_source",
+                            ref ? json_string(refsolve_theory_source_name(source)) : json_null());
+        json_object_set_new(obj, "theory_method",
+                            ref ? json_string(geom_method_name(ref->method)) : json_null());
+        json_object_set_new(obj, "objective", report_json_real(r.objective));
+        json_object_set_new(obj, "certificate", report_json_real(r.certificate));
+        json_object_set_new(obj, "certificate_kind", json_string(cert_name));
+        json_object_set_new(obj, "tol", report_json_real(r.tol));
+        json_object_set_new(obj, "spread", report_json_real(r.spread));
+        json_object_set_new(obj, "outcome", json_string(r.converged ? "converged" : "max_iter"));
+        json_object_set_new(obj, "iters", json_integer(r.iters));
+        json_object_set_new(obj, "wall_s", json_real(wall_s));
+        if (report_json_print(stdout, obj) != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep solve: cannot write to stdout\n");
+            goto cleanup;
+        }
+    } else {
+        printf("ufmsweep solve: %s, %s after %lld iterations (%s %.3g, tolerance %.3g), %.3g s\n",
+               name, r.converged ? "converged" : "max_iter", (long long)r.iters, cert_name,
+               r.certificate, r.tol, wall_s);
+        report_problem_text(stdout, pp, prof, lv);
+        printf("final    objective %.12g", r.objective);
+        if (!isnan(r.spread))
+            printf(", within-class spread %.3g", r.spread);
+        printf("\n");
+        if (ref != NULL)
+            printf("distances to %s (%s, %s)\n\n", geom_problem_kind_name(gp->kind),
+                   refsolve_theory_source_name(source), geom_method_name(ref->method));
+        else
+            printf("distances: none (%s)\n\n", theory_note);
+        report_metrics_text(stdout, &r.metrics);
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "ufmsweep solve: cannot write to stdout\n");
+        goto cleanup;
+    }
+    exit_code = UFMSWEEP_EXIT_OK;
+cleanup:
+    json_decref(obj);
+    return exit_code;
 }
 
 int cmd_solve_main(int argc, char **argv)
@@ -129,15 +223,26 @@ int cmd_solve_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);
         goto cleanup;
     }
-    /* Reference: the max-margin geometry of the loss's implicit bias (lambda -> 0). */
-    gp->regularized = 0;
+    /* Reference: the max-margin geometry of the loss's implicit bias (lambda -> 0), closed form
+     * or certified convex solve. */
     sweep_errbuf ref_eb;
     sweep_errbuf_clear(&ref_eb);
-    int ret = geom_predict(gp, &ref, &ref_eb);
+    int source = REFSOLVE_THEORY_NONE;
+    int ret = refsolve_theory(gp, &ref, &source, NULL, &ref_eb);
     if (ret == SWEEP_ERR_NO_CLOSED_FORM) {
         snprintf(theory_note, sizeof theory_note, "%s", ref_eb.msg);
     } else if (ret != SWEEP_OK) {
         fprintf(stderr, "ufmsweep solve: predicted geometry: %s\n", ref_eb.msg);
+        goto cleanup;
+    }
+    if (pp.solver != POINT_SOLVER_UFM) {
+        if (trace_path != NULL || pp.ufm.trace_points > 0) {
+            fprintf(stderr, "ufmsweep solve: --trace-csv and --trace-points apply to --solver ufm "
+                            "only (the %s solver records no trace)\n",
+                    point_solver_name(pp.solver));
+            goto cleanup;
+        }
+        exit_code = solve_reference(&pp, prof, lv, gp, ref, source, theory_note, json);
         goto cleanup;
     }
     if (trace_path != NULL) {
@@ -186,7 +291,7 @@ int cmd_solve_main(int argc, char **argv)
         json_object_set_new(obj, "solver", json_string("ufm"));
         json_object_set_new(obj, "problem", json_string(geom_problem_kind_name(gp->kind)));
         json_object_set_new(obj, "theory_source",
-                            ref ? json_string("closed_form") : json_null());
+                            ref ? json_string(refsolve_theory_source_name(source)) : json_null());
         json_object_set_new(obj, "theory_method",
                             ref ? json_string(geom_method_name(ref->method)) : json_null());
         json_object_set_new(obj, "loss", report_json_real(res.loss));

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "geom.h"
 #include "metrics.h"
+#include "refsolve.h"
 #include "reg.h"
 #include "report.h"
 
@@ -22,20 +23,24 @@ static void theory_help(FILE *f, const cli_option *opts, size_t n_opts)
             "  cdt, vs                                         CDT-form CS-SVM\n"
             "  ldt                                             margin-form CS-SVM (delta = 1/Delta)\n"
             "Closed forms exist for SELI and the margin form at any class counts (eigen-\n"
-            "decomposition of P N P) and for the CDT form under STEP with rho = 1/2. With a ridge\n"
-            "(--lambda > 0) it prints the regularized global minimizer instead, solved to a\n"
-            "certified residual of 1e-9 (theory_source convex): the exact target of gradient\n"
-            "descent with that weight decay. CDT/VS with rho != 1/2, LT or explicit counts need\n"
-            "the max-margin convex solver, which this version does not have: they exit 1.\n"
+            "decomposition of P N P) and for the CDT form under STEP with rho = 1/2. Everywhere\n"
+            "else (CDT/VS with rho != 1/2, LT or explicit counts, explicit Delta) the class-level\n"
+            "convex problem is solved by an interior-point method and certified to a relative\n"
+            "duality gap of 1e-10 (theory_source convex; k <= 110). With a ridge (--lambda > 0)\n"
+            "it prints the regularized global minimizer instead, certified to a residual of\n"
+            "1e-9 (theory_source convex): the exact target of gradient descent with that weight\n"
+            "decay.\n"
             "\n"
             "Examples:\n"
             "  ufmsweep theory --k 10 --R 10 --rho 0.5                # SELI, human-readable\n"
             "  ufmsweep theory --k 10 --R 10 --loss ldt --gamma 0.5 --json\n"
             "  ufmsweep theory --counts 100,50,20,5 --json --matrices\n"
+            "  ufmsweep theory --k 10 --R 10 --rho 0.3 --loss cdt --gamma 1   # convex, certified\n"
             "\nCommand options:\n");
     cli_print_options(f, opts, n_opts);
     params_print_help(f, PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS);
-    fprintf(f, "\nExit status: 0 success; 1 bad input or no closed form (message on stderr).\n");
+    fprintf(f, "\nExit status: 0 success; 1 bad input, or no closed form and no certified convex "
+               "solve\n(message on stderr).\n");
 }
 
 int cmd_theory_main(int argc, char **argv)
@@ -79,9 +84,12 @@ int cmd_theory_main(int argc, char **argv)
     }
     /* lambda > 0: the certified regularized minimizer (convex), else the max-margin closed form */
     reg_result rr;
+    svm_result cert;
+    int source = REFSOLVE_THEORY_CONVEX;
     memset(&rr, 0, sizeof rr);
+    memset(&cert, 0, sizeof cert);
     int ret = gp->regularized ? reg_solve(prof, lv, 1e-9, 200000, &pred, &rr, &eb)
-                              : geom_predict(gp, &pred, &eb);
+                              : refsolve_theory(gp, &pred, &source, &cert, &eb);
     if (ret == SWEEP_OK && gp->regularized && !rr.converged) {
         fprintf(stderr, "ufmsweep theory: the regularized solve stopped at residual %.3g after %lld "
                         "iterations (not certified to 1e-9)\n",
@@ -109,14 +117,19 @@ int cmd_theory_main(int argc, char **argv)
             goto cleanup;
         }
         json_object_set_new(obj, "problem", json_string(geom_problem_kind_name(gp->kind)));
-        json_object_set_new(obj, "theory_source",
-                            json_string(gp->regularized ? "convex" : "closed_form"));
+        const int exact = source == REFSOLVE_THEORY_CLOSED_FORM;
+        json_object_set_new(obj, "theory_source", json_string(refsolve_theory_source_name(source)));
         json_object_set_new(obj, "theory_method", json_string(geom_method_name(pred->method)));
-        json_object_set_new(obj, "outcome", json_string(gp->regularized ? "converged" : "exact"));
-        json_object_set_new(obj, "iters", json_integer(rr.iters));
+        json_object_set_new(obj, "outcome", json_string(exact ? "exact" : "converged"));
+        json_object_set_new(obj, "iters", json_integer(gp->regularized ? rr.iters : cert.iters));
         if (gp->regularized) {
             json_object_set_new(obj, "certificate_residual", json_real(rr.residual));
             json_object_set_new(obj, "objective", json_real(rr.objective));
+        } else if (!exact) {
+            json_object_set_new(obj, "certificate_gap", json_real(cert.gap));
+            json_object_set_new(obj, "certificate_violation", json_real(cert.violation));
+            json_object_set_new(obj, "objective", json_real(cert.objective));
+            json_object_set_new(obj, "lower_bound", json_real(cert.lower_bound));
         }
         json_object_set_new(obj, "wall_s", json_real(wall_s));
         if (matrices) {
@@ -134,6 +147,11 @@ int cmd_theory_main(int argc, char **argv)
             printf("ufmsweep theory: regularized global minimizer (convex, %s: residual %.2g "
                    "after %lld iterations, objective %.12g)\n",
                    geom_method_name(pred->method), rr.residual, (long long)rr.iters, rr.objective);
+        else if (source == REFSOLVE_THEORY_CONVEX)
+            printf("ufmsweep theory: predicted geometry (certified convex solve, %s: relative gap "
+                   "%.2g after %lld interior-point iterations, objective %.12g)\n",
+                   geom_method_name(pred->method), cert.gap, (long long)cert.iters,
+                   cert.objective);
         else
             printf("ufmsweep theory: predicted geometry (closed form, %s)\n",
                    geom_method_name(pred->method));

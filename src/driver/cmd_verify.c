@@ -304,7 +304,7 @@ int cmd_verify_main(int argc, char **argv)
                                    0};
             if (c.seen != NULL && c.last != NULL &&
                 journal_open_readonly(jpath, got_spec, s->grid_sha256,
-                                      s->any_solve ? s->trace_points : 0, &j, &eb2) == SWEEP_OK) {
+                                      s->any_ufm ? s->trace_points : 0, &j, &eb2) == SWEEP_OK) {
                 long dropped = 0;
                 journal_replay(j, journal_collect, &c, &dropped, &eb2);
                 if (dropped > 0)

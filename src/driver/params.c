@@ -1,11 +1,14 @@
 #include "params.h"
 
+#include "svm.h"
+
 #include "rng.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #define F(member) offsetof(point_params, member)
@@ -44,8 +47,11 @@ static const param_def table[] = {
     {"iota", PARAM_GROUP_LOSS, PARAM_VEC, F(loss.iota), F(loss.n_iota), "v0,v1,...", "preset",
      "explicit per-class additive logit offsets (k values)"},
     /* SOLVER */
-    {"solver", PARAM_GROUP_SOLVER, PARAM_SOLVER, F(solver), 0, "ufm|none", "ufm",
-     "ufm: gradient descent on the unconstrained-features model; none: theory only (sweeps)"},
+    {"solver", PARAM_GROUP_SOLVER, PARAM_SOLVER, F(solver), 0,
+     "ufm|svm|svm-example|svm-gd|reg|none", "ufm",
+     "ufm: gradient descent on the UFM; svm: certified class-level max-margin solve; "
+     "svm-example: the same on all n examples; svm-gd: gradient descent on the factorized SVM; "
+     "reg: certified regularized minimizer (needs --lambda); none: theory only"},
     {"opt", PARAM_GROUP_SOLVER, PARAM_OPT, F(ufm.opt), 0, "gd|ngd|sgdm", "sgdm",
      "optimizer: plain, normalized (step lr/||g||), or PyTorch SGD with momentum"},
     {"lr", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.lr), 0, "ETA", "0.1", "learning rate (> 0)"},
@@ -228,16 +234,17 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
         break;
     }
     case PARAM_SOLVER:
-        if (strcmp(value, "ufm") == 0)
-            *(point_solver *)field = POINT_SOLVER_UFM;
-        else if (strcmp(value, "none") == 0)
-            *(point_solver *)field = POINT_SOLVER_NONE;
-        else if (!strcmp(value, "svm") || !strcmp(value, "svm-gd") || !strcmp(value, "reg"))
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                "--solver %s: not available in this version (only ufm)", value);
-        else
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--solver: unknown solver '%s' (use ufm)",
-                                value);
+        ret = SWEEP_ERR_ARG;
+        for (int sv = POINT_SOLVER_UFM; sv <= POINT_SOLVER_REG; sv++)
+            if (strcmp(value, point_solver_name((point_solver)sv)) == 0) {
+                *(point_solver *)field = (point_solver)sv;
+                ret = SWEEP_OK;
+            }
+        if (ret != SWEEP_OK)
+            sweep_err_set(eb, SWEEP_ERR_ARG,
+                          "--solver: unknown solver '%s' (use ufm, svm, svm-example, svm-gd, reg "
+                          "or none)",
+                          value);
         break;
     case PARAM_OPT: {
         ufm_opt_kind *o = field;
@@ -293,10 +300,74 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
     return ret;
 }
 
+const char *point_solver_name(point_solver s)
+{
+    switch (s) {
+    case POINT_SOLVER_UFM:
+        return "ufm";
+    case POINT_SOLVER_NONE:
+        return "none";
+    case POINT_SOLVER_SVM:
+        return "svm";
+    case POINT_SOLVER_SVM_EXAMPLE:
+        return "svm-example";
+    case POINT_SOLVER_SVM_GD:
+        return "svm-gd";
+    case POINT_SOLVER_REG:
+        return "reg";
+    }
+    return "unknown";
+}
+
+static int is_set(const point_params *p, const char *name);
+
+int params_is_set(const point_params *p, const char *name)
+{
+    return is_set(p, name);
+}
+
 static int is_set(const point_params *p, const char *name)
 {
     const param_def *d = params_find(name, ~0u);
     return d != NULL && (p->set_mask & (UINT64_C(1) << (size_t)(d - table))) != 0;
+}
+
+/* What the reference solvers need of the problem, checked before any work starts. */
+static int solver_validate(const point_params *p, sweep_errbuf *eb)
+{
+    const char *name = point_solver_name(p->solver);
+    profile *prof = NULL;
+    int ret = SWEEP_OK;
+    if (p->solver == POINT_SOLVER_REG && !(p->loss.lambda_w > 0.0 && p->loss.lambda_h > 0.0))
+        return sweep_err_set(eb, SWEEP_ERR_ARG,
+                             "--solver reg needs a ridge: --lambda > 0 (or --lambda-w and "
+                             "--lambda-h > 0)");
+    if (p->solver != POINT_SOLVER_SVM && p->solver != POINT_SOLVER_SVM_EXAMPLE &&
+        p->solver != POINT_SOLVER_SVM_GD)
+        return SWEEP_OK;
+    if ((ret = profile_create(&p->profile, &prof, eb)) != SWEEP_OK)
+        return ret;
+    const double k = prof->k;
+    const double cols = p->solver == POINT_SOLVER_SVM ? k : prof->n;
+    if (p->solver != POINT_SOLVER_SVM) {
+        for (int c = 0; c < prof->k; c++)
+            if (prof->counts[c] != floor(prof->counts[c])) {
+                ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                    "--solver %s works on the examples and needs integer class "
+                                    "counts (class %d has %g: choose R and n_min accordingly, or "
+                                    "use --solver svm)",
+                                    name, c, prof->counts[c]);
+                goto cleanup;
+            }
+    }
+    if (p->solver != POINT_SOLVER_SVM_GD && cols * (k - 1) > SVM_MAX_CONSTRAINTS)
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "--solver %s: %g margin constraints (k = %g, %g columns); the dense "
+                            "interior-point method takes at most %d",
+                            name, cols * (k - 1), k, cols, SVM_MAX_CONSTRAINTS);
+cleanup:
+    profile_destroy(&prof);
+    return ret;
 }
 
 int params_finalize(point_params *p, sweep_errbuf *eb)
@@ -320,7 +391,9 @@ int params_finalize(point_params *p, sweep_errbuf *eb)
     if ((ret = loss_opts_validate(&p->loss, po->kind == PROFILE_COUNTS ? po->n_counts : po->k,
                                   eb)) != SWEEP_OK)
         return ret;
-    return ufm_opts_validate(&p->ufm, eb);
+    if ((ret = ufm_opts_validate(&p->ufm, eb)) != SWEEP_OK)
+        return ret;
+    return solver_validate(p, eb);
 }
 
 /* Append "name=value;" for table entry def. */
@@ -364,7 +437,7 @@ static size_t append_value(const point_params *p, const param_def *def, char *bu
         APPEND("%s", loss_kind_name(*(const loss_kind *)field));
         break;
     case PARAM_SOLVER:
-        APPEND("%s", *(const point_solver *)field == POINT_SOLVER_NONE ? "none" : "ufm");
+        APPEND("%s", point_solver_name(*(const point_solver *)field));
         break;
     case PARAM_OPT: {
         static const char *const names[] = {"gd", "ngd", "sgdm"};

@@ -16,9 +16,16 @@
 
 /* All options of one point. Fixed-width plain data (can be copied or broadcast as bytes). */
 typedef enum point_solver {
-    POINT_SOLVER_UFM = 0, /* gradient descent on the UFM (ufm.h) */
-    POINT_SOLVER_NONE = 1 /* theory only (sweeps): no solve, /results stays NaN */
+    POINT_SOLVER_UFM = 0,         /* gradient descent on the UFM (ufm.h) */
+    POINT_SOLVER_NONE = 1,        /* theory only (sweeps): no solve, /results stays NaN */
+    POINT_SOLVER_SVM = 2,         /* certified class-level max-margin solve (svm.h) */
+    POINT_SOLVER_SVM_EXAMPLE = 3, /* certified example-level max-margin solve (svm.h) */
+    POINT_SOLVER_SVM_GD = 4,      /* gradient descent on the factorized SVM (svm.h) */
+    POINT_SOLVER_REG = 5          /* certified regularized global minimizer (reg.h) */
 } point_solver;
+
+/* point_solver_name - "ufm", "none", "svm", "svm-example", "svm-gd", "reg" (static). */
+const char *point_solver_name(point_solver s);
 
 typedef struct point_params {
     profile_opts profile;
@@ -88,6 +95,9 @@ size_t params_canonical_text(const point_params *p, unsigned groups, char *buf, 
  * fix the problem's shape (k, d, counts). Points that differ only in loss or optimizer therefore
  * start from the same initialization (common random numbers across methods). */
 uint64_t params_init_key(const point_params *p, const profile *prof, int64_t seed_base);
+
+/* params_is_set - 1 when the option named name was given explicitly (command line or spec). */
+int params_is_set(const point_params *p, const char *name);
 
 /* params_print_help - the options of the given groups, with metavars, defaults and help. */
 void params_print_help(FILE *f, unsigned groups);

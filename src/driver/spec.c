@@ -647,13 +647,18 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
         if (!strcmp(s->axes[a].def->name, "iters"))
             s->trace_iters = -1;
     /* some point solves unless the solver is `none` everywhere */
-    s->any_solve = s->base.solver == POINT_SOLVER_UFM;
+    s->any_solve = s->base.solver != POINT_SOLVER_NONE;
+    s->any_ufm = s->base.solver == POINT_SOLVER_UFM;
     for (int a = 0; a < s->n_axes; a++)
         if (!strcmp(s->axes[a].def->name, "solver")) {
-            s->any_solve = 0;
-            for (int i = 0; i < s->axes[a].n; i++)
-                s->any_solve |= !strcmp(s->axes[a].text[i], "ufm");
+            s->any_solve = s->any_ufm = 0;
+            for (int i = 0; i < s->axes[a].n; i++) {
+                s->any_solve |= strcmp(s->axes[a].text[i], "none") != 0;
+                s->any_ufm |= !strcmp(s->axes[a].text[i], "ufm");
+            }
         }
+    if (!s->any_ufm)
+        s->trace_points = 0; /* only gradient descent on the UFM records traces */
     for (int64_t p = 0; validate && p < s->n_points; p++) {
         point_params pp;
         sweep_errbuf eb2;

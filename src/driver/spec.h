@@ -59,7 +59,8 @@ typedef struct spec {
     char *effective;       /* the expanded configuration as JSON text (stored in provenance) */
     int trace_points;      /* common to every point (trace_points may not be an axis) */
     int64_t trace_iters;   /* iters when fixed, else -1 (each point has its own schedule) */
-    int any_solve;         /* 1 when some point runs a solver */
+    int any_solve;         /* 1 when some point runs a solver (not `none`): /results exists */
+    int any_ufm;           /* some point uses --solver ufm (the only solver with traces) */
 } spec;
 
 /* spec_load - Read and parse the file at path, expand the grid, validate every point.

@@ -399,7 +399,7 @@ int store_create_ex(const char *path, const spec *s, const char *shard, int with
     }
     st->rank = s->n_axes;
     st->n_points = s->n_points;
-    st->P = s->any_solve && with_traces ? s->trace_points : 0;
+    st->P = s->any_ufm && with_traces ? s->trace_points : 0;
     st->has_results = s->any_solve;
     for (int a = 0; a < s->n_axes; a++)
         st->dims[a] = (hsize_t)s->axes[a].n;
@@ -516,9 +516,11 @@ int store_create_ex(const char *path, const spec *s, const char *shard, int with
     fail |= attr_write_string(st->st_state, "flag_meanings",
                               "0 pending, 1 done, 2 failed, 3 not converged") < 0;
     fail |= attr_write_string(st->theory_source, "flag_meanings",
-                              "-1 pending, 0 none (needs the convex reference), 1 closed form") < 0;
+                              "-1 pending, 0 none (no closed form and no certified convex "
+                              "solve), 1 closed form, 2 convex (certified class-level solve)") < 0;
     fail |= attr_write_string(st->st_outcome, "flag_meanings",
-                              "-1 pending or no solve, 1 converged (grad_tol), 2 converged "
+                              "-1 pending or no solve, 1 converged (grad_tol; reference "
+                              "solvers: certified tolerance), 2 converged "
                               "(loss_tol), 3 max_iter, 4 diverged") < 0;
 
     /* provenance */

@@ -3,6 +3,7 @@
 #include "geom.h"
 #include "loss.h"
 #include "profile.h"
+#include "refsolve.h"
 #include "ufm.h"
 
 #include <math.h>
@@ -69,24 +70,48 @@ void point_compute(const spec *s, int64_t p, int rank, point_record *rec, double
         (ret = geom_problem_from_loss(prof, lv, &gp, &eb)) != SWEEP_OK)
         goto fail;
 
-    /* Theory: the max-margin geometry of the loss's implicit bias (lambda -> 0). */
+    /* Theory: the max-margin geometry of the loss's implicit bias (lambda -> 0): the closed
+     * form, else the certified class-level convex solve. */
     gp->regularized = 0;
     geom_metrics m;
-    ret = geom_predict(gp, &pred, NULL);
+    int source = POINT_THEORY_NONE;
+    sweep_errbuf th_eb;
+    sweep_errbuf_clear(&th_eb);
+    ret = refsolve_theory(gp, &pred, &source, NULL, &th_eb);
     if (ret == SWEEP_OK) {
         if ((ret = geom_prediction_metrics(gp, pred, &m)) != SWEEP_OK)
             goto fail;
         for (int i = 0; i < GEOM_METRICS_COUNT; i++)
             rec->theory[i] = geom_metric_value(&m, i);
-        rec->theory_source = POINT_THEORY_CLOSED_FORM;
+        rec->theory_source = source == REFSOLVE_THEORY_CONVEX ? POINT_THEORY_CONVEX
+                                                              : POINT_THEORY_CLOSED_FORM;
     } else if (ret == SWEEP_ERR_NO_CLOSED_FORM) {
         rec->theory_source = POINT_THEORY_NONE;
     } else {
+        eb = th_eb;
         goto fail;
     }
 
     if (pp.solver == POINT_SOLVER_NONE) {
         rec->state = POINT_DONE;
+        goto done;
+    }
+    if (pp.solver != POINT_SOLVER_UFM) {
+        /* a reference solver: no trace, the certificate decides the state */
+        refsolve_result rr;
+        if ((ret = refsolve_run(&pp, prof, lv, gp, pred, params_init_key(&pp, prof, s->seed_base),
+                                &rr, &eb)) != SWEEP_OK)
+            goto fail;
+        for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+            rec->result[i] = geom_metric_value(&rr.metrics, i);
+        rec->solve[1] = rr.objective;
+        rec->solve[3] = (double)rr.iters;
+        rec->outcome = rr.converged ? UFM_CONVERGED_GRAD : UFM_MAX_ITER;
+        rec->state = rr.converged ? POINT_DONE : POINT_NOT_CONVERGED;
+        if (!rr.converged)
+            snprintf(rec->message, sizeof rec->message,
+                     "%s: certificate %.3g above tolerance %.3g after %lld iterations",
+                     point_solver_name(pp.solver), rr.certificate, rr.tol, (long long)rr.iters);
         goto done;
     }
     pp.ufm.trace_points = P;

@@ -23,8 +23,9 @@ enum point_state {
 
 /* theory_source values */
 enum point_theory_source {
-    POINT_THEORY_NONE = 0,       /* no closed form (needs the convex reference) */
-    POINT_THEORY_CLOSED_FORM = 1
+    POINT_THEORY_NONE = 0,        /* neither a closed form nor a certified convex solve */
+    POINT_THEORY_CLOSED_FORM = 1,
+    POINT_THEORY_CONVEX = 2       /* the class-level convex solve, certified gap <= 1e-10 */
 };
 
 /* Scalars of a solve stored beside the metrics in /results. */

@@ -34,7 +34,11 @@ expect_error milestones-order "milestones must increase" solve --milestones 200,
 expect_error milestones-frac "milestones[0] = 1.5" solve --milestones 1.5
 expect_error malformed-vector "malformed list '1,,2'" solve --k 3 --omega 1,,2
 expect_error omega-length "omega has 2 values but k = 10" solve --omega 1,2
-expect_error solver-later "--solver svm: not available" solve --solver svm
+expect_error solver-unknown "unknown solver 'svn'" solve --solver svn
+expect_error reg-needs-lambda "needs a ridge" solve --solver reg
+expect_error svm-no-trace "apply to --solver ufm only" solve --solver svm --trace-points 5
+expect_error svm-example-integer "integer class counts" solve --solver svm-example --counts 3.5,2
+expect_error svm-too-large "dense interior-point method takes at most" solve --solver svm-example --k 10 --R 100 --n-min 5
 expect_error solver-unknown "unknown solver 'lbfgs'" solve --solver lbfgs
 expect_error real-counts "class 0 would have 12.5 examples" solve --R 2.5
 expect_error trace-too-many "trace_points = 20 exceeds iters + 1 = 11" solve --iters 10 --trace-points 20
@@ -84,13 +88,52 @@ assert d["outcome"] == "diverged" and d["reason"] == "nan_or_inf"
 assert isinstance(d["iters"], int) and 0 < d["iters"] < 50 and isinstance(d["wall_s"], float)
 ' "$out"; then ok divergence; else bad "divergence (rc=$rc): $out"; fi
 
-# no closed form for the reference: distances null, solve still runs
+# no closed form: the reference is the certified convex solve, distances are computed
 out=$("$BIN" solve --loss cdt --gamma 0.5 --rho 0.3 --iters 50 --json)
+if "$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["theory_source"] == "convex" and d["theory_method"] == "svm_convex"
+assert d["dist_gw"] is not None and d["w_norm_ratio"] is not None
+' "$out"; then ok convex-reference; else bad "convex-reference: $out"; fi
+# no reference at all (the convex problem is too large): distances null, solve still runs
+out=$("$BIN" solve --k 120 --loss cdt --gamma 0.5 --rho 0.3 --iters 2 --json)
 if "$PY" -c '
 import json, sys
 d = json.loads(sys.argv[1])
 assert d["theory_source"] is None and d["dist_gw"] is None and d["w_norm_ratio"] is not None
 ' "$out"; then ok no-reference; else bad "no-reference: $out"; fi
+
+# the reference solvers agree with each other and with the theory: svm-example (no collapse
+# assumed) and svm-gd (non-convex, in (W, H)) reach the certified class-level geometry
+for solver in svm svm-example svm-gd; do
+  out=$("$BIN" solve --k 4 --R 5 --n-min 2 --rho 0.25 --loss cdt --gamma 1 --solver $solver --json)
+  if "$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1]); s = sys.argv[2]
+assert d["solver"] == s and d["outcome"] == "converged" and d["theory_source"] == "convex", d
+tol = 1e-4 if s == "svm-gd" else 1e-8
+assert d["dist_gw"] < tol and d["dist_gh"] < tol and d["dist_z"] < tol, (s, d["dist_gw"])
+assert d["train_acc"] == 1.0 and d["objective"] > 0
+if s != "svm":
+    assert d["spread"] < (1e-5 if s == "svm-gd" else 1e-7), d["spread"]
+' "$out" $solver; then ok "reference-$solver"; else bad "reference-$solver: $out"; fi
+done
+# a truncated certified solve is an outcome, not an error
+out=$("$BIN" solve --k 10 --R 10 --rho 0.3 --loss cdt --gamma 1 --solver svm --iters 3 --json)
+if "$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["outcome"] == "max_iter" and d["iters"] == 3 and d["certificate"] > 1e-10
+' "$out"; then ok svm-truncated; else bad "svm-truncated: $out"; fi
+# reg: the certified regularized minimizer
+out=$("$BIN" solve --k 4 --R 3 --lambda 1e-2 --solver reg --json)
+if "$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["solver"] == "reg" and d["outcome"] == "converged" and d["certificate"] <= 1e-10
+assert d["certificate_kind"] == "residual" and d["objective"] > 0
+' "$out"; then ok reg; else bad "reg: $out"; fi
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -170,6 +170,18 @@ fixed: {k: 1000, n_min: 1000, rho: 0.5}
 grid:
   R: [1000]
 EOF2
+case_ reg-without-ridge "at grid point 1 (lambda=0): --solver reg needs a ridge" <<'EOF2'
+name: x
+fixed: {k: 4, solver: reg}
+grid:
+  lambda: [0.01, 0]
+EOF2
+case_ svm-example-fractional-counts "needs integer class counts (class 0 has 2.5" <<'EOF2'
+name: x
+fixed: {k: 4, n_min: 1, solver: svm-example}
+grid:
+  R: [2, 2.5]
+EOF2
 err=$("$BIN" run nope.yaml --store out.h5 2>&1); rc=$?
 if [ $rc -eq 1 ] && [[ "$err" == *"nope.yaml: cannot read"* ]]; then pass=$((pass + 1)); echo "PASS missing-file"; else fail=$((fail + 1)); echo "FAIL missing-file: $err"; fi
 cat >ok.yaml <<'EOF2'

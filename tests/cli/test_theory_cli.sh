@@ -57,8 +57,40 @@ expect_error lambda-negative "lambda_w = -1" theory --lambda -1
 expect_error gamma-nan "gamma = nan is not finite" theory --gamma nan
 expect_error flag-with-value "--json takes no value" theory --json=1
 expect_error positional "unexpected argument 'extra'" theory extra
-expect_error cdt-no-closed-form "needs the convex reference" theory --loss cdt --gamma 0.5 --rho 0.3
-expect_error lt-cdt-no-closed-form "non-step profile" theory --profile lt --loss vs --gamma 0.3
+# no closed form (CDT at rho != 1/2): the certified convex solve, with its certificate
+out=$("$BIN" theory --k 10 --R 10 --loss cdt --gamma 0.5 --rho 0.3 --json)
+if "$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["theory_source"] == "convex" and d["theory_method"] == "svm_convex", d["theory_source"]
+assert d["outcome"] == "converged" and 0 <= d["certificate_gap"] <= 1e-10
+assert d["lower_bound"] <= d["objective"] and 0 <= d["certificate_violation"] < 1e-9
+assert d["dist_gw"] < 1e-12 and -1 < d["w_cos_majmaj"] < 1
+' "$out"; then ok cdt-convex; else bad "cdt-convex: $out"; fi
+# where a closed form exists the convex solve must reproduce it: compare through `solve`
+out=$("$BIN" solve --k 10 --R 10 --loss cdt --gamma 0.5 --rho 0.5 --solver svm --json)
+if "$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["theory_source"] == "closed_form" and d["solver"] == "svm" and d["outcome"] == "converged"
+assert d["dist_gw"] < 1e-8 and d["dist_gh"] < 1e-8 and d["certificate"] <= 1e-10
+' "$out"; then ok svm-vs-closed-form; else bad "svm-vs-closed-form: $out"; fi
+expect_error convex-too-large "k <= 110" theory --k 120 --loss cdt --gamma 0.5 --rho 0.3
+# LT profile with VS: no closed form, the certified convex solve; gamma = +1/2 on the CDT form
+# makes the classifier and embedding cosines identical (science.md section 6)
+out=$("$BIN" theory --profile lt --loss vs --gamma 0.3 --json)
+if "$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["theory_source"] == "convex" and d["certificate_gap"] <= 1e-10
+' "$out"; then ok lt-vs-convex; else bad "lt-vs-convex: $out"; fi
+out=$("$BIN" theory --k 8 --R 20 --rho 0.25 --loss cdt --gamma 0.5 --json)
+if "$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+for g in ("majmaj", "minmin", "majmin"):
+    assert abs(d["w_cos_" + g] - d["h_cos_" + g]) < 1e-8, g
+' "$out"; then ok cdt-half-symmetry; else bad "cdt-half-symmetry: $out"; fi
 
 # --help documents every option with its default and exits 0
 help=$("$BIN" theory --help)

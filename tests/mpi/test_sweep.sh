@@ -37,12 +37,16 @@ assert (st.take(lr.index(1e300), axis=4) == 2).all(), st
 assert (st.take(lr.index(0.2), axis=4) == 1).all(), st
 msg = f["status/message"][()]
 assert b"diverged" in msg[0, 0, 0, 0, 1]
-# theory: closed form except CDT at rho = 0.25, R = 4 (needs the convex reference)
+# theory: closed form except CDT at rho = 0.25, R = 4: the certified convex solve (source 2)
 src = f["theory/theory_source"][()]
 loss = [x.decode() for x in f["coords/loss"][()]]
 # at R = 1 every Delta is equal: UF-SVM, closed form again
-assert (src[1, 1, loss.index("cdt")] == 0).all() and (src[1, 0] == 1).all() and (src[0] == 1).all()
-assert np.isnan(f["theory/w_norm_ratio"][1, 1, loss.index("cdt"), 0, 0])
+assert (src[1, 1, loss.index("cdt")] == 2).all() and (src[1, 0] == 1).all() and (src[0] == 1).all()
+assert np.isfinite(f["theory/w_norm_ratio"][1, 1, loss.index("cdt"), 0, 0])
+# GD (ngd, 400 steps) towards the convex reference: distances finite and clearly below the
+# distance between two different geometries
+d = f["results/dist_gw"][1, 1, loss.index("cdt"), :, 0]
+assert np.isfinite(d).all() and (d < 0.5).all(), d
 assert (f["status/attempts"][()] == 1).all()
 assert f.attrs["schema_version"] == 1 and len(f.attrs["spec_sha256"]) == 64
 assert b"Open MPI" in f.attrs["mpi_library"] and f.attrs["hdf5_library"].startswith(b"1.") and f.attrs["mpi_size"] == 4

@@ -1,0 +1,181 @@
+#include "refsolve.h"
+
+#include "reg.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *refsolve_theory_source_name(int source)
+{
+    switch (source) {
+    case REFSOLVE_THEORY_CLOSED_FORM:
+        return "closed_form";
+    case REFSOLVE_THEORY_CONVEX:
+        return "convex";
+    default:
+        return "none";
+    }
+}
+
+#define THEORY_TOL 1e-10
+#define THEORY_MAX_IPM 100
+
+int refsolve_theory(const geom_problem *prob, geom_prediction **out, int *source,
+                    svm_result *cert, sweep_errbuf *eb)
+{
+    geom_problem mm = *prob;
+    svm_result r;
+    sweep_errbuf cf_eb;
+    int ret;
+
+    *out = NULL;
+    *source = REFSOLVE_THEORY_NONE;
+    mm.regularized = 0;
+    sweep_errbuf_clear(&cf_eb);
+    ret = geom_predict(&mm, out, &cf_eb);
+    if (ret == SWEEP_OK) {
+        *source = REFSOLVE_THEORY_CLOSED_FORM;
+        return SWEEP_OK;
+    }
+    if (ret != SWEEP_ERR_NO_CLOSED_FORM)
+        return sweep_err_set(eb, ret, "%s", cf_eb.msg);
+    const int m = prob->k * (prob->k - 1);
+    if (m > SVM_MAX_CONSTRAINTS)
+        return sweep_err_set(eb, SWEEP_ERR_NO_CLOSED_FORM,
+                             "%s; the class-level convex solve takes k <= 110 (k = %d)",
+                             cf_eb.msg, prob->k);
+    ret = svm_class_solve(&mm, THEORY_TOL, THEORY_MAX_IPM, out, &r, eb);
+    if (ret != SWEEP_OK)
+        return ret;
+    if (cert != NULL)
+        *cert = r;
+    if (!r.converged) {
+        geom_prediction_destroy(out);
+        return sweep_err_set(eb, SWEEP_ERR_NO_CLOSED_FORM,
+                             "no closed form, and the convex solve stopped at a relative gap of "
+                             "%.2g after %lld iterations (not certified to %g)",
+                             r.gap, (long long)r.iters, THEORY_TOL);
+    }
+    *source = REFSOLVE_THEORY_CONVEX;
+    return SWEEP_OK;
+}
+
+/* metrics of a solution given as W (d x k) and H (d x n) or collapsed Hbar (d x k) */
+static int metrics_of(const geom_problem *gp, int d, const double *W, const double *Hbar,
+                      const double *H, const geom_prediction *ref, geom_metrics *m,
+                      sweep_errbuf *eb)
+{
+    int ret = geom_metrics_compute(gp, d, W, Hbar, H, ref, m);
+    if (ret != SWEEP_OK)
+        return sweep_err_set(eb, ret, "metrics of the solution: %s", sweep_strerror(ret));
+    return SWEEP_OK;
+}
+
+int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors *lv,
+                 const geom_problem *gp, const geom_prediction *ref, uint64_t init_key,
+                 refsolve_result *res, sweep_errbuf *eb)
+{
+    geom_prediction *sol = NULL;
+    double *H = NULL, *W = NULL, *Hbar = NULL;
+    int ret = SWEEP_OK;
+    const int iters_set = params_is_set(pp, "iters"), tol_set = params_is_set(pp, "tol-grad");
+    const int k = gp->k;
+    geom_problem mm = *gp;
+
+    memset(res, 0, sizeof *res);
+    geom_metrics_set_nan(&res->metrics);
+    res->objective = res->certificate = res->spread = NAN;
+    mm.regularized = 0;
+    switch (pp->solver) {
+    case POINT_SOLVER_SVM:
+    case POINT_SOLVER_SVM_EXAMPLE: {
+        svm_result r;
+        const int max_iter = iters_set ? (int)(pp->ufm.iters < 100000 ? pp->ufm.iters : 100000)
+                                       : THEORY_MAX_IPM;
+        res->tol = tol_set ? pp->ufm.tol_grad : THEORY_TOL;
+        if (max_iter < 1) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--solver svm needs --iters >= 1");
+            goto cleanup;
+        }
+        if (pp->solver == POINT_SOLVER_SVM)
+            ret = svm_class_solve(&mm, res->tol, max_iter, &sol, &r, eb);
+        else
+            ret = svm_example_solve(&mm, res->tol, max_iter, &sol, &H, &r, eb);
+        if (ret != SWEEP_OK)
+            goto cleanup;
+        res->objective = r.objective;
+        res->certificate = r.gap;
+        res->spread = r.spread;
+        res->iters = r.iters;
+        res->converged = r.converged;
+        ret = metrics_of(gp, k, sol->W, sol->Hbar, H, ref, &res->metrics, eb);
+        break;
+    }
+    case POINT_SOLVER_SVM_GD: {
+        svm_gd_options o;
+        svm_result r;
+        svm_gd_options_default(&o);
+        o.d = prof->d;
+        o.seed_key = init_key;
+        if (pp->ufm.init == UFM_INIT_GAUSS)
+            o.init_std = pp->ufm.init_std;
+        if (iters_set)
+            o.max_iter = pp->ufm.iters;
+        if (tol_set)
+            o.tol = pp->ufm.tol_grad;
+        res->tol = o.tol;
+        if (o.max_iter < 1) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--solver svm-gd needs --iters >= 1");
+            goto cleanup;
+        }
+        if ((ret = svm_gd_solve(&mm, &o, &sol, &W, &H, &r, eb)) != SWEEP_OK)
+            goto cleanup;
+        const int d = o.d > 0 ? o.d : k;
+        if ((Hbar = malloc((size_t)d * k * sizeof(double))) == NULL) {
+            ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "svm-gd: out of memory");
+            goto cleanup;
+        }
+        geom_class_means(d, k, gp->counts, H, Hbar);
+        res->objective = r.objective;
+        res->certificate = r.violation;
+        res->spread = r.spread;
+        res->iters = r.iters;
+        res->converged = r.converged;
+        ret = metrics_of(gp, d, W, Hbar, H, ref, &res->metrics, eb);
+        break;
+    }
+    case POINT_SOLVER_REG: {
+        reg_result r;
+        if (!(lv->lambda_w > 0.0 && lv->lambda_h > 0.0)) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "--solver reg needs a ridge: --lambda > 0 (or --lambda-w and "
+                                "--lambda-h > 0)");
+            goto cleanup;
+        }
+        res->tol = tol_set ? pp->ufm.tol_grad : THEORY_TOL;
+        const int64_t max_iter = iters_set ? pp->ufm.iters : 200000;
+        if (max_iter < 1) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--solver reg needs --iters >= 1");
+            goto cleanup;
+        }
+        if ((ret = reg_solve(prof, lv, res->tol, max_iter, &sol, &r, eb)) != SWEEP_OK)
+            goto cleanup;
+        res->objective = r.objective;
+        res->certificate = r.residual;
+        res->iters = r.iters;
+        res->converged = r.converged;
+        ret = metrics_of(gp, k, sol->W, sol->Hbar, NULL, ref, &res->metrics, eb);
+        break;
+    }
+    default:
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "refsolve_run: not a reference solver");
+        break;
+    }
+cleanup:
+    geom_prediction_destroy(&sol);
+    free(H);
+    free(W);
+    free(Hbar);
+    return ret;
+}
