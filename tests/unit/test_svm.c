@@ -142,10 +142,12 @@ static int test_example_vs_class(void)
             double dw = ndist(k, cl->G_W, ex->G_W), dh = ndist(k, cl->G_H, ex->G_H);
             double dz = ndist(k, cl->Z, ex->Z);
             printf("  %s k %d R %g rho %.2f %s gamma %g: objective class %.12g example %.12g "
-                   "(%lld/%lld iterations), spread %.1e; dist_gw %.1e dist_gh %.1e dist_z %.1e\n",
+                   "(%lld/%lld iterations, polished %d/%d), spread %.1e; dist_gw %.1e dist_gh "
+                   "%.1e dist_z %.1e\n",
                    profile_kind_name(cases[t].pk), k, cases[t].R, cases[t].rho,
                    loss_kind_name(cases[t].kind), cases[t].gamma, rc.objective, re.objective,
-                   (long long)rc.iters, (long long)re.iters, re.spread, dw, dh, dz);
+                   (long long)rc.iters, (long long)re.iters, rc.polished, re.polished, re.spread,
+                   dw, dh, dz);
             CHECK(rc.converged && re.converged);
             CHECK_NEAR(re.objective / rc.objective, 1.0, 1e-9);
             /* The IPM's primal iterate is accurate to ~sqrt(gap) in directions where the
