@@ -501,8 +501,8 @@ static int certify(const svm_cons *cs, double *X, const double *y, svm_result *r
     res->objective = nuc;
     res->lower_bound = d2 > 0.0 ? by / d2 : 0.0;
     res->gap = (nuc - res->lower_bound) / nuc;
-    if (res->gap < 0.0 && res->gap > -1e-13)
-        res->gap = 0.0; /* rounding at an exact optimum (weak duality holds) */
+    if (res->gap < 0.0 && res->gap > -1e-10)
+        res->gap = 0.0; /* rounding of the two spectral norms at an exact optimum */
 cleanup:
     free(ax);
     free(D);
@@ -823,8 +823,295 @@ static void result_init(svm_result *res)
 {
     res->converged = 0;
     res->polished = 0;
+    res->fast_path = 0;
     res->iters = 0;
     res->objective = res->lower_bound = res->gap = res->violation = res->spread = NAN;
+}
+
+/* ---- fast path: every margin active ----------------------------------------------------------
+ * In every case we know of, all k-1 margins of every column are active at the optimum. Then each
+ * column is fixed by one number: Delta_y X[y,j] - Delta_c X[c,j] = b_j for all c gives
+ *     X(u) = D (1 u^T + E),   D = diag(1/Delta),  E[y_j, j] = b_j,  u in R^ncol,
+ * and the problem is min_u ||X(u)||_*, with ncol unknowns instead of ncol (k-1). It is solved by
+ * Newton's method on the smoothed g_eps(u) = tr (X X^T + eps^2 I)^{1/2}, eps decreasing by 10 per
+ * stage (path following). With A = X X^T + eps^2 I = V diag(l) V^T, Gamma = A^{-1/2} X,
+ * w = D 1, a = V^T w and B = V^T X:
+ *     grad = Gamma^T w,   Hess = B^T [K o (a a^T) + diag(kappa)] B + (w^T A^{-1/2} w) I,
+ * K_pq = -1 / (sqrt(l_p) sqrt(l_q) (sqrt(l_p) + sqrt(l_q))) (divided differences of t^{-1/2}),
+ * kappa_p = sum_q K_pq a_q^2: O(k^2 ncol + ncol^3) per step. The multipliers are read off
+ * Gamma (lambda_(j,c) = -Gamma[c,j] / Delta_c), and the certificate is computed exactly as for
+ * the IPM: if some multiplier is negative (a margin that should be slack) or the gap misses tol,
+ * the caller falls back to the interior-point method. */
+typedef struct fastpath {
+    const svm_cons *cs;
+    int k, ncol;
+    double *X, *A, *l, *V, *Gam, *B, *a, *Kq, *Hs, *T, *grad, *du, *u2;
+} fastpath;
+
+static void fastpath_X(const fastpath *fp, const double *u, double *X)
+{
+    const int k = fp->k;
+    for (int j = 0; j < fp->ncol; j++)
+        for (int c = 0; c < k; c++)
+            X[c + (size_t)j * k] = (u[j] + (c == fp->cs->label[j] ? fp->cs->b[j] : 0.0)) /
+                                   fp->cs->Delta[c];
+}
+
+/* g_eps(u); with want_derivs == 1, also grad and Hessian (Hs, ncol x ncol, lower). The SVD
+ * X = V diag(sigma) Q^T gives l = sigma^2 + eps^2 without the cancellation of forming X X^T, and
+ * B = V^T X = diag(sigma) Q^T. */
+static int fastpath_eval(fastpath *fp, const double *u, double eps, int want_derivs, double *g)
+{
+    const int k = fp->k, ncol = fp->ncol;
+    fastpath_X(fp, u, fp->X);
+    memcpy(fp->B, fp->X, (size_t)k * ncol * sizeof(double));
+    /* sigma -> l, V (k x k), Q^T -> T (k x ncol) */
+    if (LAPACKE_dgesdd(LAPACK_COL_MAJOR, want_derivs ? 'S' : 'N', k, ncol, fp->B, k, fp->l,
+                       fp->V, k, fp->T, k) != 0)
+        return SWEEP_ERR_LAPACK;
+    double sum = 0.0;
+    for (int i = 0; i < k; i++) {
+        const double sg = fp->l[i];
+        fp->l[i] = sg * sg + eps * eps;
+        sum += sqrt(fp->l[i]);
+        if (want_derivs)
+            for (int j = 0; j < ncol; j++)
+                fp->B[i + (size_t)j * k] = sg * fp->T[i + (size_t)j * k];
+    }
+    if (!(sum > 0.0) || !isfinite(sum))
+        return SWEEP_ERR_NUMERIC;
+    *g = sum;
+    if (want_derivs != 1) /* 0: value only; 2: value and the SVD factors V, Q^T (in T) */
+        return SWEEP_OK;
+    /* a = V^T w, B = V^T X, Gamma = V diag(l^-1/2) B */
+    for (int p = 0; p < k; p++) {
+        double v = 0.0;
+        for (int c = 0; c < k; c++)
+            v += fp->V[c + (size_t)p * k] / fp->cs->Delta[c];
+        fp->a[p] = v;
+    }
+    /* grad_j = w^T Gamma e_j = sum_p a_p l_p^-1/2 B[p, j] */
+    for (int j = 0; j < ncol; j++) {
+        double v = 0.0;
+        for (int p = 0; p < k; p++)
+            v += fp->a[p] / sqrt(fp->l[p]) * fp->B[p + (size_t)j * k];
+        fp->grad[j] = v;
+    }
+    /* bracket = K o (a a^T) + diag(kappa) (k x k), then Hs = B^T bracket B + c I */
+    double cw = 0.0;
+    for (int p = 0; p < k; p++)
+        cw += fp->a[p] * fp->a[p] / sqrt(fp->l[p]);
+    for (int q = 0; q < k; q++) {
+        const double sq = sqrt(fp->l[q]);
+        for (int p = 0; p < k; p++) {
+            const double sp = sqrt(fp->l[p]);
+            fp->Kq[p + (size_t)q * k] = -1.0 / (sp * sq * (sp + sq));
+        }
+    }
+    for (int p = 0; p < k; p++) {
+        double kap = 0.0;
+        for (int q = 0; q < k; q++)
+            kap += fp->Kq[p + (size_t)q * k] * fp->a[q] * fp->a[q];
+        for (int q = 0; q < k; q++)
+            fp->Kq[p + (size_t)q * k] *= fp->a[p] * fp->a[q];
+        fp->Kq[p + (size_t)p * k] += kap;
+    }
+    /* T = bracket B (k x ncol), Hs = B^T T */
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, k, ncol, k, 1.0, fp->Kq, k, fp->B, k,
+                0.0, fp->T, k);
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, ncol, ncol, k, 1.0, fp->B, k, fp->T, k,
+                0.0, fp->Hs, ncol);
+    for (int j = 0; j < ncol; j++)
+        fp->Hs[j + (size_t)j * ncol] += cw;
+    return SWEEP_OK;
+}
+
+/* Certified lower bound b^T y / ||D(y)||_2 with the multipliers read off the subgradient
+ * Gamma(s) = sum_{p != p0} V_p Q_p^T + s V_p0 Q_p0^T (fp evaluated at eps = 0); y and D are
+ * scratch (m and k x ncol). */
+static double fastpath_lb(const svm_cons *cs, const fastpath *fp, int p0, double sv, double *y,
+                          double *D)
+{
+    const int k = cs->k, ncol = cs->ncol, m = cs->m;
+    double by = 0.0, d2 = 0.0;
+    for (int i = 0; i < m; i++) {
+        int j, yy, c;
+        cons_decode(cs, i, &j, &yy, &c);
+        double gam = 0.0;
+        for (int p = 0; p < k; p++)
+            gam += fp->V[c + (size_t)p * k] * fp->T[p + (size_t)j * k] * (p == p0 ? sv : 1.0);
+        y[i] = -gam / cs->Delta[c] > 0.0 ? -gam / cs->Delta[c] : 0.0;
+        by += cs->b[j] * y[i];
+    }
+    memset(D, 0, (size_t)k * ncol * sizeof(double));
+    cons_adjoint_add(cs, y, 1.0, D, k);
+    if (spectral_norms(k, ncol, D, &d2, NULL) != SWEEP_OK || !(d2 > 0.0))
+        return -INFINITY;
+    return by / d2;
+}
+
+/* Try the all-active solve; on success X (k x ncol) and y (m) hold the point and its
+ * multipliers and 1 is returned (the caller certifies); 0 means "use the IPM". */
+static int fastpath_solve(const svm_cons *cs, double tol, int64_t max_steps, double *X,
+                          double *y, int64_t *steps)
+{
+    const int k = cs->k, ncol = cs->ncol, m = cs->m;
+    fastpath fp;
+    int ok = 0;
+    double *u = NULL, *ub = NULL, *Xt = NULL, *yt = NULL, best_gap = INFINITY;
+    memset(&fp, 0, sizeof fp);
+    fp.cs = cs;
+    fp.k = k;
+    fp.ncol = ncol;
+    u = malloc((size_t)ncol * sizeof(double));
+    fp.X = malloc((size_t)k * ncol * sizeof(double));
+    fp.A = malloc((size_t)k * k * sizeof(double));
+    fp.l = malloc((size_t)k * sizeof(double));
+    fp.V = malloc((size_t)k * k * sizeof(double));
+    fp.B = malloc((size_t)k * ncol * sizeof(double));
+    fp.a = malloc((size_t)k * sizeof(double));
+    fp.Kq = malloc((size_t)k * k * sizeof(double));
+    fp.Hs = malloc((size_t)ncol * ncol * sizeof(double));
+    fp.T = malloc((size_t)k * ncol * sizeof(double));
+    fp.grad = malloc((size_t)ncol * sizeof(double));
+    fp.du = malloc((size_t)ncol * sizeof(double));
+    fp.u2 = malloc((size_t)ncol * sizeof(double));
+    Xt = malloc((size_t)k * ncol * sizeof(double));
+    yt = malloc((size_t)m * sizeof(double));
+    ub = malloc((size_t)ncol * sizeof(double));
+    if (!Xt || !yt || !ub || !u || !fp.X || !fp.A || !fp.l || !fp.V || !fp.B || !fp.a || !fp.Kq || !fp.Hs || !fp.T ||
+        !fp.grad || !fp.du || !fp.u2)
+        goto cleanup;
+    /* start: the SELI-like point u_j = -b_j / k */
+    for (int j = 0; j < ncol; j++)
+        u[j] = -cs->b[j] / k;
+    double g, eps = 1.0;
+    int64_t it = 0;
+    for (int stage = 0; stage < 14 && it < max_steps; stage++, eps *= 0.1) {
+        int forced = 0;
+        for (int newton = 0; newton < 50 && it < max_steps; newton++, it++) {
+            if (fastpath_eval(&fp, u, eps, 1, &g) != SWEEP_OK)
+                goto cleanup;
+            for (int j = 0; j < ncol; j++)
+                fp.du[j] = -fp.grad[j];
+            if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', ncol, fp.Hs, ncol) != 0 ||
+                LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', ncol, 1, fp.Hs, ncol, fp.du, ncol) != 0)
+                goto cleanup;
+            const double decr = -dot((size_t)ncol, fp.grad, fp.du); /* Newton decrement^2 */
+            const double gnorm = sqrt(dot((size_t)ncol, fp.grad, fp.grad));
+            if (!(decr > 0.0))
+                break;
+            double t = 1.0, g2 = g;
+            int ls = decr < 1e-14 * g ? 40 : 0; /* below the rounding of g: judge by gradient */
+            for (; ls < 40; ls++, t *= 0.5) {
+                for (int j = 0; j < ncol; j++)
+                    fp.u2[j] = u[j] + t * fp.du[j];
+                if (fastpath_eval(&fp, fp.u2, eps, 0, &g2) == SWEEP_OK &&
+                    g2 < g && g2 <= g - 0.25 * t * decr)
+                    break;
+            }
+            if (ls == 40) {
+                /* The value is at its rounding floor (it is quadratic in u near the minimizer,
+                 * so u is then known only to about sqrt(machine epsilon)). Judge the full Newton
+                 * step by the gradient instead, which keeps converging quadratically. */
+                for (int j = 0; j < ncol; j++)
+                    fp.u2[j] = u[j] + fp.du[j];
+                if (++forced > 6 || fastpath_eval(&fp, fp.u2, eps, 1, &g2) != SWEEP_OK ||
+                    !(sqrt(dot((size_t)ncol, fp.grad, fp.grad)) < 0.5 * gnorm))
+                    break;
+            }
+            memcpy(u, fp.u2, (size_t)ncol * sizeof(double));
+        }
+        /* certify this stage's point; keep the best */
+        if (fastpath_eval(&fp, u, eps, 1, &g) != SWEEP_OK)
+            goto cleanup;
+        double lmax = 0.0, lmin = 0.0;
+        for (int i = 0; i < m; i++) {
+            int j, yy, c;
+            cons_decode(cs, i, &j, &yy, &c);
+            double gam = 0.0;
+            for (int p = 0; p < k; p++)
+                gam += fp.V[c + (size_t)p * k] / sqrt(fp.l[p]) * fp.B[p + (size_t)j * k];
+            yt[i] = -gam / cs->Delta[c];
+            lmax = yt[i] > lmax ? yt[i] : lmax;
+            lmin = yt[i] < lmin ? yt[i] : lmin;
+        }
+        if (lmin < -1e-7 * lmax)
+            continue; /* a margin wants to be slack (or eps is still large) */
+        svm_result r;
+        fastpath_X(&fp, u, Xt);
+        if (certify(cs, Xt, yt, &r) != SWEEP_OK || !isfinite(r.gap))
+            continue;
+        if (!(r.gap < best_gap))
+            break; /* rounding now dominates: the previous stage was the best */
+        best_gap = r.gap;
+        memcpy(ub, u, (size_t)ncol * sizeof(double));
+        memcpy(X, Xt, (size_t)k * ncol * sizeof(double));
+        memcpy(y, yt, (size_t)m * sizeof(double));
+        ok = 1;
+        if (r.gap <= 1e-3 * tol)
+            break;
+    }
+    /* At a rank-deficient optimum the subgradient is U V^T + s u0 q0^T (|s| <= 1) and the smoothed
+     * path always reads s = 0. When s is not fixed by stationarity (symmetric problems), pick it
+     * to maximize the certified lower bound (quasi-concave in s: golden-section search). */
+    if (ok && best_gap > 1e-3 * tol &&
+        fastpath_eval(&fp, ub, 0.0, 2, &g) == SWEEP_OK) {
+        const double smax = sqrt(fp.l[0]);
+        int nnull = 0, p0 = -1;
+        for (int p = 0; p < k; p++)
+            if (sqrt(fp.l[p]) <= 1e-9 * smax) {
+                nnull++;
+                p0 = p;
+            }
+        if (nnull == 1) {
+            const double phi = 0.5 * (sqrt(5.0) - 1.0);
+            double lo = -1.0, hi = 1.0;
+            double s1 = hi - phi * (hi - lo), s2 = lo + phi * (hi - lo);
+            double f1 = fastpath_lb(cs, &fp, p0, s1, yt, Xt), f2 = fastpath_lb(cs, &fp, p0, s2, yt, Xt);
+            for (int gs = 0; gs < 40; gs++) { /* bracket 0.618^40 = 4e-9 */
+                if (f1 > f2) {
+                    hi = s2;
+                    s2 = s1;
+                    f2 = f1;
+                    s1 = hi - phi * (hi - lo);
+                    f1 = fastpath_lb(cs, &fp, p0, s1, yt, Xt);
+                } else {
+                    lo = s1;
+                    s1 = s2;
+                    f1 = f2;
+                    s2 = lo + phi * (hi - lo);
+                    f2 = fastpath_lb(cs, &fp, p0, s2, yt, Xt);
+                }
+            }
+            fastpath_lb(cs, &fp, p0, f1 > f2 ? s1 : s2, yt, Xt);
+            svm_result r;
+            memcpy(Xt, X, (size_t)k * ncol * sizeof(double));
+            if (certify(cs, Xt, yt, &r) == SWEEP_OK && r.gap < best_gap) {
+                best_gap = r.gap;
+                memcpy(y, yt, (size_t)m * sizeof(double));
+            }
+        }
+    }
+    *steps = it;
+cleanup:
+    free(u);
+    free(ub);
+    free(Xt);
+    free(yt);
+    free(fp.X);
+    free(fp.A);
+    free(fp.l);
+    free(fp.V);
+    free(fp.B);
+    free(fp.a);
+    free(fp.Kq);
+    free(fp.Hs);
+    free(fp.T);
+    free(fp.grad);
+    free(fp.du);
+    free(fp.u2);
+    return ok;
 }
 
 /* The convex solve at class level (example = 0) or example level. */
@@ -844,25 +1131,45 @@ static int svm_convex_solve(const geom_problem *prob, int example, double tol, i
     if ((ret = cons_create(prob, example, &cs, eb)) != SWEEP_OK)
         return ret;
     const int k = cs.k, ncol = cs.ncol;
-    if (cs.m > SVM_MAX_CONSTRAINTS) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                            "svm: the %s problem has %d margin constraints; the dense "
-                            "interior-point method takes at most %d (k = %d, %d columns)",
-                            level, cs.m, SVM_MAX_CONSTRAINTS, k, ncol);
-        goto cleanup;
-    }
     if (!(tol > 0.0) || max_iter < 1) {
         ret = sweep_err_set(eb, SWEEP_ERR_ARG, "svm: needs tol > 0 and max_iter >= 1 (%g, %d)",
                             tol, max_iter);
         goto cleanup;
     }
-    if ((ret = ipm_create(&cs, &w)) != SWEEP_OK ||
-        (X = malloc((size_t)k * ncol * sizeof(double))) == NULL ||
+    if ((X = malloc((size_t)k * ncol * sizeof(double))) == NULL ||
         (H = malloc((size_t)k * ncol * sizeof(double))) == NULL ||
         (ycert = malloc((size_t)cs.m * sizeof(double))) == NULL) {
         ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "svm: out of memory for %d constraints", cs.m);
         goto cleanup;
     }
+    /* Fast path: all margins active (Newton on ncol unknowns), polished and certified. */
+    res->iters = 0;
+    if (fastpath_solve(&cs, tol, max_iter, X, ycert, &res->iters)) {
+        res->fast_path = 1;
+        res->polished = polish_newton(&cs, X, ycert);
+        if ((ret = certify(&cs, X, ycert, res)) != SWEEP_OK) {
+            ret = sweep_err_set(eb, ret, "svm: certificate: %s", sweep_strerror(ret));
+            goto cleanup;
+        }
+        if (isfinite(res->gap) && res->gap <= tol)
+            goto solved;
+    }
+    /* Otherwise the interior-point method on all m constraints. */
+    if (cs.m > SVM_MAX_CONSTRAINTS) {
+        if (res->fast_path && isfinite(res->objective))
+            goto solved; /* keep the fast path's uncertified point: an outcome, not an error */
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "svm: the %s problem is not in the all-margins-active case and has %d "
+                            "margin constraints; the dense interior-point method takes at most %d "
+                            "(k = %d, %d columns)",
+                            level, cs.m, SVM_MAX_CONSTRAINTS, k, ncol);
+        goto cleanup;
+    }
+    if ((ret = ipm_create(&cs, &w)) != SWEEP_OK) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "svm: out of memory for %d constraints", cs.m);
+        goto cleanup;
+    }
+    res->fast_path = 0;
     /* Phase 1: the interior-point method to 1e-8, which identifies the rank and the active set,
      * then the Newton polish and the certificate. Phase 2 (only when that certificate misses
      * tol): the IPM continues to 0.05 tol and the same steps follow. */
@@ -889,6 +1196,7 @@ static int svm_convex_solve(const geom_problem *prob, int example, double tol, i
         if (res->gap <= tol || res->iters >= max_iter || tol_ipm == 0.05 * tol)
             break;
     }
+solved:
     if (!isfinite(res->objective)) {
         ret = sweep_err_set(eb, SWEEP_ERR_NUMERIC,
                             "svm: the %s interior-point method ended without a feasible point",

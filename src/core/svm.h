@@ -45,6 +45,8 @@ typedef struct svm_result {
     double violation;   /* max_i (b_i - A_i(X))_+ / b_i before X was scaled to feasibility */
     double spread;      /* example level: max_i ||h_i - hbar_{y_i}|| / max_c ||hbar_c||;
                            NaN at class level */
+    int fast_path;      /* 1 when the all-margins-active Newton path certified the solve (no
+                           interior-point iterations; iters counts its Newton steps) */
     int polished;       /* 1 when the Newton polish on the identified rank and active set was
                            accepted (convex solves; see svm.c) */
 } svm_result;

@@ -29,6 +29,9 @@ assert np.allclose(obj[:, 1], obj[:, 0], rtol=1e-9), obj    # example level = cl
 assert np.allclose(obj[:, 2], obj[:, 0], rtol=1e-6), obj    # SVM-GD = convex optimum
 for m in ("dist_gw", "dist_gh", "dist_z"):
     d = f["results/" + m][()]
+    if m == "dist_z":   # the CDT closed form (rho 0.5) fixes the Grams only, not W^T Hbar
+        assert np.isnan(d[0]).all() and np.isfinite(d[1]).all(), d
+        d = d[1:]
     assert (d[:, :2] < 1e-8).all() and (d[:, 2] < 1e-4).all(), (m, d)
 assert (f["results/iters_run"][()] > 0).all()
 assert (f["status/outcome"][()] == 1).all()
