@@ -56,8 +56,10 @@ static int cons_create(const geom_problem *prob, int example, svm_cons *cs, swee
                                      c, prob->counts[c]);
             n += prob->counts[c];
         }
-        if (n > 1e7)
-            return sweep_err_set(eb, SWEEP_ERR_ARG, "svm: %g examples is too many", n);
+        if (n > SVM_MAX_COLUMNS)
+            return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                 "svm: the example-level problem takes at most %d examples (n = %g)",
+                                 SVM_MAX_COLUMNS, n);
         ncol = (int)n;
     }
     cs->k = k;
@@ -528,7 +530,9 @@ static int balanced_factors(int k, int ncol, const double *X, double *W, double 
         goto cleanup;
     }
     for (int r = 0; r < k; r++) {
-        const double sq = sqrt(S[r]);
+        /* a singular value at the rounding level (the optimum has rank < k) would enter the
+         * factors as sqrt(1e-16) = 1e-8 times an arbitrary direction: drop it */
+        const double sq = S[r] > 1e-13 * S[0] ? sqrt(S[r]) : 0.0;
         for (int c = 0; c < k; c++)
             W[r + (size_t)c * k] = sq * U[c + (size_t)r * k];
         for (int j = 0; j < ncol; j++)
@@ -982,9 +986,15 @@ static int fastpath_solve(const svm_cons *cs, double tol, int64_t max_steps, dou
     if (!Xt || !yt || !ub || !u || !fp.X || !fp.A || !fp.l || !fp.V || !fp.B || !fp.a || !fp.Kq || !fp.Hs || !fp.T ||
         !fp.grad || !fp.du || !fp.u2)
         goto cleanup;
-    /* start: the SELI-like point u_j = -b_j / k */
-    for (int j = 0; j < ncol; j++)
-        u[j] = -cs->b[j] / k;
+    /* start: the SELI-like point u_j = -b_j / k, perturbed per column by up to 20% so that the
+     * example-level solve does not start collapsed (Newton steps preserve the symmetry between
+     * the examples of a class: a symmetric start would make the reported spread 0 by
+     * construction, not by convergence) */
+    double noise[1];
+    for (int j = 0; j < ncol; j++) {
+        rng_uniform_fill(UINT64_C(0x5eed5eed), (uint32_t)j, -0.2, 0.2, noise, 1);
+        u[j] = -cs->b[j] / k * (1.0 + noise[0]);
+    }
     double g, eps = 1.0;
     int64_t it = 0;
     for (int stage = 0; stage < 14 && it < max_steps; stage++, eps *= 0.1) {
@@ -1115,9 +1125,9 @@ cleanup:
 }
 
 /* The convex solve at class level (example = 0) or example level. */
-static int svm_convex_solve(const geom_problem *prob, int example, double tol, int max_iter,
-                            geom_prediction **out, double **H_out, svm_result *res,
-                            sweep_errbuf *eb)
+static int svm_convex_solve(const geom_problem *prob, int example, svm_path path, double tol,
+                            int max_iter, geom_prediction **out, double **H_out,
+                            svm_result *res, sweep_errbuf *eb)
 {
     svm_cons cs;
     ipm w;
@@ -1144,10 +1154,14 @@ static int svm_convex_solve(const geom_problem *prob, int example, double tol, i
     }
     /* Fast path: all margins active (Newton on ncol unknowns), polished and certified. */
     res->iters = 0;
-    if (fastpath_solve(&cs, tol, max_iter, X, ycert, &res->iters)) {
+    if (path != SVM_PATH_IPM && fastpath_solve(&cs, tol, max_iter, X, ycert, &res->iters)) {
         res->fast_path = 1;
-        res->polished = polish_newton(&cs, X, ycert);
         if ((ret = certify(&cs, X, ycert, res)) != SWEEP_OK) {
+            ret = sweep_err_set(eb, ret, "svm: certificate: %s", sweep_strerror(ret));
+            goto cleanup;
+        }
+        if (!(res->gap <= tol) && (res->polished = polish_newton(&cs, X, ycert)) != 0 &&
+            (ret = certify(&cs, X, ycert, res)) != SWEEP_OK) {
             ret = sweep_err_set(eb, ret, "svm: certificate: %s", sweep_strerror(ret));
             goto cleanup;
         }
@@ -1155,6 +1169,13 @@ static int svm_convex_solve(const geom_problem *prob, int example, double tol, i
             goto solved;
     }
     /* Otherwise the interior-point method on all m constraints. */
+    if (path == SVM_PATH_NEWTON) {
+        if (res->fast_path && isfinite(res->objective))
+            goto solved;
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "svm: the %s problem is not in the all-margins-active case", level);
+        goto cleanup;
+    }
     if (cs.m > SVM_MAX_CONSTRAINTS) {
         if (res->fast_path && isfinite(res->objective))
             goto solved; /* keep the fast path's uncertified point: an outcome, not an error */
@@ -1256,13 +1277,19 @@ cleanup:
 int svm_class_solve(const geom_problem *prob, double tol, int max_iter, geom_prediction **out,
                     svm_result *res, sweep_errbuf *eb)
 {
-    return svm_convex_solve(prob, 0, tol, max_iter, out, NULL, res, eb);
+    return svm_convex_solve(prob, 0, SVM_PATH_AUTO, tol, max_iter, out, NULL, res, eb);
+}
+
+int svm_class_solve_path(const geom_problem *prob, svm_path path, double tol, int max_iter,
+                         geom_prediction **out, svm_result *res, sweep_errbuf *eb)
+{
+    return svm_convex_solve(prob, 0, path, tol, max_iter, out, NULL, res, eb);
 }
 
 int svm_example_solve(const geom_problem *prob, double tol, int max_iter, geom_prediction **out,
                       double **H_out, svm_result *res, sweep_errbuf *eb)
 {
-    return svm_convex_solve(prob, 1, tol, max_iter, out, H_out, res, eb);
+    return svm_convex_solve(prob, 1, SVM_PATH_AUTO, tol, max_iter, out, H_out, res, eb);
 }
 
 /* ---- SVM-GD: augmented Lagrangian on the factorized problem --------------------------------- */

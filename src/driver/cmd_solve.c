@@ -141,6 +141,7 @@ static int solve_reference(const point_params *pp, const profile *prof, const lo
         json_object_set_new(obj, "certificate_kind", json_string(cert_name));
         json_object_set_new(obj, "tol", report_json_real(r.tol));
         json_object_set_new(obj, "spread", report_json_real(r.spread));
+        json_object_set_new(obj, "path", r.path ? json_string(r.path) : json_null());
         json_object_set_new(obj, "outcome", json_string(r.converged ? "converged" : "max_iter"));
         json_object_set_new(obj, "iters", json_integer(r.iters));
         json_object_set_new(obj, "wall_s", json_real(wall_s));

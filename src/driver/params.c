@@ -360,11 +360,10 @@ static int solver_validate(const point_params *p, sweep_errbuf *eb)
                 goto cleanup;
             }
     }
-    if (p->solver != POINT_SOLVER_SVM_GD && cols * (k - 1) > SVM_MAX_CONSTRAINTS)
+    if (p->solver != POINT_SOLVER_SVM && cols > SVM_MAX_COLUMNS)
         ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                            "--solver %s: %g margin constraints (k = %g, %g columns); the dense "
-                            "interior-point method takes at most %d",
-                            name, cols * (k - 1), k, cols, SVM_MAX_CONSTRAINTS);
+                            "--solver %s works on all n = %g examples; it takes at most %d", name,
+                            cols, SVM_MAX_COLUMNS);
 cleanup:
     profile_destroy(&prof);
     return ret;

@@ -40,6 +40,7 @@ typedef struct refsolve_result {
     double certificate;   /* svm*: certified relative duality gap; reg: optimality residual;
                              svm-gd: relative margin violation */
     double spread;        /* svm-example, svm-gd: within-class spread; NaN otherwise */
+    const char *path;     /* svm*: "newton" (all margins active) or "ipm"; NULL otherwise */
     int64_t iters;
     int converged;        /* the tolerance was reached (certified for svm and reg) */
     double tol;           /* the tolerance used */

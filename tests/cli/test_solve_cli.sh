@@ -38,7 +38,7 @@ expect_error solver-unknown "unknown solver 'svn'" solve --solver svn
 expect_error reg-needs-lambda "needs a ridge" solve --solver reg
 expect_error svm-no-trace "apply to --solver ufm only" solve --solver svm --trace-points 5
 expect_error svm-example-integer "integer class counts" solve --solver svm-example --counts 3.5,2
-expect_error svm-too-large "dense interior-point method takes at most" solve --solver svm-example --k 10 --R 100 --n-min 5
+expect_error svm-too-large "it takes at most 10000" solve --solver svm-example --k 10 --R 100 --n-min 50
 expect_error solver-unknown "unknown solver 'lbfgs'" solve --solver lbfgs
 expect_error real-counts "class 0 would have 12.5 examples" solve --R 2.5
 expect_error trace-too-many "trace_points = 20 exceeds iters + 1 = 11" solve --iters 10 --trace-points 20
@@ -96,14 +96,6 @@ d = json.loads(sys.argv[1])
 assert d["theory_source"] == "convex" and d["theory_method"] == "svm_convex"
 assert d["dist_gw"] is not None and d["w_norm_ratio"] is not None
 ' "$out"; then ok convex-reference; else bad "convex-reference: $out"; fi
-# no reference at all (the convex problem is too large): distances null, solve still runs
-out=$("$BIN" solve --k 120 --loss cdt --gamma 0.5 --rho 0.3 --iters 2 --json)
-if "$PY" -c '
-import json, sys
-d = json.loads(sys.argv[1])
-assert d["theory_source"] is None and d["dist_gw"] is None and d["w_norm_ratio"] is not None
-' "$out"; then ok no-reference; else bad "no-reference: $out"; fi
-
 # the reference solvers agree with each other and with the theory: svm-example (no collapse
 # assumed) and svm-gd (non-convex, in (W, H)) reach the certified class-level geometry
 for solver in svm svm-example svm-gd; do
@@ -116,7 +108,7 @@ tol = 1e-4 if s == "svm-gd" else 1e-8
 assert d["dist_gw"] < tol and d["dist_gh"] < tol and d["dist_z"] < tol, (s, d["dist_gw"])
 assert d["train_acc"] == 1.0 and d["objective"] > 0
 if s != "svm":
-    assert d["spread"] < (1e-5 if s == "svm-gd" else 1e-7), d["spread"]
+    assert d["spread"] < (1e-5 if s == "svm-gd" else 1e-8), d["spread"]
 ' "$out" $solver; then ok "reference-$solver"; else bad "reference-$solver: $out"; fi
 done
 # a truncated certified solve is an outcome, not an error

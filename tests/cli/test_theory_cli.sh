@@ -75,7 +75,13 @@ d = json.loads(sys.argv[1])
 assert d["theory_source"] == "closed_form" and d["solver"] == "svm" and d["outcome"] == "converged"
 assert d["dist_gw"] < 1e-8 and d["dist_gh"] < 1e-8 and d["certificate"] <= 1e-10
 ' "$out"; then ok svm-vs-closed-form; else bad "svm-vs-closed-form: $out"; fi
-expect_error convex-too-large "k <= 110" theory --k 120 --loss cdt --gamma 0.5 --rho 0.3
+# k = 150 (beyond the interior-point method): the all-margins-active Newton path certifies it
+out=$("$BIN" theory --k 150 --R 10 --loss cdt --gamma 0.5 --rho 0.3 --json)
+if "$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+assert d["theory_source"] == "convex" and d["certificate_gap"] <= 1e-10 and d["k"] == 150
+' "$out"; then ok convex-k150; else bad "convex-k150: $out"; fi
 # LT profile with VS: no closed form, the certified convex solve; gamma = +1/2 on the CDT form
 # makes the classifier and embedding cosines identical (science.md section 6)
 out=$("$BIN" theory --profile lt --loss vs --gamma 0.3 --json)

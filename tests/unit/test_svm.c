@@ -108,6 +108,109 @@ static int test_class_vs_closed_forms(void)
     return fails;
 }
 
+/* The two independent convex paths agree: the interior-point method (general: any margin may be
+ * slack) and the all-margins-active Newton path, on cases without a closed form, to 1e-9 in
+ * geometry; and random margin-form problems (explicit Delta, random counts) against the closed
+ * form to 1e-9. */
+static int test_ipm_vs_newton(void)
+{
+    int fails = 0;
+    const struct {
+        profile_kind pk;
+        int k;
+        double R, rho;
+        loss_kind kind;
+        double gamma;
+    } cases[] = {
+        {PROFILE_STEP, 10, 10, 0.3, LOSS_CDT, 1},   {PROFILE_STEP, 8, 50, 0.25, LOSS_CDT, -1},
+        {PROFILE_LT, 10, 20, 0.5, LOSS_VS, 0.5},    {PROFILE_STEP, 12, 5, 0.75, LOSS_LDT, 2},
+        {PROFILE_LT, 6, 100, 0.5, LOSS_CE, 0},
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        geom_problem *gp = NULL;
+        geom_prediction *a = NULL, *b = NULL;
+        svm_result ra, rb;
+        if (make_problem(cases[t].pk, cases[t].k, cases[t].R, cases[t].rho, 1, cases[t].kind,
+                         cases[t].gamma, &gp)) {
+            fails++;
+            continue;
+        }
+        CHECK_OK(svm_class_solve_path(gp, SVM_PATH_IPM, 1e-10, 100, &a, &ra, NULL));
+        CHECK_OK(svm_class_solve_path(gp, SVM_PATH_NEWTON, 1e-10, 100, &b, &rb, NULL));
+        if (a != NULL && b != NULL) {
+            const int k = gp->k;
+            double dw = ndist(k, a->G_W, b->G_W), dh = ndist(k, a->G_H, b->G_H);
+            double dz = ndist(k, a->Z, b->Z);
+            printf("  %s k %d R %g rho %.2f %s gamma %g: IPM %lld it (gap %.1e, polished %d), "
+                   "Newton %lld steps (gap %.1e); objectives rel %.1e; dist_gw %.1e dist_gh "
+                   "%.1e dist_z %.1e\n",
+                   profile_kind_name(cases[t].pk), k, cases[t].R, cases[t].rho,
+                   loss_kind_name(cases[t].kind), cases[t].gamma, (long long)ra.iters, ra.gap,
+                   ra.polished, (long long)rb.iters, rb.gap, rb.objective / ra.objective - 1,
+                   dw, dh, dz);
+            CHECK(ra.converged && rb.converged && !ra.fast_path && rb.fast_path);
+            CHECK_NEAR(rb.objective / ra.objective, 1.0, 1e-10);
+            CHECK(dw < 1e-9);
+            CHECK(dh < 1e-9);
+            CHECK(dz < 1e-9);
+        }
+        geom_prediction_destroy(&a);
+        geom_prediction_destroy(&b);
+        geom_problem_destroy(&gp);
+    }
+    /* random margin-form problems against the closed form (any counts, any delta) */
+    unsigned state = 12345u;
+    double worst = 0.0;
+    for (int t = 0; t < 40; t++) {
+        profile_opts po;
+        loss_opts lo;
+        profile *p = NULL;
+        loss_vectors *lv = NULL;
+        geom_problem *gp = NULL;
+        geom_prediction *cf = NULL, *cv = NULL;
+        svm_result r;
+        profile_opts_default(&po);
+        loss_opts_default(&lo);
+        state = state * 1103515245u + 12345u;
+        const int k = 3 + (int)((state >> 16) % 8);
+        po.kind = PROFILE_COUNTS;
+        po.n_counts = k;
+        po.k = k;
+        lo.kind = LOSS_LDT;
+        lo.n_Delta = k;
+        for (int c = 0; c < k; c++) {
+            state = state * 1103515245u + 12345u;
+            po.counts[c] = 1 + (double)((state >> 16) % 50);
+            state = state * 1103515245u + 12345u;
+            lo.Delta[c] = pow(10.0, ((double)((state >> 16) % 2001) - 1000.0) / 1000.0);
+        }
+        if (profile_create(&po, &p, NULL) != SWEEP_OK ||
+            loss_vectors_create(&lo, p, &lv, NULL) != SWEEP_OK ||
+            geom_problem_from_loss(p, lv, &gp, NULL) != SWEEP_OK) {
+            fails++;
+        } else {
+            CHECK_OK(geom_predict(gp, &cf, NULL));
+            CHECK_OK(svm_class_solve(gp, 1e-10, 100, &cv, &r, NULL));
+            if (cf != NULL && cv != NULL) {
+                double d = ndist(k, cf->G_W, cv->G_W) + ndist(k, cf->G_H, cv->G_H) +
+                           ndist(k, cf->Z, cv->Z);
+                worst = d > worst ? d : worst;
+                CHECK(r.converged);
+                CHECK(d < 1e-9);
+            }
+        }
+        geom_prediction_destroy(&cf);
+        geom_prediction_destroy(&cv);
+        geom_problem_destroy(&gp);
+        loss_vectors_destroy(&lv);
+        profile_destroy(&p);
+    }
+    printf("  40 random margin-form problems (k 3..10, counts 1..50, Delta 0.1..10): worst summed "
+           "distance to the closed form %.1e\n",
+           worst);
+    return fails;
+}
+
 /* example level (k x n, no collapse assumed) = class level in objective (1e-9) and geometry
  * (1e-8), and the embeddings of a class coincide; includes cases without a closed form (CDT at
  * rho != 1/2, LT) */
@@ -152,10 +255,9 @@ static int test_example_vs_class(void)
                    dw, dh, dz);
             CHECK(rc.converged && re.converged);
             CHECK_NEAR(re.objective / rc.objective, 1.0, 1e-9);
-            /* The IPM's primal iterate is accurate to ~sqrt(gap) in directions where the
-             * objective is flat to second order, as the within-class spread is: at a gap of
-             * 1e-12 the spread sits at its floating-point floor of a few 1e-8 (docs/SOLVERS.md). */
-            CHECK(re.spread < 1e-7);
+            /* the example-level solve starts with every example of a class at a different point
+             * (svm.c): a spread below 1e-8 is reached by convergence, not by construction */
+            CHECK(re.spread < 1e-8);
             CHECK(dw < 1e-8);
             CHECK(dh < 1e-8);
             CHECK(dz < 1e-8);
@@ -257,6 +359,7 @@ int main(void)
 {
     int passed = 0, failed = 0;
     RUN_TEST(test_class_vs_closed_forms, passed, failed);
+    RUN_TEST(test_ipm_vs_newton, passed, failed);
     RUN_TEST(test_example_vs_class, passed, failed);
     RUN_TEST(test_svm_gd, passed, failed);
     RUN_TEST(test_truncated, passed, failed);
