@@ -16,7 +16,10 @@ typedef struct reg_work {
     double *U, *S, *VT, *tmp, *sup, *u; /* SVD and scratch */
 } reg_work;
 
-/* loss of class c at logits z (and its gradient into g when not NULL): the CE family */
+/* loss of class c at logits z (and its gradient into g when not NULL): the CE family.
+ * Computed relative to the label's logit, l = log(1 + sum_{j != c} e^{u_j - u_c}) and
+ * dl/du_c = -sum_{j != c} p_j, so that a nearly perfectly classified class (loss 1e-12, the
+ * small-lambda regime) keeps full relative accuracy instead of cancelling in p_c - 1. */
 static double class_loss(const reg_work *w, int c, const double *z, double *g)
 {
     const loss_vectors *lv = w->lv;
@@ -26,17 +29,30 @@ static double class_loss(const reg_work *w, int c, const double *z, double *g)
         u[j] = lv->label_temperature ? lv->Delta[c] * z[j] : lv->Delta[j] * z[j] + lv->iota[j];
         m = u[j] > m ? u[j] : m;
     }
-    double s = 0.0;
-    for (int j = 0; j < k; j++)
-        s += exp(u[j] - m);
-    const double lse = m + log(s);
-    if (g != NULL)
+    double loss, rest = 0.0; /* rest = sum_{j != c} p_j */
+    if (u[c] >= m) {
+        double s = 0.0;
+        for (int j = 0; j < k; j++)
+            if (j != c)
+                s += exp(u[j] - u[c]);
+        loss = log1p(s);
+        rest = s / (1.0 + s);
+    } else {
+        double s = 0.0;
+        for (int j = 0; j < k; j++)
+            s += exp(u[j] - m);
+        loss = m + log(s) - u[c];
+        rest = 1.0 - exp(u[c] - m) / s;
+    }
+    if (g != NULL) {
+        const double lse = u[c] + loss;
         for (int j = 0; j < k; j++) {
-            double pj = exp(u[j] - lse) - (j == c);
-            double scale = lv->label_temperature ? lv->Delta[c] : lv->Delta[j];
+            const double pj = j == c ? -rest : exp(u[j] - lse);
+            const double scale = lv->label_temperature ? lv->Delta[c] : lv->Delta[j];
             g[j] = lv->omega[c] * scale * pj;
         }
-    return lv->omega[c] * (lse - u[c]);
+    }
+    return lv->omega[c] * loss;
 }
 
 /* f(X) and grad f(X) (column c: sqrt(n_c)/n * grad l(c, X[:,c]/sqrt(n_c))) */
@@ -92,7 +108,11 @@ static double nuclear(const reg_work *w, const double *X)
     return s;
 }
 
-/* certificate: ||X - prox_lambda(X - grad f(X))||_F / max(1, ||X||_F) */
+/* certificate: ||X - prox_lambda(X - grad f(X))||_F / (lambda sqrt(k)). At the minimizer
+ * grad f = -lambda G with ||G||_2 <= 1, and away from it the numerator is the violation of that
+ * condition, so dividing by lambda sqrt(k) makes the residual scale-free: an absolute residual
+ * would be met by any point whose gradient is as small as lambda, which at lambda = 1e-12 is
+ * every point with large margins. */
 static double residual(const reg_work *w, const double *X, double *G, double *T1, double *T2)
 {
     const size_t kk = (size_t)w->k * w->k;
@@ -100,12 +120,10 @@ static double residual(const reg_work *w, const double *X, double *G, double *T1
     for (size_t i = 0; i < kk; i++)
         T1[i] = X[i] - G[i];
     prox_nuclear(w, T1, w->lambda, T2);
-    double r = 0.0, nx = 0.0;
-    for (size_t i = 0; i < kk; i++) {
+    double r = 0.0;
+    for (size_t i = 0; i < kk; i++)
         r += (X[i] - T2[i]) * (X[i] - T2[i]);
-        nx += X[i] * X[i];
-    }
-    return sqrt(r) / fmax(1.0, sqrt(nx));
+    return sqrt(r) / (w->lambda * sqrt((double)w->k));
 }
 
 int reg_solve(const profile *p, const loss_vectors *lv, double tol, int64_t max_iter,

@@ -6,8 +6,9 @@
  * class level: X = Zc N^{1/2} (k x k), min f(X) + lambda ||X||_* with
  * f(X) = sum_c (n_c/n) l(c, X[:,c] / sqrt(n_c)), by accelerated proximal gradient (FISTA with
  * backtracking and adaptive restart) with singular-value soft-thresholding. Certificate: the
- * fixed-point residual ||X - prox_lambda(X - grad f(X))||_F / max(1, ||X||_F), zero exactly at
- * the minimizer. Different ridges lambda_w != lambda_h act as lambda = sqrt(lambda_w lambda_h)
+ * fixed-point residual ||X - prox_lambda(X - grad f(X))||_F / (lambda sqrt(k)), zero exactly at
+ * the minimizer and relative to the size lambda of the optimality condition
+ * grad f = -lambda G, ||G||_2 <= 1 (so it means the same at lambda = 1e-1 and 1e-12). Different ridges lambda_w != lambda_h act as lambda = sqrt(lambda_w lambda_h)
  * with W scaled by (lambda_h/lambda_w)^{1/4} (cosines and norm ratios do not change).
  * This is the exact target of gradient descent with weight decay. Plain C + LAPACK, no MPI.
  */
