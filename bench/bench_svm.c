@@ -1,8 +1,8 @@
 /* bench_svm - time of the certified max-margin solves (issue targets: class level k = 10 under
  * 5 ms, k = 100 under 1 s).
  *
- * usage: bench_svm class K REPS          class level, STEP R = 10, rho = 0.3, CDT gamma = 1 (no
- *                                        closed form)
+ * usage: bench_svm class K REPS [ipm]    class level, STEP R = 10, rho = 0.3, CDT gamma = 1 (no
+ *                                        closed form); `ipm` forces the interior-point path
  *        bench_svm example K N_MIN REPS  example level, STEP R = 10, rho = 0.5, n_min examples
  *                                        per minority class, CE
  * Prints key=value pairs: the median wall time over REPS solves, IPM iterations, certified gap,
@@ -41,6 +41,7 @@ int main(int argc, char **argv)
     const int k = atoi(argv[2]);
     const double n_min = example ? atof(argv[3]) : 1.0;
     const int reps = atoi(argv[example ? 4 : 3]);
+    const int force_ipm = !example && argc > 4 && strcmp(argv[4], "ipm") == 0;
     profile_opts po;
     loss_opts lo;
     profile *p = NULL;
@@ -70,7 +71,8 @@ int main(int argc, char **argv)
         geom_prediction *pred = NULL;
         double t0 = now();
         int ret = example ? svm_example_solve(gp, 1e-10, 100, &pred, NULL, &r, NULL)
-                          : svm_class_solve(gp, 1e-10, 100, &pred, &r, NULL);
+                          : svm_class_solve_path(gp, force_ipm ? SVM_PATH_IPM : SVM_PATH_AUTO,
+                                                 1e-10, 100, &pred, &r, NULL);
         t[i] = now() - t0;
         geom_prediction_destroy(&pred);
         if (ret != SWEEP_OK) {
