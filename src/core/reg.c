@@ -1,6 +1,8 @@
 #include "reg.h"
 
 #include "geom_impl.h"
+#include "metrics.h"
+#include "rng.h"
 
 #include <lapacke.h>
 #include <math.h>
@@ -9,6 +11,9 @@
 
 typedef struct reg_work {
     int k;
+    int ncol;            /* k at class level, n at example level */
+    const int *label;    /* [ncol] class of each column */
+    const double *cnt;   /* [ncol] examples a column stands for (n_c, or 1) */
     const double *counts;
     double n;
     const loss_vectors *lv;
@@ -60,14 +65,15 @@ static double f_grad(const reg_work *w, const double *X, double *G)
 {
     const int k = w->k;
     double f = 0.0, z[512], g[512];
-    for (int c = 0; c < k; c++) {
-        const double sq = sqrt(w->counts[c]);
-        for (int j = 0; j < k; j++)
-            z[j] = X[j + (size_t)c * k] / sq;
-        f += w->counts[c] / w->n * class_loss(w, c, z, G ? g : NULL);
+    for (int j = 0; j < w->ncol; j++) {
+        const int c = w->label[j];
+        const double sq = sqrt(w->cnt[j]);
+        for (int i = 0; i < k; i++)
+            z[i] = X[i + (size_t)j * k] / sq;
+        f += w->cnt[j] / w->n * class_loss(w, c, z, G ? g : NULL);
         if (G != NULL)
-            for (int j = 0; j < k; j++)
-                G[j + (size_t)c * k] = sq / w->n * g[j];
+            for (int i = 0; i < k; i++)
+                G[i + (size_t)j * k] = sq / w->n * g[i];
     }
     return f;
 }
@@ -75,10 +81,10 @@ static double f_grad(const reg_work *w, const double *X, double *G)
 /* out = prox_{t ||.||_*}(V) (singular-value soft-thresholding); returns ||out||_* */
 static double prox_nuclear(const reg_work *w, const double *V, double t, double *out)
 {
-    const int k = w->k;
-    const size_t kk = (size_t)k * k;
+    const int k = w->k, ncol = w->ncol;
+    const size_t kk = (size_t)k * ncol;
     memcpy(w->tmp, V, kk * sizeof(double));
-    if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', k, k, w->tmp, k, w->S, w->U, k, w->VT, k,
+    if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', k, ncol, w->tmp, k, w->S, w->U, k, w->VT, k,
                        w->sup) != 0)
         return NAN;
     double nuc = 0.0;
@@ -88,7 +94,7 @@ static double prox_nuclear(const reg_work *w, const double *V, double t, double 
         if (s <= 0.0)
             continue;
         nuc += s;
-        for (int c = 0; c < k; c++)
+        for (int c = 0; c < ncol; c++)
             for (int i = 0; i < k; i++)
                 out[i + (size_t)c * k] += w->U[i + (size_t)r * k] * s * w->VT[r + (size_t)c * k];
     }
@@ -97,9 +103,9 @@ static double prox_nuclear(const reg_work *w, const double *V, double t, double 
 
 static double nuclear(const reg_work *w, const double *X)
 {
-    const size_t kk = (size_t)w->k * w->k;
+    const size_t kk = (size_t)w->k * w->ncol;
     memcpy(w->tmp, X, kk * sizeof(double));
-    if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', w->k, w->k, w->tmp, w->k, w->S, NULL, 1, NULL,
+    if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', w->k, w->ncol, w->tmp, w->k, w->S, NULL, 1, NULL,
                        1, w->sup) != 0)
         return NAN;
     double s = 0.0;
@@ -115,7 +121,7 @@ static double nuclear(const reg_work *w, const double *X)
  * every point with large margins. */
 static double residual(const reg_work *w, const double *X, double *G, double *T1, double *T2)
 {
-    const size_t kk = (size_t)w->k * w->k;
+    const size_t kk = (size_t)w->k * w->ncol;
     f_grad(w, X, G);
     for (size_t i = 0; i < kk; i++)
         T1[i] = X[i] - G[i];
@@ -126,17 +132,35 @@ static double residual(const reg_work *w, const double *X, double *G, double *T1
     return sqrt(r) / (w->lambda * sqrt((double)w->k));
 }
 
-int reg_solve(const profile *p, const loss_vectors *lv, double tol, int64_t max_iter,
-              geom_prediction **out, reg_result *res, sweep_errbuf *eb)
+static int reg_solve_level(const profile *p, const loss_vectors *lv, int example, double tol,
+                           int64_t max_iter, geom_prediction **out, double **H_out,
+                           reg_result *res, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
     const int k = p->k;
-    const size_t kk = (size_t)k * k;
+    int ncol = k;
     geom_prediction *gp = NULL;
-    double *X = NULL, *Xn = NULL, *Y = NULL, *G = NULL, *T1 = NULL, *T2 = NULL;
+    double *X = NULL, *Xn = NULL, *Y = NULL, *G = NULL, *T1 = NULL, *T2 = NULL, *H = NULL;
+    double *cnt = NULL;
+    int *label = NULL;
     reg_work w;
     memset(&w, 0, sizeof w);
     memset(res, 0, sizeof *res);
+    res->spread = NAN;
+    if (example) {
+        for (int c = 0; c < k; c++)
+            if (p->counts[c] != floor(p->counts[c]))
+                return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                     "the example-level regularized solve needs integer class "
+                                     "counts (class %d has %g)",
+                                     c, p->counts[c]);
+        if (p->n > 20000)
+            return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                 "the example-level regularized solve takes n <= 20000 (n = %g)",
+                                 p->n);
+        ncol = (int)p->n;
+    }
+    const size_t kk = (size_t)k * ncol;
 
     if (!(lv->lambda_w > 0.0) || !(lv->lambda_h > 0.0))
         return sweep_err_set(eb, SWEEP_ERR_ARG,
@@ -145,12 +169,26 @@ int reg_solve(const profile *p, const loss_vectors *lv, double tol, int64_t max_
                              lv->lambda_w, lv->lambda_h);
     if (k > 512)
         return sweep_err_set(eb, SWEEP_ERR_ARG, "k = %d: the regularized solver takes k <= 512", k);
+    label = malloc((size_t)ncol * sizeof(int));
+    cnt = malloc((size_t)ncol * sizeof(double));
+    if (label == NULL || cnt == NULL) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "regularized solver: out of memory");
+        goto cleanup;
+    }
+    for (int c = 0, j = 0; c < k; c++)
+        for (int r = 0; r < (example ? (int)p->counts[c] : 1); r++, j++) {
+            label[j] = c;
+            cnt[j] = example ? 1.0 : p->counts[c];
+        }
     w.k = k;
+    w.ncol = ncol;
+    w.label = label;
+    w.cnt = cnt;
     w.counts = p->counts;
     w.n = p->n;
     w.lv = lv;
     w.lambda = sqrt(lv->lambda_w * lv->lambda_h);
-    w.U = malloc(kk * sizeof(double));
+    w.U = malloc((size_t)k * k * sizeof(double));
     w.VT = malloc(kk * sizeof(double));
     w.tmp = malloc(kk * sizeof(double));
     w.S = malloc((size_t)k * sizeof(double));
@@ -165,6 +203,12 @@ int reg_solve(const profile *p, const loss_vectors *lv, double tol, int64_t max_
     if (!w.U || !w.VT || !w.tmp || !w.S || !w.sup || !w.u || !X || !Xn || !Y || !G || !T1 || !T2) {
         ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "regularized solver: out of memory");
         goto cleanup;
+    }
+    if (example) {
+        /* start every example at a different point (FISTA steps preserve the symmetry between
+         * the examples of a class, so a symmetric start would make the spread 0 by construction) */
+        rng_uniform_fill(UINT64_C(0x7e9a11ed), 3, -0.1, 0.1, X, kk);
+        memcpy(Y, X, kk * sizeof(double));
     }
     /* FISTA with backtracking (L doubles until the quadratic model majorizes f) and adaptive
      * restart when the objective goes up (O'Donoghue and Candes) */
@@ -220,29 +264,63 @@ int reg_solve(const profile *p, const loss_vectors *lv, double tol, int64_t max_
     res->converged = r <= tol;
     res->objective = f_grad(&w, X, NULL) + w.lambda * nuclear(&w, X);
 
-    /* factors: X = U S V^T, W = S^1/2 U^T (scaled for unequal ridges), Hbar = S^1/2 V^T N^-1/2 */
-    if ((ret = geom__prediction_alloc(k, GEOM_METHOD_REG_CONVEX, 1, 1, &gp)) != SWEEP_OK) {
-        sweep_err_set(eb, ret, "regularized solver: out of memory");
+    /* factors: X = U S V^T, W = S^1/2 U^T (scaled for unequal ridges), H = S^1/2 V^T; at class
+     * level Hbar = H N^-1/2, at example level the class means of H */
+    if ((ret = geom__prediction_alloc(k, GEOM_METHOD_REG_CONVEX, 1, 1, &gp)) != SWEEP_OK ||
+        (H = malloc(kk * sizeof(double))) == NULL) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "regularized solver: out of memory");
         goto cleanup;
     }
     memcpy(w.tmp, X, kk * sizeof(double));
-    if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', k, k, w.tmp, k, w.S, w.U, k, w.VT, k, w.sup) != 0) {
+    if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', k, ncol, w.tmp, k, w.S, w.U, k, w.VT, k,
+                       w.sup) != 0) {
         ret = sweep_err_set(eb, SWEEP_ERR_LAPACK, "regularized solver: SVD failed");
         goto cleanup;
     }
     const double sw = pow(lv->lambda_h / lv->lambda_w, 0.25);
     for (int r2 = 0; r2 < k; r2++) {
-        const double s = sqrt(w.S[r2]);
-        for (int c = 0; c < k; c++) {
+        /* singular values at the rounding level would add sqrt(1e-16) noise to the factors */
+        const double s = w.S[r2] > 1e-13 * w.S[0] ? sqrt(w.S[r2]) : 0.0;
+        for (int c = 0; c < k; c++)
             gp->W[r2 + (size_t)c * k] = sw * s * w.U[c + (size_t)r2 * k];
-            gp->Hbar[r2 + (size_t)c * k] = s * w.VT[r2 + (size_t)c * k] / sqrt(p->counts[c]) / sw;
+        for (int j = 0; j < ncol; j++)
+            H[r2 + (size_t)j * k] = s * w.VT[r2 + (size_t)j * k] / sw;
+    }
+    if (!example) {
+        for (int c = 0; c < k; c++)
+            for (int r2 = 0; r2 < k; r2++)
+                gp->Hbar[r2 + (size_t)c * k] = H[r2 + (size_t)c * k] / sqrt(p->counts[c]);
+    } else {
+        geom_class_means(k, k, p->counts, H, gp->Hbar);
+        double spread = 0.0, hmax = 0.0;
+        for (int j = 0; j < ncol; j++) {
+            double d2 = 0.0;
+            for (int r2 = 0; r2 < k; r2++) {
+                const double e = H[r2 + (size_t)j * k] - gp->Hbar[r2 + (size_t)label[j] * k];
+                d2 += e * e;
+            }
+            spread = d2 > spread ? d2 : spread;
         }
+        for (int c = 0; c < k; c++) {
+            double h2 = 0.0;
+            for (int r2 = 0; r2 < k; r2++)
+                h2 += gp->Hbar[r2 + (size_t)c * k] * gp->Hbar[r2 + (size_t)c * k];
+            hmax = h2 > hmax ? h2 : hmax;
+        }
+        res->spread = hmax > 0.0 ? sqrt(spread / hmax) : NAN;
     }
     geom__prediction_grams_from_factors(gp);
     *out = gp;
     gp = NULL;
+    if (H_out != NULL) {
+        *H_out = H;
+        H = NULL;
+    }
 cleanup:
     geom_prediction_destroy(&gp);
+    free(H);
+    free(label);
+    free(cnt);
     free(w.U);
     free(w.VT);
     free(w.tmp);
@@ -256,4 +334,16 @@ cleanup:
     free(T1);
     free(T2);
     return ret;
+}
+
+int reg_solve(const profile *p, const loss_vectors *lv, double tol, int64_t max_iter,
+              geom_prediction **out, reg_result *res, sweep_errbuf *eb)
+{
+    return reg_solve_level(p, lv, 0, tol, max_iter, out, NULL, res, eb);
+}
+
+int reg_solve_example(const profile *p, const loss_vectors *lv, double tol, int64_t max_iter,
+                      geom_prediction **out, double **H_out, reg_result *res, sweep_errbuf *eb)
+{
+    return reg_solve_level(p, lv, 1, tol, max_iter, out, H_out, res, eb);
 }

@@ -26,6 +26,8 @@ typedef struct reg_result {
     int64_t iters;     /* proximal-gradient iterations */
     double residual;   /* certificate at the returned point */
     double objective;  /* f(X) + lambda ||X||_* */
+    double spread;     /* example level: max_i ||h_i - hbar_{y_i}|| / max_c ||hbar_c||; NaN at
+                          class level */
 } reg_result;
 
 /* reg_solve - The regularized minimizer for profile p and loss lv with lv->lambda_w, lambda_h > 0,
@@ -34,5 +36,12 @@ typedef struct reg_result {
  * stops at max_iter returns SWEEP_OK with res->converged = 0 (an outcome, not an error). */
 int reg_solve(const profile *p, const loss_vectors *lv, double tol, int64_t max_iter,
               geom_prediction **out, reg_result *res, sweep_errbuf *eb);
+
+/* reg_solve_example - The same minimizer on all n = sum(counts) examples (integer counts,
+ * n <= 20000), Z k x n, without assuming that the embeddings of a class collapse: *out is the
+ * prediction of the returned W and class means, *H_out (k x n, caller frees; may be NULL) the
+ * embeddings, res->spread their within-class spread. */
+int reg_solve_example(const profile *p, const loss_vectors *lv, double tol, int64_t max_iter,
+                      geom_prediction **out, double **H_out, reg_result *res, sweep_errbuf *eb);
 
 #endif /* UFMSWEEP_REG_H */

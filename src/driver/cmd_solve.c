@@ -29,15 +29,19 @@ static void solve_help(FILE *f, const cli_option *opts, size_t n_opts)
             "\n"
             "Reference solvers (science.md section 5; docs/SOLVERS.md), compared with the same\n"
             "reference geometry (closed form, else the certified class-level convex solve):\n"
-            "  svm          class-level max-margin problem of the loss by an interior-point method,\n"
-            "               certified relative duality gap (default 1e-10, set by --tol-grad)\n"
+            "  svm          class-level max-margin problem of the loss (Newton's method when all\n"
+            "               margins are active, else an interior-point method), certified\n"
+            "               relative duality gap (default 1e-10, set by --tol-grad)\n"
             "  svm-example  the same problem on all n examples (no collapse assumed): reports the\n"
             "               within-class spread; counts must be integers\n"
             "  svm-gd       gradient descent on the non-convex factorized SVM in (W, H), d = --d,\n"
             "               augmented Lagrangian; init gauss:STD (default 0.1), tolerance 1e-7\n"
             "  reg          the regularized global minimizer for --lambda > 0 (certified residual)\n"
+            "  reg-example  the same on all n examples (no collapse assumed; reports the spread)\n"
             "--iters caps their iterations only when given (defaults: svm 100, svm-gd and reg\n"
-            "200000); --opt, --lr and the other GD options do not apply to them.\n"
+            "200000); --opt, --lr and the other GD options do not apply to them. The JSON adds\n"
+            "objective, certificate, certificate_kind (gap, residual or violation), tol, spread\n"
+            "and path (newton or ipm for svm*).\n"
             "\n"
             "Examples:\n"
             "  # the published experiment (CDT, gamma = 0.5; see docs/SOLVERS.md)\n"
@@ -120,7 +124,9 @@ static int solve_reference(const point_params *pp, const profile *prof, const lo
     }
     const double wall_s =
         (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    const char *cert_name = pp->solver == POINT_SOLVER_REG      ? "residual"
+    const char *cert_name = pp->solver == POINT_SOLVER_REG ||
+                                    pp->solver == POINT_SOLVER_REG_EXAMPLE
+                                ? "residual"
                             : pp->solver == POINT_SOLVER_SVM_GD ? "violation"
                                                                 : "gap";
     if (json) {

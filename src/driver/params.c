@@ -48,10 +48,11 @@ static const param_def table[] = {
      "explicit per-class additive logit offsets (k values)"},
     /* SOLVER */
     {"solver", PARAM_GROUP_SOLVER, PARAM_SOLVER, F(solver), 0,
-     "ufm|svm|svm-example|svm-gd|reg|none", "ufm",
+     "ufm|svm|svm-example|svm-gd|reg|reg-example|none", "ufm",
      "ufm: gradient descent on the UFM; svm: certified class-level max-margin solve; "
      "svm-example: the same on all n examples; svm-gd: gradient descent on the factorized SVM; "
-     "reg: certified regularized minimizer (needs --lambda); none: theory only"},
+     "reg: certified regularized minimizer (needs --lambda); reg-example: the same on all n "
+     "examples; none: theory only"},
     {"opt", PARAM_GROUP_SOLVER, PARAM_OPT, F(ufm.opt), 0, "gd|ngd|sgdm", "sgdm",
      "optimizer: plain, normalized (step lr/||g||), or PyTorch SGD with momentum"},
     {"lr", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.lr), 0, "ETA", "0.1", "learning rate (> 0)"},
@@ -235,15 +236,15 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
     }
     case PARAM_SOLVER:
         ret = SWEEP_ERR_ARG;
-        for (int sv = POINT_SOLVER_UFM; sv <= POINT_SOLVER_REG; sv++)
+        for (int sv = POINT_SOLVER_UFM; sv <= POINT_SOLVER_LAST; sv++)
             if (strcmp(value, point_solver_name((point_solver)sv)) == 0) {
                 *(point_solver *)field = (point_solver)sv;
                 ret = SWEEP_OK;
             }
         if (ret != SWEEP_OK)
             sweep_err_set(eb, SWEEP_ERR_ARG,
-                          "--solver: unknown solver '%s' (use ufm, svm, svm-example, svm-gd, reg "
-                          "or none)",
+                          "--solver: unknown solver '%s' (use ufm, svm, svm-example, svm-gd, reg, "
+                          "reg-example or none)",
                           value);
         break;
     case PARAM_OPT: {
@@ -315,6 +316,8 @@ const char *point_solver_name(point_solver s)
         return "svm-gd";
     case POINT_SOLVER_REG:
         return "reg";
+    case POINT_SOLVER_REG_EXAMPLE:
+        return "reg-example";
     }
     return "unknown";
 }
@@ -338,12 +341,13 @@ static int solver_validate(const point_params *p, sweep_errbuf *eb)
     const char *name = point_solver_name(p->solver);
     profile *prof = NULL;
     int ret = SWEEP_OK;
-    if (p->solver == POINT_SOLVER_REG && !(p->loss.lambda_w > 0.0 && p->loss.lambda_h > 0.0))
+    if ((p->solver == POINT_SOLVER_REG || p->solver == POINT_SOLVER_REG_EXAMPLE) &&
+        !(p->loss.lambda_w > 0.0 && p->loss.lambda_h > 0.0))
         return sweep_err_set(eb, SWEEP_ERR_ARG,
                              "--solver reg needs a ridge: --lambda > 0 (or --lambda-w and "
                              "--lambda-h > 0)");
     if (p->solver != POINT_SOLVER_SVM && p->solver != POINT_SOLVER_SVM_EXAMPLE &&
-        p->solver != POINT_SOLVER_SVM_GD)
+        p->solver != POINT_SOLVER_SVM_GD && p->solver != POINT_SOLVER_REG_EXAMPLE)
         return SWEEP_OK;
     if ((ret = profile_create(&p->profile, &prof, eb)) != SWEEP_OK)
         return ret;
@@ -360,7 +364,13 @@ static int solver_validate(const point_params *p, sweep_errbuf *eb)
                 goto cleanup;
             }
     }
-    if (p->solver != POINT_SOLVER_SVM && cols > SVM_MAX_COLUMNS)
+    if (p->solver == POINT_SOLVER_REG_EXAMPLE && cols > 20000)
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "--solver reg-example works on all n = %g examples; it takes at most "
+                            "20000",
+                            cols);
+    else if (p->solver != POINT_SOLVER_SVM && p->solver != POINT_SOLVER_REG_EXAMPLE &&
+             cols > SVM_MAX_COLUMNS)
         ret = sweep_err_set(eb, SWEEP_ERR_ARG,
                             "--solver %s works on all n = %g examples; it takes at most %d", name,
                             cols, SVM_MAX_COLUMNS);

@@ -21,10 +21,13 @@ typedef enum point_solver {
     POINT_SOLVER_SVM = 2,         /* certified class-level max-margin solve (svm.h) */
     POINT_SOLVER_SVM_EXAMPLE = 3, /* certified example-level max-margin solve (svm.h) */
     POINT_SOLVER_SVM_GD = 4,      /* gradient descent on the factorized SVM (svm.h) */
-    POINT_SOLVER_REG = 5          /* certified regularized global minimizer (reg.h) */
+    POINT_SOLVER_REG = 5,         /* certified regularized global minimizer (reg.h) */
+    POINT_SOLVER_REG_EXAMPLE = 6  /* the same on all n examples (reg.h) */
 } point_solver;
+#define POINT_SOLVER_LAST POINT_SOLVER_REG_EXAMPLE
 
-/* point_solver_name - "ufm", "none", "svm", "svm-example", "svm-gd", "reg" (static). */
+/* point_solver_name - "ufm", "none", "svm", "svm-example", "svm-gd", "reg", "reg-example"
+ * (static). */
 const char *point_solver_name(point_solver s);
 
 typedef struct point_params {

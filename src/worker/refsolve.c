@@ -147,27 +147,34 @@ int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors
         ret = metrics_of(gp, d, W, Hbar, H, ref, &res->metrics, eb);
         break;
     }
-    case POINT_SOLVER_REG: {
+    case POINT_SOLVER_REG:
+    case POINT_SOLVER_REG_EXAMPLE: {
         reg_result r;
+        const int example = pp->solver == POINT_SOLVER_REG_EXAMPLE;
         if (!(lv->lambda_w > 0.0 && lv->lambda_h > 0.0)) {
             ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                "--solver reg needs a ridge: --lambda > 0 (or --lambda-w and "
-                                "--lambda-h > 0)");
+                                "--solver %s needs a ridge: --lambda > 0 (or --lambda-w and "
+                                "--lambda-h > 0)",
+                                point_solver_name(pp->solver));
             goto cleanup;
         }
         res->tol = tol_set ? pp->ufm.tol_grad : THEORY_TOL;
         const int64_t max_iter = iters_set ? pp->ufm.iters : 200000;
         if (max_iter < 1) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--solver reg needs --iters >= 1");
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--solver %s needs --iters >= 1",
+                                point_solver_name(pp->solver));
             goto cleanup;
         }
-        if ((ret = reg_solve(prof, lv, res->tol, max_iter, &sol, &r, eb)) != SWEEP_OK)
+        ret = example ? reg_solve_example(prof, lv, res->tol, max_iter, &sol, &H, &r, eb)
+                      : reg_solve(prof, lv, res->tol, max_iter, &sol, &r, eb);
+        if (ret != SWEEP_OK)
             goto cleanup;
         res->objective = r.objective;
         res->certificate = r.residual;
+        res->spread = r.spread;
         res->iters = r.iters;
         res->converged = r.converged;
-        ret = metrics_of(gp, k, sol->W, sol->Hbar, NULL, ref, &res->metrics, eb);
+        ret = metrics_of(gp, k, sol->W, sol->Hbar, H, ref, &res->metrics, eb);
         break;
     }
     default:

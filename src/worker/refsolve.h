@@ -1,5 +1,5 @@
 /* refsolve.h - one point solved by a reference solver (`--solver svm | svm-example | svm-gd |
- * reg`), shared by `ufmsweep solve` and the sweep's point_compute, and the theory reference
+ * reg | reg-example`), shared by `ufmsweep solve` and the sweep's point_compute, and the theory reference
  * (closed form, else the certified class-level convex solve).
  *
  * Iteration budgets and tolerances: `--iters` and `--tol-grad` when given explicitly, else the

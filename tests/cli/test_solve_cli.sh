@@ -126,6 +126,17 @@ d = json.loads(sys.argv[1])
 assert d["solver"] == "reg" and d["outcome"] == "converged" and d["certificate"] <= 1e-10
 assert d["certificate_kind"] == "residual" and d["objective"] > 0
 ' "$out"; then ok reg; else bad "reg: $out"; fi
+# reg-example: the same minimizer on all 16 examples, from a start where no class is collapsed
+out_c=$("$BIN" solve --k 4 --R 3 --n-min 2 --lambda 1e-2 --loss cdt --gamma 1 --solver reg --json)
+out_e=$("$BIN" solve --k 4 --R 3 --n-min 2 --lambda 1e-2 --loss cdt --gamma 1 --solver reg-example --json)
+if "$PY" -c '
+import json, sys
+c, e = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert e["solver"] == "reg-example" and e["outcome"] == "converged" and e["spread"] < 1e-8
+assert abs(e["objective"] - c["objective"]) < 1e-10 * c["objective"]
+for m in ("w_norm_ratio", "h_norm_ratio", "w_cos_majmaj", "h_cos_minmin"):
+    assert abs(e[m] - c[m]) < 1e-8, m
+' "$out_c" "$out_e"; then ok reg-example; else bad "reg-example: $out_e"; fi
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

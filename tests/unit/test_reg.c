@@ -234,6 +234,46 @@ static int test_reg_limit_cdt(void)
     return fails;
 }
 
+/* example level (k x n, no collapse assumed, a different start) = class level: same objective
+ * and geometry, embeddings of a class coincide */
+static int test_reg_example(void)
+{
+    int fails = 0;
+    const loss_kind kinds[3] = {LOSS_CE, LOSS_CDT, LOSS_LDT};
+    for (int t = 0; t < 3; t++) {
+        profile *p = NULL;
+        loss_vectors *lv = NULL;
+        geom_prediction *cl = NULL, *ex = NULL;
+        geom_problem *gp = NULL;
+        reg_result rc, re;
+        geom_metrics m;
+        double *H = NULL;
+        if (make(4, 3, 1e-2, kinds[t], 0.5, &p, &lv))
+            return fails + 1;
+        CHECK_OK(reg_solve(p, lv, 1e-10, 200000, &cl, &rc, NULL));
+        CHECK_OK(reg_solve_example(p, lv, 1e-10, 200000, &ex, &H, &re, NULL));
+        CHECK_OK(geom_problem_from_loss(p, lv, &gp, NULL));
+        if (cl && ex && gp && H) {
+            CHECK_OK(geom_metrics_compute(gp, 4, ex->W, ex->Hbar, NULL, cl, &m));
+            printf("  %s: class %lld it objective %.15f; example (n = %g) %lld it objective %.15f, "
+                   "spread %.1e, dist_gw %.1e dist_gh %.1e dist_z %.1e\n",
+                   loss_kind_name(kinds[t]), (long long)rc.iters, rc.objective, p->n,
+                   (long long)re.iters, re.objective, re.spread, m.dist_gw, m.dist_gh, m.dist_z);
+            CHECK(rc.converged && re.converged);
+            CHECK_NEAR(re.objective, rc.objective, 1e-10);
+            CHECK(re.spread < 1e-8);
+            CHECK(m.dist_gw < 1e-8 && m.dist_gh < 1e-8 && m.dist_z < 1e-8);
+        }
+        free(H);
+        geom_problem_destroy(&gp);
+        geom_prediction_destroy(&cl);
+        geom_prediction_destroy(&ex);
+        loss_vectors_destroy(&lv);
+        profile_destroy(&p);
+    }
+    return fails;
+}
+
 /* a truncated run reports its residual and converged = 0 */
 static int test_reg_truncated(void)
 {
@@ -259,6 +299,7 @@ int main(void)
     RUN_TEST(test_reg_limit, passed, failed);
     RUN_TEST(test_reg_limit_cdt, passed, failed);
     RUN_TEST(test_reg_matches_sgdm_wd, passed, failed);
+    RUN_TEST(test_reg_example, passed, failed);
     RUN_TEST(test_reg_truncated, passed, failed);
     return TEST_SUMMARY(passed, failed);
 }
