@@ -377,3 +377,26 @@ int geom_prediction_metrics(const geom_problem *prob, const geom_prediction *pre
         return geom_metrics_compute(prob, pred->k, pred->W, pred->Hbar, NULL, pred, out);
     return geom_metrics_from_grams(prob, pred->G_W, pred->G_H, pred->Z, pred, out);
 }
+
+double geom_within_class_spread(int d, int k, const double *counts, const double *H,
+                                const double *Hbar)
+{
+    double spread = 0.0, hmax = 0.0;
+    size_t j = 0;
+    for (int c = 0; c < k; c++) {
+        const double *hb = Hbar + (size_t)c * d;
+        for (double r = 0; r < counts[c]; r++, j++) {
+            double d2 = 0.0;
+            for (int i = 0; i < d; i++) {
+                const double e = H[i + j * d] - hb[i];
+                d2 += e * e;
+            }
+            spread = d2 > spread ? d2 : spread;
+        }
+        double h2 = 0.0;
+        for (int i = 0; i < d; i++)
+            h2 += hb[i] * hb[i];
+        hmax = h2 > hmax ? h2 : hmax;
+    }
+    return hmax > 0.0 ? sqrt(spread / hmax) : NAN;
+}

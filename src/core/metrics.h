@@ -69,4 +69,10 @@ int geom_prediction_metrics(const geom_problem *prob, const geom_prediction *pre
 /* geom_class_means - Hbar (d x k) = class means of H (d x n, class-by-class layout of counts). */
 void geom_class_means(int d, int k, const double *counts, const double *H, double *Hbar);
 
+/* geom_within_class_spread - max_i ||h_i - hbar_{y_i}|| / max_c ||hbar_c|| for H (d x n, the
+ * class-by-class layout of counts) and its class means Hbar (d x k): 0 for collapsed embeddings,
+ * NaN when every class mean is 0. */
+double geom_within_class_spread(int d, int k, const double *counts, const double *H,
+                                const double *Hbar);
+
 #endif /* UFMSWEEP_METRICS_H */

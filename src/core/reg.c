@@ -292,22 +292,7 @@ static int reg_solve_level(const profile *p, const loss_vectors *lv, int example
                 gp->Hbar[r2 + (size_t)c * k] = H[r2 + (size_t)c * k] / sqrt(p->counts[c]);
     } else {
         geom_class_means(k, k, p->counts, H, gp->Hbar);
-        double spread = 0.0, hmax = 0.0;
-        for (int j = 0; j < ncol; j++) {
-            double d2 = 0.0;
-            for (int r2 = 0; r2 < k; r2++) {
-                const double e = H[r2 + (size_t)j * k] - gp->Hbar[r2 + (size_t)label[j] * k];
-                d2 += e * e;
-            }
-            spread = d2 > spread ? d2 : spread;
-        }
-        for (int c = 0; c < k; c++) {
-            double h2 = 0.0;
-            for (int r2 = 0; r2 < k; r2++)
-                h2 += gp->Hbar[r2 + (size_t)c * k] * gp->Hbar[r2 + (size_t)c * k];
-            hmax = h2 > hmax ? h2 : hmax;
-        }
-        res->spread = hmax > 0.0 ? sqrt(spread / hmax) : NAN;
+        res->spread = geom_within_class_spread(k, k, p->counts, H, gp->Hbar);
     }
     geom__prediction_grams_from_factors(gp);
     *out = gp;

@@ -298,14 +298,11 @@ static int ipm_schur(ipm *w)
     return LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', m, w->M, m);
 }
 
-/* One search direction for target sigma*mu; with corr != 0 Mehrotra's second-order terms
- * dYa dZa and dsa dya are included. Writes dY, dZ, dy, ds. */
-static int ipm_direction(ipm *w, double sigmu, int corr)
+/* T2 = sym((Y A + [corr] dYa dZa) Z^-1), through T1 */
+static void ipm_sym_product(ipm *w, const double *A, int corr)
 {
-    const int N = w->N, m = w->m;
-    const size_t NN = (size_t)N * N;
-    /* T1 = Y Rd (+ dYa dZa) */
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, w->Y, N, w->Rd, N, 0.0,
+    const int N = w->N;
+    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, w->Y, N, A, N, 0.0,
                 w->T1, N);
     if (corr)
         cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, w->dYa, N, w->dZa, N,
@@ -313,6 +310,15 @@ static int ipm_direction(ipm *w, double sigmu, int corr)
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, w->T1, N, w->Zi, N, 0.0,
                 w->T2, N);
     symmetrize(N, w->T2);
+}
+
+/* One search direction for target sigma*mu; with corr != 0 Mehrotra's second-order terms
+ * dYa dZa and dsa dya are included. Writes dY, dZ, dy, ds. */
+static int ipm_direction(ipm *w, double sigmu, int corr)
+{
+    const int N = w->N, m = w->m;
+    const size_t NN = (size_t)N * N;
+    ipm_sym_product(w, w->Rd, corr);
     for (size_t a = 0; a < NN; a++)
         w->Rc[a] = sigmu * w->Zi[a] - w->Y[a] - w->T2[a];
     ipm_A(w, w->Rc, w->tmpm);
@@ -326,14 +332,7 @@ static int ipm_direction(ipm *w, double sigmu, int corr)
     for (size_t a = 0; a < NN; a++)
         w->dZ[a] = w->Rd[a] - w->dZ[a];
     /* dY = sigmu Zi - Y - sym((Y dZ + corr) Zi) */
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, w->Y, N, w->dZ, N, 0.0,
-                w->T1, N);
-    if (corr)
-        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, w->dYa, N, w->dZa, N,
-                    1.0, w->T1, N);
-    cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, N, N, N, 1.0, w->T1, N, w->Zi, N, 0.0,
-                w->T2, N);
-    symmetrize(N, w->T2);
+    ipm_sym_product(w, w->dZ, corr);
     for (size_t a = 0; a < NN; a++)
         w->dY[a] = sigmu * w->Zi[a] - w->Y[a] - w->T2[a];
     for (int i = 0; i < m; i++) {
@@ -1241,21 +1240,7 @@ solved:
                 gp->Hbar[r + (size_t)c * k] = H[r + (size_t)c * k] / sqrt(prob->counts[c]);
     } else {
         geom_class_means(k, k, prob->counts, H, gp->Hbar);
-        double spread = 0.0, hmax = 0.0;
-        for (int j = 0; j < ncol; j++) {
-            const int c = cs.label[j];
-            double d2 = 0.0;
-            for (int r = 0; r < k; r++) {
-                double e = H[r + (size_t)j * k] - gp->Hbar[r + (size_t)c * k];
-                d2 += e * e;
-            }
-            spread = d2 > spread ? d2 : spread;
-        }
-        for (int c = 0; c < k; c++) {
-            double h2 = dot((size_t)k, gp->Hbar + (size_t)c * k, gp->Hbar + (size_t)c * k);
-            hmax = h2 > hmax ? h2 : hmax;
-        }
-        res->spread = sqrt(spread / hmax);
+        res->spread = geom_within_class_spread(k, k, prob->counts, H, gp->Hbar);
     }
     geom__prediction_grams_from_factors(gp);
     *out = gp;
@@ -1485,21 +1470,7 @@ int svm_gd_solve(const geom_problem *prob, const svm_gd_options *opt, geom_predi
             goto cleanup;
         }
         geom_class_means(d, k, prob->counts, H, Hbar);
-        double spread = 0.0, hmax = 0.0;
-        for (int j = 0; j < n; j++) {
-            const int c = cs.label[j];
-            double d2 = 0.0;
-            for (int r = 0; r < d; r++) {
-                double e = H[r + (size_t)j * d] - Hbar[r + (size_t)c * d];
-                d2 += e * e;
-            }
-            spread = d2 > spread ? d2 : spread;
-        }
-        for (int c = 0; c < k; c++) {
-            double h2 = dot((size_t)d, Hbar + (size_t)c * d, Hbar + (size_t)c * d);
-            hmax = h2 > hmax ? h2 : hmax;
-        }
-        res->spread = sqrt(spread / hmax);
+        res->spread = geom_within_class_spread(d, k, prob->counts, H, Hbar);
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, k, d, 1.0, W, d, W, d, 0.0,
                     gp->G_W, k);
         cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, k, k, d, 1.0, Hbar, d, Hbar, d, 0.0,
