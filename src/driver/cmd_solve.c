@@ -40,8 +40,9 @@ static void solve_help(FILE *f, const cli_option *opts, size_t n_opts)
             "  reg-example  the same on all n examples (no collapse assumed; reports the spread)\n"
             "--iters caps their iterations only when given (defaults: svm 100, svm-gd and reg\n"
             "200000); --opt, --lr and the other GD options do not apply to them. The JSON adds\n"
-            "objective, certificate, certificate_kind (gap, residual or violation), tol, spread\n"
-            "and path (newton or ipm for svm*).\n"
+            "objective, certificate, certificate_kind (gap, residual or violation), tol, spread,\n"
+            "path (newton or ipm for svm*) and optimum_gap (svm-gd: relative objective gap to\n"
+            "the certified convex optimum).\n"
             "\n"
             "Examples:\n"
             "  # the published experiment (CDT, gamma = 0.5; see docs/SOLVERS.md)\n"
@@ -148,6 +149,7 @@ static int solve_reference(const point_params *pp, const profile *prof, const lo
         json_object_set_new(obj, "tol", report_json_real(r.tol));
         json_object_set_new(obj, "spread", report_json_real(r.spread));
         json_object_set_new(obj, "path", r.path ? json_string(r.path) : json_null());
+        json_object_set_new(obj, "optimum_gap", report_json_real(r.optimum_gap));
         json_object_set_new(obj, "outcome", json_string(r.converged ? "converged" : "max_iter"));
         json_object_set_new(obj, "iters", json_integer(r.iters));
         json_object_set_new(obj, "wall_s", json_real(wall_s));
@@ -163,6 +165,8 @@ static int solve_reference(const point_params *pp, const profile *prof, const lo
         printf("final    objective %.12g", r.objective);
         if (!isnan(r.spread))
             printf(", within-class spread %.3g", r.spread);
+        if (!isnan(r.optimum_gap))
+            printf(", relative gap to the convex optimum %.3g", r.optimum_gap);
         printf("\n");
         if (ref != NULL)
             printf("distances to %s (%s, %s)\n\n", geom_problem_kind_name(gp->kind),

@@ -86,7 +86,7 @@ int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors
 
     memset(res, 0, sizeof *res);
     geom_metrics_set_nan(&res->metrics);
-    res->objective = res->certificate = res->spread = NAN;
+    res->objective = res->certificate = res->spread = res->optimum_gap = NAN;
     mm.regularized = 0;
     switch (pp->solver) {
     case POINT_SOLVER_SVM:
@@ -144,6 +144,14 @@ int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors
         res->spread = r.spread;
         res->iters = r.iters;
         res->converged = r.converged;
+        /* the objective gap to the convex optimum (the papers' claim: GD on the non-convex
+         * problem finds the global minimum) */
+        geom_prediction *opt = NULL;
+        svm_result ro;
+        if (svm_class_solve(&mm, THEORY_TOL, THEORY_MAX_IPM, &opt, &ro, NULL) == SWEEP_OK &&
+            ro.converged)
+            res->optimum_gap = (r.objective - ro.objective) / ro.objective;
+        geom_prediction_destroy(&opt);
         ret = metrics_of(gp, d, W, Hbar, H, ref, &res->metrics, eb);
         break;
     }

@@ -41,6 +41,8 @@ typedef struct refsolve_result {
                              svm-gd: relative margin violation */
     double spread;        /* svm-example, svm-gd: within-class spread; NaN otherwise */
     const char *path;     /* svm*: "newton" (all margins active) or "ipm"; NULL otherwise */
+    double optimum_gap;   /* svm-gd: (objective - convex optimum) / convex optimum, against the
+                             certified class-level solve; NaN otherwise */
     int64_t iters;
     int converged;        /* the tolerance was reached (certified for svm and reg) */
     double tol;           /* the tolerance used */

@@ -109,6 +109,8 @@ assert d["dist_gw"] < tol and d["dist_gh"] < tol and d["dist_z"] < tol, (s, d["d
 assert d["train_acc"] == 1.0 and d["objective"] > 0
 if s != "svm":
     assert d["spread"] < (1e-5 if s == "svm-gd" else 1e-8), d["spread"]
+if s == "svm-gd":
+    assert 0 <= d["optimum_gap"] < 1e-6, d["optimum_gap"]
 ' "$out" $solver; then ok "reference-$solver"; else bad "reference-$solver: $out"; fi
 done
 # a truncated certified solve is an outcome, not an error
