@@ -121,7 +121,7 @@ static double normalized_distance(const double *A, const double *B, size_t len)
 }
 
 /* Cost-sensitive margin of one logit vector z (length k) with label y for problem prob. */
-static double cs_margin(const geom_problem *prob, const double *z, int y)
+double geom_cs_margin(const geom_problem *prob, const double *z, int y)
 {
     const int k = prob->k;
     double m = INFINITY;
@@ -147,7 +147,7 @@ static double cs_margin(const geom_problem *prob, const double *z, int y)
 }
 
 /* 1 when z ranks y strictly first. */
-static int predicts(const double *z, int k, int y)
+int geom_predicts(const double *z, int k, int y)
 {
     for (int c = 0; c < k; c++)
         if (c != y && !(z[y] > z[c]))
@@ -201,8 +201,8 @@ int geom_metrics_from_grams(const geom_problem *prob, const double *G_W, const d
                 n_min++;
             }
             const double *zc = Z + (size_t)c * k; /* logits of (collapsed) class c */
-            m = fmin(m, cs_margin(prob, zc, c));
-            correct += predicts(zc, k, c) ? prob->counts[c] : 0.0;
+            m = fmin(m, geom_cs_margin(prob, zc, c));
+            correct += geom_predicts(zc, k, c) ? prob->counts[c] : 0.0;
         }
         out->wh_cos_maj = n_maj > 0 ? s_maj / n_maj : NAN;
         out->wh_cos_min = n_min > 0 ? s_min / n_min : NAN;
@@ -238,22 +238,19 @@ void geom_class_means(int d, int k, const double *counts, const double *H, doubl
 
 /* nc1 = sum_j (u_j^T Sigma_W u_j) / s_j^2 over the singular pairs of B = Hbar - mu_G 1^T
  * (Sigma_B = B B^T / k, Sigma_B^+ = k U S^-2 U^T, so the k's cancel). */
-static int compute_nc1(const geom_problem *prob, int d, const double *Hbar, const double *H,
-                       double *nc1)
+int geom_nc1_directions(const geom_problem *prob, int d, const double *Hbar, double *U,
+                        double *S, int *rank)
 {
     int ret = SWEEP_OK;
     const int k = prob->k;
     const int r_max = d < k ? d : k;
-    double *B = NULL, *S = NULL, *U = NULL, *superb = NULL, *proj = NULL, *mu = NULL;
+    double *B = NULL, *superb = NULL, *mu = NULL;
     double n = 0.0;
 
     B = malloc((size_t)d * k * sizeof(double));
-    S = malloc((size_t)r_max * sizeof(double));
-    U = malloc((size_t)d * r_max * sizeof(double));
     superb = malloc((size_t)r_max * sizeof(double));
-    proj = malloc((size_t)r_max * sizeof(double));
     mu = calloc((size_t)d, sizeof(double));
-    if (!B || !S || !U || !superb || !proj || !mu) {
+    if (!B || !superb || !mu) {
         ret = SWEEP_ERR_NOMEM;
         goto cleanup;
     }
@@ -272,12 +269,37 @@ static int compute_nc1(const geom_problem *prob, int d, const double *Hbar, cons
         goto cleanup;
     }
     const double tol = (d > k ? d : k) * 2.220446049250313e-16 * S[0];
+    *rank = 0;
+    while (*rank < r_max && S[*rank] > tol)
+        (*rank)++;
+cleanup:
+    free(B);
+    free(superb);
+    free(mu);
+    return ret;
+}
+
+static int compute_nc1(const geom_problem *prob, int d, const double *Hbar, const double *H,
+                       double *nc1)
+{
+    int ret = SWEEP_OK;
+    const int k = prob->k;
+    const int r_max = d < k ? d : k;
+    double *S = NULL, *U = NULL, *proj = NULL;
+    double n = 0.0;
     int rank = 0;
-    while (rank < r_max && S[rank] > tol)
-        rank++;
-    double acc = 0.0;
-    for (int j = 0; j < rank; j++)
-        proj[j] = 0.0;
+
+    S = malloc((size_t)r_max * sizeof(double));
+    U = malloc((size_t)d * r_max * sizeof(double));
+    proj = calloc((size_t)r_max, sizeof(double));
+    if (!S || !U || !proj) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    if ((ret = geom_nc1_directions(prob, d, Hbar, U, S, &rank)) != SWEEP_OK)
+        goto cleanup;
+    for (int c = 0; c < k; c++)
+        n += prob->counts[c];
     size_t off = 0;
     for (int c = 0; c < k; c++) {
         size_t nc = (size_t)prob->counts[c];
@@ -293,16 +315,14 @@ static int compute_nc1(const geom_problem *prob, int d, const double *Hbar, cons
         }
         off += nc;
     }
+    double acc = 0.0;
     for (int j = 0; j < rank; j++)
         acc += proj[j] / n / (S[j] * S[j]);
     *nc1 = acc;
 cleanup:
-    free(B);
     free(S);
     free(U);
-    free(superb);
     free(proj);
-    free(mu);
     return ret;
 }
 
@@ -353,8 +373,8 @@ int geom_metrics_compute(const geom_problem *prob, int d, const double *W, const
         size_t nc = (size_t)prob->counts[c];
         for (size_t i = 0; i < nc; i++) {
             const double *z = Zfull + (off + i) * (size_t)k;
-            m = fmin(m, cs_margin(prob, z, c));
-            correct += predicts(z, k, c);
+            m = fmin(m, geom_cs_margin(prob, z, c));
+            correct += geom_predicts(z, k, c);
         }
         off += nc;
     }

@@ -69,6 +69,17 @@ int geom_prediction_metrics(const geom_problem *prob, const geom_prediction *pre
 /* geom_class_means - Hbar (d x k) = class means of H (d x n, class-by-class layout of counts). */
 void geom_class_means(int d, int k, const double *counts, const double *H, double *Hbar);
 
+/* Pieces of the example-level metrics, for solvers that hold the examples in parts (the
+ * distributed solver): geom_cs_margin is the cost-sensitive margin of one logit column z (k) of
+ * class y (the minimum over c != y; see geom_metrics_from_grams for the kinds), geom_predicts is 1
+ * when z ranks y strictly first, and geom_nc1_directions gives the r = rank principal directions
+ * U (d x min(d,k)) and singular values S (min(d,k)) of the centred class means, so that
+ * nc1 = sum_j sum_i (u_j^T (h_i - hbar_{y_i}))^2 / (n S_j^2). */
+double geom_cs_margin(const geom_problem *prob, const double *z, int y);
+int geom_predicts(const double *z, int k, int y);
+int geom_nc1_directions(const geom_problem *prob, int d, const double *Hbar, double *U,
+                        double *S, int *rank);
+
 /* geom_within_class_spread - max_i ||h_i - hbar_{y_i}|| / max_c ||hbar_c|| for H (d x n, the
  * class-by-class layout of counts) and its class means Hbar (d x k): 0 for collapsed embeddings,
  * NaN when every class mean is 0. */

@@ -67,6 +67,22 @@ void rng_gauss_fill(uint64_t key, uint32_t stream, double std, double *x, size_t
     }
 }
 
+double rng_uniform_at(uint64_t key, uint32_t stream, double a, double b, size_t i)
+{
+    double u[2];
+    uniform2(key, stream, i / 2, u);
+    return a + (b - a) * u[i & 1];
+}
+
+double rng_gauss_at(uint64_t key, uint32_t stream, double std, size_t i)
+{
+    const double two_pi = 6.283185307179586476925286766559;
+    double u[2];
+    uniform2(key, stream, i / 2, u);
+    double r = sqrt(-2.0 * log1p(-u[0]));
+    return (i & 1) ? std * r * sin(two_pi * u[1]) : std * r * cos(two_pi * u[1]);
+}
+
 uint64_t rng_hash64(const void *data, size_t len, uint64_t h)
 {
     const unsigned char *p = data;

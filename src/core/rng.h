@@ -21,6 +21,11 @@ void rng_uniform_fill(uint64_t key, uint32_t stream, double a, double b, double 
 /* rng_gauss_fill - x[i] = std * N(0,1) by Box-Muller from counter (i, stream). */
 void rng_gauss_fill(uint64_t key, uint32_t stream, double std, double *x, size_t n);
 
+/* rng_uniform_at / rng_gauss_at - entry i of what rng_uniform_fill / rng_gauss_fill write
+ * (bitwise the same), for filling a distributed matrix entry by entry. */
+double rng_uniform_at(uint64_t key, uint32_t stream, double a, double b, size_t i);
+double rng_gauss_at(uint64_t key, uint32_t stream, double std, size_t i);
+
 /* rng_hash64 - FNV-1a of a byte string, for deriving keys from canonical parameter text. */
 uint64_t rng_hash64(const void *data, size_t len, uint64_t h);
 
