@@ -359,56 +359,72 @@ static double worst_margin_gap(const ufm_solver *s, const double *Z, double *u)
  * Three passes so that the exponentials run as one vectorized loop over the k x n block:
  * exponents (and a per example in aux[i]), vexp, then sums, loss and scaling. The loss (one
  * logarithm per example) is computed only when want_loss; otherwise NaN is returned. */
+double ufm_softmax_columns(const ufm_softmax_params *sp, int y, const double *Z, size_t ncols,
+                           double sigma, int want_loss, double *G, double *aux)
+{
+    const int k = sp->k;
+    const double e_sigma = exp(sigma);
+    for (size_t i = 0; i < ncols; i++) {
+        double *g = G + i * (size_t)k;
+        const double *z = Z + i * (size_t)k;
+        if (sp->label_temperature) {
+            const double t = sp->Delta[y];
+            for (int c = 0; c < k; c++)
+                g[c] = t * z[c];
+        } else {
+            for (int c = 0; c < k; c++)
+                g[c] = sp->Delta[c] * z[c] + sp->iota[c];
+        }
+        double m = g[0];
+        for (int c = 1; c < k; c++)
+            m = g[c] > m ? g[c] : m;
+        const double shift = m + sigma;
+        for (int c = 0; c < k; c++)
+            g[c] -= shift;
+        aux[i] = m - (g[y] + shift); /* a = max_c u_c - u_y >= 0 */
+        g[y] = -INFINITY;            /* e^{-inf} = 0: the label is not part of S */
+    }
+    vexp_inplace(G, (size_t)k * ncols);
+    double total = 0.0;
+    const double wy = sp->omega[y] * sp->inv_n;
+    const double ldt = sp->label_temperature ? sp->Delta[y] : 0.0;
+    for (size_t i = 0; i < ncols; i++) {
+        double *g = G + i * (size_t)k;
+        const double a = aux[i];
+        double sum = 0.0; /* e^{-sigma} S */
+        for (int c = 0; c < k; c++)
+            sum += g[c];
+        const double S = sum * e_sigma;
+        const double D = (a > 0.0 ? exp(-a) : 1.0) + S;
+        if (want_loss)
+            total += sp->omega[y] * (a > 0.0 ? a + log(D) : log1p_small(S));
+        const double scale = wy / D;
+        if (sp->label_temperature) {
+            const double f = ldt * scale;
+            for (int c = 0; c < k; c++)
+                g[c] *= f;
+            g[y] = -f * sum;
+        } else {
+            for (int c = 0; c < k; c++)
+                g[c] *= sp->Delta[c] * scale;
+            g[y] = -sp->Delta[y] * scale * sum;
+        }
+    }
+    return want_loss ? total * sp->inv_n : NAN;
+}
+
 static double softmax_pass(const ufm_solver *s, const double *Z, double sigma, int want_loss,
                            double *G)
 {
-    const int k = s->k;
-    const double inv_n = 1.0 / (double)s->n;
-    const double e_sigma = exp(sigma);
-    double *aux = s->aux;
-    for (int y = 0; y < k; y++) {
-        for (size_t i = s->start[y]; i < s->start[y + 1]; i++) {
-            double *g = G + i * (size_t)k;
-            shifted_logits(s, y, Z + i * (size_t)k, g);
-            double m = g[0];
-            for (int c = 1; c < k; c++)
-                m = g[c] > m ? g[c] : m;
-            const double shift = m + sigma;
-            for (int c = 0; c < k; c++)
-                g[c] -= shift;
-            aux[i] = m - (g[y] + shift); /* a = max_c u_c - u_y >= 0 */
-            g[y] = -INFINITY;            /* e^{-inf} = 0: the label is not part of S */
-        }
-    }
-    vexp_inplace(G, (size_t)k * s->n);
+    const ufm_softmax_params sp = {s->k, s->omega, s->Delta, s->iota, s->label_temperature,
+                                   1.0 / (double)s->n};
     double total = 0.0;
-    for (int y = 0; y < k; y++) {
-        const double wy = s->omega[y] * inv_n;
-        const double ldt = s->label_temperature ? s->Delta[y] : 0.0;
-        for (size_t i = s->start[y]; i < s->start[y + 1]; i++) {
-            double *g = G + i * (size_t)k;
-            const double a = aux[i];
-            double sum = 0.0; /* e^{-sigma} S */
-            for (int c = 0; c < k; c++)
-                sum += g[c];
-            const double S = sum * e_sigma;
-            const double D = (a > 0.0 ? exp(-a) : 1.0) + S;
-            if (want_loss)
-                total += s->omega[y] * (a > 0.0 ? a + log(D) : log1p_small(S));
-            const double scale = wy / D;
-            if (s->label_temperature) {
-                const double f = ldt * scale;
-                for (int c = 0; c < k; c++)
-                    g[c] *= f;
-                g[y] = -f * sum;
-            } else {
-                for (int c = 0; c < k; c++)
-                    g[c] *= s->Delta[c] * scale;
-                g[y] = -s->Delta[y] * scale * sum;
-            }
-        }
+    for (int y = 0; y < s->k; y++) {
+        const size_t i0 = s->start[y], nc = s->start[y + 1] - s->start[y];
+        total += ufm_softmax_columns(&sp, y, Z + i0 * (size_t)s->k, nc, sigma, want_loss,
+                                     G + i0 * (size_t)s->k, s->aux + i0);
     }
-    return want_loss ? total * inv_n : NAN;
+    return want_loss ? total : NAN;
 }
 
 /* g += c x over n entries and return sum g^2 (eight partial sums, fixed order). */

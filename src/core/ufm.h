@@ -149,6 +149,21 @@ double ufm_solver_loss(const ufm_solver *s);      /* at the last evaluated itera
 double ufm_solver_grad_norm(const ufm_solver *s); /* at the last evaluated iterate */
 double ufm_solver_lr(const ufm_solver *s, int64_t iter); /* schedule value at iteration iter */
 
+/* The softmax pass on columns of one class (shared with the distributed solver). */
+typedef struct ufm_softmax_params {
+    int k;
+    const double *omega, *Delta, *iota; /* [k] loss vectors */
+    int label_temperature;              /* 1 for LDT */
+    double inv_n;                       /* 1 / (total number of examples) */
+} ufm_softmax_params;
+
+/* ufm_softmax_columns - For ncols columns of logits Z (k x ncols, bias included) of class y:
+ * G = e^{-sigma} dl/dz / n (k x ncols) and, when want_loss, the sum over the columns of
+ * omega_y l / n (else NaN). aux is ncols scratch. The formulas (relative to the label's logit,
+ * never forming 1 - p_y) are documented at ufm.c's softmax pass. */
+double ufm_softmax_columns(const ufm_softmax_params *sp, int y, const double *Z, size_t ncols,
+                           double sigma, int want_loss, double *G, double *aux);
+
 /* ufm_solver_set_params - overwrite W (d x k), H (d x n) and b (k, may be NULL) and reset the
  * iteration counter and momentum (tests, warm starts). */
 void ufm_solver_set_params(ufm_solver *s, const double *W, const double *H, const double *b);
