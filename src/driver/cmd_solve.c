@@ -3,13 +3,16 @@
 #include "commands.h"
 #include "geom.h"
 #include "metrics.h"
+#include "pufm.h"
 #include "refsolve.h"
 #include "report.h"
 #include "ufm.h"
 
 #include <errno.h>
+#include <mpi.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -54,6 +57,9 @@ static void solve_help(FILE *f, const cli_option *opts, size_t n_opts)
             "  # the certified CDT-form CS-SVM at rho = 0.3 (no closed form), and SVM-GD on it\n"
             "  ufmsweep solve --k 10 --R 10 --rho 0.3 --loss cdt --gamma 1 --solver svm --json\n"
             "  ufmsweep solve --k 4 --R 5 --n-min 2 --loss cdt --gamma 1 --solver svm-gd\n"
+            "  # one large solve on 2 ranks (ScaLAPACK process grid 1 x 2; docs/SCALING.md)\n"
+            "  mpirun -n 2 ufmsweep solve --k 100 --d 512 --R 10 --n-min 500 --iters 20 \\\n"
+            "      --ranks-per-solve 2 --json\n"
             "\nCommand options:\n");
     cli_print_options(f, opts, n_opts);
     params_print_help(f, PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS | PARAM_GROUP_SOLVER);
@@ -185,6 +191,117 @@ cleanup:
     return exit_code;
 }
 
+/* --ranks-per-solve G: the distributed solver under MPI (all G ranks run this; rank 0 prints). */
+static int solve_grouped(const point_params *pp, int G, int pr, int pc, int nb, int json,
+                         const char *trace_path, int argc, char **argv)
+{
+    int exit_code = UFMSWEEP_EXIT_FAIL, rank = 0, size = 0, ret;
+    sweep_errbuf eb;
+    profile *prof = NULL;
+    loss_vectors *lv = NULL;
+    geom_problem *gp = NULL;
+    geom_prediction *ref = NULL;
+    pufm_grid *grid = NULL;
+    json_t *obj = NULL;
+    ufm_result res;
+    int source = REFSOLVE_THEORY_NONE;
+    double t0, t1;
+
+    sweep_errbuf_clear(&eb);
+    if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+        fprintf(stderr, "ufmsweep solve: MPI_Init failed\n");
+        return exit_code;
+    }
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (size != G) {
+        if (rank == 0)
+            fprintf(stderr,
+                    "ufmsweep solve: --ranks-per-solve %d needs exactly %d ranks (mpirun -n %d); "
+                    "this run has %d\n",
+                    G, G, G, size);
+        goto cleanup;
+    }
+    if (trace_path != NULL || pp->ufm.trace_points > 0 || pp->ufm.bias) {
+        if (rank == 0)
+            fprintf(stderr, "ufmsweep solve: a grouped solve records no trace and has no bias "
+                            "(--trace-csv, --trace-points, --bias)\n");
+        goto cleanup;
+    }
+    if (profile_create(&pp->profile, &prof, &eb) != SWEEP_OK ||
+        loss_vectors_create(&pp->loss, prof, &lv, &eb) != SWEEP_OK ||
+        geom_problem_from_loss(prof, lv, &gp, &eb) != SWEEP_OK) {
+        if (rank == 0)
+            fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);
+        goto cleanup;
+    }
+    refsolve_theory(gp, &ref, &source, NULL, NULL); /* same on every rank; none is fine */
+    if ((ret = pufm_grid_create(MPI_COMM_WORLD, pr, pc, &grid, &eb)) != SWEEP_OK) {
+        if (rank == 0)
+            fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);
+        goto cleanup;
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    t0 = MPI_Wtime();
+    ret = pufm_solve(grid, prof, lv, &pp->ufm, params_init_key(pp, prof, 0), nb, gp, ref, &res,
+                     &eb);
+    t1 = MPI_Wtime();
+    if (ret != SWEEP_OK) {
+        if (rank == 0)
+            fprintf(stderr, "ufmsweep solve: %s\n", eb.msg[0] ? eb.msg : sweep_strerror(ret));
+        goto cleanup;
+    }
+    pufm_grid_shape(grid, &pr, &pc);
+    if (rank == 0) {
+        if (json) {
+            obj = json_object();
+            if (obj == NULL || report_problem_json(obj, pp, prof, lv) != SWEEP_OK ||
+                report_metrics_json(obj, &res.metrics) != SWEEP_OK) {
+                fprintf(stderr, "ufmsweep solve: out of memory building JSON\n");
+                goto cleanup;
+            }
+            json_object_set_new(obj, "solver", json_string("ufm"));
+            json_object_set_new(obj, "ranks_per_solve", json_integer(G));
+            json_object_set_new(obj, "grid", json_sprintf("%dx%d", pr, pc));
+            json_object_set_new(obj, "problem", json_string(geom_problem_kind_name(gp->kind)));
+            json_object_set_new(obj, "theory_source",
+                                ref ? json_string(refsolve_theory_source_name(source))
+                                    : json_null());
+            json_object_set_new(obj, "loss", report_json_real(res.loss));
+            json_object_set_new(obj, "objective", report_json_real(res.objective));
+            json_object_set_new(obj, "grad_norm", report_json_real(res.grad_norm));
+            json_object_set_new(obj, "lr_final", report_json_real(res.lr_final));
+            json_object_set_new(obj, "outcome", json_string(ufm_outcome_name(res.outcome)));
+            json_object_set_new(obj, "iters", json_integer(res.iters));
+            json_object_set_new(obj, "seed", json_integer(pp->ufm.seed));
+            json_object_set_new(obj, "wall_s", json_real(t1 - t0));
+            if (report_json_print(stdout, obj) != SWEEP_OK) {
+                fprintf(stderr, "ufmsweep solve: cannot write to stdout\n");
+                goto cleanup;
+            }
+        } else {
+            printf("ufmsweep solve: ufm on %d ranks (grid %dx%d), %s after %lld iterations, "
+                   "%.3g s\n",
+                   G, pr, pc, ufm_outcome_name(res.outcome), (long long)res.iters, t1 - t0);
+            report_problem_text(stdout, pp, prof, lv);
+            printf("final    loss %.6g, objective %.6g, gradient norm %.3g\n\n", res.loss,
+                   res.objective, res.grad_norm);
+            report_metrics_text(stdout, &res.metrics);
+        }
+        fflush(stdout);
+    }
+    exit_code = UFMSWEEP_EXIT_OK;
+cleanup:
+    json_decref(obj);
+    pufm_grid_destroy(&grid);
+    geom_prediction_destroy(&ref);
+    geom_problem_destroy(&gp);
+    loss_vectors_destroy(&lv);
+    profile_destroy(&prof);
+    MPI_Finalize();
+    return exit_code;
+}
+
 int cmd_solve_main(int argc, char **argv)
 {
     int exit_code = UFMSWEEP_EXIT_FAIL;
@@ -203,10 +320,16 @@ int cmd_solve_main(int argc, char **argv)
     ufm_result res;
     struct timespec t0, t1;
     char theory_note[512] = "";
+    const char *ranks_text = NULL, *grid_text = NULL, *block_text = NULL;
     const cli_option opts[] = {
         {"json", NULL, &json, NULL, "print one JSON object on stdout (with the trace arrays)"},
         {"trace-csv", "FILE", NULL, &trace_path,
          "write the trace (one row per trace point) as CSV; implies --trace-points 50 when 0"},
+        {"ranks-per-solve", "G", NULL, &ranks_text,
+         "run the ufm solve on G ranks (start under mpirun -n G): a ScaLAPACK process grid"},
+        {"grid", "PxQ", NULL, &grid_text, "process grid shape for --ranks-per-solve (default 1xG)"},
+        {"block", "NB", NULL, &block_text,
+         "block size of the distributed matrices (>= k; default max(k, 64))"},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
     const unsigned groups = PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS | PARAM_GROUP_SOLVER;
@@ -224,6 +347,33 @@ int cmd_solve_main(int argc, char **argv)
     }
     if (pp.solver == POINT_SOLVER_NONE) {
         fprintf(stderr, "ufmsweep solve: --solver none runs no solve (use `ufmsweep theory`)\n");
+        goto cleanup;
+    }
+    if (ranks_text != NULL) {
+        char *end = NULL;
+        long g = strtol(ranks_text, &end, 10);
+        int pr = 0, pc = 0, nb = 0;
+        if (end == ranks_text || *end != '\0' || g < 1 || g > 4096) {
+            fprintf(stderr, "ufmsweep solve: --ranks-per-solve: '%s' is not a rank count in 1..4096\n",
+                    ranks_text);
+            goto cleanup;
+        }
+        if (grid_text != NULL && (sscanf(grid_text, "%dx%d", &pr, &pc) != 2 || pr < 1 || pc < 1 ||
+                                  (long)pr * pc != g)) {
+            fprintf(stderr, "ufmsweep solve: --grid: '%s' is not PxQ with P*Q = %ld\n", grid_text,
+                    g);
+            goto cleanup;
+        }
+        if (block_text != NULL && (sscanf(block_text, "%d", &nb) != 1 || nb < 1)) {
+            fprintf(stderr, "ufmsweep solve: --block: '%s' is not a positive block size\n",
+                    block_text);
+            goto cleanup;
+        }
+        if (pp.solver != POINT_SOLVER_UFM) {
+            fprintf(stderr, "ufmsweep solve: --ranks-per-solve runs --solver ufm only\n");
+            goto cleanup;
+        }
+        exit_code = solve_grouped(&pp, (int)g, pr, pc, nb, json, trace_path, argc, argv);
         goto cleanup;
     }
     if (trace_path != NULL && pp.ufm.trace_points == 0)
