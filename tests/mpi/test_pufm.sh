@@ -1,0 +1,79 @@
+#!/bin/bash
+# Grouped solves (--ranks-per-solve, ScaLAPACK process grids) against the serial solver: every
+# metric and scalar within 1e-10 (relative, or 1e-13 absolute for values that converge to 0)
+# after a fixed number of steps, on 1x2, 2x1 and 2x2 grids, for sgdm with weight decay,
+# normalized GD (the rescaled softmax; 100 steps: by 300 its fixed-length steps amplify rounding
+# to 1e-3, serial runs with different summation orders alike), and LDT with a ridge and a block
+# size that splits the examples unevenly; bad grouping options exit 1 with a message.
+set -u
+BIN=${UFMSWEEP:?}
+MPIRUN=${MPIEXEC:-mpirun}
+PY=/usr/bin/python3
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+rm -rf pufmwork && mkdir pufmwork && cd pufmwork || exit 1
+
+compare() { # NAME SERIAL.json GROUPED.json
+  "$PY" - "$2" "$3" <<'PY'
+import json, math, sys
+s, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert s["iters"] == p["iters"] and s["outcome"] == p["outcome"], (s["iters"], p["iters"])
+worst, key, n = 0.0, None, 0
+for k, v in s.items():
+    if k in ("wall_s", "lr_final") or not isinstance(v, float):
+        continue
+    w = p[k]
+    assert w is not None, k
+    n += 1
+    # relative 1e-10, or absolute 1e-13 for values that converge to 0 (nc1 of collapsed
+    # embeddings is 1e-20 or so: only its size is meaningful)
+    r = abs(v - w) / (abs(v) + 1e-3)
+    if abs(v - w) > 1e-10 * abs(v) + 1e-13:
+        print("  %s: serial %.17g grouped %.17g" % (k, v, w))
+        worst, key = max(worst, 1.0), k
+    elif r > worst:
+        worst, key = r, k
+assert n >= 20, n
+print("  %d values, worst difference %.1e (%s)" % (n, worst, key))
+assert worst < 1e-10, (key, worst)
+PY
+}
+
+run_case() { # NAME RANKS GRID BLOCK ARGS...
+  local name=$1 ranks=$2 grid=$3 block=$4
+  shift 4
+  "$BIN" solve "$@" --json >serial.json 2>serial.err || { bad "$name: serial run"; return; }
+  local blk=()
+  [ "$block" != 0 ] && blk=(--block "$block")
+  if "$MPIRUN" -n "$ranks" "$BIN" solve "$@" --json --ranks-per-solve "$ranks" --grid "$grid" \
+      "${blk[@]}" >grouped.json 2>grouped.err && compare "$name" serial.json grouped.json; then
+    ok "$name"
+  else
+    bad "$name: $(tail -3 grouped.err)"
+  fi
+}
+
+A="--k 4 --R 3 --n-min 2 --d 6 --loss cdt --gamma 0.5 --opt sgdm --lr 0.1 --wd 5e-4 --iters 50"
+run_case "sgdm+wd cdt, grid 1x2" 2 1x2 4 $A
+run_case "sgdm+wd cdt, grid 2x1" 2 2x1 4 $A
+run_case "sgdm+wd cdt, grid 2x2" 4 2x2 4 $A
+B="--k 4 --R 5 --n-min 3 --d 5 --opt ngd --lr 0.5 --iters 100 --init gauss:0.1"
+run_case "ngd ce (rescaled softmax), grid 2x2" 4 2x2 4 $B
+C="--k 6 --R 4 --rho 0.5 --n-min 2 --d 10 --loss ldt --gamma 0.5 --lambda 1e-3 --opt gd --lr 0.2 --iters 40"
+run_case "gd ldt + ridge, uneven blocks, grid 2x1" 2 2x1 7 $C
+run_case "gd ldt + ridge, default block, grid 1x2" 2 1x2 0 $C
+
+# bad grouping options: refused before any work, with a message
+err=$("$MPIRUN" -n 2 "$BIN" solve $A --ranks-per-solve 4 2>&1 >/dev/null); rc=$?
+[ $rc -ne 0 ] && [[ "$err" == *"needs exactly 4 ranks"* ]] && ok "wrong rank count" || bad "wrong rank count: $rc $err"
+err=$("$BIN" solve $A --ranks-per-solve 2 --grid 3x1 2>&1 >/dev/null); rc=$?
+[ $rc -eq 1 ] && [[ "$err" == *"is not PxQ with P*Q = 2"* ]] && ok "bad grid" || bad "bad grid: $rc $err"
+err=$("$MPIRUN" -n 2 "$BIN" solve $A --ranks-per-solve 2 --block 3 2>&1 >/dev/null); rc=$?
+[ $rc -ne 0 ] && [[ "$err" == *"block size 3 < k = 4"* ]] && ok "block below k" || bad "block below k: $rc $err"
+err=$("$BIN" solve $A --ranks-per-solve 2 --solver svm 2>&1 >/dev/null); rc=$?
+[ $rc -eq 1 ] && [[ "$err" == *"ufm only"* ]] && ok "grouped svm refused" || bad "grouped svm: $rc $err"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
