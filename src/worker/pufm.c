@@ -3,6 +3,8 @@
 #include "rng.h"
 #include "scalapack.h"
 
+#include <cblas.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +105,8 @@ typedef struct pufm_state {
     int *label; /* [nloc of Z] class of each local column */
     dmat W, H, gW, gH, vW, vH, Z, G;
     double *aux;
+    double *Wrep;   /* 1 x G grids: W replicated on every rank for the local products */
+    double *aux2;   /* 1 x G grids: the local part of H G^T (d x k) */
     int64_t iter;
     double loss, objective, grad_norm, step_norm;
     int loss_valid;
@@ -141,10 +145,58 @@ static void pdgemm_call(const char *ta, const char *tb, int m, int n, int kk, co
             &beta, C->a, &one, &one, C->desc, 1, 1);
 }
 
+/* On a 1 x G grid every rank holds all d rows of its columns of H and all k rows of its columns
+ * of Z and G, and W (one block column) lives on process column 0. The three products then reduce
+ * to local GEMMs: W is broadcast (d k doubles), and dW = sum over ranks of H_loc G_loc^T is
+ * reduced to process column 0 -- the same arithmetic as pdgemm without its packing and
+ * panel broadcasts (docs/SCALING.md). Other grids use pdgemm. */
+static int data_parallel(const pufm_state *s)
+{
+    return s->g->nprow == 1 && s->Wrep != NULL;
+}
+
+static void broadcast_w(pufm_state *s)
+{
+    const size_t dk = (size_t)s->d * s->k;
+    if (s->g->mycol == 0)
+        memcpy(s->Wrep, s->W.a, dk * sizeof(double));
+    MPI_Bcast(s->Wrep, (int)dk, MPI_DOUBLE, 0, s->g->comm);
+}
+
 /* Z = W^T H on every rank's block (process row 0 holds all of Z's rows) */
 static void logits(pufm_state *s)
 {
+    if (data_parallel(s)) {
+        broadcast_w(s);
+        if (s->H.nloc > 0)
+            cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, s->k, s->H.nloc, s->d, 1.0,
+                        s->Wrep, s->d, s->H.a, s->H.lld, 0.0, s->Z.a, s->Z.lld);
+        return;
+    }
     pdgemm_call("T", "N", s->k, (int)s->n, s->d, &s->W, &s->H, &s->Z);
+}
+
+/* gW = H G^T and gH = W G (W as broadcast by logits) */
+static void gradients(pufm_state *s)
+{
+    if (data_parallel(s)) {
+        const size_t dk = (size_t)s->d * s->k;
+        double *part = s->aux2;
+        memset(part, 0, dk * sizeof(double));
+        if (s->H.nloc > 0) {
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, s->d, s->k, s->H.nloc, 1.0,
+                        s->H.a, s->H.lld, s->G.a, s->G.lld, 0.0, part, s->d);
+            cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, s->d, s->H.nloc, s->k, 1.0,
+                        s->Wrep, s->d, s->G.a, s->G.lld, 0.0, s->gH.a, s->gH.lld);
+        }
+        MPI_Reduce(s->g->mycol == 0 ? MPI_IN_PLACE : part, part, (int)dk, MPI_DOUBLE, MPI_SUM, 0,
+                   s->g->comm);
+        if (s->g->mycol == 0)
+            memcpy(s->gW.a, part, dk * sizeof(double));
+        return;
+    }
+    pdgemm_call("N", "T", s->d, s->k, (int)s->n, &s->H, &s->G, &s->gW);
+    pdgemm_call("N", "N", s->d, (int)s->n, s->k, &s->W, &s->G, &s->gH);
 }
 
 /* the worst example's margin gap (max over i, c != y_i of u_c - u_y), reduced over the grid */
@@ -197,8 +249,7 @@ static void evaluate(pufm_state *s, int want_loss)
             j += r;
         }
     }
-    pdgemm_call("N", "T", s->d, s->k, (int)s->n, &s->H, &s->G, &s->gW);
-    pdgemm_call("N", "N", s->d, (int)s->n, s->k, &s->W, &s->G, &s->gH);
+    gradients(s);
     loc[1] = local_sumsq(&s->W);
     loc[2] = local_sumsq(&s->H);
     loc[3] = local_add_sumsq(&s->gW, &s->W, s->lambda_w + s->o.wd) +
@@ -348,6 +399,15 @@ static void state_free(pufm_state *s)
     }
     free(s->label);
     free(s->aux);
+    free(s->Wrep);
+    free(s->aux2);
+}
+
+/* UFMSWEEP_PDGEMM=1 makes 1 x G grids use pdgemm too (tests compare both paths). */
+static int getenv_force_pdgemm(void)
+{
+    const char *v = getenv("UFMSWEEP_PDGEMM");
+    return v != NULL && strcmp(v, "1") == 0;
 }
 
 int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm_opts *o,
@@ -402,6 +462,14 @@ int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm
         (s.aux = malloc((size_t)(s.Z.nloc > 0 ? s.Z.nloc : 1) * sizeof(double))) == NULL) {
         ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "grouped solve: out of memory");
         goto cleanup;
+    }
+    if (g->nprow == 1 && !getenv_force_pdgemm()) {
+        s.Wrep = malloc((size_t)d * k * sizeof(double));
+        s.aux2 = malloc((size_t)d * k * sizeof(double));
+        if (s.Wrep == NULL || s.aux2 == NULL) {
+            ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "grouped solve: out of memory");
+            goto cleanup;
+        }
     }
     /* labels of the local columns (Z and H share the column distribution) */
     for (int j = 0; j < s.H.nloc; j++) {

@@ -59,6 +59,10 @@ A="--k 4 --R 3 --n-min 2 --d 6 --loss cdt --gamma 0.5 --opt sgdm --lr 0.1 --wd 5
 run_case "sgdm+wd cdt, grid 1x2" 2 1x2 4 $A
 run_case "sgdm+wd cdt, grid 2x1" 2 2x1 4 $A
 run_case "sgdm+wd cdt, grid 2x2" 4 2x2 4 $A
+# 1 x G grids use local products + one reduction by default; pdgemm on request
+export UFMSWEEP_PDGEMM=1
+run_case "sgdm+wd cdt, grid 1x2 through pdgemm" 2 1x2 4 $A
+unset UFMSWEEP_PDGEMM
 B="--k 4 --R 5 --n-min 3 --d 5 --opt ngd --lr 0.5 --iters 100 --init gauss:0.1"
 run_case "ngd ce (rescaled softmax), grid 2x2" 4 2x2 4 $B
 C="--k 6 --R 4 --rho 0.5 --n-min 2 --d 10 --loss ldt --gamma 0.5 --lambda 1e-3 --opt gd --lr 0.2 --iters 40"
