@@ -37,6 +37,8 @@ typedef struct run_args {
     int resume, restart, cont, check;
     int shard_index, shard_count;
     double progress_s;
+    int ranks_per_solve;   /* 1: every point on one rank */
+    double group_min_work; /* k d n iters from which a ufm point goes to a rank group */
     int want_help;
 } run_args;
 
@@ -67,6 +69,12 @@ static void run_help(FILE *f)
             "                     merge` joins the shards)\n"
             "  --progress S       seconds between progress lines when stderr is not a terminal\n"
             "                     (default 10)\n"
+            "  --ranks-per-solve G  split the workers (ranks 1..N-1; N-1 a multiple of G) into\n"
+            "                     groups of G: ufm points with k d n iters >= --group-min-work run\n"
+            "                     on a group's ScaLAPACK process grid (1 x G), the others on single\n"
+            "                     ranks (docs/SCALING.md)\n"
+            "  --group-min-work W the size from which a point is grouped (default 6e10, about ten\n"
+            "                     seconds of one core)\n"
             "\n"
             "Signals: SIGTERM, SIGINT and SIGUSR1 make rank 0 stop dispatching, collect the points\n"
             "in flight, save, and exit 3 (workers ignore them and finish their task; mpirun and\n"
@@ -80,6 +88,8 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
     memset(a, 0, sizeof *a);
     a->shard_count = 1;
     a->progress_s = 10.0;
+    a->ranks_per_solve = 1;
+    a->group_min_work = 6e10;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -93,14 +103,26 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
             a->cont = 1;
         } else if (!strcmp(arg, "--check")) {
             a->check = 1;
-        } else if (!strcmp(arg, "--store") || !strcmp(arg, "--shard") || !strcmp(arg, "--progress")) {
+        } else if (!strcmp(arg, "--store") || !strcmp(arg, "--shard") || !strcmp(arg, "--progress") ||
+                   !strcmp(arg, "--ranks-per-solve") || !strcmp(arg, "--group-min-work")) {
             if (i + 1 >= argc)
                 return sweep_err_set(eb, SWEEP_ERR_ARG, "%s needs a value", arg);
             const char *v = argv[++i];
-            if (!strcmp(arg, "--store")) {
+            char *end = NULL;
+            if (!strcmp(arg, "--ranks-per-solve")) {
+                long g = strtol(v, &end, 10);
+                if (end == v || *end != '\0' || g < 1 || g > 4096)
+                    return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                         "--ranks-per-solve: '%s' is not a rank count in 1..4096", v);
+                a->ranks_per_solve = (int)g;
+            } else if (!strcmp(arg, "--group-min-work")) {
+                a->group_min_work = strtod(v, &end);
+                if (end == v || *end != '\0' || !(a->group_min_work >= 0))
+                    return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                         "--group-min-work: '%s' is not a non-negative number", v);
+            } else if (!strcmp(arg, "--store")) {
                 a->store_path = v;
             } else if (!strcmp(arg, "--progress")) {
-                char *end = NULL;
                 a->progress_s = strtod(v, &end);
                 if (end == v || *end != '\0' || !(a->progress_s > 0))
                     return sweep_err_set(eb, SWEEP_ERR_ARG, "--progress: '%s' is not a positive "
@@ -442,7 +464,7 @@ static int bcast_int(int v, MPI_Comm comm)
 int cmd_run_main(int argc, char **argv)
 {
     int exit_code = UFMSWEEP_EXIT_FAIL, ret = SWEEP_OK, rank = 0, size = 1, initialized = 0;
-    MPI_Comm comm = MPI_COMM_NULL;
+    MPI_Comm comm = MPI_COMM_NULL, group = MPI_COMM_NULL;
     run_args a;
     run_setup rs;
     spec *s = NULL;
@@ -459,6 +481,7 @@ int cmd_run_main(int argc, char **argv)
     }
     initialized = 1;
     MPI_Comm_dup(MPI_COMM_WORLD, &comm);
+    a.ranks_per_solve = 1;
     MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
@@ -477,6 +500,13 @@ int cmd_run_main(int argc, char **argv)
         } else if (ret == SWEEP_OK) {
             ret = spec_load(a.spec_path, &s, &eb);
         }
+        if (ret == SWEEP_OK && ok == 1 && !a.check && a.ranks_per_solve > 1 &&
+            (size - 1 < a.ranks_per_solve || (size - 1) % a.ranks_per_solve != 0))
+            ret = sweep_err_set(&eb, SWEEP_ERR_ARG,
+                                "--ranks-per-solve %d: the %d workers (ranks 1..%d) must form whole "
+                                "groups of %d; run on 1 + a multiple of %d ranks",
+                                a.ranks_per_solve, size - 1, size - 1, a.ranks_per_solve,
+                                a.ranks_per_solve);
         if (ret != SWEEP_OK)
             ok = 0;
     }
@@ -499,6 +529,7 @@ int cmd_run_main(int argc, char **argv)
         exit_code = ok == 2 ? UFMSWEEP_EXIT_OK : UFMSWEEP_EXIT_FAIL;
         goto cleanup;
     }
+    MPI_Bcast(&a.ranks_per_solve, 1, MPI_INT, 0, comm);
     /* every rank parses the same text (deterministic), so tasks are just point ids */
     if (rank == 0)
         text_len = (long long)s->text_len;
@@ -583,9 +614,13 @@ int cmd_run_main(int argc, char **argv)
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    /* rank groups for grouped solves: workers 1 + g G .. g G + G */
+    if (a.ranks_per_solve > 1)
+        MPI_Comm_split(comm, rank == 0 ? MPI_UNDEFINED : (rank - 1) / a.ranks_per_solve, rank,
+                       &group);
     if (rank == 0) {
         sweep_master_opts mo = {a.shard_index, a.shard_count, a.progress_s, 2.0, 0.25,
-                                &stop_requested};
+                                &stop_requested, a.ranks_per_solve, a.group_min_work};
         sweep_master_stats stats;
         memset(&stats, 0, sizeof stats);
         ret = sweep_master_run(s, comm, rs.st, rs.j, rs.state, rs.attempts, &mo, &stats, &eb);
@@ -621,7 +656,7 @@ int cmd_run_main(int argc, char **argv)
             exit_code = UFMSWEEP_EXIT_OK;
         }
     } else {
-        ret = sweep_worker_run(s, comm, &eb);
+        ret = sweep_worker_run(s, comm, group, &eb);
         if (ret != SWEEP_OK) {
             fprintf(stderr, "[rank %d] ufmsweep run: %s\n", rank, eb.msg);
             MPI_Abort(comm, 1);
@@ -629,6 +664,8 @@ int cmd_run_main(int argc, char **argv)
         exit_code = UFMSWEEP_EXIT_OK;
     }
 cleanup:
+    if (group != MPI_COMM_NULL)
+        MPI_Comm_free(&group);
     if (rs.st != NULL && store_close(&rs.st) != SWEEP_OK && exit_code == UFMSWEEP_EXIT_OK) {
         fprintf(stderr, "ufmsweep run: closing the store failed\n");
         exit_code = UFMSWEEP_EXIT_FAIL;

@@ -243,8 +243,8 @@ static int solve_grouped(const point_params *pp, int G, int pr, int pc, int nb, 
     }
     MPI_Barrier(MPI_COMM_WORLD);
     t0 = MPI_Wtime();
-    ret = pufm_solve(grid, prof, lv, &pp->ufm, params_init_key(pp, prof, 0), nb, gp, ref, &res,
-                     &eb);
+    ret = pufm_solve(grid, prof, lv, &pp->ufm, params_init_key(pp, prof, 0), nb, gp, ref, NULL,
+                     &res, &eb);
     t1 = MPI_Wtime();
     if (ret != SWEEP_OK) {
         if (rank == 0)

@@ -56,6 +56,13 @@ typedef struct master {
     int tty;
     unsigned char *msg;    /* receive buffer */
     int64_t *ids;
+    /* rank groups (ranks_per_solve G > 1): worker r belongs to group (r - 1) / G */
+    int G, n_groups;
+    uint8_t *big;          /* [n_points] 1: a point for a group */
+    int64_t big_cursor;    /* next point to consider for a group */
+    int64_t big_left;      /* big points not yet dispatched */
+    uint8_t *held;         /* [size] an idle worker kept waiting for its group to assemble */
+    uint8_t *group_busy;   /* [n_groups] the group is solving a point */
 } master;
 
 static int in_shard(const master *m, int64_t p)
@@ -69,11 +76,25 @@ static int take_points(master *m, int n, int64_t *ids)
     int k = 0;
     while (k < n && m->cursor < m->s->n_points) {
         int64_t p = m->cursor++;
-        if (m->state[p] == POINT_PENDING && in_shard(m, p))
+        if (m->state[p] == POINT_PENDING && in_shard(m, p) && !(m->big && m->big[p]))
             ids[k++] = p;
     }
     m->remaining -= k;
     return k;
+}
+
+/* the next point for a group, or -1 */
+static int64_t take_big(master *m)
+{
+    while (m->big_cursor < m->s->n_points) {
+        int64_t p = m->big_cursor++;
+        if (m->big[p] && m->state[p] == POINT_PENDING && in_shard(m, p)) {
+            m->remaining--;
+            m->big_left--;
+            return p;
+        }
+    }
+    return -1;
 }
 
 static int batch_size(const master *m, int n_workers)
@@ -89,6 +110,78 @@ static int batch_size(const master *m, int n_workers)
         b = (int)share;
     return b < 1 ? 1 : b;
 }
+
+/* give worker r (idle) a batch of single-rank points, or STOP when none is left and no group
+ * needs it; with groups pending, keep it waiting instead */
+static int serve_single(master *m, MPI_Comm comm, int r, int stopping, int n_workers,
+                        int *active, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    int n = stopping ? 0 : take_points(m, batch_size(m, n_workers), m->ids);
+    if (n > 0) {
+        SWEEP_CHECK_MPI(MPI_Send(m->ids, n, MPI_INT64_T, r, SWEEP_TAG_TASK, comm), "master TASK",
+                        eb);
+    } else if (!stopping && m->big_left > 0) {
+        m->held[r] = 1;
+    } else {
+        SWEEP_CHECK_MPI(MPI_Send(NULL, 0, MPI_INT64_T, r, SWEEP_TAG_STOP, comm), "master STOP",
+                        eb);
+        (*active)--;
+    }
+cleanup:
+    return ret;
+}
+
+/* when every member of group g waits, send them the next big point together */
+static int try_launch(master *m, MPI_Comm comm, int g, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    const int first = 1 + g * m->G;
+    for (int r = first; r < first + m->G; r++)
+        if (!m->held[r])
+            return SWEEP_OK;
+    int64_t p = take_big(m);
+    if (p < 0)
+        return SWEEP_OK;
+    for (int r = first; r < first + m->G; r++) {
+        SWEEP_CHECK_MPI(MPI_Send(&p, 1, MPI_INT64_T, r, SWEEP_TAG_GROUP_TASK, comm),
+                        "master GROUP_TASK", eb);
+        m->held[r] = 0;
+    }
+    m->group_busy[g] = 1;
+cleanup:
+    return ret;
+}
+
+/* what an idle worker r does next */
+static int serve(master *m, MPI_Comm comm, int r, int stopping, int n_workers, int *active,
+                 sweep_errbuf *eb)
+{
+    if (m->G > 1 && !stopping && m->big_left > 0) {
+        const int g = (r - 1) / m->G;
+        if (!m->group_busy[g]) {
+            m->held[r] = 1;
+            return try_launch(m, comm, g, eb);
+        }
+    }
+    return serve_single(m, comm, r, stopping, n_workers, active, eb);
+}
+
+/* waiting workers whose group will get no point any more: serve them singly */
+static int release_held(master *m, MPI_Comm comm, int stopping, int n_workers, int *active,
+                        sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    if (m->G <= 1 || (m->big_left > 0 && !stopping))
+        return SWEEP_OK;
+    for (int r = 1; r <= n_workers && ret == SWEEP_OK; r++)
+        if (m->held[r]) {
+            m->held[r] = 0;
+            ret = serve_single(m, comm, r, stopping, n_workers, active, eb);
+        }
+    return ret;
+}
+
 
 /* Append the records not yet journaled and sync: from here a kill loses none of them. Called
  * after every RESULT message and every local batch. */
@@ -214,6 +307,26 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
             m->done_before++;
     }
     m->unfinished = m->remaining;
+    m->G = o->ranks_per_solve > 1 ? o->ranks_per_solve : 1;
+    if (m->G > 1) {
+        m->n_groups = (size - 1) / m->G;
+        m->big = calloc((size_t)s->n_points, 1);
+        m->held = calloc((size_t)size, 1);
+        m->group_busy = calloc((size_t)(m->n_groups > 0 ? m->n_groups : 1), 1);
+        if (m->big == NULL || m->held == NULL || m->group_busy == NULL) {
+            ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "master: cannot allocate the group tables");
+            goto cleanup;
+        }
+        for (int64_t p = 0; p < s->n_points; p++) {
+            int groupable = 0;
+            if (!in_shard(m, p) || state[p] != POINT_PENDING)
+                continue;
+            if (point_work(s, p, &groupable) >= o->group_min_work && groupable) {
+                m->big[p] = 1;
+                m->big_left++;
+            }
+        }
+    }
     m->t_start = m->last_flush = now_s();
     m->last_progress = m->t_start;
     m->tty = isatty(2);
@@ -263,15 +376,15 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
                                     sweep_tag_name(stt.MPI_TAG), stt.MPI_SOURCE);
                 goto cleanup;
             }
-            int n = stopping ? 0 : take_points(m, batch_size(m, n_workers), m->ids);
-            if (n > 0) {
-                SWEEP_CHECK_MPI(MPI_Send(m->ids, n, MPI_INT64_T, stt.MPI_SOURCE, SWEEP_TAG_TASK, comm),
-                                "master TASK", eb);
-            } else {
-                SWEEP_CHECK_MPI(MPI_Send(NULL, 0, MPI_INT64_T, stt.MPI_SOURCE, SWEEP_TAG_STOP, comm),
-                                "master STOP", eb);
-                active--;
+            if (m->G > 1) {
+                /* a message from the first rank of a busy group ends its grouped point */
+                const int g = (stt.MPI_SOURCE - 1) / m->G;
+                if (g < m->n_groups && stt.MPI_SOURCE == 1 + g * m->G && m->group_busy[g])
+                    m->group_busy[g] = 0;
             }
+            if ((ret = serve(m, comm, stt.MPI_SOURCE, stopping, n_workers, &active, eb)) !=
+                SWEEP_OK)
+                goto cleanup;
         } else if (!stopping && m->remaining > 0 &&
                    (n_workers == 0 || (n_workers == 1 && m->cost >= 0.0 && m->cost < 0.05))) {
             /* rank 0 computes too: always when alone, and next to one worker when points are
@@ -293,6 +406,8 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
             struct timespec ts = {0, 1000000}; /* 1 ms: stay responsive to signals and timers */
             nanosleep(&ts, NULL);
         }
+        if ((ret = release_held(m, comm, stopping, n_workers, &active, eb)) != SWEEP_OK)
+            goto cleanup;
         if (now_s() - m->last_flush >= o->flush_interval_s &&
             (ret = flush_buffer(m, eb)) != SWEEP_OK)
             goto cleanup;
@@ -315,5 +430,8 @@ cleanup:
     free(m->traces);
     free(m->msg);
     free(m->ids);
+    free(m->big);
+    free(m->held);
+    free(m->group_busy);
     return ret;
 }

@@ -18,6 +18,8 @@ typedef struct sweep_master_opts {
     double flush_interval_s;           /* journal + store commit at least this often */
     double target_batch_s;             /* aim for tasks of about this many seconds */
     const volatile sig_atomic_t *stop; /* set by the signal handler: stop dispatching */
+    int ranks_per_solve;               /* > 1: workers form groups of this many ranks */
+    double group_min_work;             /* k d n iters from which a ufm point is grouped */
 } sweep_master_opts;
 
 typedef struct sweep_master_stats {

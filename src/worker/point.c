@@ -3,6 +3,7 @@
 #include "geom.h"
 #include "loss.h"
 #include "profile.h"
+#include "pufm.h"
 #include "refsolve.h"
 #include "ufm.h"
 
@@ -36,7 +37,8 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
 }
 
-void point_compute(const spec *s, int64_t p, int rank, point_record *rec, double *trace)
+void point_compute_on(const spec *s, int64_t p, int rank, pufm_grid *grid, point_record *rec,
+                      double *trace)
 {
     struct timespec t0;
     point_params pp;
@@ -115,14 +117,20 @@ void point_compute(const spec *s, int64_t p, int rank, point_record *rec, double
         goto done;
     }
     pp.ufm.trace_points = P;
-    if ((ret = ufm_solver_create(prof, lv, &pp.ufm, params_init_key(&pp, prof, s->seed_base),
-                                 &solver, &eb)) != SWEEP_OK)
-        goto fail;
     if (P > 0 && (ret = ufm_trace_create(P, &tr)) != SWEEP_OK)
         goto fail;
     ufm_result res;
-    if ((ret = ufm_solver_solve(solver, gp, pred, tr, &res)) != SWEEP_OK)
-        goto fail;
+    if (grid != NULL) {
+        /* a large point on a process group (docs/SCALING.md) */
+        if ((ret = pufm_solve(grid, prof, lv, &pp.ufm, params_init_key(&pp, prof, s->seed_base),
+                              0, gp, pred, tr, &res, &eb)) != SWEEP_OK)
+            goto fail;
+    } else {
+        if ((ret = ufm_solver_create(prof, lv, &pp.ufm, params_init_key(&pp, prof, s->seed_base),
+                                     &solver, &eb)) != SWEEP_OK ||
+            (ret = ufm_solver_solve(solver, gp, pred, tr, &res)) != SWEEP_OK)
+            goto fail;
+    }
     for (int i = 0; i < GEOM_METRICS_COUNT; i++)
         rec->result[i] = geom_metric_value(&res.metrics, i);
     rec->solve[0] = res.loss;
@@ -177,4 +185,24 @@ done:
     geom_problem_destroy(&gp);
     loss_vectors_destroy(&lv);
     profile_destroy(&prof);
+}
+
+void point_compute(const spec *s, int64_t p, int rank, point_record *rec, double *trace)
+{
+    point_compute_on(s, p, rank, NULL, rec, trace);
+}
+
+double point_work(const spec *s, int64_t p, int *groupable)
+{
+    point_params pp;
+    profile *prof = NULL;
+    double work = 0.0;
+    *groupable = 0;
+    if (spec_point_params(s, p, &pp, NULL) == SWEEP_OK &&
+        profile_create(&pp.profile, &prof, NULL) == SWEEP_OK) {
+        work = (double)prof->k * (double)prof->d * prof->n * (double)pp.ufm.iters;
+        *groupable = pp.solver == POINT_SOLVER_UFM && !pp.ufm.bias;
+    }
+    profile_destroy(&prof);
+    return work;
 }

@@ -62,4 +62,16 @@ const char *point_trace_field_name(int f);
  * is recorded as state POINT_FAILED with its message. */
 void point_compute(const spec *s, int64_t p, int rank, point_record *rec, double *trace);
 
+typedef struct pufm_grid pufm_grid;
+
+/* point_compute_on - point_compute with the UFM solve on the process grid of a rank group
+ * (grid != NULL; collective over the group: every member calls it for the same point and all
+ * get the same record) or on this rank alone (grid == NULL). */
+void point_compute_on(const spec *s, int64_t p, int rank, pufm_grid *grid, point_record *rec,
+                      double *trace);
+
+/* point_work - k d n iters of point p (the size of its UFM solve); *groupable is 1 when it is a
+ * ufm solve a process group can run (no bias). 0 when the point cannot be built. */
+double point_work(const spec *s, int64_t p, int *groupable);
+
 #endif /* UFMSWEEP_POINT_H */

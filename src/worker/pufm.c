@@ -412,10 +412,13 @@ static int getenv_force_pdgemm(void)
 
 int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm_opts *o,
                uint64_t key, int nb, const geom_problem *prob, const geom_prediction *ref,
-               ufm_result *res, sweep_errbuf *eb)
+               ufm_trace *trace, ufm_result *res, sweep_errbuf *eb)
 {
     pufm_state s;
     int ret = SWEEP_OK;
+    int64_t *sched = NULL;
+    int next = 0;
+    const int points = trace != NULL ? trace->points : 0;
     memset(&s, 0, sizeof s);
     memset(res, 0, sizeof *res);
     geom_metrics_set_nan(&res->metrics);
@@ -424,10 +427,17 @@ int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm
     if ((ret = ufm_opts_validate(o, eb)) != SWEEP_OK ||
         (ret = profile_check_integer_counts(p, eb)) != SWEEP_OK)
         return ret;
-    if (o->bias || o->trace_points > 0)
+    if (o->bias)
         return sweep_err_set(eb, SWEEP_ERR_ARG,
-                             "a grouped solve (--ranks-per-solve) supports neither --bias nor "
-                             "traces (--trace-points, --trace-csv)");
+                             "a grouped solve (--ranks-per-solve) does not support --bias");
+    if (points > 0) {
+        if ((int64_t)points > o->iters + 1)
+            return sweep_err_set(eb, SWEEP_ERR_ARG, "%d trace points for %lld iterations", points,
+                                 (long long)o->iters);
+        if ((sched = malloc((size_t)points * sizeof *sched)) == NULL)
+            return sweep_err_set(eb, SWEEP_ERR_NOMEM, "grouped solve: out of memory");
+        ufm_trace_iters(o->iters, points, sched);
+    }
     if (nb <= 0)
         nb = k > 64 ? k : 64;
     if (nb < k)
@@ -501,7 +511,19 @@ int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm
 
     ufm_outcome outcome;
     for (;;) {
-        evaluate(&s, s.o.tol_loss > 0.0 || s.iter >= s.o.iters);
+        const int at_trace = next < points && sched[next] == s.iter;
+        evaluate(&s, at_trace || s.o.tol_loss > 0.0 || s.iter >= s.o.iters);
+        if (at_trace) {
+            trace->iter[next] = s.iter;
+            trace->lr[next] = lr_at(&s.o, s.iter);
+            trace->loss[next] = s.loss;
+            trace->grad_norm[next] = s.grad_norm;
+            if ((ret = metrics(&s, prob, p->counts, ref, &trace->metrics[next])) != SWEEP_OK) {
+                sweep_err_set(eb, ret, "grouped solve: metrics: %s", sweep_strerror(ret));
+                goto cleanup;
+            }
+            next++;
+        }
         outcome = test(&s);
         if (outcome != UFM_RUNNING)
             break;
@@ -524,5 +546,6 @@ int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm
         sweep_err_set(eb, ret, "grouped solve: metrics: %s", sweep_strerror(ret));
 cleanup:
     state_free(&s);
+    free(sched);
     return ret;
 }

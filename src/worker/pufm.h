@@ -6,7 +6,7 @@
  * three products of a step are PBLAS pdgemm calls; the softmax runs on the local columns with
  * ufm_softmax_columns (the serial solver's code); losses, norms and the normalized-GD rescaling
  * are reduced over the grid. Optimizers, schedules, ridges, weight decay, stop rules and outcomes
- * are those of ufm.h (not supported here: --bias, traces). The initialization draws every entry
+ * are those of ufm.h, traces included (not supported here: --bias). The initialization draws every entry
  * from the same counter as the serial solver, so a grouped solve follows the serial one to
  * rounding (tests: 1e-10 after a fixed number of steps on 1x2, 2x1 and 2x2 grids).
  * Metrics are computed from the distributed factors: class means and W are reduced to every
@@ -41,11 +41,12 @@ void pufm_grid_destroy(pufm_grid **g);
 void pufm_grid_shape(const pufm_grid *g, int *nprow, int *npcol);
 
 /* pufm_solve - Solve the UFM for (p, lv, o) from the initialization keyed by key, with block
- * size nb (0: max(k, 64)), computing the final metrics against ref (may be NULL). res is
- * complete and identical on every rank. Collective over the grid. Returns SWEEP_OK,
- * SWEEP_ERR_ARG (unsupported options, detail in eb), SWEEP_ERR_NOMEM or SWEEP_ERR_LAPACK. */
+ * size nb (0: max(k, 64)), recording the trace (may be NULL; its schedule is ufm_trace_iters) and
+ * computing the final metrics against ref (may be NULL). res and trace are complete and
+ * identical on every rank. Collective over the grid. Returns SWEEP_OK, SWEEP_ERR_ARG
+ * (unsupported options, detail in eb), SWEEP_ERR_NOMEM or SWEEP_ERR_LAPACK. */
 int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm_opts *o,
                uint64_t key, int nb, const geom_problem *prob, const geom_prediction *ref,
-               ufm_result *res, sweep_errbuf *eb);
+               ufm_trace *trace, ufm_result *res, sweep_errbuf *eb);
 
 #endif /* UFMSWEEP_PUFM_H */

@@ -27,7 +27,9 @@ enum sweep_tag {
     SWEEP_TAG_READY = 1,
     SWEEP_TAG_TASK = 2,
     SWEEP_TAG_RESULT = 3,
-    SWEEP_TAG_STOP = 4
+    SWEEP_TAG_STOP = 4,
+    SWEEP_TAG_GROUP_TASK = 5 /* one point id to every member of a rank group: solve it together;
+                                the group's first rank answers RESULT, the others READY */
 };
 
 /* The largest task, in points (adaptive batches stay below it). */
@@ -57,6 +59,8 @@ static inline const char *sweep_tag_name(int tag)
         return "RESULT";
     case SWEEP_TAG_STOP:
         return "STOP";
+    case SWEEP_TAG_GROUP_TASK:
+        return "GROUP_TASK";
     }
     return "UNKNOWN";
 }

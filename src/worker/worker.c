@@ -1,15 +1,17 @@
 #include "worker.h"
 
 #include "point.h"
+#include "pufm.h"
 #include "sweep_proto.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-int sweep_worker_run(const spec *s, MPI_Comm comm, sweep_errbuf *eb)
+int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, sweep_errbuf *eb)
 {
-    int ret = SWEEP_OK, rank = 0;
+    int ret = SWEEP_OK, rank = 0, grank = 0;
+    pufm_grid *grid = NULL;
     int64_t *ids = NULL;
     unsigned char *out = NULL;
     const size_t tlen = (size_t)s->trace_points * POINT_TRACE_FIELDS * sizeof(double);
@@ -23,6 +25,11 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, sweep_errbuf *eb)
         ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "worker %d: cannot allocate task buffers", rank);
         goto cleanup;
     }
+    if (group != MPI_COMM_NULL) {
+        MPI_Comm_rank(group, &grank);
+        if ((ret = pufm_grid_create(group, 0, 0, &grid, eb)) != SWEEP_OK)
+            goto cleanup;
+    }
     SWEEP_CHECK_MPI(MPI_Send(NULL, 0, MPI_BYTE, 0, SWEEP_TAG_READY, comm), "worker READY", eb);
     for (;;) {
         MPI_Status st;
@@ -32,6 +39,18 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, sweep_errbuf *eb)
         if (st.MPI_TAG == SWEEP_TAG_STOP)
             break;
         MPI_Get_count(&st, MPI_INT64_T, &count);
+        if (st.MPI_TAG == SWEEP_TAG_GROUP_TASK && grid != NULL && count == 1) {
+            point_record *rec = (point_record *)out;
+            double *trace = s->trace_points > 0 ? (double *)(out + sizeof *rec) : NULL;
+            point_compute_on(s, ids[0], rank, grid, rec, trace);
+            if (grank == 0)
+                SWEEP_CHECK_MPI(MPI_Send(out, (int)one, MPI_BYTE, 0, SWEEP_TAG_RESULT, comm),
+                                "worker RESULT", eb);
+            else
+                SWEEP_CHECK_MPI(MPI_Send(NULL, 0, MPI_BYTE, 0, SWEEP_TAG_READY, comm),
+                                "worker READY", eb);
+            continue;
+        }
         for (int i = 0; i < count; i++) {
             point_record *rec = (point_record *)(out + (size_t)i * one);
             double *trace = s->trace_points > 0 ? (double *)(out + (size_t)i * one + sizeof *rec)
@@ -43,6 +62,7 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, sweep_errbuf *eb)
                         "worker RESULT", eb);
     }
 cleanup:
+    pufm_grid_destroy(&grid);
     free(ids);
     free(out);
     return ret;

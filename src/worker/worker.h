@@ -8,7 +8,9 @@
 #include <mpi.h>
 
 /* sweep_worker_run - READY, then compute every TASK and answer with its RESULT, until STOP.
+ * group is this worker's rank group (MPI_COMM_NULL without --ranks-per-solve): a GROUP_TASK is
+ * solved together on its process grid, the group's rank 0 answers RESULT and the others READY.
  * Returns SWEEP_OK after STOP, SWEEP_ERR_MPI / SWEEP_ERR_NOMEM otherwise. Worker only. */
-int sweep_worker_run(const spec *s, MPI_Comm comm, sweep_errbuf *eb);
+int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, sweep_errbuf *eb);
 
 #endif /* UFMSWEEP_WORKER_H */
