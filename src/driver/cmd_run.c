@@ -88,8 +88,8 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
     memset(a, 0, sizeof *a);
     a->shard_count = 1;
     a->progress_s = 10.0;
-    a->ranks_per_solve = 1;
-    a->group_min_work = 6e10;
+    a->ranks_per_solve = 0;   /* 0 / -1: not given, take the spec's */
+    a->group_min_work = -1.0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -499,6 +499,12 @@ int cmd_run_main(int argc, char **argv)
             ok = 2;
         } else if (ret == SWEEP_OK) {
             ret = spec_load(a.spec_path, &s, &eb);
+        }
+        if (ret == SWEEP_OK && ok == 1) {
+            if (a.ranks_per_solve == 0)
+                a.ranks_per_solve = s->ranks_per_solve;
+            if (a.group_min_work < 0.0)
+                a.group_min_work = s->group_min_work;
         }
         if (ret == SWEEP_OK && ok == 1 && !a.check && a.ranks_per_solve > 1 &&
             (size - 1 < a.ranks_per_solve || (size - 1) % a.ranks_per_solve != 0))

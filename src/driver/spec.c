@@ -507,6 +507,8 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
     s = calloc(1, sizeof *s);
     if (s == NULL)
         return SWEEP_ERR_NOMEM;
+    s->ranks_per_solve = 1;
+    s->group_min_work = 6e10;
     s->path = strdup(path);
     s->text = malloc(len + 1);
     if (s->path == NULL || s->text == NULL) {
@@ -576,6 +578,24 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
                 goto cleanup;
             }
             s->seed_base = sb;
+        } else if (!strcmp(key, "ranks_per_solve") || !strcmp(key, "group_min_work")) {
+            char buf[64], *end = NULL;
+            if ((ret = scalar_text(&c, v, key, buf, sizeof buf)) != SWEEP_OK)
+                goto cleanup;
+            errno = 0;
+            const double x = strtod(buf, &end);
+            const int is_g = !strcmp(key, "ranks_per_solve");
+            if (end == buf || *end != '\0' || errno == ERANGE || !(x >= (is_g ? 1 : 0)) ||
+                (is_g && (x != floor(x) || x > 4096))) {
+                ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: %s: '%s' is not %s", path,
+                                    line_of(v), key, buf,
+                                    is_g ? "a rank count in 1..4096" : "a number >= 0");
+                goto cleanup;
+            }
+            if (is_g)
+                s->ranks_per_solve = (int)x;
+            else
+                s->group_min_work = x;
         } else if (!strcmp(key, "fixed")) {
             fixed = v;
         } else if (!strcmp(key, "grid")) {
@@ -584,7 +604,7 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
         } else {
             ret = sweep_err_set(eb, SWEEP_ERR_ARG,
                                 "%s:%d: unknown key '%s' (a spec has name, store, seed_base, "
-                                "fixed, grid)%s",
+                                "ranks_per_solve, group_min_work, fixed, grid)%s",
                                 path, line_of(k), key,
                                 params_find(key, SPEC_GROUPS) ? "; put options under fixed or grid" : "");
             goto cleanup;

@@ -1,6 +1,7 @@
 /* spec.h - the sweep spec (YAML): parsing, grid expansion and validation of every point.
  *
  *   name: text            store: path            seed_base: integer
+ *   ranks_per_solve: integer >= 1    group_min_work: number >= 0   (docs/SCALING.md)
  *   fixed: {key: value}   grid: {key: [v, ...] | {linspace: [a, b, n]} | {logspace: [a, b, n]}
  *                                    | {range: [a, b]} | {range: [a, b, step]}}
  * Keys are the long option names of params.h with '-' written '_'. Vector options (counts,
@@ -48,6 +49,10 @@ typedef struct spec {
     char name[256];
     char store[4096];      /* store path from the spec ("" when absent) */
     int64_t seed_base;
+    int ranks_per_solve;   /* top-level `ranks_per_solve` (default 1; `run --ranks-per-solve`
+                              overrides it): workers form groups for large ufm points */
+    double group_min_work; /* top-level `group_min_work` (default 6e10): k d n iters from which
+                              a ufm point is grouped */
     point_params base;     /* defaults + fixed settings */
     int n_fixed;
     spec_fixed fixed[SPEC_MAX_FIXED];

@@ -4,7 +4,9 @@
 # after a fixed number of steps, on 1x2, 2x1 and 2x2 grids, for sgdm with weight decay,
 # normalized GD (the rescaled softmax; 100 steps: by 300 its fixed-length steps amplify rounding
 # to 1e-3, serial runs with different summation orders alike), and LDT with a ridge and a block
-# size that splits the examples unevenly; bad grouping options exit 1 with a message.
+# size that splits the examples unevenly; bad grouping options exit 1 with a message; a sweep that
+# mixes grouped and single-rank points is bitwise identical across runs and equal to the
+# all-single sweep within 1e-10.
 set -u
 BIN=${UFMSWEEP:?}
 MPIRUN=${MPIEXEC:-mpirun}
@@ -78,6 +80,43 @@ err=$("$MPIRUN" -n 2 "$BIN" solve $A --ranks-per-solve 2 --block 3 2>&1 >/dev/nu
 [ $rc -ne 0 ] && [[ "$err" == *"block size 3 < k = 4"* ]] && ok "block below k" || bad "block below k: $rc $err"
 err=$("$BIN" solve $A --ranks-per-solve 2 --solver svm 2>&1 >/dev/null); rc=$?
 [ $rc -eq 1 ] && [[ "$err" == *"ufm only"* ]] && ok "grouped svm refused" || bad "grouped svm: $rc $err"
+
+# a sweep mixing grouped and single-rank points (2 groups of 2 workers; R >= 3 is grouped):
+# bitwise identical across runs with the same world size and grouping, equal to the all-single
+# run within 1e-10, every point done once, big points on group leaders
+cat >mixed.yaml <<'YAML'
+name: grouped and single points
+ranks_per_solve: 2
+group_min_work: 20000
+fixed: {k: 4, n_min: 2, d: 6, opt: sgdm, lr: 0.1, wd: 5e-4, iters: 60, trace_points: 4, loss: cdt, gamma: 0.5}
+grid:
+  R: [1, 3, 9, 20]
+  seed: {range: [0, 3]}
+YAML
+"$MPIRUN" -n 5 "$BIN" run mixed.yaml --store m1.h5 >/dev/null 2>m1.err || bad "mixed sweep 1: $(tail -2 m1.err)"
+"$MPIRUN" -n 5 "$BIN" run mixed.yaml --store m2.h5 >/dev/null 2>m2.err || bad "mixed sweep 2: $(tail -2 m2.err)"
+"$MPIRUN" -n 3 "$BIN" run mixed.yaml --store single.h5 --ranks-per-solve 1 >/dev/null 2>s.err || bad "single sweep: $(tail -2 s.err)"
+same=1
+for g in results theory traces; do h5diff -q m1.h5 m2.h5 /$g /$g >/dev/null 2>&1 || same=0; done
+[ $same -eq 1 ] && ok "mixed sweep bitwise identical across runs" || bad "mixed sweeps differ"
+"$PY" - <<'PY' && ok "mixed sweep = single-rank sweep within 1e-10" || bad "mixed vs single"
+import h5py, numpy as np
+m, s = h5py.File("m1.h5", "r"), h5py.File("single.h5", "r")
+assert (m["status/state"][()] == 1).all() and (m["status/attempts"][()] == 1).all()
+ranks = m["status/rank"][()]
+R = list(m["coords/R"][()])
+assert set(np.unique(ranks[R.index(1.0)])) <= {1, 2, 3, 4}
+assert set(np.unique(ranks[1:])) <= {1, 3}, ranks  # grouped points: recorded by group leaders
+for grp in ("results", "traces"):
+    for name, d in m[grp].items():
+        if d.dtype.kind != "f" or name not in s[grp] or d.ndim < 2:
+            continue
+        a, b = d[()], s[grp][name][()]
+        ok = np.isclose(a, b, rtol=1e-10, atol=1e-13) | (np.isnan(a) & np.isnan(b))
+        assert ok.all(), (grp, name, np.nanmax(np.abs(a - b)))
+PY
+err=$("$MPIRUN" -n 4 "$BIN" run mixed.yaml --store bad.h5 2>&1 >/dev/null); rc=$?
+[ $rc -ne 0 ] && [[ "$err" == *"must form whole groups of 2"* ]] && [ ! -e bad.h5 ] && ok "workers not a multiple of G" || bad "groups check: $rc $err"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
