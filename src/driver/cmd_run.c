@@ -39,6 +39,7 @@ typedef struct run_args {
     double progress_s;
     int ranks_per_solve;   /* 1: every point on one rank */
     double group_min_work; /* k d n iters from which a ufm point goes to a rank group */
+    int grid_rows, grid_cols; /* process grid of a group (0 x 0: 1 x G) */
     int want_help;
 } run_args;
 
@@ -75,6 +76,7 @@ static void run_help(FILE *f)
             "                     ranks (docs/SCALING.md)\n"
             "  --group-min-work W the size from which a point is grouped (default 6e10, about ten\n"
             "                     seconds of one core)\n"
+            "  --grid PxQ         the process grid of a group (P Q = G; default 1xG)\n"
             "\n"
             "Signals: SIGTERM, SIGINT and SIGUSR1 make rank 0 stop dispatching, collect the points\n"
             "in flight, save, and exit 3 (workers ignore them and finish their task; mpirun and\n"
@@ -90,6 +92,7 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
     a->progress_s = 10.0;
     a->ranks_per_solve = 0;   /* 0 / -1: not given, take the spec's */
     a->group_min_work = -1.0;
+    a->grid_rows = a->grid_cols = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -104,12 +107,18 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
         } else if (!strcmp(arg, "--check")) {
             a->check = 1;
         } else if (!strcmp(arg, "--store") || !strcmp(arg, "--shard") || !strcmp(arg, "--progress") ||
-                   !strcmp(arg, "--ranks-per-solve") || !strcmp(arg, "--group-min-work")) {
+                   !strcmp(arg, "--ranks-per-solve") || !strcmp(arg, "--group-min-work") ||
+                   !strcmp(arg, "--grid")) {
             if (i + 1 >= argc)
                 return sweep_err_set(eb, SWEEP_ERR_ARG, "%s needs a value", arg);
             const char *v = argv[++i];
             char *end = NULL;
-            if (!strcmp(arg, "--ranks-per-solve")) {
+            if (!strcmp(arg, "--grid")) {
+                int used = 0;
+                if (sscanf(v, "%dx%d%n", &a->grid_rows, &a->grid_cols, &used) != 2 ||
+                    v[used] != '\0' || a->grid_rows < 1 || a->grid_cols < 1)
+                    return sweep_err_set(eb, SWEEP_ERR_ARG, "--grid: '%s' is not PxQ", v);
+            } else if (!strcmp(arg, "--ranks-per-solve")) {
                 long g = strtol(v, &end, 10);
                 if (end == v || *end != '\0' || g < 1 || g > 4096)
                     return sweep_err_set(eb, SWEEP_ERR_ARG,
@@ -482,6 +491,7 @@ int cmd_run_main(int argc, char **argv)
     initialized = 1;
     MPI_Comm_dup(MPI_COMM_WORLD, &comm);
     a.ranks_per_solve = 1;
+    a.grid_rows = a.grid_cols = 0;
     MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
@@ -505,7 +515,16 @@ int cmd_run_main(int argc, char **argv)
                 a.ranks_per_solve = s->ranks_per_solve;
             if (a.group_min_work < 0.0)
                 a.group_min_work = s->group_min_work;
+            if (a.grid_rows == 0) {
+                a.grid_rows = s->grid_rows;
+                a.grid_cols = s->grid_cols;
+            }
         }
+        if (ret == SWEEP_OK && ok == 1 && a.grid_rows > 0 &&
+            a.grid_rows * a.grid_cols != a.ranks_per_solve)
+            ret = sweep_err_set(&eb, SWEEP_ERR_ARG,
+                                "process grid %dx%d does not have ranks_per_solve = %d ranks",
+                                a.grid_rows, a.grid_cols, a.ranks_per_solve);
         if (ret == SWEEP_OK && ok == 1 && !a.check && a.ranks_per_solve > 1 &&
             (size - 1 < a.ranks_per_solve || (size - 1) % a.ranks_per_solve != 0))
             ret = sweep_err_set(&eb, SWEEP_ERR_ARG,
@@ -535,7 +554,13 @@ int cmd_run_main(int argc, char **argv)
         exit_code = ok == 2 ? UFMSWEEP_EXIT_OK : UFMSWEEP_EXIT_FAIL;
         goto cleanup;
     }
-    MPI_Bcast(&a.ranks_per_solve, 1, MPI_INT, 0, comm);
+    {
+        int gi[3] = {a.ranks_per_solve, a.grid_rows, a.grid_cols};
+        MPI_Bcast(gi, 3, MPI_INT, 0, comm);
+        a.ranks_per_solve = gi[0];
+        a.grid_rows = gi[1];
+        a.grid_cols = gi[2];
+    }
     /* every rank parses the same text (deterministic), so tasks are just point ids */
     if (rank == 0)
         text_len = (long long)s->text_len;
@@ -662,7 +687,7 @@ int cmd_run_main(int argc, char **argv)
             exit_code = UFMSWEEP_EXIT_OK;
         }
     } else {
-        ret = sweep_worker_run(s, comm, group, &eb);
+        ret = sweep_worker_run(s, comm, group, a.grid_rows, a.grid_cols, &eb);
         if (ret != SWEEP_OK) {
             fprintf(stderr, "[rank %d] ufmsweep run: %s\n", rank, eb.msg);
             MPI_Abort(comm, 1);

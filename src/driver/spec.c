@@ -596,6 +596,19 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
                 s->ranks_per_solve = (int)x;
             else
                 s->group_min_work = x;
+        } else if (!strcmp(key, "process_grid")) {
+            char buf[64];
+            int pr = 0, pc = 0, used = 0;
+            if ((ret = scalar_text(&c, v, key, buf, sizeof buf)) != SWEEP_OK)
+                goto cleanup;
+            if (sscanf(buf, "%dx%d%n", &pr, &pc, &used) != 2 || buf[used] != '\0' || pr < 1 ||
+                pc < 1) {
+                ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: process_grid: '%s' is not PxQ",
+                                    path, line_of(v), buf);
+                goto cleanup;
+            }
+            s->grid_rows = pr;
+            s->grid_cols = pc;
         } else if (!strcmp(key, "fixed")) {
             fixed = v;
         } else if (!strcmp(key, "grid")) {
@@ -604,7 +617,7 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
         } else {
             ret = sweep_err_set(eb, SWEEP_ERR_ARG,
                                 "%s:%d: unknown key '%s' (a spec has name, store, seed_base, "
-                                "ranks_per_solve, group_min_work, fixed, grid)%s",
+                                "ranks_per_solve, group_min_work, process_grid, fixed, grid)%s",
                                 path, line_of(k), key,
                                 params_find(key, SPEC_GROUPS) ? "; put options under fixed or grid" : "");
             goto cleanup;

@@ -1,7 +1,8 @@
 /* spec.h - the sweep spec (YAML): parsing, grid expansion and validation of every point.
  *
  *   name: text            store: path            seed_base: integer
- *   ranks_per_solve: integer >= 1    group_min_work: number >= 0   (docs/SCALING.md)
+ *   ranks_per_solve: integer >= 1    group_min_work: number >= 0    process_grid: PxQ
+ *   (docs/SCALING.md)
  *   fixed: {key: value}   grid: {key: [v, ...] | {linspace: [a, b, n]} | {logspace: [a, b, n]}
  *                                    | {range: [a, b]} | {range: [a, b, step]}}
  * Keys are the long option names of params.h with '-' written '_'. Vector options (counts,
@@ -53,6 +54,8 @@ typedef struct spec {
                               overrides it): workers form groups for large ufm points */
     double group_min_work; /* top-level `group_min_work` (default 6e10): k d n iters from which
                               a ufm point is grouped */
+    int grid_rows, grid_cols; /* top-level `process_grid: PxQ` (P Q = ranks_per_solve; 0 x 0:
+                                 1 x ranks_per_solve) */
     point_params base;     /* defaults + fixed settings */
     int n_fixed;
     spec_fixed fixed[SPEC_MAX_FIXED];

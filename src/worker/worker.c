@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, sweep_errbuf *eb)
+int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows, int grid_cols,
+                     sweep_errbuf *eb)
 {
     int ret = SWEEP_OK, rank = 0, grank = 0;
     pufm_grid *grid = NULL;
@@ -27,7 +28,7 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, sweep_errbuf 
     }
     if (group != MPI_COMM_NULL) {
         MPI_Comm_rank(group, &grank);
-        if ((ret = pufm_grid_create(group, 0, 0, &grid, eb)) != SWEEP_OK)
+        if ((ret = pufm_grid_create(group, grid_rows, grid_cols, &grid, eb)) != SWEEP_OK)
             goto cleanup;
     }
     SWEEP_CHECK_MPI(MPI_Send(NULL, 0, MPI_BYTE, 0, SWEEP_TAG_READY, comm), "worker READY", eb);

@@ -115,6 +115,20 @@ for grp in ("results", "traces"):
         ok = np.isclose(a, b, rtol=1e-10, atol=1e-13) | (np.isnan(a) & np.isnan(b))
         assert ok.all(), (grp, name, np.nanmax(np.abs(a - b)))
 PY
+# the same sweep with 2x1 group grids (pdgemm), given on the command line
+"$MPIRUN" -n 5 "$BIN" run mixed.yaml --store g21.h5 --grid 2x1 >/dev/null 2>g21.err || bad "2x1 sweep: $(tail -2 g21.err)"
+"$PY" - <<'PY' && ok "mixed sweep on 2x1 groups = single-rank sweep within 1e-10" || bad "2x1 groups vs single"
+import h5py, numpy as np
+m, s = h5py.File("g21.h5", "r"), h5py.File("single.h5", "r")
+assert (m["status/state"][()] == 1).all()
+for name, d in m["results"].items():
+    if d.dtype.kind != "f" or name not in s["results"] or d.ndim < 2:
+        continue
+    a, b = d[()], s["results"][name][()]
+    assert (np.isclose(a, b, rtol=1e-10, atol=1e-13) | (np.isnan(a) & np.isnan(b))).all(), name
+PY
+err=$("$BIN" run mixed.yaml --store bad.h5 --grid 3x1 2>&1 >/dev/null); rc=$?
+[ $rc -eq 1 ] && [[ "$err" == *"process grid 3x1 does not have ranks_per_solve = 2"* ]] && ok "grid/group mismatch" || bad "grid mismatch: $rc $err"
 err=$("$MPIRUN" -n 4 "$BIN" run mixed.yaml --store bad.h5 2>&1 >/dev/null); rc=$?
 [ $rc -ne 0 ] && [[ "$err" == *"must form whole groups of 2"* ]] && [ ! -e bad.h5 ] && ok "workers not a multiple of G" || bad "groups check: $rc $err"
 
