@@ -208,7 +208,7 @@ int cmd_verify_main(int argc, char **argv)
         finding(&f, "/results: missing although the spec solves");
     const int R = s->n_axes;
     char dpath[160];
-    double *res_loss = NULL, *res_w = NULL, *th_w = NULL;
+    double *res_loss = NULL, *res_obj = NULL, *res_w = NULL, *th_w = NULL;
     for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
         snprintf(dpath, sizeof dpath, "/theory/%s", geom_metric_name(i));
         double *v = read_all(file, dpath, (size_t)n, &f);
@@ -232,6 +232,8 @@ int cmd_verify_main(int argc, char **argv)
         double *v = read_all(file, dpath, (size_t)n, &f);
         if (i == 0)
             res_loss = v;
+        else if (i == 1)
+            res_obj = v;
         else
             free(v);
     }
@@ -250,8 +252,11 @@ int cmd_verify_main(int argc, char **argv)
         const int solved = has_results && res_loss != NULL;
         if (state[p] == POINT_DONE || state[p] == POINT_NOT_CONVERGED) {
             int ok = ts[p] >= 0;
+            /* a solve left ||W|| and its training loss (ufm) or objective (the reference
+             * solvers, which have no training loss) */
             if (solved && res_w != NULL)
-                ok = ok && isfinite(res_loss[p]) && isfinite(res_w[p]);
+                ok = ok && isfinite(res_w[p]) &&
+                     (isfinite(res_loss[p]) || (res_obj != NULL && isfinite(res_obj[p])));
             if (ts[p] == POINT_THEORY_CLOSED_FORM && th_w != NULL)
                 ok = ok && isfinite(th_w[p]);
             if (!ok && bad_done++ == 0)
@@ -286,6 +291,7 @@ int cmd_verify_main(int argc, char **argv)
                 (long long)bad_attempts);
     free(ts);
     free(res_loss);
+    free(res_obj);
     free(res_w);
     free(th_w);
 

@@ -38,3 +38,8 @@ assert (f["status/outcome"][()] == 1).all()
 assert np.isnan(f["results/train_loss"][()]).all()
 print("PASS reference sweep")
 PY
+[ $? -eq 0 ] || exit 1
+# verify accepts reference-solver points (no training loss, but an objective)
+"$BIN" verify ref.h5 >verify.out 2>&1 || { echo "FAIL verify: $(cat verify.out)"; exit 1; }
+echo "PASS verify"
+

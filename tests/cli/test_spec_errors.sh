@@ -41,7 +41,7 @@ name: x
 gird:
   R: [1, 2]
 EOF2
-case_ option-at-top "spec.yaml:2: unknown key 'lr' (a spec has name, store, seed_base, fixed, grid); put options under fixed or grid" <<'EOF2'
+case_ option-at-top "spec.yaml:2: unknown key 'lr' (a spec has name, store, seed_base, ranks_per_solve, group_min_work, process_grid, fixed, grid); put options under fixed or grid" <<'EOF2'
 name: x
 lr: 0.1
 grid:
@@ -181,6 +181,18 @@ name: x
 fixed: {k: 4, n_min: 1, solver: svm-example}
 grid:
   R: [2, 2.5]
+EOF2
+case_ bad-ranks-per-solve "spec.yaml:2: ranks_per_solve: '0' is not a rank count in 1..4096" <<'EOF2'
+name: x
+ranks_per_solve: 0
+grid:
+  R: [2]
+EOF2
+case_ bad-process-grid "spec.yaml:2: process_grid: '2by1' is not PxQ" <<'EOF2'
+name: x
+process_grid: 2by1
+grid:
+  R: [2]
 EOF2
 err=$("$BIN" run nope.yaml --store out.h5 2>&1); rc=$?
 if [ $rc -eq 1 ] && [[ "$err" == *"nope.yaml: cannot read"* ]]; then pass=$((pass + 1)); echo "PASS missing-file"; else fail=$((fail + 1)); echo "FAIL missing-file: $err"; fi
