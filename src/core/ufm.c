@@ -502,13 +502,32 @@ int ufm_solver_eval(ufm_solver *s, const double *W, const double *H, const doubl
     return SWEEP_OK;
 }
 
+double ufm_lr_at(const ufm_opts *o, int64_t iter)
+{
+    double lr = o->lr;
+    for (int i = 0; i < o->n_milestones; i++)
+        if ((double)iter >= o->milestones[i])
+            lr *= o->lr_decay;
+    return lr;
+}
+
 double ufm_solver_lr(const ufm_solver *s, int64_t iter)
 {
-    double lr = s->o.lr;
-    for (int i = 0; i < s->o.n_milestones; i++)
-        if ((double)iter >= s->o.milestones[i])
-            lr *= s->o.lr_decay;
-    return lr;
+    return ufm_lr_at(&s->o, iter);
+}
+
+ufm_outcome ufm_stop_test(const ufm_opts *o, int loss_valid, double loss, double grad_norm,
+                          double step_norm, int64_t iter)
+{
+    if ((loss_valid && !isfinite(loss)) || !isfinite(grad_norm) || !isfinite(step_norm))
+        return UFM_DIVERGED;
+    if (o->tol_grad > 0.0 && grad_norm <= o->tol_grad)
+        return UFM_CONVERGED_GRAD;
+    if (o->tol_loss > 0.0 && loss_valid && loss <= o->tol_loss)
+        return UFM_CONVERGED_LOSS;
+    if (iter >= o->iters)
+        return UFM_MAX_ITER;
+    return UFM_RUNNING;
 }
 
 /* Loss and gradient (with weight decay) at the current iterate, once per iterate. For normalized
@@ -574,18 +593,11 @@ ufm_outcome ufm_solver_test(const ufm_solver *s)
 {
     if (s->evaluated_iter < 0)
         return UFM_RUNNING;
-    if ((s->loss_valid && !isfinite(s->loss)) || !isfinite(s->grad_norm) ||
-        !isfinite(s->step_norm))
-        return UFM_DIVERGED;
-    if (s->evaluated_iter != s->iter)
+    const ufm_outcome out =
+        ufm_stop_test(&s->o, s->loss_valid, s->loss, s->grad_norm, s->step_norm, s->iter);
+    if (out != UFM_DIVERGED && s->evaluated_iter != s->iter)
         return UFM_RUNNING; /* an update happened after the evaluation */
-    if (s->o.tol_grad > 0.0 && s->grad_norm <= s->o.tol_grad)
-        return UFM_CONVERGED_GRAD;
-    if (s->o.tol_loss > 0.0 && s->loss_valid && s->loss <= s->o.tol_loss)
-        return UFM_CONVERGED_LOSS;
-    if (s->iter >= s->o.iters)
-        return UFM_MAX_ITER;
-    return UFM_RUNNING;
+    return out;
 }
 
 int ufm_trace_create(int points, ufm_trace **out)

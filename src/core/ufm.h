@@ -149,6 +149,14 @@ double ufm_solver_loss(const ufm_solver *s);      /* at the last evaluated itera
 double ufm_solver_grad_norm(const ufm_solver *s); /* at the last evaluated iterate */
 double ufm_solver_lr(const ufm_solver *s, int64_t iter); /* schedule value at iteration iter */
 
+/* ufm_lr_at - the learning rate of iteration iter under o's schedule. */
+double ufm_lr_at(const ufm_opts *o, int64_t iter);
+
+/* ufm_stop_test - the convergence test on an evaluated iterate (diverged, tolerances, budget),
+ * shared by the serial and the distributed solver. */
+ufm_outcome ufm_stop_test(const ufm_opts *o, int loss_valid, double loss, double grad_norm,
+                          double step_norm, int64_t iter);
+
 /* The softmax pass on columns of one class (shared with the distributed solver). */
 typedef struct ufm_softmax_params {
     int k;

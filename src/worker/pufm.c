@@ -277,29 +277,6 @@ static void update_block(const pufm_state *s, double lr, dmat *x, const dmat *gm
     }
 }
 
-static double lr_at(const ufm_opts *o, int64_t iter)
-{
-    double lr = o->lr;
-    for (int i = 0; i < o->n_milestones; i++)
-        if ((double)iter >= o->milestones[i])
-            lr *= o->lr_decay;
-    return lr;
-}
-
-static ufm_outcome test(const pufm_state *s)
-{
-    if ((s->loss_valid && !isfinite(s->loss)) || !isfinite(s->grad_norm) ||
-        !isfinite(s->step_norm))
-        return UFM_DIVERGED;
-    if (s->o.tol_grad > 0.0 && s->grad_norm <= s->o.tol_grad)
-        return UFM_CONVERGED_GRAD;
-    if (s->o.tol_loss > 0.0 && s->loss_valid && s->loss <= s->o.tol_loss)
-        return UFM_CONVERGED_LOSS;
-    if (s->iter >= s->o.iters)
-        return UFM_MAX_ITER;
-    return UFM_RUNNING;
-}
-
 /* Metrics from the distributed factors (see pufm.h). */
 static int metrics(pufm_state *s, const geom_problem *prob, const double *counts,
                    const geom_prediction *ref, geom_metrics *m)
@@ -515,7 +492,7 @@ int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm
         evaluate(&s, at_trace || s.o.tol_loss > 0.0 || s.iter >= s.o.iters);
         if (at_trace) {
             trace->iter[next] = s.iter;
-            trace->lr[next] = lr_at(&s.o, s.iter);
+            trace->lr[next] = ufm_lr_at(&s.o, s.iter);
             trace->loss[next] = s.loss;
             trace->grad_norm[next] = s.grad_norm;
             if ((ret = metrics(&s, prob, p->counts, ref, &trace->metrics[next])) != SWEEP_OK) {
@@ -524,10 +501,10 @@ int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm
             }
             next++;
         }
-        outcome = test(&s);
+        outcome = ufm_stop_test(&s.o, s.loss_valid, s.loss, s.grad_norm, s.step_norm, s.iter);
         if (outcome != UFM_RUNNING)
             break;
-        double lr = lr_at(&s.o, s.iter);
+        double lr = ufm_lr_at(&s.o, s.iter);
         if (s.o.opt == UFM_OPT_NGD)
             lr = s.step_norm > 0.0 ? lr / s.step_norm : 0.0;
         update_block(&s, lr, &s.W, &s.gW, &s.vW);
@@ -541,7 +518,7 @@ int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm
     res->loss = s.loss;
     res->objective = s.objective;
     res->grad_norm = s.grad_norm;
-    res->lr_final = s.iter > 0 ? lr_at(&s.o, s.iter - 1) : NAN;
+    res->lr_final = s.iter > 0 ? ufm_lr_at(&s.o, s.iter - 1) : NAN;
     if ((ret = metrics(&s, prob, p->counts, ref, &res->metrics)) != SWEEP_OK)
         sweep_err_set(eb, ret, "grouped solve: metrics: %s", sweep_strerror(ret));
 cleanup:
