@@ -1,6 +1,7 @@
 #include "geom.h"
 
 #include "geom_impl.h"
+#include "metrics.h"
 
 #include <lapacke.h>
 #include <math.h>
@@ -460,4 +461,21 @@ int geom_predict(const geom_problem *prob, geom_prediction **out, sweep_errbuf *
 cleanup:
     geom_prediction_destroy(&gp);
     return ret;
+}
+
+double geom__prediction_from_columns(geom_prediction *gp, const double *counts, int example,
+                                     const double *H)
+{
+    const int k = gp->k;
+    double spread = NAN;
+    if (!example) {
+        for (int c = 0; c < k; c++)
+            for (int r = 0; r < k; r++)
+                gp->Hbar[r + (size_t)c * k] = H[r + (size_t)c * k] / sqrt(counts[c]);
+    } else {
+        geom_class_means(k, k, counts, H, gp->Hbar);
+        spread = geom_within_class_spread(k, k, counts, H, gp->Hbar);
+    }
+    geom__prediction_grams_from_factors(gp);
+    return spread;
 }

@@ -13,4 +13,11 @@ int geom__prediction_alloc(int k, geom_method m, int with_z, int with_factors,
  * k x k factors of gp (which must have Z and factors). */
 void geom__prediction_grams_from_factors(geom_prediction *gp);
 
+/* geom__prediction_from_columns - finish a prediction whose factor W is set, from the balanced
+ * column factor H (k x ncol) of X = W^T H: at class level (example = 0, ncol = k) the columns
+ * are hbar_c sqrt(n_c), at example level the examples, class by class; sets Hbar, then the Grams.
+ * Returns the within-class spread (NaN at class level). Shared by the convex solvers. */
+double geom__prediction_from_columns(geom_prediction *gp, const double *counts, int example,
+                                     const double *H);
+
 #endif /* UFMSWEEP_GEOM_IMPL_H */

@@ -286,15 +286,7 @@ static int reg_solve_level(const profile *p, const loss_vectors *lv, int example
         for (int j = 0; j < ncol; j++)
             H[r2 + (size_t)j * k] = s * w.VT[r2 + (size_t)j * k] / sw;
     }
-    if (!example) {
-        for (int c = 0; c < k; c++)
-            for (int r2 = 0; r2 < k; r2++)
-                gp->Hbar[r2 + (size_t)c * k] = H[r2 + (size_t)c * k] / sqrt(p->counts[c]);
-    } else {
-        geom_class_means(k, k, p->counts, H, gp->Hbar);
-        res->spread = geom_within_class_spread(k, k, p->counts, H, gp->Hbar);
-    }
-    geom__prediction_grams_from_factors(gp);
+    res->spread = geom__prediction_from_columns(gp, p->counts, example, H);
     *out = gp;
     gp = NULL;
     if (H_out != NULL) {

@@ -1234,15 +1234,7 @@ solved:
         ret = sweep_err_set(eb, ret, "svm: factorization: %s", sweep_strerror(ret));
         goto cleanup;
     }
-    if (!example) {
-        for (int c = 0; c < k; c++)
-            for (int r = 0; r < k; r++)
-                gp->Hbar[r + (size_t)c * k] = H[r + (size_t)c * k] / sqrt(prob->counts[c]);
-    } else {
-        geom_class_means(k, k, prob->counts, H, gp->Hbar);
-        res->spread = geom_within_class_spread(k, k, prob->counts, H, gp->Hbar);
-    }
-    geom__prediction_grams_from_factors(gp);
+    res->spread = geom__prediction_from_columns(gp, prob->counts, example, H);
     *out = gp;
     gp = NULL;
     if (H_out != NULL) {
