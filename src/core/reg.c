@@ -1,7 +1,6 @@
 #include "reg.h"
 
 #include "geom_impl.h"
-#include "metrics.h"
 #include "rng.h"
 
 #include <lapacke.h>

@@ -228,9 +228,7 @@ static int solve_grouped(const point_params *pp, int G, int pr, int pc, int nb, 
                             "(--trace-csv, --trace-points, --bias)\n");
         goto cleanup;
     }
-    if (profile_create(&pp->profile, &prof, &eb) != SWEEP_OK ||
-        loss_vectors_create(&pp->loss, prof, &lv, &eb) != SWEEP_OK ||
-        geom_problem_from_loss(prof, lv, &gp, &eb) != SWEEP_OK) {
+    if (params_build_problem(pp, &prof, &lv, &gp, &eb) != SWEEP_OK) {
         if (rank == 0)
             fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);
         goto cleanup;
@@ -378,9 +376,7 @@ int cmd_solve_main(int argc, char **argv)
     }
     if (trace_path != NULL && pp.ufm.trace_points == 0)
         pp.ufm.trace_points = pp.ufm.iters + 1 < 50 ? (int)pp.ufm.iters + 1 : 50;
-    if (profile_create(&pp.profile, &prof, &eb) != SWEEP_OK ||
-        loss_vectors_create(&pp.loss, prof, &lv, &eb) != SWEEP_OK ||
-        geom_problem_from_loss(prof, lv, &gp, &eb) != SWEEP_OK) {
+    if (params_build_problem(&pp, &prof, &lv, &gp, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);
         goto cleanup;
     }

@@ -78,9 +78,7 @@ int cmd_theory_main(int argc, char **argv)
         exit_code = UFMSWEEP_EXIT_OK;
         goto cleanup;
     }
-    if (profile_create(&pp.profile, &prof, &eb) != SWEEP_OK ||
-        loss_vectors_create(&pp.loss, prof, &lv, &eb) != SWEEP_OK ||
-        geom_problem_from_loss(prof, lv, &gp, &eb) != SWEEP_OK) {
+    if (params_build_problem(&pp, &prof, &lv, &gp, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep theory: %s\n", eb.msg);
         goto cleanup;
     }

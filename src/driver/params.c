@@ -322,6 +322,23 @@ const char *point_solver_name(point_solver s)
     return "unknown";
 }
 
+int params_build_problem(const point_params *p, profile **prof, loss_vectors **lv,
+                         geom_problem **gp, sweep_errbuf *eb)
+{
+    int ret;
+    *prof = NULL;
+    *lv = NULL;
+    *gp = NULL;
+    if ((ret = profile_create(&p->profile, prof, eb)) != SWEEP_OK ||
+        (ret = loss_vectors_create(&p->loss, *prof, lv, eb)) != SWEEP_OK ||
+        (ret = geom_problem_from_loss(*prof, *lv, gp, eb)) != SWEEP_OK) {
+        geom_problem_destroy(gp);
+        loss_vectors_destroy(lv);
+        profile_destroy(prof);
+    }
+    return ret;
+}
+
 static int is_set(const point_params *p, const char *name);
 
 int params_is_set(const point_params *p, const char *name)

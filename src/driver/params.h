@@ -6,6 +6,7 @@
 #ifndef UFMSWEEP_PARAMS_H
 #define UFMSWEEP_PARAMS_H
 
+#include "geom.h"
 #include "loss.h"
 #include "profile.h"
 #include "sweep_err.h"
@@ -98,6 +99,12 @@ size_t params_canonical_text(const point_params *p, unsigned groups, char *buf, 
  * fix the problem's shape (k, d, counts). Points that differ only in loss or optimizer therefore
  * start from the same initialization (common random numbers across methods). */
 uint64_t params_init_key(const point_params *p, const profile *prof, int64_t seed_base);
+
+/* params_build_problem - the profile, loss vectors and implicit-bias problem of a point's
+ * options (the chain every command and the sweep start from). On failure nothing is allocated
+ * and eb names the cause. Caller destroys the three. */
+int params_build_problem(const point_params *p, profile **prof, loss_vectors **lv,
+                         geom_problem **gp, sweep_errbuf *eb);
 
 /* params_is_set - 1 when the option named name was given explicitly (command line or spec). */
 int params_is_set(const point_params *p, const char *name);

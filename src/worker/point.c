@@ -67,9 +67,7 @@ void point_compute_on(const spec *s, int64_t p, int rank, pufm_grid *grid, point
     sweep_errbuf_clear(&eb);
 
     if ((ret = spec_point_params(s, p, &pp, &eb)) != SWEEP_OK ||
-        (ret = profile_create(&pp.profile, &prof, &eb)) != SWEEP_OK ||
-        (ret = loss_vectors_create(&pp.loss, prof, &lv, &eb)) != SWEEP_OK ||
-        (ret = geom_problem_from_loss(prof, lv, &gp, &eb)) != SWEEP_OK)
+        (ret = params_build_problem(&pp, &prof, &lv, &gp, &eb)) != SWEEP_OK)
         goto fail;
 
     /* Theory: the max-margin geometry of the loss's implicit bias (lambda -> 0): the closed

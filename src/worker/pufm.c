@@ -277,7 +277,8 @@ static void update_block(const pufm_state *s, double lr, dmat *x, const dmat *gm
     }
 }
 
-/* Metrics from the distributed factors (see pufm.h). */
+/* Metrics from the distributed factors (see pufm.h). Called right after evaluate() on the same
+ * iterate: Z holds its logits. */
 static int metrics(pufm_state *s, const geom_problem *prob, const double *counts,
                    const geom_prediction *ref, geom_metrics *m)
 {
@@ -310,8 +311,8 @@ static int metrics(pufm_state *s, const geom_problem *prob, const double *counts
             Hb[r + (size_t)c * d] = buf[r + (size_t)c * d] / counts[c];
     if ((ret = geom_metrics_compute(prob, d, Wf, Hb, NULL, ref, m)) != SWEEP_OK)
         goto cleanup;
-    /* example-level pieces: ||H||^2, the worst margin and the accuracy from the logits */
-    logits(s);
+    /* example-level pieces: ||H||^2, the worst margin and the accuracy from the logits, which
+     * the evaluation just before this call left in Z for this very iterate */
     double loc[2] = {local_sumsq(&s->H), 0.0}, all[2], mloc = INFINITY, mall;
     if (s->Z.mloc == k)
         for (int j = 0; j < s->Z.nloc; j++) {
