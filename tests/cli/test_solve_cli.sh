@@ -39,6 +39,7 @@ expect_error reg-needs-lambda "needs a ridge" solve --solver reg
 expect_error svm-no-trace "apply to --solver ufm only" solve --solver svm --trace-points 5
 expect_error svm-example-integer "integer class counts" solve --solver svm-example --counts 3.5,2
 expect_error svm-too-large "it takes at most 10000" solve --solver svm-example --k 10 --R 100 --n-min 50
+expect_error reg-example-too-large "it takes at most 20000" solve --solver reg-example --lambda 1e-2 --k 10 --R 100 --n-min 50
 expect_error solver-unknown "unknown solver 'lbfgs'" solve --solver lbfgs
 expect_error real-counts "class 0 would have 12.5 examples" solve --R 2.5
 expect_error trace-too-many "trace_points = 20 exceeds iters + 1 = 11" solve --iters 10 --trace-points 20

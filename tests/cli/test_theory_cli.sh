@@ -63,6 +63,7 @@ if "$PY" -c '
 import json, sys
 d = json.loads(sys.argv[1])
 assert d["theory_source"] == "convex" and d["theory_method"] == "svm_convex", d["theory_source"]
+assert d["path"] == "newton", d["path"]  # every margin active: the Newton path certified it
 assert d["outcome"] == "converged" and 0 <= d["certificate_gap"] <= 1e-10
 assert d["lower_bound"] <= d["objective"] and 0 <= d["certificate_violation"] < 1e-9
 assert d["dist_gw"] < 1e-12 and -1 < d["w_cos_majmaj"] < 1

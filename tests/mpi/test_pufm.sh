@@ -115,6 +115,14 @@ for grp in ("results", "traces"):
         ok = np.isclose(a, b, rtol=1e-10, atol=1e-13) | (np.isnan(a) & np.isnan(b))
         assert ok.all(), (grp, name, np.nanmax(np.abs(a - b)))
 PY
+# --group-min-work on the command line overrides the spec: nothing is grouped, and the numbers are
+# bitwise those of the single-rank sweep (the grouped sweep differs from it in the last bits)
+"$MPIRUN" -n 5 "$BIN" run mixed.yaml --store nogroup.h5 --group-min-work 1e30 >/dev/null 2>ng.err || bad "ungrouped sweep: $(tail -2 ng.err)"
+same=1
+for g in results traces; do h5diff -q nogroup.h5 single.h5 /$g /$g >/dev/null 2>&1 || same=0; done
+differ=0
+h5diff -q m1.h5 single.h5 /results /results >/dev/null 2>&1 || differ=1
+[ $same -eq 1 ] && [ $differ -eq 1 ] && ok "--group-min-work overrides the spec" || bad "--group-min-work: same=$same differ=$differ"
 # the same sweep with 2x1 group grids (pdgemm), given on the command line
 "$MPIRUN" -n 5 "$BIN" run mixed.yaml --store g21.h5 --grid 2x1 >/dev/null 2>g21.err || bad "2x1 sweep: $(tail -2 g21.err)"
 "$PY" - <<'PY' && ok "mixed sweep on 2x1 groups = single-rank sweep within 1e-10" || bad "2x1 groups vs single"
