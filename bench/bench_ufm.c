@@ -3,7 +3,7 @@
  * usage: bench_ufm K D N_MIN R ITERS
  * STEP profile (rho = 1/2), CE loss, sgdm (lr 0.1, momentum 0.9, wd 5e-4). Prints one line of
  * key=value pairs: the single-core DGEMM rate measured in this run (OpenBLAS, 1000^3), the
- * FLOP-bound time per iteration 3 * 2kdn / rate, the solver's time per iteration (median of 5
+ * FLOP-bound time per iteration 3 * 2kdn / rate, the solve loop's time per iteration (median of 5
  * repetitions), the time of the three products alone with each backend, and the ratios.
  * Run it with OPENBLAS_NUM_THREADS=1 (bench/run.sh does). Not a test: it asserts nothing. */
 #include "loss.h"
@@ -52,27 +52,54 @@ static double dgemm_rate(void)
     return best;
 }
 
+/* The three products over all n columns, in the plan's blocks, as the solver calls them. */
 static double products_time(int k, int d, int n, smm_backend be, int reps, const char **name)
 {
     smm_plan *p = NULL;
     double *W = calloc((size_t)k * d, sizeof(double)), *H = calloc((size_t)d * n, sizeof(double));
     double *Z = calloc((size_t)k * n, sizeof(double)), *dW = calloc((size_t)k * d, sizeof(double));
     double *dH = calloc((size_t)d * n, sizeof(double));
-    smm_plan_create(k, d, n, be, &p);
+    smm_plan_create(k, d, n, be, 0, &p);
     *name = smm_plan_backend_name(p);
+    const int nb = smm_plan_block(p);
+    double *G = calloc((size_t)k * nb, sizeof(double)); /* one block, class-major */
     double t0 = now();
     for (int r = 0; r < reps; r++) {
-        smm_logits(p, W, H, Z);
-        smm_grad_w(p, H, Z, dW);
-        smm_grad_h(p, W, Z, dH);
+        smm_set_w(p, W);
+        for (int j0 = 0; j0 < n; j0 += nb) {
+            const int m = n - j0 < nb ? n - j0 : nb;
+            smm_logits_cols(p, W, H + (size_t)j0 * d, m, Z + (size_t)j0 * k);
+            smm_grad_w_cols(p, H + (size_t)j0 * d, G, m, dW);
+            smm_grad_h_cols(p, W, G, m, dH + (size_t)j0 * d);
+        }
     }
     double t = (now() - t0) / reps;
     smm_plan_destroy(&p);
     free(W);
     free(H);
     free(Z);
+    free(G);
     free(dW);
     free(dH);
+    return t;
+}
+
+/* Wall time of ufm_solver_solve with `iters` iterations (no trace; the final metrics included). */
+static double solve_time(const profile *p, const loss_vectors *lv, const geom_problem *prob,
+                         ufm_opts uo, int64_t iters)
+{
+    sweep_errbuf eb;
+    ufm_solver *s = NULL;
+    ufm_result res;
+    uo.iters = iters;
+    if (ufm_solver_create(p, lv, &uo, 1, &s, &eb) != SWEEP_OK) {
+        fprintf(stderr, "bench_ufm: %s\n", eb.msg);
+        exit(1);
+    }
+    double t0 = now();
+    ufm_solver_solve(s, prob, NULL, NULL, &res);
+    double t = now() - t0;
+    ufm_solver_destroy(&s);
     return t;
 }
 
@@ -106,21 +133,17 @@ int main(int argc, char **argv)
     const int k = p->k, d = p->d, n = (int)p->n;
     const double rate = dgemm_rate();
     const double flops = 3.0 * 2.0 * k * (double)d * n;
+    geom_problem *prob = NULL;
+    if (geom_problem_from_loss(p, lv, &prob, &eb) != SWEEP_OK) {
+        fprintf(stderr, "bench_ufm: %s\n", eb.msg);
+        return 1;
+    }
+    /* time per iteration of the solve loop (what a sweep runs): the slope between runs of
+     * iters and 2 iters iterations, so that set-up and the final metrics cancel */
     double t[5];
     const char *backend = "?";
-    for (int r = 0; r < 5; r++) {
-        ufm_solver *s = NULL;
-        if (ufm_solver_create(p, lv, &uo, 1, &s, &eb) != SWEEP_OK) {
-            fprintf(stderr, "bench_ufm: %s\n", eb.msg);
-            return 1;
-        }
-        ufm_solver_step(s); /* warm-up: first touch, JIT */
-        double t0 = now();
-        for (int i = 0; i < iters; i++)
-            ufm_solver_step(s);
-        t[r] = (now() - t0) / iters;
-        ufm_solver_destroy(&s);
-    }
+    for (int r = 0; r < 5; r++)
+        t[r] = (solve_time(p, lv, prob, uo, 2 * (int64_t)iters) - solve_time(p, lv, prob, uo, iters)) / iters;
     qsort(t, 5, sizeof t[0], cmp);
     const char *n_ob = NULL, *n_x = NULL;
     const int reps = iters > 0 ? iters : 1;
@@ -133,6 +156,7 @@ int main(int argc, char **argv)
            "backend=%s\n",
            k, d, n, rate / 1e9, flops / rate * 1e6, t[2] * 1e6, t[2] / (flops / rate),
            100.0 * (flops / t[2]) / rate, t_ob * 1e6, t_x * 1e6, n_x, backend);
+    geom_problem_destroy(&prob);
     loss_vectors_destroy(&lv);
     profile_destroy(&p);
     return 0;

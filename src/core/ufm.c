@@ -4,7 +4,7 @@
 #include "smm.h"
 #include "vexp.h"
 
-#include <cblas.h>
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,19 +148,37 @@ struct ufm_solver {
     double *counts;               /* [k] */
     size_t *start;                /* [k+1] first column of each class */
     double *W, *H, *b;            /* iterate */
-    double *gW, *gH, *gb;         /* gradient (with weight decay) at the evaluated iterate */
-    double *vW, *vH, *vb;         /* momentum buffers */
+    double *gW, *gb;              /* gradient (with weight decay) at the evaluated iterate */
+    double *gH;                   /* [d*n] its H part: ngd only (its step needs the full norm) */
+    double *vW, *vH, *vb;         /* momentum buffers (vH: sgdm only) */
+    double *Hn, *vHn;             /* gd/sgdm: the next H and vH, written by the evaluation's
+                                   * column-blocked pass and swapped in by the update */
+    double *gblk;                 /* [d*nb] gd/sgdm: one block of the H gradient */
     double *Z;                    /* [k*n] logits / softmax scratch */
-    double *G;                    /* [k*n] dl/dz / n */
-    double *aux;                  /* [n] per-example scratch of the softmax pass */
-    smm_plan *smm;                /* the three products */
+    double *G;                    /* [nb*k] one block of dl/dz / n, class-major (G^T, ld nb) */
+    double *work;                 /* [2*nb] softmax scratch */
+    smm_plan *smm;                /* the three products, by blocks of nb columns */
+    int nb;                       /* block width */
+    int kind;                     /* softmax_kind of the loss */
     double *Hbar;                 /* [d*k] for metrics */
     int64_t iter;                 /* updates done */
     int64_t evaluated_iter;       /* iteration of loss/grad_norm, -1 if none */
+    int next_ready;               /* Hn (and vHn) hold the update of the evaluated iterate */
     double loss, objective, grad_norm;
     double step_norm;             /* norm of the stored gradient (rescaled for ngd) */
     int loss_valid;               /* loss/objective were computed at evaluated_iter */
 };
+
+/* Which logits the loss uses: 0 plain (Delta = 1, iota = 0), 1 VS form, 2 LDT. */
+static int softmax_kind(const ufm_softmax_params *sp)
+{
+    if (sp->label_temperature)
+        return 2;
+    for (int c = 0; c < sp->k; c++)
+        if (sp->Delta[c] != 1.0 || sp->iota[c] != 0.0)
+            return 1;
+    return 0;
+}
 
 void ufm_solver_destroy(ufm_solver **ps)
 {
@@ -181,9 +199,12 @@ void ufm_solver_destroy(ufm_solver **ps)
     free(s->vW);
     free(s->vH);
     free(s->vb);
+    free(s->Hn);
+    free(s->vHn);
+    free(s->gblk);
     free(s->Z);
     free(s->G);
-    free(s->aux);
+    free(s->work);
     smm_plan_destroy(&s->smm);
     free(s->Hbar);
     free(s);
@@ -232,18 +253,34 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     s->W = malloc(kd * sizeof(double));
     s->H = malloc(dn * sizeof(double));
     s->gW = malloc(kd * sizeof(double));
-    s->gH = malloc(dn * sizeof(double));
     s->vW = calloc(kd, sizeof(double));
-    s->vH = calloc(dn, sizeof(double));
     s->Z = malloc(kn * sizeof(double));
-    s->G = malloc(kn * sizeof(double));
-    s->aux = malloc(s->n * sizeof(double));
     s->Hbar = malloc(kd * sizeof(double));
     if (!s->omega || !s->Delta || !s->iota || !s->counts || !s->start || !s->W || !s->H ||
-        !s->gW || !s->gH || !s->vW || !s->vH || !s->Z || !s->G || !s->aux || !s->Hbar)
+        !s->gW || !s->vW || !s->Z || !s->Hbar)
         goto nomem;
-    if (smm_plan_create(k, d, (int)s->n, SMM_BACKEND_AUTO, &s->smm) != SWEEP_OK)
+    if (smm_plan_create(k, d, (int)s->n, SMM_BACKEND_AUTO, 0, &s->smm) != SWEEP_OK)
         goto nomem;
+    s->nb = smm_plan_block(s->smm);
+    s->G = calloc((size_t)k * s->nb, sizeof(double));
+    s->work = malloc(2 * (size_t)s->nb * sizeof(double));
+    if (s->G == NULL || s->work == NULL)
+        goto nomem;
+    if (o->opt == UFM_OPT_NGD) {
+        if ((s->gH = malloc(dn * sizeof(double))) == NULL)
+            goto nomem;
+    } else {
+        s->Hn = malloc(dn * sizeof(double));
+        s->gblk = malloc((size_t)d * s->nb * sizeof(double));
+        if (s->Hn == NULL || s->gblk == NULL)
+            goto nomem;
+    }
+    if (o->opt == UFM_OPT_SGDM) {
+        s->vH = calloc(dn, sizeof(double));
+        s->vHn = malloc(dn * sizeof(double));
+        if (s->vH == NULL || s->vHn == NULL)
+            goto nomem;
+    }
     if (o->bias) {
         s->b = malloc((size_t)k * sizeof(double));
         s->gb = malloc((size_t)k * sizeof(double));
@@ -254,6 +291,10 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     memcpy(s->omega, lv->omega, (size_t)k * sizeof(double));
     memcpy(s->Delta, lv->Delta, (size_t)k * sizeof(double));
     memcpy(s->iota, lv->iota, (size_t)k * sizeof(double));
+    {
+        const ufm_softmax_params sp = {k, s->omega, s->Delta, s->iota, s->label_temperature, 0};
+        s->kind = softmax_kind(&sp);
+    }
     memcpy(s->counts, p->counts, (size_t)k * sizeof(double));
     s->start[0] = 0;
     for (int c = 0; c < k; c++)
@@ -308,123 +349,208 @@ static inline double log1p_small(double S)
     return S < 1e-5 ? S * (1.0 - S * (0.5 - S * (1.0 / 3.0))) : log1p(S);
 }
 
-/* Z += b 1^T (the bias enters the logits before the temperatures). */
-static void add_bias(const ufm_solver *s, double *Z, const double *b)
+/* u_c = Delta_c z_c + iota_c (VS form) or Delta_y z_c (LDT) for an example of class y. */
+static inline double shifted_logit(const ufm_solver *s, int y, const double *z, int c)
 {
-    const int k = s->k;
-    for (size_t i = 0; i < s->n; i++)
-        for (int c = 0; c < k; c++)
-            Z[i * (size_t)k + c] += b[c];
-}
-
-/* u = Delta ⊙ z + iota (VS form) or Delta_y z (LDT) for one example of class y. */
-static inline void shifted_logits(const ufm_solver *s, int y, const double *z, double *u)
-{
-    const int k = s->k;
-    if (s->label_temperature) {
-        const double a = s->Delta[y];
-        for (int c = 0; c < k; c++)
-            u[c] = a * z[c];
-    } else {
-        for (int c = 0; c < k; c++)
-            u[c] = s->Delta[c] * z[c] + s->iota[c];
-    }
+    return s->label_temperature ? s->Delta[y] * z[c] : s->Delta[c] * z[c] + s->iota[c];
 }
 
 /* max over examples i and classes c != y_i of u_c - u_y (the worst example's negative margin);
  * Z already holds the bias. */
-static double worst_margin_gap(const ufm_solver *s, const double *Z, double *u)
+static double worst_margin_gap(const ufm_solver *s, const double *Z)
 {
     const int k = s->k;
     double worst = -INFINITY;
     for (int y = 0; y < k; y++)
         for (size_t i = s->start[y]; i < s->start[y + 1]; i++) {
-            shifted_logits(s, y, Z + i * (size_t)k, u);
+            const double *z = Z + i * (size_t)k, uy = shifted_logit(s, y, z, y);
             for (int c = 0; c < k; c++)
-                if (c != y && u[c] - u[y] > worst)
-                    worst = u[c] - u[y];
+                if (c != y && shifted_logit(s, y, z, c) - uy > worst)
+                    worst = shifted_logit(s, y, z, c) - uy;
         }
     return worst;
 }
 
 /* The softmax pass. From logits Z (k x n, bias included) compute the mean data loss and
- * G = e^{-sigma} dl/dz / n (k x n). Written relative to the label's logit, r_c = u_c - u_y,
- * with a = max(0, max_{c != y} r_c) = max_c u_c - u_y:
- *     loss_i = w_y (a + log(e^{-a} + S)),  S = sum_{c != y} e^{r_c - a}
- *     dl/dz_c = w_y s_c e^{r_c - a} / D (c != y),  dl/dz_y = -w_y s_y S / D,  D = e^{-a} + S
+ * G = e^{-sigma} dl/dz / n. Written relative to the label's logit, r_c = u_c - u_y
+ * (u = Delta ⊙ z + iota, or Delta_y z for LDT):
+ *     loss_i = w_y log(1 + S),  S = sum_{c != y} e^{r_c}
+ *     dl/dz_c = w_y s_c e^{r_c} / (1 + S) (c != y),  dl/dz_y = -w_y s_y S / (1 + S)
  * (s_c = Delta_c for the VS form, Delta_y for LDT). This never forms 1 - p_y, so gradients stay
- * accurate when the loss is far below machine epsilon. sigma <= 0 rescales G for normalized GD
- * (only the direction matters there): with every example classified (a = 0) the entries
+ * accurate when the loss is far below machine epsilon, and it needs no per-example maximum:
+ * e^{r_c} only overflows when an example is misclassified by more than about 700, and such a
+ * column is redone with the maximum taken out (column_shifted). sigma <= 0 rescales G for
+ * normalized GD (only the direction matters there): with every example classified the entries
  * e^{r_c - sigma} stay representable long after e^{r_c} underflows.
- * Three passes so that the exponentials run as one vectorized loop over the k x n block:
- * exponents (and a per example in aux[i]), vexp, then sums, loss and scaling. The loss (one
- * logarithm per example) is computed only when want_loss; otherwise NaN is returned. */
-double ufm_softmax_columns(const ufm_softmax_params *sp, int y, const double *Z, size_t ncols,
-                           double sigma, int want_loss, double *G, double *aux)
+ * G is written class-major (G^T, one row of examples per class) so that every loop runs along
+ * the examples: exponents, one vectorized exponential per class row, sums, scaling. The loss
+ * (one logarithm per example) is computed only when want_loss; otherwise NaN is returned. */
+
+/* One column by the shifted formulas (a = max(0, max_{c != y} r_c) taken out of every
+ * exponent): l_i = a + log(e^{-a} + S'), S' = sum_{c != y} e^{r_c - a}. Writes the column's
+ * G entries at g[c * ldg] and returns l_i, the example's loss without its weight (NaN in, NaN
+ * out). */
+static double column_shifted(const ufm_softmax_params *sp, int y, const double *z, double sigma,
+                             double *g, size_t ldg)
 {
     const int k = sp->k;
-    const double e_sigma = exp(sigma);
-    for (size_t i = 0; i < ncols; i++) {
-        double *g = G + i * (size_t)k;
-        const double *z = Z + i * (size_t)k;
-        if (sp->label_temperature) {
-            const double t = sp->Delta[y];
-            for (int c = 0; c < k; c++)
-                g[c] = t * z[c];
-        } else {
-            for (int c = 0; c < k; c++)
-                g[c] = sp->Delta[c] * z[c] + sp->iota[c];
-        }
-        double m = g[0];
-        for (int c = 1; c < k; c++)
-            m = g[c] > m ? g[c] : m;
-        const double shift = m + sigma;
-        for (int c = 0; c < k; c++)
-            g[c] -= shift;
-        aux[i] = m - (g[y] + shift); /* a = max_c u_c - u_y >= 0 */
-        g[y] = -INFINITY;            /* e^{-inf} = 0: the label is not part of S */
+    const double *Delta = sp->Delta;
+    double m = -INFINITY, uy = 0.0;
+    for (int c = 0; c < k; c++) {
+        const double u = sp->label_temperature ? Delta[y] * z[c] : Delta[c] * z[c] + sp->iota[c];
+        m = u > m ? u : m;
+        uy = c == y ? u : uy;
     }
-    vexp_inplace(G, (size_t)k * ncols);
-    double total = 0.0;
-    const double wy = sp->omega[y] * sp->inv_n;
-    const double ldt = sp->label_temperature ? sp->Delta[y] : 0.0;
-    for (size_t i = 0; i < ncols; i++) {
-        double *g = G + i * (size_t)k;
-        const double a = aux[i];
-        double sum = 0.0; /* e^{-sigma} S */
-        for (int c = 0; c < k; c++)
-            sum += g[c];
-        const double S = sum * e_sigma;
-        const double D = (a > 0.0 ? exp(-a) : 1.0) + S;
-        if (want_loss)
-            total += sp->omega[y] * (a > 0.0 ? a + log(D) : log1p_small(S));
-        const double scale = wy / D;
-        if (sp->label_temperature) {
-            const double f = ldt * scale;
-            for (int c = 0; c < k; c++)
-                g[c] *= f;
-            g[y] = -f * sum;
-        } else {
-            for (int c = 0; c < k; c++)
-                g[c] *= sp->Delta[c] * scale;
-            g[y] = -sp->Delta[y] * scale * sum;
-        }
+    const double a = m - uy, shift = m + sigma;
+    double sum = 0.0;
+    for (int c = 0; c < k; c++) {
+        const double u = sp->label_temperature ? Delta[y] * z[c] : Delta[c] * z[c] + sp->iota[c];
+        g[c * ldg] = c == y ? 0.0 : exp(u - shift);
+        sum += g[c * ldg];
     }
-    return want_loss ? total * sp->inv_n : NAN;
+    const double S = sum * exp(sigma);
+    const double D = (a > 0.0 ? exp(-a) : 1.0) + S;
+    const double scale = sp->omega[y] * sp->inv_n / D;
+    for (int c = 0; c < k; c++)
+        g[c * ldg] *= (sp->label_temperature ? Delta[y] : Delta[c]) * scale;
+    g[y * ldg] = -Delta[y] * scale * sum;
+    return a > 0.0 ? a + log(D) : log1p_small(S);
 }
 
-static double softmax_pass(const ufm_solver *s, const double *Z, double sigma, int want_loss,
-                           double *G)
+/* The loops below are compiled twice, generic and AVX2, and the better one is picked when the
+ * program loads (GCC's target_clones); both run the same operations in the same order, so
+ * their results are bitwise identical (ISO C mode: no contraction into FMAs). */
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+#define UFM_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define UFM_SIMD_CLONES
+#endif
+
+/* First half of the pass for ncols columns of class y: the exponents r_c - sigma, class row by
+ * class row into G (ldg); the label's row is set to -inf (e^{-inf} = 0). uy: ncols scratch. */
+UFM_SIMD_CLONES static void softmax_exponents(const ufm_softmax_params *sp, int kind, int y,
+                                              const double *restrict Z, size_t ncols,
+                                              double sigma, double *restrict G, size_t ldg,
+                                              double *restrict uy)
+{
+    const size_t k = (size_t)sp->k;
+    const double *restrict Delta = sp->Delta, *restrict iota = sp->iota;
+    const double t = Delta[y];
+    for (size_t i = 0; i < ncols; i++) {
+        const double zy = Z[i * k + (size_t)y];
+        uy[i] = (kind == 0 ? zy : kind == 1 ? t * zy + iota[y] : t * zy) + sigma;
+    }
+    for (size_t c = 0; c < k; c++) {
+        double *restrict g = G + c * ldg;
+        if (c == (size_t)y) {
+            for (size_t i = 0; i < ncols; i++)
+                g[i] = -INFINITY;
+            continue;
+        }
+        const double dc = Delta[c], ic = iota[c];
+        if (kind == 0)
+            for (size_t i = 0; i < ncols; i++)
+                g[i] = Z[i * k + c] - uy[i];
+        else if (kind == 1)
+            for (size_t i = 0; i < ncols; i++)
+                g[i] = (dc * Z[i * k + c] + ic) - uy[i];
+        else
+            for (size_t i = 0; i < ncols; i++)
+                g[i] = t * Z[i * k + c] - uy[i];
+    }
+}
+
+/* Second half, after the exponentials: sums, loss and scaling; columns whose sum overflowed (or
+ * is NaN) are redone by column_shifted. sum, scale: ncols scratch each. Returns the sum of the
+ * columns' unweighted losses (0 unless want_loss). */
+UFM_SIMD_CLONES static double softmax_finish(const ufm_softmax_params *sp, int kind, int y,
+                                             const double *restrict Z, size_t ncols,
+                                             double sigma, int want_loss, double *restrict G,
+                                             size_t ldg, double *restrict sum,
+                                             double *restrict scale)
+{
+    const size_t k = (size_t)sp->k;
+    const double t = sp->Delta[y];
+    for (size_t i = 0; i < ncols; i++) /* S e^{-sigma}: the other classes, in class order */
+        sum[i] = 0.0;
+    for (size_t c = 0; c < k; c++) {
+        const double *restrict g = G + c * ldg;
+        if (c != (size_t)y)
+            for (size_t i = 0; i < ncols; i++)
+                sum[i] += g[i];
+    }
+    const double e_sigma = exp(sigma), wy = sp->omega[y] * sp->inv_n;
+    double total = 0.0;
+    int overflow = 0;
+    for (size_t i = 0; i < ncols; i++) {
+        const double S = sum[i] * e_sigma;
+        scale[i] = wy / (1.0 + S);
+        if (!(sum[i] <= DBL_MAX))
+            overflow = 1;
+        else if (want_loss)
+            total += log1p_small(S);
+    }
+    for (size_t c = 0; c < k; c++) {
+        double *restrict g = G + c * ldg;
+        if (c == (size_t)y) {
+            const double f = kind == 0 ? -1.0 : -t;
+            for (size_t i = 0; i < ncols; i++)
+                g[i] = f * scale[i] * sum[i];
+        } else {
+            const double f = kind == 0 ? 1.0 : kind == 1 ? sp->Delta[c] : t;
+            for (size_t i = 0; i < ncols; i++)
+                g[i] *= f * scale[i];
+        }
+    }
+    if (overflow)
+        for (size_t i = 0; i < ncols; i++)
+            if (!(sum[i] <= DBL_MAX)) {
+                const double l = column_shifted(sp, y, Z + i * k, sigma, G + i, ldg);
+                if (want_loss)
+                    total += l;
+            }
+    return total;
+}
+
+double ufm_softmax_columns(const ufm_softmax_params *sp, int y, const double *Z, size_t ncols,
+                           double sigma, int want_loss, double *G, size_t ldg, double *work)
+{
+    const int kind = softmax_kind(sp);
+    softmax_exponents(sp, kind, y, Z, ncols, sigma, G, ldg, work);
+    for (int c = 0; c < sp->k; c++)
+        vexp_inplace(G + (size_t)c * ldg, ncols);
+    const double total =
+        softmax_finish(sp, kind, y, Z, ncols, sigma, want_loss, G, ldg, work, work + ncols);
+    return want_loss ? total * sp->omega[y] * sp->inv_n : NAN;
+}
+
+/* The softmax pass over the columns j0 .. j0+m-1 of Z (a block may span several classes) into
+ * the block's class-major G (leading dimension nb), with one exponential pass over the whole
+ * block (G's unused columns of a short last block hold finite values from calloc or earlier
+ * blocks). */
+static double softmax_block(ufm_solver *s, size_t j0, size_t m, double sigma, int want_loss)
 {
     const ufm_softmax_params sp = {s->k, s->omega, s->Delta, s->iota, s->label_temperature,
                                    1.0 / (double)s->n};
+    const size_t k = (size_t)s->k, j1 = j0 + m, nb = (size_t)s->nb;
+    for (int y = 0; y < s->k; y++) {
+        const size_t a = s->start[y] > j0 ? s->start[y] : j0;
+        const size_t e = s->start[y + 1] < j1 ? s->start[y + 1] : j1;
+        if (a < e)
+            softmax_exponents(&sp, s->kind, y, s->Z + a * k, e - a, sigma, s->G + (a - j0), nb,
+                              s->work);
+    }
+    vexp_inplace(s->G, (k - 1) * nb + m);
     double total = 0.0;
     for (int y = 0; y < s->k; y++) {
-        const size_t i0 = s->start[y], nc = s->start[y + 1] - s->start[y];
-        total += ufm_softmax_columns(&sp, y, Z + i0 * (size_t)s->k, nc, sigma, want_loss,
-                                     G + i0 * (size_t)s->k, s->aux + i0);
+        const size_t a = s->start[y] > j0 ? s->start[y] : j0;
+        const size_t e = s->start[y + 1] < j1 ? s->start[y + 1] : j1;
+        if (a < e)
+            total += softmax_finish(&sp, s->kind, y, s->Z + a * k, e - a, sigma, want_loss,
+                                    s->G + (a - j0), nb, s->work, s->work + nb) *
+                     s->omega[y];
     }
-    return want_loss ? total : NAN;
+    return want_loss ? total / (double)s->n : NAN;
 }
 
 /* g += c x over n entries and return sum g^2 (eight partial sums, fixed order). */
@@ -446,59 +572,161 @@ static double add_scaled_sumsq(double *g, const double *x, double c, size_t n)
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
-/* Loss, gradient (ridge lambda + weight decay wd) and its squared norm at (W, H, b); sigma is
- * the softmax rescaling (0 for the true gradient). Results in s->Z, s->G and dW, dH, db. */
-static double eval_core(ufm_solver *s, const double *W, const double *H, const double *b,
-                        double sigma_request, double wd, int want_loss, double *loss,
-                        double *objective, double *dW, double *dH, double *db,
-                        double *sigma_used)
+/* The update of H fused into the evaluation: with the block's gradient g (weight decay
+ * included), h_next = h - lr g (gd) or v_next = mu v + g, h_next = h - lr v_next (sgdm; PyTorch's
+ * first step v = g is the same as v = 0 before). Written to separate arrays: the iterate itself
+ * stays intact until the convergence test has seen its gradient. */
+typedef struct h_update {
+    double lr, mu;
+    const double *v; /* NULL: gd */
+    double *h_next, *v_next;
+} h_update;
+
+/* One block of H's gradient: g += c h, acc[j] += g^2 (eight partial sums, fixed order), and the
+ * update (mode 1: gd, 2: sgdm, 0: none) of the block's entries into hn (and vn). The arrays
+ * never overlap (restrict lets the compiler vectorize). */
+UFM_SIMD_CLONES static void h_block_update(size_t len, double c, const double *restrict h,
+                                           double *restrict g, double *restrict acc,
+                                           const double *restrict v, double *restrict hn,
+                                           double *restrict vn, double lr, double mu, int mode)
 {
-    const int k = s->k;
-    const size_t kd = (size_t)k * s->d, dn = (size_t)s->d * s->n;
-    smm_logits(s->smm, W, H, s->Z);
-    if (b != NULL)
-        add_bias(s, s->Z, b);
-    double sigma = 0.0;
-    if (sigma_request != 0.0) {
-        double gap = worst_margin_gap(s, s->Z, s->G);
-        if (gap < 0.0)
-            sigma = gap;
+    double a[8];
+    for (int j = 0; j < 8; j++)
+        a[j] = acc[j];
+    const size_t n8 = len & ~(size_t)7;
+    size_t i = 0;
+    if (mode == 0) { /* gradient only, kept in g */
+        for (; i < n8; i += 8)
+            for (int j = 0; j < 8; j++) {
+                const double gi = g[i + j] + c * h[i + j];
+                g[i + j] = gi;
+                a[j] += gi * gi;
+            }
+    } else if (mode == 1) { /* gd */
+        for (; i < n8; i += 8)
+            for (int j = 0; j < 8; j++) {
+                const double gi = g[i + j] + c * h[i + j];
+                a[j] += gi * gi;
+                hn[i + j] = h[i + j] - lr * gi;
+            }
+    } else { /* sgdm */
+        for (; i < n8; i += 8)
+            for (int j = 0; j < 8; j++) {
+                const double gi = g[i + j] + c * h[i + j];
+                a[j] += gi * gi;
+                const double vi = mu * v[i + j] + gi;
+                vn[i + j] = vi;
+                hn[i + j] = h[i + j] - lr * vi;
+            }
     }
-    *sigma_used = sigma;
-    const double data = softmax_pass(s, s->Z, sigma, want_loss, s->G);
-    *loss = data;
-    *objective = data;
-    if (s->lambda_w > 0.0)
+    for (; i < len; i++) {
+        const double gi = g[i] + c * h[i];
+        g[i] = gi;
+        a[0] += gi * gi;
+        if (mode == 1)
+            hn[i] = h[i] - lr * gi;
+        if (mode == 2) {
+            vn[i] = mu * v[i] + gi;
+            hn[i] = h[i] - lr * vn[i];
+        }
+    }
+    for (int j = 0; j < 8; j++)
+        acc[j] = a[j];
+}
+
+/* h_block_update for entries [off, off + len) of H with the update u (NULL: gradient only). */
+static void h_block(size_t len, double c, const double *h, double *g, double *acc,
+                    const h_update *u, size_t off)
+{
+    if (u == NULL)
+        h_block_update(len, c, h, g, acc, NULL, NULL, NULL, 0.0, 0.0, 0);
+    else if (u->v == NULL)
+        h_block_update(len, c, h, g, acc, NULL, u->h_next + off, NULL, u->lr, 0.0, 1);
+    else
+        h_block_update(len, c, h, g, acc, u->v + off, u->h_next + off, u->v_next + off, u->lr,
+                       u->mu, 2);
+}
+
+/* Logits of the columns j0 .. j0+m-1 (bias included) into s->Z; smm_set_w(W) done. */
+static void logits_block(ufm_solver *s, const double *W, const double *H, const double *b,
+                         size_t j0, int m)
+{
+    const size_t k = (size_t)s->k;
+    double *Zb = s->Z + j0 * k;
+    smm_logits_cols(s->smm, W, H + j0 * (size_t)s->d, m, Zb);
+    if (b != NULL)
+        for (int i = 0; i < m; i++)
+            for (size_t c = 0; c < k; c++)
+                Zb[(size_t)i * k + c] += b[c];
+}
+
+/* One evaluation at (W, H, b), walking the examples in blocks of nb columns: per block the
+ * logits, the softmax pass, dW += H_b G_b^T, the block of dH = W G_b, its ridge/weight-decay
+ * term and squared norm and (with `up`) the fused update of H, while the block is in cache.
+ * sigma is the softmax rescaling (0 for the true gradient); z_ready: s->Z already holds the
+ * logits. dW == NULL: loss only. dH == NULL: the H gradient is not kept (s->gblk). Returns
+ * sum of squares of the gradient (W, H and b parts; NaN without dW); loss and objective (NaN
+ * unless want_loss). */
+static double eval_blocked(ufm_solver *s, const double *W, const double *H, const double *b,
+                          double sigma, int z_ready, double wd, int want_loss, double *loss,
+                          double *objective, double *dW, double *dH, double *db,
+                          const h_update *up)
+{
+    const int k = s->k, d = s->d, nb = s->nb;
+    const size_t kd = (size_t)k * d, dn = (size_t)d * s->n;
+    const double ch = s->lambda_h + wd;
+    double data = 0.0, acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (!z_ready)
+        smm_set_w(s->smm, W);
+    if (dW != NULL) {
+        memset(dW, 0, kd * sizeof(double));
+        if (db != NULL)
+            for (int c = 0; c < k; c++)
+                db[c] = wd * b[c];
+    }
+    for (size_t j0 = 0; j0 < s->n; j0 += (size_t)nb) {
+        const int m = s->n - j0 < (size_t)nb ? (int)(s->n - j0) : nb;
+        if (!z_ready)
+            logits_block(s, W, H, b, j0, m);
+        data += softmax_block(s, j0, (size_t)m, sigma, want_loss);
+        if (dW == NULL)
+            continue;
+        const double *Hb = H + j0 * (size_t)d;
+        smm_grad_w_cols(s->smm, Hb, s->G, m, dW);
+        if (db != NULL)
+            for (int c = 0; c < k; c++)
+                for (int i = 0; i < m; i++)
+                    db[c] += s->G[(size_t)c * nb + i];
+        double *gb = dH != NULL ? dH + j0 * (size_t)d : s->gblk;
+        smm_grad_h_cols(s->smm, W, s->G, m, gb);
+        h_block((size_t)d * m, ch, Hb, gb, acc, up, j0 * (size_t)d);
+    }
+    *loss = want_loss ? data : NAN;
+    *objective = *loss;
+    if (want_loss && s->lambda_w > 0.0)
         *objective += 0.5 * s->lambda_w * sumsq(W, kd);
-    if (s->lambda_h > 0.0)
+    if (want_loss && s->lambda_h > 0.0)
         *objective += 0.5 * s->lambda_h * sumsq(H, dn);
     if (dW == NULL)
         return NAN;
-    smm_grad_w(s->smm, H, s->G, dW);
-    smm_grad_h(s->smm, W, s->G, dH);
     double g2 = add_scaled_sumsq(dW, W, s->lambda_w + wd, kd) +
-                add_scaled_sumsq(dH, H, s->lambda_h + wd, dn);
-    if (b != NULL && db != NULL) {
-        for (int c = 0; c < k; c++)
-            db[c] = wd * b[c];
-        for (size_t i = 0; i < s->n; i++)
-            for (int c = 0; c < k; c++)
-                db[c] += s->G[i * (size_t)k + c];
+                (((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])));
+    if (db != NULL)
         g2 += sumsq(db, (size_t)k);
-    }
     return g2;
 }
 
 int ufm_solver_eval(ufm_solver *s, const double *W, const double *H, const double *b,
                     double *loss, double *objective, double *dW, double *dH, double *db)
 {
-    double l, obj, sigma;
-    eval_core(s, W, H, s->o.bias ? b : NULL, 0.0, 0.0, 1, &l, &obj, dW, dH, db, &sigma);
+    double l, obj;
+    eval_blocked(s, W, H, s->o.bias ? b : NULL, 0.0, 0, 0.0, 1, &l, &obj, dW, dH, db, NULL);
     if (loss != NULL)
         *loss = l;
     if (objective != NULL)
         *objective = obj;
     s->evaluated_iter = -1; /* the work arrays no longer hold the iterate's evaluation */
+    s->next_ready = 0;
     return SWEEP_OK;
 }
 
@@ -541,43 +769,69 @@ static void evaluate_current(ufm_solver *s, int want_loss)
     const int rescale =
         s->o.opt == UFM_OPT_NGD && s->o.wd == 0.0 && s->lambda_w == 0.0 && s->lambda_h == 0.0;
     double sigma = 0.0;
-    const double g2 = eval_core(s, s->W, s->H, s->b, rescale ? 1.0 : 0.0, s->o.wd, want_loss,
-                                &s->loss, &s->objective, s->gW, s->gH, s->gb, &sigma);
+    if (rescale) { /* all logits first: sigma is a maximum over every example */
+        smm_set_w(s->smm, s->W);
+        for (size_t j0 = 0; j0 < s->n; j0 += (size_t)s->nb)
+            logits_block(s, s->W, s->H, s->b, j0,
+                         s->n - j0 < (size_t)s->nb ? (int)(s->n - j0) : s->nb);
+        const double gap = worst_margin_gap(s, s->Z);
+        sigma = gap < 0.0 ? gap : 0.0;
+    }
+    h_update up = {ufm_solver_lr(s, s->iter), s->o.momentum, s->vH, s->Hn, s->vHn};
+    const int fused = s->o.opt != UFM_OPT_NGD;
+    const double g2 = eval_blocked(s, s->W, s->H, s->b, sigma, rescale, s->o.wd, want_loss,
+                                   &s->loss, &s->objective, s->gW, fused ? NULL : s->gH, s->gb,
+                                   fused ? &up : NULL);
     s->step_norm = sqrt(g2);                  /* norm of the stored (possibly rescaled) gradient */
     s->grad_norm = s->step_norm * exp(sigma); /* the true gradient norm (may underflow to 0) */
     s->loss_valid = want_loss;
     s->evaluated_iter = s->iter;
+    s->next_ready = fused;
 }
 
-/* x <- x - lr * (momentum-filtered) g for one parameter block */
+/* x <- x - lr * (momentum-filtered) g for one parameter block (the same operations as the fused
+ * update of H, h_block) */
 static void update_block(const ufm_solver *s, double lr, double *x, const double *g, double *v,
                          size_t len)
 {
-    switch (s->o.opt) {
-    case UFM_OPT_GD:
-    case UFM_OPT_NGD:
-        cblas_daxpy((int)len, -lr, g, 1, x, 1);
-        break;
-    case UFM_OPT_SGDM: {
+    if (s->o.opt == UFM_OPT_SGDM) {
         const double mu = s->o.momentum;
         for (size_t i = 0; i < len; i++) {
             v[i] = mu * v[i] + g[i]; /* PyTorch: first step v = g, same as v = 0 before */
             x[i] -= lr * v[i];
         }
-        break;
-    }
+    } else {
+        for (size_t i = 0; i < len; i++)
+            x[i] -= lr * g[i];
     }
 }
 
+static void swap_arrays(double **a, double **b)
+{
+    double *t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Apply the update of the evaluated iterate (evaluate_current first). gd/sgdm: H's update was
+ * written by the evaluation into Hn (vHn); it is swapped in. */
 static void update_current(ufm_solver *s)
 {
+    if (s->evaluated_iter != s->iter || (s->o.opt != UFM_OPT_NGD && !s->next_ready))
+        evaluate_current(s, 0);
     double lr = ufm_solver_lr(s, s->iter);
-    if (s->o.opt == UFM_OPT_NGD)
+    if (s->o.opt == UFM_OPT_NGD) {
         lr = s->step_norm > 0.0 ? lr / s->step_norm : 0.0;
+        update_block(s, lr, s->H, s->gH, NULL, (size_t)s->d * s->n);
+    } else {
+        swap_arrays(&s->H, &s->Hn);
+        if (s->o.opt == UFM_OPT_SGDM)
+            swap_arrays(&s->vH, &s->vHn);
+    }
     update_block(s, lr, s->W, s->gW, s->vW, (size_t)s->k * s->d);
-    update_block(s, lr, s->H, s->gH, s->vH, (size_t)s->d * s->n);
     if (s->b != NULL)
         update_block(s, lr, s->b, s->gb, s->vb, (size_t)s->k);
+    s->next_ready = 0;
     s->iter++;
 }
 
@@ -714,9 +968,11 @@ void ufm_solver_set_params(ufm_solver *s, const double *W, const double *H, cons
     if (s->b != NULL && b != NULL)
         memcpy(s->b, b, (size_t)s->k * sizeof(double));
     memset(s->vW, 0, kd * sizeof(double));
-    memset(s->vH, 0, dn * sizeof(double));
+    if (s->vH != NULL)
+        memset(s->vH, 0, dn * sizeof(double));
     if (s->vb != NULL)
         memset(s->vb, 0, (size_t)s->k * sizeof(double));
     s->iter = 0;
     s->evaluated_iter = -1;
+    s->next_ready = 0;
 }

@@ -9,8 +9,11 @@
  * Life cycle: ufm_solver_create (allocates everything, draws the initialization from the
  * counter-based RNG keyed by `key`) -> ufm_solver_step (one iteration) and ufm_solver_test
  * (pure convergence test), or ufm_solver_solve (the loop, with traces) -> getters ->
- * ufm_solver_destroy. No allocation happens inside step. Non-convergence and divergence are
- * outcomes (ufm_result.outcome), not errors. Matrices are column-major doubles.
+ * ufm_solver_destroy. No allocation happens inside step. The evaluation walks the examples in
+ * blocks of columns and, for gd and sgdm, writes the next H (and its momentum) into a second
+ * buffer while each block is in cache; the update swaps it in only after the test has seen the
+ * gradient. Non-convergence and divergence are outcomes (ufm_result.outcome), not errors.
+ * Matrices are column-major doubles.
  * Plain C + BLAS, no MPI; one solver per thread.
  */
 #ifndef UFMSWEEP_UFM_H
@@ -139,8 +142,9 @@ typedef struct ufm_result {
 int ufm_solver_solve(ufm_solver *s, const geom_problem *prob, const geom_prediction *ref,
                      ufm_trace *trace, ufm_result *res);
 
-/* Getters: borrowed pointers valid until destroy. W is d x k, H is d x n, b is k (NULL
- * without bias). */
+/* Getters: borrowed pointers, valid until the next step, solve, set_params or destroy (gd and
+ * sgdm swap in H's second buffer on update). W is d x k, H is d x n, b is k (NULL without
+ * bias). */
 const double *ufm_solver_W(const ufm_solver *s);
 const double *ufm_solver_H(const ufm_solver *s);
 const double *ufm_solver_b(const ufm_solver *s);
@@ -165,12 +169,13 @@ typedef struct ufm_softmax_params {
     double inv_n;                       /* 1 / (total number of examples) */
 } ufm_softmax_params;
 
-/* ufm_softmax_columns - For ncols columns of logits Z (k x ncols, bias included) of class y:
- * G = e^{-sigma} dl/dz / n (k x ncols) and, when want_loss, the sum over the columns of
- * omega_y l / n (else NaN). aux is ncols scratch. The formulas (relative to the label's logit,
+/* ufm_softmax_columns - For ncols columns of logits Z (k x ncols, leading dimension k, bias
+ * included) of class y: G = e^{-sigma} dl/dz / n written class-major (G^T: entry (c, i) at
+ * G[c * ldg + i], ldg >= ncols) and, when want_loss, the sum over the columns of omega_y l / n
+ * (else NaN). work: 2 * ncols doubles of scratch. The formulas (relative to the label's logit,
  * never forming 1 - p_y) are documented at ufm.c's softmax pass. */
 double ufm_softmax_columns(const ufm_softmax_params *sp, int y, const double *Z, size_t ncols,
-                           double sigma, int want_loss, double *G, double *aux);
+                           double sigma, int want_loss, double *G, size_t ldg, double *work);
 
 /* ufm_solver_set_params - overwrite W (d x k), H (d x n) and b (k, may be NULL) and reset the
  * iteration counter and momentum (tests, warm starts). */

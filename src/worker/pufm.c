@@ -104,7 +104,8 @@ typedef struct pufm_state {
     double lambda_w, lambda_h;
     int *label; /* [nloc of Z] class of each local column */
     dmat W, H, gW, gH, vW, vH, Z, G;
-    double *aux;
+    double *gt;     /* [k*nb] one run of the softmax pass, class-major */
+    double *swork;  /* [2*nb] softmax scratch */
     double *Wrep;   /* 1 x G grids: W replicated on every rank for the local products */
     double *aux2;   /* 1 x G grids: the local part of H G^T (d x k) */
     int64_t iter;
@@ -241,9 +242,12 @@ static void evaluate(pufm_state *s, int want_loss)
             int r = 1;
             while (j + r < s->Z.nloc && (j + r) % s->nb != 0 && s->label[j + r] == s->label[j])
                 r++;
-            const double part = ufm_softmax_columns(
-                &s->sp, s->label[j], s->Z.a + (size_t)j * s->Z.lld, (size_t)r, sigma, want_loss,
-                s->G.a + (size_t)j * s->G.lld, s->aux + j);
+            const double part =
+                ufm_softmax_columns(&s->sp, s->label[j], s->Z.a + (size_t)j * s->Z.lld,
+                                    (size_t)r, sigma, want_loss, s->gt, (size_t)r, s->swork);
+            for (int i = 0; i < r; i++) /* back to the column-major layout of G */
+                for (int c = 0; c < s->k; c++)
+                    s->G.a[(size_t)(j + i) * s->G.lld + c] = s->gt[(size_t)c * r + i];
             if (want_loss)
                 loc[0] += part;
             j += r;
@@ -376,9 +380,10 @@ static void state_free(pufm_state *s)
         ms[i]->a = NULL;
     }
     free(s->label);
-    free(s->aux);
     free(s->Wrep);
     free(s->aux2);
+    free(s->gt);
+    free(s->swork);
 }
 
 /* UFMSWEEP_PDGEMM=1 makes 1 x G grids use pdgemm too (tests compare both paths). */
@@ -447,7 +452,8 @@ int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm
         dmat_init(g, d, k, nb, &s.vW) || dmat_init(g, d, n, nb, &s.vH) ||
         dmat_init(g, k, n, nb, &s.Z) || dmat_init(g, k, n, nb, &s.G) ||
         (s.label = malloc((size_t)(s.H.nloc > 0 ? s.H.nloc : 1) * sizeof(int))) == NULL ||
-        (s.aux = malloc((size_t)(s.Z.nloc > 0 ? s.Z.nloc : 1) * sizeof(double))) == NULL) {
+        (s.gt = malloc((size_t)k * nb * sizeof(double))) == NULL ||
+        (s.swork = malloc(2 * (size_t)nb * sizeof(double))) == NULL) {
         ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "grouped solve: out of memory");
         goto cleanup;
     }

@@ -1,11 +1,13 @@
 /* The UFM gradient-descent solver: gradients against finite differences, the optimizers against
- * hand-computed updates, determinism, divergence, and convergence to the predicted geometry. */
+ * hand-computed updates, the blocked pass against textbook formulas, determinism, divergence,
+ * and convergence to the predicted geometry. */
 #include "check.h"
 #include "geom.h"
 #include "loss.h"
 #include "metrics.h"
 #include "profile.h"
 #include "rng.h"
+#include "smm.h"
 #include "ufm.h"
 
 #include <stdint.h>
@@ -242,6 +244,227 @@ static int test_tiny_loss_accuracy(void)
         CHECK(den > 0);
         CHECK(sqrt(num / den) < 1e-6);
         geom_prediction_destroy(&pred);
+        fixture_free(&f);
+    }
+    return fails;
+}
+
+/* The three block products with a short last block (n = 30 in blocks of 7: tail 2), both
+ * backends, against plain loops. */
+static int test_smm_blocks(void)
+{
+    int fails = 0;
+    enum { K = 5, D = 6, N = 30, NB = 7 };
+    double W[D * K], H[D * N], Z[K * N], GT[NB * K], dW[D * K], dH[D * N];
+    for (int i = 0; i < D * K; i++)
+        W[i] = sin(1.0 + i);
+    for (int i = 0; i < D * N; i++)
+        H[i] = cos(2.0 + i);
+    for (int be = SMM_BACKEND_OPENBLAS; be <= SMM_BACKEND_LIBXSMM; be++) {
+        smm_plan *p = NULL;
+        CHECK_OK(smm_plan_create(K, D, N, (smm_backend)be, NB, &p));
+        if (p == NULL)
+            return fails + 1;
+        CHECK_EQ_INT(smm_plan_block(p), NB);
+        smm_set_w(p, W);
+        memset(dW, 0, sizeof dW);
+        double err = 0, want_dW[D * K] = {0};
+        for (int j0 = 0; j0 < N; j0 += NB) {
+            const int m = N - j0 < NB ? N - j0 : NB;
+            smm_logits_cols(p, W, H + j0 * D, m, Z + j0 * K);
+            for (int c = 0; c < K; c++) /* G^T of the block: any values, here from Z */
+                for (int i = 0; i < m; i++)
+                    GT[c * NB + i] = Z[c + (j0 + i) * K] + 0.1 * c;
+            smm_grad_w_cols(p, H + j0 * D, GT, m, dW);
+            smm_grad_h_cols(p, W, GT, m, dH + j0 * D);
+            for (int i = 0; i < m; i++)
+                for (int c = 0; c < K; c++) {
+                    double z = 0;
+                    for (int r = 0; r < D; r++)
+                        z += W[r + c * D] * H[r + (j0 + i) * D];
+                    err = fmax(err, fabs(z - Z[c + (j0 + i) * K]));
+                    for (int r = 0; r < D; r++)
+                        want_dW[r + c * D] += H[r + (j0 + i) * D] * GT[c * NB + i];
+                }
+            for (int i = 0; i < m; i++)
+                for (int r = 0; r < D; r++) {
+                    double h = 0;
+                    for (int c = 0; c < K; c++)
+                        h += W[r + c * D] * GT[c * NB + i];
+                    err = fmax(err, fabs(h - dH[r + (j0 + i) * D]));
+                }
+        }
+        for (int i = 0; i < D * K; i++)
+            err = fmax(err, fabs(want_dW[i] - dW[i]));
+        CHECK(err < 1e-13);
+        smm_plan_destroy(&p);
+    }
+    return fails;
+}
+
+/* Loss and gradient of the whole objective by the textbook formulas in long double (max taken
+ * out of each softmax): the reference for the solver's blocked pass. y: class of each example. */
+static void objective_naive(const fixture *f, const int *y, const double *W, const double *H,
+                            const double *b, double *loss, double *gW, double *gH, double *gb)
+{
+    const int k = f->p->k, d = f->p->d, n = (int)f->p->n;
+    const loss_vectors *lv = f->lv;
+    long double total = 0, *G = calloc((size_t)k * n, sizeof(long double));
+    long double *u = calloc((size_t)k, sizeof(long double));
+    if (G == NULL || u == NULL)
+        abort();
+    for (int i = 0; i < n; i++) {
+        long double m = -INFINITY, s = 0;
+        for (int c = 0; c < k; c++) {
+            long double z = b != NULL ? b[c] : 0;
+            for (int r = 0; r < d; r++)
+                z += (long double)W[r + c * d] * H[r + i * d];
+            u[c] = lv->label_temperature ? lv->Delta[y[i]] * z : lv->Delta[c] * z + lv->iota[c];
+            m = u[c] > m ? u[c] : m;
+        }
+        for (int c = 0; c < k; c++)
+            s += expl(u[c] - m);
+        total += lv->omega[y[i]] * (logl(s) - (u[y[i]] - m));
+        for (int c = 0; c < k; c++) {
+            const long double sc = lv->label_temperature ? lv->Delta[y[i]] : lv->Delta[c];
+            G[c + i * k] = lv->omega[y[i]] * sc * (expl(u[c] - m) / s - (c == y[i])) / n;
+        }
+    }
+    *loss = (double)(total / n);
+    for (int r = 0; r < d; r++) {
+        for (int c = 0; c < k; c++) {
+            long double a = lv->lambda_w * W[r + c * d];
+            for (int i = 0; i < n; i++)
+                a += H[r + i * d] * G[c + i * k];
+            gW[r + c * d] = (double)a;
+        }
+        for (int i = 0; i < n; i++) {
+            long double a = lv->lambda_h * H[r + i * d];
+            for (int c = 0; c < k; c++)
+                a += W[r + c * d] * G[c + i * k];
+            gH[r + i * d] = (double)a;
+        }
+    }
+    for (int c = 0; gb != NULL && c < k; c++) {
+        long double a = 0;
+        for (int i = 0; i < n; i++)
+            a += G[c + i * k];
+        gb[c] = (double)a;
+    }
+    free(G);
+    free(u);
+}
+
+/* The blocked evaluation (logits, softmax, products and the H gradient walked in blocks of
+ * columns, classes spanning blocks, class-major softmax output) against objective_naive, for
+ * every loss with bias and ridge on a problem of many blocks; one example is misclassified by
+ * about 10^5, far beyond exp's range, which the pass redoes with the maximum taken out. */
+static int test_blocked_pass_matches_naive(void)
+{
+    int fails = 0;
+    const int k = 4, d = 64;
+    for (int kind = 0; kind < LOSS_KIND_COUNT; kind++) {
+        ufm_opts o;
+        fixture f;
+        ufm_opts_default(&o);
+        o.init = UFM_INIT_GAUSS;
+        o.init_std = 0.3;
+        o.bias = 1;
+        if (fixture_make(&f, k, 3, 0.5, 53, d, (loss_kind)kind, 0.7, 1.1, 0.02, &o, 77 + kind) !=
+            SWEEP_OK)
+            return fixture_free(&f), fails + 1;
+        const int n = (int)f.p->n; /* 159 * 2 + 53 * 2 = 424 examples */
+        const size_t kd = (size_t)k * d, dn = (size_t)d * n;
+        double *x = malloc((kd + dn + k) * sizeof(double)), *g = malloc((kd + dn + k) * sizeof(double));
+        double *want = malloc((kd + dn + k) * sizeof(double));
+        int *y = malloc((size_t)n * sizeof(int));
+        if (!x || !g || !want || !y)
+            return fixture_free(&f), fails + 1;
+        for (int c = 0, i = 0; c < k; c++)
+            for (int t = 0; t < (int)f.p->counts[c]; t++)
+                y[i++] = c;
+        memcpy(x, ufm_solver_W(f.s), kd * sizeof(double));
+        memcpy(x + kd, ufm_solver_H(f.s), dn * sizeof(double));
+        for (int c = 0; c < k; c++)
+            x[kd + dn + c] = 0.2 * (c - 1.5);
+        /* example 7 (class 0) sits far along class 2's classifier */
+        for (int r = 0; r < d; r++)
+            x[kd + 7 * d + r] = 1e4 * x[r + 2 * d];
+        double loss, want_loss;
+        ufm_solver_eval(f.s, x, x + kd, x + kd + dn, &loss, NULL, g, g + kd, g + kd + dn);
+        objective_naive(&f, y, x, x + kd, x + kd + dn, &want_loss, want, want + kd,
+                        want + kd + dn);
+        double num = 0, den = 0;
+        for (size_t i = 0; i < kd + dn + k; i++) {
+            num += (g[i] - want[i]) * (g[i] - want[i]);
+            den += want[i] * want[i];
+        }
+        if (!(sqrt(num / den) < 1e-13) || !(fabs(loss / want_loss - 1) < 1e-13))
+            fprintf(stderr, "  loss %s: gradient error %.3g, loss %.17g vs %.17g\n",
+                    loss_kind_name((loss_kind)kind), sqrt(num / den), loss, want_loss);
+        CHECK(want_loss > 10.0); /* the far example dominates: the fallback was exercised */
+        CHECK(sqrt(num / den) < 1e-13);
+        CHECK_NEAR(loss / want_loss, 1.0, 1e-13);
+        free(x);
+        free(g);
+        free(want);
+        free(y);
+        fixture_free(&f);
+    }
+    return fails;
+}
+
+/* gd and sgdm (weight decay, bias) on a problem of many blocks: the update of H fused into the
+ * evaluation, written to the second buffer and swapped in, against three updates done by hand
+ * from ufm_solver_eval's gradient. */
+static int test_fused_update_matches_hand(void)
+{
+    int fails = 0;
+    const int k = 3, d = 48;
+    for (int opt = 0; opt < 2; opt++) {
+        ufm_opts o;
+        fixture f;
+        ufm_opts_default(&o);
+        o.opt = opt == 0 ? UFM_OPT_GD : UFM_OPT_SGDM;
+        o.lr = 0.7;
+        o.momentum = 0.8;
+        o.wd = 0.01;
+        o.bias = 1;
+        o.init = UFM_INIT_GAUSS;
+        o.init_std = 0.5;
+        if (fixture_make(&f, k, 4, 2.0 / 3.0, 40, d, LOSS_VS, 0.5, 1.0, 0.0, &o, 5) != SWEEP_OK)
+            return fixture_free(&f), fails + 1;
+        const size_t n = (size_t)f.p->n, np = (size_t)k * d + (size_t)d * n + k;
+        double *x = malloc(np * sizeof(double)), *v = calloc(np, sizeof(double));
+        double *g = malloc(np * sizeof(double));
+        if (!x || !v || !g)
+            return fixture_free(&f), fails + 1;
+        memcpy(x, ufm_solver_W(f.s), (size_t)k * d * sizeof(double));
+        memcpy(x + (size_t)k * d, ufm_solver_H(f.s), (size_t)d * n * sizeof(double));
+        memcpy(x + np - k, ufm_solver_b(f.s), (size_t)k * sizeof(double));
+        for (int step = 0; step < 3; step++) {
+            ufm_solver_eval(f.s, x, x + (size_t)k * d, x + np - k, NULL, NULL, g,
+                            g + (size_t)k * d, g + np - k);
+            for (size_t i = 0; i < np; i++) {
+                const double gi = g[i] + 0.01 * x[i];
+                v[i] = opt == 0 ? gi : 0.8 * v[i] + gi;
+                x[i] -= 0.7 * v[i];
+            }
+            CHECK_OK(ufm_solver_step(f.s));
+        }
+        double err = 0, mag = 0;
+        const double *got[3] = {ufm_solver_W(f.s), ufm_solver_H(f.s), ufm_solver_b(f.s)};
+        const size_t off[3] = {0, (size_t)k * d, np - k}, len[3] = {(size_t)k * d, (size_t)d * n, (size_t)k};
+        for (int p = 0; p < 3; p++)
+            for (size_t i = 0; i < len[p]; i++) {
+                err = fmax(err, fabs(got[p][i] - x[off[p] + i]));
+                mag = fmax(mag, fabs(x[off[p] + i]));
+            }
+        CHECK(err <= 1e-14 * mag);
+        CHECK_EQ_INT(ufm_solver_iter(f.s), 3);
+        free(x);
+        free(v);
+        free(g);
         fixture_free(&f);
     }
     return fails;
@@ -609,6 +832,9 @@ int main(void)
     RUN_TEST(test_trace_schedule, passed, failed);
     RUN_TEST(test_gradient_fd, passed, failed);
     RUN_TEST(test_tiny_loss_accuracy, passed, failed);
+    RUN_TEST(test_smm_blocks, passed, failed);
+    RUN_TEST(test_blocked_pass_matches_naive, passed, failed);
+    RUN_TEST(test_fused_update_matches_hand, passed, failed);
     RUN_TEST(test_sgdm_two_steps, passed, failed);
     RUN_TEST(test_descent_and_ngd, passed, failed);
     RUN_TEST(test_determinism, passed, failed);
