@@ -5,7 +5,7 @@ set -euo pipefail
 BUILD=${1:-build}
 export OPENBLAS_NUM_THREADS=1
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
-for size in "10 20 5 10 20000" "10 64 100 9 400" "100 512 40 9 3"; do
+for size in "10 20 5 10 20000" "10 64 100 9 400" "100 512 40 9 6"; do
   set -- $size
   "$BUILD/bench/bench_ufm" "$@"
   /usr/bin/python3 "$(dirname "$0")/numpy_ufm.py" "$@"

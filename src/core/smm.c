@@ -15,7 +15,7 @@
  * SMM_JIT_BLOCK_BYTES of H (one block of H, its gradient, momentum and next iterate then stay
  * in L1/L2); OpenBLAS needs wide blocks to keep its packing amortized. */
 #define SMM_JIT_BLOCK_BYTES 32768.0
-#define SMM_BLAS_BLOCK_COLS 1024
+#define SMM_BLAS_BLOCK_COLS 512
 
 typedef struct smm_kernels {
     libxsmm_dmmfunction logits_nn; /* Z_b = Wt H_b with Wt = W^T (k x d) */
