@@ -37,7 +37,10 @@ static int resolve_jit(int k, int d, int n, smm_backend backend)
            (backend == SMM_BACKEND_AUTO && mnk <= SMM_LIBXSMM_MAX_MNK);
 }
 
-int smm_default_block(int k, int d, int n, smm_backend backend)
+/* The default block width for (k, d, n) and backend (AUTO resolved by the size rule): blocks
+ * of about SMM_JIT_BLOCK_BYTES of H for the JIT kernels, SMM_BLAS_BLOCK_COLS columns for
+ * OpenBLAS; the n examples split into blocks of equal width up to the remainder. */
+static int default_block(int k, int d, int n, smm_backend backend)
 {
     int target;
     if (resolve_jit(k, d, n, backend)) {
@@ -73,7 +76,7 @@ int smm_plan_create(int k, int d, int n, smm_backend backend, int nb, smm_plan *
     p->k = k;
     p->d = d;
     p->n = n;
-    p->nb = nb > 0 ? (nb < n ? nb : n) : smm_default_block(k, d, n, backend);
+    p->nb = nb > 0 ? (nb < n ? nb : n) : default_block(k, d, n, backend);
     p->tail = n - ((n - 1) / p->nb) * p->nb; /* width of the last block, in [1, nb] */
     if (resolve_jit(k, d, n, backend)) {
         p->Wt = malloc((size_t)k * d * sizeof(double));

@@ -32,15 +32,9 @@ typedef enum smm_backend {
 } smm_backend;
 
 /* smm_plan_create - Plan the products for (k, d, n) with the given backend preference and block
- * width nb (0: the default rule of smm_default_block). Returns SWEEP_OK, SWEEP_ERR_ARG (a
+ * width nb (0: the default rule, docs/PERFORMANCE.md). Returns SWEEP_OK, SWEEP_ERR_ARG (a
  * dimension < 1) or SWEEP_ERR_NOMEM. */
 int smm_plan_create(int k, int d, int n, smm_backend backend, int nb, smm_plan **out);
-
-/* smm_default_block - the default block width for (k, d, n) and backend (AUTO resolved by the
- * size rule): blocks whose working set stays in the first two cache levels for the JIT kernels,
- * wide blocks that keep OpenBLAS efficient otherwise; the n examples are split into blocks of
- * equal width (up to the remainder). */
-int smm_default_block(int k, int d, int n, smm_backend backend);
 
 /* smm_plan_destroy - Free *p (NULL accepted), set *p = NULL. */
 void smm_plan_destroy(smm_plan **p);

@@ -146,7 +146,6 @@ struct ufm_solver {
     int k, d;
     size_t n;
     ufm_opts o;
-    int label_temperature;
     double lambda_w, lambda_h;
     double *omega, *Delta, *iota; /* [k] */
     double *counts;               /* [k] */
@@ -163,6 +162,7 @@ struct ufm_solver {
     double *work;                 /* [2*nb] softmax scratch */
     smm_plan *smm;                /* the three products, by blocks of nb columns */
     int nb;                       /* block width */
+    ufm_softmax_params sp;        /* the loss for the softmax pass (points at omega, Delta, iota) */
     int kind;                     /* softmax_kind of the loss */
     double *Hbar;                 /* [d*k] for metrics */
     int64_t iter;                 /* updates done */
@@ -253,7 +253,6 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     s->d = d;
     s->n = (size_t)n_d;
     s->o = *o;
-    s->label_temperature = lv->label_temperature;
     s->lambda_w = lv->lambda_w;
     s->lambda_h = lv->lambda_h;
     const size_t kd = (size_t)k * d, dn = (size_t)d * s->n, kn = (size_t)k * s->n;
@@ -305,10 +304,9 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     memcpy(s->omega, lv->omega, (size_t)k * sizeof(double));
     memcpy(s->Delta, lv->Delta, (size_t)k * sizeof(double));
     memcpy(s->iota, lv->iota, (size_t)k * sizeof(double));
-    {
-        const ufm_softmax_params sp = {k, s->omega, s->Delta, s->iota, s->label_temperature, 0};
-        s->kind = softmax_kind(&sp);
-    }
+    s->sp = (ufm_softmax_params){k, s->omega, s->Delta, s->iota, lv->label_temperature,
+                                 1.0 / n_d};
+    s->kind = softmax_kind(&s->sp);
     memcpy(s->counts, p->counts, (size_t)k * sizeof(double));
     s->start[0] = 0;
     for (int c = 0; c < k; c++)
@@ -343,6 +341,12 @@ cleanup:
     return ret;
 }
 
+/* the total of eight partial sums, in a fixed order */
+static inline double sum8(const double *acc)
+{
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
 /* sum of squares with eight partial sums: vectorizable, and the same order on every machine */
 static double sumsq(const double *x, size_t n)
 {
@@ -353,7 +357,7 @@ static double sumsq(const double *x, size_t n)
             acc[j] += x[i + j] * x[i + j];
     for (; i < n; i++)
         acc[0] += x[i] * x[i];
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    return sum8(acc);
 }
 
 /* log(1 + S) for S >= 0; the series for tiny S (relative error below 3e-16) avoids a libm call
@@ -364,9 +368,9 @@ static inline double log1p_small(double S)
 }
 
 /* u_c = Delta_c z_c + iota_c (VS form) or Delta_y z_c (LDT) for an example of class y. */
-static inline double shifted_logit(const ufm_solver *s, int y, const double *z, int c)
+static inline double softmax_logit(const ufm_softmax_params *sp, int y, const double *z, int c)
 {
-    return s->label_temperature ? s->Delta[y] * z[c] : s->Delta[c] * z[c] + s->iota[c];
+    return sp->label_temperature ? sp->Delta[y] * z[c] : sp->Delta[c] * z[c] + sp->iota[c];
 }
 
 /* max over examples i and classes c != y_i of u_c - u_y (the worst example's negative margin);
@@ -377,10 +381,10 @@ static double worst_margin_gap(const ufm_solver *s, const double *Z)
     double worst = -INFINITY;
     for (int y = 0; y < k; y++)
         for (size_t i = s->start[y]; i < s->start[y + 1]; i++) {
-            const double *z = Z + i * (size_t)k, uy = shifted_logit(s, y, z, y);
+            const double *z = Z + i * (size_t)k, uy = softmax_logit(&s->sp, y, z, y);
             for (int c = 0; c < k; c++)
-                if (c != y && shifted_logit(s, y, z, c) - uy > worst)
-                    worst = shifted_logit(s, y, z, c) - uy;
+                if (c != y && softmax_logit(&s->sp, y, z, c) - uy > worst)
+                    worst = softmax_logit(&s->sp, y, z, c) - uy;
         }
     return worst;
 }
@@ -411,15 +415,14 @@ static double column_shifted(const ufm_softmax_params *sp, int y, const double *
     const double *Delta = sp->Delta;
     double m = -INFINITY, uy = 0.0;
     for (int c = 0; c < k; c++) {
-        const double u = sp->label_temperature ? Delta[y] * z[c] : Delta[c] * z[c] + sp->iota[c];
+        const double u = softmax_logit(sp, y, z, c);
         m = u > m ? u : m;
         uy = c == y ? u : uy;
     }
     const double a = m - uy, shift = m + sigma;
     double sum = 0.0;
     for (int c = 0; c < k; c++) {
-        const double u = sp->label_temperature ? Delta[y] * z[c] : Delta[c] * z[c] + sp->iota[c];
-        g[c * ldg] = c == y ? 0.0 : exp(u - shift);
+        g[c * ldg] = c == y ? 0.0 : exp(softmax_logit(sp, y, z, c) - shift);
         sum += g[c * ldg];
     }
     const double S = sum * exp(sigma);
@@ -531,8 +534,11 @@ double ufm_softmax_columns(const ufm_softmax_params *sp, int y, const double *Z,
 {
     const int kind = softmax_kind(sp);
     softmax_exponents(sp, kind, y, Z, ncols, sigma, G, ldg, work);
-    for (int c = 0; c < sp->k; c++)
-        vexp_inplace(G + (size_t)c * ldg, ncols);
+    if (ldg == ncols)
+        vexp_inplace(G, (size_t)sp->k * ncols);
+    else
+        for (int c = 0; c < sp->k; c++)
+            vexp_inplace(G + (size_t)c * ldg, ncols);
     const double total =
         softmax_finish(sp, kind, y, Z, ncols, sigma, want_loss, G, ldg, work, work + ncols);
     return want_loss ? total * sp->omega[y] * sp->inv_n : NAN;
@@ -544,14 +550,12 @@ double ufm_softmax_columns(const ufm_softmax_params *sp, int y, const double *Z,
  * blocks). */
 static double softmax_block(ufm_solver *s, size_t j0, size_t m, double sigma, int want_loss)
 {
-    const ufm_softmax_params sp = {s->k, s->omega, s->Delta, s->iota, s->label_temperature,
-                                   1.0 / (double)s->n};
     const size_t k = (size_t)s->k, j1 = j0 + m, nb = (size_t)s->nb;
     for (int y = 0; y < s->k; y++) {
         const size_t a = s->start[y] > j0 ? s->start[y] : j0;
         const size_t e = s->start[y + 1] < j1 ? s->start[y + 1] : j1;
         if (a < e)
-            softmax_exponents(&sp, s->kind, y, s->Z + a * k, e - a, sigma, s->G + (a - j0), nb,
+            softmax_exponents(&s->sp, s->kind, y, s->Z + a * k, e - a, sigma, s->G + (a - j0), nb,
                               s->work);
     }
     vexp_inplace(s->G, (k - 1) * nb + m);
@@ -560,7 +564,7 @@ static double softmax_block(ufm_solver *s, size_t j0, size_t m, double sigma, in
         const size_t a = s->start[y] > j0 ? s->start[y] : j0;
         const size_t e = s->start[y + 1] < j1 ? s->start[y + 1] : j1;
         if (a < e)
-            total += softmax_finish(&sp, s->kind, y, s->Z + a * k, e - a, sigma, want_loss,
+            total += softmax_finish(&s->sp, s->kind, y, s->Z + a * k, e - a, sigma, want_loss,
                                     s->G + (a - j0), nb, s->work, s->work + nb) *
                      s->omega[y];
     }
@@ -583,7 +587,7 @@ static double add_scaled_sumsq(double *g, const double *x, double c, size_t n)
         g[i] += c * x[i];
         acc[0] += g[i] * g[i];
     }
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    return sum8(acc);
 }
 
 /* The update of H fused into the evaluation: with the block's gradient g (weight decay
@@ -776,8 +780,7 @@ static double eval_blocked(ufm_solver *s, const double *W, const double *H, cons
         *objective += 0.5 * s->lambda_h * sumsq(H, dn);
     if (dW == NULL)
         return NAN;
-    double g2 = add_scaled_sumsq(dW, W, s->lambda_w + wd, kd) +
-                (((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])));
+    double g2 = add_scaled_sumsq(dW, W, s->lambda_w + wd, kd) + sum8(acc);
     if (db != NULL)
         g2 += sumsq(db, (size_t)k);
     return g2;
