@@ -150,6 +150,7 @@ struct ufm_solver {
     double *omega, *Delta, *iota; /* [k] */
     double *counts;               /* [k] */
     size_t *start;                /* [k+1] first column of each class */
+    int *label;                   /* [n] class of each column */
     double *W, *H, *b;            /* iterate */
     double *gW, *gb;              /* gradient (with weight decay) at the evaluated iterate */
     double *gH;                   /* [d*n] its H part: ngd only (its step needs the full norm) */
@@ -159,7 +160,7 @@ struct ufm_solver {
     double *gblk;                 /* [d*nb] gd/sgdm: one block of the H gradient */
     double *Z;                    /* [k*n] logits / softmax scratch */
     double *G;                    /* [nb*k] one block of dl/dz / n, class-major (G^T, ld nb) */
-    double *work;                 /* [2*nb] softmax scratch */
+    double *work;                 /* [3*nb] softmax scratch */
     smm_plan *smm;                /* the three products, by blocks of nb columns */
     int nb;                       /* block width */
     ufm_softmax_params sp;        /* the loss for the softmax pass (points at omega, Delta, iota) */
@@ -202,6 +203,7 @@ void ufm_solver_destroy(ufm_solver **ps)
     free(s->iota);
     free(s->counts);
     free(s->start);
+    free(s->label);
     free(s->W);
     free(s->H);
     free(s->b);
@@ -274,8 +276,9 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
         goto nomem;
     s->nb = smm_plan_block(s->smm);
     s->G = calloc((size_t)k * s->nb, sizeof(double));
-    s->work = malloc(2 * (size_t)s->nb * sizeof(double));
-    if (s->G == NULL || s->work == NULL)
+    s->work = malloc(3 * (size_t)s->nb * sizeof(double));
+    s->label = malloc(s->n * sizeof(int));
+    if (s->G == NULL || s->work == NULL || s->label == NULL)
         goto nomem;
     if (o->opt == UFM_OPT_NGD) {
         if ((s->gH = malloc(dn * sizeof(double))) == NULL)
@@ -309,8 +312,11 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     s->kind = softmax_kind(&s->sp);
     memcpy(s->counts, p->counts, (size_t)k * sizeof(double));
     s->start[0] = 0;
-    for (int c = 0; c < k; c++)
+    for (int c = 0; c < k; c++) {
         s->start[c + 1] = s->start[c] + (size_t)p->counts[c];
+        for (size_t i = s->start[c]; i < s->start[c + 1]; i++)
+            s->label[i] = c;
+    }
 
     /* Initialization: independent streams for W (0), H (1), b (2). */
     if (o->init == UFM_INIT_TORCH) {
@@ -443,27 +449,36 @@ static double column_shifted(const ufm_softmax_params *sp, int y, const double *
 #define UFM_SIMD_CLONES
 #endif
 
-/* First half of the pass for ncols columns of class y: the exponents r_c - sigma, class row by
- * class row into G (ldg); the label's row is set to -inf (e^{-inf} = 0). uy: ncols scratch. */
-UFM_SIMD_CLONES static void softmax_exponents(const ufm_softmax_params *sp, int kind, int y,
-                                              const double *restrict Z, size_t ncols,
-                                              double sigma, double *restrict G, size_t ldg,
-                                              double *restrict uy)
+/* The pass over ncols columns of any classes (y[i]: the class of column i), in five loops
+ * along the examples: the exponents, one exponential over the block, the sums, the scaling and
+ * the label entries. The label logits are gathered once per column; every other loop runs over
+ * a class row of G with the same operations for all columns. G: k rows of ldg >= ncols;
+ * work: 3 * ncols scratch. Returns sum_i omega_{y_i} l_i (0 unless want_loss); the caller
+ * divides by n. */
+UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kind,
+                                           const int *restrict y, const double *restrict Z,
+                                           size_t ncols, double sigma, int want_loss,
+                                           double *restrict G, size_t ldg, double *restrict work)
 {
     const size_t k = (size_t)sp->k;
     const double *restrict Delta = sp->Delta, *restrict iota = sp->iota;
-    const double t = Delta[y];
+    double *restrict uy = work, *restrict sum = work + ncols, *restrict tc = work + 2 * ncols;
+    /* u_y + sigma per column, and for LDT the column's temperature Delta_y */
     for (size_t i = 0; i < ncols; i++) {
-        const double zy = Z[i * k + (size_t)y];
-        uy[i] = (kind == 0 ? zy : kind == 1 ? t * zy + iota[y] : t * zy) + sigma;
+        const int c = y[i];
+        const double zy = Z[i * k + (size_t)c];
+        if (kind == 0)
+            uy[i] = zy + sigma;
+        else if (kind == 1)
+            uy[i] = (Delta[c] * zy + iota[c]) + sigma;
+        else {
+            tc[i] = Delta[c];
+            uy[i] = Delta[c] * zy + sigma;
+        }
     }
+    /* exponents r_c - sigma, class row by class row */
     for (size_t c = 0; c < k; c++) {
         double *restrict g = G + c * ldg;
-        if (c == (size_t)y) {
-            for (size_t i = 0; i < ncols; i++)
-                g[i] = -INFINITY;
-            continue;
-        }
         const double dc = Delta[c], ic = iota[c];
         if (kind == 0)
             for (size_t i = 0; i < ncols; i++)
@@ -473,102 +488,76 @@ UFM_SIMD_CLONES static void softmax_exponents(const ufm_softmax_params *sp, int 
                 g[i] = (dc * Z[i * k + c] + ic) - uy[i];
         else
             for (size_t i = 0; i < ncols; i++)
-                g[i] = t * Z[i * k + c] - uy[i];
+                g[i] = tc[i] * Z[i * k + c] - uy[i];
     }
-}
-
-/* Second half, after the exponentials: sums, loss and scaling; columns whose sum overflowed (or
- * is NaN) are redone by column_shifted. sum, scale: ncols scratch each. Returns the sum of the
- * columns' unweighted losses (0 unless want_loss). */
-UFM_SIMD_CLONES static double softmax_finish(const ufm_softmax_params *sp, int kind, int y,
-                                             const double *restrict Z, size_t ncols,
-                                             double sigma, int want_loss, double *restrict G,
-                                             size_t ldg, double *restrict sum,
-                                             double *restrict scale)
-{
-    const size_t k = (size_t)sp->k;
-    const double t = sp->Delta[y];
-    for (size_t i = 0; i < ncols; i++) /* S e^{-sigma}: the other classes, in class order */
-        sum[i] = 0.0;
-    for (size_t c = 0; c < k; c++) {
+    for (size_t i = 0; i < ncols; i++) /* the label's entry: e^{-inf} = 0 */
+        G[(size_t)y[i] * ldg + i] = -INFINITY;
+    if (ldg == ncols)
+        vexp_inplace(G, k * ncols);
+    else
+        vexp_inplace(G, (k - 1) * ldg + ncols); /* the gaps hold finite values */
+    /* S e^{-sigma}: the other classes in class order (the label's entry adds an exact 0) */
+    for (size_t i = 0; i < ncols; i++)
+        sum[i] = G[i];
+    for (size_t c = 1; c < k; c++) {
         const double *restrict g = G + c * ldg;
-        if (c != (size_t)y)
-            for (size_t i = 0; i < ncols; i++)
-                sum[i] += g[i];
+        for (size_t i = 0; i < ncols; i++)
+            sum[i] += g[i];
     }
-    const double e_sigma = exp(sigma), wy = sp->omega[y] * sp->inv_n;
+    const double e_sigma = exp(sigma);
     double total = 0.0;
     int overflow = 0;
-    for (size_t i = 0; i < ncols; i++) {
-        const double S = sum[i] * e_sigma;
-        scale[i] = wy / (1.0 + S);
+    for (size_t i = 0; i < ncols; i++) { /* uy becomes the column's scale w_y / (n (1 + S)) */
+        const double S = sum[i] * e_sigma, w = sp->omega[y[i]];
+        uy[i] = (w * sp->inv_n) / (1.0 + S);
         if (!(sum[i] <= DBL_MAX))
             overflow = 1;
         else if (want_loss)
-            total += log1p_small(S);
+            total += w * log1p_small(S);
     }
     for (size_t c = 0; c < k; c++) {
         double *restrict g = G + c * ldg;
-        if (c == (size_t)y) {
-            const double f = kind == 0 ? -1.0 : -t;
+        const double dc = Delta[c];
+        if (kind == 0)
             for (size_t i = 0; i < ncols; i++)
-                g[i] = f * scale[i] * sum[i];
-        } else {
-            const double f = kind == 0 ? 1.0 : kind == 1 ? sp->Delta[c] : t;
+                g[i] *= uy[i];
+        else if (kind == 1)
             for (size_t i = 0; i < ncols; i++)
-                g[i] *= f * scale[i];
-        }
+                g[i] *= dc * uy[i];
+        else
+            for (size_t i = 0; i < ncols; i++)
+                g[i] *= tc[i] * uy[i];
+    }
+    for (size_t i = 0; i < ncols; i++) { /* -s_y w_y S / (n (1 + S)) */
+        const double sy = kind == 0 ? 1.0 : Delta[y[i]];
+        G[(size_t)y[i] * ldg + i] = -(sy * uy[i]) * sum[i];
     }
     if (overflow)
         for (size_t i = 0; i < ncols; i++)
             if (!(sum[i] <= DBL_MAX)) {
-                const double l = column_shifted(sp, y, Z + i * k, sigma, G + i, ldg);
+                const double l = column_shifted(sp, y[i], Z + i * k, sigma, G + i, ldg);
                 if (want_loss)
-                    total += l;
+                    total += sp->omega[y[i]] * l;
             }
     return total;
 }
 
-double ufm_softmax_columns(const ufm_softmax_params *sp, int y, const double *Z, size_t ncols,
-                           double sigma, int want_loss, double *G, size_t ldg, double *work)
+double ufm_softmax_columns(const ufm_softmax_params *sp, const int *y, const double *Z,
+                           size_t ncols, double sigma, int want_loss, double *G, size_t ldg,
+                           double *work)
 {
-    const int kind = softmax_kind(sp);
-    softmax_exponents(sp, kind, y, Z, ncols, sigma, G, ldg, work);
-    if (ldg == ncols)
-        vexp_inplace(G, (size_t)sp->k * ncols);
-    else
-        for (int c = 0; c < sp->k; c++)
-            vexp_inplace(G + (size_t)c * ldg, ncols);
     const double total =
-        softmax_finish(sp, kind, y, Z, ncols, sigma, want_loss, G, ldg, work, work + ncols);
-    return want_loss ? total * sp->omega[y] * sp->inv_n : NAN;
+        softmax_cols(sp, softmax_kind(sp), y, Z, ncols, sigma, want_loss, G, ldg, work);
+    return want_loss ? total * sp->inv_n : NAN;
 }
 
-/* The softmax pass over the columns j0 .. j0+m-1 of Z (a block may span several classes) into
- * the block's class-major G (leading dimension nb), with one exponential pass over the whole
- * block (G's unused columns of a short last block hold finite values from calloc or earlier
- * blocks). */
+/* The softmax pass over the columns j0 .. j0+m-1 of Z (any classes) into the block's
+ * class-major G (leading dimension nb). */
 static double softmax_block(ufm_solver *s, size_t j0, size_t m, double sigma, int want_loss)
 {
-    const size_t k = (size_t)s->k, j1 = j0 + m, nb = (size_t)s->nb;
-    for (int y = 0; y < s->k; y++) {
-        const size_t a = s->start[y] > j0 ? s->start[y] : j0;
-        const size_t e = s->start[y + 1] < j1 ? s->start[y + 1] : j1;
-        if (a < e)
-            softmax_exponents(&s->sp, s->kind, y, s->Z + a * k, e - a, sigma, s->G + (a - j0), nb,
-                              s->work);
-    }
-    vexp_inplace(s->G, (k - 1) * nb + m);
-    double total = 0.0;
-    for (int y = 0; y < s->k; y++) {
-        const size_t a = s->start[y] > j0 ? s->start[y] : j0;
-        const size_t e = s->start[y + 1] < j1 ? s->start[y + 1] : j1;
-        if (a < e)
-            total += softmax_finish(&s->sp, s->kind, y, s->Z + a * k, e - a, sigma, want_loss,
-                                    s->G + (a - j0), nb, s->work, s->work + nb) *
-                     s->omega[y];
-    }
-    return want_loss ? total / (double)s->n : NAN;
+    const double total = softmax_cols(&s->sp, s->kind, s->label + j0, s->Z + j0 * (size_t)s->k,
+                                      m, sigma, want_loss, s->G, (size_t)s->nb, s->work);
+    return want_loss ? total * s->sp.inv_n : NAN;
 }
 
 /* g += c x over n entries and return sum g^2 (eight partial sums, fixed order). */

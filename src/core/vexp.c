@@ -4,54 +4,116 @@
 #include <stdint.h>
 #include <string.h>
 
-/* The body, inlined into one generic and one AVX2+FMA function. Every multiply-add of the
- * polynomial is an explicit fma() (correctly rounded, in hardware or in libm), so both versions
- * return bitwise identical results. */
-static inline __attribute__((always_inline)) void vexp_body(double *x, size_t n)
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+/* The method (as in ARM's optimized-routines exp): with m = round(64 x / ln 2) = 64 e + j
+ * (0 <= j < 64) and r = x - m ln2/64 (|r| <= ln2/128 plus rounding),
+ *     e^x = 2^e 2^(j/64) e^r,  e^r = 1 + r + r^2/2 + r^3/6 + r^4/24 + r^5/120 + O(r^6)
+ * (truncation below 4e-17 relative). m comes from the rounding of x 64/ln2 + 1.5*2^52, whose
+ * low bits hold m; r from two fused multiply-adds with ln2/64 split in two. vexp_tab[j] holds
+ * the bits of 2^(j/64) (correctly rounded) minus j << 46, so that adding m << 46 to it gives the
+ * bits of 2^e 2^(j/64): a normal number for every m the clamping to [lo, hi] allows. The result
+ * is s + s (r + r^2 q(r)), one final fused multiply-add. */
+#define VEXP_N 64
+static const double vexp_inv_ln2_n = 92.33248261689366;      /* 64 / ln 2 */
+static const double vexp_ln2_n_hi = 0.010830424696249145;    /* ln 2 / 64 rounded */
+static const double vexp_ln2_n_lo = 3.623510646634843e-19;   /* ln 2 / 64 - vexp_ln2_n_hi */
+static const double vexp_magic = 6755399441055744.0;         /* 1.5 * 2^52 */
+static const double vexp_lo = -708.3, vexp_hi = 709.7;       /* e^x normal, finite */
+static const double vexp_c3 = 1.0 / 6.0, vexp_c4 = 1.0 / 24.0, vexp_c5 = 1.0 / 120.0;
+
+/* 2^(j/64) - (j << 46) as bits; generated with 80-digit decimal arithmetic */
+static const uint64_t vexp_tab[VEXP_N] = {
+    UINT64_C(0x3ff0000000000000), UINT64_C(0x3fefec9a3e778061), UINT64_C(0x3fefd9b0d3158574),
+    UINT64_C(0x3fefc74518759bc8), UINT64_C(0x3fefb5586cf9890f), UINT64_C(0x3fefa3ec32d3d1a2),
+    UINT64_C(0x3fef9301d0125b51), UINT64_C(0x3fef829aaea92de0), UINT64_C(0x3fef72b83c7d517b),
+    UINT64_C(0x3fef635beb6fcb75), UINT64_C(0x3fef54873168b9aa), UINT64_C(0x3fef463b88628cd6),
+    UINT64_C(0x3fef387a6e756238), UINT64_C(0x3fef2b4565e27cdd), UINT64_C(0x3fef1e9df51fdee1),
+    UINT64_C(0x3fef1285a6e4030b), UINT64_C(0x3fef06fe0a31b715), UINT64_C(0x3feefc08b26416ff),
+    UINT64_C(0x3feef1a7373aa9cb), UINT64_C(0x3feee7db34e59ff7), UINT64_C(0x3feedea64c123422),
+    UINT64_C(0x3feed60a21f72e2a), UINT64_C(0x3feece086061892d), UINT64_C(0x3feec6a2b5c13cd0),
+    UINT64_C(0x3feebfdad5362a27), UINT64_C(0x3feeb9b2769d2ca7), UINT64_C(0x3feeb42b569d4f82),
+    UINT64_C(0x3feeaf4736b527da), UINT64_C(0x3feeab07dd485429), UINT64_C(0x3feea76f15ad2148),
+    UINT64_C(0x3feea47eb03a5585), UINT64_C(0x3feea23882552225), UINT64_C(0x3feea09e667f3bcd),
+    UINT64_C(0x3fee9fb23c651a2f), UINT64_C(0x3fee9f75e8ec5f74), UINT64_C(0x3fee9feb564267c9),
+    UINT64_C(0x3feea11473eb0187), UINT64_C(0x3feea2f336cf4e62), UINT64_C(0x3feea589994cce13),
+    UINT64_C(0x3feea8d99b4492ed), UINT64_C(0x3feeace5422aa0db), UINT64_C(0x3feeb1ae99157736),
+    UINT64_C(0x3feeb737b0cdc5e5), UINT64_C(0x3feebd829fde4e50), UINT64_C(0x3feec49182a3f090),
+    UINT64_C(0x3feecc667b5de565), UINT64_C(0x3feed503b23e255d), UINT64_C(0x3feede6b5579fdbf),
+    UINT64_C(0x3feee89f995ad3ad), UINT64_C(0x3feef3a2b84f15fb), UINT64_C(0x3feeff76f2fb5e47),
+    UINT64_C(0x3fef0c1e904bc1d2), UINT64_C(0x3fef199bdd85529c), UINT64_C(0x3fef27f12e57d14b),
+    UINT64_C(0x3fef3720dcef9069), UINT64_C(0x3fef472d4a07897c), UINT64_C(0x3fef5818dcfba487),
+    UINT64_C(0x3fef69e603db3285), UINT64_C(0x3fef7c97337b9b5f), UINT64_C(0x3fef902ee78b3ff6),
+    UINT64_C(0x3fefa4afa2a490da), UINT64_C(0x3fefba1bee615a27), UINT64_C(0x3fefd0765b6e4540),
+    UINT64_C(0x3fefe7c1819e90d8),
+};
+
+/* One element, the reference for the vector version below: the same operations in the same
+ * order (min/max written as the vector instructions define them, NaN taking the second
+ * operand's branch), every multiply-add an explicit fma(). */
+static inline double vexp_one(double x)
 {
-    const double log2e = 1.4426950408889634074;
-    const double ln2_hi = 0.693147180369123816490; /* ln 2 with trailing zero bits */
-    const double ln2_lo = 1.90821492927058770002e-10;
-    const double magic = 6755399441055744.0; /* 1.5 * 2^52: rounds to an integer */
-    const double lo = -708.3, hi = 709.7;
-    for (size_t i = 0; i < n; i++) {
-        const double x0 = x[i];
-        double v = x0 > hi ? hi : x0; /* NaN passes through and propagates to the result */
-        v = v < lo ? lo : v;
-        const double t = v * log2e + magic;
-        const double kf = t - magic; /* nearest integer to v / ln 2 */
-        const double r = fma(-kf, ln2_lo, fma(-kf, ln2_hi, v)); /* |r| <= ln2 / 2 */
-        /* e^r by Taylor to degree 13 (remainder below 2e-17 for |r| <= 0.3466), evaluated by
-         * Estrin's scheme: a short dependency chain, so consecutive vectors overlap */
-        const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-        const double p01 = 1.0 + r, p23 = fma(r, 1.0 / 6.0, 0.5);
-        const double p45 = fma(r, 1.0 / 120.0, 1.0 / 24.0);
-        const double p67 = fma(r, 1.0 / 5040.0, 1.0 / 720.0);
-        const double p89 = fma(r, 1.0 / 362880.0, 1.0 / 40320.0);
-        const double p1011 = fma(r, 1.0 / 39916800.0, 1.0 / 3628800.0);
-        const double p1213 = fma(r, 1.0 / 6227020800.0, 1.0 / 479001600.0);
-        const double q0 = fma(r2, p23, p01), q1 = fma(r2, p67, p45), q2 = fma(r2, p1011, p89);
-        const double p = fma(r8, fma(r4, p1213, q2), fma(r4, q1, q0));
-        /* 2^k from the integer in t's low mantissa bits: (k + 1023) << 52 */
-        uint64_t bits;
-        memcpy(&bits, &t, sizeof bits);
-        bits = (bits << 52) + (UINT64_C(1023) << 52);
-        double scale;
-        memcpy(&scale, &bits, sizeof scale);
-        const double e = p * scale;
-        x[i] = x0 < lo ? 0.0 : e;
-    }
+    double v = vexp_hi < x ? vexp_hi : x; /* NaN passes through */
+    v = vexp_lo > v ? vexp_lo : v;
+    const double t = fma(v, vexp_inv_ln2_n, vexp_magic);
+    const double mf = t - vexp_magic;
+    const double r = fma(-mf, vexp_ln2_n_lo, fma(-mf, vexp_ln2_n_hi, v));
+    uint64_t tb;
+    memcpy(&tb, &t, sizeof tb);
+    const uint64_t sb = vexp_tab[tb & (VEXP_N - 1)] + (tb << 46);
+    double s;
+    memcpy(&s, &sb, sizeof s);
+    const double r2 = r * r;
+    const double q = fma(r2, fma(r, vexp_c5, vexp_c4), fma(r, vexp_c3, 0.5));
+    const double y = fma(s, fma(r2, q, r), s);
+    return x < vexp_lo ? 0.0 : x > vexp_hi ? INFINITY : y;
 }
 
-static void vexp_generic(double *x, size_t n)
+void vexp_inplace_portable(double *x, size_t n)
 {
-    vexp_body(x, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = vexp_one(x[i]);
 }
 
 #if defined(__GNUC__) && defined(__x86_64__)
 __attribute__((target("avx2,fma"))) static void vexp_avx2_fma(double *x, size_t n)
 {
-    vexp_body(x, n);
+    const __m256d hi = _mm256_set1_pd(vexp_hi), lo = _mm256_set1_pd(vexp_lo);
+    const __m256d inv = _mm256_set1_pd(vexp_inv_ln2_n), magic = _mm256_set1_pd(vexp_magic);
+    const __m256d nhi = _mm256_set1_pd(-vexp_ln2_n_hi), nlo = _mm256_set1_pd(-vexp_ln2_n_lo);
+    const __m256d c3 = _mm256_set1_pd(vexp_c3), c4 = _mm256_set1_pd(vexp_c4);
+    const __m256d c5 = _mm256_set1_pd(vexp_c5), half = _mm256_set1_pd(0.5);
+    const __m256d inf = _mm256_set1_pd(INFINITY);
+    const __m256i mask = _mm256_set1_epi64x(VEXP_N - 1);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const __m256d x0 = _mm256_loadu_pd(x + i);
+        const __m256d v = _mm256_max_pd(lo, _mm256_min_pd(hi, x0));
+        const __m256d t = _mm256_fmadd_pd(v, inv, magic);
+        const __m256d mf = _mm256_sub_pd(t, magic);
+        /* fma(-mf, c, a) = fma(mf, -c, a): the product's sign flips exactly */
+        const __m256d r = _mm256_fmadd_pd(mf, nlo, _mm256_fmadd_pd(mf, nhi, v));
+        const __m256i tb = _mm256_castpd_si256(t);
+        /* the four table entries by scalar loads (faster than a gather on AMD Zen 2) */
+        const __m256i j = _mm256_and_si256(tb, mask);
+        const __m128i jl = _mm256_castsi256_si128(j), jh = _mm256_extracti128_si256(j, 1);
+        const __m256i tab = _mm256_set_epi64x((long long)vexp_tab[_mm_extract_epi64(jh, 1)],
+                                              (long long)vexp_tab[_mm_cvtsi128_si64(jh)],
+                                              (long long)vexp_tab[_mm_extract_epi64(jl, 1)],
+                                              (long long)vexp_tab[_mm_cvtsi128_si64(jl)]);
+        const __m256d s = _mm256_castsi256_pd(_mm256_add_epi64(tab, _mm256_slli_epi64(tb, 46)));
+        const __m256d r2 = _mm256_mul_pd(r, r);
+        const __m256d q = _mm256_fmadd_pd(r2, _mm256_fmadd_pd(r, c5, c4),
+                                          _mm256_fmadd_pd(r, c3, half));
+        __m256d y = _mm256_fmadd_pd(s, _mm256_fmadd_pd(r2, q, r), s);
+        y = _mm256_andnot_pd(_mm256_cmp_pd(x0, lo, _CMP_LT_OQ), y);
+        y = _mm256_blendv_pd(y, inf, _mm256_cmp_pd(x0, hi, _CMP_GT_OQ));
+        _mm256_storeu_pd(x + i, y);
+    }
+    for (; i < n; i++)
+        x[i] = vexp_one(x[i]);
 }
 #endif
 
@@ -63,5 +125,5 @@ void vexp_inplace(double *x, size_t n)
         return;
     }
 #endif
-    vexp_generic(x, n);
+    vexp_inplace_portable(x, n);
 }

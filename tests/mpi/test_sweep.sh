@@ -94,7 +94,7 @@ if [ $rc -eq 3 ] && [[ "$partial" == *" signal" ]] && [[ "$partial" != *" 0 sign
 
 # 4. refusals leave the store byte-identical
 cp sig.h5 sig.copy
-sed 's/iters: 20000/iters: 19999/' "$SPECS/slow.yaml" >changed.yaml
+sed 's/iters: 60000/iters: 59999/' "$SPECS/slow.yaml" >changed.yaml
 err=$("$BIN" run changed.yaml --store sig.h5 --resume 2>&1)
 [ $? -eq 1 ] && [[ "$err" == *"another grid"* ]] && cmp -s sig.h5 sig.copy && ok "changed spec refused, store untouched" || bad "changed spec: $err"
 err=$("$BIN" run "$SPECS/slow.yaml" --store sig.h5 2>&1)

@@ -9,7 +9,9 @@
 #include "rng.h"
 #include "smm.h"
 #include "ufm.h"
+#include "vexp.h"
 
+#include <float.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -246,6 +248,93 @@ static int test_tiny_loss_accuracy(void)
         geom_prediction_destroy(&pred);
         fixture_free(&f);
     }
+    return fails;
+}
+
+/* The softmax's exponential against expl over its whole range: below 1.2 ulp where e^x is
+ * normal and finite, the documented values outside, and bitwise the same as the portable
+ * version (results must not depend on the machine's instruction set). */
+static int test_vexp(void)
+{
+    int fails = 0;
+    enum { N = 300003 };
+    double *x = malloc(N * sizeof(double)), *a = malloc(N * sizeof(double));
+    double *b = malloc(N * sizeof(double));
+    if (x == NULL || a == NULL || b == NULL)
+        return free(x), free(a), free(b), 1;
+    uint64_t st = 12345;
+    for (int i = 0; i < N; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        const double u = (double)(st >> 11) * 0x1.0p-53; /* [0, 1) */
+        /* the whole range, the softmax's usual [-40, 0], and tiny arguments */
+        x[i] = i % 3 == 0 ? -710.0 + 1421.0 * u : i % 3 == 1 ? -40.0 * u : 1e-3 * (u - 0.5);
+    }
+    memcpy(a, x, N * sizeof(double));
+    memcpy(b, x, N * sizeof(double));
+    vexp_inplace(a, N);
+    vexp_inplace_portable(b, N);
+    double worst = 0.0;
+    int differ = 0, outside = 0;
+    for (int i = 0; i < N; i++) {
+        differ += memcmp(&a[i], &b[i], sizeof(double)) != 0;
+        if (x[i] < -708.3)
+            outside += a[i] != 0.0;
+        else if (x[i] > 709.7)
+            outside += !(isinf(a[i]) && a[i] > 0);
+        else {
+            const long double e = expl((long double)x[i]);
+            const double rel = (double)fabsl(((long double)a[i] - e) / e);
+            worst = rel > worst ? rel : worst;
+        }
+    }
+    fprintf(stderr, "  vexp: worst relative error %.3g (%.2f ulp) over %d arguments\n", worst,
+            worst / DBL_EPSILON, N);
+    CHECK(worst < 1.2 * DBL_EPSILON);
+    CHECK_EQ_INT(differ, 0);
+    CHECK_EQ_INT(outside, 0);
+    /* specials, in a short array (the scalar tail) and a long one (the vector loop) */
+    const double in[] = {0.0, -0.0, -INFINITY, INFINITY, NAN, 709.7, 709.8, -708.3, -708.4, 1.0};
+    for (int len = 1; len <= 8; len += 7) {
+        for (int j = 0; j < 10; j++) {
+            double v[8];
+            for (int t = 0; t < len; t++)
+                v[t] = in[j];
+            vexp_inplace(v, (size_t)len);
+            const double e = v[len - 1];
+            if (j < 2)
+                CHECK(e == 1.0);
+            else if (j == 2 || j == 8)
+                CHECK(e == 0.0);
+            else if (j == 3 || j == 6)
+                CHECK(isinf(e) && e > 0);
+            else if (j == 4)
+                CHECK_NAN(e);
+            else
+                CHECK_NEAR(e / exp(in[j]), 1.0, 3e-16);
+        }
+    }
+    free(x);
+    free(a);
+    free(b);
+    return fails;
+}
+
+/* One example misclassified by 1000 towards a single other class: e^1000 overflows on its own
+ * (no sum of several terms does it), and the column must still be redone with the maximum
+ * taken out: loss 1000 + log(1 + e^-1000 + e^-1005), dl/dz = (-1, 1, ~0). */
+static int test_softmax_single_overflow(void)
+{
+    int fails = 0;
+    const double omega[3] = {1, 1, 1}, Delta[3] = {1, 1, 1}, iota[3] = {0, 0, 0};
+    const ufm_softmax_params sp = {3, omega, Delta, iota, 0, 1.0};
+    const int y[1] = {0};
+    const double Z[3] = {0.0, 1000.0, -5.0};
+    double G[3], work[3];
+    const double loss = ufm_softmax_columns(&sp, y, Z, 1, 0.0, 1, G, 1, work);
+    CHECK_NEAR(loss, 1000.0, 1e-15);
+    CHECK_NEAR(G[0], -1.0, 1e-15);
+    CHECK_NEAR(G[1], 1.0, 1e-15);
+    CHECK(G[2] >= 0.0 && G[2] < 1e-300); /* e^{-1005}: 0 in double */
     return fails;
 }
 
@@ -834,6 +923,8 @@ int main(void)
     RUN_TEST(test_trace_schedule, passed, failed);
     RUN_TEST(test_gradient_fd, passed, failed);
     RUN_TEST(test_tiny_loss_accuracy, passed, failed);
+    RUN_TEST(test_vexp, passed, failed);
+    RUN_TEST(test_softmax_single_overflow, passed, failed);
     RUN_TEST(test_smm_blocks, passed, failed);
     RUN_TEST(test_blocked_pass_matches_naive, passed, failed);
     RUN_TEST(test_fused_update_matches_hand, passed, failed);
