@@ -1,22 +1,24 @@
 /* smm.h - the three matrix products of one UFM gradient step, on blocks of columns, behind one
  * interface.
  *
- * For a block of m consecutive examples (columns j0 .. j0+m-1 of H and Z):
- *   smm_logits_cols:  Z_b  = W^T H_b           (k x m)   W: d x k, H_b: d x m
- *   smm_grad_w_cols:  dW  += H_b GT_b          (d x k)   GT_b = G_b^T: m x k  (accumulates)
- *   smm_grad_h_cols:  dH_b = W GT_b^T          (d x m)   (overwrites)
- * All column-major with leading dimensions k (Z), d (W, H, dH) and nb (GT: the softmax pass
- * writes the block's dl/dz class-major, one row of examples per class). The plan fixes the block
+ * For a block of m consecutive examples (columns j0 .. j0+m-1 of H):
+ *   smm_logits_cols:  Z_b^T = H_b^T W          (m x k)   W: d x k, H_b: d x m
+ *   smm_grad_w_cols:  dW   += H_b GT_b         (d x k)   GT_b = G_b^T: m x k  (accumulates)
+ *   smm_grad_h_cols:  dH_b  = W GT_b^T         (d x m)   (overwrites)
+ * All column-major. W, H and dH have leading dimension d. The logits come out class-major
+ * (Z^T: the logit of class c for example i at Zt[c * ldz + i]), as the softmax pass reads them,
+ * and its output GT (dl/dz, class-major) has leading dimension nb. The plan fixes the block
  * width nb (smm_plan_block): callers walk the n examples in blocks of nb, the last block holding
  * the remainder; m must be nb or that remainder. The solver fuses its elementwise work into the
  * same walk so that each block's H, gradient and momentum stay in cache (ufm.c).
  *
- * Backends: libxsmm JIT kernels for small problems (where OpenBLAS's call and packing overheads
- * dominate: 2x faster at k=10, d=20, n=275 here), OpenBLAS dgemm otherwise. The backend and nb
- * depend only on (k, d, n) and the requested backend, never on the machine's caches, so the
- * order of every floating-point sum is a function of the problem alone.
- * docs/PERFORMANCE.md has the measurements behind the rules.
- * Plain C, no MPI; a plan is used by one thread at a time.
+ * Backends: for small problems ("small": where OpenBLAS's call and packing overheads dominate,
+ * 2x slower at k=10, d=20, n=275 here) our own AVX2 logits kernel and libxsmm JIT kernels for
+ * the two gradient products; OpenBLAS dgemm otherwise. The backend and nb depend only on
+ * (k, d, n) and the requested backend, never on the machine's caches, so the order of every
+ * floating-point sum is a function of the problem alone; the logits kernel gives bitwise the
+ * same results with and without AVX2. docs/PERFORMANCE.md has the measurements behind the rules.
+ * Plain C, no MPI; a plan (which holds scratch) is used by one thread at a time.
  */
 #ifndef UFMSWEEP_SMM_H
 #define UFMSWEEP_SMM_H
@@ -26,9 +28,9 @@
 typedef struct smm_plan smm_plan;
 
 typedef enum smm_backend {
-    SMM_BACKEND_AUTO = 0,   /* libxsmm when the problem is small and JIT works, else OpenBLAS */
+    SMM_BACKEND_AUTO = 0,  /* small-problem kernels when the problem is small, else OpenBLAS */
     SMM_BACKEND_OPENBLAS = 1,
-    SMM_BACKEND_LIBXSMM = 2 /* falls back to OpenBLAS when no kernel can be generated */
+    SMM_BACKEND_SMALL = 2  /* falls back to OpenBLAS when libxsmm cannot generate a kernel */
 } smm_backend;
 
 /* smm_plan_create - Plan the products for (k, d, n) with the given backend preference and block
@@ -39,18 +41,49 @@ int smm_plan_create(int k, int d, int n, smm_backend backend, int nb, smm_plan *
 /* smm_plan_destroy - Free *p (NULL accepted), set *p = NULL. */
 void smm_plan_destroy(smm_plan **p);
 
-/* smm_plan_backend_name - "libxsmm" or "openblas": what the plan actually uses. */
+/* smm_plan_use_portable - on != 0: run the portable versions of our own kernels (the logits
+ * and the fused H-gradient product) even where AVX2 is available. Their results are bitwise
+ * the same; tests use this to check both versions on one machine. */
+void smm_plan_use_portable(smm_plan *p, int on);
+
+/* smm_plan_backend_name - "small" or "openblas": what the plan actually uses. */
 const char *smm_plan_backend_name(const smm_plan *p);
 
 /* smm_plan_block - the block width nb (1 <= nb <= n). */
 int smm_plan_block(const smm_plan *p);
 
-/* smm_set_w - Record W (d x k) for the logits products that follow (the libxsmm backend keeps
- * W^T); call again whenever W changes. */
-void smm_set_w(smm_plan *p, const double *W);
-
-void smm_logits_cols(smm_plan *p, const double *W, const double *Hb, int m, double *Zb);
+void smm_logits_cols(smm_plan *p, const double *W, const double *Hb, int m, double *Zt,
+                     size_t ldz);
 void smm_grad_w_cols(smm_plan *p, const double *Hb, const double *GTb, int m, double *dW);
 void smm_grad_h_cols(smm_plan *p, const double *W, const double *GTb, int m, double *dHb);
+
+/* The elementwise work that follows the H-gradient product in the solver, fused into it by
+ * smm_grad_h_update: for every entry of the block (offset o = i d + r from the block's start)
+ *     g = fma(c, h[o], dh), then by mode
+ *     0: g_out[o] = g;  1 (gd): hn[o] = fma(-lr, g, h[o]);
+ *     2 (sgdm): vn[o] = fma(mu, v[o], g), hn[o] = fma(-lr, vn[o], h[o])
+ * and g^2 goes into the partial sums acc[8]: column i uses the slots 4 (i mod 2) + 0..3. Its
+ * rows below d4 = d - d mod 4 come in chunks of 20 (the last one shorter): a chunk's squares
+ * are summed apart per lane (row r into lane r mod 4, t = fma(g, g, t) from t = 0), then each
+ * lane is added to its slot; then each row r >= d4 adds g^2 to slot r - d4. Columns in order. */
+typedef struct smm_h_epilogue {
+    double c;         /* ridge + weight decay on H */
+    const double *h;  /* [d*m] the block of H */
+    double *g_out;    /* mode 0: [d*m] the block's gradient */
+    const double *v;  /* mode 2: [d*m] the block's momentum */
+    double *hn, *vn;  /* modes 1, 2: [d*m] next H (and momentum) */
+    double lr, mu;
+    int mode;         /* 0, 1 or 2 as above */
+} smm_h_epilogue;
+
+/* smm_plan_fuses_grad_h - 1 if smm_grad_h_update may be called (the small backend), else 0. */
+int smm_plan_fuses_grad_h(const smm_plan *p);
+
+/* smm_grad_h_update - dH_b = W GT_b^T (each entry one chain of fused multiply-adds over the
+ * classes in order) followed by the epilogue e, without storing dH_b; acc: the 8 partial sums
+ * of squares, accumulated. Bitwise identical with and without AVX2. Only for plans with
+ * smm_plan_fuses_grad_h. */
+void smm_grad_h_update(smm_plan *p, const double *W, const double *GTb, int m,
+                       const smm_h_epilogue *e, double *acc);
 
 #endif /* UFMSWEEP_SMM_H */

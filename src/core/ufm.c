@@ -158,7 +158,7 @@ struct ufm_solver {
     double *Hn, *vHn;             /* gd/sgdm: the next H and vH, written by the evaluation's
                                    * column-blocked pass and swapped in by the update */
     double *gblk;                 /* [d*nb] gd/sgdm: one block of the H gradient */
-    double *Z;                    /* [k*n] logits / softmax scratch */
+    double *Z;                    /* [k*n] logits, class-major (Z^T: leading dimension n) */
     double *G;                    /* [nb*k] one block of dl/dz / n, class-major (G^T, ld nb) */
     double *work;                 /* [3*nb] softmax scratch */
     smm_plan *smm;                /* the three products, by blocks of nb columns */
@@ -373,25 +373,28 @@ static inline double log1p_small(double S)
     return S < 1e-5 ? S * (1.0 - S * (0.5 - S * (1.0 / 3.0))) : log1p(S);
 }
 
-/* u_c = Delta_c z_c + iota_c (VS form) or Delta_y z_c (LDT) for an example of class y. */
-static inline double softmax_logit(const ufm_softmax_params *sp, int y, const double *z, int c)
+/* u_c = Delta_c z_c + iota_c (VS form) or Delta_y z_c (LDT) for an example of class y whose
+ * logit z_c is z[c * zs]. */
+static inline double softmax_logit(const ufm_softmax_params *sp, int y, const double *z,
+                                   size_t zs, int c)
 {
-    return sp->label_temperature ? sp->Delta[y] * z[c] : sp->Delta[c] * z[c] + sp->iota[c];
+    const double zc = z[(size_t)c * zs];
+    return sp->label_temperature ? sp->Delta[y] * zc : sp->Delta[c] * zc + sp->iota[c];
 }
 
 /* max over examples i and classes c != y_i of u_c - u_y (the worst example's negative margin);
- * Z already holds the bias. */
+ * Z (class-major, leading dimension n) already holds the bias. */
 static double worst_margin_gap(const ufm_solver *s, const double *Z)
 {
     const int k = s->k;
     double worst = -INFINITY;
-    for (int y = 0; y < k; y++)
-        for (size_t i = s->start[y]; i < s->start[y + 1]; i++) {
-            const double *z = Z + i * (size_t)k, uy = softmax_logit(&s->sp, y, z, y);
-            for (int c = 0; c < k; c++)
-                if (c != y && softmax_logit(&s->sp, y, z, c) - uy > worst)
-                    worst = softmax_logit(&s->sp, y, z, c) - uy;
-        }
+    for (size_t i = 0; i < s->n; i++) {
+        const int y = s->label[i];
+        const double uy = softmax_logit(&s->sp, y, Z + i, s->n, y);
+        for (int c = 0; c < k; c++)
+            if (c != y && softmax_logit(&s->sp, y, Z + i, s->n, c) - uy > worst)
+                worst = softmax_logit(&s->sp, y, Z + i, s->n, c) - uy;
+    }
     return worst;
 }
 
@@ -411,24 +414,24 @@ static double worst_margin_gap(const ufm_solver *s, const double *Z)
  * (one logarithm per example) is computed only when want_loss; otherwise NaN is returned. */
 
 /* One column by the shifted formulas (a = max(0, max_{c != y} r_c) taken out of every
- * exponent): l_i = a + log(e^{-a} + S'), S' = sum_{c != y} e^{r_c - a}. Writes the column's
- * G entries at g[c * ldg] and returns l_i, the example's loss without its weight (NaN in, NaN
- * out). */
-static double column_shifted(const ufm_softmax_params *sp, int y, const double *z, double sigma,
-                             double *g, size_t ldg)
+ * exponent): l_i = a + log(e^{-a} + S'), S' = sum_{c != y} e^{r_c - a}. Reads the column's
+ * logits at z[c * zs], writes its G entries at g[c * ldg] and returns l_i, the example's loss
+ * without its weight (NaN in, NaN out). */
+static double column_shifted(const ufm_softmax_params *sp, int y, const double *z, size_t zs,
+                             double sigma, double *g, size_t ldg)
 {
     const int k = sp->k;
     const double *Delta = sp->Delta;
     double m = -INFINITY, uy = 0.0;
     for (int c = 0; c < k; c++) {
-        const double u = softmax_logit(sp, y, z, c);
+        const double u = softmax_logit(sp, y, z, zs, c);
         m = u > m ? u : m;
         uy = c == y ? u : uy;
     }
     const double a = m - uy, shift = m + sigma;
     double sum = 0.0;
     for (int c = 0; c < k; c++) {
-        g[c * ldg] = c == y ? 0.0 : exp(softmax_logit(sp, y, z, c) - shift);
+        g[c * ldg] = c == y ? 0.0 : exp(softmax_logit(sp, y, z, zs, c) - shift);
         sum += g[c * ldg];
     }
     const double S = sum * exp(sigma);
@@ -449,16 +452,18 @@ static double column_shifted(const ufm_softmax_params *sp, int y, const double *
 #define UFM_SIMD_CLONES
 #endif
 
-/* The pass over ncols columns of any classes (y[i]: the class of column i), in five loops
- * along the examples: the exponents, one exponential over the block, the sums, the scaling and
- * the label entries. The label logits are gathered once per column; every other loop runs over
- * a class row of G with the same operations for all columns. G: k rows of ldg >= ncols;
- * work: 3 * ncols scratch. Returns sum_i omega_{y_i} l_i (0 unless want_loss); the caller
- * divides by n. */
+/* The pass over ncols columns in class order (y[i]: the class of column i, nondecreasing), in
+ * loops along
+ * the examples: the label logits (gathered once per column), per class row the exponents,
+ * exponentials and sums (vexp_row_sum), the scale of each column, and per class row the
+ * scaling; then the label entries. Z is class-major (k rows of ldz), G has k rows of
+ * ldg >= ncols. work: 3 * ncols scratch. Returns sum_i omega_{y_i} l_i (0 unless
+ * want_loss); the caller divides by n. */
 UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kind,
                                            const int *restrict y, const double *restrict Z,
-                                           size_t ncols, double sigma, int want_loss,
-                                           double *restrict G, size_t ldg, double *restrict work)
+                                           size_t ldz, size_t ncols, double sigma,
+                                           int want_loss, double *restrict G, size_t ldg,
+                                           double *restrict work)
 {
     const size_t k = (size_t)sp->k;
     const double *restrict Delta = sp->Delta, *restrict iota = sp->iota;
@@ -466,7 +471,7 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
     /* u_y + sigma per column, and for LDT the column's temperature Delta_y */
     for (size_t i = 0; i < ncols; i++) {
         const int c = y[i];
-        const double zy = Z[i * k + (size_t)c];
+        const double zy = Z[(size_t)c * ldz + i];
         if (kind == 0)
             uy[i] = zy + sigma;
         else if (kind == 1)
@@ -476,33 +481,17 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
             uy[i] = Delta[c] * zy + sigma;
         }
     }
-    /* exponents r_c - sigma, class row by class row */
-    for (size_t c = 0; c < k; c++) {
-        double *restrict g = G + c * ldg;
-        const double dc = Delta[c], ic = iota[c];
-        if (kind == 0)
-            for (size_t i = 0; i < ncols; i++)
-                g[i] = Z[i * k + c] - uy[i];
-        else if (kind == 1)
-            for (size_t i = 0; i < ncols; i++)
-                g[i] = (dc * Z[i * k + c] + ic) - uy[i];
-        else
-            for (size_t i = 0; i < ncols; i++)
-                g[i] = tc[i] * Z[i * k + c] - uy[i];
-    }
-    for (size_t i = 0; i < ncols; i++) /* the label's entry: e^{-inf} = 0 */
-        G[(size_t)y[i] * ldg + i] = -INFINITY;
-    if (ldg == ncols)
-        vexp_inplace(G, k * ncols);
-    else
-        vexp_inplace(G, (k - 1) * ldg + ncols); /* the gaps hold finite values */
-    /* S e^{-sigma}: the other classes in class order (the label's entry adds an exact 0) */
+    /* per class row: the exponents r_c - sigma, their exponentials, and S e^{-sigma} summed
+     * over the classes in order; row c skips its own class's columns [lo, hi) */
     for (size_t i = 0; i < ncols; i++)
-        sum[i] = G[i];
-    for (size_t c = 1; c < k; c++) {
-        const double *restrict g = G + c * ldg;
-        for (size_t i = 0; i < ncols; i++)
-            sum[i] += g[i];
+        sum[i] = 0.0;
+    size_t hi = 0;
+    for (size_t c = 0; c < k; c++) {
+        const size_t lo = hi;
+        while (hi < ncols && y[hi] == (int)c)
+            hi++;
+        vexp_row_sum(Z + c * ldz, kind == 2 ? tc : NULL, kind == 1 ? Delta[c] : 1.0,
+                     kind == 1 ? iota[c] : 0.0, uy, lo, hi, G + c * ldg, sum, ncols);
     }
     const double e_sigma = exp(sigma);
     double total = 0.0;
@@ -535,28 +524,34 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
     if (overflow)
         for (size_t i = 0; i < ncols; i++)
             if (!(sum[i] <= DBL_MAX)) {
-                const double l = column_shifted(sp, y[i], Z + i * k, sigma, G + i, ldg);
+                const double l = column_shifted(sp, y[i], Z + i, ldz, sigma, G + i, ldg);
                 if (want_loss)
                     total += sp->omega[y[i]] * l;
             }
     return total;
 }
 
-double ufm_softmax_columns(const ufm_softmax_params *sp, const int *y, const double *Z,
-                           size_t ncols, double sigma, int want_loss, double *G, size_t ldg,
-                           double *work)
+double ufm_softmax_columns(const ufm_softmax_params *sp, const int *y, const double *Zt,
+                           size_t ldz, size_t ncols, double sigma, int want_loss, double *G,
+                           size_t ldg, double *work)
 {
-    const double total =
-        softmax_cols(sp, softmax_kind(sp), y, Z, ncols, sigma, want_loss, G, ldg, work);
+    const int kind = softmax_kind(sp);
+    double total = 0.0;
+    for (size_t a = 0, e; a < ncols; a = e) { /* runs of nondecreasing classes */
+        for (e = a + 1; e < ncols && y[e] >= y[e - 1];)
+            e++;
+        total += softmax_cols(sp, kind, y + a, Zt + a, ldz, e - a, sigma, want_loss, G + a, ldg,
+                              work);
+    }
     return want_loss ? total * sp->inv_n : NAN;
 }
 
-/* The softmax pass over the columns j0 .. j0+m-1 of Z (any classes) into the block's
+/* The softmax pass over the columns j0 .. j0+m-1 of Z (in class order) into the block's
  * class-major G (leading dimension nb). */
 static double softmax_block(ufm_solver *s, size_t j0, size_t m, double sigma, int want_loss)
 {
-    const double total = softmax_cols(&s->sp, s->kind, s->label + j0, s->Z + j0 * (size_t)s->k,
-                                      m, sigma, want_loss, s->G, (size_t)s->nb, s->work);
+    const double total = softmax_cols(&s->sp, s->kind, s->label + j0, s->Z + j0, s->n, m, sigma,
+                                      want_loss, s->G, (size_t)s->nb, s->work);
     return want_loss ? total * s->sp.inv_n : NAN;
 }
 
@@ -707,17 +702,17 @@ static void h_block(size_t len, double c, const double *h, double *g, double *ac
     }
 }
 
-/* Logits of the columns j0 .. j0+m-1 (bias included) into s->Z; smm_set_w(W) done. */
+/* Logits of the columns j0 .. j0+m-1 (bias included) into s->Z (class-major, leading
+ * dimension n). */
 static void logits_block(ufm_solver *s, const double *W, const double *H, const double *b,
                          size_t j0, int m)
 {
-    const size_t k = (size_t)s->k;
-    double *Zb = s->Z + j0 * k;
-    smm_logits_cols(s->smm, W, H + j0 * (size_t)s->d, m, Zb);
+    double *Zb = s->Z + j0;
+    smm_logits_cols(s->smm, W, H + j0 * (size_t)s->d, m, Zb, s->n);
     if (b != NULL)
-        for (int i = 0; i < m; i++)
-            for (size_t c = 0; c < k; c++)
-                Zb[(size_t)i * k + c] += b[c];
+        for (int c = 0; c < s->k; c++)
+            for (int i = 0; i < m; i++)
+                Zb[(size_t)c * s->n + (size_t)i] += b[c];
 }
 
 /* One evaluation at (W, H, b), walking the examples in blocks of nb columns: per block the
@@ -736,8 +731,6 @@ static double eval_blocked(ufm_solver *s, const double *W, const double *H, cons
     const size_t kd = (size_t)k * d, dn = (size_t)d * s->n;
     const double ch = s->lambda_h + wd;
     double data = 0.0, acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    if (!z_ready)
-        smm_set_w(s->smm, W);
     if (dW != NULL) {
         memset(dW, 0, kd * sizeof(double));
         if (db != NULL)
@@ -758,8 +751,22 @@ static double eval_blocked(ufm_solver *s, const double *W, const double *H, cons
                 for (int i = 0; i < m; i++)
                     db[c] += s->G[(size_t)c * nb + i];
         double *gb = dH != NULL ? dH + j0 * (size_t)d : s->gblk;
-        smm_grad_h_cols(s->smm, W, s->G, m, gb);
-        h_block((size_t)d * m, ch, Hb, gb, acc, up, j0 * (size_t)d);
+        const size_t off = j0 * (size_t)d;
+        if (smm_plan_fuses_grad_h(s->smm) && (up == NULL || !up->stream)) {
+            const smm_h_epilogue e = {ch,
+                                      Hb,
+                                      gb,
+                                      up != NULL && up->v != NULL ? up->v + off : NULL,
+                                      up != NULL ? up->h_next + off : NULL,
+                                      up != NULL && up->v != NULL ? up->v_next + off : NULL,
+                                      up != NULL ? up->lr : 0.0,
+                                      up != NULL ? up->mu : 0.0,
+                                      up == NULL ? 0 : up->v == NULL ? 1 : 2};
+            smm_grad_h_update(s->smm, W, s->G, m, &e, acc);
+        } else {
+            smm_grad_h_cols(s->smm, W, s->G, m, gb);
+            h_block((size_t)d * m, ch, Hb, gb, acc, up, off);
+        }
     }
     *loss = want_loss ? data : NAN;
     *objective = *loss;
@@ -829,7 +836,6 @@ static void evaluate_current(ufm_solver *s, int want_loss)
         s->o.opt == UFM_OPT_NGD && s->o.wd == 0.0 && s->lambda_w == 0.0 && s->lambda_h == 0.0;
     double sigma = 0.0;
     if (rescale) { /* all logits first: sigma is a maximum over every example */
-        smm_set_w(s->smm, s->W);
         for (size_t j0 = 0; j0 < s->n; j0 += (size_t)s->nb)
             logits_block(s, s->W, s->H, s->b, j0,
                          s->n - j0 < (size_t)s->nb ? (int)(s->n - j0) : s->nb);

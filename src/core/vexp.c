@@ -77,45 +77,135 @@ void vexp_inplace_portable(double *x, size_t n)
         x[i] = vexp_one(x[i]);
 }
 
+/* the softmax row's exponent (vexp.h) */
+static inline double row_exponent(const double *z, const double *alpha, double a, double b,
+                                  const double *u, size_t i)
+{
+    if (alpha == NULL && a == 1.0 && b == 0.0)
+        return z[i] - u[i];
+    return ((alpha != NULL ? alpha[i] : a) * z[i] + b) - u[i];
+}
+
+void vexp_row_sum_portable(const double *z, const double *alpha, double a, double b,
+                           const double *u, size_t skip_lo, size_t skip_hi, double *out,
+                           double *sum, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i >= skip_lo && i < skip_hi) {
+            out[i] = 0.0;
+            continue;
+        }
+        out[i] = vexp_one(row_exponent(z, alpha, a, b, u, i));
+        sum[i] += out[i];
+    }
+}
+
 #if defined(__GNUC__) && defined(__x86_64__)
-__attribute__((target("avx2,fma"))) static void vexp_avx2_fma(double *x, size_t n)
+/* e^x for four arguments: vexp_one's operations, lane by lane */
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256d vexp4(__m256d x0)
 {
     const __m256d hi = _mm256_set1_pd(vexp_hi), lo = _mm256_set1_pd(vexp_lo);
-    const __m256d inv = _mm256_set1_pd(vexp_inv_ln2_n), magic = _mm256_set1_pd(vexp_magic);
-    const __m256d nhi = _mm256_set1_pd(-vexp_ln2_n_hi), nlo = _mm256_set1_pd(-vexp_ln2_n_lo);
-    const __m256d c3 = _mm256_set1_pd(vexp_c3), c4 = _mm256_set1_pd(vexp_c4);
-    const __m256d c5 = _mm256_set1_pd(vexp_c5), half = _mm256_set1_pd(0.5);
-    const __m256d inf = _mm256_set1_pd(INFINITY);
-    const __m256i mask = _mm256_set1_epi64x(VEXP_N - 1);
+    const __m256d magic = _mm256_set1_pd(vexp_magic);
+    const __m256d v = _mm256_max_pd(lo, _mm256_min_pd(hi, x0));
+    const __m256d t = _mm256_fmadd_pd(v, _mm256_set1_pd(vexp_inv_ln2_n), magic);
+    const __m256d mf = _mm256_sub_pd(t, magic);
+    /* fma(-mf, c, a) = fma(mf, -c, a): the product's sign flips exactly */
+    const __m256d r =
+        _mm256_fmadd_pd(mf, _mm256_set1_pd(-vexp_ln2_n_lo),
+                        _mm256_fmadd_pd(mf, _mm256_set1_pd(-vexp_ln2_n_hi), v));
+    const __m256i tb = _mm256_castpd_si256(t);
+    /* the four table entries by scalar loads (faster than a gather on AMD Zen 2) */
+    const __m256i j = _mm256_and_si256(tb, _mm256_set1_epi64x(VEXP_N - 1));
+    const __m128i jl = _mm256_castsi256_si128(j), jh = _mm256_extracti128_si256(j, 1);
+    const __m256i tab = _mm256_set_epi64x((long long)vexp_tab[_mm_extract_epi64(jh, 1)],
+                                          (long long)vexp_tab[_mm_cvtsi128_si64(jh)],
+                                          (long long)vexp_tab[_mm_extract_epi64(jl, 1)],
+                                          (long long)vexp_tab[_mm_cvtsi128_si64(jl)]);
+    const __m256d s = _mm256_castsi256_pd(_mm256_add_epi64(tab, _mm256_slli_epi64(tb, 46)));
+    const __m256d r2 = _mm256_mul_pd(r, r);
+    const __m256d q =
+        _mm256_fmadd_pd(r2, _mm256_fmadd_pd(r, _mm256_set1_pd(vexp_c5), _mm256_set1_pd(vexp_c4)),
+                        _mm256_fmadd_pd(r, _mm256_set1_pd(vexp_c3), _mm256_set1_pd(0.5)));
+    __m256d y = _mm256_fmadd_pd(s, _mm256_fmadd_pd(r2, q, r), s);
+    y = _mm256_andnot_pd(_mm256_cmp_pd(x0, lo, _CMP_LT_OQ), y);
+    return _mm256_blendv_pd(y, _mm256_set1_pd(INFINITY), _mm256_cmp_pd(x0, hi, _CMP_GT_OQ));
+}
+
+__attribute__((target("avx2,fma"))) static void vexp_avx2_fma(double *x, size_t n)
+{
     size_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        const __m256d x0 = _mm256_loadu_pd(x + i);
-        const __m256d v = _mm256_max_pd(lo, _mm256_min_pd(hi, x0));
-        const __m256d t = _mm256_fmadd_pd(v, inv, magic);
-        const __m256d mf = _mm256_sub_pd(t, magic);
-        /* fma(-mf, c, a) = fma(mf, -c, a): the product's sign flips exactly */
-        const __m256d r = _mm256_fmadd_pd(mf, nlo, _mm256_fmadd_pd(mf, nhi, v));
-        const __m256i tb = _mm256_castpd_si256(t);
-        /* the four table entries by scalar loads (faster than a gather on AMD Zen 2) */
-        const __m256i j = _mm256_and_si256(tb, mask);
-        const __m128i jl = _mm256_castsi256_si128(j), jh = _mm256_extracti128_si256(j, 1);
-        const __m256i tab = _mm256_set_epi64x((long long)vexp_tab[_mm_extract_epi64(jh, 1)],
-                                              (long long)vexp_tab[_mm_cvtsi128_si64(jh)],
-                                              (long long)vexp_tab[_mm_extract_epi64(jl, 1)],
-                                              (long long)vexp_tab[_mm_cvtsi128_si64(jl)]);
-        const __m256d s = _mm256_castsi256_pd(_mm256_add_epi64(tab, _mm256_slli_epi64(tb, 46)));
-        const __m256d r2 = _mm256_mul_pd(r, r);
-        const __m256d q = _mm256_fmadd_pd(r2, _mm256_fmadd_pd(r, c5, c4),
-                                          _mm256_fmadd_pd(r, c3, half));
-        __m256d y = _mm256_fmadd_pd(s, _mm256_fmadd_pd(r2, q, r), s);
-        y = _mm256_andnot_pd(_mm256_cmp_pd(x0, lo, _CMP_LT_OQ), y);
-        y = _mm256_blendv_pd(y, inf, _mm256_cmp_pd(x0, hi, _CMP_GT_OQ));
-        _mm256_storeu_pd(x + i, y);
-    }
+    for (; i + 4 <= n; i += 4)
+        _mm256_storeu_pd(x + i, vexp4(_mm256_loadu_pd(x + i)));
     for (; i < n; i++)
         x[i] = vexp_one(x[i]);
 }
+
+/* entries [i0, i1) of the row; form: 0 z - u, 1 a z + b - u, 2 alpha z + b - u (constant at
+ * every call site) */
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+row_sum_range(const double *z, const double *alpha, double a, double b, const double *u,
+              double *out, double *sum, size_t i0, size_t i1, int form)
+{
+    const __m256d av = _mm256_set1_pd(a), bv = _mm256_set1_pd(b);
+    size_t i = i0;
+    for (; i + 4 <= i1; i += 4) {
+        const __m256d zv = _mm256_loadu_pd(z + i), uv = _mm256_loadu_pd(u + i);
+        __m256d x;
+        if (form == 0)
+            x = _mm256_sub_pd(zv, uv);
+        else
+            x = _mm256_sub_pd(
+                _mm256_add_pd(_mm256_mul_pd(form == 1 ? av : _mm256_loadu_pd(alpha + i), zv), bv),
+                uv);
+        const __m256d e = vexp4(x);
+        _mm256_storeu_pd(out + i, e);
+        _mm256_storeu_pd(sum + i, _mm256_add_pd(_mm256_loadu_pd(sum + i), e));
+    }
+    for (; i < i1; i++) {
+        out[i] = vexp_one(row_exponent(z, alpha, a, b, u, i));
+        sum[i] += out[i];
+    }
+}
+
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+row_sum_form(const double *z, const double *alpha, double a, double b, const double *u,
+             size_t skip_lo, size_t skip_hi, double *out, double *sum, size_t n, int form)
+{
+    const size_t lo = skip_lo < n ? skip_lo : n, hi = skip_hi < n ? skip_hi : n;
+    if (lo < hi) {
+        row_sum_range(z, alpha, a, b, u, out, sum, 0, lo, form);
+        for (size_t i = lo; i < hi; i++)
+            out[i] = 0.0;
+        row_sum_range(z, alpha, a, b, u, out, sum, hi, n, form);
+    } else {
+        row_sum_range(z, alpha, a, b, u, out, sum, 0, n, form);
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void
+vexp_row_sum_avx2(const double *z, const double *alpha, double a, double b, const double *u,
+                  size_t skip_lo, size_t skip_hi, double *out, double *sum, size_t n)
+{
+    if (alpha == NULL && a == 1.0 && b == 0.0)
+        row_sum_form(z, alpha, a, b, u, skip_lo, skip_hi, out, sum, n, 0);
+    else if (alpha == NULL)
+        row_sum_form(z, alpha, a, b, u, skip_lo, skip_hi, out, sum, n, 1);
+    else
+        row_sum_form(z, alpha, a, b, u, skip_lo, skip_hi, out, sum, n, 2);
+}
 #endif
+
+void vexp_row_sum(const double *z, const double *alpha, double a, double b, const double *u,
+                  size_t skip_lo, size_t skip_hi, double *out, double *sum, size_t n)
+{
+#if defined(__GNUC__) && defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        vexp_row_sum_avx2(z, alpha, a, b, u, skip_lo, skip_hi, out, sum, n);
+        return;
+    }
+#endif
+    vexp_row_sum_portable(z, alpha, a, b, u, skip_lo, skip_hi, out, sum, n);
+}
 
 void vexp_inplace(double *x, size_t n)
 {

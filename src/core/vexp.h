@@ -21,4 +21,18 @@ void vexp_inplace(double *x, size_t n);
  * back to; its results are bitwise identical (tests compare the two). */
 void vexp_inplace_portable(double *x, size_t n);
 
+/* vexp_row_sum - one class row of the softmax pass: for i < n outside [skip_lo, skip_hi)
+ * (the entries of the row's own class),
+ *     x = z[i] - u[i]                   when alpha is NULL, a = 1 and b = 0,
+ *     x = (a_i z[i] + b) - u[i]         otherwise (a_i = alpha[i], or a if alpha is NULL),
+ *     out[i] = e^x (as vexp_inplace),  sum[i] += out[i];
+ * inside, out[i] = 0 and sum[i] unchanged. Every product and sum is rounded as written (no
+ * contraction). out must not overlap the inputs. vexp_row_sum_portable: the same without vector
+ * instructions, bitwise identical. */
+void vexp_row_sum(const double *z, const double *alpha, double a, double b, const double *u,
+                  size_t skip_lo, size_t skip_hi, double *out, double *sum, size_t n);
+void vexp_row_sum_portable(const double *z, const double *alpha, double a, double b,
+                           const double *u, size_t skip_lo, size_t skip_hi, double *out,
+                           double *sum, size_t n);
+
 #endif /* UFMSWEEP_VEXP_H */

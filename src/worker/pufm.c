@@ -105,6 +105,7 @@ typedef struct pufm_state {
     int *label; /* [nloc of Z] class of each local column */
     dmat W, H, gW, gH, vW, vH, Z, G;
     double *gt;     /* [k*nb] one run of the softmax pass, class-major */
+    double *zt;     /* [k*nb] its logits, class-major */
     double *swork;  /* [3*nb] softmax scratch */
     double *Wrep;   /* 1 x G grids: W replicated on every rank for the local products */
     double *aux2;   /* 1 x G grids: the local part of H G^T (d x k) */
@@ -239,9 +240,12 @@ static void evaluate(pufm_state *s, int want_loss)
         /* the local columns in runs of at most nb (the scratch's width) */
         for (int j = 0; j < s->Z.nloc; j += s->nb) {
             const int r = s->Z.nloc - j < s->nb ? s->Z.nloc - j : s->nb;
+            for (int i = 0; i < r; i++) /* into the class-major layout of the softmax pass */
+                for (int c = 0; c < s->k; c++)
+                    s->zt[(size_t)c * r + i] = s->Z.a[(size_t)(j + i) * s->Z.lld + c];
             const double part =
-                ufm_softmax_columns(&s->sp, s->label + j, s->Z.a + (size_t)j * s->Z.lld,
-                                    (size_t)r, sigma, want_loss, s->gt, (size_t)r, s->swork);
+                ufm_softmax_columns(&s->sp, s->label + j, s->zt, (size_t)r, (size_t)r, sigma,
+                                    want_loss, s->gt, (size_t)r, s->swork);
             for (int i = 0; i < r; i++) /* back to the column-major layout of G */
                 for (int c = 0; c < s->k; c++)
                     s->G.a[(size_t)(j + i) * s->G.lld + c] = s->gt[(size_t)c * r + i];
@@ -379,6 +383,7 @@ static void state_free(pufm_state *s)
     free(s->Wrep);
     free(s->aux2);
     free(s->gt);
+    free(s->zt);
     free(s->swork);
 }
 
@@ -449,6 +454,7 @@ int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm
         dmat_init(g, k, n, nb, &s.Z) || dmat_init(g, k, n, nb, &s.G) ||
         (s.label = malloc((size_t)(s.H.nloc > 0 ? s.H.nloc : 1) * sizeof(int))) == NULL ||
         (s.gt = malloc((size_t)k * nb * sizeof(double))) == NULL ||
+        (s.zt = malloc((size_t)k * nb * sizeof(double))) == NULL ||
         (s.swork = malloc(3 * (size_t)nb * sizeof(double))) == NULL) {
         ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "grouped solve: out of memory");
         goto cleanup;

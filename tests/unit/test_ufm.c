@@ -330,7 +330,7 @@ static int test_softmax_single_overflow(void)
     const int y[1] = {0};
     const double Z[3] = {0.0, 1000.0, -5.0};
     double G[3], work[3];
-    const double loss = ufm_softmax_columns(&sp, y, Z, 1, 0.0, 1, G, 1, work);
+    const double loss = ufm_softmax_columns(&sp, y, Z, 1, 1, 0.0, 1, G, 1, work);
     CHECK_NEAR(loss, 1000.0, 1e-15);
     CHECK_NEAR(G[0], -1.0, 1e-15);
     CHECK_NEAR(G[1], 1.0, 1e-15);
@@ -344,26 +344,25 @@ static int test_smm_blocks(void)
 {
     int fails = 0;
     enum { K = 5, D = 6, N = 30, NB = 7 };
-    double W[D * K], H[D * N], Z[K * N], GT[NB * K], dW[D * K], dH[D * N];
+    double W[D * K], H[D * N], Z[K * N], GT[NB * K], dW[D * K], dH[D * N]; /* Z class-major */
     for (int i = 0; i < D * K; i++)
         W[i] = sin(1.0 + i);
     for (int i = 0; i < D * N; i++)
         H[i] = cos(2.0 + i);
-    for (int be = SMM_BACKEND_OPENBLAS; be <= SMM_BACKEND_LIBXSMM; be++) {
+    for (int be = SMM_BACKEND_OPENBLAS; be <= SMM_BACKEND_SMALL; be++) {
         smm_plan *p = NULL;
         CHECK_OK(smm_plan_create(K, D, N, (smm_backend)be, NB, &p));
         if (p == NULL)
             return fails + 1;
         CHECK_EQ_INT(smm_plan_block(p), NB);
-        smm_set_w(p, W);
         memset(dW, 0, sizeof dW);
         double err = 0, want_dW[D * K] = {0};
         for (int j0 = 0; j0 < N; j0 += NB) {
             const int m = N - j0 < NB ? N - j0 : NB;
-            smm_logits_cols(p, W, H + j0 * D, m, Z + j0 * K);
+            smm_logits_cols(p, W, H + j0 * D, m, Z + j0, N);
             for (int c = 0; c < K; c++) /* G^T of the block: any values, here from Z */
                 for (int i = 0; i < m; i++)
-                    GT[c * NB + i] = Z[c + (j0 + i) * K] + 0.1 * c;
+                    GT[c * NB + i] = Z[c * N + j0 + i] + 0.1 * c;
             smm_grad_w_cols(p, H + j0 * D, GT, m, dW);
             smm_grad_h_cols(p, W, GT, m, dH + j0 * D);
             for (int i = 0; i < m; i++)
@@ -371,7 +370,7 @@ static int test_smm_blocks(void)
                     double z = 0;
                     for (int r = 0; r < D; r++)
                         z += W[r + c * D] * H[r + (j0 + i) * D];
-                    err = fmax(err, fabs(z - Z[c + (j0 + i) * K]));
+                    err = fmax(err, fabs(z - Z[c * N + j0 + i]));
                     for (int r = 0; r < D; r++)
                         want_dW[r + c * D] += H[r + (j0 + i) * D] * GT[c * NB + i];
                 }
@@ -387,6 +386,187 @@ static int test_smm_blocks(void)
             err = fmax(err, fabs(want_dW[i] - dW[i]));
         CHECK(err < 1e-13);
         smm_plan_destroy(&p);
+    }
+    return fails;
+}
+
+/* The small backend's logits kernel, AVX2 and portable: every logit bitwise equal to the chain
+ * of fused multiply-adds in feature order, for
+ * shapes with partial class groups, feature counts not a multiple of 4 and short tiles; the
+ * padding after each row of Z (leading dimension n + 3) is never written. */
+static int test_logits_kernel_exact(void)
+{
+    int fails = 0;
+    const int shapes[][4] = {{5, 6, 30, 7}, {7, 9, 37, 16}, {3, 4, 8, 8}, {12, 21, 50, 50},
+                             {1, 1, 3, 2}};
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        const int k = shapes[t][0], d = shapes[t][1], n = shapes[t][2], nb = shapes[t][3];
+        const size_t ldz = (size_t)n + 3;
+        double *W = malloc((size_t)d * k * sizeof(double));
+        double *H = malloc((size_t)d * n * sizeof(double));
+        double *Z = malloc(ldz * k * sizeof(double));
+        smm_plan *p = NULL;
+        if (W == NULL || H == NULL || Z == NULL ||
+            smm_plan_create(k, d, n, SMM_BACKEND_SMALL, nb, &p) != SWEEP_OK) {
+            free(W), free(H), free(Z);
+            return fails + 1;
+        }
+        CHECK(strcmp(smm_plan_backend_name(p), "small") == 0);
+        for (int i = 0; i < d * k; i++)
+            W[i] = sin(0.3 + 1.7 * i);
+        for (int i = 0; i < d * n; i++)
+            H[i] = cos(0.1 + 0.9 * i) * (1.0 + i % 7);
+        for (int portable = 0; portable < 2; portable++) {
+            smm_plan_use_portable(p, portable);
+            for (size_t i = 0; i < ldz * k; i++)
+                Z[i] = -12345.0;
+            for (int j0 = 0; j0 < n; j0 += nb)
+                smm_logits_cols(p, W, H + (size_t)j0 * d, n - j0 < nb ? n - j0 : nb, Z + j0, ldz);
+            int differ = 0, pad = 0;
+            for (int c = 0; c < k; c++) {
+                for (int i = 0; i < n; i++) {
+                    double z = 0.0;
+                    for (int r = 0; r < d; r++)
+                        z = fma(W[r + c * d], H[r + i * d], z);
+                    differ += memcmp(&z, &Z[c * ldz + i], sizeof z) != 0;
+                }
+                for (size_t i = (size_t)n; i < ldz; i++)
+                    pad += Z[c * ldz + i] != -12345.0;
+            }
+            CHECK_EQ_INT(differ, 0);
+            CHECK_EQ_INT(pad, 0);
+        }
+        smm_plan_destroy(&p);
+        free(W);
+        free(H);
+        free(Z);
+    }
+    return fails;
+}
+
+/* The small backend's W-gradient kernel, AVX2 and portable: dW(r, c) += the chain of fused
+ * multiply-adds over the block's examples in order, bitwise, for shapes with several row
+ * chunks, rows beyond a multiple of 4, an odd class count and a short block. */
+static int test_grad_w_kernel_exact(void)
+{
+    int fails = 0;
+    const int shapes[][4] = {{10, 20, 23, 12}, {3, 47, 9, 9}, {7, 6, 5, 5}, {1, 3, 3, 2}};
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        const int k = shapes[t][0], d = shapes[t][1], n = shapes[t][2], nb = shapes[t][3];
+        const int m = n - ((n - 1) / nb) * nb; /* the last block, which may be short */
+        double *H = malloc((size_t)d * m * sizeof(double));
+        double *GT = malloc((size_t)nb * k * sizeof(double));
+        double *dW = malloc((size_t)d * k * sizeof(double));
+        smm_plan *p = NULL;
+        if (H == NULL || GT == NULL || dW == NULL ||
+            smm_plan_create(k, d, n, SMM_BACKEND_SMALL, nb, &p) != SWEEP_OK) {
+            free(H), free(GT), free(dW);
+            return fails + 1;
+        }
+        for (int i = 0; i < d * m; i++)
+            H[i] = sin(0.4 + 0.61 * i);
+        for (int i = 0; i < nb * k; i++)
+            GT[i] = cos(0.9 + 0.37 * i) * 1e-2;
+        for (int portable = 0; portable < 2; portable++) {
+            smm_plan_use_portable(p, portable);
+            for (int i = 0; i < d * k; i++)
+                dW[i] = 0.5 * i;
+            smm_grad_w_cols(p, H, GT, m, dW);
+            int differ = 0;
+            for (int c = 0; c < k; c++)
+                for (int r = 0; r < d; r++) {
+                    double a = 0.0;
+                    for (int i = 0; i < m; i++)
+                        a = fma(H[i * d + r], GT[c * nb + i], a);
+                    const double want = 0.5 * (c * d + r) + a;
+                    differ += memcmp(&want, &dW[c * d + r], sizeof want) != 0;
+                }
+            CHECK_EQ_INT(differ, 0);
+        }
+        smm_plan_destroy(&p);
+        free(H);
+        free(GT);
+        free(dW);
+    }
+    return fails;
+}
+
+/* The small backend's fused H-gradient product, AVX2 and portable, against the definition in
+ * smm.h computed here entry by entry: bitwise equal outputs and partial sums in all three
+ * modes, for shapes
+ * with several row chunks, rows beyond a multiple of 4 and an odd last column. */
+static int test_grad_h_update_exact(void)
+{
+    int fails = 0;
+    const int shapes[][4] = {{10, 20, 23, 12}, {3, 47, 9, 9}, {7, 6, 5, 5}, {2, 1, 3, 3}};
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        const int k = shapes[t][0], d = shapes[t][1], n = shapes[t][2], nb = shapes[t][3];
+        const int m = n - ((n - 1) / nb) * nb; /* the last block, which may be short */
+        const size_t dm = (size_t)d * m, d4 = (size_t)(d - d % 4);
+        double *W = malloc((size_t)d * k * sizeof(double));
+        double *GT = malloc((size_t)nb * k * sizeof(double));
+        double *buf = malloc(10 * dm * sizeof(double));
+        smm_plan *p = NULL;
+        if (W == NULL || GT == NULL || buf == NULL ||
+            smm_plan_create(k, d, n, SMM_BACKEND_SMALL, nb, &p) != SWEEP_OK) {
+            free(W), free(GT), free(buf);
+            return fails + 1;
+        }
+        CHECK_EQ_INT(smm_plan_fuses_grad_h(p), 1);
+        double *h = buf, *v = buf + dm, *out = buf + 2 * dm, *want = buf + 6 * dm;
+        for (int i = 0; i < d * k; i++)
+            W[i] = sin(0.7 + 1.3 * i);
+        for (int i = 0; i < nb * k; i++)
+            GT[i] = cos(0.2 + 0.77 * i) * 1e-2;
+        for (size_t i = 0; i < dm; i++) {
+            h[i] = sin(3.0 + 0.11 * (double)i);
+            v[i] = cos(1.0 + 0.23 * (double)i);
+        }
+        for (int mode = 0; mode < 6; mode++) { /* 3..5: the portable version */
+            smm_plan_use_portable(p, mode >= 3);
+            double acc[8], want_acc[8];
+            for (int j = 0; j < 8; j++)
+                acc[j] = want_acc[j] = 0.25 * j;
+            const smm_h_epilogue e = {5e-4, h, out, v, out + dm, out + 2 * dm, 0.1, 0.9, mode % 3};
+            memset(out, 0, 4 * dm * sizeof(double));
+            smm_grad_h_update(p, W, GT, m, &e, acc);
+            memset(want, 0, 4 * dm * sizeof(double));
+            for (int i = 0; i < m; i++) {
+                double lanes[4] = {0, 0, 0, 0}; /* a chunk of 20 rows, summed apart */
+                for (int r = 0; r < d; r++) {
+                    double dh = 0.0;
+                    for (int c = 0; c < k; c++)
+                        dh = fma(W[c * d + r], GT[c * nb + i], dh);
+                    const size_t o = (size_t)i * d + (size_t)r;
+                    const double g = fma(5e-4, h[o], dh);
+                    double *slot = want_acc + 4 * (i % 2);
+                    if ((size_t)r < d4) {
+                        lanes[r % 4] = fma(g, g, lanes[r % 4]);
+                        if (r % 20 == 19 || (size_t)r == d4 - 1)
+                            for (int l = 0; l < 4; l++) {
+                                slot[l] += lanes[l];
+                                lanes[l] = 0.0;
+                            }
+                    } else {
+                        slot[(size_t)r - d4] += g * g;
+                    }
+                    if (mode % 3 == 0) {
+                        want[o] = g;
+                    } else if (mode % 3 == 1) {
+                        want[dm + o] = fma(-0.1, g, h[o]);
+                    } else {
+                        want[2 * dm + o] = fma(0.9, v[o], g);
+                        want[dm + o] = fma(-0.1, want[2 * dm + o], h[o]);
+                    }
+                }
+            }
+            CHECK(memcmp(out, want, 3 * dm * sizeof(double)) == 0);
+            CHECK(memcmp(acc, want_acc, sizeof acc) == 0);
+        }
+        smm_plan_destroy(&p);
+        free(W);
+        free(GT);
+        free(buf);
     }
     return fails;
 }
@@ -926,6 +1106,9 @@ int main(void)
     RUN_TEST(test_vexp, passed, failed);
     RUN_TEST(test_softmax_single_overflow, passed, failed);
     RUN_TEST(test_smm_blocks, passed, failed);
+    RUN_TEST(test_logits_kernel_exact, passed, failed);
+    RUN_TEST(test_grad_w_kernel_exact, passed, failed);
+    RUN_TEST(test_grad_h_update_exact, passed, failed);
     RUN_TEST(test_blocked_pass_matches_naive, passed, failed);
     RUN_TEST(test_fused_update_matches_hand, passed, failed);
     RUN_TEST(test_sgdm_two_steps, passed, failed);
