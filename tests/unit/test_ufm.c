@@ -313,6 +313,33 @@ static int test_vexp(void)
                 CHECK_NEAR(e / exp(in[j]), 1.0, 3e-16);
         }
     }
+    /* the softmax row pass, all three forms of its exponent, against its portable version
+     * and against vexp_inplace of the exponents written out */
+    enum { M = 1003 };
+    for (int form = 0; form < 3; form++) {
+        const double *alpha = form == 2 ? x + 2 * M : NULL;
+        const double av = form == 1 ? 0.7 : 1.0, bv = form == 1 ? -0.3 : 0.0;
+        double *u = x + 3 * M, *out = a, *out2 = a + M, *sum = b, *sum2 = b + M, *e = b + 2 * M;
+        for (int i = 0; i < M; i++) {
+            x[i] = -30.0 * fabs(sin(0.37 * i)); /* z */
+            x[2 * M + i] = 0.5 + 1e-3 * i;        /* alpha */
+            x[3 * M + i] = 0.1 * cos(0.5 * i); /* u */
+            sum[i] = sum2[i] = 0.25 * i;
+        }
+        vexp_row_sum(x, alpha, av, bv, u, 101, 318, out, sum, M);
+        vexp_row_sum_portable(x, alpha, av, bv, u, 101, 318, out2, sum2, M);
+        for (int i = 0; i < M; i++)
+            e[i] = form == 0 ? x[i] - u[i] : ((alpha ? alpha[i] : av) * x[i] + bv) - u[i];
+        vexp_inplace(e, M);
+        int bad_row = 0;
+        for (int i = 0; i < M; i++) {
+            const int skip = i >= 101 && i < 318;
+            const double want = skip ? 0.0 : e[i], want_sum = 0.25 * i + (skip ? 0.0 : e[i]);
+            bad_row += out[i] != want || sum[i] != want_sum || out2[i] != want ||
+                       sum2[i] != want_sum;
+        }
+        CHECK_EQ_INT(bad_row, 0);
+    }
     free(x);
     free(a);
     free(b);
