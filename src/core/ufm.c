@@ -468,41 +468,53 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
     const size_t k = (size_t)sp->k;
     const double *restrict Delta = sp->Delta, *restrict iota = sp->iota;
     double *restrict uy = work, *restrict sum = work + ncols, *restrict tc = work + 2 * ncols;
-    /* u_y + sigma per column, and for LDT the column's temperature Delta_y */
-    for (size_t i = 0; i < ncols; i++) {
-        const int c = y[i];
-        const double zy = Z[(size_t)c * ldz + i];
+    /* per class c, its columns [lo, hi): u_y + sigma, and for LDT the temperature Delta_y */
+    for (size_t c = 0, lo = 0, hi = 0; c < k; c++, lo = hi) {
+        while (hi < ncols && y[hi] == (int)c)
+            hi++;
+        const double *restrict zc = Z + c * ldz;
+        const double dc = Delta[c], ic = iota[c];
         if (kind == 0)
-            uy[i] = zy + sigma;
+            for (size_t i = lo; i < hi; i++)
+                uy[i] = zc[i] + sigma;
         else if (kind == 1)
-            uy[i] = (Delta[c] * zy + iota[c]) + sigma;
-        else {
-            tc[i] = Delta[c];
-            uy[i] = Delta[c] * zy + sigma;
-        }
+            for (size_t i = lo; i < hi; i++)
+                uy[i] = (dc * zc[i] + ic) + sigma;
+        else
+            for (size_t i = lo; i < hi; i++) {
+                tc[i] = dc;
+                uy[i] = dc * zc[i] + sigma;
+            }
     }
     /* per class row: the exponents r_c - sigma, their exponentials, and S e^{-sigma} summed
-     * over the classes in order; row c skips its own class's columns [lo, hi) */
+     * over the classes in order; row c skips its own class's columns */
     for (size_t i = 0; i < ncols; i++)
         sum[i] = 0.0;
-    size_t hi = 0;
-    for (size_t c = 0; c < k; c++) {
-        const size_t lo = hi;
+    for (size_t c = 0, lo = 0, hi = 0; c < k; c++, lo = hi) {
         while (hi < ncols && y[hi] == (int)c)
             hi++;
         vexp_row_sum(Z + c * ldz, kind == 2 ? tc : NULL, kind == 1 ? Delta[c] : 1.0,
                      kind == 1 ? iota[c] : 0.0, uy, lo, hi, G + c * ldg, sum, ncols);
     }
-    const double e_sigma = exp(sigma);
+    /* the scale of each column, w_y / (n (1 + S)), into uy; the loss */
+    const double e_sigma = sigma == 0.0 ? 1.0 : exp(sigma);
     double total = 0.0;
     int overflow = 0;
-    for (size_t i = 0; i < ncols; i++) { /* uy becomes the column's scale w_y / (n (1 + S)) */
-        const double S = sum[i] * e_sigma, w = sp->omega[y[i]];
-        uy[i] = (w * sp->inv_n) / (1.0 + S);
-        if (!(sum[i] <= DBL_MAX))
-            overflow = 1;
-        else if (want_loss)
-            total += w * log1p_small(S);
+    for (size_t c = 0, lo = 0, hi = 0; c < k; c++, lo = hi) {
+        while (hi < ncols && y[hi] == (int)c)
+            hi++;
+        const double w = sp->omega[c], wn = w * sp->inv_n;
+        for (size_t i = lo; i < hi; i++) {
+            overflow |= !(sum[i] <= DBL_MAX);
+            uy[i] = wn / (1.0 + sum[i] * e_sigma);
+        }
+        if (want_loss) {
+            double part = 0.0;
+            for (size_t i = lo; i < hi; i++)
+                if (sum[i] <= DBL_MAX)
+                    part += log1p_small(sum[i] * e_sigma);
+            total += w * part;
+        }
     }
     for (size_t c = 0; c < k; c++) {
         double *restrict g = G + c * ldg;
@@ -517,9 +529,14 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
             for (size_t i = 0; i < ncols; i++)
                 g[i] *= tc[i] * uy[i];
     }
-    for (size_t i = 0; i < ncols; i++) { /* -s_y w_y S / (n (1 + S)) */
-        const double sy = kind == 0 ? 1.0 : Delta[y[i]];
-        G[(size_t)y[i] * ldg + i] = -(sy * uy[i]) * sum[i];
+    /* the label entries, -s_y w_y S / (n (1 + S)) */
+    for (size_t c = 0, lo = 0, hi = 0; c < k; c++, lo = hi) {
+        while (hi < ncols && y[hi] == (int)c)
+            hi++;
+        double *restrict g = G + c * ldg;
+        const double sy = kind == 0 ? 1.0 : Delta[c];
+        for (size_t i = lo; i < hi; i++)
+            g[i] = -(sy * uy[i]) * sum[i];
     }
     if (overflow)
         for (size_t i = 0; i < ncols; i++)
