@@ -12,12 +12,13 @@
 #include <immintrin.h>
 #endif
 
-/* libxsmm JIT kernels up to k*d*n = 2^24; beyond, OpenBLAS's blocked kernels win. Measured here
- * (three products, one core): libxsmm faster at 55e3 (2x), 3.2e6 (1.3x) and 1.0e7 (1.07x),
- * slower at 2.6e7 (0.94x), 6.4e7 (0.72x) and 1.0e9 (0.48x); docs/PERFORMANCE.md. */
+/* The small-problem kernels up to k*d*n = 2^24; beyond, OpenBLAS's blocked kernels win (they
+ * pack for the caches). Measured here with libxsmm's kernels, which ours beat (three products,
+ * one core): faster at 55e3 (2x), 3.2e6 (1.3x) and 1.0e7 (1.07x), slower at 2.6e7 (0.94x),
+ * 6.4e7 (0.72x) and 1.0e9 (0.48x); docs/PERFORMANCE.md. */
 #define SMM_LIBXSMM_MAX_MNK 16777216.0
 
-/* Block working sets (docs/PERFORMANCE.md): the JIT kernels walk blocks of about
+/* Block working sets (docs/PERFORMANCE.md): the small-problem kernels walk blocks of about
  * SMM_JIT_BLOCK_BYTES of H (one block of H, its gradient, momentum and next iterate then stay
  * in L1/L2); OpenBLAS needs wide blocks to keep its packing amortized. */
 #define SMM_JIT_BLOCK_BYTES 32768.0
