@@ -48,8 +48,8 @@ static int resolve_jit(int k, int d, int n, smm_backend backend)
 }
 
 /* The default block width for (k, d, n) and backend (AUTO resolved by the size rule): blocks
- * of about SMM_JIT_BLOCK_BYTES of H for the JIT kernels, SMM_BLAS_BLOCK_COLS columns for
- * OpenBLAS; the n examples split into blocks of equal width up to the remainder. */
+ * of about SMM_JIT_BLOCK_BYTES of H for the small-problem kernels, SMM_BLAS_BLOCK_COLS columns
+ * for OpenBLAS; the n examples split into blocks of equal width up to the remainder. */
 static int default_block(int k, int d, int n, smm_backend backend)
 {
     int target;
@@ -65,13 +65,13 @@ static int default_block(int k, int d, int n, smm_backend backend)
     return (n + blocks - 1) / blocks; /* equal widths, the last block at most as wide */
 }
 
-static int kernels_dispatch(int k, int d, int m, int nb, smm_kernels *kn)
+/* libxsmm's kernel for the unfused dH product with m columns; NULL if it cannot make one */
+static void kernels_dispatch(int k, int d, int m, int nb, smm_kernels *kn)
 {
     const double one = 1.0, zero = 0.0;
     const int nt = LIBXSMM_GEMM_FLAG_TRANS_B;
     const libxsmm_blasint ld = d, lb = nb;
     kn->grad_h_nt = libxsmm_dmmdispatch(d, m, k, &ld, &lb, &ld, &one, &zero, &nt, NULL);
-    return kn->grad_h_nt != NULL;
 }
 
 int smm_plan_create(int k, int d, int n, smm_backend backend, int nb, smm_plan **out)
@@ -92,9 +92,11 @@ int smm_plan_create(int k, int d, int n, smm_backend backend, int nb, smm_plan *
             free(p);
             return SWEEP_ERR_NOMEM;
         }
-        /* all or nothing: OpenBLAS for every product if any kernel cannot be generated */
-        p->jit = kernels_dispatch(k, d, p->nb, p->nb, &p->full) &&
-                 kernels_dispatch(k, d, p->tail, p->nb, &p->rem);
+        /* libxsmm's kernel for the unfused dH product when it can generate one (else OpenBLAS
+         * serves smm_grad_h_cols); our kernels need nothing generated */
+        p->jit = 1;
+        kernels_dispatch(k, d, p->nb, p->nb, &p->full);
+        kernels_dispatch(k, d, p->tail, p->nb, &p->rem);
     }
     *out = p;
     return SWEEP_OK;
@@ -367,8 +369,9 @@ void smm_grad_w_cols(smm_plan *p, const double *Hb, const double *GTb, int m, do
 
 void smm_grad_h_cols(smm_plan *p, const double *W, const double *GTb, int m, double *dHb)
 {
-    if (p->jit) {
-        kernels_for(p, m)->grad_h_nt(W, GTb, dHb);
+    const libxsmm_dmmfunction f = p->jit ? kernels_for(p, m)->grad_h_nt : NULL;
+    if (f != NULL) {
+        f(W, GTb, dHb);
         return;
     }
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, p->d, m, p->k, 1.0, W, p->d, GTb, p->nb,

@@ -30,7 +30,7 @@ typedef struct smm_plan smm_plan;
 typedef enum smm_backend {
     SMM_BACKEND_AUTO = 0,  /* small-problem kernels when the problem is small, else OpenBLAS */
     SMM_BACKEND_OPENBLAS = 1,
-    SMM_BACKEND_SMALL = 2  /* falls back to OpenBLAS when libxsmm cannot generate a kernel */
+    SMM_BACKEND_SMALL = 2  /* our kernels (smm_grad_h_cols: libxsmm's, or OpenBLAS) */
 } smm_backend;
 
 /* smm_plan_create - Plan the products for (k, d, n) with the given backend preference and block

@@ -149,7 +149,6 @@ struct ufm_solver {
     double lambda_w, lambda_h;
     double *omega, *Delta, *iota; /* [k] */
     double *counts;               /* [k] */
-    size_t *start;                /* [k+1] first column of each class */
     int *label;                   /* [n] class of each column */
     double *W, *H, *b;            /* iterate */
     double *gW, *gb;              /* gradient (with weight decay) at the evaluated iterate */
@@ -202,7 +201,6 @@ void ufm_solver_destroy(ufm_solver **ps)
     free(s->Delta);
     free(s->iota);
     free(s->counts);
-    free(s->start);
     free(s->label);
     free(s->W);
     free(s->H);
@@ -262,14 +260,13 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     s->Delta = malloc((size_t)k * sizeof(double));
     s->iota = malloc((size_t)k * sizeof(double));
     s->counts = malloc((size_t)k * sizeof(double));
-    s->start = malloc((size_t)(k + 1) * sizeof(size_t));
     s->W = malloc(kd * sizeof(double));
     s->H = alloc_aligned(dn);
     s->gW = malloc(kd * sizeof(double));
     s->vW = calloc(kd, sizeof(double));
     s->Z = malloc(kn * sizeof(double));
     s->Hbar = malloc(kd * sizeof(double));
-    if (!s->omega || !s->Delta || !s->iota || !s->counts || !s->start || !s->W || !s->H ||
+    if (!s->omega || !s->Delta || !s->iota || !s->counts || !s->W || !s->H ||
         !s->gW || !s->vW || !s->Z || !s->Hbar)
         goto nomem;
     if (smm_plan_create(k, d, (int)s->n, SMM_BACKEND_AUTO, 0, &s->smm) != SWEEP_OK)
@@ -311,12 +308,9 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
                                  1.0 / n_d};
     s->kind = softmax_kind(&s->sp);
     memcpy(s->counts, p->counts, (size_t)k * sizeof(double));
-    s->start[0] = 0;
-    for (int c = 0; c < k; c++) {
-        s->start[c + 1] = s->start[c] + (size_t)p->counts[c];
-        for (size_t i = s->start[c]; i < s->start[c + 1]; i++)
-            s->label[i] = c;
-    }
+    for (size_t c = 0, i = 0; c < (size_t)k; c++) /* columns sorted by class */
+        for (size_t e = i + (size_t)p->counts[c]; i < e; i++)
+            s->label[i] = (int)c;
 
     /* Initialization: independent streams for W (0), H (1), b (2). */
     if (o->init == UFM_INIT_TORCH) {
@@ -398,7 +392,7 @@ static double worst_margin_gap(const ufm_solver *s, const double *Z)
     return worst;
 }
 
-/* The softmax pass. From logits Z (k x n, bias included) compute the mean data loss and
+/* The softmax pass. From logits Z (class-major, bias included) compute the mean data loss and
  * G = e^{-sigma} dl/dz / n. Written relative to the label's logit, r_c = u_c - u_y
  * (u = Delta ⊙ z + iota, or Delta_y z for LDT):
  *     loss_i = w_y log(1 + S),  S = sum_{c != y} e^{r_c}
@@ -409,9 +403,10 @@ static double worst_margin_gap(const ufm_solver *s, const double *Z)
  * column is redone with the maximum taken out (column_shifted). sigma <= 0 rescales G for
  * normalized GD (only the direction matters there): with every example classified the entries
  * e^{r_c - sigma} stay representable long after e^{r_c} underflows.
- * G is written class-major (G^T, one row of examples per class) so that every loop runs along
- * the examples: exponents, one vectorized exponential per class row, sums, scaling. The loss
- * (one logarithm per example) is computed only when want_loss; otherwise NaN is returned. */
+ * Z is read and G written class-major (one row of examples per class) so that every loop runs
+ * along the examples: exponents, exponentials and sums in one pass per class row, scaling.
+ * The loss (one logarithm per example) is computed only when want_loss; otherwise NaN is
+ * returned. */
 
 /* One column by the shifted formulas (a = max(0, max_{c != y} r_c) taken out of every
  * exponent): l_i = a + log(e^{-a} + S'), S' = sum_{c != y} e^{r_c - a}. Reads the column's
@@ -452,13 +447,12 @@ static double column_shifted(const ufm_softmax_params *sp, int y, const double *
 #define UFM_SIMD_CLONES
 #endif
 
-/* The pass over ncols columns in class order (y[i]: the class of column i, nondecreasing), in
- * loops along
- * the examples: the label logits (gathered once per column), per class row the exponents,
- * exponentials and sums (vexp_row_sum), the scale of each column, and per class row the
- * scaling; then the label entries. Z is class-major (k rows of ldz), G has k rows of
- * ldg >= ncols. work: 3 * ncols scratch. Returns sum_i omega_{y_i} l_i (0 unless
- * want_loss); the caller divides by n. */
+/* The pass over ncols columns in class order (y[i]: the class of column i, nondecreasing; class
+ * c owns the columns [lo, hi)), in loops along the examples: the label logits class by class,
+ * per class row the exponents, exponentials and sums (vexp_row_sum, skipping the row's own
+ * class), the scale of each column, per class row the scaling, and the label entries. Z is
+ * class-major (k rows of ldz), G has k rows of ldg >= ncols. work: 3 * ncols scratch. Returns
+ * sum_i omega_{y_i} l_i (0 unless want_loss); the caller divides by n. */
 UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kind,
                                            const int *restrict y, const double *restrict Z,
                                            size_t ldz, size_t ncols, double sigma,
