@@ -12,12 +12,13 @@
  * the remainder; m must be nb or that remainder. The solver fuses its elementwise work into the
  * same walk so that each block's H, gradient and momentum stay in cache (ufm.c).
  *
- * Backends: for small problems ("small": where OpenBLAS's call and packing overheads dominate,
- * 2x slower at k=10, d=20, n=275 here) our own AVX2 logits kernel and libxsmm JIT kernels for
- * the two gradient products; OpenBLAS dgemm otherwise. The backend and nb depend only on
+ * Backends: for small problems ("small", k*d*n <= 2^24, where OpenBLAS's call and packing
+ * overheads dominate: 2x slower at k=10, d=20, n=275 here) our own AVX2 kernels for the logits,
+ * dW and the fused dH with update (smm_grad_h_update; the unfused smm_grad_h_cols uses libxsmm's
+ * JIT kernel, or OpenBLAS); OpenBLAS dgemm otherwise. The backend and nb depend only on
  * (k, d, n) and the requested backend, never on the machine's caches, so the order of every
- * floating-point sum is a function of the problem alone; the logits kernel gives bitwise the
- * same results with and without AVX2. docs/PERFORMANCE.md has the measurements behind the rules.
+ * floating-point sum is a function of the problem alone; our kernels give bitwise the same
+ * results with and without AVX2. docs/PERFORMANCE.md has the measurements behind the rules.
  * Plain C, no MPI; a plan (which holds scratch) is used by one thread at a time.
  */
 #ifndef UFMSWEEP_SMM_H
