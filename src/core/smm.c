@@ -437,8 +437,6 @@ static void grad_h_update_portable(const smm_plan *p, const double *W, const dou
  * pointer to the caller's struct, every store would force a reload of every field). */
 typedef struct epilogue_avx2 {
     __m256d c, lr, mu;
-    double ch; /* c, for the scalar rows */
-    double lrs, mus;
     const double *restrict h, *restrict v;
     double *restrict g_out, *restrict hn, *restrict vn;
 } epilogue_avx2;
@@ -499,11 +497,11 @@ grad_h_rows(int k, int d, int nb, const double *restrict W, const double *restri
 
 /* all rows of columns i (and i + 1) */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
-grad_h_columns(int k, int d, int nb, const double *restrict W, const double *restrict GTb, int i,
-               int two, const epilogue_avx2 *e, int mode, __m256d *acc0, __m256d *acc1,
-               double *acc)
+grad_h_columns(const smm_plan *p, const double *restrict W, const double *restrict GTb, int i,
+               int two, const epilogue_avx2 *e, const smm_h_epilogue *eo, int mode,
+               __m256d *acc0, __m256d *acc1, double *acc)
 {
-    const int d4 = d - d % 4;
+    const int k = p->k, d = p->d, nb = p->nb, d4 = d - d % 4;
     int r0 = 0;
     for (; r0 + 4 * SMM_GRAD_H_ROWS <= d4; r0 += 4 * SMM_GRAD_H_ROWS)
         grad_h_rows(k, d, nb, W, GTb, i, two, SMM_GRAD_H_ROWS, r0, e, mode, acc0, acc1);
@@ -521,39 +519,25 @@ grad_h_columns(int k, int d, int nb, const double *restrict W, const double *res
     _mm256_storeu_pd(acc, *acc0);
     _mm256_storeu_pd(acc + 4, *acc1);
     for (int col = 0; col <= two; col++)
-        for (int r = d4; r < d; r++) {
-            double dh = 0.0;
-            for (int c = 0; c < k; c++)
-                dh = fma(W[(size_t)c * d + r], GTb[(size_t)c * nb + i + col], dh);
-            const size_t o = (size_t)(i + col) * d + r;
-            const double g = fma(e->ch, e->h[o], dh);
-            acc[4 * col + (r - d4)] += fma(g, g, 0.0);
-            if (mode == 0) {
-                e->g_out[o] = g;
-            } else if (mode == 1) {
-                e->hn[o] = fma(-e->lrs, g, e->h[o]);
-            } else {
-                const double v = fma(e->mus, e->v[o], g);
-                e->vn[o] = v;
-                e->hn[o] = fma(-e->lrs, v, e->h[o]);
-            }
-        }
+        for (int r = d4; r < d; r++)
+            acc[4 * col + (r - d4)] += epilogue_one(eo, (size_t)(i + col) * d + (size_t)r,
+                                                    grad_h_entry(p, W, GTb, r, i + col), 0.0);
     *acc0 = _mm256_loadu_pd(acc);
     *acc1 = _mm256_loadu_pd(acc + 4);
 }
 
-/* every column pair of the block with the epilogue of the given (constant) mode */
+/* every column pair of the block with the epilogue of the given (constant) mode; eo: the same
+ * epilogue for the rows past d4, done one entry at a time */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 grad_h_block(const smm_plan *p, const double *W, const double *GTb, int m,
-             const epilogue_avx2 *e, int mode, double *acc)
+             const epilogue_avx2 *e, const smm_h_epilogue *eo, int mode, double *acc)
 {
-    const int k = p->k, d = p->d, nb = p->nb;
     __m256d acc0 = _mm256_loadu_pd(acc), acc1 = _mm256_loadu_pd(acc + 4);
     for (int i = 0; i < m; i += 2) {
         if (i + 1 < m)
-            grad_h_columns(k, d, nb, W, GTb, i, 1, e, mode, &acc0, &acc1, acc);
+            grad_h_columns(p, W, GTb, i, 1, e, eo, mode, &acc0, &acc1, acc);
         else
-            grad_h_columns(k, d, nb, W, GTb, i, 0, e, mode, &acc0, &acc1, acc);
+            grad_h_columns(p, W, GTb, i, 0, e, eo, mode, &acc0, &acc1, acc);
     }
     _mm256_storeu_pd(acc, acc0);
     _mm256_storeu_pd(acc + 4, acc1);
@@ -565,15 +549,14 @@ __attribute__((target("avx2,fma"))) static void grad_h_update_avx2(const smm_pla
                                                                     const smm_h_epilogue *e,
                                                                     double *acc)
 {
-    const epilogue_avx2 ev = {_mm256_set1_pd(e->c), _mm256_set1_pd(e->lr),
-                              _mm256_set1_pd(e->mu), e->c, e->lr, e->mu, e->h, e->v,
-                              e->g_out, e->hn, e->vn};
+    const epilogue_avx2 ev = {_mm256_set1_pd(e->c), _mm256_set1_pd(e->lr), _mm256_set1_pd(e->mu),
+                              e->h, e->v, e->g_out, e->hn, e->vn};
     if (e->mode == 0)
-        grad_h_block(p, W, GTb, m, &ev, 0, acc);
+        grad_h_block(p, W, GTb, m, &ev, e, 0, acc);
     else if (e->mode == 1)
-        grad_h_block(p, W, GTb, m, &ev, 1, acc);
+        grad_h_block(p, W, GTb, m, &ev, e, 1, acc);
     else
-        grad_h_block(p, W, GTb, m, &ev, 2, acc);
+        grad_h_block(p, W, GTb, m, &ev, e, 2, acc);
 }
 #endif
 

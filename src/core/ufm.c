@@ -447,6 +447,14 @@ static double column_shifted(const ufm_softmax_params *sp, int y, const double *
 #define UFM_SIMD_CLONES
 #endif
 
+/* the end of class c's columns starting at lo, in nondecreasing labels y */
+static inline size_t class_end(const int *y, size_t lo, size_t ncols, size_t c)
+{
+    while (lo < ncols && y[lo] == (int)c)
+        lo++;
+    return lo;
+}
+
 /* The pass over ncols columns in class order (y[i]: the class of column i, nondecreasing; class
  * c owns the columns [lo, hi)), in loops along the examples: the label logits class by class,
  * per class row the exponents, exponentials and sums (vexp_row_sum, skipping the row's own
@@ -464,8 +472,7 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
     double *restrict uy = work, *restrict sum = work + ncols, *restrict tc = work + 2 * ncols;
     /* per class c, its columns [lo, hi): u_y + sigma, and for LDT the temperature Delta_y */
     for (size_t c = 0, lo = 0, hi = 0; c < k; c++, lo = hi) {
-        while (hi < ncols && y[hi] == (int)c)
-            hi++;
+        hi = class_end(y, lo, ncols, c);
         const double *restrict zc = Z + c * ldz;
         const double dc = Delta[c], ic = iota[c];
         if (kind == 0)
@@ -485,8 +492,7 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
     for (size_t i = 0; i < ncols; i++)
         sum[i] = 0.0;
     for (size_t c = 0, lo = 0, hi = 0; c < k; c++, lo = hi) {
-        while (hi < ncols && y[hi] == (int)c)
-            hi++;
+        hi = class_end(y, lo, ncols, c);
         vexp_row_sum(Z + c * ldz, kind == 2 ? tc : NULL, kind == 1 ? Delta[c] : 1.0,
                      kind == 1 ? iota[c] : 0.0, uy, lo, hi, G + c * ldg, sum, ncols);
     }
@@ -495,8 +501,7 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
     double total = 0.0;
     int overflow = 0;
     for (size_t c = 0, lo = 0, hi = 0; c < k; c++, lo = hi) {
-        while (hi < ncols && y[hi] == (int)c)
-            hi++;
+        hi = class_end(y, lo, ncols, c);
         const double w = sp->omega[c], wn = w * sp->inv_n;
         for (size_t i = lo; i < hi; i++) {
             overflow |= !(sum[i] <= DBL_MAX);
@@ -525,8 +530,7 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
     }
     /* the label entries, -s_y w_y S / (n (1 + S)) */
     for (size_t c = 0, lo = 0, hi = 0; c < k; c++, lo = hi) {
-        while (hi < ncols && y[hi] == (int)c)
-            hi++;
+        hi = class_end(y, lo, ncols, c);
         double *restrict g = G + c * ldg;
         const double sy = kind == 0 ? 1.0 : Delta[c];
         for (size_t i = lo; i < hi; i++)

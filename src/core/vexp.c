@@ -195,11 +195,18 @@ vexp_row_sum_avx2(const double *z, const double *alpha, double a, double b, cons
 }
 #endif
 
+#if defined(__GNUC__) && defined(__x86_64__)
+static int has_avx2_fma(void)
+{
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#endif
+
 void vexp_row_sum(const double *z, const double *alpha, double a, double b, const double *u,
                   size_t skip_lo, size_t skip_hi, double *out, double *sum, size_t n)
 {
 #if defined(__GNUC__) && defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if (has_avx2_fma()) {
         vexp_row_sum_avx2(z, alpha, a, b, u, skip_lo, skip_hi, out, sum, n);
         return;
     }
@@ -210,7 +217,7 @@ void vexp_row_sum(const double *z, const double *alpha, double a, double b, cons
 void vexp_inplace(double *x, size_t n)
 {
 #if defined(__GNUC__) && defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if (has_avx2_fma()) {
         vexp_avx2_fma(x, n);
         return;
     }

@@ -191,6 +191,37 @@ cleanup:
     return exit_code;
 }
 
+/* The JSON object of a ufm solve, serial or grouped: the problem, the loss, the final metrics
+ * and the outcome. NULL when out of memory. */
+static json_t *ufm_result_json(const point_params *pp, const profile *prof,
+                               const loss_vectors *lv, const geom_problem *gp,
+                               const geom_prediction *ref, int source, const ufm_result *res,
+                               double wall_s)
+{
+    json_t *obj = json_object();
+    if (obj == NULL || report_problem_json(obj, pp, prof, lv) != SWEEP_OK ||
+        report_metrics_json(obj, &res->metrics) != SWEEP_OK) {
+        json_decref(obj);
+        return NULL;
+    }
+    json_object_set_new(obj, "solver", json_string("ufm"));
+    json_object_set_new(obj, "problem", json_string(geom_problem_kind_name(gp->kind)));
+    json_object_set_new(obj, "theory_source",
+                        ref ? json_string(refsolve_theory_source_name(source)) : json_null());
+    json_object_set_new(obj, "theory_method",
+                        ref ? json_string(geom_method_name(ref->method)) : json_null());
+    json_object_set_new(obj, "loss", report_json_real(res->loss));
+    json_object_set_new(obj, "objective", report_json_real(res->objective));
+    json_object_set_new(obj, "grad_norm", report_json_real(res->grad_norm));
+    json_object_set_new(obj, "lr_final", report_json_real(res->lr_final));
+    json_object_set_new(obj, "outcome", json_string(ufm_outcome_name(res->outcome)));
+    json_object_set_new(obj, "reason", json_string(ufm_outcome_reason(res->outcome)));
+    json_object_set_new(obj, "iters", json_integer(res->iters));
+    json_object_set_new(obj, "seed", json_integer(pp->ufm.seed));
+    json_object_set_new(obj, "wall_s", json_real(wall_s));
+    return obj;
+}
+
 /* --ranks-per-solve G: the distributed solver under MPI (all G ranks run this; rank 0 prints). */
 static int solve_grouped(const point_params *pp, int G, int pr, int pc, int nb, int json,
                          const char *trace_path, int argc, char **argv)
@@ -252,27 +283,13 @@ static int solve_grouped(const point_params *pp, int G, int pr, int pc, int nb, 
     pufm_grid_shape(grid, &pr, &pc);
     if (rank == 0) {
         if (json) {
-            obj = json_object();
-            if (obj == NULL || report_problem_json(obj, pp, prof, lv) != SWEEP_OK ||
-                report_metrics_json(obj, &res.metrics) != SWEEP_OK) {
+            obj = ufm_result_json(pp, prof, lv, gp, ref, source, &res, t1 - t0);
+            if (obj == NULL) {
                 fprintf(stderr, "ufmsweep solve: out of memory building JSON\n");
                 goto cleanup;
             }
-            json_object_set_new(obj, "solver", json_string("ufm"));
             json_object_set_new(obj, "ranks_per_solve", json_integer(G));
             json_object_set_new(obj, "grid", json_sprintf("%dx%d", pr, pc));
-            json_object_set_new(obj, "problem", json_string(geom_problem_kind_name(gp->kind)));
-            json_object_set_new(obj, "theory_source",
-                                ref ? json_string(refsolve_theory_source_name(source))
-                                    : json_null());
-            json_object_set_new(obj, "loss", report_json_real(res.loss));
-            json_object_set_new(obj, "objective", report_json_real(res.objective));
-            json_object_set_new(obj, "grad_norm", report_json_real(res.grad_norm));
-            json_object_set_new(obj, "lr_final", report_json_real(res.lr_final));
-            json_object_set_new(obj, "outcome", json_string(ufm_outcome_name(res.outcome)));
-            json_object_set_new(obj, "iters", json_integer(res.iters));
-            json_object_set_new(obj, "seed", json_integer(pp->ufm.seed));
-            json_object_set_new(obj, "wall_s", json_real(t1 - t0));
             if (report_json_print(stdout, obj) != SWEEP_OK) {
                 fprintf(stderr, "ufmsweep solve: cannot write to stdout\n");
                 goto cleanup;
@@ -439,27 +456,11 @@ int cmd_solve_main(int argc, char **argv)
         }
     }
     if (json) {
-        obj = json_object();
-        if (obj == NULL || report_problem_json(obj, &pp, prof, lv) != SWEEP_OK ||
-            report_metrics_json(obj, &res.metrics) != SWEEP_OK) {
+        obj = ufm_result_json(&pp, prof, lv, gp, ref, source, &res, wall_s);
+        if (obj == NULL) {
             fprintf(stderr, "ufmsweep solve: out of memory building JSON\n");
             goto cleanup;
         }
-        json_object_set_new(obj, "solver", json_string("ufm"));
-        json_object_set_new(obj, "problem", json_string(geom_problem_kind_name(gp->kind)));
-        json_object_set_new(obj, "theory_source",
-                            ref ? json_string(refsolve_theory_source_name(source)) : json_null());
-        json_object_set_new(obj, "theory_method",
-                            ref ? json_string(geom_method_name(ref->method)) : json_null());
-        json_object_set_new(obj, "loss", report_json_real(res.loss));
-        json_object_set_new(obj, "objective", report_json_real(res.objective));
-        json_object_set_new(obj, "grad_norm", report_json_real(res.grad_norm));
-        json_object_set_new(obj, "lr_final", report_json_real(res.lr_final));
-        json_object_set_new(obj, "outcome", json_string(ufm_outcome_name(res.outcome)));
-        json_object_set_new(obj, "reason", json_string(ufm_outcome_reason(res.outcome)));
-        json_object_set_new(obj, "iters", json_integer(res.iters));
-        json_object_set_new(obj, "seed", json_integer(pp.ufm.seed));
-        json_object_set_new(obj, "wall_s", json_real(wall_s));
         if (trace != NULL)
             json_object_set_new(obj, "trace", trace_json(trace));
         if (report_json_print(stdout, obj) != SWEEP_OK) {

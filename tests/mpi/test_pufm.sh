@@ -22,6 +22,8 @@ compare() { # NAME SERIAL.json GROUPED.json
 import json, math, sys
 s, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 assert s["iters"] == p["iters"] and s["outcome"] == p["outcome"], (s["iters"], p["iters"])
+for k in ("solver", "problem", "theory_source", "theory_method", "reason", "seed"):
+    assert s[k] == p[k], (k, s[k], p.get(k))  # one JSON layout for serial and grouped solves
 worst, key, n = 0.0, None, 0
 for k, v in s.items():
     if k in ("wall_s", "lr_final") or not isinstance(v, float):

@@ -365,6 +365,37 @@ static int test_softmax_single_overflow(void)
     return fails;
 }
 
+/* ufm_softmax_columns with labels in any order (it splits them into nondecreasing runs): the
+ * same G and loss, bitwise, as one call per column, for the plain, VS and LDT forms. */
+static int test_softmax_unsorted_labels(void)
+{
+    int fails = 0;
+    enum { K = 3, N = 7 };
+    const int y[N] = {2, 0, 1, 1, 0, 2, 2};
+    const double omega[K] = {1.0, 2.5, 0.5}, iota[K] = {0.0, -0.2, 0.3};
+    double Zt[K * N], G[K * N], g1[K], z1[K], work[3 * N];
+    for (int i = 0; i < K * N; i++)
+        Zt[i] = 3.0 * sin(1.0 + 0.7 * i);
+    for (int form = 0; form < 3; form++) {
+        const double D1[K] = {1, 1, 1}, D2[K] = {0.8, 1.3, 1.1}, I0[K] = {0, 0, 0};
+        const ufm_softmax_params sp = {K, omega, form == 0 ? D1 : D2, form == 1 ? iota : I0,
+                                       form == 2, 1.0 / N};
+        const double loss = ufm_softmax_columns(&sp, y, Zt, N, N, 0.0, 1, G, N, work);
+        double want_loss = 0.0;
+        int differ = 0;
+        for (int i = 0; i < N; i++) {
+            for (int c = 0; c < K; c++)
+                z1[c] = Zt[c * N + i];
+            want_loss += ufm_softmax_columns(&sp, y + i, z1, 1, 1, 0.0, 1, g1, 1, work);
+            for (int c = 0; c < K; c++)
+                differ += memcmp(&g1[c], &G[c * N + i], sizeof(double)) != 0;
+        }
+        CHECK_EQ_INT(differ, 0);
+        CHECK_NEAR(loss, want_loss, 1e-15);
+    }
+    return fails;
+}
+
 /* The three block products with a short last block (n = 30 in blocks of 7: tail 2), both
  * backends, against plain loops. */
 static int test_smm_blocks(void)
@@ -1132,6 +1163,7 @@ int main(void)
     RUN_TEST(test_tiny_loss_accuracy, passed, failed);
     RUN_TEST(test_vexp, passed, failed);
     RUN_TEST(test_softmax_single_overflow, passed, failed);
+    RUN_TEST(test_softmax_unsorted_labels, passed, failed);
     RUN_TEST(test_smm_blocks, passed, failed);
     RUN_TEST(test_logits_kernel_exact, passed, failed);
     RUN_TEST(test_grad_w_kernel_exact, passed, failed);
