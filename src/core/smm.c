@@ -38,7 +38,16 @@ struct smm_plan {
     smm_kernels full, rem; /* kernels for m = nb and m = tail */
     double *T;             /* [SMM_TILE*(d+k)] the logits kernel's scratch: a transposed tile
                             * of H and a short tile's logits */
+    /* the OpenBLAS backend's fused H-gradient kernel (smm_grad_h_update on AVX2): W packed in
+     * panels of 8 rows, a block's GT packed in panels of 6 columns, two panels of dH */
+    double *wp;            /* [ceil(d/8)*8*k] */
+    double *gp;            /* [ceil(nb/6)*6*k] */
+    double *dpanel;        /* [2*6*d] */
 };
+
+/* rows of W per packed panel (two vectors) and columns of dH per tile of the panel kernel */
+#define SMM_PANEL_ROWS 8
+#define SMM_PANEL_COLS 6
 
 static int resolve_jit(int k, int d, int n, smm_backend backend)
 {
@@ -97,6 +106,17 @@ int smm_plan_create(int k, int d, int n, smm_backend backend, int nb, smm_plan *
         p->jit = 1;
         kernels_dispatch(k, d, p->nb, p->nb, &p->full);
         kernels_dispatch(k, d, p->tail, p->nb, &p->rem);
+    } else {
+        const size_t rows = (size_t)(d + SMM_PANEL_ROWS - 1) / SMM_PANEL_ROWS * SMM_PANEL_ROWS;
+        const size_t cols =
+            (size_t)(p->nb + SMM_PANEL_COLS - 1) / SMM_PANEL_COLS * SMM_PANEL_COLS;
+        p->wp = aligned_alloc(32, rows * (size_t)k * sizeof(double));
+        p->gp = aligned_alloc(32, (cols * (size_t)k * sizeof(double) + 31) / 32 * 32);
+        p->dpanel = aligned_alloc(32, 2 * SMM_PANEL_COLS * (size_t)d * sizeof(double));
+        if (p->wp == NULL || p->gp == NULL || p->dpanel == NULL) {
+            smm_plan_destroy(&p);
+            return SWEEP_ERR_NOMEM;
+        }
     }
     *out = p;
     return SWEEP_OK;
@@ -107,6 +127,9 @@ void smm_plan_destroy(smm_plan **pp)
     if (pp == NULL || *pp == NULL)
         return;
     free((*pp)->T);
+    free((*pp)->wp);
+    free((*pp)->gp);
+    free((*pp)->dpanel);
     free(*pp);
     *pp = NULL;
 }
@@ -558,11 +581,174 @@ __attribute__((target("avx2,fma"))) static void grad_h_update_avx2(const smm_pla
     else
         grad_h_block(p, W, GTb, m, &ev, e, 2, acc);
 }
+
+/* The fused H-gradient product of the OpenBLAS backend (larger problems, AVX2). A register
+ * tile of 8 rows x 6 columns of dH (12 accumulators; 2 loads of packed W and 6 broadcasts of
+ * packed GT per 12 fused multiply-adds) computes each entry as the same chain over the classes
+ * in order as grad_h_entry. The tiles of one panel of 6 columns go to p->dpanel; the epilogue of
+ * the previous panel runs in d8 slices between the tiles, with the slice two ahead prefetched,
+ * so that the memory traffic of H and its momentum overlaps the arithmetic (the update pass
+ * after an OpenBLAS dgemm is memory-bound: docs/PERFORMANCE.md). */
+
+/* W (d x k) into panels of 8 rows: wp[(rp k + c) 8 + l] = W[rp 8 + l, c], zero past row d */
+static void pack_w_panels(int k, int d, const double *W, double *wp)
+{
+    const int d8 = (d + SMM_PANEL_ROWS - 1) / SMM_PANEL_ROWS;
+    for (int rp = 0; rp < d8; rp++)
+        for (int c = 0; c < k; c++)
+            for (int l = 0; l < SMM_PANEL_ROWS; l++) {
+                const int r = rp * SMM_PANEL_ROWS + l;
+                wp[((size_t)rp * k + c) * SMM_PANEL_ROWS + l] = r < d ? W[(size_t)c * d + r] : 0.0;
+            }
+}
+
+/* GT_b (m x k, leading dimension nb) into panels of 6 examples: gp[(jp k + c) 6 + l] =
+ * GT_b[jp 6 + l, c], zero past example m */
+static void pack_g_panels(int k, int nb, int m, const double *GTb, double *gp)
+{
+    const int m6 = (m + SMM_PANEL_COLS - 1) / SMM_PANEL_COLS;
+    for (int c = 0; c < k; c++) {
+        const double *g = GTb + (size_t)c * nb;
+        for (int jp = 0; jp < m6; jp++) {
+            double *out = gp + ((size_t)jp * k + c) * SMM_PANEL_COLS;
+            for (int l = 0; l < SMM_PANEL_COLS; l++) {
+                const int i = jp * SMM_PANEL_COLS + l;
+                out[l] = i < m ? g[i] : 0.0;
+            }
+        }
+    }
+}
+
+/* One tile: rows r0 .. r0+7 (those below d) of nj <= 6 columns of dH into D (leading
+ * dimension d), from the packed panels A (8 x k) and B (k x 6). */
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+panel_tile(int k, int d, int r0, int nj, const double *restrict A, const double *restrict B,
+           double *restrict D)
+{
+    __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
+    __m256d b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0;
+    for (int c = 0; c < k; c++) {
+        const __m256d w0 = _mm256_load_pd(A + 8 * c), w1 = _mm256_load_pd(A + 8 * c + 4);
+        const double *g = B + 6 * c;
+        __m256d x = _mm256_broadcast_sd(g);
+        a0 = _mm256_fmadd_pd(w0, x, a0);
+        b0 = _mm256_fmadd_pd(w1, x, b0);
+        x = _mm256_broadcast_sd(g + 1);
+        a1 = _mm256_fmadd_pd(w0, x, a1);
+        b1 = _mm256_fmadd_pd(w1, x, b1);
+        x = _mm256_broadcast_sd(g + 2);
+        a2 = _mm256_fmadd_pd(w0, x, a2);
+        b2 = _mm256_fmadd_pd(w1, x, b2);
+        x = _mm256_broadcast_sd(g + 3);
+        a3 = _mm256_fmadd_pd(w0, x, a3);
+        b3 = _mm256_fmadd_pd(w1, x, b3);
+        x = _mm256_broadcast_sd(g + 4);
+        a4 = _mm256_fmadd_pd(w0, x, a4);
+        b4 = _mm256_fmadd_pd(w1, x, b4);
+        x = _mm256_broadcast_sd(g + 5);
+        a5 = _mm256_fmadd_pd(w0, x, a5);
+        b5 = _mm256_fmadd_pd(w1, x, b5);
+    }
+    const __m256d lo[SMM_PANEL_COLS] = {a0, a1, a2, a3, a4, a5};
+    const __m256d hi[SMM_PANEL_COLS] = {b0, b1, b2, b3, b4, b5};
+    if (r0 + SMM_PANEL_ROWS <= d) {
+        for (int j = 0; j < nj; j++) {
+            _mm256_storeu_pd(D + (size_t)j * d + r0, lo[j]);
+            _mm256_storeu_pd(D + (size_t)j * d + r0 + 4, hi[j]);
+        }
+        return;
+    }
+    double t[SMM_PANEL_ROWS];
+    for (int j = 0; j < nj; j++) { /* the last rows of a d that is not a multiple of 8 */
+        _mm256_storeu_pd(t, lo[j]);
+        _mm256_storeu_pd(t + 4, hi[j]);
+        for (int l = 0; r0 + l < d; l++)
+            D[(size_t)j * d + r0 + l] = t[l];
+    }
+}
+
+/* The epilogue of the entries f0 .. f1-1 of a panel whose dH is D and whose first entry has
+ * offset o0 in the block: 4 at a time into t (lane f mod 4; f0 is a multiple of 4), the rest
+ * of the panel (f1 not a multiple of 4) one by one into acc[f mod 4] */
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256d
+panel_epilogue(const epilogue_avx2 *e, const smm_h_epilogue *eo, int mode, const double *D,
+               size_t o0, size_t f0, size_t f1, __m256d t, double *acc)
+{
+    size_t f = f0;
+    for (; f + 4 <= f1; f += 4)
+        t = epilogue_vec(e, mode, o0 + f, _mm256_loadu_pd(D + f), t);
+    for (; f < f1; f++)
+        acc[f % 4] = epilogue_one(eo, o0 + f, D[f], acc[f % 4]);
+    return t;
+}
+
+__attribute__((target("avx2,fma"), always_inline)) static inline void
+grad_h_panels(smm_plan *p, int m, const epilogue_avx2 *e, const smm_h_epilogue *eo, int mode,
+              double *acc)
+{
+    const int k = p->k, d = p->d, d8 = (d + SMM_PANEL_ROWS - 1) / SMM_PANEL_ROWS;
+    const int np = (m + SMM_PANEL_COLS - 1) / SMM_PANEL_COLS;
+    /* the epilogue slice between two tiles: a multiple of 8 entries, d8 slices cover a panel */
+    const size_t panel = (size_t)SMM_PANEL_COLS * d;
+    const size_t q = ((panel + d8 - 1) / d8 + 7) / 8 * 8;
+    double *cur = p->dpanel, *prev = p->dpanel + panel;
+    size_t plen = 0, po0 = 0; /* the previous panel's entries and offset */
+    __m256d t = _mm256_setzero_pd();
+    for (int jp = 0; jp <= np; jp++) {
+        const int i0 = jp * SMM_PANEL_COLS;
+        const int nj = jp == np ? 0 : m - i0 < SMM_PANEL_COLS ? m - i0 : SMM_PANEL_COLS;
+        const double *B = p->gp + (size_t)jp * k * SMM_PANEL_COLS;
+        for (int rp = 0; rp < d8; rp++) {
+            if (plen > 0) {
+                const size_t f0 = (size_t)rp * q;
+                const size_t f1 = f0 + q > plen ? plen : f0 + q;
+                if (f0 < f1)
+                    t = panel_epilogue(e, eo, mode, prev, po0, f0, f1, t, acc);
+                for (size_t f = f0 + 2 * q; f < f0 + 3 * q && f < plen; f += 8) {
+                    _mm_prefetch((const char *)(e->h + po0 + f), _MM_HINT_T0);
+                    if (mode == 2)
+                        _mm_prefetch((const char *)(e->v + po0 + f), _MM_HINT_T0);
+                }
+            }
+            if (nj > 0)
+                panel_tile(k, d, rp * SMM_PANEL_ROWS, nj,
+                           p->wp + (size_t)rp * k * SMM_PANEL_ROWS, B, cur);
+        }
+        double *swap = cur;
+        cur = prev;
+        prev = swap;
+        plen = (size_t)nj * d;
+        po0 = (size_t)i0 * d;
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, t);
+    for (int l = 0; l < 4; l++)
+        acc[l] += lanes[l];
+}
+
+__attribute__((target("avx2,fma"))) static void grad_h_update_panels(smm_plan *p,
+                                                                     const double *W,
+                                                                     const double *GTb, int m,
+                                                                     const smm_h_epilogue *e,
+                                                                     double *acc)
+{
+    if (e->w_changed)
+        pack_w_panels(p->k, p->d, W, p->wp);
+    pack_g_panels(p->k, p->nb, m, GTb, p->gp);
+    const epilogue_avx2 ev = {_mm256_set1_pd(e->c), _mm256_set1_pd(e->lr), _mm256_set1_pd(e->mu),
+                              e->h, e->v, e->g_out, e->hn, e->vn};
+    if (e->mode == 0)
+        grad_h_panels(p, m, &ev, e, 0, acc);
+    else if (e->mode == 1)
+        grad_h_panels(p, m, &ev, e, 1, acc);
+    else
+        grad_h_panels(p, m, &ev, e, 2, acc);
+}
 #endif
 
 int smm_plan_fuses_grad_h(const smm_plan *p)
 {
-    return p->jit;
+    return p->jit || use_avx2(p); /* the OpenBLAS backend: the panel kernel needs AVX2 */
 }
 
 void smm_grad_h_update(smm_plan *p, const double *W, const double *GTb, int m,
@@ -570,7 +756,10 @@ void smm_grad_h_update(smm_plan *p, const double *W, const double *GTb, int m,
 {
 #if defined(__GNUC__) && defined(__x86_64__)
     if (use_avx2(p)) {
-        grad_h_update_avx2(p, W, GTb, m, e, acc);
+        if (p->jit)
+            grad_h_update_avx2(p, W, GTb, m, e, acc);
+        else
+            grad_h_update_panels(p, W, GTb, m, e, acc);
         return;
     }
 #endif

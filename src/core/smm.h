@@ -15,10 +15,13 @@
  * Backends: for small problems ("small", k*d*n <= 2^24, where OpenBLAS's call and packing
  * overheads dominate: 2x slower at k=10, d=20, n=275 here) our own AVX2 kernels for the logits,
  * dW and the fused dH with update (smm_grad_h_update; the unfused smm_grad_h_cols uses libxsmm's
- * JIT kernel, or OpenBLAS); OpenBLAS dgemm otherwise. The backend and nb depend only on
- * (k, d, n) and the requested backend, never on the machine's caches, so the order of every
- * floating-point sum is a function of the problem alone; our kernels give bitwise the same
- * results with and without AVX2. docs/PERFORMANCE.md has the measurements behind the rules.
+ * JIT kernel, or OpenBLAS); OpenBLAS dgemm otherwise ("openblas"), except that the fused dH
+ * with update is our own register-tiled kernel there too where AVX2 runs (it overlaps the
+ * update's memory traffic with the product; without AVX2, OpenBLAS and a separate pass). The
+ * backend and nb depend only on (k, d, n) and the requested backend, never on the machine's
+ * caches, so the order of every floating-point sum is a function of the problem alone; the
+ * small backend gives bitwise the same results with and without AVX2. docs/PERFORMANCE.md has
+ * the measurements behind the rules.
  * Plain C, no MPI; a plan (which holds scratch) is used by one thread at a time.
  */
 #ifndef UFMSWEEP_SMM_H
@@ -66,7 +69,12 @@ void smm_grad_h_cols(smm_plan *p, const double *W, const double *GTb, int m, dou
  * and g^2 goes into the partial sums acc[8]: column i uses the slots 4 (i mod 2) + 0..3. Its
  * rows below d4 = d - d mod 4 come in chunks of 20 (the last one shorter): a chunk's squares
  * are summed apart per lane (row r into lane r mod 4, t = fma(g, g, t) from t = 0), then each
- * lane is added to its slot; then each row r >= d4 adds g^2 to slot r - d4. Columns in order. */
+ * lane is added to its slot; then each row r >= d4 adds g^2 to slot r - d4. Columns in order.
+ * That is the small backend. The OpenBLAS backend's kernel (AVX2 only) uses the slots 0..3:
+ * the block's columns in panels of 6 (the last one shorter), each panel's entries in order
+ * (f = o - 6 d jp for panel jp), 4 at a time into lanes f mod 4 summed apart over the whole
+ * block (t = fma(g, g, t) from t = 0); a panel's last (6 d) mod 4 entries go straight to slot
+ * f mod 4; at the end each lane is added to its slot. */
 typedef struct smm_h_epilogue {
     double c;         /* ridge + weight decay on H */
     const double *h;  /* [d*m] the block of H */
@@ -75,14 +83,18 @@ typedef struct smm_h_epilogue {
     double *hn, *vn;  /* modes 1, 2: [d*m] next H (and momentum) */
     double lr, mu;
     int mode;         /* 0, 1 or 2 as above */
+    int w_changed;    /* nonzero: W differs from the previous call's (the OpenBLAS backend's
+                       * kernel packs W only then: set it on the first block of every pass) */
 } smm_h_epilogue;
 
-/* smm_plan_fuses_grad_h - 1 if smm_grad_h_update may be called (the small backend), else 0. */
+/* smm_plan_fuses_grad_h - 1 if smm_grad_h_update may be called: the small backend, and the
+ * OpenBLAS backend where AVX2 and FMA run (not under smm_plan_use_portable); else 0. */
 int smm_plan_fuses_grad_h(const smm_plan *p);
 
 /* smm_grad_h_update - dH_b = W GT_b^T (each entry one chain of fused multiply-adds over the
  * classes in order) followed by the epilogue e, without storing dH_b; acc: the 8 partial sums
- * of squares, accumulated. Bitwise identical with and without AVX2. Only for plans with
+ * of squares, accumulated. Every entry of g_out, hn and vn is the same in both backends and
+ * with or without AVX2; the small backend's sums are too. Only for plans with
  * smm_plan_fuses_grad_h. */
 void smm_grad_h_update(smm_plan *p, const double *W, const double *GTb, int m,
                        const smm_h_epilogue *e, double *acc);

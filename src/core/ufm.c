@@ -767,7 +767,7 @@ static double eval_blocked(ufm_solver *s, const double *W, const double *H, cons
                     db[c] += s->G[(size_t)c * nb + i];
         double *gb = dH != NULL ? dH + j0 * (size_t)d : s->gblk;
         const size_t off = j0 * (size_t)d;
-        if (smm_plan_fuses_grad_h(s->smm) && (up == NULL || !up->stream)) {
+        if (smm_plan_fuses_grad_h(s->smm)) {
             const smm_h_epilogue e = {ch,
                                       Hb,
                                       gb,
@@ -776,7 +776,8 @@ static double eval_blocked(ufm_solver *s, const double *W, const double *H, cons
                                       up != NULL && up->v != NULL ? up->v_next + off : NULL,
                                       up != NULL ? up->lr : 0.0,
                                       up != NULL ? up->mu : 0.0,
-                                      up == NULL ? 0 : up->v == NULL ? 1 : 2};
+                                      up == NULL ? 0 : up->v == NULL ? 1 : 2,
+                                      j0 == 0};
             smm_grad_h_update(s->smm, W, s->G, m, &e, acc);
         } else {
             smm_grad_h_cols(s->smm, W, s->G, m, gb);

@@ -585,7 +585,8 @@ static int test_grad_h_update_exact(void)
             double acc[8], want_acc[8];
             for (int j = 0; j < 8; j++)
                 acc[j] = want_acc[j] = 0.25 * j;
-            const smm_h_epilogue e = {5e-4, h, out, v, out + dm, out + 2 * dm, 0.1, 0.9, mode % 3};
+            const smm_h_epilogue e = {5e-4, h,   out, v, out + dm, out + 2 * dm,
+                                      0.1,  0.9, mode % 3, 1};
             memset(out, 0, 4 * dm * sizeof(double));
             smm_grad_h_update(p, W, GT, m, &e, acc);
             memset(want, 0, 4 * dm * sizeof(double));
@@ -618,6 +619,102 @@ static int test_grad_h_update_exact(void)
                     }
                 }
             }
+            CHECK(memcmp(out, want, 3 * dm * sizeof(double)) == 0);
+            CHECK(memcmp(acc, want_acc, sizeof acc) == 0);
+        }
+        smm_plan_destroy(&p);
+        free(W);
+        free(GT);
+        free(buf);
+    }
+    return fails;
+}
+
+/* The OpenBLAS backend's fused H-gradient kernel (AVX2 machines) against the definition in
+ * smm.h computed here: bitwise equal outputs (the same entries as the small backend's) and
+ * partial sums in all three modes, for shapes with a partial row panel (d mod 8 != 0, d < 8),
+ * panels whose entries are not a multiple of 4 (d odd), a short last column panel and several
+ * slices per panel. The tested block is the second of the pass (w_changed = 0): the packed W of
+ * the first call is reused. */
+static int test_grad_h_panels_exact(void)
+{
+    int fails = 0;
+    const int shapes[][4] = {{10, 20, 23, 12}, {3, 47, 9, 7}, {7, 6, 20, 13}, {2, 1, 3, 2},
+                             {100, 64, 40, 20}, {5, 33, 61, 31}};
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        const int k = shapes[t][0], d = shapes[t][1], n = shapes[t][2], nb = shapes[t][3];
+        const int m = n - ((n - 1) / nb) * nb; /* the last block, which may be short */
+        const size_t dm = (size_t)d * m, dnb = (size_t)d * nb;
+        double *W = malloc((size_t)d * k * sizeof(double));
+        double *GT = malloc(2 * (size_t)nb * k * sizeof(double));
+        double *buf = malloc((7 * dm + 4 * dnb) * sizeof(double));
+        smm_plan *p = NULL;
+        if (W == NULL || GT == NULL || buf == NULL ||
+            smm_plan_create(k, d, n, SMM_BACKEND_OPENBLAS, nb, &p) != SWEEP_OK) {
+            free(W), free(GT), free(buf);
+            return fails + 1;
+        }
+        smm_plan_use_portable(p, 1);
+        CHECK_EQ_INT(smm_plan_fuses_grad_h(p), 0);
+        smm_plan_use_portable(p, 0);
+        if (!smm_plan_fuses_grad_h(p)) { /* no AVX2 here: the solver takes OpenBLAS's path */
+            fprintf(stderr, "  (no AVX2: the panel kernel is not tested on this machine)\n");
+            smm_plan_destroy(&p);
+            free(W), free(GT), free(buf);
+            return fails;
+        }
+        double *h = buf, *v = buf + dm, *out = buf + 2 * dm, *want = buf + 5 * dm;
+        double *first = buf + 7 * dm; /* the first block's h, v, hn, vn */
+        for (int i = 0; i < d * k; i++)
+            W[i] = sin(0.7 + 1.3 * i);
+        for (int i = 0; i < 2 * nb * k; i++)
+            GT[i] = cos(0.2 + 0.77 * i) * 1e-2;
+        for (size_t i = 0; i < dm; i++) {
+            h[i] = sin(3.0 + 0.11 * (double)i);
+            v[i] = cos(1.0 + 0.23 * (double)i);
+        }
+        for (size_t i = 0; i < 2 * dnb; i++)
+            first[i] = sin(0.3 * (double)i);
+        const double *gt = GT + (size_t)nb * k; /* the tested block's */
+        for (int mode = 0; mode < 3; mode++) {
+            double acc[8], want_acc[8], scratch[8] = {0};
+            for (int j = 0; j < 8; j++)
+                acc[j] = want_acc[j] = 0.25 * j;
+            const smm_h_epilogue e0 = {5e-4, first, first + 2 * dnb, first + dnb, first + 2 * dnb,
+                                       first + 3 * dnb, 0.1, 0.9, mode, 1};
+            smm_grad_h_update(p, W, GT, nb, &e0, scratch);
+            const smm_h_epilogue e = {5e-4, h,   out, v, out + dm, out + 2 * dm,
+                                      0.1,  0.9, mode, 0};
+            memset(out, 0, 3 * dm * sizeof(double));
+            smm_grad_h_update(p, W, gt, m, &e, acc);
+            memset(want, 0, 3 * dm * sizeof(double));
+            double lanes[4] = {0, 0, 0, 0};
+            for (int i0 = 0; i0 < m; i0 += 6) {
+                const size_t po0 = (size_t)i0 * d;
+                const size_t plen = (size_t)(m - i0 < 6 ? m - i0 : 6) * d;
+                for (size_t f = 0; f < plen; f++) {
+                    const size_t o = po0 + f;
+                    const int i = (int)(o / (size_t)d), r = (int)(o % (size_t)d);
+                    double dh = 0.0;
+                    for (int c = 0; c < k; c++)
+                        dh = fma(W[c * d + r], gt[c * nb + i], dh);
+                    const double g = fma(5e-4, h[o], dh);
+                    if (f < plen - plen % 4)
+                        lanes[f % 4] = fma(g, g, lanes[f % 4]);
+                    else
+                        want_acc[f % 4] = fma(g, g, want_acc[f % 4]);
+                    if (mode == 0) {
+                        want[o] = g;
+                    } else if (mode == 1) {
+                        want[dm + o] = fma(-0.1, g, h[o]);
+                    } else {
+                        want[2 * dm + o] = fma(0.9, v[o], g);
+                        want[dm + o] = fma(-0.1, want[2 * dm + o], h[o]);
+                    }
+                }
+            }
+            for (int l = 0; l < 4; l++)
+                want_acc[l] += lanes[l];
             CHECK(memcmp(out, want, 3 * dm * sizeof(double)) == 0);
             CHECK(memcmp(acc, want_acc, sizeof acc) == 0);
         }
@@ -1168,6 +1265,7 @@ int main(void)
     RUN_TEST(test_logits_kernel_exact, passed, failed);
     RUN_TEST(test_grad_w_kernel_exact, passed, failed);
     RUN_TEST(test_grad_h_update_exact, passed, failed);
+    RUN_TEST(test_grad_h_panels_exact, passed, failed);
     RUN_TEST(test_blocked_pass_matches_naive, passed, failed);
     RUN_TEST(test_fused_update_matches_hand, passed, failed);
     RUN_TEST(test_sgdm_two_steps, passed, failed);
