@@ -5,9 +5,6 @@
 #include "vexp.h"
 
 #include <float.h>
-#if defined(__GNUC__) && defined(__x86_64__)
-#include <immintrin.h>
-#endif
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -184,8 +181,8 @@ static int softmax_kind(const ufm_softmax_params *sp)
     return 0;
 }
 
-/* len doubles on a 64-byte boundary (H and its momentum: the streaming stores of h_block need
- * 32), freed with free(). */
+/* len doubles on a 64-byte boundary (H and its momentum: whole cache lines per column when
+ * 8 divides d), freed with free(). */
 static double *alloc_aligned(size_t len)
 {
     const size_t bytes = (len * sizeof(double) + 63) / 64 * 64;
@@ -597,7 +594,6 @@ typedef struct h_update {
     double lr, mu;
     const double *v; /* NULL: gd */
     double *h_next, *v_next;
-    int stream;      /* sgdm: non-temporal stores (H far larger than the caches) */
 } h_update;
 
 /* One block of H's gradient: g += c h, acc[j] += g^2 (eight partial sums, fixed order), and the
@@ -652,49 +648,6 @@ UFM_SIMD_CLONES static void h_block_update(size_t len, double c, const double *r
         acc[j] = a[j];
 }
 
-#if defined(__GNUC__) && defined(__x86_64__)
-/* h_block_update's sgdm mode with non-temporal stores of the next H and momentum (for problems
- * far larger than the caches, where ordinary stores would first read every line they write).
- * The same operations in the same order as h_block_update (no FMA): bitwise identical. hn and
- * vn must be 32-byte aligned. */
-__attribute__((target("avx2"))) static void
-h_block_sgdm_stream(size_t len, double c, const double *restrict h, const double *restrict g,
-                    double *restrict acc, const double *restrict v, double *restrict hn,
-                    double *restrict vn, double lr, double mu)
-{
-    __m256d a0 = _mm256_loadu_pd(acc), a1 = _mm256_loadu_pd(acc + 4);
-    const __m256d vc = _mm256_set1_pd(c), vlr = _mm256_set1_pd(lr), vmu = _mm256_set1_pd(mu);
-    const size_t n8 = len & ~(size_t)7;
-    for (size_t i = 0; i < n8; i += 8) {
-        const __m256d g0 = _mm256_add_pd(_mm256_loadu_pd(g + i),
-                                         _mm256_mul_pd(vc, _mm256_loadu_pd(h + i)));
-        const __m256d g1 = _mm256_add_pd(_mm256_loadu_pd(g + i + 4),
-                                         _mm256_mul_pd(vc, _mm256_loadu_pd(h + i + 4)));
-        a0 = _mm256_add_pd(a0, _mm256_mul_pd(g0, g0));
-        a1 = _mm256_add_pd(a1, _mm256_mul_pd(g1, g1));
-        const __m256d v0 = _mm256_add_pd(_mm256_mul_pd(vmu, _mm256_loadu_pd(v + i)), g0);
-        const __m256d v1 = _mm256_add_pd(_mm256_mul_pd(vmu, _mm256_loadu_pd(v + i + 4)), g1);
-        _mm256_stream_pd(vn + i, v0);
-        _mm256_stream_pd(vn + i + 4, v1);
-        _mm256_stream_pd(hn + i, _mm256_sub_pd(_mm256_loadu_pd(h + i), _mm256_mul_pd(vlr, v0)));
-        _mm256_stream_pd(hn + i + 4,
-                         _mm256_sub_pd(_mm256_loadu_pd(h + i + 4), _mm256_mul_pd(vlr, v1)));
-    }
-    _mm256_storeu_pd(acc, a0);
-    _mm256_storeu_pd(acc + 4, a1);
-    for (size_t i = n8; i < len; i++) {
-        const double gi = g[i] + c * h[i];
-        acc[0] += gi * gi;
-        vn[i] = mu * v[i] + gi;
-        hn[i] = h[i] - lr * vn[i];
-    }
-    _mm_sfence();
-}
-#endif
-
-/* Problems whose H exceeds this many bytes stream the next H and momentum past the caches. */
-#define UFM_STREAM_BYTES (32.0 * 1024 * 1024)
-
 /* h_block_update for entries [off, off + len) of H with the update u (NULL: gradient only). */
 static void h_block(size_t len, double c, const double *h, double *g, double *acc,
                     const h_update *u, size_t off)
@@ -703,18 +656,9 @@ static void h_block(size_t len, double c, const double *h, double *g, double *ac
         h_block_update(len, c, h, g, acc, NULL, NULL, NULL, 0.0, 0.0, 0);
     else if (u->v == NULL)
         h_block_update(len, c, h, g, acc, NULL, u->h_next + off, NULL, u->lr, 0.0, 1);
-    else {
-#if defined(__GNUC__) && defined(__x86_64__)
-        if (u->stream && __builtin_cpu_supports("avx2") &&
-            ((uintptr_t)(u->h_next + off) | (uintptr_t)(u->v_next + off)) % 32 == 0) {
-            h_block_sgdm_stream(len, c, h, g, acc, u->v + off, u->h_next + off,
-                                u->v_next + off, u->lr, u->mu);
-            return;
-        }
-#endif
+    else
         h_block_update(len, c, h, g, acc, u->v + off, u->h_next + off, u->v_next + off, u->lr,
                        u->mu, 2);
-    }
 }
 
 /* Logits of the columns j0 .. j0+m-1 (bias included) into s->Z (class-major, leading
@@ -858,8 +802,7 @@ static void evaluate_current(ufm_solver *s, int want_loss)
         const double gap = worst_margin_gap(s, s->Z);
         sigma = gap < 0.0 ? gap : 0.0;
     }
-    h_update up = {ufm_solver_lr(s, s->iter), s->o.momentum, s->vH, s->Hn, s->vHn,
-                   8.0 * (double)s->d * (double)s->n > UFM_STREAM_BYTES};
+    h_update up = {ufm_solver_lr(s, s->iter), s->o.momentum, s->vH, s->Hn, s->vHn};
     const int fused = s->o.opt != UFM_OPT_NGD;
     const double g2 = eval_blocked(s, s->W, s->H, s->b, sigma, rescale, s->o.wd, want_loss,
                                    &s->loss, &s->objective, s->gW, fused ? NULL : s->gH, s->gb,
