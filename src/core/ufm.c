@@ -985,6 +985,13 @@ int64_t ufm_solver_iter(const ufm_solver *s) { return s->iter; }
 double ufm_solver_loss(const ufm_solver *s) { return s->loss; }
 double ufm_solver_grad_norm(const ufm_solver *s) { return s->grad_norm; }
 
+void ufm_solver_use_portable(ufm_solver *s, int on)
+{
+    smm_plan_use_portable(s->smm, on);
+    s->evaluated_iter = -1; /* evaluate again, by the chosen path */
+    s->next_ready = 0;
+}
+
 void ufm_solver_set_params(ufm_solver *s, const double *W, const double *H, const double *b)
 {
     const size_t kd = (size_t)s->k * s->d, dn = (size_t)s->d * s->n;

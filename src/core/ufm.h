@@ -184,4 +184,10 @@ double ufm_softmax_columns(const ufm_softmax_params *sp, const int *y, const dou
  * iteration counter and momentum (tests, warm starts). */
 void ufm_solver_set_params(ufm_solver *s, const double *W, const double *H, const double *b);
 
+/* ufm_solver_use_portable - on != 0: the products and the fused H update without our AVX2
+ * kernels (smm_plan_use_portable), i.e. the path of machines without AVX2: the small backend's
+ * portable kernels (bitwise the same results), or OpenBLAS's dH and a separate update pass
+ * (the same up to rounding). For tests; call before the first step. */
+void ufm_solver_use_portable(ufm_solver *s, int on);
+
 #endif /* UFMSWEEP_UFM_H */

@@ -995,6 +995,61 @@ static int test_sgdm_two_steps(void)
 }
 
 /* gd with a small step decreases the objective at every step; ngd steps have length lr. */
+/* A problem above the small backend's size (OpenBLAS backend): three sgdm steps by the path of
+ * AVX2 machines (our fused dH kernel) and by the portable path (OpenBLAS's dH and a separate
+ * update pass) agree to rounding; gd and the gradient-only evaluation (ngd) as well. */
+static int test_portable_path_matches(void)
+{
+    int fails = 0;
+    const ufm_opt_kind opts[3] = {UFM_OPT_SGDM, UFM_OPT_GD, UFM_OPT_NGD};
+    for (int t = 0; t < 3; t++) {
+        ufm_opts o;
+        ufm_opts_default(&o);
+        o.opt = opts[t];
+        o.lr = 0.5;
+        o.momentum = 0.9;
+        o.wd = 5e-4;
+        fixture f[2];
+        int ok = 1;
+        for (int a = 0; a < 2; a++) /* n = 5 (140 + 14) = 770 examples: k d n = 2.5e7 */
+            ok &= fixture_make(&f[a], 10, 10, 0.5, 14, 3250, LOSS_CE, 0, 0, 1e-3, &o, 11) ==
+                  SWEEP_OK;
+        if (!ok) {
+            fixture_free(&f[0]), fixture_free(&f[1]);
+            return fails + 1;
+        }
+        ufm_solver_use_portable(f[1].s, 1);
+        double first_loss = NAN;
+        for (int step = 0; step < 3; step++) {
+            CHECK_OK(ufm_solver_step(f[0].s));
+            if (step == 0)
+                first_loss = ufm_solver_loss(f[0].s);
+            CHECK_OK(ufm_solver_step(f[1].s));
+            CHECK_NEAR(ufm_solver_loss(f[0].s) / ufm_solver_loss(f[1].s), 1.0, 1e-13);
+            CHECK_NEAR(ufm_solver_grad_norm(f[0].s) / ufm_solver_grad_norm(f[1].s), 1.0, 1e-12);
+        }
+        const size_t dn = (size_t)3250 * 770, kd = (size_t)10 * 3250;
+        double dh = 0.0, hn = 0.0, dw = 0.0, wn = 0.0;
+        const double *H0 = ufm_solver_H(f[0].s), *H1 = ufm_solver_H(f[1].s);
+        const double *W0 = ufm_solver_W(f[0].s), *W1 = ufm_solver_W(f[1].s);
+        for (size_t i = 0; i < dn; i++) {
+            dh = fmax(dh, fabs(H0[i] - H1[i]));
+            hn = fmax(hn, fabs(H0[i]));
+        }
+        for (size_t i = 0; i < kd; i++) {
+            dw = fmax(dw, fabs(W0[i] - W1[i]));
+            wn = fmax(wn, fabs(W0[i]));
+        }
+        CHECK(dh <= 1e-13 * hn && dw <= 1e-13 * wn && hn > 0.0);
+        CHECK(ufm_solver_loss(f[0].s) < first_loss); /* the steps did something */
+        fprintf(stderr, "  %s: max |H diff| %.2g (|H| %.2g), max |W diff| %.2g (|W| %.2g)\n",
+                t == 0 ? "sgdm" : t == 1 ? "gd" : "ngd", dh, hn, dw, wn);
+        fixture_free(&f[0]);
+        fixture_free(&f[1]);
+    }
+    return fails;
+}
+
 static int test_descent_and_ngd(void)
 {
     int fails = 0;
@@ -1287,6 +1342,7 @@ int main(void)
     RUN_TEST(test_grad_w_kernel_exact, passed, failed);
     RUN_TEST(test_grad_h_update_exact, passed, failed);
     RUN_TEST(test_grad_h_panels_exact, passed, failed);
+    RUN_TEST(test_portable_path_matches, passed, failed);
     RUN_TEST(test_blocked_pass_matches_naive, passed, failed);
     RUN_TEST(test_fused_update_matches_hand, passed, failed);
     RUN_TEST(test_sgdm_two_steps, passed, failed);
