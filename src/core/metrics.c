@@ -279,20 +279,46 @@ cleanup:
     return ret;
 }
 
+/* examples per block of the NC1 projections (d x 256 deviations and rank x 256 projections) */
+#define NC1_BLOCK 256
+
+/* proj[j] += (u_j . dev_e)^2 for the m deviations in D (d x m), examples in order; P: rank x m
+ * scratch */
+static void nc1_project(int rank, int m, int d, const double *U, const double *D, double *P,
+                        double *proj)
+{
+    if (rank < 1)
+        return;
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, rank, m, d, 1.0, U, d, D, d, 0.0, P,
+                rank);
+    for (int e = 0; e < m; e++)
+        for (int j = 0; j < rank; j++) {
+            const double t = P[j + (size_t)e * rank];
+            proj[j] += t * t;
+        }
+}
+
+/* NC1 = sum_j (sum_i (u_j . (h_i - hbar_{y_i}))^2 / n) / s_j^2 over the rank directions u_j of
+ * the class means (geom_nc1_directions). The deviations h_i - hbar_{y_i} are formed first (at
+ * collapse they are far smaller than h_i: projecting h_i and hbar apart would cancel), a block
+ * of examples at a time, and projected with one dgemm per block; each direction's squares are
+ * summed over the examples in order. */
 static int compute_nc1(const geom_problem *prob, int d, const double *Hbar, const double *H,
                        double *nc1)
 {
     int ret = SWEEP_OK;
     const int k = prob->k;
     const int r_max = d < k ? d : k;
-    double *S = NULL, *U = NULL, *proj = NULL;
+    double *S = NULL, *U = NULL, *proj = NULL, *D = NULL, *P = NULL;
     double n = 0.0;
     int rank = 0;
 
     S = malloc((size_t)r_max * sizeof(double));
     U = malloc((size_t)d * r_max * sizeof(double));
     proj = calloc((size_t)r_max, sizeof(double));
-    if (!S || !U || !proj) {
+    D = malloc((size_t)d * NC1_BLOCK * sizeof(double));
+    P = malloc((size_t)r_max * NC1_BLOCK * sizeof(double));
+    if (!S || !U || !proj || !D || !P) {
         ret = SWEEP_ERR_NOMEM;
         goto cleanup;
     }
@@ -300,21 +326,25 @@ static int compute_nc1(const geom_problem *prob, int d, const double *Hbar, cons
         goto cleanup;
     for (int c = 0; c < k; c++)
         n += prob->counts[c];
+    int m = 0; /* deviations in D */
     size_t off = 0;
     for (int c = 0; c < k; c++) {
-        size_t nc = (size_t)prob->counts[c];
+        const size_t nc = (size_t)prob->counts[c];
+        const double *hb = Hbar + (size_t)c * d;
         for (size_t i = 0; i < nc; i++) {
             const double *h = H + (off + i) * (size_t)d;
-            for (int j = 0; j < rank; j++) {
-                double t = 0.0;
-                const double *u = U + (size_t)j * d;
-                for (int r = 0; r < d; r++)
-                    t += u[r] * (h[r] - Hbar[r + (size_t)c * d]);
-                proj[j] += t * t;
+            double *dev = D + (size_t)m * d;
+            for (int r = 0; r < d; r++)
+                dev[r] = h[r] - hb[r];
+            if (++m == NC1_BLOCK) {
+                nc1_project(rank, m, d, U, D, P, proj);
+                m = 0;
             }
         }
         off += nc;
     }
+    if (m > 0)
+        nc1_project(rank, m, d, U, D, P, proj);
     double acc = 0.0;
     for (int j = 0; j < rank; j++)
         acc += proj[j] / n / (S[j] * S[j]);
@@ -323,6 +353,8 @@ cleanup:
     free(S);
     free(U);
     free(proj);
+    free(D);
+    free(P);
     return ret;
 }
 

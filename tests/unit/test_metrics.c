@@ -44,6 +44,42 @@ static int test_nc1_known(void)
     return fails;
 }
 
+/* test_nc1_known with 300 examples per class (the projections run in blocks of 256, one of them
+ * across the class boundary) and a spread e = 1e-7 seven orders below the means: nc1 = e^2/2
+ * along x to 1e-9 relative (the deviations are formed before projecting), 0 across. */
+static int test_nc1_many_examples(void)
+{
+    int fails = 0;
+    enum { PER = 300 };
+    double counts[2] = {PER, PER};
+    unsigned char maj[2] = {1, 0};
+    double ones[2] = {1, 1};
+    geom_problem gp = {GEOM_UFSVM, 2, 1, 1, counts, maj, ones, 0, 1, 2, 0};
+    const double e = 1e-7;
+    double *H = malloc(2 * 2 * PER * sizeof(double));
+    if (H == NULL)
+        return 1;
+    for (int axis = 0; axis < 2; axis++) {
+        double Hbar[4], W[4] = {1, 0, -1, 0};
+        for (int c = 0; c < 2; c++)
+            for (int t = 0; t < PER; t++) {
+                double *h = H + 2 * (PER * c + t);
+                h[0] = c == 0 ? 1.0 : -1.0;
+                h[1] = 0.0;
+                h[axis] += t % 2 == 0 ? e : -e;
+            }
+        geom_class_means(2, 2, counts, H, Hbar);
+        geom_metrics m;
+        CHECK_OK(geom_metrics_compute(&gp, 2, W, Hbar, H, NULL, &m));
+        if (axis == 0)
+            CHECK_NEAR(m.nc1 / (e * e / 2), 1.0, 1e-9);
+        else
+            CHECK_NEAR(m.nc1, 0.0, 1e-30);
+    }
+    free(H);
+    return fails;
+}
+
 /* Collapsed examples reproduce the class-level metrics; a misclassified example costs 1/n. */
 static int test_examples_vs_class_level(void)
 {
@@ -196,6 +232,7 @@ int main(void)
 {
     int passed = 0, failed = 0;
     RUN_TEST(test_nc1_known, passed, failed);
+    RUN_TEST(test_nc1_many_examples, passed, failed);
     RUN_TEST(test_examples_vs_class_level, passed, failed);
     RUN_TEST(test_distances, passed, failed);
     RUN_TEST(test_cs_margins, passed, failed);
