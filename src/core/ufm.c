@@ -157,6 +157,7 @@ struct ufm_solver {
     double *Z;                    /* [k*n] logits, class-major (Z^T: leading dimension n) */
     double *G;                    /* [nb*k] one block of dl/dz / n, class-major (G^T, ld nb) */
     double *work;                 /* [3*nb] softmax scratch */
+    size_t *bounds;               /* [blocks*(k+1)] each block's class columns (class_bounds) */
     smm_plan *smm;                /* the three products, by blocks of nb columns */
     int nb;                       /* block width */
     ufm_softmax_params sp;        /* the loss for the softmax pass (points at omega, Delta, iota) */
@@ -169,6 +170,22 @@ struct ufm_solver {
     double step_norm;             /* norm of the stored gradient (rescaled for ngd) */
     int loss_valid;               /* loss/objective were computed at evaluated_iter */
 };
+
+/* the end of class c's columns starting at lo, in nondecreasing labels y */
+static inline size_t class_end(const int *y, size_t lo, size_t ncols, size_t c)
+{
+    while (lo < ncols && y[lo] == (int)c)
+        lo++;
+    return lo;
+}
+
+/* cb[c] .. cb[c+1]: the columns of class c in nondecreasing labels y (cb: k + 1 entries) */
+static void class_bounds(const int *y, size_t ncols, size_t k, size_t *cb)
+{
+    cb[0] = 0;
+    for (size_t c = 0; c < k; c++)
+        cb[c + 1] = class_end(y, cb[c], ncols, c);
+}
 
 /* Which logits the loss uses: 0 plain (Delta = 1, iota = 0), 1 VS form, 2 LDT. */
 static int softmax_kind(const ufm_softmax_params *sp)
@@ -199,6 +216,7 @@ void ufm_solver_destroy(ufm_solver **ps)
     free(s->iota);
     free(s->counts);
     free(s->label);
+    free(s->bounds);
     free(s->W);
     free(s->H);
     free(s->b);
@@ -272,7 +290,9 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     s->G = calloc((size_t)k * s->nb, sizeof(double));
     s->work = malloc(3 * (size_t)s->nb * sizeof(double));
     s->label = malloc(s->n * sizeof(int));
-    if (s->G == NULL || s->work == NULL || s->label == NULL)
+    const size_t blocks = (s->n + (size_t)s->nb - 1) / (size_t)s->nb;
+    s->bounds = malloc(blocks * (size_t)(k + 1) * sizeof(size_t));
+    if (s->G == NULL || s->work == NULL || s->label == NULL || s->bounds == NULL)
         goto nomem;
     if (o->opt == UFM_OPT_NGD) {
         if ((s->gH = malloc(dn * sizeof(double))) == NULL)
@@ -308,6 +328,9 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     for (size_t c = 0, i = 0; c < (size_t)k; c++) /* columns sorted by class */
         for (size_t e = i + (size_t)p->counts[c]; i < e; i++)
             s->label[i] = (int)c;
+    for (size_t j0 = 0; j0 < s->n; j0 += (size_t)s->nb)
+        class_bounds(s->label + j0, s->n - j0 < (size_t)s->nb ? s->n - j0 : (size_t)s->nb,
+                     (size_t)k, s->bounds + j0 / (size_t)s->nb * (size_t)(k + 1));
 
     /* Initialization: independent streams for W (0), H (1), b (2). */
     if (o->init == UFM_INIT_TORCH) {
@@ -444,16 +467,8 @@ static double column_shifted(const ufm_softmax_params *sp, int y, const double *
 #define UFM_SIMD_CLONES
 #endif
 
-/* the end of class c's columns starting at lo, in nondecreasing labels y */
-static inline size_t class_end(const int *y, size_t lo, size_t ncols, size_t c)
-{
-    while (lo < ncols && y[lo] == (int)c)
-        lo++;
-    return lo;
-}
-
 /* The pass over ncols columns in class order (y[i]: the class of column i, nondecreasing; class
- * c owns the columns [lo, hi)), in loops along the examples: the label logits class by class,
+ * c owns the columns [cb[c], cb[c+1]): class_bounds), in loops along the examples: the label logits class by class,
  * per class row the exponents, exponentials and sums (vexp_row_sum, skipping the row's own
  * class), the scale of each column, per class row the scaling, and the label entries. Z is
  * class-major (k rows of ldz), G has k rows of ldg >= ncols. work: 3 * ncols scratch. Returns
@@ -462,14 +477,14 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
                                            const int *restrict y, const double *restrict Z,
                                            size_t ldz, size_t ncols, double sigma,
                                            int want_loss, double *restrict G, size_t ldg,
-                                           double *restrict work)
+                                           const size_t *restrict cb, double *restrict work)
 {
     const size_t k = (size_t)sp->k;
     const double *restrict Delta = sp->Delta, *restrict iota = sp->iota;
     double *restrict uy = work, *restrict sum = work + ncols, *restrict tc = work + 2 * ncols;
     /* per class c, its columns [lo, hi): u_y + sigma, and for LDT the temperature Delta_y */
-    for (size_t c = 0, lo = 0, hi = 0; c < k; c++, lo = hi) {
-        hi = class_end(y, lo, ncols, c);
+    for (size_t c = 0; c < k; c++) {
+        const size_t lo = cb[c], hi = cb[c + 1];
         const double *restrict zc = Z + c * ldz;
         const double dc = Delta[c], ic = iota[c];
         if (kind == 0)
@@ -488,8 +503,8 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
      * over the classes in order; row c skips its own class's columns */
     for (size_t i = 0; i < ncols; i++)
         sum[i] = 0.0;
-    for (size_t c = 0, lo = 0, hi = 0; c < k; c++, lo = hi) {
-        hi = class_end(y, lo, ncols, c);
+    for (size_t c = 0; c < k; c++) {
+        const size_t lo = cb[c], hi = cb[c + 1];
         vexp_row_sum(Z + c * ldz, kind == 2 ? tc : NULL, kind == 1 ? Delta[c] : 1.0,
                      kind == 1 ? iota[c] : 0.0, uy, lo, hi, G + c * ldg, sum, ncols);
     }
@@ -497,8 +512,8 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
     const double e_sigma = sigma == 0.0 ? 1.0 : exp(sigma);
     double total = 0.0;
     int overflow = 0;
-    for (size_t c = 0, lo = 0, hi = 0; c < k; c++, lo = hi) {
-        hi = class_end(y, lo, ncols, c);
+    for (size_t c = 0; c < k; c++) {
+        const size_t lo = cb[c], hi = cb[c + 1];
         const double w = sp->omega[c], wn = w * sp->inv_n;
         for (size_t i = lo; i < hi; i++) {
             overflow |= !(sum[i] <= DBL_MAX);
@@ -526,8 +541,8 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
                 g[i] *= tc[i] * uy[i];
     }
     /* the label entries, -s_y w_y S / (n (1 + S)) */
-    for (size_t c = 0, lo = 0, hi = 0; c < k; c++, lo = hi) {
-        hi = class_end(y, lo, ncols, c);
+    for (size_t c = 0; c < k; c++) {
+        const size_t lo = cb[c], hi = cb[c + 1];
         double *restrict g = G + c * ldg;
         const double sy = kind == 0 ? 1.0 : Delta[c];
         for (size_t i = lo; i < hi; i++)
@@ -545,15 +560,16 @@ UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kin
 
 double ufm_softmax_columns(const ufm_softmax_params *sp, const int *y, const double *Zt,
                            size_t ldz, size_t ncols, double sigma, int want_loss, double *G,
-                           size_t ldg, double *work)
+                           size_t ldg, double *work, size_t *bounds)
 {
     const int kind = softmax_kind(sp);
     double total = 0.0;
     for (size_t a = 0, e; a < ncols; a = e) { /* runs of nondecreasing classes */
         for (e = a + 1; e < ncols && y[e] >= y[e - 1];)
             e++;
+        class_bounds(y + a, e - a, (size_t)sp->k, bounds);
         total += softmax_cols(sp, kind, y + a, Zt + a, ldz, e - a, sigma, want_loss, G + a, ldg,
-                              work);
+                              bounds, work);
     }
     return want_loss ? total * sp->inv_n : NAN;
 }
@@ -563,7 +579,9 @@ double ufm_softmax_columns(const ufm_softmax_params *sp, const int *y, const dou
 static double softmax_block(ufm_solver *s, size_t j0, size_t m, double sigma, int want_loss)
 {
     const double total = softmax_cols(&s->sp, s->kind, s->label + j0, s->Z + j0, s->n, m, sigma,
-                                      want_loss, s->G, (size_t)s->nb, s->work);
+                                      want_loss, s->G, (size_t)s->nb,
+                                      s->bounds + j0 / (size_t)s->nb * (size_t)(s->k + 1),
+                                      s->work);
     return want_loss ? total * s->sp.inv_n : NAN;
 }
 

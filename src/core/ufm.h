@@ -174,11 +174,11 @@ typedef struct ufm_softmax_params {
  * nondecreasing classes go through the pass together, so sorted columns are fastest):
  * G = e^{-sigma} dl/dz / n written class-major (entry (c, i) at G[c * ldg + i], ldg >= ncols)
  * and, when want_loss, the sum over the columns of omega_y l / n (else NaN). work: 3 * ncols
- * doubles of scratch. The formulas (relative to the label's logit, never forming 1 - p_y) are
- * documented at ufm.c's softmax pass. */
+ * doubles of scratch; bounds: k + 1 of scratch. The formulas (relative to the label's logit,
+ * never forming 1 - p_y) are documented at ufm.c's softmax pass. */
 double ufm_softmax_columns(const ufm_softmax_params *sp, const int *y, const double *Zt,
                            size_t ldz, size_t ncols, double sigma, int want_loss, double *G,
-                           size_t ldg, double *work);
+                           size_t ldg, double *work, size_t *bounds);
 
 /* ufm_solver_set_params - overwrite W (d x k), H (d x n) and b (k, may be NULL) and reset the
  * iteration counter and momentum (tests, warm starts). */

@@ -106,7 +106,8 @@ typedef struct pufm_state {
     dmat W, H, gW, gH, vW, vH, Z, G;
     double *gt;     /* [k*nb] one run of the softmax pass, class-major */
     double *zt;     /* [k*nb] its logits, class-major */
-    double *swork;  /* [3*nb] softmax scratch */
+    double *swork;   /* [3*nb] softmax scratch */
+    size_t *sbounds; /* [k+1] softmax scratch */
     double *Wrep;   /* 1 x G grids: W replicated on every rank for the local products */
     double *aux2;   /* 1 x G grids: the local part of H G^T (d x k) */
     int64_t iter;
@@ -245,7 +246,7 @@ static void evaluate(pufm_state *s, int want_loss)
                     s->zt[(size_t)c * r + i] = s->Z.a[(size_t)(j + i) * s->Z.lld + c];
             const double part =
                 ufm_softmax_columns(&s->sp, s->label + j, s->zt, (size_t)r, (size_t)r, sigma,
-                                    want_loss, s->gt, (size_t)r, s->swork);
+                                    want_loss, s->gt, (size_t)r, s->swork, s->sbounds);
             for (int i = 0; i < r; i++) /* back to the column-major layout of G */
                 for (int c = 0; c < s->k; c++)
                     s->G.a[(size_t)(j + i) * s->G.lld + c] = s->gt[(size_t)c * r + i];
@@ -385,6 +386,7 @@ static void state_free(pufm_state *s)
     free(s->gt);
     free(s->zt);
     free(s->swork);
+    free(s->sbounds);
 }
 
 /* UFMSWEEP_PDGEMM=1 makes 1 x G grids use pdgemm too (tests compare both paths). */
@@ -455,7 +457,8 @@ int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm
         (s.label = malloc((size_t)(s.H.nloc > 0 ? s.H.nloc : 1) * sizeof(int))) == NULL ||
         (s.gt = malloc((size_t)k * nb * sizeof(double))) == NULL ||
         (s.zt = malloc((size_t)k * nb * sizeof(double))) == NULL ||
-        (s.swork = malloc(3 * (size_t)nb * sizeof(double))) == NULL) {
+        (s.swork = malloc(3 * (size_t)nb * sizeof(double))) == NULL ||
+        (s.sbounds = malloc((size_t)(k + 1) * sizeof(size_t))) == NULL) {
         ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "grouped solve: out of memory");
         goto cleanup;
     }

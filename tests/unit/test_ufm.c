@@ -378,7 +378,8 @@ static int test_softmax_single_overflow(void)
     const int y[1] = {0};
     const double Z[3] = {0.0, 1000.0, -5.0};
     double G[3], work[3];
-    const double loss = ufm_softmax_columns(&sp, y, Z, 1, 1, 0.0, 1, G, 1, work);
+    size_t bounds[4];
+    const double loss = ufm_softmax_columns(&sp, y, Z, 1, 1, 0.0, 1, G, 1, work, bounds);
     CHECK_NEAR(loss, 1000.0, 1e-15);
     CHECK_NEAR(G[0], -1.0, 1e-15);
     CHECK_NEAR(G[1], 1.0, 1e-15);
@@ -395,19 +396,20 @@ static int test_softmax_unsorted_labels(void)
     const int y[N] = {2, 0, 1, 1, 0, 2, 2};
     const double omega[K] = {1.0, 2.5, 0.5}, iota[K] = {0.0, -0.2, 0.3};
     double Zt[K * N], G[K * N], g1[K], z1[K], work[3 * N];
+    size_t bounds[K + 1];
     for (int i = 0; i < K * N; i++)
         Zt[i] = 3.0 * sin(1.0 + 0.7 * i);
     for (int form = 0; form < 3; form++) {
         const double D1[K] = {1, 1, 1}, D2[K] = {0.8, 1.3, 1.1}, I0[K] = {0, 0, 0};
         const ufm_softmax_params sp = {K, omega, form == 0 ? D1 : D2, form == 1 ? iota : I0,
                                        form == 2, 1.0 / N};
-        const double loss = ufm_softmax_columns(&sp, y, Zt, N, N, 0.0, 1, G, N, work);
+        const double loss = ufm_softmax_columns(&sp, y, Zt, N, N, 0.0, 1, G, N, work, bounds);
         double want_loss = 0.0;
         int differ = 0;
         for (int i = 0; i < N; i++) {
             for (int c = 0; c < K; c++)
                 z1[c] = Zt[c * N + i];
-            want_loss += ufm_softmax_columns(&sp, y + i, z1, 1, 1, 0.0, 1, g1, 1, work);
+            want_loss += ufm_softmax_columns(&sp, y + i, z1, 1, 1, 0.0, 1, g1, 1, work, bounds);
             for (int c = 0; c < K; c++)
                 differ += memcmp(&g1[c], &G[c * N + i], sizeof(double)) != 0;
         }
