@@ -620,7 +620,9 @@ static void pack_g_panels(int k, int nb, int m, const double *GTb, double *gp)
 }
 
 /* One tile: rows r0 .. r0+7 (those below d) of nj <= 6 columns of dH into D (leading
- * dimension d), from the packed panels A (8 x k) and B (k x 6). */
+ * dimension d), from the packed panels A (8 x k) and B (k x 6). The six columns are written out
+ * by hand: as a loop over arrays of accumulators (even fully unrolled) gcc 12 stores them to
+ * the stack on every class. */
 __attribute__((target("avx2,fma"), always_inline)) static inline void
 panel_tile(int k, int d, int r0, int nj, const double *restrict A, const double *restrict B,
            double *restrict D)

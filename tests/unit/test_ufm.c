@@ -572,6 +572,21 @@ static int test_grad_w_kernel_exact(void)
     return fails;
 }
 
+/* The epilogue of smm.h for entry o with gradient g (c = 5e-4 already in g; lr 0.1, mu 0.9):
+ * want[o] = g (mode 0), want[dm + o] = next h (modes 1, 2), want[2 dm + o] = next v (mode 2). */
+static void epilogue_want(int mode, size_t o, double g, const double *h, const double *v,
+                          double *want, size_t dm)
+{
+    if (mode == 0) {
+        want[o] = g;
+    } else if (mode == 1) {
+        want[dm + o] = fma(-0.1, g, h[o]);
+    } else {
+        want[2 * dm + o] = fma(0.9, v[o], g);
+        want[dm + o] = fma(-0.1, want[2 * dm + o], h[o]);
+    }
+}
+
 /* The small backend's fused H-gradient product, AVX2 and portable, against the definition in
  * smm.h computed here entry by entry: bitwise equal outputs and partial sums in all three
  * modes, for shapes
@@ -632,14 +647,7 @@ static int test_grad_h_update_exact(void)
                     } else {
                         slot[(size_t)r - d4] += g * g;
                     }
-                    if (mode % 3 == 0) {
-                        want[o] = g;
-                    } else if (mode % 3 == 1) {
-                        want[dm + o] = fma(-0.1, g, h[o]);
-                    } else {
-                        want[2 * dm + o] = fma(0.9, v[o], g);
-                        want[dm + o] = fma(-0.1, want[2 * dm + o], h[o]);
-                    }
+                    epilogue_want(mode % 3, o, g, h, v, want, dm);
                 }
             }
             CHECK(memcmp(out, want, 3 * dm * sizeof(double)) == 0);
@@ -726,14 +734,7 @@ static int test_grad_h_panels_exact(void)
                         lanes[f % 4] = fma(g, g, lanes[f % 4]);
                     else
                         want_acc[f % 4] = fma(g, g, want_acc[f % 4]);
-                    if (mode == 0) {
-                        want[o] = g;
-                    } else if (mode == 1) {
-                        want[dm + o] = fma(-0.1, g, h[o]);
-                    } else {
-                        want[2 * dm + o] = fma(0.9, v[o], g);
-                        want[dm + o] = fma(-0.1, want[2 * dm + o], h[o]);
-                    }
+                    epilogue_want(mode, o, g, h, v, want, dm);
                 }
             }
             for (int l = 0; l < 4; l++)
