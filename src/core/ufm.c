@@ -154,7 +154,11 @@ struct ufm_solver {
     double *Hn, *vHn;             /* gd/sgdm: the next H and vH, written by the evaluation's
                                    * column-blocked pass and swapped in by the update */
     double *gblk;                 /* [d*nb] gd/sgdm: one block of the H gradient */
-    double *Z;                    /* [k*n] logits, class-major (Z^T: leading dimension n) */
+    double *Z;                    /* logits, class-major: [k*n] (leading dimension n) for the
+                                   * rescaled normalized GD, which needs them all first; else
+                                   * one block's [k*nb] (leading dimension nb) */
+    int zfull;                    /* Z holds every column */
+    size_t ldz;                   /* n or nb */
     double *G;                    /* [nb*k] one block of dl/dz / n, class-major (G^T, ld nb) */
     double *work;                 /* [3*nb] softmax scratch */
     size_t *bounds;               /* [blocks*(k+1)] each block's class columns (class_bounds) */
@@ -238,6 +242,13 @@ void ufm_solver_destroy(ufm_solver **ps)
     *ps = NULL;
 }
 
+/* Normalized GD without any ridge or weight decay rescales its stored gradient by the worst
+ * example's margin gap (evaluate_current), which needs every logit before the pass. */
+static int rescales(const ufm_solver *s)
+{
+    return s->o.opt == UFM_OPT_NGD && s->o.wd == 0.0 && s->lambda_w == 0.0 && s->lambda_h == 0.0;
+}
+
 int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *o, uint64_t key,
                       ufm_solver **out, sweep_errbuf *eb)
 {
@@ -270,7 +281,7 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     s->o = *o;
     s->lambda_w = lv->lambda_w;
     s->lambda_h = lv->lambda_h;
-    const size_t kd = (size_t)k * d, dn = (size_t)d * s->n, kn = (size_t)k * s->n;
+    const size_t kd = (size_t)k * d, dn = (size_t)d * s->n;
     s->omega = malloc((size_t)k * sizeof(double));
     s->Delta = malloc((size_t)k * sizeof(double));
     s->iota = malloc((size_t)k * sizeof(double));
@@ -279,14 +290,17 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     s->H = alloc_aligned(dn);
     s->gW = malloc(kd * sizeof(double));
     s->vW = calloc(kd, sizeof(double));
-    s->Z = malloc(kn * sizeof(double));
     s->Hbar = malloc(kd * sizeof(double));
     if (!s->omega || !s->Delta || !s->iota || !s->counts || !s->W || !s->H ||
-        !s->gW || !s->vW || !s->Z || !s->Hbar)
+        !s->gW || !s->vW || !s->Hbar)
         goto nomem;
     if (smm_plan_create(k, d, (int)s->n, SMM_BACKEND_AUTO, 0, &s->smm) != SWEEP_OK)
         goto nomem;
     s->nb = smm_plan_block(s->smm);
+    s->zfull = rescales(s);
+    s->ldz = s->zfull ? s->n : (size_t)s->nb;
+    if ((s->Z = malloc((size_t)k * s->ldz * sizeof(double))) == NULL)
+        goto nomem;
     s->G = calloc((size_t)k * s->nb, sizeof(double));
     s->work = malloc(3 * (size_t)s->nb * sizeof(double));
     s->label = malloc(s->n * sizeof(int));
@@ -578,7 +592,8 @@ double ufm_softmax_columns(const ufm_softmax_params *sp, const int *y, const dou
  * class-major G (leading dimension nb). */
 static double softmax_block(ufm_solver *s, size_t j0, size_t m, double sigma, int want_loss)
 {
-    const double total = softmax_cols(&s->sp, s->kind, s->label + j0, s->Z + j0, s->n, m, sigma,
+    const double total = softmax_cols(&s->sp, s->kind, s->label + j0,
+                                      s->Z + (s->zfull ? j0 : 0), s->ldz, m, sigma,
                                       want_loss, s->G, (size_t)s->nb,
                                       s->bounds + j0 / (size_t)s->nb * (size_t)(s->k + 1),
                                       s->work);
@@ -680,16 +695,16 @@ static void h_block(size_t len, double c, const double *h, double *g, double *ac
 }
 
 /* Logits of the columns j0 .. j0+m-1 (bias included) into s->Z (class-major, leading
- * dimension n). */
+ * dimension s->ldz: at column j0 when it holds every column, else at its start). */
 static void logits_block(ufm_solver *s, const double *W, const double *H, const double *b,
                          size_t j0, int m)
 {
-    double *Zb = s->Z + j0;
-    smm_logits_cols(s->smm, W, H + j0 * (size_t)s->d, m, Zb, s->n);
+    double *Zb = s->Z + (s->zfull ? j0 : 0);
+    smm_logits_cols(s->smm, W, H + j0 * (size_t)s->d, m, Zb, s->ldz);
     if (b != NULL)
         for (int c = 0; c < s->k; c++)
             for (int i = 0; i < m; i++)
-                Zb[(size_t)c * s->n + (size_t)i] += b[c];
+                Zb[(size_t)c * s->ldz + (size_t)i] += b[c];
 }
 
 /* One evaluation at (W, H, b), walking the examples in blocks of nb columns: per block the
@@ -810,8 +825,7 @@ static void evaluate_current(ufm_solver *s, int want_loss)
 {
     if (s->evaluated_iter == s->iter && (s->loss_valid || !want_loss))
         return;
-    const int rescale =
-        s->o.opt == UFM_OPT_NGD && s->o.wd == 0.0 && s->lambda_w == 0.0 && s->lambda_h == 0.0;
+    const int rescale = s->zfull;
     double sigma = 0.0;
     if (rescale) { /* all logits first: sigma is a maximum over every example */
         for (size_t j0 = 0; j0 < s->n; j0 += (size_t)s->nb)
