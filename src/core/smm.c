@@ -43,6 +43,7 @@ struct smm_plan {
     double *wp;            /* [ceil(d/8)*8*k] */
     double *gp;            /* [ceil(nb/6)*6*k] */
     double *dpanel;        /* [2*6*d] */
+    double *zex;           /* [k*nb] the OpenBLAS backend's logits, example-major */
 };
 
 /* rows of W per packed panel (two vectors) and columns of dH per tile of the panel kernel */
@@ -113,7 +114,8 @@ int smm_plan_create(int k, int d, int n, smm_backend backend, int nb, smm_plan *
         p->wp = aligned_alloc(32, rows * (size_t)k * sizeof(double));
         p->gp = aligned_alloc(32, (cols * (size_t)k * sizeof(double) + 31) / 32 * 32);
         p->dpanel = aligned_alloc(32, 2 * SMM_PANEL_COLS * (size_t)d * sizeof(double));
-        if (p->wp == NULL || p->gp == NULL || p->dpanel == NULL) {
+        p->zex = malloc((size_t)k * p->nb * sizeof(double));
+        if (p->wp == NULL || p->gp == NULL || p->dpanel == NULL || p->zex == NULL) {
             smm_plan_destroy(&p);
             return SWEEP_ERR_NOMEM;
         }
@@ -130,6 +132,7 @@ void smm_plan_destroy(smm_plan **pp)
     free((*pp)->wp);
     free((*pp)->gp);
     free((*pp)->dpanel);
+    free((*pp)->zex);
     free(*pp);
     *pp = NULL;
 }
@@ -269,6 +272,37 @@ __attribute__((target("avx2,fma"))) static void logits_avx2(int k, int d, int m,
 }
 #endif
 
+#if defined(__GNUC__) && defined(__x86_64__)
+/* Z (k x m, example-major: Z[i k + c]) into Zt (class-major: Zt[c ldz + i]), 4 x 4 at a time */
+__attribute__((target("avx2"))) static void transpose_avx2(int k, int m, const double *Z,
+                                                           double *Zt, size_t ldz)
+{
+    const size_t kk = (size_t)k;
+    int c = 0;
+    for (; c + 4 <= k; c += 4) {
+        int i = 0;
+        for (; i + 4 <= m; i += 4) {
+            const double *z = Z + (size_t)i * kk + (size_t)c;
+            const __m256d a0 = _mm256_loadu_pd(z), a1 = _mm256_loadu_pd(z + kk);
+            const __m256d a2 = _mm256_loadu_pd(z + 2 * kk), a3 = _mm256_loadu_pd(z + 3 * kk);
+            const __m256d t0 = _mm256_unpacklo_pd(a0, a1), t1 = _mm256_unpackhi_pd(a0, a1);
+            const __m256d t2 = _mm256_unpacklo_pd(a2, a3), t3 = _mm256_unpackhi_pd(a2, a3);
+            double *out = Zt + (size_t)c * ldz + (size_t)i;
+            _mm256_storeu_pd(out, _mm256_permute2f128_pd(t0, t2, 0x20));
+            _mm256_storeu_pd(out + ldz, _mm256_permute2f128_pd(t1, t3, 0x20));
+            _mm256_storeu_pd(out + 2 * ldz, _mm256_permute2f128_pd(t0, t2, 0x31));
+            _mm256_storeu_pd(out + 3 * ldz, _mm256_permute2f128_pd(t1, t3, 0x31));
+        }
+        for (; i < m; i++)
+            for (int l = 0; l < 4; l++)
+                Zt[(size_t)(c + l) * ldz + (size_t)i] = Z[(size_t)i * kk + (size_t)(c + l)];
+    }
+    for (; c < k; c++)
+        for (int i = 0; i < m; i++)
+            Zt[(size_t)c * ldz + (size_t)i] = Z[(size_t)i * kk + (size_t)c];
+}
+#endif
+
 void smm_logits_cols(smm_plan *p, const double *W, const double *Hb, int m, double *Zt,
                      size_t ldz)
 {
@@ -282,8 +316,19 @@ void smm_logits_cols(smm_plan *p, const double *W, const double *Hb, int m, doub
         logits_portable(p->k, p->d, m, W, Hb, Zt, ldz);
         return;
     }
-    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, m, p->k, p->d, 1.0, Hb, p->d, W, p->d,
-                0.0, Zt, (int)ldz);
+    /* Z_b = W^T H_b example-major, then transposed: OpenBLAS runs this shape 5-20% faster
+     * than writing Z_b^T directly (docs/PERFORMANCE.md) */
+    cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, p->k, m, p->d, 1.0, W, p->d, Hb, p->d,
+                0.0, p->zex, p->k);
+#if defined(__GNUC__) && defined(__x86_64__)
+    if (use_avx2(p)) {
+        transpose_avx2(p->k, m, p->zex, Zt, ldz);
+        return;
+    }
+#endif
+    for (int c = 0; c < p->k; c++)
+        for (int i = 0; i < m; i++)
+            Zt[(size_t)c * ldz + (size_t)i] = p->zex[(size_t)i * p->k + (size_t)c];
 }
 
 /* The W-gradient kernel of the small backend: dW(r, c) += one chain of fused multiply-adds

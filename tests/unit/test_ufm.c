@@ -420,7 +420,7 @@ static int test_softmax_unsorted_labels(void)
 }
 
 /* The three block products with a short last block (n = 30 in blocks of 7: tail 2), both
- * backends, against plain loops. */
+ * backends with and without their AVX2 code, against plain loops. */
 static int test_smm_blocks(void)
 {
     int fails = 0;
@@ -430,11 +430,13 @@ static int test_smm_blocks(void)
         W[i] = sin(1.0 + i);
     for (int i = 0; i < D * N; i++)
         H[i] = cos(2.0 + i);
-    for (int be = SMM_BACKEND_OPENBLAS; be <= SMM_BACKEND_SMALL; be++) {
+    for (int t = 0; t < 4; t++) { /* both backends, each with and without its AVX2 code */
+        const smm_backend be = t < 2 ? SMM_BACKEND_OPENBLAS : SMM_BACKEND_SMALL;
         smm_plan *p = NULL;
-        CHECK_OK(smm_plan_create(K, D, N, (smm_backend)be, NB, &p));
+        CHECK_OK(smm_plan_create(K, D, N, be, NB, &p));
         if (p == NULL)
             return fails + 1;
+        smm_plan_use_portable(p, t % 2);
         CHECK_EQ_INT(smm_plan_block(p), NB);
         memset(dW, 0, sizeof dW);
         double err = 0, want_dW[D * K] = {0};
