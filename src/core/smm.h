@@ -15,9 +15,10 @@
  * Backends: for small problems ("small", k*d*n <= 2^24, where OpenBLAS's call and packing
  * overheads dominate: 2x slower at k=10, d=20, n=275 here) our own AVX2 kernels for the logits,
  * dW and the fused dH with update (smm_grad_h_update; the unfused smm_grad_h_cols uses libxsmm's
- * JIT kernel, or OpenBLAS); OpenBLAS dgemm otherwise ("openblas"), except that the fused dH
- * with update is our own register-tiled kernel there too where AVX2 runs (it overlaps the
- * update's memory traffic with the product; without AVX2, OpenBLAS and a separate pass). The
+ * JIT kernel, or OpenBLAS); OpenBLAS dgemm otherwise ("openblas": the logits as W^T H_b,
+ * transposed into the class-major layout), except that the fused dH with update is our own
+ * register-tiled kernel there too where AVX2 runs (it overlaps the update's memory traffic with
+ * the product; without AVX2, OpenBLAS and a separate pass). The
  * backend and nb depend only on (k, d, n) and the requested backend, never on the machine's
  * caches, so the order of every floating-point sum is a function of the problem alone; the
  * small backend gives bitwise the same results with and without AVX2. docs/PERFORMANCE.md has
