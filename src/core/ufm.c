@@ -482,11 +482,11 @@ static double column_shifted(const ufm_softmax_params *sp, int y, const double *
 #endif
 
 /* The pass over ncols columns in class order (y[i]: the class of column i, nondecreasing; class
- * c owns the columns [cb[c], cb[c+1]): class_bounds), in loops along the examples: the label logits class by class,
- * per class row the exponents, exponentials and sums (vexp_row_sum, skipping the row's own
- * class), the scale of each column, per class row the scaling, and the label entries. Z is
- * class-major (k rows of ldz), G has k rows of ldg >= ncols. work: 3 * ncols scratch. Returns
- * sum_i omega_{y_i} l_i (0 unless want_loss); the caller divides by n. */
+ * c owns the columns [cb[c], cb[c+1]): class_bounds), in loops along the examples: the label
+ * logits class by class, per class row the exponents, exponentials and sums (vexp_row_sum,
+ * skipping the row's own class), the scale of each column, per class row the scaling, and the
+ * label entries. Z is class-major (k rows of ldz), G has k rows of ldg >= ncols. work: 3 * ncols
+ * scratch. Returns sum_i omega_{y_i} l_i (0 unless want_loss); the caller divides by n. */
 UFM_SIMD_CLONES static double softmax_cols(const ufm_softmax_params *sp, int kind,
                                            const int *restrict y, const double *restrict Z,
                                            size_t ldz, size_t ncols, double sigma,
