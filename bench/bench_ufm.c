@@ -66,6 +66,7 @@ static double products_time(int k, int d, int n, smm_backend be, int reps, const
     *name = smm_plan_backend_name(p);
     const int nb = smm_plan_block(p);
     double *G = calloc((size_t)k * nb, sizeof(double)); /* one block, class-major */
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     double t0 = 0.0;
     for (int r = -1; r < reps; r++) { /* r = -1: warm-up (first touch of the outputs, JIT) */
         if (r == 0)
@@ -74,7 +75,14 @@ static double products_time(int k, int d, int n, smm_backend be, int reps, const
             const int m = n - j0 < nb ? n - j0 : nb;
             smm_logits_cols(p, W, H + (size_t)j0 * d, m, Z + j0, (size_t)n);
             smm_grad_w_cols(p, H + (size_t)j0 * d, G, m, dW);
-            smm_grad_h_cols(p, W, G, m, dH + (size_t)j0 * d);
+            double *dHb = dH + (size_t)j0 * d;
+            if (smm_plan_fuses_grad_h(p)) { /* as the solver: fused, here gradient only */
+                const smm_h_epilogue e = {0.0, H + (size_t)j0 * d, dHb, NULL, NULL, NULL,
+                                          0.0, 0.0, 0, j0 == 0};
+                smm_grad_h_update(p, W, G, m, &e, acc);
+            } else {
+                smm_grad_h_cols(p, W, G, m, dHb);
+            }
         }
     }
     double t = (now() - t0) / reps;

@@ -13,8 +13,6 @@ PACKAGES=(
   # MPI, parallel HDF5 (+ h5dump/h5diff), ScaLAPACK, BLAS/LAPACK (+ C interfaces)
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libscalapack-openmpi-dev
   libopenblas-dev liblapacke-dev
-  # small-matrix JIT kernels for the UFM products (src/core/smm.c)
-  libxsmm-dev
   # spec parsing (YAML), JSON output, SHA-256 of specs (OpenSSL), journal CRCs (zlib)
   libyaml-dev libjansson-dev libssl-dev zlib1g-dev
   # netCDF-4 export (ufmsweep export --format netcdf) and ncdump for its test

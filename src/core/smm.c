@@ -3,7 +3,6 @@
 #include "sweep_err.h"
 
 #include <cblas.h>
-#include <libxsmm.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,29 +12,24 @@
 #endif
 
 /* The small-problem kernels up to k*d*n = 2^24; beyond, OpenBLAS's blocked kernels win (they
- * pack for the caches). Measured here with libxsmm's kernels, which ours beat (three products,
- * one core): faster at 55e3 (2x), 3.2e6 (1.3x) and 1.0e7 (1.07x), slower at 2.6e7 (0.94x),
- * 6.4e7 (0.72x) and 1.0e9 (0.48x); docs/PERFORMANCE.md. */
-#define SMM_LIBXSMM_MAX_MNK 16777216.0
+ * pack for the caches). Measured here with libxsmm's kernels, which ours beat and replaced
+ * (three products, one core): faster at 55e3 (2x), 3.2e6 (1.3x) and 1.0e7 (1.07x), slower at
+ * 2.6e7 (0.94x), 6.4e7 (0.72x) and 1.0e9 (0.48x); docs/PERFORMANCE.md. */
+#define SMM_SMALL_MAX_MNK 16777216.0
 
 /* Block working sets (docs/PERFORMANCE.md): the small-problem kernels walk blocks of about
- * SMM_JIT_BLOCK_BYTES of H (one block of H, its gradient, momentum and next iterate then stay
+ * SMM_SMALL_BLOCK_BYTES of H (one block of H, its gradient, momentum and next iterate then stay
  * in L1/L2); OpenBLAS needs wide blocks to keep its packing amortized. */
-#define SMM_JIT_BLOCK_BYTES 32768.0
+#define SMM_SMALL_BLOCK_BYTES 32768.0
 #define SMM_BLAS_BLOCK_COLS 512
 
 /* examples per tile of the logits kernel */
 #define SMM_TILE 8
 
-typedef struct smm_kernels {
-    libxsmm_dmmfunction grad_h_nt; /* dH_b = W GT_b^T */
-} smm_kernels;
-
 struct smm_plan {
-    int k, d, n, nb, tail;
-    int jit;               /* 1: the small-problem kernels (ours; libxsmm for smm_grad_h_cols) */
+    int k, d, n, nb;
+    int small;             /* 1: the small-problem kernels (ours) */
     int portable;          /* 1: our kernels' portable versions even where AVX2 runs (tests) */
-    smm_kernels full, rem; /* kernels for m = nb and m = tail */
     double *T;             /* [SMM_TILE*(d+k)] the logits kernel's scratch: a transposed tile
                             * of H and a short tile's logits */
     /* the OpenBLAS backend's fused H-gradient kernel (smm_grad_h_update on AVX2): W packed in
@@ -50,21 +44,21 @@ struct smm_plan {
 #define SMM_PANEL_ROWS 8
 #define SMM_PANEL_COLS 6
 
-static int resolve_jit(int k, int d, int n, smm_backend backend)
+static int resolve_small(int k, int d, int n, smm_backend backend)
 {
     const double mnk = (double)k * (double)d * (double)n;
     return backend == SMM_BACKEND_SMALL ||
-           (backend == SMM_BACKEND_AUTO && mnk <= SMM_LIBXSMM_MAX_MNK);
+           (backend == SMM_BACKEND_AUTO && mnk <= SMM_SMALL_MAX_MNK);
 }
 
 /* The default block width for (k, d, n) and backend (AUTO resolved by the size rule): blocks
- * of about SMM_JIT_BLOCK_BYTES of H for the small-problem kernels, SMM_BLAS_BLOCK_COLS columns
+ * of about SMM_SMALL_BLOCK_BYTES of H for the small-problem kernels, SMM_BLAS_BLOCK_COLS columns
  * for OpenBLAS; the n examples split into blocks of equal width up to the remainder. */
 static int default_block(int k, int d, int n, smm_backend backend)
 {
     int target;
-    if (resolve_jit(k, d, n, backend)) {
-        target = (int)(SMM_JIT_BLOCK_BYTES / (8.0 * (double)d));
+    if (resolve_small(k, d, n, backend)) {
+        target = (int)(SMM_SMALL_BLOCK_BYTES / (8.0 * (double)d));
         target = target < 8 ? 8 : target;
     } else {
         target = SMM_BLAS_BLOCK_COLS;
@@ -73,15 +67,6 @@ static int default_block(int k, int d, int n, smm_backend backend)
         return n;
     const int blocks = (n + target - 1) / target;
     return (n + blocks - 1) / blocks; /* equal widths, the last block at most as wide */
-}
-
-/* libxsmm's kernel for the unfused dH product with m columns; NULL if it cannot make one */
-static void kernels_dispatch(int k, int d, int m, int nb, smm_kernels *kn)
-{
-    const double one = 1.0, zero = 0.0;
-    const int nt = LIBXSMM_GEMM_FLAG_TRANS_B;
-    const libxsmm_blasint ld = d, lb = nb;
-    kn->grad_h_nt = libxsmm_dmmdispatch(d, m, k, &ld, &lb, &ld, &one, &zero, &nt, NULL);
 }
 
 int smm_plan_create(int k, int d, int n, smm_backend backend, int nb, smm_plan **out)
@@ -95,18 +80,13 @@ int smm_plan_create(int k, int d, int n, smm_backend backend, int nb, smm_plan *
     p->d = d;
     p->n = n;
     p->nb = nb > 0 ? (nb < n ? nb : n) : default_block(k, d, n, backend);
-    p->tail = n - ((n - 1) / p->nb) * p->nb; /* width of the last block, in [1, nb] */
-    if (resolve_jit(k, d, n, backend)) {
+    if (resolve_small(k, d, n, backend)) {
         p->T = aligned_alloc(32, ((size_t)SMM_TILE * (d + k) * sizeof(double) + 31) / 32 * 32);
         if (p->T == NULL) {
             free(p);
             return SWEEP_ERR_NOMEM;
         }
-        /* libxsmm's kernel for the unfused dH product when it can generate one (else OpenBLAS
-         * serves smm_grad_h_cols); our kernels need nothing generated */
-        p->jit = 1;
-        kernels_dispatch(k, d, p->nb, p->nb, &p->full);
-        kernels_dispatch(k, d, p->tail, p->nb, &p->rem);
+        p->small = 1;
     } else {
         const size_t rows = (size_t)(d + SMM_PANEL_ROWS - 1) / SMM_PANEL_ROWS * SMM_PANEL_ROWS;
         const size_t cols =
@@ -155,17 +135,12 @@ static int use_avx2(const smm_plan *p)
 
 const char *smm_plan_backend_name(const smm_plan *p)
 {
-    return p->jit ? "small" : "openblas";
+    return p->small ? "small" : "openblas";
 }
 
 int smm_plan_block(const smm_plan *p)
 {
     return p->nb;
-}
-
-static const smm_kernels *kernels_for(const smm_plan *p, int m)
-{
-    return m == p->nb ? &p->full : &p->rem;
 }
 
 /* The logits kernel of the small-problem backend. Every logit is one chain of fused
@@ -306,7 +281,7 @@ __attribute__((target("avx2"))) static void transpose_avx2(int k, int m, const d
 void smm_logits_cols(smm_plan *p, const double *W, const double *Hb, int m, double *Zt,
                      size_t ldz)
 {
-    if (p->jit) {
+    if (p->small) {
 #if defined(__GNUC__) && defined(__x86_64__)
         if (use_avx2(p)) {
             logits_avx2(p->k, p->d, m, W, Hb, Zt, ldz, p->T);
@@ -421,7 +396,7 @@ __attribute__((target("avx2,fma"))) static void grad_w_avx2(const smm_plan *p, c
 
 void smm_grad_w_cols(smm_plan *p, const double *Hb, const double *GTb, int m, double *dW)
 {
-    if (p->jit) {
+    if (p->small) {
 #if defined(__GNUC__) && defined(__x86_64__)
         if (use_avx2(p)) {
             grad_w_avx2(p, Hb, GTb, m, dW);
@@ -437,11 +412,6 @@ void smm_grad_w_cols(smm_plan *p, const double *Hb, const double *GTb, int m, do
 
 void smm_grad_h_cols(smm_plan *p, const double *W, const double *GTb, int m, double *dHb)
 {
-    const libxsmm_dmmfunction f = p->jit ? kernels_for(p, m)->grad_h_nt : NULL;
-    if (f != NULL) {
-        f(W, GTb, dHb);
-        return;
-    }
     cblas_dgemm(CblasColMajor, CblasNoTrans, CblasTrans, p->d, m, p->k, 1.0, W, p->d, GTb, p->nb,
                 0.0, dHb, p->d);
 }
@@ -795,7 +765,7 @@ __attribute__((target("avx2,fma"))) static void grad_h_update_panels(smm_plan *p
 
 int smm_plan_fuses_grad_h(const smm_plan *p)
 {
-    return p->jit || use_avx2(p); /* the OpenBLAS backend: the panel kernel needs AVX2 */
+    return p->small || use_avx2(p); /* the OpenBLAS backend: the panel kernel needs AVX2 */
 }
 
 void smm_grad_h_update(smm_plan *p, const double *W, const double *GTb, int m,
@@ -803,7 +773,7 @@ void smm_grad_h_update(smm_plan *p, const double *W, const double *GTb, int m,
 {
 #if defined(__GNUC__) && defined(__x86_64__)
     if (use_avx2(p)) {
-        if (p->jit)
+        if (p->small)
             grad_h_update_avx2(p, W, GTb, m, e, acc);
         else
             grad_h_update_panels(p, W, GTb, m, e, acc);

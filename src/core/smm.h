@@ -14,8 +14,9 @@
  *
  * Backends: for small problems ("small", k*d*n <= 2^24, where OpenBLAS's call and packing
  * overheads dominate: 2x slower at k=10, d=20, n=275 here) our own AVX2 kernels for the logits,
- * dW and the fused dH with update (smm_grad_h_update; the unfused smm_grad_h_cols uses libxsmm's
- * JIT kernel, or OpenBLAS); OpenBLAS dgemm otherwise ("openblas": the logits as W^T H_b,
+ * dW and the fused dH with update (smm_grad_h_update; the unfused smm_grad_h_cols, which the
+ * solver calls only without AVX2 on the OpenBLAS backend, is OpenBLAS's on both backends);
+ * OpenBLAS dgemm otherwise ("openblas": the logits as W^T H_b,
  * transposed into the class-major layout), except that the fused dH with update is our own
  * register-tiled kernel there too where AVX2 runs (it overlaps the update's memory traffic with
  * the product; without AVX2, OpenBLAS and a separate pass). The
@@ -35,7 +36,7 @@ typedef struct smm_plan smm_plan;
 typedef enum smm_backend {
     SMM_BACKEND_AUTO = 0,  /* small-problem kernels when the problem is small, else OpenBLAS */
     SMM_BACKEND_OPENBLAS = 1,
-    SMM_BACKEND_SMALL = 2  /* our kernels (smm_grad_h_cols: libxsmm's, or OpenBLAS) */
+    SMM_BACKEND_SMALL = 2  /* our kernels (smm_grad_h_cols: OpenBLAS's) */
 } smm_backend;
 
 /* smm_plan_create - Plan the products for (k, d, n) with the given backend preference and block
