@@ -1,12 +1,22 @@
 /* bench_ufm - time per UFM gradient iteration against the FLOP-bound limit.
  *
  * usage: bench_ufm K D N_MIN R ITERS
- * STEP profile (rho = 1/2), CE loss, sgdm (lr 0.1, momentum 0.9, wd 5e-4). Prints one line of
- * key=value pairs: the single-core DGEMM rate measured in this run (OpenBLAS, 1000^3, best of
- * three before and three after the solver runs), the FLOP-bound time per iteration
- * 3 * 2kdn / rate, the solve loop's time per iteration (fastest of five runs; the median beside
- * it), the time of the three products alone with each backend, and the ratios. Best-of on both
- * sides: this machine is a shared VM whose speed drifts by 20% within minutes.
+ * STEP profile (rho = 1/2), CE loss, sgdm (lr 0.1, momentum 0.9, wd 5e-4). Runs seven rounds,
+ * each timing the solve loop between two measurements of the single-core DGEMM rate (OpenBLAS,
+ * 1000^3, best of three each), and prints one line of key=value pairs:
+ *   dgemm_gflops       the best rate of the run (the median of the rounds' rates beside it)
+ *   bound_us           the FLOP-bound time per iteration 3 * 2kdn / rate, at the median rate
+ *   iter_us            the solve loop's time per iteration: the slope between the fastest run
+ *                      of 2 ITERS and the fastest of ITERS iterations (set-up and the final
+ *                      metrics cancel); iter_us_median: the median of the rounds' slopes
+ *   ratio_to_bound     the median over the rounds of slope / bound, each round's bound from
+ *                      its own rate, with the range over the rounds in parentheses;
+ *                      dgemm_efficiency is its inverse
+ *   products_*_us      the three matrix products alone with each backend, as the solver
+ *                      calls them
+ * The machine these numbers come from is a shared VM whose speed drifts by 20% within minutes:
+ * pairing each round's solver time with the DGEMM rate of the same seconds keeps the drift out
+ * of the ratio, and the range shows what remains.
  * Run it with OPENBLAS_NUM_THREADS=1 (bench/run.sh does). Not a test: it asserts nothing. */
 #include "loss.h"
 #include "profile.h"
@@ -143,40 +153,51 @@ int main(int argc, char **argv)
         return 1;
     }
     const int k = p->k, d = p->d, n = (int)p->n;
-    double rate = dgemm_rate();
     const double flops = 3.0 * 2.0 * k * (double)d * n;
     geom_problem *prob = NULL;
     if (geom_problem_from_loss(p, lv, &prob, &eb) != SWEEP_OK) {
         fprintf(stderr, "bench_ufm: %s\n", eb.msg);
         return 1;
     }
-    /* time per iteration of the solve loop (what a sweep runs): the slope between the fastest
-     * of five runs of 2 iters and the fastest of five runs of iters iterations, so that set-up
-     * and the final metrics cancel; the median slope of the pairs is printed beside it */
-    double t[5], t1 = INFINITY, t2 = INFINITY;
+    /* Rounds, each measuring the DGEMM rate right before and right after timing the solve
+     * loop: the time per iteration is the slope between a run of 2 iters and one of iters
+     * iterations (set-up and the final metrics cancel), the round's rate the best of its four
+     * DGEMM runs, and its ratio to the bound their quotient. This machine's speed drifts by
+     * 20% within minutes; pairing each solver time with the rate of the same seconds keeps the
+     * drift out of the ratio. Printed: the median ratio over the rounds and its range, and
+     * beside them the fastest slope and the best rate of the whole run. */
+    enum { ROUNDS = 7 };
+    double t[ROUNDS], ratio[ROUNDS], rates[ROUNDS], t1 = INFINITY, t2 = INFINITY, rate = 0.0;
     const char *backend = "?";
-    for (int r = 0; r < 5; r++) {
+    for (int r = 0; r < ROUNDS; r++) {
+        const double before = dgemm_rate();
         const double a = solve_time(p, lv, prob, uo, 2 * (int64_t)iters);
         const double b = solve_time(p, lv, prob, uo, iters);
+        const double after = dgemm_rate();
+        rates[r] = before > after ? before : after;
         t[r] = (a - b) / iters;
+        ratio[r] = t[r] / (flops / rates[r]);
         t2 = a < t2 ? a : t2;
         t1 = b < t1 ? b : t1;
+        rate = rates[r] > rate ? rates[r] : rate;
     }
     const double best = (t2 - t1) / iters;
-    qsort(t, 5, sizeof t[0], cmp);
+    qsort(t, ROUNDS, sizeof t[0], cmp);
+    qsort(ratio, ROUNDS, sizeof ratio[0], cmp);
+    qsort(rates, ROUNDS, sizeof rates[0], cmp);
     const char *n_ob = NULL, *n_x = NULL;
     const int reps = iters > 0 ? iters : 1;
     double t_ob = products_time(k, d, n, SMM_BACKEND_OPENBLAS, reps, &n_ob);
     double t_x = products_time(k, d, n, SMM_BACKEND_SMALL, reps, &n_x);
     double t_auto = products_time(k, d, n, SMM_BACKEND_AUTO, reps, &backend);
     (void)t_auto;
-    const double rate_after = dgemm_rate(); /* the machine's state may change during the run */
-    rate = rate_after > rate ? rate_after : rate;
-    printf("k=%d d=%d n=%d dgemm_gflops=%.1f bound_us=%.2f iter_us=%.2f iter_us_median=%.2f "
-           "ratio_to_bound=%.2f dgemm_efficiency=%.0f%% products_openblas_us=%.2f "
-           "products_small_us=%.2f(%s) backend=%s\n",
-           k, d, n, rate / 1e9, flops / rate * 1e6, best * 1e6, t[2] * 1e6, best / (flops / rate),
-           100.0 * (flops / best) / rate, t_ob * 1e6, t_x * 1e6, n_x, backend);
+    printf("k=%d d=%d n=%d dgemm_gflops=%.1f(median %.1f) bound_us=%.2f iter_us=%.2f "
+           "iter_us_median=%.2f ratio_to_bound=%.2f(%.2f..%.2f) dgemm_efficiency=%.0f%%(%.0f..%.0f%%) "
+           "products_openblas_us=%.2f products_small_us=%.2f(%s) backend=%s\n",
+           k, d, n, rate / 1e9, rates[ROUNDS / 2] / 1e9, flops / rates[ROUNDS / 2] * 1e6,
+           best * 1e6, t[ROUNDS / 2] * 1e6, ratio[ROUNDS / 2], ratio[0], ratio[ROUNDS - 1],
+           100.0 / ratio[ROUNDS / 2], 100.0 / ratio[ROUNDS - 1], 100.0 / ratio[0], t_ob * 1e6,
+           t_x * 1e6, n_x, backend);
     geom_problem_destroy(&prob);
     loss_vectors_destroy(&lv);
     profile_destroy(&p);
