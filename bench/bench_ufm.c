@@ -27,6 +27,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static double now(void)
@@ -65,14 +66,26 @@ static double dgemm_rate(void)
     return best;
 }
 
-/* The three products over all n columns, in the plan's blocks, as the solver calls them. */
+/* The three products over all n columns, in the plan's blocks and layout, as the solver calls
+ * them. */
 static double products_time(int k, int d, int n, smm_backend be, int reps, const char **name)
 {
     smm_plan *p = NULL;
-    double *W = calloc((size_t)k * d, sizeof(double)), *H = calloc((size_t)d * n, sizeof(double));
+    if (smm_plan_create(k, d, n, be, 0, &p) != SWEEP_OK) {
+        fprintf(stderr, "bench_ufm: cannot plan the products\n");
+        exit(1);
+    }
+    /* H and dH in the plan's layout (padding 0) on cache lines, as the solver has them */
+    const size_t hlen = smm_plan_h_len(p), hbytes = (hlen * sizeof(double) + 63) / 64 * 64;
+    double *W = calloc((size_t)k * d, sizeof(double)), *H = aligned_alloc(64, hbytes);
     double *Z = calloc((size_t)k * n, sizeof(double)), *dW = calloc((size_t)k * d, sizeof(double));
-    double *dH = calloc((size_t)d * n, sizeof(double));
-    smm_plan_create(k, d, n, be, 0, &p);
+    double *dH = aligned_alloc(64, hbytes);
+    if (H == NULL || dH == NULL) {
+        fprintf(stderr, "bench_ufm: out of memory\n");
+        exit(1);
+    }
+    memset(H, 0, hbytes);
+    memset(dH, 0, hbytes);
     *name = smm_plan_backend_name(p);
     const int nb = smm_plan_block(p);
     double *G = calloc((size_t)k * nb, sizeof(double)); /* one block, class-major */

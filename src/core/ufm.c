@@ -147,13 +147,20 @@ struct ufm_solver {
     double *omega, *Delta, *iota; /* [k] */
     double *counts;               /* [k] */
     int *label;                   /* [n] class of each column */
-    double *W, *H, *b;            /* iterate */
+    double *W, *H, *b;            /* iterate; H and every H-like array below in the product
+                                   * plan's layout (smm.h: tiled on the small backend), hlen
+                                   * doubles */
     double *gW, *gb;              /* gradient (with weight decay) at the evaluated iterate */
-    double *gH;                   /* [d*n] its H part: ngd only (its step needs the full norm) */
+    double *gH;                   /* its H part: ngd only (its step needs the full norm) */
     double *vW, *vH, *vb;         /* momentum buffers (vH: sgdm only) */
     double *Hn, *vHn;             /* gd/sgdm: the next H and vH, written by the evaluation's
                                    * column-blocked pass and swapped in by the update */
     double *gblk;                 /* [d*nb] gd/sgdm: one block of the H gradient */
+    size_t hlen;                  /* doubles of an H-like array: smm_plan_h_len */
+    double *Hstd;                 /* [d*n] tiled plans: H column-major, for the metrics and
+                                   * ufm_solver_H (else NULL) */
+    double *Hx, *gHx;             /* tiled plans: ufm_solver_eval's H and dH in the plan's
+                                   * layout (allocated at its first call) */
     double *Z;                    /* logits, class-major: [k*n] (leading dimension n) for the
                                    * rescaled normalized GD, which needs them all first; else
                                    * one block's [k*nb] (leading dimension nb) */
@@ -233,6 +240,9 @@ void ufm_solver_destroy(ufm_solver **ps)
     free(s->Hn);
     free(s->vHn);
     free(s->gblk);
+    free(s->Hstd);
+    free(s->Hx);
+    free(s->gHx);
     free(s->Z);
     free(s->G);
     free(s->work);
@@ -282,19 +292,22 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     s->lambda_w = lv->lambda_w;
     s->lambda_h = lv->lambda_h;
     const size_t kd = (size_t)k * d, dn = (size_t)d * s->n;
+    if (smm_plan_create(k, d, (int)s->n, SMM_BACKEND_AUTO, 0, &s->smm) != SWEEP_OK)
+        goto nomem;
+    const size_t hlen = s->hlen = smm_plan_h_len(s->smm);
+    if (smm_plan_tiled(s->smm) && (s->Hstd = malloc(dn * sizeof(double))) == NULL)
+        goto nomem;
     s->omega = malloc((size_t)k * sizeof(double));
     s->Delta = malloc((size_t)k * sizeof(double));
     s->iota = malloc((size_t)k * sizeof(double));
     s->counts = malloc((size_t)k * sizeof(double));
     s->W = malloc(kd * sizeof(double));
-    s->H = alloc_aligned(dn);
+    s->H = alloc_aligned(hlen);
     s->gW = malloc(kd * sizeof(double));
     s->vW = calloc(kd, sizeof(double));
     s->Hbar = malloc(kd * sizeof(double));
     if (!s->omega || !s->Delta || !s->iota || !s->counts || !s->W || !s->H ||
         !s->gW || !s->vW || !s->Hbar)
-        goto nomem;
-    if (smm_plan_create(k, d, (int)s->n, SMM_BACKEND_AUTO, 0, &s->smm) != SWEEP_OK)
         goto nomem;
     s->nb = smm_plan_block(s->smm);
     s->zfull = rescales(s);
@@ -309,19 +322,19 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     if (s->G == NULL || s->work == NULL || s->label == NULL || s->bounds == NULL)
         goto nomem;
     if (o->opt == UFM_OPT_NGD) {
-        if ((s->gH = malloc(dn * sizeof(double))) == NULL)
+        if ((s->gH = alloc_aligned(hlen)) == NULL)
             goto nomem;
     } else {
-        s->Hn = alloc_aligned(dn);
+        s->Hn = alloc_aligned(hlen);
         s->gblk = malloc((size_t)d * s->nb * sizeof(double));
         if (s->Hn == NULL || s->gblk == NULL)
             goto nomem;
     }
     if (o->opt == UFM_OPT_SGDM) {
-        s->vH = alloc_aligned(dn);
-        s->vHn = alloc_aligned(dn);
+        s->vH = alloc_aligned(hlen);
+        s->vHn = alloc_aligned(hlen);
         if (s->vH != NULL)
-            memset(s->vH, 0, dn * sizeof(double));
+            memset(s->vH, 0, hlen * sizeof(double));
         if (s->vH == NULL || s->vHn == NULL)
             goto nomem;
     }
@@ -346,19 +359,23 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
         class_bounds(s->label + j0, s->n - j0 < (size_t)s->nb ? s->n - j0 : (size_t)s->nb,
                      (size_t)k, s->bounds + j0 / (size_t)s->nb * (size_t)(k + 1));
 
-    /* Initialization: independent streams for W (0), H (1), b (2). */
+    /* Initialization: independent streams for W (0), H (1), b (2); H drawn column-major,
+     * then put into the plan's layout. */
+    double *H0 = s->Hstd != NULL ? s->Hstd : s->H;
     if (o->init == UFM_INIT_TORCH) {
         const double bw = 1.0 / sqrt((double)d), bh = 1.0 / sqrt((double)s->n);
         rng_uniform_fill(key, 0, -bw, bw, s->W, kd);
-        rng_uniform_fill(key, 1, -bh, bh, s->H, dn);
+        rng_uniform_fill(key, 1, -bh, bh, H0, dn);
         if (o->bias)
             rng_uniform_fill(key, 2, -bw, bw, s->b, (size_t)k);
     } else {
         rng_gauss_fill(key, 0, o->init_std, s->W, kd);
-        rng_gauss_fill(key, 1, o->init_std, s->H, dn);
+        rng_gauss_fill(key, 1, o->init_std, H0, dn);
         if (o->bias)
             memset(s->b, 0, (size_t)k * sizeof(double));
     }
+    if (s->Hstd != NULL)
+        smm_h_to_plan(s->smm, s->Hstd, s->H);
     s->iter = 0;
     s->evaluated_iter = -1;
     s->loss_valid = 0;
@@ -720,8 +737,9 @@ static double eval_blocked(ufm_solver *s, const double *W, const double *H, cons
                           const h_update *up)
 {
     const int k = s->k, d = s->d, nb = s->nb;
-    const size_t kd = (size_t)k * d, dn = (size_t)d * s->n;
+    const size_t kd = (size_t)k * d;
     const double ch = s->lambda_h + wd;
+    const int tiled = smm_plan_tiled(s->smm);
     double data = 0.0, acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     if (dW != NULL) {
         memset(dW, 0, kd * sizeof(double));
@@ -736,6 +754,10 @@ static double eval_blocked(ufm_solver *s, const double *W, const double *H, cons
         data += softmax_block(s, j0, (size_t)m, sigma, want_loss);
         if (dW == NULL)
             continue;
+        if (tiled) /* the products read whole tiles: the padding columns of G must be 0 */
+            for (int c = 0; c < k; c++)
+                for (int i = m; i % SMM_TILE_COLS != 0; i++)
+                    s->G[(size_t)c * nb + (size_t)i] = 0.0;
         const double *Hb = H + j0 * (size_t)d;
         smm_grad_w_cols(s->smm, Hb, s->G, m, dW);
         if (db != NULL)
@@ -766,7 +788,7 @@ static double eval_blocked(ufm_solver *s, const double *W, const double *H, cons
     if (want_loss && s->lambda_w > 0.0)
         *objective += 0.5 * s->lambda_w * sumsq(W, kd);
     if (want_loss && s->lambda_h > 0.0)
-        *objective += 0.5 * s->lambda_h * sumsq(H, dn);
+        *objective += 0.5 * s->lambda_h * sumsq(H, s->hlen); /* the padding is 0 */
     if (dW == NULL)
         return NAN;
     double g2 = add_scaled_sumsq(dW, W, s->lambda_w + wd, kd) + sum8(acc);
@@ -779,7 +801,19 @@ int ufm_solver_eval(ufm_solver *s, const double *W, const double *H, const doubl
                     double *loss, double *objective, double *dW, double *dH, double *db)
 {
     double l, obj;
-    eval_blocked(s, W, H, s->o.bias ? b : NULL, 0.0, 0, 0.0, 1, &l, &obj, dW, dH, db, NULL);
+    if (smm_plan_tiled(s->smm)) { /* H and dH through the plan's layout */
+        if (s->Hx == NULL && (s->Hx = alloc_aligned(s->hlen)) == NULL)
+            return SWEEP_ERR_NOMEM;
+        if (dH != NULL && s->gHx == NULL && (s->gHx = alloc_aligned(s->hlen)) == NULL)
+            return SWEEP_ERR_NOMEM;
+        smm_h_to_plan(s->smm, H, s->Hx);
+        eval_blocked(s, W, s->Hx, s->o.bias ? b : NULL, 0.0, 0, 0.0, 1, &l, &obj, dW,
+                     dH != NULL ? s->gHx : NULL, db, NULL);
+        if (dH != NULL)
+            smm_h_from_plan(s->smm, s->gHx, dH);
+    } else {
+        eval_blocked(s, W, H, s->o.bias ? b : NULL, 0.0, 0, 0.0, 1, &l, &obj, dW, dH, db, NULL);
+    }
     if (loss != NULL)
         *loss = l;
     if (objective != NULL)
@@ -879,7 +913,7 @@ static void update_current(ufm_solver *s)
     double lr = ufm_solver_lr(s, s->iter);
     if (s->o.opt == UFM_OPT_NGD) {
         lr = s->step_norm > 0.0 ? lr / s->step_norm : 0.0;
-        update_block(s, lr, s->H, s->gH, NULL, (size_t)s->d * s->n);
+        update_block(s, lr, s->H, s->gH, NULL, s->hlen); /* the padding stays 0 */
     } else {
         swap_arrays(&s->H, &s->Hn);
         if (s->o.opt == UFM_OPT_SGDM)
@@ -958,8 +992,9 @@ void ufm_trace_destroy(ufm_trace **pt)
 static int current_metrics(ufm_solver *s, const geom_problem *prob, const geom_prediction *ref,
                            geom_metrics *m)
 {
-    geom_class_means(s->d, s->k, s->counts, s->H, s->Hbar);
-    return geom_metrics_compute(prob, s->d, s->W, s->Hbar, s->H, ref, m);
+    const double *H = ufm_solver_H(s); /* column-major */
+    geom_class_means(s->d, s->k, s->counts, H, s->Hbar);
+    return geom_metrics_compute(prob, s->d, s->W, s->Hbar, H, ref, m);
 }
 
 int ufm_solver_solve(ufm_solver *s, const geom_problem *prob, const geom_prediction *ref,
@@ -1011,7 +1046,13 @@ cleanup:
 }
 
 const double *ufm_solver_W(const ufm_solver *s) { return s->W; }
-const double *ufm_solver_H(const ufm_solver *s) { return s->H; }
+const double *ufm_solver_H(const ufm_solver *s)
+{
+    if (s->Hstd == NULL)
+        return s->H;
+    smm_h_from_plan(s->smm, s->H, s->Hstd); /* the tiled iterate, column-major */
+    return s->Hstd;
+}
 const double *ufm_solver_b(const ufm_solver *s) { return s->b; }
 int64_t ufm_solver_iter(const ufm_solver *s) { return s->iter; }
 double ufm_solver_loss(const ufm_solver *s) { return s->loss; }
@@ -1026,14 +1067,14 @@ void ufm_solver_use_portable(ufm_solver *s, int on)
 
 void ufm_solver_set_params(ufm_solver *s, const double *W, const double *H, const double *b)
 {
-    const size_t kd = (size_t)s->k * s->d, dn = (size_t)s->d * s->n;
+    const size_t kd = (size_t)s->k * s->d;
     memcpy(s->W, W, kd * sizeof(double));
-    memcpy(s->H, H, dn * sizeof(double));
+    smm_h_to_plan(s->smm, H, s->H);
     if (s->b != NULL && b != NULL)
         memcpy(s->b, b, (size_t)s->k * sizeof(double));
     memset(s->vW, 0, kd * sizeof(double));
     if (s->vH != NULL)
-        memset(s->vH, 0, dn * sizeof(double));
+        memset(s->vH, 0, s->hlen * sizeof(double));
     if (s->vb != NULL)
         memset(s->vb, 0, (size_t)s->k * sizeof(double));
     s->iter = 0;

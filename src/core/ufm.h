@@ -98,7 +98,9 @@ void ufm_solver_destroy(ufm_solver **s);
 /* ufm_solver_eval - Objective F and its gradient (data + ridge, without weight decay) at
  * (W, H, b) (b ignored without bias; any of dW/dH/db may be NULL only all together), using
  * the solver's work arrays. *loss receives the mean data loss. Does not change the iterate.
- * Returns SWEEP_OK (NaN/Inf values are returned as they are, not as an error). */
+ * W, H, dW and dH are column-major. Returns SWEEP_OK (NaN/Inf values are returned as they
+ * are, not as an error), or SWEEP_ERR_NOMEM: on the small product backend, whose layout of H
+ * is tiled (smm.h), the first call allocates two arrays in that layout. */
 int ufm_solver_eval(ufm_solver *s, const double *W, const double *H, const double *b,
                     double *loss, double *objective, double *dW, double *dH, double *db);
 
@@ -143,8 +145,9 @@ int ufm_solver_solve(ufm_solver *s, const geom_problem *prob, const geom_predict
                      ufm_trace *trace, ufm_result *res);
 
 /* Getters: borrowed pointers, valid until the next step, solve, set_params or destroy (gd and
- * sgdm swap in H's second buffer on update). W is d x k, H is d x n, b is k (NULL without
- * bias). */
+ * sgdm swap in H's second buffer on update). W is d x k, H is d x n (column-major: on the small
+ * product backend ufm_solver_H converts the tiled iterate into a buffer of the solver, so a
+ * call costs d n copies), b is k (NULL without bias). */
 const double *ufm_solver_W(const ufm_solver *s);
 const double *ufm_solver_H(const ufm_solver *s);
 const double *ufm_solver_b(const ufm_solver *s);
