@@ -442,8 +442,15 @@ void smm_grad_w_cols(smm_plan *p, const double *Hb, const double *GTb, int m, do
                 p->nb, 1.0, dW, p->d);
 }
 
+/* dH entry (r, i): one chain of fused multiply-adds over the classes in order */
 static inline double grad_h_entry(const smm_plan *p, const double *W, const double *GTb, int r,
-                                  int i);
+                                  int i)
+{
+    double dh = 0.0;
+    for (int c = 0; c < p->k; c++)
+        dh = fma(W[(size_t)c * p->d + r], GTb[(size_t)c * p->nb + i], dh);
+    return dh;
+}
 
 void smm_grad_h_cols(smm_plan *p, const double *W, const double *GTb, int m, double *dHb)
 {
@@ -490,16 +497,6 @@ static inline double epilogue_one(const smm_h_epilogue *e, size_t o, double dh, 
         e->hn[o] = fma(-e->lr, v, e->h[o]);
     }
     return fma(g, g, t);
-}
-
-/* dH entry (r, i): one chain of fused multiply-adds over the classes in order */
-static inline double grad_h_entry(const smm_plan *p, const double *W, const double *GTb, int r,
-                                  int i)
-{
-    double dh = 0.0;
-    for (int c = 0; c < p->k; c++)
-        dh = fma(W[(size_t)c * p->d + r], GTb[(size_t)c * p->nb + i], dh);
-    return dh;
 }
 
 static void grad_h_update_portable(const smm_plan *p, const double *W, const double *GTb, int m,
