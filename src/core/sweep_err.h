@@ -24,7 +24,15 @@
     X(SWEEP_ERR_MPI, -7, "MPI call failed")                                        \
     X(SWEEP_ERR_HDF5, -8, "HDF5 call failed")                                      \
     X(SWEEP_ERR_UNSUPPORTED, -9, "not supported")                                  \
-    X(SWEEP_ERR_INTERNAL, -10, "internal error (a bug: please report it)")
+    X(SWEEP_ERR_INTERNAL, -10, "internal error (a bug: please report it)")        \
+    X(SWEEP_ERR_BUSY, -11, "locked: another process has the file open")         \
+    X(SWEEP_ERR_NOT_OURS, -12, "not a ufmsweep file")                              \
+    X(SWEEP_ERR_OTHER_SPEC, -13, "belongs to another spec")                        \
+    X(SWEEP_ERR_NEWER, -14, "written by a newer ufmsweep (newer format)")          \
+    X(SWEEP_ERR_DAMAGED, -15, "damaged file")                                      \
+    X(SWEEP_ERR_EXISTS, -16, "already exists")                                     \
+    X(SWEEP_ERR_NOSPACE, -17, "no space left on the device")                       \
+    X(SWEEP_ERR_RANGE, -18, "value out of range")
 
 enum sweep_err {
     SWEEP_OK = 0,
@@ -42,7 +50,7 @@ const char *sweep_strerror_name(int code);
 /* A caller-owned buffer for the first error's detail message. */
 typedef struct sweep_errbuf {
     int code;       /* first error code recorded, SWEEP_OK if none */
-    char msg[512];  /* detail of the first error, "" if none */
+    char msg[8192]; /* detail of the first error, "" if none (room for two full paths) */
 } sweep_errbuf;
 
 /* sweep_errbuf_clear - Reset eb to "no error". eb may be NULL. */

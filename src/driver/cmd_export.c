@@ -1,6 +1,7 @@
 /* `ufmsweep export STORE.h5 --format csv|netcdf -o FILE`: the store for pandas, R, ncdump and
  * xarray users, readable without ufmsweep. */
 #include "commands.h"
+#include "fsafe.h"
 #include "point.h"
 #include "spec.h"
 #include "store.h"
@@ -25,32 +26,71 @@ static void export_help(FILE *f)
             "netcdf  a netCDF-4 file with the axes as dimensions and coordinate variables, the\n"
             "        trained metrics, theory_<metric>, state, and the traces as <field>_trace;\n"
             "        provenance as global attributes. xarray.open_dataset(FILE) and ncdump read it.\n"
-            "FILE must not exist. Exit 0, or 1 with a message.\n");
+            "FILE must not exist and must not be the store itself. Exit 0, or 1 with a message.\n");
 }
 
-/* whole dataset as doubles (NaN-filled buffer when absent) */
-static double *read_doubles(hid_t file, const char *path, size_t n)
+/* A whole dataset as doubles into a new buffer of n values (NaN-filled when the dataset is
+ * absent). A dataset whose size is not n (a store edited by hand, or damaged) is refused before
+ * anything is read into the buffer. */
+static int read_doubles(hid_t file, const char *path, size_t n, double **out, sweep_errbuf *eb)
 {
-    double *buf = malloc(n * sizeof *buf);
+    int ret = SWEEP_OK;
+    hid_t d = -1, sp = -1;
+    double *buf = malloc((n > 0 ? n : 1) * sizeof *buf);
+    *out = NULL;
     if (buf == NULL)
-        return NULL;
+        return SWEEP_ERR_NOMEM;
     for (size_t i = 0; i < n; i++)
         buf[i] = NAN;
     if (H5Lexists(file, path, H5P_DEFAULT) > 0) {
-        hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
-        herr_t r = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
-        H5Dclose(d);
-        if (r < 0) {
-            free(buf);
-            return NULL;
+        if ((d = H5Dopen2(file, path, H5P_DEFAULT)) < 0 || (sp = H5Dget_space(d)) < 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot open (damaged? run ufmsweep "
+                                                       "verify)", path);
+            goto cleanup;
+        }
+        hssize_t got = H5Sget_simple_extent_npoints(sp);
+        if (got < 0 || (size_t)got != n) {
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED,
+                                "%s: holds %lld values where the store's spec says %zu (damaged "
+                                "or edited store: run ufmsweep verify)",
+                                path, (long long)got, n);
+            goto cleanup;
+        }
+        if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot read (damaged? run ufmsweep "
+                                                       "verify)", path);
+            goto cleanup;
         }
     }
-    return buf;
+    *out = buf;
+    buf = NULL;
+cleanup:
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    free(buf);
+    return ret;
+}
+
+/* a '#' comment line's value: control characters escaped so that a value never ends the line */
+static void csv_comment_value(FILE *o, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '\n')
+            fputs("\\n", o);
+        else if (*s == '\r')
+            fputs("\\r", o);
+        else if ((unsigned char)*s < 0x20 && *s != '\t')
+            fprintf(o, "\\x%02x", (unsigned)(unsigned char)*s);
+        else
+            fputc(*s, o);
+    }
 }
 
 static void csv_field(FILE *o, const char *s)
 {
-    if (strpbrk(s, ",\"\n") == NULL) {
+    if (strpbrk(s, ",\"\r\n") == NULL) { /* RFC 4180: these need quotes */
         fputs(s, o);
         return;
     }
@@ -76,12 +116,16 @@ static int export_csv(const char *path, const spec *s, store *st, hid_t file, FI
 {
     const int64_t n = s->n_points;
     char attr[256];
-    fprintf(o, "# ufmsweep export of %s\n", path);
+    fputs("# ufmsweep export of ", o);
+    csv_comment_value(o, path);
+    fputc('\n', o);
     const char *keys[] = {"name", "program_version", "created_utc", "spec_sha256", "grid_sha256",
                           "shard", "hdf5_library", "mpi_library"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         store_attr_string(st, keys[i], attr, sizeof attr);
-        fprintf(o, "# %s: %s\n", keys[i], attr);
+        fprintf(o, "# %s: ", keys[i]);
+        csv_comment_value(o, attr);
+        fputc('\n', o);
     }
     fprintf(o, "# columns: point, the grid axes, state (0 pending 1 done 2 failed 3 not "
                "converged), theory_source, trained metrics, theory_<metric>; NaN = not done or "
@@ -165,7 +209,7 @@ static int export_netcdf(const char *out, const spec *s, store *st, hid_t file, 
     const double nan = NAN;
     char name[96], attr[8192];
 
-    NC_TRY(nc_create(out, NC_NETCDF4 | NC_NOCLOBBER, &nc));
+    NC_TRY(nc_create(out, NC_NETCDF4 | NC_CLOBBER, &nc)); /* our own fresh temporary file */
     const char *keys[] = {"name", "program_version", "created_utc", "spec_sha256", "grid_sha256",
                           "shard", "hostname", "hdf5_library", "mpi_library", "blas_library"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -265,12 +309,8 @@ static int export_netcdf(const char *out, const spec *s, store *st, hid_t file, 
     }
     for (int v = 0; v < nv; v++) {
         size_t len = n * (size_t)(vars[v].trace ? P : 1);
-        buf = read_doubles(file, vars[v].h5, len);
-        if (buf == NULL) {
-            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot read (damaged? run ufmsweep verify)",
-                                vars[v].h5);
+        if ((ret = read_doubles(file, vars[v].h5, len, &buf, eb)) != SWEEP_OK)
             goto cleanup;
-        }
         NC_TRY(nc_put_var_double(nc, ids[v], buf));
         free(buf);
         buf = NULL;
@@ -325,8 +365,9 @@ int cmd_export_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep export: --format '%s': use csv or netcdf\n", format);
         return UFMSWEEP_EXIT_FAIL;
     }
-    if (access(out, F_OK) == 0) {
-        fprintf(stderr, "ufmsweep export: %s already exists; refusing to overwrite\n", out);
+    const char *inputs[1] = {path};
+    if (fsafe_check_output(out, inputs, 1, 0, "another -o", &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
         return UFMSWEEP_EXIT_FAIL;
     }
     if (store_spec_text(path, &text, &len, &eb) != SWEEP_OK ||
@@ -336,12 +377,20 @@ int cmd_export_main(int argc, char **argv)
         goto cleanup;
     }
     file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    snprintf(tmp, sizeof tmp, "%s.tmp", out);
-    unlink(tmp);
-    int ret;
+    int ret, fd = -1;
+    if (file < 0) {
+        fprintf(stderr, "ufmsweep export: %s: cannot open\n", path);
+        goto cleanup;
+    }
+    if (fsafe_temp_create(out, tmp, sizeof tmp, !strcmp(format, "csv") ? &fd : NULL, &eb) !=
+        SWEEP_OK) {
+        fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
+        goto cleanup;
+    }
     if (!strcmp(format, "csv")) {
-        o = fopen(tmp, "w");
+        o = fdopen(fd, "w");
         if (o == NULL) {
+            close(fd);
             fprintf(stderr, "ufmsweep export: cannot write %s\n", tmp);
             goto cleanup;
         }
@@ -356,8 +405,8 @@ int cmd_export_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
         goto cleanup;
     }
-    if (rename(tmp, out) != 0) {
-        fprintf(stderr, "ufmsweep export: cannot rename %s to %s\n", tmp, out);
+    if (fsafe_commit(tmp, out, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
         goto cleanup;
     }
     tmp[0] = '\0';
@@ -367,8 +416,7 @@ int cmd_export_main(int argc, char **argv)
 cleanup:
     if (o != NULL)
         fclose(o);
-    if (tmp[0] != '\0')
-        unlink(tmp);
+    fsafe_temp_discard(tmp);
     if (file >= 0)
         H5Fclose(file);
     store_close(&st);

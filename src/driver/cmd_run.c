@@ -1,7 +1,9 @@
 /* `ufmsweep run SPEC.yaml [--store PATH] [--resume | --restart] [--shard I/N]`: the sweep.
  * Collective on MPI_COMM_WORLD: run it under mpirun / srun (or alone: one rank computes). */
 #include "commands.h"
+#include "fsafe.h"
 #include "journal.h"
+#include "numparse.h"
 #include "point.h"
 #include "spec.h"
 #include "store.h"
@@ -114,16 +116,17 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
             const char *v = argv[++i];
             char *end = NULL;
             if (!strcmp(arg, "--grid")) {
-                int used = 0;
-                if (sscanf(v, "%dx%d%n", &a->grid_rows, &a->grid_cols, &used) != 2 ||
-                    v[used] != '\0' || a->grid_rows < 1 || a->grid_cols < 1)
-                    return sweep_err_set(eb, SWEEP_ERR_ARG, "--grid: '%s' is not PxQ", v);
+                int64_t pr = 0, pc = 0;
+                if (numparse_pair(v, 'x', 1, 4096, &pr, &pc) != SWEEP_OK || pr * pc > 4096)
+                    return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                         "--grid: '%s' is not PxQ with P, Q >= 1 and P Q <= 4096",
+                                         v);
+                a->grid_rows = (int)pr;
+                a->grid_cols = (int)pc;
             } else if (!strcmp(arg, "--ranks-per-solve")) {
-                long g = strtol(v, &end, 10);
-                if (end == v || *end != '\0' || g < 1 || g > 4096)
+                if (numparse_int(v, 1, 4096, &a->ranks_per_solve) != SWEEP_OK)
                     return sweep_err_set(eb, SWEEP_ERR_ARG,
                                          "--ranks-per-solve: '%s' is not a rank count in 1..4096", v);
-                a->ranks_per_solve = (int)g;
             } else if (!strcmp(arg, "--group-min-work")) {
                 a->group_min_work = strtod(v, &end);
                 if (end == v || *end != '\0' || !(a->group_min_work >= 0))
@@ -137,13 +140,14 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
                     return sweep_err_set(eb, SWEEP_ERR_ARG, "--progress: '%s' is not a positive "
                                                             "number of seconds", v);
             } else {
-                int si = -1, sn = -1, used = 0;
-                if (sscanf(v, "%d/%d%n", &si, &sn, &used) != 2 || v[used] != '\0' || sn < 1 ||
-                    si < 0 || si >= sn)
+                int64_t si = -1, sn = -1;
+                if (numparse_pair(v, '/', 0, INT32_MAX, &si, &sn) != SWEEP_OK || sn < 1 ||
+                    si >= sn)
                     return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                         "--shard: '%s' is not I/N with 0 <= I < N", v);
-                a->shard_index = si;
-                a->shard_count = sn;
+                                         "--shard: '%s' is not I/N with 0 <= I < N <= %d", v,
+                                         INT32_MAX);
+                a->shard_index = (int)si;
+                a->shard_count = (int)sn;
             }
         } else if (arg[0] == '-') {
             return sweep_err_set(eb, SWEEP_ERR_ARG, "unknown option '%s' (see ufmsweep run --help)",
@@ -166,15 +170,17 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
 /* Journal replay target: collect records, write them in batches to the store. */
 typedef struct replay_ctx {
     store *st;
-    uint8_t *state;    /* store state before the replay; NULL: take every record (rebuild) */
-    int32_t *attempts;
+    uint8_t *state; /* store state before the replay; NULL: take every record (rebuild) */
+    int64_t n_points;
     int P;
     point_record *recs;
     double *traces;
     int n, cap;
     int64_t applied;
-    int runs_seen;
-    store_run_row last_runs[1];
+    int64_t out_of_range; /* CRC-valid records naming no point of this grid, or no outcome */
+    int have_open_run;    /* a run's start row seen without its end row */
+    store_run_row open_run;
+    int64_t open_run_points; /* point records after that start row */
     sweep_errbuf *eb;
 } replay_ctx;
 
@@ -185,6 +191,18 @@ static int replay_flush(replay_ctx *r)
     return ret;
 }
 
+/* A run whose start row has no end row was killed: its row says so, with the points that the
+ * journal holds after its start. */
+static int replay_close_open_run(replay_ctx *r)
+{
+    if (!r->have_open_run)
+        return SWEEP_OK;
+    r->have_open_run = 0;
+    snprintf(r->open_run.exit_reason, sizeof r->open_run.exit_reason, "killed");
+    r->open_run.points_done = r->open_run_points;
+    return store_run_put(r->st, &r->open_run, r->eb);
+}
+
 static int replay_record(int type, const void *payload, uint32_t len, void *user)
 {
     replay_ctx *r = user;
@@ -192,13 +210,31 @@ static int replay_record(int type, const void *payload, uint32_t len, void *user
     if (type == JOURNAL_RUN) {
         store_run_row row;
         memcpy(&row, payload, sizeof row);
-        r->runs_seen = row.run + 1 > r->runs_seen ? row.run + 1 : r->runs_seen;
-        if (!strcmp(row.exit_reason, "running"))
-            snprintf(row.exit_reason, sizeof row.exit_reason, "killed"); /* no end record yet */
+        row.exit_reason[sizeof row.exit_reason - 1] = '\0';
+        const int ends_open = r->have_open_run && row.run == r->open_run.run;
+        if (!ends_open) {
+            int ret = replay_close_open_run(r);
+            if (ret != SWEEP_OK)
+                return ret;
+        }
+        r->have_open_run = 0;
+        if (!strcmp(row.exit_reason, "running")) {
+            r->open_run = row;
+            r->have_open_run = 1;
+            r->open_run_points = 0;
+            return SWEEP_OK;
+        }
         return store_run_put(r->st, &row, r->eb);
     }
     point_record rec;
     memcpy(&rec, payload, sizeof rec);
+    if (rec.point < 0 || rec.point >= r->n_points ||
+        (rec.state != POINT_DONE && rec.state != POINT_FAILED && rec.state != POINT_NOT_CONVERGED)) {
+        r->out_of_range++; /* its CRC holds, but it is no finished point of this grid */
+        return SWEEP_OK;
+    }
+    rec.message[sizeof rec.message - 1] = '\0';
+    r->open_run_points += r->have_open_run;
     if (r->state != NULL && r->state[rec.point] != POINT_PENDING)
         return SWEEP_OK; /* already in the store */
     if (r->n == r->cap) {
@@ -215,14 +251,17 @@ static int replay_record(int type, const void *payload, uint32_t len, void *user
     return SWEEP_OK;
 }
 
-/* Replay journal j into st (all records when state == NULL). */
-static int replay_journal(journal *j, store *st, uint8_t *state, int P, int64_t *applied,
-                          long *dropped, sweep_errbuf *eb)
+/* Replay journal j into st (all records when state == NULL) and say on stderr what was
+ * applied and what was skipped. */
+static int replay_journal(journal *j, store *st, uint8_t *state, int P, const char *verb,
+                          sweep_errbuf *eb)
 {
     replay_ctx r;
+    journal_replay_report rep;
     memset(&r, 0, sizeof r);
     r.st = st;
     r.state = state;
+    r.n_points = store_n_points(st);
     r.P = P;
     r.cap = 4096;
     r.eb = eb;
@@ -230,12 +269,27 @@ static int replay_journal(journal *j, store *st, uint8_t *state, int P, int64_t 
     r.traces = P > 0 ? malloc((size_t)r.cap * P * POINT_TRACE_FIELDS * sizeof(double)) : NULL;
     int ret = (r.recs == NULL || (P > 0 && r.traces == NULL)) ? SWEEP_ERR_NOMEM : SWEEP_OK;
     if (ret == SWEEP_OK)
-        ret = journal_replay(j, replay_record, &r, dropped, eb);
+        ret = journal_replay(j, replay_record, &r, &rep, eb);
     if (ret == SWEEP_OK)
         ret = replay_flush(&r);
     if (ret == SWEEP_OK)
+        ret = replay_close_open_run(&r);
+    if (ret == SWEEP_OK)
         ret = store_flush(st, eb);
-    *applied = r.applied;
+    if (ret == SWEEP_OK) {
+        char what[512];
+        journal_report_describe(&rep, what, sizeof what);
+        if (r.applied > 0 || state == NULL)
+            fprintf(stderr, "[ufmsweep] %s the journal: %lld points\n", verb,
+                    (long long)r.applied);
+        if (what[0] != '\0')
+            fprintf(stderr, "[ufmsweep] warning: the journal has %s; every intact record was "
+                            "used\n", what);
+        if (r.out_of_range > 0)
+            fprintf(stderr, "[ufmsweep] warning: the journal has %lld intact records that name "
+                            "no finished point of this grid (skipped)\n",
+                    (long long)r.out_of_range);
+    }
     free(r.recs);
     free(r.traces);
     return ret;
@@ -298,11 +352,50 @@ static int read_only(const char *path)
     return access(path, W_OK) != 0 || (sb.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0;
 }
 
-/* Open or create the store and journal, bringing them in line. Root only. */
+/* --restart: prove that the store and journal at this path are ours before anything replaces
+ * them. A ufmsweep store of this spec's grid is replaced; one of another grid only when the
+ * user named the path on the command line (--store); anything else (not ours, newer, damaged,
+ * locked) never. Root only. */
+static int restart_check(const spec *s, const run_args *a, const run_setup *rs, int have_store,
+                         int have_journal, sweep_errbuf *eb)
+{
+    sweep_errbuf e2;
+    sweep_errbuf_clear(&e2);
+    if (have_store) {
+        int same_grid = 0;
+        int ret = store_identify(rs->store_path, s, &same_grid, &e2);
+        if (ret == SWEEP_OK && !same_grid && a->store_path == NULL)
+            return sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
+                                 "%s: holds a ufmsweep store of another grid; --restart replaces "
+                                 "it only when you name it: --store %s --restart",
+                                 rs->store_path, rs->store_path);
+        if (ret == SWEEP_ERR_BUSY)
+            return sweep_err_set(eb, ret, "%s", e2.msg);
+        if (ret != SWEEP_OK)
+            return sweep_err_set(eb, ret,
+                                 "%s; --restart replaces only a ufmsweep store it can read, so "
+                                 "it leaves this file alone: move it away yourself",
+                                 e2.msg);
+    }
+    if (have_journal) {
+        int ret = journal_check(rs->journal_path, NULL, NULL, &e2);
+        if (ret != SWEEP_OK)
+            return sweep_err_set(eb, ret,
+                                 "%s; --restart removes only a ufmsweep journal: move it away "
+                                 "yourself",
+                                 e2.msg);
+    }
+    return SWEEP_OK;
+}
+
+/* Open or create the store and journal, bringing them in line. Root only. Nothing at the store
+ * path is deleted: a new store is built in a fresh temporary file and renamed over it; a
+ * damaged store is renamed aside. */
 static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
-    char shard[32] = "";
+    char shard[32] = "", tmp[4300] = "";
+    store *old = NULL;
     if (a->shard_count > 1)
         snprintf(shard, sizeof shard, "%d/%d", a->shard_index, a->shard_count);
     const int P = s->any_ufm ? s->trace_points : 0;
@@ -314,7 +407,7 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
     a = &ar;
 
     if ((have_store || have_journal) && !a->resume && !a->restart)
-        return sweep_err_set(eb, SWEEP_ERR_ARG,
+        return sweep_err_set(eb, SWEEP_ERR_EXISTS,
                              "%s: a store (or its journal) already exists: use --resume to "
                              "continue it, --restart to start over, or another --store",
                              rs->store_path);
@@ -326,29 +419,13 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
                              "%s: the store or its journal is read-only (no write permission): "
                              "cannot %s it; status, verify and export still read it",
                              rs->store_path, a->restart ? "restart" : "resume");
-    if ((ret = acquire_lock(rs, eb)) != SWEEP_OK)
+    if (a->restart && (ret = restart_check(s, a, rs, have_store, have_journal, eb)) != SWEEP_OK)
         return ret;
-    if (a->restart) {
-        /* refuse to delete a file that is not a store of ours */
-        if (have_store) {
-            store *old = NULL;
-            sweep_errbuf eb2;
-            sweep_errbuf_clear(&eb2);
-            if (store_open(rs->store_path, NULL, 0, &old, &eb2) != SWEEP_OK &&
-                H5Fis_hdf5(rs->store_path) <= 0)
-                return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                     "%s: --restart refuses to delete a file that is not an HDF5 "
-                                     "store",
-                                     rs->store_path);
-            store_close(&old);
-            unlink(rs->store_path);
-        }
-        if (have_journal)
-            unlink(rs->journal_path);
-    }
     /* the journal must match before anything is touched */
     if (a->resume && (ret = journal_check(rs->journal_path, s->spec_sha256, s->grid_sha256, eb)) !=
                          SWEEP_OK)
+        return ret;
+    if ((ret = acquire_lock(rs, eb)) != SWEEP_OK)
         return ret;
 
     rs->state = calloc((size_t)s->n_points, 1);
@@ -362,29 +439,28 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
         sweep_errbuf eb2;
         sweep_errbuf_clear(&eb2);
         ret = store_open(rs->store_path, s, 1, &rs->st, &eb2);
-        if (ret == SWEEP_ERR_ARG && strstr(eb2.msg, "belongs to another") != NULL) {
-            return sweep_err_set(eb, ret, "%s", eb2.msg);
-        } else if (ret == SWEEP_ERR_ARG && strstr(eb2.msg, "another spec text") != NULL) {
-            return sweep_err_set(eb, ret, "%s", eb2.msg);
-        } else if (ret == SWEEP_ERR_ARG && strstr(eb2.msg, "newer") != NULL) {
-            return sweep_err_set(eb, ret, "%s", eb2.msg);
-        } else if (ret != SWEEP_OK) {
-            rebuild = damaged = 1;
+        if (ret == SWEEP_ERR_DAMAGED && have_journal) {
+            rebuild = damaged = 1; /* unreadable: rebuilt from the journal, the file kept aside */
             fprintf(stderr, "[ufmsweep] %s\n", eb2.msg);
+        } else if (ret == SWEEP_ERR_DAMAGED) {
+            return sweep_err_set(eb, ret, "%s; there is no journal to rebuild it from", eb2.msg);
+        } else if (ret != SWEEP_OK) {
+            /* locked, not ours, newer, another spec: refused, the file untouched */
+            return sweep_err_set(eb, ret, "%s", eb2.msg);
         } else {
             char sh[32];
             store_attr_string(rs->st, "shard", sh, sizeof sh);
-            if (strcmp(sh, shard) != 0) {
-                return sweep_err_set(eb, SWEEP_ERR_ARG,
+            if (strcmp(sh, shard) != 0)
+                return sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
                                      "%s: the store is shard '%s', this run is shard '%s'",
                                      rs->store_path, sh, shard);
-            }
             int writing = 0;
             store_get_writing(rs->st, &writing);
             if (writing && have_journal) {
-                rebuild = 1; /* the last writer died: trust the journal, not the file */
+                /* the last writer died: rebuild from what the store holds plus the journal */
+                rebuild = 1;
                 fprintf(stderr, "[ufmsweep] %s was left open by a writer that did not finish; "
-                                "rebuilding it from the journal\n",
+                                "rebuilding it from its own points and the journal\n",
                         rs->store_path);
             } else if (writing) {
                 fprintf(stderr, "[ufmsweep] warning: %s was left open by a writer that did not "
@@ -393,75 +469,95 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
             }
         }
         if (rebuild) {
-            store_close(&rs->st);
-            if (!have_journal)
-                return sweep_err_set(eb, SWEEP_ERR_IO,
-                                     "%s: damaged and there is no journal to rebuild it from",
-                                     rs->store_path);
+            old = rs->st; /* read from while the rebuild is made (NULL when damaged) */
+            rs->st = NULL;
         }
     }
     if (rebuild || !a->resume || !have_store) {
-        /* a fresh store, filled from the journal when there is one: built aside, then renamed */
-        char tmp[4300];
-        snprintf(tmp, sizeof tmp, "%s.tmp", rs->store_path);
-        unlink(tmp);
-        if ((ret = store_create(tmp, s, shard, &rs->st, eb)) != SWEEP_OK)
-            return ret;
+        /* a fresh store, filled from the old one and the journal: built aside, then renamed */
+        if ((ret = store_create_temp(rs->store_path, s, shard, 1, tmp, sizeof tmp, &rs->st, eb)) !=
+            SWEEP_OK)
+            goto cleanup;
+        if (old != NULL) {
+            int64_t copied = 0, dups = 0;
+            int next_run = 0;
+            sweep_errbuf eb2;
+            sweep_errbuf_clear(&eb2);
+            if (store_copy_finished(rs->st, old, NULL, &copied, &dups, &eb2) != SWEEP_OK ||
+                store_copy_runs(rs->st, old, &next_run, &eb2) != SWEEP_OK) {
+                /* parts of it cannot be read: start the rebuild again from the journal alone,
+                 * and keep the file aside */
+                fprintf(stderr, "[ufmsweep] %s: %s; rebuilding from the journal alone\n",
+                        rs->store_path, eb2.msg);
+                store_close(&rs->st);
+                fsafe_temp_discard(tmp);
+                damaged = 1;
+                if ((ret = store_create_temp(rs->store_path, s, shard, 1, tmp, sizeof tmp,
+                                             &rs->st, eb)) != SWEEP_OK)
+                    goto cleanup;
+            } else {
+                fprintf(stderr, "[ufmsweep] kept the %lld finished points the store held\n",
+                        (long long)copied);
+            }
+            store_close(&old);
+        }
         if (have_journal && a->resume) {
             if ((ret = journal_open(rs->journal_path, s->spec_sha256, s->grid_sha256, P, &rs->j,
                                     eb)) != SWEEP_OK)
-                return ret;
-            int64_t applied = 0;
-            long dropped = 0;
-            if ((ret = replay_journal(rs->j, rs->st, NULL, P, &applied, &dropped, eb)) != SWEEP_OK)
-                return ret;
-            fprintf(stderr, "[ufmsweep] rebuilt the store from the journal: %lld points%s\n",
-                    (long long)applied, dropped ? " (a torn last record was dropped)" : "");
+                goto cleanup;
+            if ((ret = replay_journal(rs->j, rs->st, NULL, P, "rebuilt the store from", eb)) !=
+                SWEEP_OK)
+                goto cleanup;
         }
-        if ((ret = store_close(&rs->st)) != SWEEP_OK)
-            return sweep_err_set(eb, ret, "%s: cannot close", tmp);
+        if ((ret = store_close(&rs->st)) != SWEEP_OK) {
+            ret = sweep_err_set(eb, ret, "%s: cannot close", tmp);
+            goto cleanup;
+        }
+        if (a->restart && have_journal && unlink(rs->journal_path) != 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot remove the old journal: %s",
+                                rs->journal_path, strerror(errno));
+            goto cleanup;
+        }
         if (damaged && have_store) {
             /* unreadable: keep it for inspection rather than delete anything */
             char aside[4400], now[32];
             utc_now(now);
             snprintf(aside, sizeof aside, "%s.damaged-%s", rs->store_path, now);
-            if (rename(rs->store_path, aside) != 0)
-                return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot move aside: %s", rs->store_path,
-                                     strerror(errno));
+            if (access(aside, F_OK) == 0 || rename(rs->store_path, aside) != 0) {
+                ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot move aside to %s", rs->store_path,
+                                    aside);
+                goto cleanup;
+            }
             fprintf(stderr, "[ufmsweep] the damaged store is kept as %s\n", aside);
         }
-        /* a readable store left open holds a subset of the journal (journal first, always):
-         * the rebuilt one replaces it */
-        if (rename(tmp, rs->store_path) != 0)
-            return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot rename into place: %s", tmp,
-                                 strerror(errno));
+        /* the rebuilt store holds everything the old one and the journal held: it replaces it */
+        if ((ret = fsafe_commit(tmp, rs->store_path, eb)) != SWEEP_OK)
+            goto cleanup;
+        tmp[0] = '\0';
         if ((ret = store_open(rs->store_path, s, 1, &rs->st, eb)) != SWEEP_OK)
-            return ret;
+            goto cleanup;
     }
     if (rs->j == NULL &&
         (ret = journal_open(rs->journal_path, s->spec_sha256, s->grid_sha256, P, &rs->j, eb)) !=
             SWEEP_OK)
-        return ret;
+        goto cleanup;
     if ((ret = store_read_status(rs->st, rs->state, rs->attempts, eb)) != SWEEP_OK)
-        return ret;
-    if (a->resume && !rebuild && have_store && have_journal) {
+        goto cleanup;
+    if (a->resume && !rebuild && have_store) {
         /* points the journal has but the store lost (killed between journal and store) */
-        int64_t applied = 0;
-        long dropped = 0;
-        if ((ret = replay_journal(rs->j, rs->st, rs->state, P, &applied, &dropped, eb)) != SWEEP_OK)
-            return ret;
-        if (applied > 0 || dropped > 0)
-            fprintf(stderr, "[ufmsweep] replayed %lld points from the journal%s\n",
-                    (long long)applied, dropped ? " (a torn last record was dropped)" : "");
+        if ((ret = replay_journal(rs->j, rs->st, rs->state, P, "replayed from", eb)) != SWEEP_OK)
+            goto cleanup;
         if ((ret = store_read_status(rs->st, rs->state, rs->attempts, eb)) != SWEEP_OK)
-            return ret;
-    } else if (a->resume && !rebuild) {
-        long dropped = 0;
-        int64_t applied = 0;
-        if ((ret = replay_journal(rs->j, rs->st, rs->state, P, &applied, &dropped, eb)) != SWEEP_OK)
-            return ret;
+            goto cleanup;
     }
-    return store_set_writing(rs->st, 1, eb);
+    ret = store_set_writing(rs->st, 1, eb);
+cleanup:
+    store_close(&old);
+    if (tmp[0] != '\0') {
+        store_close(&rs->st);
+        fsafe_temp_discard(tmp); /* our own unfinished temporary file */
+    }
+    return ret;
 }
 
 static int bcast_int(int v, MPI_Comm comm)
@@ -521,7 +617,7 @@ int cmd_run_main(int argc, char **argv)
             }
         }
         if (ret == SWEEP_OK && ok == 1 && a.grid_rows > 0 &&
-            a.grid_rows * a.grid_cols != a.ranks_per_solve)
+            (int64_t)a.grid_rows * a.grid_cols != a.ranks_per_solve)
             ret = sweep_err_set(&eb, SWEEP_ERR_ARG,
                                 "process grid %dx%d does not have ranks_per_solve = %d ranks",
                                 a.grid_rows, a.grid_cols, a.ranks_per_solve);
@@ -672,7 +768,12 @@ int cmd_run_main(int argc, char **argv)
                     "ufmsweep run: every point finished so far is in %s; fix the cause and run "
                     "again with --resume\n",
                     rs.store_path, eb.msg, rs.journal_path);
-            MPI_Abort(comm, 1); /* workers may be mid-task; everything finished is saved */
+            /* workers may be mid-task; everything finished is saved: close what is ours and
+             * remove the lock file before the abort ends this process */
+            journal_close(&rs.j);
+            store_close(&rs.st);
+            release_lock(&rs);
+            MPI_Abort(comm, 1);
         }
         if (ret2 != SWEEP_OK) {
             fprintf(stderr, "ufmsweep run: %s\n", eb2.msg);

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "geom.h"
 #include "metrics.h"
+#include "numparse.h"
 #include "pufm.h"
 #include "refsolve.h"
 #include "report.h"
@@ -334,7 +335,7 @@ int cmd_solve_main(int argc, char **argv)
     json_t *obj = NULL;
     ufm_result res;
     struct timespec t0, t1;
-    char theory_note[512] = "";
+    char theory_note[sizeof(((sweep_errbuf *)0)->msg)] = "";
     const char *ranks_text = NULL, *grid_text = NULL, *block_text = NULL;
     const cli_option opts[] = {
         {"json", NULL, &json, NULL, "print one JSON object on stdout (with the trace arrays)"},
@@ -365,30 +366,29 @@ int cmd_solve_main(int argc, char **argv)
         goto cleanup;
     }
     if (ranks_text != NULL) {
-        char *end = NULL;
-        long g = strtol(ranks_text, &end, 10);
-        int pr = 0, pc = 0, nb = 0;
-        if (end == ranks_text || *end != '\0' || g < 1 || g > 4096) {
+        int g = 0, nb = 0;
+        int64_t pr = 0, pc = 0;
+        if (numparse_int(ranks_text, 1, 4096, &g) != SWEEP_OK) {
             fprintf(stderr, "ufmsweep solve: --ranks-per-solve: '%s' is not a rank count in 1..4096\n",
                     ranks_text);
             goto cleanup;
         }
-        if (grid_text != NULL && (sscanf(grid_text, "%dx%d", &pr, &pc) != 2 || pr < 1 || pc < 1 ||
-                                  (long)pr * pc != g)) {
-            fprintf(stderr, "ufmsweep solve: --grid: '%s' is not PxQ with P*Q = %ld\n", grid_text,
+        if (grid_text != NULL &&
+            (numparse_pair(grid_text, 'x', 1, 4096, &pr, &pc) != SWEEP_OK || pr * pc != g)) {
+            fprintf(stderr, "ufmsweep solve: --grid: '%s' is not PxQ with P*Q = %d\n", grid_text,
                     g);
             goto cleanup;
         }
-        if (block_text != NULL && (sscanf(block_text, "%d", &nb) != 1 || nb < 1)) {
-            fprintf(stderr, "ufmsweep solve: --block: '%s' is not a positive block size\n",
-                    block_text);
+        if (block_text != NULL && numparse_int(block_text, 1, 1 << 20, &nb) != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep solve: --block: '%s' is not a block size in 1..%d\n",
+                    block_text, 1 << 20);
             goto cleanup;
         }
         if (pp.solver != POINT_SOLVER_UFM) {
             fprintf(stderr, "ufmsweep solve: --ranks-per-solve runs --solver ufm only\n");
             goto cleanup;
         }
-        exit_code = solve_grouped(&pp, (int)g, pr, pc, nb, json, trace_path, argc, argv);
+        exit_code = solve_grouped(&pp, g, (int)pr, (int)pc, nb, json, trace_path, argc, argv);
         goto cleanup;
     }
     if (trace_path != NULL && pp.ufm.trace_points == 0)

@@ -1,5 +1,6 @@
 /* `ufmsweep status STORE.h5 [--json]`: what a store holds, per axis, and how fast it fills. */
 #include "commands.h"
+#include "numparse.h"
 #include "point.h"
 #include "report.h"
 #include "spec.h"
@@ -109,10 +110,14 @@ int cmd_status_main(int argc, char **argv)
         goto cleanup;
     }
     char shard[32];
-    int si = 0, sn = 1;
+    int64_t si = 0, sn = 1;
     store_attr_string(st, "shard", shard, sizeof shard);
-    if (shard[0] != '\0')
-        sscanf(shard, "%d/%d", &si, &sn);
+    if (shard[0] != '\0' &&
+        (numparse_pair(shard, '/', 0, INT32_MAX, &si, &sn) != SWEEP_OK || sn < 1 || si >= sn)) {
+        fprintf(stderr, "ufmsweep status: %s: its shard attribute '%s' is not I/N (damaged "
+                        "store? run ufmsweep verify)\n", path, shard);
+        goto cleanup;
+    }
     int64_t counts[4] = {0, 0, 0, 0}, total = 0;
     for (int64_t p = 0; p < s->n_points; p++) {
         if (sn > 1 && p % sn != si)

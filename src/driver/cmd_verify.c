@@ -311,12 +311,17 @@ int cmd_verify_main(int argc, char **argv)
             if (c.seen != NULL && c.last != NULL &&
                 journal_open_readonly(jpath, got_spec, s->grid_sha256,
                                       s->any_ufm ? s->trace_points : 0, &j, &eb2) == SWEEP_OK) {
-                long dropped = 0;
-                journal_replay(j, journal_collect, &c, &dropped, &eb2);
-                if (dropped > 0)
-                    finding(&f, "%s: ends in a torn or corrupt record (%ld bytes; `run --resume` "
-                                "cuts it)",
-                            jpath, dropped);
+                journal_replay_report rep;
+                if (journal_replay(j, journal_collect, &c, &rep, &eb2) != SWEEP_OK)
+                    finding(&f, "%s", eb2.msg);
+                if (rep.torn_tail_bytes > 0)
+                    finding(&f, "%s: ends in a torn record (%lld bytes; `run --resume` cuts it)",
+                            jpath, rep.torn_tail_bytes);
+                if (rep.skipped_bytes > 0)
+                    finding(&f, "%s: %lld corrupt bytes in %d region(s), the first at byte %lld "
+                                "(skipped: replay uses every intact record after them)",
+                            jpath, rep.skipped_bytes, rep.skipped_regions,
+                            rep.first_skip_offset);
                 store *st2 = NULL;
                 int64_t missing = 0, differ = 0, first_missing = -1, first_differ = -1;
                 if (store_open(path, NULL, 0, &st2, &eb2) == SWEEP_OK) {

@@ -1,5 +1,7 @@
 #include "journal.h"
 
+#include "fsafe.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -69,21 +71,29 @@ static int read_all(int fd, void *data, size_t len)
 static int header_matches(const journal_header *h, const char *spec_sha256,
                           const char *grid_sha256, const char *path, sweep_errbuf *eb)
 {
-    if (memcmp(h->magic, JOURNAL_MAGIC, 8) != 0 || h->version != JOURNAL_VERSION)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s: not a ufmsweep journal (or a newer format)",
-                             path);
+    if (memcmp(h->magic, JOURNAL_MAGIC, 8) != 0)
+        return sweep_err_set(eb, SWEEP_ERR_NOT_OURS, "%s: not a ufmsweep journal", path);
+    if (h->version > JOURNAL_VERSION)
+        return sweep_err_set(eb, SWEEP_ERR_NEWER, "%s: journal format %u is newer than this "
+                                                  "build reads (%u): update ufmsweep",
+                             path, h->version, JOURNAL_VERSION);
+    if (h->version != JOURNAL_VERSION)
+        return sweep_err_set(eb, SWEEP_ERR_UNSUPPORTED, "%s: journal format %u is not read by "
+                                                        "this build", path, h->version);
+    if (spec_sha256 == NULL)
+        return SWEEP_OK; /* journal_identify: only what the file is */
     if (memcmp(h->grid_sha256, grid_sha256, 64) != 0)
-        return sweep_err_set(eb, SWEEP_ERR_ARG,
+        return sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
                              "%s: the journal belongs to another grid (grid hash %.12s..., this "
                              "spec %.12s...); refusing to mix results",
                              path, h->grid_sha256, grid_sha256);
     if (memcmp(h->spec_sha256, spec_sha256, 64) != 0)
-        return sweep_err_set(eb, SWEEP_ERR_ARG,
+        return sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
                              "%s: the journal was written for another spec text (spec hash "
                              "%.12s..., this spec %.12s...)",
                              path, h->spec_sha256, spec_sha256);
     if (h->record_size != sizeof(point_record))
-        return sweep_err_set(eb, SWEEP_ERR_ARG,
+        return sweep_err_set(eb, SWEEP_ERR_UNSUPPORTED,
                              "%s: written by a build with another record layout (%u bytes, this "
                              "build %zu)",
                              path, h->record_size, sizeof(point_record));
@@ -101,7 +111,7 @@ int journal_check(const char *path, const char *spec_sha256, const char *grid_sh
     int ok = read_all(fd, &h, sizeof h);
     close(fd);
     if (ok != 1)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s: truncated journal header", path);
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: truncated journal header", path);
     return header_matches(&h, spec_sha256, grid_sha256, path, eb);
 }
 
@@ -138,8 +148,8 @@ static int journal_open_mode(const char *path, const char *spec_sha256, const ch
     j->readonly = readonly;
     j->fd = readonly ? open(path, O_RDONLY) : open(path, O_RDWR | O_CREAT, 0644);
     if (j->fd < 0) {
-        ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot open the journal: %s", path,
-                            strerror(errno));
+        ret = sweep_err_set(eb, fsafe_errno_code(errno), "%s: cannot open the journal: %s",
+                            path, strerror(errno));
         goto cleanup;
     }
     struct stat st;
@@ -149,7 +159,7 @@ static int journal_open_mode(const char *path, const char *spec_sha256, const ch
     }
     journal_header h;
     if (st.st_size == 0 && readonly) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: empty journal", path);
+        ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: empty journal", path);
         goto cleanup;
     }
     if (st.st_size == 0) {
@@ -161,18 +171,19 @@ static int journal_open_mode(const char *path, const char *spec_sha256, const ch
         memcpy(h.spec_sha256, spec_sha256, 64);
         memcpy(h.grid_sha256, grid_sha256, 64);
         if (write_all(j->fd, &h, sizeof h) != 0 || fdatasync(j->fd) != 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+            ret = sweep_err_set(eb, fsafe_errno_code(errno), "%s: cannot write: %s", path,
+                                strerror(errno));
             goto cleanup;
         }
     } else {
         if (read_all(j->fd, &h, sizeof h) != 1) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: truncated journal header", path);
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: truncated journal header", path);
             goto cleanup;
         }
         if ((ret = header_matches(&h, spec_sha256, grid_sha256, path, eb)) != SWEEP_OK)
             goto cleanup;
         if ((int)h.trace_points != P) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: trace length %u, the spec has %d", path,
+            ret = sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC, "%s: trace length %u, the spec has %d", path,
                                 h.trace_points, P);
             goto cleanup;
         }
@@ -196,56 +207,107 @@ void journal_close(journal **pj)
     *pj = NULL;
 }
 
-int journal_replay(journal *j, journal_record_fn fn, void *user, long *dropped_bytes,
+/* The record at pos, when it is whole and its CRC holds: 1 (type, length in *type, *len,
+ * payload read into *payload), 0 when not, -1 on a read error. *incomplete is set when a
+ * plausible header (a known type with its exact length) runs past end: a torn append. */
+static int record_at(journal *j, off_t pos, off_t end, unsigned char **payload, size_t *cap,
+                     uint32_t *type, uint32_t *len, int *incomplete)
+{
+    uint32_t head[3];
+    *incomplete = 0;
+    if (end - pos < (off_t)sizeof head) {
+        *incomplete = end > pos;
+        return 0;
+    }
+    if (pread(j->fd, head, sizeof head, pos) != (ssize_t)sizeof head)
+        return -1;
+    const uint32_t t = head[0], l = head[1];
+    if (!((t == JOURNAL_POINT && l == j->point_payload) ||
+          (t == JOURNAL_RUN && l == sizeof(store_run_row))))
+        return 0;
+    if (end - pos - (off_t)sizeof head < (off_t)l) {
+        *incomplete = 1;
+        return 0;
+    }
+    if (l > *cap) {
+        unsigned char *np = realloc(*payload, l);
+        if (np == NULL)
+            return -2;
+        *payload = np;
+        *cap = l;
+    }
+    if (pread(j->fd, *payload, l, pos + (off_t)sizeof head) != (ssize_t)l)
+        return -1;
+    if ((uint32_t)crc32(0L, *payload, l) != head[2])
+        return 0;
+    *type = t;
+    *len = l;
+    return 1;
+}
+
+int journal_replay(journal *j, journal_record_fn fn, void *user, journal_replay_report *rep,
                    sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
     unsigned char *payload = NULL;
     size_t cap = 0;
     off_t pos = (off_t)sizeof(journal_header), end;
-    *dropped_bytes = 0;
+    off_t skip_from = -1; /* start of the bad bytes being skipped, -1 when in sync */
+    int torn_at_skip = 0; /* the first bad position held a torn (incomplete) record */
+    memset(rep, 0, sizeof *rep);
+    rep->first_skip_offset = -1;
     end = lseek(j->fd, 0, SEEK_END);
-    if (end < 0 || lseek(j->fd, pos, SEEK_SET) < 0)
+    if (end < 0)
         return sweep_err_set(eb, SWEEP_ERR_IO, "%s: seek failed: %s", j->path, strerror(errno));
-    for (;;) {
-        uint32_t head[3];
-        int r = read_all(j->fd, head, sizeof head);
-        if (r < 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: read error: %s", j->path, strerror(errno));
+    while (pos < end) {
+        uint32_t type = 0, len = 0;
+        int incomplete = 0;
+        int r = record_at(j, pos, end, &payload, &cap, &type, &len, &incomplete);
+        if (r == -2) {
+            ret = SWEEP_ERR_NOMEM;
             goto cleanup;
         }
-        if (r == 0)
-            break; /* clean end, or a torn record header */
-        uint32_t type = head[0], len = head[1], crc = head[2];
-        if ((type != JOURNAL_POINT && type != JOURNAL_RUN) || len > (64u << 20))
-            break;
-        if (len > cap) {
-            unsigned char *np = realloc(payload, len);
-            if (np == NULL) {
-                ret = SWEEP_ERR_NOMEM;
-                goto cleanup;
-            }
-            payload = np;
-            cap = len;
+        if (r < 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: read error at byte %lld: %s", j->path,
+                                (long long)pos, strerror(errno));
+            goto cleanup;
         }
-        if (read_all(j->fd, payload, len) != 1)
-            break;
-        if ((uint32_t)crc32(0L, payload, len) != crc)
-            break;
-        if ((type == JOURNAL_POINT && len != j->point_payload) ||
-            (type == JOURNAL_RUN && len != sizeof(store_run_row)))
-            break;
+        if (r == 0) {
+            /* not a whole record: resynchronize, one byte on, until the next one whose CRC holds */
+            if (skip_from < 0) {
+                skip_from = pos;
+                torn_at_skip = incomplete;
+            }
+            pos++;
+            continue;
+        }
+        if (skip_from >= 0) {
+            rep->skipped_bytes += (long long)(pos - skip_from);
+            rep->skipped_regions++;
+            if (rep->first_skip_offset < 0)
+                rep->first_skip_offset = (long long)skip_from;
+            skip_from = -1;
+        }
         if ((ret = fn((int)type, payload, len, user)) != SWEEP_OK)
             goto cleanup;
-        pos += (off_t)(sizeof head + len);
+        rep->records++;
+        pos += (off_t)(3 * sizeof(uint32_t) + len);
     }
-    if (pos < end) {
-        /* a torn tail (killed mid-append) or garbage: cut it so appends continue cleanly */
-        *dropped_bytes = (long)(end - pos);
-        if (!j->readonly && ftruncate(j->fd, pos) != 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot cut the torn tail: %s", j->path,
-                                strerror(errno));
-            goto cleanup;
+    if (skip_from >= 0) {
+        if (torn_at_skip) {
+            /* an incomplete last record (killed mid-append): proven torn, nothing follows it */
+            rep->torn_tail_bytes = (long long)(end - skip_from);
+            if (!j->readonly && ftruncate(j->fd, skip_from) != 0) {
+                ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot cut the torn tail: %s",
+                                    j->path, strerror(errno));
+                goto cleanup;
+            }
+        } else {
+            /* whole-sized bytes that are no record: corruption, kept for inspection */
+            rep->skipped_bytes += (long long)(end - skip_from);
+            rep->skipped_regions++;
+            if (rep->first_skip_offset < 0)
+                rep->first_skip_offset = (long long)skip_from;
         }
     }
     if (lseek(j->fd, 0, SEEK_END) < 0)
@@ -253,6 +315,21 @@ int journal_replay(journal *j, journal_record_fn fn, void *user, long *dropped_b
 cleanup:
     free(payload);
     return ret;
+}
+
+void journal_report_describe(const journal_replay_report *rep, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    size_t used = 0;
+    if (rep->skipped_bytes > 0)
+        used += (size_t)snprintf(buf, cap,
+                                 "%lld corrupt bytes skipped in %d region%s (the first at byte "
+                                 "%lld)",
+                                 rep->skipped_bytes, rep->skipped_regions,
+                                 rep->skipped_regions == 1 ? "" : "s", rep->first_skip_offset);
+    if (rep->torn_tail_bytes > 0 && used < cap)
+        snprintf(buf + used, cap - used, "%sa torn last record of %lld bytes", used ? "; " : "",
+                 rep->torn_tail_bytes);
 }
 
 static int reserve(journal *j, size_t need)
@@ -284,7 +361,8 @@ static size_t put_record(unsigned char *dst, uint32_t type, const void *a, size_
 static int flush_buf(journal *j, size_t len, sweep_errbuf *eb)
 {
     if (write_all(j->fd, j->buf, len) != 0 || fdatasync(j->fd) != 0)
-        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot append: %s", j->path, strerror(errno));
+        return sweep_err_set(eb, fsafe_errno_code(errno), "%s: cannot append: %s", j->path,
+                             strerror(errno));
     return SWEEP_OK;
 }
 

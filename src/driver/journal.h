@@ -5,7 +5,8 @@
  * in flight: on resume the store is brought up to date from the journal, or rebuilt from the
  * spec and the journal when the killed writer left it unreadable. Layout: a header (magic,
  * format version, spec and grid SHA-256, trace length) then records [type u32][length u32]
- * [crc32 u32][payload], with a CRC-32 (zlib) per payload; a torn tail is detected and cut.
+ * [crc32 u32][payload], with a CRC-32 (zlib) per payload; replay resynchronizes past a bad
+ * record and cuts only an incomplete last one (journal_replay).
  * Root only. No MPI.
  */
 #ifndef UFMSWEEP_JOURNAL_H
@@ -47,11 +48,27 @@ int journal_open(const char *path, const char *spec_sha256, const char *grid_sha
 int journal_open_readonly(const char *path, const char *spec_sha256, const char *grid_sha256,
                           int P, journal **out, sweep_errbuf *eb);
 
-/* journal_replay - Call fn for every intact record in order; a torn or corrupt tail is cut off
- * (reported in *dropped_bytes). */
+/* What a replay found besides the intact records. */
+typedef struct journal_replay_report {
+    long long records;           /* intact records (CRC holds) passed to fn */
+    long long skipped_bytes;     /* bytes that hold no intact record, between or after records:
+                                  * corruption, skipped (resynchronized past) and left in place */
+    int skipped_regions;         /* how many such runs of bytes */
+    long long first_skip_offset; /* byte offset of the first, -1 when none */
+    long long torn_tail_bytes;   /* an incomplete last record (killed mid-append): cut by a
+                                  * writable journal, reported by a read-only one */
+} journal_replay_report;
+
+/* journal_replay - Call fn for every intact record in order. A record that is not whole or whose
+ * CRC fails does not end the replay: it scans on byte by byte to the next intact record, so one
+ * bad record costs only itself. Only an incomplete last record is cut (a torn append); every
+ * other bad byte stays where it is. What was skipped is in *rep. */
 typedef int (*journal_record_fn)(int type, const void *payload, uint32_t len, void *user);
-int journal_replay(journal *j, journal_record_fn fn, void *user, long *dropped_bytes,
+int journal_replay(journal *j, journal_record_fn fn, void *user, journal_replay_report *rep,
                    sweep_errbuf *eb);
+
+/* journal_report_describe - a sentence for rep's skipped and torn bytes ("" when none). */
+void journal_report_describe(const journal_replay_report *rep, char *buf, size_t cap);
 
 /* journal_append_points - Append count point records (each followed by its P trace doubles,
  * traces may be NULL when P = 0) and sync to disk. */
@@ -65,7 +82,10 @@ int journal_append_run(journal *j, const store_run_row *row, sweep_errbuf *eb);
 void journal_close(journal **j);
 
 /* journal_check - Read only the header of an existing journal at path and compare hashes:
- * SWEEP_OK (match or no journal), SWEEP_ERR_ARG (mismatch, detail in eb), SWEEP_ERR_IO. */
+ * SWEEP_OK (match or no journal), SWEEP_ERR_OTHER_SPEC (mismatch, detail in eb),
+ * SWEEP_ERR_NOT_OURS (no journal magic), SWEEP_ERR_NEWER, SWEEP_ERR_UNSUPPORTED (another
+ * record layout), SWEEP_ERR_DAMAGED (truncated header), SWEEP_ERR_IO. With spec_sha256 NULL
+ * only the magic and format are checked (is it a journal of ours?). */
 int journal_check(const char *path, const char *spec_sha256, const char *grid_sha256,
                   sweep_errbuf *eb);
 

@@ -1,5 +1,7 @@
 #include "params.h"
 
+#include "numparse.h"
+
 #include "svm.h"
 
 #include "rng.h"
@@ -132,27 +134,21 @@ static int parse_real(const char *name, const char *s, double *out, sweep_errbuf
 
 static int parse_int(const char *name, const char *s, int *out, sweep_errbuf *eb)
 {
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (end == s || *end != '\0')
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is not an integer", name, s);
-    if (errno == ERANGE || v > INT_MAX || v < INT_MIN)
+    int ret = numparse_int(s, INT_MIN, INT_MAX, out);
+    if (ret == SWEEP_ERR_RANGE)
         return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is out of range", name, s);
-    *out = (int)v;
+    if (ret != SWEEP_OK)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is not an integer", name, s);
     return SWEEP_OK;
 }
 
 static int parse_i64(const char *name, const char *s, int64_t *out, sweep_errbuf *eb)
 {
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (end == s || *end != '\0')
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is not an integer", name, s);
-    if (errno == ERANGE)
+    int ret = numparse_i64(s, INT64_MIN, INT64_MAX, out);
+    if (ret == SWEEP_ERR_RANGE)
         return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is out of range", name, s);
-    *out = (int64_t)v;
+    if (ret != SWEEP_OK)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is not an integer", name, s);
     return SWEEP_OK;
 }
 

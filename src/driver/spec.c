@@ -2,6 +2,7 @@
 
 #include "geom.h"
 #include "loss.h"
+#include "numparse.h"
 #include "profile.h"
 
 #include <errno.h>
@@ -567,12 +568,11 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
             if ((ret = scalar_text(&c, v, key, s->store, sizeof s->store)) != SWEEP_OK)
                 goto cleanup;
         } else if (!strcmp(key, "seed_base")) {
-            char buf[64], *end = NULL;
+            char buf[64];
+            int64_t sb = 0;
             if ((ret = scalar_text(&c, v, key, buf, sizeof buf)) != SWEEP_OK)
                 goto cleanup;
-            errno = 0;
-            long long sb = strtoll(buf, &end, 10);
-            if (end == buf || *end != '\0' || errno == ERANGE) {
+            if (numparse_i64(buf, INT64_MIN, INT64_MAX, &sb) != SWEEP_OK) {
                 ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: seed_base: '%s' is not an integer",
                                     path, line_of(v), buf);
                 goto cleanup;
@@ -598,17 +598,18 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
                 s->group_min_work = x;
         } else if (!strcmp(key, "process_grid")) {
             char buf[64];
-            int pr = 0, pc = 0, used = 0;
+            int64_t pr = 0, pc = 0;
             if ((ret = scalar_text(&c, v, key, buf, sizeof buf)) != SWEEP_OK)
                 goto cleanup;
-            if (sscanf(buf, "%dx%d%n", &pr, &pc, &used) != 2 || buf[used] != '\0' || pr < 1 ||
-                pc < 1) {
-                ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: process_grid: '%s' is not PxQ",
+            if (numparse_pair(buf, 'x', 1, 4096, &pr, &pc) != SWEEP_OK || pr * pc > 4096) {
+                ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                    "%s:%d: process_grid: '%s' is not PxQ with P, Q >= 1 and "
+                                    "P Q <= 4096",
                                     path, line_of(v), buf);
                 goto cleanup;
             }
-            s->grid_rows = pr;
-            s->grid_cols = pc;
+            s->grid_rows = (int)pr;
+            s->grid_cols = (int)pc;
         } else if (!strcmp(key, "fixed")) {
             fixed = v;
         } else if (!strcmp(key, "grid")) {

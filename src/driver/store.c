@@ -1,8 +1,10 @@
 #include "store.h"
 
+#include "fsafe.h"
 #include "version.h"
 #include "versions.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <math.h>
@@ -36,6 +38,25 @@ struct store {
     double *vbuf;            /* scratch values */
     size_t vbuf_cap;
 };
+
+/* The error of a failed HDF5 write or flush: ENOSPC and EDQUOT (left in errno by the write
+ * that failed) are named as a full disk, anything else as an HDF5 failure with its errno. */
+static int write_error(const char *what, sweep_errbuf *eb)
+{
+    int err = errno;
+    if (fsafe_errno_code(err) == SWEEP_ERR_NOSPACE)
+        return sweep_err_set(eb, SWEEP_ERR_NOSPACE, "%s failed: %s (disk full)", what,
+                             strerror(err));
+    return sweep_err_set(eb, SWEEP_ERR_HDF5, "%s failed%s%s", what, err != 0 ? ": " : "",
+                         err != 0 ? strerror(err) : "");
+}
+
+static int flush_error(const char *path, sweep_errbuf *eb)
+{
+    char what[4200];
+    snprintf(what, sizeof what, "%s: HDF5 flush", path);
+    return write_error(what, eb);
+}
 
 void utc_now(char buf[32])
 {
@@ -371,8 +392,31 @@ int store_create(const char *path, const spec *s, const char *shard, store **out
     return store_create_ex(path, s, shard, 1, out, eb);
 }
 
+static int store_create_file(const char *path, const spec *s, const char *shard,
+                             int with_traces, int own_temp, store **out, sweep_errbuf *eb);
+
 int store_create_ex(const char *path, const spec *s, const char *shard, int with_traces,
                     store **out, sweep_errbuf *eb)
+{
+    return store_create_file(path, s, shard, with_traces, 0, out, eb);
+}
+
+int store_create_temp(const char *target, const spec *s, const char *shard, int with_traces,
+                      char *tmp, size_t cap, store **out, sweep_errbuf *eb)
+{
+    int ret = fsafe_temp_create(target, tmp, cap, NULL, eb);
+    if (ret != SWEEP_OK)
+        return ret;
+    ret = store_create_file(tmp, s, shard, with_traces, 1, out, eb);
+    if (ret != SWEEP_OK)
+        tmp[0] = '\0'; /* store_create_file removed it */
+    return ret;
+}
+
+/* own_temp: path is an empty file this process just made (fsafe_temp_create): truncate it;
+ * else path must not exist. Either way a failure removes what this call created. */
+static int store_create_file(const char *path, const spec *s, const char *shard,
+                             int with_traces, int own_temp, store **out, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
     store *st = NULL;
@@ -382,19 +426,25 @@ int store_create_ex(const char *path, const spec *s, const char *shard, int with
         for (int a = 0; a < SPEC_MAX_AXES; a++)
             gscales[g][a] = -1;
 
-    if (access(path, F_OK) == 0)
-        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: already exists", path);
+    if (!own_temp && access(path, F_OK) == 0)
+        return sweep_err_set(eb, SWEEP_ERR_EXISTS, "%s: already exists", path);
     st = store_alloc();
-    if (st == NULL)
+    if (st == NULL) {
+        if (own_temp)
+            unlink(path);
         return SWEEP_ERR_NOMEM;
+    }
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
-    st->file = H5Fcreate(path, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    errno = 0;
+    st->file = H5Fcreate(path, own_temp ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
     if (st->file < 0) {
-        ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot create the store (directory missing or "
-                                              "not writable?)",
-                            path);
+        int err = errno;
+        if (own_temp)
+            unlink(path);
+        ret = sweep_err_set(eb, fsafe_errno_code(err), "%s: cannot create the store: %s", path,
+                            err != 0 ? strerror(err) : "HDF5 refused");
         goto cleanup;
     }
     st->rank = s->n_axes;
@@ -540,7 +590,7 @@ int store_create_ex(const char *path, const spec *s, const char *shard, int with
         goto cleanup;
     }
     if (H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0) {
-        ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: flush failed (disk full?)", path);
+        ret = flush_error(path, eb);
         goto cleanup;
     }
     *out = st;
@@ -564,31 +614,56 @@ cleanup:
     return ret;
 }
 
+/* H5Ewalk callback: is HDF5's "unable to lock file" among the errors of the last call? */
+static herr_t find_lock_error(unsigned n, const H5E_error2_t *e, void *user)
+{
+    (void)n;
+    if (e->min_num == H5E_CANTLOCKFILE)
+        *(int *)user = 1;
+    return 0;
+}
+
 int store_open(const char *path, const spec *s, int writable, store **out, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
     store *st = NULL;
     if (access(path, F_OK) != 0)
         return sweep_err_set(eb, SWEEP_ERR_IO, "%s: no such store", path);
-    if (H5Fis_hdf5(path) <= 0)
-        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: not an HDF5 file (or damaged)", path);
+    if (access(path, R_OK) != 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: not readable: %s", path, strerror(errno));
+    htri_t is = H5Fis_hdf5(path);
+    if (is == 0)
+        return sweep_err_set(eb, SWEEP_ERR_NOT_OURS, "%s: not an HDF5 file, so not a ufmsweep "
+                                                     "store", path);
+    if (is < 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot be read (a directory? no "
+                                               "permission?)", path);
     st = store_alloc();
     if (st == NULL)
         return SWEEP_ERR_NOMEM;
     st->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
     if (st->file < 0) {
-        ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot open%s (damaged, or locked by another "
-                                              "process?)",
-                            path, writable ? " for writing" : "");
+        int locked = 0;
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, find_lock_error, &locked);
+        if (locked)
+            ret = sweep_err_set(eb, SWEEP_ERR_BUSY,
+                                "%s: locked by another process (a reader such as h5py, xarray or "
+                                "HDFView, or a writer); close it and try again",
+                                path);
+        else
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: an HDF5 file that cannot be "
+                                                       "opened%s (damaged)",
+                                path, writable ? " for writing" : "");
         goto cleanup;
     }
     int64_t version = 0, np = 0, P = 0;
     if (attr_read_i64(st->file, "schema_version", &version) != 0) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: not a ufmsweep store (no schema_version)", path);
+        ret = sweep_err_set(eb, SWEEP_ERR_NOT_OURS, "%s: an HDF5 file but not a ufmsweep store "
+                                                    "(no schema_version)", path);
         goto cleanup;
     }
     if (version > STORE_SCHEMA_VERSION) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+        ret = sweep_err_set(eb, SWEEP_ERR_NEWER,
                             "%s: schema_version %lld is newer than this program reads (%d): "
                             "update ufmsweep",
                             path, (long long)version, STORE_SCHEMA_VERSION);
@@ -599,14 +674,14 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
         attr_read_string(st->file, "grid_sha256", g, sizeof g);
         attr_read_string(st->file, "spec_sha256", sp, sizeof sp);
         if (strcmp(g, s->grid_sha256) != 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+            ret = sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
                                 "%s: the store belongs to another grid (grid hash %.12s..., this "
                                 "spec %.12s...): refusing to mix results; use another --store",
                                 path, g, s->grid_sha256);
             goto cleanup;
         }
         if (strcmp(sp, s->spec_sha256) != 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+            ret = sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
                                 "%s: the store was made from another spec text (spec hash "
                                 "%.12s..., this spec %.12s...)",
                                 path, sp, s->spec_sha256);
@@ -619,7 +694,8 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
     st->P = (int)P;
     open_all(st);
     if (st->st_state < 0) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: /status/state is missing (damaged store)", path);
+        ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: /status/state is missing (damaged store)",
+                            path);
         goto cleanup;
     }
     hid_t sp = H5Dget_space(st->st_state);
@@ -630,12 +706,28 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
     for (int a = 0; a < st->rank; a++)
         total *= st->dims[a];
     if ((int64_t)total != st->n_points || (st->P > 0 && st->traces[0] < 0)) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: inconsistent shapes (damaged store)", path);
+        ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: inconsistent shapes (damaged store)",
+                            path);
         goto cleanup;
     }
     *out = st;
     st = NULL;
 cleanup:
+    store_close(&st);
+    return ret;
+}
+
+int store_identify(const char *path, const spec *s, int *same_grid, sweep_errbuf *eb)
+{
+    store *st = NULL;
+    if (same_grid != NULL)
+        *same_grid = 0;
+    int ret = store_open(path, NULL, 0, &st, eb);
+    if (ret == SWEEP_OK && s != NULL && same_grid != NULL) {
+        char g[80];
+        attr_read_string(st->file, "grid_sha256", g, sizeof g);
+        *same_grid = strcmp(g, s->grid_sha256) == 0;
+    }
     store_close(&st);
     return ret;
 }
@@ -766,6 +858,11 @@ static int transfer(store *st, point_record *recs, double *traces, const int64_t
     const size_t n = (size_t)count;
     const size_t tn = n * (size_t)st->P;
     int bad = 0;
+    for (size_t i = 0; i < n; i++) /* an index read from a file or a message is never trusted */
+        if (points[i] < 0 || points[i] >= st->n_points)
+            return sweep_err_set(eb, SWEEP_ERR_RANGE,
+                                 "point index %lld is outside the store's 0..%lld",
+                                 (long long)points[i], (long long)st->n_points - 1);
     if (ensure_scratch(st, (tn > n ? tn : n) * (size_t)(st->rank + 1), (tn > n ? tn : n) + 1) !=
         SWEEP_OK)
         return SWEEP_ERR_NOMEM;
@@ -851,9 +948,14 @@ static int transfer(store *st, point_record *recs, double *traces, const int64_t
             recs[i].point = points[i];
         }
     }
+    if (bad && write) {
+        char what[64];
+        snprintf(what, sizeof what, "HDF5 write of %d points", count);
+        return write_error(what, eb);
+    }
     if (bad)
-        return sweep_err_set(eb, SWEEP_ERR_HDF5, "HDF5 %s of %d points failed%s",
-                             write ? "write" : "read", count, write ? " (disk full?)" : "");
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "HDF5 read of %d points failed (damaged "
+                                                    "store? run ufmsweep verify)", count);
     return SWEEP_OK;
 }
 
@@ -900,8 +1002,9 @@ int store_read_status(store *st, uint8_t *state, int32_t *attempts, sweep_errbuf
 
 int store_flush(store *st, sweep_errbuf *eb)
 {
+    errno = 0;
     if (H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
-        return sweep_err_set(eb, SWEEP_ERR_HDF5, "HDF5 flush failed (disk full?)");
+        return write_error("HDF5 flush", eb);
     return SWEEP_OK;
 }
 

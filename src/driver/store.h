@@ -38,9 +38,28 @@ int store_create(const char *path, const spec *s, const char *shard, store **out
 int store_create_ex(const char *path, const spec *s, const char *shard, int with_traces,
                     store **out, sweep_errbuf *eb);
 
-/* store_open - Open an existing store (read-write when writable). When s is given the store
- * must belong to it (same grid hash and spec hash), else SWEEP_ERR_ARG with both hashes.
- * A newer schema_version is refused. */
+/* store_create_temp - Create a new store in a fresh unique file TARGET.tmp-XXXXXX beside
+ * target (fsafe_temp_create), its name in tmp[cap]. The caller owns that file: it renames it
+ * into place (fsafe_commit) after store_close, or removes it (fsafe_temp_discard). On failure
+ * nothing is left behind and tmp is "". */
+int store_create_temp(const char *target, const spec *s, const char *shard, int with_traces,
+                      char *tmp, size_t cap, store **out, sweep_errbuf *eb);
+
+/* store_open - Open an existing store (read-write when writable). The code says what the file
+ * is, so that callers branch on it and never on message text:
+ *   SWEEP_ERR_IO          no such file (or it cannot be read at all)
+ *   SWEEP_ERR_BUSY        another process holds HDF5's lock on it (a reader or a writer)
+ *   SWEEP_ERR_NOT_OURS    not an HDF5 file, or an HDF5 file without ufmsweep's schema_version
+ *   SWEEP_ERR_NEWER       a ufmsweep store of a newer schema_version than this build reads
+ *   SWEEP_ERR_OTHER_SPEC  s given and the store's grid or spec hash differs (both in eb)
+ *   SWEEP_ERR_DAMAGED     an HDF5 file that cannot be opened, or ours with missing datasets or
+ *                         inconsistent shapes */
+int store_open(const char *path, const spec *s, int writable, store **out, sweep_errbuf *eb);
+
+/* store_identify - What the file at path is, without keeping it open: SWEEP_OK for a ufmsweep
+ * store this build reads (*same_grid set to 1 when s is given and its grid hash matches), else
+ * the codes of store_open. Read-only; never changes the file. */
+int store_identify(const char *path, const spec *s, int *same_grid, sweep_errbuf *eb);
 int store_open(const char *path, const spec *s, int writable, store **out, sweep_errbuf *eb);
 
 /* store_close - Close (NULL accepted), set *st = NULL. Returns the first HDF5 error. */

@@ -117,7 +117,7 @@ runs=$("$PY" -c 'import h5py; r = h5py.File("restart.h5", "r")["provenance/runs"
 [ $rc -eq 0 ] && [ "$runs" = "1 1" ] && same_data r1.h5 restart.h5 && ok "--restart starts the 4-rank store over (one run row, 1 rank)" || bad "--restart: rc=$rc runs=$runs"
 echo "not a store" >notastore.h5
 err=$("$BIN" run "$SPECS/small.yaml" --store notastore.h5 --restart 2>&1)
-[ $? -eq 1 ] && [[ "$err" == *"refuses to delete a file that is not an HDF5 store"* ]] && grep -q "not a store" notastore.h5 && ok "--restart refuses a non-store file" || bad "--restart non-store: $err"
+[ $? -eq 1 ] && [[ "$err" == *"not a ufmsweep store"*"leaves this file alone"* ]] && grep -q "not a store" notastore.h5 && ok "--restart refuses a non-store file" || bad "--restart non-store: $err"
 
 # 5. shards and merge
 for i in 0 1 2; do
