@@ -1,5 +1,6 @@
 /* `ufmsweep compact STORE.h5 -o OUT.h5 [--drop-traces]`: a finished store rewritten for keeping. */
 #include "commands.h"
+#include "fsafe.h"
 #include "point.h"
 #include "spec.h"
 #include "store.h"
@@ -29,7 +30,7 @@ int cmd_compact_main(int argc, char **argv)
                    "Rewrite a store into OUT.h5 without its journal and free space, repacked\n"
                    "(chunked, compressed, checksummed as new), with every finished point, the\n"
                    "provenance and, unless --drop-traces, the traces; then verify OUT.h5. The\n"
-                   "input is only read. OUT.h5 must not exist. Exit 0, or 1 with a message.\n");
+                   "input is only read. OUT.h5 must not exist; it appears only once verified. Exit 0, or 1 with a message.\n");
             return UFMSWEEP_EXIT_OK;
         } else if (!strcmp(argv[i], "--drop-traces")) {
             drop = 1;
@@ -46,8 +47,9 @@ int cmd_compact_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep compact: usage: ufmsweep compact STORE.h5 -o OUT.h5 [--drop-traces]\n");
         return UFMSWEEP_EXIT_FAIL;
     }
-    if (access(out, F_OK) == 0) {
-        fprintf(stderr, "ufmsweep compact: %s already exists; refusing to overwrite\n", out);
+    const char *inputs[1] = {path};
+    if (fsafe_check_output(out, inputs, 1, 0, "another -o", &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
         return UFMSWEEP_EXIT_FAIL;
     }
     if (store_spec_text(path, &text, &len, &eb) != SWEEP_OK ||
@@ -58,9 +60,7 @@ int cmd_compact_main(int argc, char **argv)
     }
     char shard[32];
     store_attr_string(in, "shard", shard, sizeof shard);
-    snprintf(tmp, sizeof tmp, "%s.tmp", out);
-    unlink(tmp);
-    if (store_create_ex(tmp, s, shard, !drop, &dst, &eb) != SWEEP_OK) {
+    if (store_create_temp(out, s, shard, !drop, tmp, sizeof tmp, &dst, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
         goto cleanup;
     }
@@ -71,24 +71,27 @@ int cmd_compact_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
         goto cleanup;
     }
-    if (store_set_writing(dst, 0, &eb) != SWEEP_OK || store_close(&dst) != SWEEP_OK ||
-        rename(tmp, out) != 0) {
-        fprintf(stderr, "ufmsweep compact: cannot finish %s\n", out);
+    if (store_set_writing(dst, 0, &eb) != SWEEP_OK || store_close(&dst) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep compact: cannot finish %s: %s\n", tmp, eb.msg);
+        goto cleanup;
+    }
+    store_close(&in);
+    /* verified before it takes its name: a copy that does not verify never becomes OUT */
+    char *vargv[] = {"verify", tmp, NULL};
+    if (cmd_verify_main(2, vargv) != UFMSWEEP_EXIT_OK) {
+        fprintf(stderr, "ufmsweep compact: the copy does not verify; %s not written\n", out);
+        goto cleanup;
+    }
+    if (fsafe_commit(tmp, out, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
         goto cleanup;
     }
     tmp[0] = '\0';
-    store_close(&in);
-    char *vargv[] = {"verify", (char *)out, NULL};
-    if (cmd_verify_main(2, vargv) != UFMSWEEP_EXIT_OK) {
-        fprintf(stderr, "ufmsweep compact: %s does not verify\n", out);
-        goto cleanup;
-    }
     exit_code = UFMSWEEP_EXIT_OK;
 cleanup:
     store_close(&dst);
     store_close(&in);
-    if (tmp[0] != '\0')
-        unlink(tmp);
+    fsafe_temp_discard(tmp);
     spec_destroy(&s);
     free(text);
     return exit_code;

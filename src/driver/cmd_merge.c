@@ -1,5 +1,6 @@
 /* `ufmsweep merge OUT.h5 SHARD.h5...`: join the shard stores of one spec into one store. */
 #include "commands.h"
+#include "fsafe.h"
 #include "point.h"
 #include "spec.h"
 #include "store.h"
@@ -44,8 +45,9 @@ int cmd_merge_main(int argc, char **argv)
         return UFMSWEEP_EXIT_FAIL;
     }
     const char *out_path = argv[1];
-    if (access(out_path, F_OK) == 0) {
-        fprintf(stderr, "ufmsweep merge: %s already exists; refusing to overwrite\n", out_path);
+    if (fsafe_check_output(out_path, (const char *const *)argv + 2, argc - 2, 0, "another OUT",
+                           &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
         return UFMSWEEP_EXIT_FAIL;
     }
     if (store_spec_text(argv[2], &text, &len, &eb) != SWEEP_OK ||
@@ -61,9 +63,7 @@ int cmd_merge_main(int argc, char **argv)
         }
         store_close(&in);
     }
-    snprintf(tmp, sizeof tmp, "%s.tmp", out_path);
-    unlink(tmp);
-    if (store_create(tmp, s, "", &out, &eb) != SWEEP_OK) {
+    if (store_create_temp(out_path, s, "", 1, tmp, sizeof tmp, &out, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
         goto cleanup;
     }
@@ -90,8 +90,8 @@ int cmd_merge_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep merge: %s: cannot finish writing\n", tmp);
         goto cleanup;
     }
-    if (rename(tmp, out_path) != 0) {
-        fprintf(stderr, "ufmsweep merge: cannot rename %s to %s\n", tmp, out_path);
+    if (fsafe_commit(tmp, out_path, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
         goto cleanup;
     }
     tmp[0] = '\0';
@@ -101,8 +101,7 @@ int cmd_merge_main(int argc, char **argv)
 cleanup:
     store_close(&in);
     store_close(&out);
-    if (tmp[0] != '\0')
-        unlink(tmp);
+    fsafe_temp_discard(tmp);
     free(taken);
     spec_destroy(&s);
     free(text);

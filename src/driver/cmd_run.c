@@ -763,11 +763,12 @@ int cmd_run_main(int argc, char **argv)
         if (ret2 == SWEEP_OK)
             ret2 = store_set_writing(rs.st, 0, &eb2);
         if (ret != SWEEP_OK) {
+            const int named = !strncmp(eb.msg, rs.store_path, strlen(rs.store_path));
             fprintf(stderr,
-                    "ufmsweep run: %s: %s\n"
+                    "ufmsweep run: %s%s%s\n"
                     "ufmsweep run: every point finished so far is in %s; fix the cause and run "
                     "again with --resume\n",
-                    rs.store_path, eb.msg, rs.journal_path);
+                    named ? "" : rs.store_path, named ? "" : ": ", eb.msg, rs.journal_path);
             /* workers may be mid-task; everything finished is saved: close what is ours and
              * remove the lock file before the abort ends this process */
             journal_close(&rs.j);
@@ -808,6 +809,17 @@ cleanup:
     free(rs.attempts);
     free(text);
     spec_destroy(&s);
+    if (rank == 0 && H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_FILE) > 0) {
+        /* A file HDF5 failed to close (its last flush hit a full disk) stays behind in a state
+         * that crashes HDF5 1.10's own clean-up inside MPI_Finalize (CVE-2020-10812, fixed in
+         * 1.14). Everything finished is in the journal: end without that clean-up. */
+        fprintf(stderr, "ufmsweep run: HDF5 could not close %s; ending without its clean-up\n",
+                rs.store_path[0] ? rs.store_path : "the store");
+        fflush(NULL);
+        if (size == 1)
+            _exit(UFMSWEEP_EXIT_FAIL);
+        MPI_Abort(comm, UFMSWEEP_EXIT_FAIL);
+    }
     if (comm != MPI_COMM_NULL)
         MPI_Comm_free(&comm);
     if (initialized)

@@ -37,6 +37,7 @@ struct store {
     size_t coords_cap;
     double *vbuf;            /* scratch values */
     size_t vbuf_cap;
+    char path[4352];         /* for messages */
 };
 
 /* The error of a failed HDF5 write or flush: ENOSPC and EDQUOT (left in errno by the write
@@ -264,8 +265,9 @@ int store_close(store **pst)
         return SWEEP_OK;
     store *st = *pst;
     store_free(st);
-    if (st->file >= 0 && H5Fclose(st->file) < 0)
+    if (st->file >= 0 && H5Fclose(st->file) < 0) {
         ret = SWEEP_ERR_HDF5;
+    }
     free(st);
     *pst = NULL;
     return ret;
@@ -418,7 +420,7 @@ int store_create_temp(const char *target, const spec *s, const char *shard, int 
 static int store_create_file(const char *path, const spec *s, const char *shard,
                              int with_traces, int own_temp, store **out, sweep_errbuf *eb)
 {
-    int ret = SWEEP_OK;
+    int ret = SWEEP_OK, created = 0;
     store *st = NULL;
     hid_t gscales[4][SPEC_MAX_AXES], gtrace[4] = {-1, -1, -1, -1}, g_coords = -1, g_results = -1,
                                      g_theory = -1, g_traces = -1, g_status = -1, g_prov = -1;
@@ -434,6 +436,7 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
             unlink(path);
         return SWEEP_ERR_NOMEM;
     }
+    snprintf(st->path, sizeof st->path, "%s", path);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
     errno = 0;
@@ -442,11 +445,12 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     if (st->file < 0) {
         int err = errno;
         if (own_temp)
-            unlink(path);
+            unlink(path); /* the empty file this process made; with H5F_ACC_EXCL nothing was */
         ret = sweep_err_set(eb, fsafe_errno_code(err), "%s: cannot create the store: %s", path,
                             err != 0 ? strerror(err) : "HDF5 refused");
         goto cleanup;
     }
+    created = 1;
     st->rank = s->n_axes;
     st->n_points = s->n_points;
     st->P = s->any_ufm && with_traces ? s->trace_points : 0;
@@ -608,8 +612,10 @@ cleanup:
         if (groups[i] >= 0)
             H5Gclose(groups[i]);
     if (st != NULL) {
+        /* a half-made store of this call's is worthless: never leave one */
         store_close(&st);
-        unlink(path); /* a half-made store is worthless: never leave one */
+        if (created)
+            unlink(path);
     }
     return ret;
 }
@@ -641,6 +647,7 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
     st = store_alloc();
     if (st == NULL)
         return SWEEP_ERR_NOMEM;
+    snprintf(st->path, sizeof st->path, "%s", path);
     st->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
     if (st->file < 0) {
         int locked = 0;
@@ -949,8 +956,8 @@ static int transfer(store *st, point_record *recs, double *traces, const int64_t
         }
     }
     if (bad && write) {
-        char what[64];
-        snprintf(what, sizeof what, "HDF5 write of %d points", count);
+        char what[4500];
+        snprintf(what, sizeof what, "%s: HDF5 write of %d points", st->path, count);
         return write_error(what, eb);
     }
     if (bad)
@@ -1004,7 +1011,7 @@ int store_flush(store *st, sweep_errbuf *eb)
 {
     errno = 0;
     if (H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
-        return write_error("HDF5 flush", eb);
+        return flush_error(st->path, eb);
     return SWEEP_OK;
 }
 
