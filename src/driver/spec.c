@@ -183,6 +183,55 @@ static int axis_add_value(spec_axis *ax, char *text)
     return SWEEP_OK;
 }
 
+/* Sorting an axis's values to find the equal ones: numbers by value (so 1, 1.0, 01, 1e0 and
+ * 0, -0 are the same coordinate), text by bytes; numbers before text. */
+typedef struct axis_value_ref {
+    const spec_axis *ax;
+    int i;
+} axis_value_ref;
+
+static int axis_value_is_num(const spec_axis *ax, int i)
+{
+    return !isnan(ax->num[i]);
+}
+
+static int axis_value_cmp(const void *pa, const void *pb)
+{
+    const axis_value_ref *a = pa, *b = pb;
+    const int na = axis_value_is_num(a->ax, a->i), nb = axis_value_is_num(b->ax, b->i);
+    if (na != nb)
+        return na ? -1 : 1;
+    if (na) {
+        const double x = a->ax->num[a->i], y = b->ax->num[b->i];
+        return x < y ? -1 : x > y ? 1 : 0;
+    }
+    return strcmp(a->ax->text[a->i], a->ax->text[b->i]);
+}
+
+/* Refuse an axis holding one value twice: O(n log n), so axes of millions of values stay fast. */
+static int axis_check_unique(parse_ctx *c, const spec_axis *ax)
+{
+    axis_value_ref *r = malloc((size_t)ax->n * sizeof *r);
+    if (r == NULL)
+        return SWEEP_ERR_NOMEM;
+    for (int i = 0; i < ax->n; i++)
+        r[i] = (axis_value_ref){ax, i};
+    qsort(r, (size_t)ax->n, sizeof *r, axis_value_cmp);
+    int ret = SWEEP_OK;
+    for (int i = 1; i < ax->n && ret == SWEEP_OK; i++)
+        if (axis_value_cmp(&r[i - 1], &r[i]) == 0) {
+            const int a = r[i - 1].i < r[i].i ? r[i - 1].i : r[i].i;
+            const int b = r[i - 1].i < r[i].i ? r[i].i : r[i - 1].i;
+            ret = sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                                "%s:%d: %s: value '%s' (number %d) and '%s' (number %d) are the "
+                                "same value: each coordinate must appear once",
+                                c->path, ax->line, ax->key, ax->text[a], a + 1, ax->text[b],
+                                b + 1);
+        }
+    free(r);
+    return ret;
+}
+
 /* Expand one grid entry (key node k, value node v) into an axis. */
 static int parse_axis(parse_ctx *c, spec *s, yaml_node_t *k, yaml_node_t *v, const char *key)
 {
@@ -310,12 +359,8 @@ static int parse_axis(parse_ctx *c, spec *s, yaml_node_t *k, yaml_node_t *v, con
         } else {
             ax->num[i] = x;
         }
-        for (int j = 0; j < i; j++)
-            if (strcmp(ax->text[i], ax->text[j]) == 0)
-                return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: value '%s' appears twice",
-                                     c->path, ax->line, key, ax->text[i]);
     }
-    return SWEEP_OK;
+    return axis_check_unique(c, ax);
 }
 
 static int parse_fixed(parse_ctx *c, spec *s, yaml_node_t *map)
@@ -334,7 +379,7 @@ static int parse_fixed(parse_ctx *c, spec *s, yaml_node_t *map)
             return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: fixed: unknown key '%s'", c->path,
                                  line_of(k), key);
         for (int f = 0; f < s->n_fixed; f++)
-            if (s->fixed[f].def == def && strcmp(def->name, "lambda") != 0)
+            if (s->fixed[f].def == def)
                 return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: fixed: '%s' is given twice",
                                      c->path, line_of(k), key);
         if (s->n_fixed >= SPEC_MAX_FIXED)
@@ -495,6 +540,59 @@ nomem:
     return SWEEP_ERR_NOMEM;
 }
 
+#define SPEC_MAX_FLOW_DEPTH 64
+
+/* 1-based line of byte offset off in text */
+static int line_at(const char *text, size_t off)
+{
+    int line = 1;
+    for (size_t i = 0; i < off; i++)
+        line += text[i] == '\n';
+    return line;
+}
+
+/* Checks of the raw text before libyaml sees it, each naming the line: no NUL byte (it would
+ * cut keys and values short), and flow collections ([ ], { }) nested at most
+ * SPEC_MAX_FLOW_DEPTH deep (libyaml takes time quadratic in the depth). Quoted scalars and
+ * comments are skipped. One pass, linear in the length. */
+static int spec_text_check(const char *path, const char *text, size_t len, sweep_errbuf *eb)
+{
+    const char *nul = memchr(text, '\0', len);
+    if (nul != NULL)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: a NUL byte (byte %zu): a spec is text",
+                             path, line_at(text, (size_t)(nul - text)), (size_t)(nul - text));
+    int depth = 0, line = 1;
+    char quote = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char ch = text[i];
+        if (ch == '\n')
+            line++;
+        if (quote != 0) {
+            if (quote == '"' && ch == '\\' && i + 1 < len)
+                i++;
+            else if (ch == quote)
+                quote = 0;
+            continue;
+        }
+        if (ch == '#' && (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' ||
+                          text[i - 1] == '\n')) {
+            while (i + 1 < len && text[i + 1] != '\n')
+                i++;
+        } else if ((ch == '"' || ch == '\'') &&
+                   (i == 0 || strchr(" \t\n:,[{-", text[i - 1]) != NULL)) {
+            quote = ch; /* a quoted scalar starts (an apostrophe inside a word does not) */
+        } else if (ch == '[' || ch == '{') {
+            if (++depth > SPEC_MAX_FLOW_DEPTH)
+                return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                     "%s:%d: collections nested more than %d deep: not a spec",
+                                     path, line, SPEC_MAX_FLOW_DEPTH);
+        } else if ((ch == ']' || ch == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return SWEEP_OK;
+}
+
 static int spec_parse_impl(const char *path, const char *text, size_t len, int validate,
                            spec **out, sweep_errbuf *eb)
 {
@@ -522,6 +620,8 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
     sha256_hex(text, len, s->spec_sha256);
     params_default(&s->base);
 
+    if ((ret = spec_text_check(path, text, len, eb)) != SWEEP_OK)
+        goto cleanup;
     if (!yaml_parser_initialize(&parser)) {
         ret = SWEEP_ERR_NOMEM;
         goto cleanup;
@@ -529,14 +629,42 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
     parser_ok = 1;
     yaml_parser_set_input_string(&parser, (const unsigned char *)s->text, len);
     if (!yaml_parser_load(&parser, &doc)) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: YAML syntax error: %s%s%s (column %d)", path,
-                            (int)parser.problem_mark.line + 1,
-                            parser.problem ? parser.problem : "malformed",
-                            parser.context ? " " : "", parser.context ? parser.context : "",
-                            (int)parser.problem_mark.column + 1);
+        if (parser.error == YAML_READER_ERROR) /* bad encoding: libyaml gives a byte offset */
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: %s (byte %zu)", path,
+                                line_at(text, parser.problem_offset < len ? parser.problem_offset
+                                                                          : len),
+                                parser.problem ? parser.problem : "unreadable text",
+                                parser.problem_offset);
+        else
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: YAML syntax error: %s%s%s (column %d)",
+                                path, (int)parser.problem_mark.line + 1,
+                                parser.problem ? parser.problem : "malformed",
+                                parser.context ? " " : "", parser.context ? parser.context : "",
+                                (int)parser.problem_mark.column + 1);
         goto cleanup;
     }
     doc_ok = 1;
+    {
+        /* a second document would be ignored: refuse it */
+        yaml_document_t more;
+        if (!yaml_parser_load(&parser, &more)) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: YAML syntax error after the first "
+                                                   "document: %s",
+                                path, (int)parser.problem_mark.line + 1,
+                                parser.problem ? parser.problem : "malformed");
+            goto cleanup;
+        }
+        const int second = yaml_document_get_root_node(&more) != NULL;
+        const int second_line = (int)more.start_mark.line + 1;
+        yaml_document_delete(&more);
+        if (second) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "%s:%d: a second YAML document (after '---'): a spec is one "
+                                "document",
+                                path, second_line);
+            goto cleanup;
+        }
+    }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (root == NULL || root->type != YAML_MAPPING_NODE) {
         ret = sweep_err_set(eb, SWEEP_ERR_ARG,
