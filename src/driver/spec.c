@@ -222,11 +222,16 @@ static int axis_check_unique(parse_ctx *c, const spec_axis *ax)
         if (axis_value_cmp(&r[i - 1], &r[i]) == 0) {
             const int a = r[i - 1].i < r[i].i ? r[i - 1].i : r[i].i;
             const int b = r[i - 1].i < r[i].i ? r[i].i : r[i - 1].i;
-            ret = sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                                "%s:%d: %s: value '%s' (number %d) and '%s' (number %d) are the "
-                                "same value: each coordinate must appear once",
-                                c->path, ax->line, ax->key, ax->text[a], a + 1, ax->text[b],
-                                b + 1);
+            if (strcmp(ax->text[a], ax->text[b]) == 0)
+                ret = sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                                    "%s:%d: %s: value '%s' appears twice (values %d and %d)",
+                                    c->path, ax->line, ax->key, ax->text[a], a + 1, b + 1);
+            else
+                ret = sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                                    "%s:%d: %s: value '%s' (number %d) and '%s' (number %d) are "
+                                    "the same value: each coordinate must appear once",
+                                    c->path, ax->line, ax->key, ax->text[a], a + 1, ax->text[b],
+                                    b + 1);
         }
     free(r);
     return ret;
