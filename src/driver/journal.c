@@ -245,6 +245,30 @@ static int record_at(journal *j, off_t pos, off_t end, unsigned char **payload, 
     return 1;
 }
 
+/* The first offset after pos (up to end) whose 8 bytes could start a record (a known type with
+ * its exact length), read in windows so that skipping a long damaged region costs one read per
+ * 64 KiB; end when none. -1 on a read error. */
+static off_t next_candidate(journal *j, off_t pos, off_t end)
+{
+    enum { WINDOW = 1 << 16 };
+    unsigned char buf[WINDOW + 8];
+    const uint32_t lp = (uint32_t)j->point_payload, lr = (uint32_t)sizeof(store_run_row);
+    for (off_t at = pos + 1; at + 12 <= end; at += WINDOW) {
+        const off_t want = end - at < WINDOW + 8 ? end - at : WINDOW + 8;
+        const ssize_t got = pread(j->fd, buf, (size_t)want, at);
+        if (got < 0)
+            return -1;
+        for (ssize_t i = 0; i + 8 <= got && i < WINDOW; i++) {
+            uint32_t t, l;
+            memcpy(&t, buf + i, 4);
+            memcpy(&l, buf + i + 4, 4);
+            if ((t == JOURNAL_POINT && l == lp) || (t == JOURNAL_RUN && l == lr))
+                return at + i;
+        }
+    }
+    return end;
+}
+
 int journal_replay(journal *j, journal_record_fn fn, void *user, journal_replay_report *rep,
                    sweep_errbuf *eb)
 {
@@ -273,12 +297,16 @@ int journal_replay(journal *j, journal_record_fn fn, void *user, journal_replay_
             goto cleanup;
         }
         if (r == 0) {
-            /* not a whole record: resynchronize, one byte on, until the next one whose CRC holds */
+            /* not a whole record: resynchronize at the next offset that could start one */
             if (skip_from < 0) {
                 skip_from = pos;
                 torn_at_skip = incomplete;
             }
-            pos++;
+            if ((pos = next_candidate(j, pos, end)) < 0) {
+                ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: read error: %s", j->path,
+                                    strerror(errno));
+                goto cleanup;
+            }
             continue;
         }
         if (skip_from >= 0) {
