@@ -127,7 +127,8 @@ int cmd_verify_main(int argc, char **argv)
             printf("usage: ufmsweep verify STORE.h5 [--json]\n\n"
                    "Re-read every dataset of a store (Fletcher-32 checksums of every chunk) and check\n"
                    "its schema (objects, types, shapes, dimension scales), the spec and grid hashes\n"
-                   "against /provenance/spec, the consistency of /status with the data (done points\n"
+                   "against /provenance/spec, every coordinate against the spec's axis values, each\n"
+                   "/provenance/runs row, the consistency of /status with the data (done points\n"
                    "have their results, pending points none) and, when STORE.h5.journal exists, that\n"
                    "the journal holds every done point with the same values. Exit 0 when all hold;\n"
                    "otherwise a list of findings and exit 1.\n");
@@ -178,6 +179,13 @@ int cmd_verify_main(int argc, char **argv)
                 (long long)store_n_points(st), (long long)n);
         goto report;
     }
+    /* coordinates and provenance rows: what labels the results and what says how they came */
+    sweep_errbuf_clear(&eb);
+    if (store_verify_coords(st, s, &eb) != SWEEP_OK)
+        finding(&f, "%s", eb.msg);
+    sweep_errbuf_clear(&eb);
+    if (store_verify_runs(st, &eb) != SWEEP_OK)
+        finding(&f, "%s", eb.msg);
     store_close(&st);
     file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
 

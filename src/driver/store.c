@@ -335,6 +335,17 @@ static int write_text_dataset(hid_t loc, const char *name, const char *text, siz
 
 /* The axis coordinates (and, with_trace, the trace coordinate) as dimension scales in group g.
  * Returns 0 or -1; the scale ids go to scales[] and *trace. */
+/* Creation properties of a 1-D dataset of n values (n >= 1) with a Fletcher-32 checksum per
+ * chunk, so that a flipped bit in a coordinate makes its read fail instead of relabelling. */
+static hid_t checksummed_1d(hsize_t n)
+{
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hsize_t chunk = n < 65536 ? n : 65536;
+    H5Pset_chunk(dcpl, 1, &chunk);
+    H5Pset_fletcher32(dcpl);
+    return dcpl;
+}
+
 static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *scales, hid_t *trace)
 {
     for (int a = 0; a < s->n_axes; a++) {
@@ -344,7 +355,9 @@ static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *sca
         hsize_t n = (hsize_t)ax->n;
         hid_t sp = H5Screate_simple(1, &n, NULL);
         if (ax->numeric) {
-            scales[a] = H5Dcreate2(g, dn, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            hid_t dcpl = checksummed_1d(n);
+            scales[a] = H5Dcreate2(g, dn, H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+            H5Pclose(dcpl);
             if (scales[a] >= 0 &&
                 H5Dwrite(scales[a], H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, ax->num) < 0)
                 scales[a] = (H5Dclose(scales[a]), -1);
@@ -375,8 +388,9 @@ static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *sca
         else
             for (int j = 0; j < P; j++)
                 it[j] = j;
-        hid_t sp = H5Screate_simple(1, &n, NULL);
-        *trace = H5Dcreate2(g, tn, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t sp = H5Screate_simple(1, &n, NULL), dcpl = checksummed_1d(n);
+        *trace = H5Dcreate2(g, tn, H5T_STD_I64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        H5Pclose(dcpl);
         int bad = *trace < 0 ||
                   H5Dwrite(*trace, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, it) < 0 ||
                   H5DSset_scale(*trace, tn) < 0;
@@ -584,6 +598,7 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
         hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = 16;
         hid_t sp = H5Screate_simple(1, &zero, &unlim), dcpl = H5Pcreate(H5P_DATASET_CREATE);
         H5Pset_chunk(dcpl, 1, &chunk);
+        H5Pset_fletcher32(dcpl);
         st->runs = H5Dcreate2(g_prov, "runs", st->runs_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
         H5Pclose(dcpl);
         H5Sclose(sp);
@@ -1155,4 +1170,142 @@ int store_copy_runs(store *dst, store *src, int *next_run, sweep_errbuf *eb)
         ret = store_run_put(dst, &row, eb);
     }
     return ret;
+}
+
+/* The axis values of one coordinate dataset against the spec's, bit for bit. */
+static int verify_one_scale(hid_t d, const spec_axis *ax, const char *where, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    hid_t sp = H5Dget_space(d);
+    hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (n != ax->n)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: %lld values, the spec's axis has %d",
+                             where, (long long)n, ax->n);
+    if (ax->numeric) {
+        double *v = malloc((size_t)n * sizeof *v);
+        if (v == NULL)
+            return SWEEP_ERR_NOMEM;
+        if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot be read (checksum mismatch "
+                                                       "or damaged chunk)", where);
+        for (hssize_t i = 0; ret == SWEEP_OK && i < n; i++)
+            if (memcmp(&v[i], &ax->num[i], sizeof v[i]) != 0)
+                ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED,
+                                    "%s: value %lld is %.17g where the spec says %s (a changed "
+                                    "coordinate relabels every result along it)",
+                                    where, (long long)i, v[i], ax->text[i]);
+        free(v);
+        return ret;
+    }
+    char **v = calloc((size_t)n, sizeof *v);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    if (v == NULL)
+        ret = SWEEP_ERR_NOMEM;
+    else if (H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+        ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot be read", where);
+    for (hssize_t i = 0; ret == SWEEP_OK && i < n; i++)
+        if (v[i] == NULL || strcmp(v[i], ax->text[i]) != 0)
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: value %lld is '%s' where the spec "
+                                                       "says '%s'",
+                                where, (long long)i, v[i] != NULL ? v[i] : "", ax->text[i]);
+    if (v != NULL) {
+        hid_t msp = H5Screate_simple(1, (const hsize_t[]){(hsize_t)n}, NULL);
+#if H5_VERSION_GE(1, 12, 0)
+        H5Treclaim(t, msp, H5P_DEFAULT, v);
+#else
+        H5Dvlen_reclaim(t, msp, H5P_DEFAULT, v);
+#endif
+        H5Sclose(msp);
+    }
+    free(v);
+    H5Tclose(t);
+    return ret;
+}
+
+int store_verify_coords(store *st, const spec *s, sweep_errbuf *eb)
+{
+    static const char *groups[] = {"/coords", "/theory", "/status", "/results", "/traces"};
+    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+        if (H5Lexists(st->file, groups[g], H5P_DEFAULT) <= 0)
+            continue;
+        for (int a = 0; a < s->n_axes; a++) {
+            char dn[64], where[128];
+            axis_dim_name(&s->axes[a], dn, sizeof dn);
+            snprintf(where, sizeof where, "%s/%s", groups[g], dn);
+            hid_t d = open_dataset(st->file, where);
+            if (d < 0)
+                return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: missing", where);
+            int ret = verify_one_scale(d, &s->axes[a], where, eb);
+            H5Dclose(d);
+            if (ret != SWEEP_OK)
+                return ret;
+        }
+    }
+    if (st->P > 0 && st->traces[0] >= 0) {
+        const char *tn = s->trace_iters >= 0 ? "trace_iter" : "trace_point";
+        char where[64];
+        snprintf(where, sizeof where, "/traces/%s", tn);
+        hid_t d = open_dataset(st->file, where);
+        if (d < 0)
+            return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: missing", where);
+        int64_t *got = malloc((size_t)st->P * sizeof *got), *want = malloc((size_t)st->P * sizeof *want);
+        int ret = got == NULL || want == NULL ? SWEEP_ERR_NOMEM : SWEEP_OK;
+        if (ret == SWEEP_OK) {
+            if (s->trace_iters >= 0)
+                ufm_trace_iters(s->trace_iters, st->P, want);
+            else
+                for (int j = 0; j < st->P; j++)
+                    want[j] = j;
+            hid_t sp = H5Dget_space(d);
+            hssize_t n = H5Sget_simple_extent_npoints(sp);
+            H5Sclose(sp);
+            if (n != st->P || H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, got) < 0)
+                ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot be read, or not %d values",
+                                    where, st->P);
+            for (int j = 0; ret == SWEEP_OK && j < st->P; j++)
+                if (got[j] != want[j])
+                    ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: value %d is %lld, the spec "
+                                                               "gives %lld",
+                                        where, j, (long long)got[j], (long long)want[j]);
+        }
+        free(got);
+        free(want);
+        H5Dclose(d);
+        if (ret != SWEEP_OK)
+            return ret;
+    }
+    return SWEEP_OK;
+}
+
+int store_verify_runs(store *st, sweep_errbuf *eb)
+{
+    int n = 0;
+    if (st->runs < 0)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "/provenance/runs: missing");
+    if (store_run_count(st, &n) != SWEEP_OK)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "/provenance/runs: cannot be read");
+    static const char *reasons[] = {"running", "complete", "signal", "error", "killed"};
+    for (int i = 0; i < n; i++) {
+        store_run_row row;
+        if (store_run_get(st, i, &row) != SWEEP_OK)
+            return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "/provenance/runs: row %d cannot be read "
+                                                        "(checksum mismatch or damaged chunk)", i);
+        int known = 0;
+        for (size_t r = 0; r < sizeof reasons / sizeof reasons[0]; r++)
+            known |= memchr(row.exit_reason, '\0', sizeof row.exit_reason) != NULL &&
+                     !strcmp(row.exit_reason, reasons[r]);
+        if (row.run != i || row.ranks < 1 || row.points_done < 0 || !known ||
+            memchr(row.start_utc, '\0', sizeof row.start_utc) == NULL ||
+            memchr(row.hostname, '\0', sizeof row.hostname) == NULL)
+            return sweep_err_set(eb, SWEEP_ERR_DAMAGED,
+                                 "/provenance/runs: row %d is inconsistent (run %d, ranks %d, "
+                                 "points_done %lld, exit_reason '%.31s')",
+                                 i, row.run, row.ranks, (long long)row.points_done,
+                                 row.exit_reason);
+    }
+    return SWEEP_OK;
 }

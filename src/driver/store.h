@@ -118,6 +118,16 @@ void store_attr_string(store *st, const char *name, char *buf, size_t cap);
 int64_t store_n_points(const store *st);
 int store_trace_points(const store *st);
 
+/* store_verify_coords - Compare every coordinate dataset (/coords and the scales in each data
+ * group, and the trace iterations) with the values spec s expands to, bit for bit: SWEEP_OK, or
+ * SWEEP_ERR_DAMAGED naming the first difference (a changed coordinate relabels results). */
+int store_verify_coords(store *st, const spec *s, sweep_errbuf *eb);
+
+/* store_verify_runs - Read every /provenance/runs row (a Fletcher-32 mismatch fails the read)
+ * and check it: row i says run i, ranks >= 1, points_done >= 0, a known exit_reason, strings
+ * terminated. SWEEP_OK or SWEEP_ERR_DAMAGED naming the row. */
+int store_verify_runs(store *st, sweep_errbuf *eb);
+
 /* utc_now - "2026-11-26T14:28:56Z". */
 void utc_now(char buf[32]);
 

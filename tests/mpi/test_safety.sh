@@ -257,7 +257,30 @@ print(len(r), r[0]["exit_reason"].decode(), int(r[0]["points_done"]) > 0, int(r[
 [ $rc -eq 0 ] && [[ "$rows" == "2 killed True "* ]] && ok "a killed run's row says killed with the points it saved ($rows)" ||
   bad "killed run's row: rc=$rc $rows"
 
-# 11. a full disk while the store is created: exit 1 naming the cause, no crash, nothing left
+# 11. verify covers what labels the results: coordinates and provenance rows
+cp ref.h5 coord.h5
+"$PY" -c 'import h5py; f = h5py.File("coord.h5", "a"); f["theory/R"][1] = 5.0'
+err=$("$BIN" verify coord.h5 2>&1)
+rc=$?
+[ $rc -eq 1 ] && [[ "$err" == *"/R: value 1 is 5 where the spec says 4"* ]] &&
+  ok "verify finds a rewritten coordinate" || bad "verify rewritten coordinate: rc=$rc $err"
+for ds in theory/R provenance/runs; do
+  cp ref.h5 flipped.h5
+  "$PY" - "$ds" <<'PY'
+import sys, h5py
+with h5py.File("flipped.h5", "r") as f:
+    info = f[sys.argv[1]].id.get_chunk_info(0)
+b = bytearray(open("flipped.h5", "rb").read())
+b[info.byte_offset + 1] ^= 0x08
+open("flipped.h5", "wb").write(b)
+PY
+  err=$("$BIN" verify flipped.h5 2>&1)
+  rc=$?
+  [ $rc -eq 1 ] && [[ "$err" == *"cannot be read"* ]] && ok "verify finds a flipped bit in /$ds" ||
+    bad "verify flipped bit in /$ds: rc=$rc $err"
+done
+
+# 12. a full disk while the store is created: exit 1 naming the cause, no crash, nothing left
 mkdir -p tiny
 if mount -t tmpfs -o size=16k tmpfs tiny 2>/dev/null; then
   err=$("$BIN" run "$SPECS/small.yaml" --store tiny/full.h5 2>&1)
