@@ -140,6 +140,7 @@ int ufm_trace_iters(int64_t iters, int points, int64_t *out)
 }
 
 struct ufm_solver {
+    const volatile sig_atomic_t *stop; /* borrowed: non-zero stops ufm_solver_solve */
     int k, d;
     size_t n;
     ufm_opts o;
@@ -215,6 +216,11 @@ static double *alloc_aligned(size_t len)
 {
     const size_t bytes = (len * sizeof(double) + 63) / 64 * 64;
     return aligned_alloc(64, bytes > 0 ? bytes : 64);
+}
+
+void ufm_solver_set_stop(ufm_solver *s, const volatile sig_atomic_t *stop)
+{
+    s->stop = stop;
 }
 
 void ufm_solver_destroy(ufm_solver **ps)
@@ -1030,6 +1036,10 @@ int ufm_solver_solve(ufm_solver *s, const geom_problem *prob, const geom_predict
         outcome = ufm_solver_test(s);
         if (outcome != UFM_RUNNING)
             break;
+        if (s->stop != NULL && *s->stop != 0) {
+            ret = SWEEP_ERR_INTERRUPTED; /* a stop request: no result, recomputed later */
+            goto cleanup;
+        }
         update_current(s);
     }
     evaluate_current(s, 1); /* the final iterate's loss, if not computed yet */

@@ -25,6 +25,7 @@
 #include "profile.h"
 #include "sweep_err.h"
 
+#include <signal.h>
 #include <stdint.h>
 
 typedef enum ufm_opt_kind {
@@ -91,6 +92,11 @@ typedef struct ufm_solver ufm_solver;
  * Returns SWEEP_OK, SWEEP_ERR_ARG (detail in eb) or SWEEP_ERR_NOMEM. */
 int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *o, uint64_t key,
                       ufm_solver **out, sweep_errbuf *eb);
+
+/* ufm_solver_set_stop - Make ufm_solver_solve check *stop before every iteration and return
+ * SWEEP_ERR_INTERRUPTED as soon as it is non-zero (a signal handler sets it; NULL: never).
+ * An interrupted solve has no result: the caller recomputes it later. The flag is borrowed. */
+void ufm_solver_set_stop(ufm_solver *s, const volatile sig_atomic_t *stop);
 
 /* ufm_solver_destroy - Free *s (NULL accepted), set *s = NULL. */
 void ufm_solver_destroy(ufm_solver **s);

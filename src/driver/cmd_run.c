@@ -80,9 +80,12 @@ static void run_help(FILE *f)
             "                     seconds of one core)\n"
             "  --grid PxQ         the process grid of a group (P Q = G; default 1xG)\n"
             "\n"
-            "Signals: SIGTERM, SIGINT and SIGUSR1 make rank 0 stop dispatching, collect the points\n"
-            "in flight, save, and exit 3 (workers ignore them and finish their task; mpirun and\n"
-            "srun forward SIGUSR1 to every rank).\n"
+            "Signals: SIGTERM, SIGINT and SIGUSR1 to any rank stop the sweep: a UFM solve in\n"
+            "progress gives up within an iteration (its point stays pending and is computed\n"
+            "again on --resume; grouped and reference solves finish their point), rank 0 saves\n"
+            "everything finished and exits 3. mpirun and srun forward SIGUSR1 to every rank;\n"
+            "Open MPI's mpirun ends the job with exit 1 on SIGTERM/SIGINT, so under mpirun\n"
+            "stop with SIGUSR1 or use jobs/ufmsweep-mpirun, which turns them into SIGUSR1.\n"
             "Exit status: 0 every point done; 1 error (nothing started, or saved so far); 3 stopped\n"
             "early on a signal, everything finished is saved: run again with --resume.\n");
 }
@@ -735,9 +738,10 @@ int cmd_run_main(int argc, char **argv)
     /* 3. the sweep */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    /* rank 0 stops dispatching; workers finish their task and wait for STOP (a SIGTERM that
-     * SLURM sends to every process must not kill a worker mid-task) */
-    sa.sa_handler = rank == 0 ? on_stop_signal : SIG_IGN;
+    /* every rank sets its flag: rank 0 stops dispatching, and a UFM solve in progress on any
+     * rank gives up within an iteration, its point left pending (a SIGTERM that SLURM sends to
+     * every process never kills a rank mid-save; grouped solves finish their point) */
+    sa.sa_handler = on_stop_signal;
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
@@ -789,7 +793,7 @@ int cmd_run_main(int argc, char **argv)
             exit_code = UFMSWEEP_EXIT_OK;
         }
     } else {
-        ret = sweep_worker_run(s, comm, group, a.grid_rows, a.grid_cols, &eb);
+        ret = sweep_worker_run(s, comm, group, a.grid_rows, a.grid_cols, &stop_requested, &eb);
         if (ret != SWEEP_OK) {
             fprintf(stderr, "[rank %d] ufmsweep run: %s\n", rank, eb.msg);
             MPI_Abort(comm, 1);

@@ -36,6 +36,7 @@ typedef struct master {
     journal *j;
     uint8_t *state;
     int32_t *attempts;
+    int64_t interrupted;   /* points given up on a stop signal this run (they stay pending) */
     size_t one;            /* bytes of one record + trace in a RESULT */
     size_t tlen;           /* trace bytes */
     int max_batch;
@@ -228,6 +229,12 @@ static int accept_record(master *m, const point_record *rec, const double *trace
                              (long long)p, (long long)m->s->n_points);
     if (m->state[p] != POINT_PENDING)
         return SWEEP_OK; /* already recorded: never count a point twice */
+    if (rec->state == POINT_PENDING) {
+        /* a solve given up on a stop signal (the rank that computed it received one): the
+         * point stays pending for the next run, and this run stops too */
+        m->interrupted++;
+        return SWEEP_OK;
+    }
     if (m->n_buf == m->cap_buf) {
         int ret = flush_buffer(m, eb);
         if (ret != SWEEP_OK)
@@ -341,7 +348,7 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
         goto cleanup;
     }
     while (active > 0 || (!stopping && m->remaining > 0)) {
-        if (o->stop != NULL && *o->stop && !stopping) {
+        if (((o->stop != NULL && *o->stop) || m->interrupted > 0) && !stopping) {
             stopping = 1;
             fprintf(stderr, "%s[ufmsweep] stop requested: collecting the points in flight, then "
                             "saving and exiting (resume with --resume)\n",
@@ -393,7 +400,7 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
              * every 0.2 s of local work rather than after every (maybe microsecond) point. */
             if (take_points(m, 1, m->ids) == 1) {
                 point_record rec;
-                point_compute(s, m->ids[0], 0, &rec, trace_tmp);
+                point_compute(s, m->ids[0], 0, o->stop, &rec, trace_tmp);
                 if ((ret = accept_record(m, &rec, trace_tmp, eb)) != SWEEP_OK)
                     goto cleanup;
             }
@@ -417,7 +424,8 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
     progress(m, 1);
     stats->done_this_run = m->done_run;
     stats->remaining = m->unfinished;
-    stats->stopped_by_signal = stopping;
+    /* an interrupted point can be the last message: the run stopped although the loop ended */
+    stats->stopped_by_signal = stopping || m->interrupted > 0;
 cleanup:
     if (ret != SWEEP_OK) {
         /* keep what is finished: commit the buffer before reporting the error */

@@ -37,8 +37,8 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
 }
 
-void point_compute_on(const spec *s, int64_t p, int rank, pufm_grid *grid, point_record *rec,
-                      double *trace)
+void point_compute_on(const spec *s, int64_t p, int rank, pufm_grid *grid,
+                      const volatile sig_atomic_t *stop, point_record *rec, double *trace)
 {
     struct timespec t0;
     point_params pp;
@@ -125,8 +125,16 @@ void point_compute_on(const spec *s, int64_t p, int rank, pufm_grid *grid, point
             goto fail;
     } else {
         if ((ret = ufm_solver_create(prof, lv, &pp.ufm, params_init_key(&pp, prof, s->seed_base),
-                                     &solver, &eb)) != SWEEP_OK ||
-            (ret = ufm_solver_solve(solver, gp, pred, tr, &res)) != SWEEP_OK)
+                                     &solver, &eb)) != SWEEP_OK)
+            goto fail;
+        ufm_solver_set_stop(solver, stop);
+        if ((ret = ufm_solver_solve(solver, gp, pred, tr, &res)) == SWEEP_ERR_INTERRUPTED) {
+            rec->state = POINT_PENDING; /* no result: the point is computed again later */
+            rec->error_code = ret;
+            snprintf(rec->message, sizeof rec->message, "%s", sweep_strerror(ret));
+            goto done;
+        }
+        if (ret != SWEEP_OK)
             goto fail;
     }
     for (int i = 0; i < GEOM_METRICS_COUNT; i++)
@@ -185,9 +193,10 @@ done:
     profile_destroy(&prof);
 }
 
-void point_compute(const spec *s, int64_t p, int rank, point_record *rec, double *trace)
+void point_compute(const spec *s, int64_t p, int rank, const volatile sig_atomic_t *stop,
+                   point_record *rec, double *trace)
 {
-    point_compute_on(s, p, rank, NULL, rec, trace);
+    point_compute_on(s, p, rank, NULL, stop, rec, trace);
 }
 
 double point_work(const spec *s, int64_t p, int *groupable)

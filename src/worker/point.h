@@ -11,6 +11,7 @@
 #include "metrics.h"
 #include "spec.h"
 
+#include <signal.h>
 #include <stdint.h>
 
 /* /status/state values */
@@ -59,16 +60,19 @@ const char *point_trace_field_name(int f);
 
 /* point_compute - Compute point p of s into rec and (when s->trace_points > 0 and trace is not
  * NULL) trace[POINT_TRACE_FIELDS * trace_points], NaN where not reached. Never fails: an error
- * is recorded as state POINT_FAILED with its message. */
-void point_compute(const spec *s, int64_t p, int rank, point_record *rec, double *trace);
+ * is recorded as state POINT_FAILED with its message. stop (may be NULL) is a flag a signal
+ * handler sets: a UFM solve checks it every iteration and, when it is set, gives up; the record
+ * then has state POINT_PENDING and error_code SWEEP_ERR_INTERRUPTED (no result: recompute it). */
+void point_compute(const spec *s, int64_t p, int rank, const volatile sig_atomic_t *stop,
+                   point_record *rec, double *trace);
 
 typedef struct pufm_grid pufm_grid;
 
 /* point_compute_on - point_compute with the UFM solve on the process grid of a rank group
  * (grid != NULL; collective over the group: every member calls it for the same point and all
  * get the same record) or on this rank alone (grid == NULL). */
-void point_compute_on(const spec *s, int64_t p, int rank, pufm_grid *grid, point_record *rec,
-                      double *trace);
+void point_compute_on(const spec *s, int64_t p, int rank, pufm_grid *grid,
+                      const volatile sig_atomic_t *stop, point_record *rec, double *trace);
 
 /* point_work - k d n iters of point p (the size of its UFM solve); *groupable is 1 when it is a
  * ufm solve a process group can run (no bias). 0 when the point cannot be built. */

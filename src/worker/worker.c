@@ -9,7 +9,7 @@
 #include <string.h>
 
 int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows, int grid_cols,
-                     sweep_errbuf *eb)
+                     const volatile sig_atomic_t *stop, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK, rank = 0, grank = 0;
     pufm_grid *grid = NULL;
@@ -43,7 +43,8 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
         if (st.MPI_TAG == SWEEP_TAG_GROUP_TASK && grid != NULL && count == 1) {
             point_record *rec = (point_record *)out;
             double *trace = s->trace_points > 0 ? (double *)(out + sizeof *rec) : NULL;
-            point_compute_on(s, ids[0], rank, grid, rec, trace);
+            /* collective over the group: not interruptible (the ranks would disagree) */
+            point_compute_on(s, ids[0], rank, grid, NULL, rec, trace);
             if (grank == 0)
                 SWEEP_CHECK_MPI(MPI_Send(out, (int)one, MPI_BYTE, 0, SWEEP_TAG_RESULT, comm),
                                 "worker RESULT", eb);
@@ -56,7 +57,7 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
             point_record *rec = (point_record *)(out + (size_t)i * one);
             double *trace = s->trace_points > 0 ? (double *)(out + (size_t)i * one + sizeof *rec)
                                                 : NULL;
-            point_compute(s, ids[i], rank, rec, trace);
+            point_compute(s, ids[i], rank, stop, rec, trace);
         }
         SWEEP_CHECK_MPI(MPI_Send(out, (int)((size_t)count * one), MPI_BYTE, 0, SWEEP_TAG_RESULT,
                                  comm),

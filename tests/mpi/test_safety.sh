@@ -257,7 +257,54 @@ print(len(r), r[0]["exit_reason"].decode(), int(r[0]["points_done"]) > 0, int(r[
 [ $rc -eq 0 ] && [[ "$rows" == "2 killed True "* ]] && ok "a killed run's row says killed with the points it saved ($rows)" ||
   bad "killed run's row: rc=$rc $rows"
 
-# 11. verify covers what labels the results: coordinates and provenance rows
+# 11. signals: a long solve gives up at once and stays pending; a worker's signal stops the
+# sweep with exit 3 (ranks that got none finish their point); jobs/ufmsweep-mpirun turns
+# Ctrl-C and SIGTERM into a clean stop
+cat >long.yaml <<'YAML'
+name: points far longer than the test
+fixed: {k: 4, n_min: 2, d: 5, opt: ngd, lr: 0.1, iters: 200000000, trace_points: 4}
+grid:
+  R: [1, 2]
+YAML
+pending_of() { "$BIN" status "$1" --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["done"], d["pending"])'; }
+"$BIN" run long.yaml --store long1.h5 >/dev/null 2>&1 &
+job=$!
+sleep 1
+kill -TERM $job
+wait $job
+rc=$?
+st=$(pending_of long1.h5)
+[ $rc -eq 3 ] && [ "$st" = "0 2" ] && ok "SIGTERM interrupts a long UFM solve: exit 3, the point stays pending" ||
+  bad "long solve and SIGTERM: rc=$rc done/pending=$st"
+"$MPIRUN" -n 3 "$BIN" run long.yaml --store long3.h5 >/dev/null 2>&1 &
+job=$!
+sleep 2
+ranks=$(for p in $(pgrep -P $job -f "ufmsweep run"); do # the ranks whose MPI rank is not 0
+  tr '\0' '\n' </proc/$p/environ | grep -qx 'OMPI_COMM_WORLD_RANK=0' || echo $p
+done)
+[ -n "$ranks" ] && kill -TERM $ranks
+wait $job
+rc=$?
+st=$(pending_of long3.h5)
+[ $rc -eq 3 ] && [ "$st" = "0 2" ] && ok "SIGTERM to the worker ranks alone stops the sweep: exit 3" ||
+  bad "SIGTERM to the workers: rc=$rc ranks=$ranks done/pending=$st"
+for sig in INT TERM; do
+  set -m # as from a terminal: the wrapper does not inherit an ignored SIGINT
+  "$UFMSWEEP_SOURCE_DIR/jobs/ufmsweep-mpirun" -n 3 "$BIN" run long.yaml --store wrap$sig.h5 >/dev/null 2>wrap.err &
+  job=$!
+  set +m
+  sleep 2
+  kill -$sig $job
+  sleep 0.3
+  kill -$sig $job 2>/dev/null # a second signal must not end it before the save
+  wait $job
+  rc=$?
+  st=$(pending_of wrap$sig.h5)
+  [ $rc -eq 3 ] && [ "$st" = "0 2" ] && [ ! -e wrap$sig.h5.lock ] &&
+    ok "two SIG$sig to jobs/ufmsweep-mpirun: exit 3 after the save" || bad "wrapper SIG$sig: rc=$rc $st $(cat wrap.err)"
+done
+
+# 12. verify covers what labels the results: coordinates and provenance rows
 cp ref.h5 coord.h5
 "$PY" -c 'import h5py; f = h5py.File("coord.h5", "a"); f["theory/R"][1] = 5.0'
 err=$("$BIN" verify coord.h5 2>&1)
@@ -280,7 +327,7 @@ PY
     bad "verify flipped bit in /$ds: rc=$rc $err"
 done
 
-# 12. a full disk while the store is created: exit 1 naming the cause, no crash, nothing left
+# 13. a full disk while the store is created: exit 1 naming the cause, no crash, nothing left
 mkdir -p tiny
 if mount -t tmpfs -o size=16k tmpfs tiny 2>/dev/null; then
   err=$("$BIN" run "$SPECS/small.yaml" --store tiny/full.h5 2>&1)
