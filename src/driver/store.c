@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <hdf5.h>
+#include <sys/stat.h>
 #include <hdf5_hl.h>
 #include <math.h>
 #include <stdio.h>
@@ -650,6 +651,9 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
     store *st = NULL;
     if (access(path, F_OK) != 0)
         return sweep_err_set(eb, SWEEP_ERR_IO, "%s: no such store", path);
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return sweep_err_set(eb, SWEEP_ERR_NOT_OURS, "%s: is a directory, not a store", path);
     if (access(path, R_OK) != 0)
         return sweep_err_set(eb, SWEEP_ERR_IO, "%s: not readable: %s", path, strerror(errno));
     htri_t is = H5Fis_hdf5(path);

@@ -49,7 +49,7 @@ int store_create_temp(const char *target, const spec *s, const char *shard, int 
  * is, so that callers branch on it and never on message text:
  *   SWEEP_ERR_IO          no such file (or it cannot be read at all)
  *   SWEEP_ERR_BUSY        another process holds HDF5's lock on it (a reader or a writer)
- *   SWEEP_ERR_NOT_OURS    not an HDF5 file, or an HDF5 file without ufmsweep's schema_version
+ *   SWEEP_ERR_NOT_OURS    a directory, not an HDF5 file, or HDF5 without ufmsweep's schema_version
  *   SWEEP_ERR_NEWER       a ufmsweep store of a newer schema_version than this build reads
  *   SWEEP_ERR_OTHER_SPEC  s given and the store's grid or spec hash differs (both in eb)
  *   SWEEP_ERR_DAMAGED     an HDF5 file that cannot be opened, or ours with missing datasets or

@@ -37,10 +37,23 @@ err=$("$BIN" run "$SPEC" --store trunc.h5 --resume 2>&1)
 rc=$?
 same=1
 for g in results theory traces; do h5diff -q ref2.h5 trunc.h5 /$g /$g >/dev/null 2>&1 || same=0; done
-if [ $rc -eq 0 ] && [ $same -eq 1 ] && ls trunc.h5.damaged-* >/dev/null 2>&1 && [[ "$err" == *"rebuilt the store from the journal: 48 points"* ]]; then
+if [ $rc -eq 0 ] && [ $same -eq 1 ] && ls trunc.h5.damaged-* >/dev/null 2>&1 && [[ "$err" == *"rebuilt the store from the journal: 48 points"* ]] &&
+   ! ls ./*.tmp-?????? >/dev/null 2>&1; then
   ok "truncated store: rebuilt from its journal, the damaged file kept aside"
 else
   bad "truncated store: rc=$rc same=$same $err"
+fi
+
+# a directory where the store should be: refused as what it is, not as "damaged"
+mkdir -p adir.h5
+cp ref2.h5.journal adir.h5.journal
+err=$("$BIN" run "$SPEC" --store adir.h5 --resume 2>&1)
+rc=$?
+if [ $rc -eq 1 ] && [[ "$err" != *"damaged"* ]] && [[ "$err" == *"adir.h5"* ]] && [ -d adir.h5 ] &&
+   ! ls adir.h5.damaged-* >/dev/null 2>&1; then
+  ok "a directory at the store path is refused, not called damaged ($err)"
+else
+  bad "directory as store: rc=$rc $err"
 fi
 
 # thousands of axis values
@@ -63,8 +76,9 @@ trap 'umount "$PWD/tiny" 2>/dev/null' EXIT
 "$BIN" run "$SPEC" --store ref.h5 >/dev/null 2>&1 || bad "reference run"
 err=$("$BIN" run "$SPEC" --store tiny/full.h5 2>&1 >/dev/null)
 rc=$?
-if [ $rc -ne 0 ] && [[ "$err" == *"tiny/full.h5:"* ]] && [[ "$err" == *"disk full"* || "$err" == *"No space"* ]]; then
-  ok "full disk: exit $rc naming the store and the cause"
+if [ $rc -ne 0 ] && [[ "$err" == *"tiny/full.h5:"* ]] && [[ "$err" == *"disk full"* || "$err" == *"No space"* ]] &&
+   [ ! -e tiny/full.h5.lock ]; then
+  ok "full disk: exit $rc naming the store and the cause, no lock file left behind"
 else
   bad "full disk: rc=$rc: $err"
 fi
