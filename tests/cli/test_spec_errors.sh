@@ -120,6 +120,37 @@ name: x
 grid:
   R: [1, 2, 2]
 EOF2
+case_ duplicate-number-forms "spec.yaml:3: R: value '1' (number 1) and '1e0' (number 4) are the same value" <<'EOF2'
+name: x
+grid:
+  R: [1, 2, 3, 1e0]
+EOF2
+case_ duplicate-zero-signs "spec.yaml:3: gamma: value '0' (number 1) and '-0' (number 2) are the same value" <<'EOF2'
+name: x
+grid:
+  gamma: [0, -0]
+EOF2
+case_ duplicate-hex "spec.yaml:3: gamma: value '0x10' (number 1) and '0x1p4' (number 2)" <<'EOF2'
+name: x
+grid:
+  gamma: [0x10, 0x1p4]
+EOF2
+case_ second-document "spec.yaml:3: a second YAML document" <<'EOF2'
+name: x
+grid: {R: [2]}
+---
+name: y
+EOF2
+case_ fixed-key-twice "spec.yaml:2: fixed: 'lambda' is given twice" <<'EOF2'
+name: x
+fixed: {lambda: 0.1, lambda: 0.2}
+grid: {R: [2]}
+EOF2
+printf 'name: x\ngrid: {R: [2]}\nfixed: {k: 4}\nother: "a\0b"\n' | case_ nul-byte "spec.yaml:4: a NUL byte"
+printf 'name: x\ngrid: {R: [2]}\n\nname2: "\xff\xfe"\n' | case_ invalid-utf8 "spec.yaml:4: invalid leading UTF-8 octet"
+/usr/bin/python3 -c "print('name: x\ngrid:\n  R: ' + '[' * 100000 + ']' * 100000)" | case_ deep-nesting "spec.yaml:3: collections nested more than 64 deep"
+/usr/bin/python3 -c "print('name: x\ngrid:\n  gamma: {linspace: [0, 1, 80000]}\n  R: {linspace: [1, 2, 80000]}')" |
+  case_ two-wide-axes "spec.yaml:4: R: the grid reaches 6400000000 points"
 case_ duplicate-key "spec.yaml:3: name: key given twice" <<'EOF2'
 name: x
 grid: {R: [1]}
