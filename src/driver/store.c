@@ -716,6 +716,12 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
     }
     attr_read_i64(st->file, "n_points", &np);
     attr_read_i64(st->file, "trace_points", &P);
+    if (np < 1 || np > SPEC_MAX_POINTS || P < 0 || P > UFM_MAX_TRACE_POINTS) {
+        ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED,
+                            "%s: n_points %lld or trace_points %lld out of range (damaged store)",
+                            path, (long long)np, (long long)P);
+        goto cleanup;
+    }
     st->n_points = np;
     st->P = (int)P;
     open_all(st);

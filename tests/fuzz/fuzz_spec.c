@@ -36,24 +36,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
 }
 
-#ifndef UFMSWEEP_LIBFUZZER
-/* replay: run every file named on the command line through the target */
-int main(int argc, char **argv)
-{
-    int n = 0;
-    for (int i = 1; i < argc; i++) {
-        FILE *f = fopen(argv[i], "rb");
-        if (f == NULL) {
-            fprintf(stderr, "fuzz_spec_replay: cannot read %s\n", argv[i]);
-            return 1;
-        }
-        static uint8_t buf[1 << 20];
-        size_t len = fread(buf, 1, sizeof buf, f);
-        fclose(f);
-        LLVMFuzzerTestOneInput(buf, len);
-        n++;
-    }
-    printf("%d passed, 0 failed\n", n);
-    return 0;
-}
-#endif
+#include "fuzz_replay_main.h"

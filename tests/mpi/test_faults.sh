@@ -7,10 +7,7 @@
 set -u
 BIN=${UFMSWEEP:?}
 SPEC=${UFMSWEEP_SOURCE_DIR:?}/tests/specs/small.yaml
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "${UFMSWEEP_SOURCE_DIR:?}/tests/lib.sh"
 rm -rf faultwork && mkdir -p faultwork/tiny && cd faultwork || exit 1
 
 # read-only store

@@ -11,10 +11,7 @@ set -u
 BIN=${UFMSWEEP:?}
 MPIRUN=${MPIEXEC:-mpirun}
 PY=/usr/bin/python3
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "${UFMSWEEP_SOURCE_DIR:?}/tests/lib.sh"
 rm -rf pufmwork && mkdir pufmwork && cd pufmwork || exit 1
 
 compare() { # NAME SERIAL.json GROUPED.json

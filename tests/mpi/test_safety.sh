@@ -11,16 +11,7 @@ BIN=${UFMSWEEP:?}
 MPIRUN=${MPIEXEC:-mpirun}
 SPECS=${UFMSWEEP_SOURCE_DIR:?}/tests/specs
 PY=/usr/bin/python3
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-same_data() { # A B: /results /theory /traces equal (h5diff compares values exactly)
-  local g
-  for g in results theory traces; do
-    h5diff -q "$1" "$2" "/$g" "/$g" >/dev/null 2>&1 || { echo "  $1 and $2 differ in /$g"; return 1; }
-  done
-}
+. "${UFMSWEEP_SOURCE_DIR:?}/tests/lib.sh"
 no_temp_left() { ! ls "$1"/*.tmp-?????? >/dev/null 2>&1; }
 rm -rf safety && mkdir safety && cd safety || exit 1
 "$BIN" run "$SPECS/small.yaml" --store ref.h5 >/dev/null 2>&1 || bad "reference run"

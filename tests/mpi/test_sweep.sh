@@ -8,16 +8,7 @@ BIN=${UFMSWEEP:?}
 MPIRUN=${MPIEXEC:-mpirun}
 SPECS=${UFMSWEEP_SOURCE_DIR:?}/tests/specs
 PY=/usr/bin/python3
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "PASS $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-same_data() { # A B: /results /theory /traces equal (h5diff compares values exactly)
-  local g
-  for g in results theory traces; do
-    h5diff -q "$1" "$2" "/$g" "/$g" >/dev/null 2>&1 || { echo "  $1 and $2 differ in /$g"; return 1; }
-  done
-}
+. "${UFMSWEEP_SOURCE_DIR:?}/tests/lib.sh"
 rm -rf work && mkdir work && cd work || exit 1
 
 # 1. rank-count independence (1 rank computes alone; 2 and 4 with rank 0 scheduling)
