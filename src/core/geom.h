@@ -1,4 +1,4 @@
-/* geom.h - the predicted (implicit-bias) geometry of the CE family (science.md sections 5-6).
+/* geom.h - the predicted (implicit-bias) geometry of the CE family (docs/THEORY.md: max-margin problems and closed forms).
  *
  * A geom_problem names the max-margin problem whose solution gradient descent approaches:
  *   GEOM_UFSVM   UF-SVM (ce, wce, la; any VS-form loss with constant Delta): SELI

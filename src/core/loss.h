@@ -1,4 +1,4 @@
-/* loss.h - the CE family as (omega, Delta, iota) vectors (science.md section 3).
+/* loss.h - the CE family as (omega, Delta, iota) vectors (docs/THEORY.md, Loss presets).
  *
  *   VS form (ce, wce, la, cdt, vs):  l(y, z) = omega_y * ( -log softmax(Delta ⊙ z + iota)_y )
  *   LDT:                             l(y, z) = -log softmax(Delta_y * z)_y

@@ -1,4 +1,4 @@
-/* metrics.h - the one metrics function of science.md section 7, shared by theory, SVM and GD.
+/* metrics.h - the one metrics function of docs/THEORY.md, Metrics, shared by theory, SVM and GD.
  *
  * Every path (closed form, convex reference, gradient descent) ends in geom_metrics_compute
  * (factors W, Hbar and optionally H) or, when only Gram matrices are known (the CDT closed form),
@@ -35,7 +35,7 @@ typedef struct geom_metrics {
     double h_fro;         /* ||H||_F (collapsed: sqrt(sum_c n_c ||hbar_c||^2)) */
 } geom_metrics;
 
-/* The fields of geom_metrics in order, by index: names (science.md section 7) and values.
+/* The fields of geom_metrics in order, by index: names (docs/THEORY.md, Metrics) and values.
  * Every consumer (JSON, CSV, the store) iterates over these instead of listing fields. */
 #define GEOM_METRICS_COUNT 18
 const char *geom_metric_name(int i);

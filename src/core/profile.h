@@ -1,6 +1,6 @@
 /* profile.h - label profiles: how many examples each class has, and which classes are majority.
  *
- * Conventions (science.md section 1):
+ * Conventions (docs/THEORY.md, Conventions):
  *   - classes are ordered majority first: 0 .. k_maj-1 are majority under STEP;
  *   - rho is the fraction of MINORITY classes (the authors' code uses the majority fraction;
  *     both agree at rho = 1/2);

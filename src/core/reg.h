@@ -1,4 +1,4 @@
-/* reg.h - the regularized global minimizer of the UFM (science.md section 5, "Regularized UFM").
+/* reg.h - the regularized global minimizer of the UFM (docs/THEORY.md, "The regularized minimizer").
  *
  * For lambda > 0, min over (W, H) of (1/n) sum_i l(y_i, W^T h_i) + (lambda/2)(||W||^2 + ||H||^2)
  * equals min over Z of (1/n) sum_i l(y_i, z_i) + lambda ||Z||_*, a convex problem. Its minimizer

@@ -1,4 +1,4 @@
-/* svm.h - certified max-margin references (science.md section 5): the convex class-level and
+/* svm.h - certified max-margin references (docs/THEORY.md, max-margin problems): the convex class-level and
  * example-level solves and gradient descent on the non-convex factorized problem (SVM-GD).
  *
  * All three problems of section 5 (UF-SVM, margin-form and CDT-form CS-SVM) are one convex
@@ -9,7 +9,7 @@
  *
  * with Delta = 1 except for the CDT form, b_j = delta_y (margin form; 1 otherwise) at example
  * level and b_c = delta_c sqrt(n_c) at class level (column c stands for the n_c collapsed
- * examples of class c; this is science.md's || diag(Delta)^-1 Zc diag(delta_c sqrt(n_c)) ||_*).
+ * examples of class c; this is the class-level objective || diag(Delta)^-1 Zc diag(delta_c sqrt(n_c)) ||_* of docs/THEORY.md).
  * Balanced factors come from the SVD X = U S V^T: W = S^{1/2} U^T and H = S^{1/2} V^T (scaled
  * back by 1/sqrt(n_c) at class level), so (||W||^2 + ||H||^2)/2 = ||X||_*.
  *

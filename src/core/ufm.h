@@ -1,4 +1,4 @@
-/* ufm.h - gradient descent on the unconstrained-features model (science.md sections 2-4).
+/* ufm.h - gradient descent on the unconstrained-features model (docs/THEORY.md: the model and the objective; docs/SOLVERS.md).
  *
  * Model: W (d x k), H (d x n), optional bias b (k); logits Z = W^T H + b 1^T. Examples are laid
  * out class by class (counts from the profile). Objective

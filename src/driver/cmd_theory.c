@@ -18,7 +18,7 @@ static void theory_help(FILE *f, const cli_option *opts, size_t n_opts)
             "\n"
             "Print the geometry that gradient descent on the unconstrained-features model is\n"
             "predicted to approach for one problem: the solution of the max-margin problem that\n"
-            "is the implicit bias of the loss (science.md sections 5-6):\n"
+            "is the implicit bias of the loss (docs/THEORY.md: max-margin problems and closed forms):\n"
             "  ce, wce, la (and any loss with constant Delta)  UF-SVM      -> SELI geometry\n"
             "  cdt, vs                                         CDT-form CS-SVM\n"
             "  ldt                                             margin-form CS-SVM (delta = 1/Delta)\n"

@@ -33,7 +33,7 @@ static const param_def table[] = {
      "embedding dimension (>= k-1; 0 means k)"},
     /* LOSS */
     {"loss", PARAM_GROUP_LOSS, PARAM_LOSS, F(loss.kind), 0, "ce|wce|la|cdt|vs|ldt", "ce",
-     "CE-family member (science.md section 3)"},
+     "CE-family member (docs/THEORY.md, Loss presets)"},
     {"gamma", PARAM_GROUP_LOSS, PARAM_REAL, F(loss.gamma), 0, "G", "0",
      "exponent: wce omega ~ n_c^-G; cdt, vs, ldt Delta ~ n_c^G"},
     {"tau", PARAM_GROUP_LOSS, PARAM_REAL, F(loss.tau), 0, "T", "1",

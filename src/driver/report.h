@@ -20,7 +20,7 @@ json_t *report_json_vector(const double *v, int n);
 /* report_json_matrix - a k x k column-major matrix as an array of rows. New reference. */
 json_t *report_json_matrix(const double *A, int k);
 
-/* report_metrics_json - add every metric of m to obj under its science.md section 7 name. */
+/* report_metrics_json - add every metric of m to obj under its docs/THEORY.md, Metrics name. */
 int report_metrics_json(json_t *obj, const geom_metrics *m);
 
 /* report_problem_json - add the profile (k, k_maj, k_min, counts, ...) and loss settings. The

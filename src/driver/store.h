@@ -1,4 +1,4 @@
-/* store.h - the HDF5 store of a sweep (interface.md "Store"; schema in docs/STORE.md).
+/* store.h - the HDF5 store of a sweep (schema in docs/STORE.md).
  *
  *   /                 attributes: schema_version, program_version, created_utc, spec_sha256,
  *                     grid_sha256, seed_base, n_points, shard, mpi_size, hostname, slurm_job_id,

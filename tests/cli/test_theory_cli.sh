@@ -84,7 +84,7 @@ d = json.loads(sys.argv[1])
 assert d["theory_source"] == "convex" and d["certificate_gap"] <= 1e-10 and d["k"] == 150
 ' "$out"; then ok convex-k150; else bad "convex-k150: $out"; fi
 # LT profile with VS: no closed form, the certified convex solve; gamma = +1/2 on the CDT form
-# makes the classifier and embedding cosines identical (science.md section 6)
+# makes the classifier and embedding cosines identical (docs/THEORY.md, Closed forms)
 out=$("$BIN" theory --profile lt --loss vs --gamma 0.3 --json)
 if "$PY" -c '
 import json, sys
@@ -110,7 +110,7 @@ if [ $rc -eq 0 ] && [ -z "$missing" ] && grep -q "default: 10" <<<"$help"; then 
 "$BIN" --help | grep -q theory && ok top-help || bad top-help
 "$BIN" --version | grep -q "HDF5: 1\." && ok version || bad version
 
-# JSON: the anchor of science.md section 6 and every documented key
+# JSON: the anchor of docs/THEORY.md, Closed forms and every documented key
 json_check() {
   local name=$1 script=$2
   shift 2

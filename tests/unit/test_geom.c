@@ -156,7 +156,7 @@ static int test_seli_any_counts(void)
     return fails;
 }
 
-/* The anchor of science.md section 6: k = 10, R = 10, rho = 1/2. */
+/* The anchor of docs/THEORY.md, Closed forms: k = 10, R = 10, rho = 1/2. */
 static int test_spot_values(void)
 {
     int fails = 0;
