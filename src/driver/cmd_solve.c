@@ -4,9 +4,11 @@
 #include "geom.h"
 #include "metrics.h"
 #include "numparse.h"
+#include "point.h"
 #include "pufm.h"
 #include "refsolve.h"
 #include "report.h"
+#include "spec.h"
 #include "ufm.h"
 
 #include <errno.h>
@@ -21,6 +23,14 @@ static void solve_help(FILE *f, const cli_option *opts, size_t n_opts)
 {
     fprintf(f,
             "usage: ufmsweep solve [PROBLEM] [LOSS] [SOLVER] [--json] [--trace-csv FILE]\n"
+            "       ufmsweep solve --spec SPEC.yaml --point 'R=4,loss=ldt,gamma=0.5' [--json]\n"
+            "                      [--trace-csv FILE]\n"
+            "\n"
+            "With --spec: recompute one point of that sweep alone, through the sweep's own point\n"
+            "path (seed_base, fixed settings and the point's axis values), so every number is\n"
+            "bitwise the one its store holds. --point gives KEY=VALUE for each axis (an axis of\n"
+            "one value may be left out; numbers match by value). Prints the trained and the\n"
+            "predicted metrics, the point's state and message; --trace-csv writes its trace.\n"
             "\n"
             "With --solver ufm (the default): train the unconstrained-features model (W: d x k,\n"
             "H: d x n, logits W^T H) with a CE-family loss by full-batch gradient descent and\n"
@@ -320,6 +330,142 @@ cleanup:
     return exit_code;
 }
 
+static const char *point_state_text(int state)
+{
+    switch (state) {
+    case POINT_DONE:
+        return "done";
+    case POINT_FAILED:
+        return "failed";
+    case POINT_NOT_CONVERGED:
+        return "not_converged";
+    default:
+        return "pending";
+    }
+}
+
+/* `solve --spec SPEC --point K=V,...`: one point of a sweep through point_compute, the path the
+ * sweep's workers run, so its numbers equal the store's bit for bit. No MPI. */
+static int solve_spec_point(int argc, char **argv)
+{
+    int exit_code = UFMSWEEP_EXIT_FAIL, json = 0;
+    const char *spec_path = NULL, *point_text = NULL, *trace_path = NULL;
+    spec *s = NULL;
+    double *trace = NULL;
+    json_t *obj = NULL;
+    sweep_errbuf eb;
+    sweep_errbuf_clear(&eb);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if ((!strcmp(a, "--spec") || !strcmp(a, "--point") || !strcmp(a, "--trace-csv")) &&
+            i + 1 < argc) {
+            const char *v = argv[++i];
+            if (!strcmp(a, "--spec"))
+                spec_path = v;
+            else if (!strcmp(a, "--point"))
+                point_text = v;
+            else
+                trace_path = v;
+        } else if (!strcmp(a, "--json")) {
+            json = 1;
+        } else {
+            fprintf(stderr, "ufmsweep solve: with --spec only --point, --json and --trace-csv "
+                            "apply (the spec sets everything else): '%s'\n",
+                    a);
+            return UFMSWEEP_EXIT_FAIL;
+        }
+    }
+    if (spec_path == NULL || point_text == NULL) {
+        fprintf(stderr, "ufmsweep solve: usage: ufmsweep solve --spec SPEC.yaml --point "
+                        "'KEY=VALUE,...' [--json] [--trace-csv FILE]\n");
+        return UFMSWEEP_EXIT_FAIL;
+    }
+    int64_t p = 0;
+    if (spec_load(spec_path, &s, &eb) != SWEEP_OK || spec_point_find(s, point_text, &p, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);
+        goto cleanup;
+    }
+    const int P = s->trace_points;
+    if (trace_path != NULL && P == 0) {
+        fprintf(stderr, "ufmsweep solve: --trace-csv: the spec records no trace (trace_points: 0, "
+                        "or no ufm point)\n");
+        goto cleanup;
+    }
+    FILE *tf = NULL;
+    if (trace_path != NULL && (tf = fopen(trace_path, "w")) == NULL) {
+        fprintf(stderr, "ufmsweep solve: --trace-csv: cannot write %s: %s\n", trace_path,
+                strerror(errno));
+        goto cleanup;
+    }
+    if (P > 0 && (trace = malloc((size_t)P * POINT_TRACE_FIELDS * sizeof *trace)) == NULL) {
+        if (tf != NULL)
+            fclose(tf);
+        goto cleanup;
+    }
+    point_record rec;
+    point_compute(s, p, 0, NULL, &rec, trace);
+    char label[1024];
+    spec_point_label(s, p, label, sizeof label);
+    if (tf != NULL) {
+        for (int f = 0; f < POINT_TRACE_FIELDS; f++)
+            fprintf(tf, "%s%s", f ? "," : "", point_trace_field_name(f));
+        fputc('\n', tf);
+        for (int j = 0; j < P; j++)
+            for (int f = 0; f < POINT_TRACE_FIELDS; f++)
+                fprintf(tf, "%.17g%s", trace[(size_t)f * P + j], f + 1 < POINT_TRACE_FIELDS ? "," : "\n");
+        if (fclose(tf) != 0) {
+            fprintf(stderr, "ufmsweep solve: --trace-csv: write error on %s\n", trace_path);
+            goto cleanup;
+        }
+    }
+    if (json) {
+        json_t *th = json_object();
+        obj = json_object();
+        if (obj == NULL || th == NULL) {
+            json_decref(th);
+            goto cleanup;
+        }
+        json_object_set_new(obj, "spec", json_string(spec_path));
+        json_object_set_new(obj, "point", json_integer(p));
+        json_object_set_new(obj, "label", json_string(label));
+        json_object_set_new(obj, "state", json_string(point_state_text(rec.state)));
+        json_object_set_new(obj, "outcome", rec.outcome > 0
+                                                ? json_string(ufm_outcome_name((ufm_outcome)rec.outcome))
+                                                : json_null());
+        json_object_set_new(obj, "message", json_string(rec.message));
+        for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
+            json_object_set_new(obj, geom_metric_name(i), report_json_real(rec.result[i]));
+            json_object_set_new(th, geom_metric_name(i), report_json_real(rec.theory[i]));
+        }
+        for (int i = 0; i < POINT_SOLVE_FIELDS; i++)
+            json_object_set_new(obj, point_solve_field_name(i), report_json_real(rec.solve[i]));
+        json_object_set_new(obj, "theory", th);
+        json_object_set_new(obj, "theory_source", json_integer(rec.theory_source));
+        json_object_set_new(obj, "wall_s", json_real(rec.wall_s));
+        if (P > 0) {
+            json_t *tr = json_object();
+            for (int f = 0; tr != NULL && f < POINT_TRACE_FIELDS; f++)
+                json_object_set_new(tr, point_trace_field_name(f),
+                                    report_json_vector(trace + (size_t)f * P, P));
+            json_object_set_new(obj, "trace", tr);
+        }
+        if (report_json_print(stdout, obj) != SWEEP_OK)
+            goto cleanup;
+    } else {
+        printf("point %lld of %s: %s\nstate %s%s%s\n", (long long)p, spec_path, label,
+               point_state_text(rec.state), rec.message[0] ? ": " : "", rec.message);
+        printf("%-14s %22s %22s\n", "metric", "trained", "predicted");
+        for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+            printf("%-14s %22.15g %22.15g\n", geom_metric_name(i), rec.result[i], rec.theory[i]);
+    }
+    exit_code = UFMSWEEP_EXIT_OK; /* a failed or diverged point is an outcome, shown above */
+cleanup:
+    json_decref(obj);
+    free(trace);
+    spec_destroy(&s);
+    return exit_code;
+}
+
 int cmd_solve_main(int argc, char **argv)
 {
     int exit_code = UFMSWEEP_EXIT_FAIL;
@@ -353,6 +499,9 @@ int cmd_solve_main(int argc, char **argv)
     const unsigned groups = PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS | PARAM_GROUP_SOLVER;
 
     sweep_errbuf_clear(&eb);
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--spec"))
+            return solve_spec_point(argc, argv);
     params_default(&pp);
     if (cli_parse(argc, argv, 1, groups, opts, n_opts, &pp, &want_help, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);

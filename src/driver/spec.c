@@ -417,6 +417,96 @@ void spec_point_index(const spec *s, int64_t p, int64_t *idx)
     }
 }
 
+/* the axis's values as "a, b, c" (cut with "..." past cap) */
+static void axis_values_text(const spec_axis *ax, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < ax->n && len + 8 < cap; i++) {
+        int w = snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", ax->text[i]);
+        len += w > 0 ? (size_t)w : 0;
+    }
+    if (len + 8 >= cap && cap > 4)
+        snprintf(buf + cap - 4, 4, "...");
+}
+
+int spec_point_find(const spec *s, const char *assignments, int64_t *p, sweep_errbuf *eb)
+{
+    int64_t idx[SPEC_MAX_AXES];
+    int given[SPEC_MAX_AXES];
+    char *copy = strdup(assignments), *save = NULL, values[512];
+    int ret = SWEEP_OK;
+    if (copy == NULL)
+        return SWEEP_ERR_NOMEM;
+    for (int a = 0; a < s->n_axes; a++) {
+        idx[a] = 0;
+        given[a] = 0;
+    }
+    for (char *tok = strtok_r(copy, ",", &save); tok != NULL && ret == SWEEP_OK;
+         tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        char *eq = strchr(tok, '=');
+        if (eq == NULL || eq == tok) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--point: '%s' is not KEY=VALUE", tok);
+            break;
+        }
+        *eq = '\0';
+        const char *val = eq + 1;
+        const param_def *def = params_find(tok, SPEC_GROUPS);
+        int a = 0;
+        while (a < s->n_axes && (def == NULL || s->axes[a].def != def))
+            a++;
+        if (a == s->n_axes) {
+            char axes[512];
+            size_t len = 0;
+            axes[0] = '\0';
+            for (int b = 0; b < s->n_axes && len < sizeof axes; b++) {
+                int w = snprintf(axes + len, sizeof axes - len, "%s%s", b ? ", " : "",
+                                 s->axes[b].key);
+                len += w > 0 ? (size_t)w : 0;
+            }
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--point: '%s' is not an axis of %s (its axes: %s)",
+                                tok, s->path, axes);
+            break;
+        }
+        const spec_axis *ax = &s->axes[a];
+        char *end = NULL;
+        const double x = strtod(val, &end);
+        const int is_num = end != val && *end == '\0';
+        int found = -1;
+        for (int i = 0; i < ax->n && found < 0; i++)
+            if ((ax->numeric && is_num && ax->num[i] == x) || strcmp(ax->text[i], val) == 0)
+                found = i;
+        if (found < 0) {
+            axis_values_text(ax, values, sizeof values);
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--point: %s = '%s' is not on the axis (%s)",
+                                ax->key, val, values);
+            break;
+        }
+        if (given[a]) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--point: %s is given twice", ax->key);
+            break;
+        }
+        given[a] = 1;
+        idx[a] = found;
+    }
+    for (int a = 0; a < s->n_axes && ret == SWEEP_OK; a++)
+        if (!given[a] && s->axes[a].n > 1) {
+            axis_values_text(&s->axes[a], values, sizeof values);
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--point: give %s (one of %s)", s->axes[a].key,
+                                values);
+        }
+    if (ret == SWEEP_OK) {
+        int64_t lin = 0;
+        for (int a = 0; a < s->n_axes; a++)
+            lin = lin * s->axes[a].n + idx[a];
+        *p = lin;
+    }
+    free(copy);
+    return ret;
+}
+
 void spec_point_label(const spec *s, int64_t p, char *buf, size_t cap)
 {
     int64_t idx[SPEC_MAX_AXES];

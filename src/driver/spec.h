@@ -93,6 +93,13 @@ void spec_point_index(const spec *s, int64_t p, int64_t *idx);
 /* spec_point_params - the finalized, validated options of point p. Detail in eb. */
 int spec_point_params(const spec *s, int64_t p, point_params *out, sweep_errbuf *eb);
 
+/* spec_point_find - The linear index of the point named by assignments, "R=4,loss=ldt,gamma=0.5"
+ * (one KEY=VALUE per axis, separated by commas; keys as in the spec, '-' or '_'; a numeric axis
+ * matches by value, so 4, 4.0 and 4e0 name the same coordinate; an axis of one value may be
+ * left out). SWEEP_ERR_ARG naming the key and the axis's values when a key is not an axis, a
+ * value is not on its axis, or an axis is missing. */
+int spec_point_find(const spec *s, const char *assignments, int64_t *p, sweep_errbuf *eb);
+
 /* spec_point_label - "R=10, loss=cdt, gamma=0.5" for messages. */
 void spec_point_label(const spec *s, int64_t p, char *buf, size_t cap);
 
