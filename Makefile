@@ -47,7 +47,8 @@ valgrind: build
 # tests/fuzz/corpus* to keep them as regressions (make check replays those).
 FUZZ_SECONDS ?= 300
 FUZZ_CC = clang -std=c11 -D_POSIX_C_SOURCE=200809L -DUFMSWEEP_LIBFUZZER -g -O1 \
-	  -fsanitize=fuzzer,address,undefined -Isrc/core -Isrc/driver -I$(BUILD)/generated
+	  -fsanitize=fuzzer,address,undefined -Isrc/core -Isrc/point -Isrc/spec -Isrc/store \
+	  -Isrc/driver -I$(BUILD)/generated
 FUZZ_LIBS = -ljansson -llapacke -lopenblas -lm -lpthread -ldl
 fuzz: build
 	@command -v clang >/dev/null || { echo "make fuzz needs clang and libclang-rt-14-dev (apt-get install clang libclang-rt-14-dev)"; exit 1; }
@@ -55,11 +56,11 @@ fuzz: build
 	cp tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/
 	cp tests/fuzz/corpus-cli/* $(BUILD)/fuzz/corpus-cli/
 	cp tests/fuzz/corpus-journal/* $(BUILD)/fuzz/corpus-journal/
-	$(FUZZ_CC) tests/fuzz/fuzz_spec.c src/driver/spec.c src/driver/params.c src/core/*.c \
+	$(FUZZ_CC) tests/fuzz/fuzz_spec.c src/spec/*.c src/point/*.c src/core/*.c \
 	  -o $(BUILD)/fuzz/fuzz_spec -lyaml -lcrypto $(FUZZ_LIBS)
-	$(FUZZ_CC) tests/fuzz/fuzz_cli.c src/driver/cli.c src/driver/params.c src/core/*.c \
+	$(FUZZ_CC) tests/fuzz/fuzz_cli.c src/driver/cli.c src/point/*.c src/core/*.c \
 	  -o $(BUILD)/fuzz/fuzz_cli $(FUZZ_LIBS)
-	$(FUZZ_CC) -Isrc/worker tests/fuzz/fuzz_journal.c src/driver/journal.c src/driver/fsafe.c \
+	$(FUZZ_CC) tests/fuzz/fuzz_journal.c src/store/journal.c src/store/fsafe.c \
 	  src/core/sweep_err.c -o $(BUILD)/fuzz/fuzz_journal -lz
 	cd $(BUILD)/fuzz && ./fuzz_spec -max_total_time=$(FUZZ_SECONDS) -max_len=2048 -timeout=10 \
 	  -rss_limit_mb=4096 corpus

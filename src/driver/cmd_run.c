@@ -10,6 +10,7 @@
 #include "sweep.h"
 #include "sweep_proto.h"
 #include "version.h"
+#include "versions.h"
 #include "worker.h"
 
 #include <cblas.h>
@@ -727,9 +728,13 @@ int cmd_run_main(int argc, char **argv)
             snprintf(row.hostname, sizeof row.hostname, "%s", host);
             snprintf(row.slurm_job_id, sizeof row.slurm_job_id, "%s", job ? job : "");
             snprintf(row.program_version, sizeof row.program_version, "%s", UFMSWEEP_VERSION);
+            versions v;
+            versions_get(&v);
+            const store_run_info info = {size,   host,  hostnames, job ? job : "",
+                                         v.program, v.mpi, v.hdf5,   v.blas};
             if (journal_append_run(rs.j, &row, &eb) != SWEEP_OK ||
                 store_run_put(rs.st, &row, &eb) != SWEEP_OK ||
-                store_set_run_attrs(rs.st, size, host, hostnames, job ? job : "", &eb) != SWEEP_OK ||
+                store_set_run_attrs(rs.st, &info, &eb) != SWEEP_OK ||
                 store_flush(rs.st, &eb) != SWEEP_OK)
                 ok = 0;
         }

@@ -403,7 +403,7 @@ static int solve_spec_point(int argc, char **argv)
         goto cleanup;
     }
     point_record rec;
-    point_compute(s, p, 0, NULL, &rec, trace);
+    spec_point_compute(s, p, 0, NULL, NULL, NULL, &rec, trace);
     char label[1024];
     spec_point_label(s, p, label, sizeof label);
     if (tf != NULL) {

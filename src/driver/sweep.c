@@ -328,7 +328,7 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
             int groupable = 0;
             if (!in_shard(m, p) || state[p] != POINT_PENDING)
                 continue;
-            if (point_work(s, p, &groupable) >= o->group_min_work && groupable) {
+            if (spec_point_work(s, p, &groupable) >= o->group_min_work && groupable) {
                 m->big[p] = 1;
                 m->big_left++;
             }
@@ -400,7 +400,7 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
              * every 0.2 s of local work rather than after every (maybe microsecond) point. */
             if (take_points(m, 1, m->ids) == 1) {
                 point_record rec;
-                point_compute(s, m->ids[0], 0, o->stop, &rec, trace_tmp);
+                spec_point_compute(s, m->ids[0], 0, NULL, NULL, o->stop, &rec, trace_tmp);
                 if ((ret = accept_record(m, &rec, trace_tmp, eb)) != SWEEP_OK)
                     goto cleanup;
             }

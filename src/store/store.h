@@ -105,11 +105,19 @@ int store_run_put(store *st, const store_run_row *row, sweep_errbuf *eb);
 int store_run_count(store *st, int *n);
 int store_run_get(store *st, int i, store_run_row *row);
 
-/* store_set_run_attrs - root attributes of the current run: mpi_size, hostname (rank 0),
- * hostnames (every rank's, comma-separated, unique), slurm_job_id and the library versions
- * (mpi_library, hdf5_library, blas_library). */
-int store_set_run_attrs(store *st, int mpi_size, const char *hostname, const char *hostnames,
-                        const char *slurm_job_id, sweep_errbuf *eb);
+/* The root attributes of the current run (strings borrowed). */
+typedef struct store_run_info {
+    int mpi_size;
+    const char *hostname;        /* rank 0's */
+    const char *hostnames;       /* every rank's, comma-separated, unique */
+    const char *slurm_job_id;    /* "" outside SLURM */
+    const char *program_version;
+    const char *mpi_library, *hdf5_library, *blas_library;
+} store_run_info;
+
+/* store_set_run_attrs - write info as the root attributes mpi_size, hostname, hostnames,
+ * slurm_job_id, program_version, mpi_library, hdf5_library, blas_library. */
+int store_set_run_attrs(store *st, const store_run_info *info, sweep_errbuf *eb);
 
 /* store_attr_string - read a root string attribute ("" when absent). */
 void store_attr_string(store *st, const char *name, char *buf, size_t cap);

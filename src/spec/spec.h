@@ -16,8 +16,10 @@
 #define UFMSWEEP_SPEC_H
 
 #include "params.h"
+#include "point.h"
 #include "sweep_err.h"
 
+#include <signal.h>
 #include <stdint.h>
 
 #define SPEC_MAX_AXES 16
@@ -99,6 +101,18 @@ int spec_point_params(const spec *s, int64_t p, point_params *out, sweep_errbuf 
  * left out). SWEEP_ERR_ARG naming the key and the axis's values when a key is not an axis, a
  * value is not on its axis, or an axis is missing. */
 int spec_point_find(const spec *s, const char *assignments, int64_t *p, sweep_errbuf *eb);
+
+/* spec_point_compute - Compute point p of s (computed by rank) through point_solve with the
+ * spec's seed_base and trace length: the one path of the sweep's workers, rank 0 and
+ * `solve --spec --point`. ufm_solve/ufm_ctx as in point_solve_opts (NULL: on this rank alone);
+ * stop may be NULL. Never fails: an impossible point is recorded as failed. */
+void spec_point_compute(const spec *s, int64_t p, int rank, point_ufm_solve_fn ufm_solve,
+                        void *ufm_ctx, const volatile sig_atomic_t *stop, point_record *rec,
+                        double *trace);
+
+/* spec_point_work - k d n iters of point p (the size of its UFM solve); *groupable is 1 when it
+ * is a ufm solve a process group can run (no bias). 0 when the point cannot be built. */
+double spec_point_work(const spec *s, int64_t p, int *groupable);
 
 /* spec_point_label - "R=10, loss=cdt, gamma=0.5" for messages. */
 void spec_point_label(const spec *s, int64_t p, char *buf, size_t cap);

@@ -2,7 +2,6 @@
 
 #include "fsafe.h"
 #include "version.h"
-#include "versions.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -1057,19 +1056,16 @@ int store_get_writing(store *st, int *writing)
     return SWEEP_OK;
 }
 
-int store_set_run_attrs(store *st, int mpi_size, const char *hostname, const char *hostnames,
-                        const char *slurm_job_id, sweep_errbuf *eb)
+int store_set_run_attrs(store *st, const store_run_info *info, sweep_errbuf *eb)
 {
-    versions v;
-    versions_get(&v);
-    if (attr_write_i64(st->file, "mpi_size", mpi_size) < 0 ||
-        attr_write_string(st->file, "hostname", hostname) < 0 ||
-        attr_write_string(st->file, "hostnames", hostnames) < 0 ||
-        attr_write_string(st->file, "slurm_job_id", slurm_job_id) < 0 ||
-        attr_write_string(st->file, "program_version", v.program) < 0 ||
-        attr_write_string(st->file, "mpi_library", v.mpi) < 0 ||
-        attr_write_string(st->file, "hdf5_library", v.hdf5) < 0 ||
-        attr_write_string(st->file, "blas_library", v.blas) < 0)
+    if (attr_write_i64(st->file, "mpi_size", info->mpi_size) < 0 ||
+        attr_write_string(st->file, "hostname", info->hostname) < 0 ||
+        attr_write_string(st->file, "hostnames", info->hostnames) < 0 ||
+        attr_write_string(st->file, "slurm_job_id", info->slurm_job_id) < 0 ||
+        attr_write_string(st->file, "program_version", info->program_version) < 0 ||
+        attr_write_string(st->file, "mpi_library", info->mpi_library) < 0 ||
+        attr_write_string(st->file, "hdf5_library", info->hdf5_library) < 0 ||
+        attr_write_string(st->file, "blas_library", info->blas_library) < 0)
         return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot write the run attributes");
     return SWEEP_OK;
 }

@@ -3,7 +3,6 @@
 #include "geom.h"
 #include "loss.h"
 #include "profile.h"
-#include "pufm.h"
 #include "refsolve.h"
 #include "ufm.h"
 
@@ -37,22 +36,8 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
 }
 
-void point_compute_on(const spec *s, int64_t p, int rank, pufm_grid *grid,
-                      const volatile sig_atomic_t *stop, point_record *rec, double *trace)
+void point_record_init(point_record *rec, int64_t p, int rank, int trace_points, double *trace)
 {
-    struct timespec t0;
-    point_params pp;
-    sweep_errbuf eb;
-    profile *prof = NULL;
-    loss_vectors *lv = NULL;
-    geom_problem *gp = NULL;
-    geom_prediction *pred = NULL;
-    ufm_solver *solver = NULL;
-    ufm_trace *tr = NULL;
-    const int P = s->trace_points;
-    int ret;
-
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(rec, 0, sizeof *rec);
     rec->point = p;
     rec->rank = rank;
@@ -62,12 +47,42 @@ void point_compute_on(const spec *s, int64_t p, int rank, pufm_grid *grid,
     for (int i = 0; i < GEOM_METRICS_COUNT; i++)
         rec->theory[i] = rec->result[i] = NAN;
     if (trace != NULL)
-        for (int i = 0; i < POINT_TRACE_FIELDS * P; i++)
+        for (int i = 0; i < POINT_TRACE_FIELDS * trace_points; i++)
             trace[i] = NAN;
+}
+
+void point_record_fail(point_record *rec, int code, const char *detail)
+{
+    rec->state = POINT_FAILED;
+    rec->error_code = code;
+    snprintf(rec->message, sizeof rec->message, "%.40s: %.80s", sweep_strerror(code),
+             detail != NULL && detail[0] ? detail : "(no detail)");
+}
+
+void point_solve(const point_params *params, const point_solve_opts *o, int64_t point, int rank,
+                 point_record *rec, double *trace)
+{
+    const int64_t seed_base = o->seed_base;
+    const point_ufm_solve_fn ufm_solve = o->ufm_solve;
+    void *const ufm_ctx = o->ufm_ctx;
+    const volatile sig_atomic_t *const stop = o->stop;
+    struct timespec t0;
+    point_params pp = *params;
+    sweep_errbuf eb;
+    profile *prof = NULL;
+    loss_vectors *lv = NULL;
+    geom_problem *gp = NULL;
+    geom_prediction *pred = NULL;
+    ufm_solver *solver = NULL;
+    ufm_trace *tr = NULL;
+    const int P = o->trace_points;
+    int ret;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    point_record_init(rec, point, rank, P, trace);
     sweep_errbuf_clear(&eb);
 
-    if ((ret = spec_point_params(s, p, &pp, &eb)) != SWEEP_OK ||
-        (ret = params_build_problem(&pp, &prof, &lv, &gp, &eb)) != SWEEP_OK)
+    if ((ret = params_build_problem(&pp, &prof, &lv, &gp, &eb)) != SWEEP_OK)
         goto fail;
 
     /* Theory: the max-margin geometry of the loss's implicit bias (lambda -> 0): the closed
@@ -99,7 +114,7 @@ void point_compute_on(const spec *s, int64_t p, int rank, pufm_grid *grid,
     if (pp.solver != POINT_SOLVER_UFM) {
         /* a reference solver: no trace, the certificate decides the state */
         refsolve_result rr;
-        if ((ret = refsolve_run(&pp, prof, lv, gp, pred, params_init_key(&pp, prof, s->seed_base),
+        if ((ret = refsolve_run(&pp, prof, lv, gp, pred, params_init_key(&pp, prof, seed_base),
                                 &rr, &eb)) != SWEEP_OK)
             goto fail;
         for (int i = 0; i < GEOM_METRICS_COUNT; i++)
@@ -118,13 +133,13 @@ void point_compute_on(const spec *s, int64_t p, int rank, pufm_grid *grid,
     if (P > 0 && (ret = ufm_trace_create(P, &tr)) != SWEEP_OK)
         goto fail;
     ufm_result res;
-    if (grid != NULL) {
+    if (ufm_solve != NULL) {
         /* a large point on a process group (docs/SCALING.md) */
-        if ((ret = pufm_solve(grid, prof, lv, &pp.ufm, params_init_key(&pp, prof, s->seed_base),
-                              0, gp, pred, tr, &res, &eb)) != SWEEP_OK)
+        if ((ret = ufm_solve(ufm_ctx, prof, lv, &pp.ufm, params_init_key(&pp, prof, seed_base), gp,
+                             pred, tr, &res, &eb)) != SWEEP_OK)
             goto fail;
     } else {
-        if ((ret = ufm_solver_create(prof, lv, &pp.ufm, params_init_key(&pp, prof, s->seed_base),
+        if ((ret = ufm_solver_create(prof, lv, &pp.ufm, params_init_key(&pp, prof, seed_base),
                                      &solver, &eb)) != SWEEP_OK)
             goto fail;
         ufm_solver_set_stop(solver, stop);
@@ -179,10 +194,7 @@ void point_compute_on(const spec *s, int64_t p, int rank, pufm_grid *grid,
     goto done;
 
 fail:
-    rec->state = POINT_FAILED;
-    rec->error_code = ret;
-    snprintf(rec->message, sizeof rec->message, "%.40s: %.80s", sweep_strerror(ret),
-             eb.msg[0] ? eb.msg : "(no detail)");
+    point_record_fail(rec, ret, eb.msg);
 done:
     rec->wall_s = seconds_since(&t0);
     ufm_trace_destroy(&tr);
@@ -191,25 +203,4 @@ done:
     geom_problem_destroy(&gp);
     loss_vectors_destroy(&lv);
     profile_destroy(&prof);
-}
-
-void point_compute(const spec *s, int64_t p, int rank, const volatile sig_atomic_t *stop,
-                   point_record *rec, double *trace)
-{
-    point_compute_on(s, p, rank, NULL, stop, rec, trace);
-}
-
-double point_work(const spec *s, int64_t p, int *groupable)
-{
-    point_params pp;
-    profile *prof = NULL;
-    double work = 0.0;
-    *groupable = 0;
-    if (spec_point_params(s, p, &pp, NULL) == SWEEP_OK &&
-        profile_create(&pp.profile, &prof, NULL) == SWEEP_OK) {
-        work = (double)prof->k * (double)prof->d * prof->n * (double)pp.ufm.iters;
-        *groupable = pp.solver == POINT_SOLVER_UFM && !pp.ufm.bias;
-    }
-    profile_destroy(&prof);
-    return work;
 }

@@ -8,6 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* point_ufm_solve_fn for a point on this worker's rank group: pufm_solve on its grid */
+static int grouped_ufm_solve(void *ctx, const profile *p, const loss_vectors *lv,
+                             const ufm_opts *o, uint64_t key, const geom_problem *prob,
+                             const geom_prediction *ref, ufm_trace *trace, ufm_result *res,
+                             sweep_errbuf *eb)
+{
+    return pufm_solve((pufm_grid *)ctx, p, lv, o, key, 0, prob, ref, trace, res, eb);
+}
+
 int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows, int grid_cols,
                      const volatile sig_atomic_t *stop, sweep_errbuf *eb)
 {
@@ -44,7 +53,7 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
             point_record *rec = (point_record *)out;
             double *trace = s->trace_points > 0 ? (double *)(out + sizeof *rec) : NULL;
             /* collective over the group: not interruptible (the ranks would disagree) */
-            point_compute_on(s, ids[0], rank, grid, NULL, rec, trace);
+            spec_point_compute(s, ids[0], rank, grouped_ufm_solve, grid, NULL, rec, trace);
             if (grank == 0)
                 SWEEP_CHECK_MPI(MPI_Send(out, (int)one, MPI_BYTE, 0, SWEEP_TAG_RESULT, comm),
                                 "worker RESULT", eb);
@@ -57,7 +66,7 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
             point_record *rec = (point_record *)(out + (size_t)i * one);
             double *trace = s->trace_points > 0 ? (double *)(out + (size_t)i * one + sizeof *rec)
                                                 : NULL;
-            point_compute(s, ids[i], rank, stop, rec, trace);
+            spec_point_compute(s, ids[i], rank, NULL, NULL, stop, rec, trace);
         }
         SWEEP_CHECK_MPI(MPI_Send(out, (int)((size_t)count * one), MPI_BYTE, 0, SWEEP_TAG_RESULT,
                                  comm),

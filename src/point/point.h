@@ -1,0 +1,99 @@
+/* point.h - the point layer: one point's theory and (unless solver = none) one solve, from its
+ * options alone (point_params, a domain type). No MPI, no files, no spec: the sweep
+ * (spec_point_compute), `solve --spec --point` and the workers all come through point_solve.
+ *
+ * The result travels as a fixed-size point_record followed by its trace (field-major:
+ * trace[f * P + j] for field f of POINT_TRACE_FIELDS and trace point j), through MPI and the
+ * journal unchanged. A point's numbers depend only on its options and seed, never on the rank
+ * that computes it. Any rank; no MPI here.
+ */
+#ifndef UFMSWEEP_POINT_H
+#define UFMSWEEP_POINT_H
+
+#include "metrics.h"
+#include "params.h"
+#include "ufm.h"
+
+#include <signal.h>
+#include <stdint.h>
+
+/* /status/state values */
+enum point_state {
+    POINT_PENDING = 0,
+    POINT_DONE = 1,
+    POINT_FAILED = 2,        /* an error, or a diverged solve */
+    POINT_NOT_CONVERGED = 3  /* a stop tolerance was set and not reached within iters */
+};
+
+/* theory_source values */
+enum point_theory_source {
+    POINT_THEORY_NONE = 0,        /* neither a closed form nor a certified convex solve */
+    POINT_THEORY_CLOSED_FORM = 1,
+    POINT_THEORY_CONVEX = 2       /* the class-level convex solve, certified gap <= 1e-10 */
+};
+
+/* Scalars of a solve stored beside the metrics in /results. */
+#define POINT_SOLVE_FIELDS 4 /* train_loss, objective, grad_norm, iters_run */
+/* Per trace point: iter, learning_rate, train_loss, grad_norm, then the GEOM_METRICS_COUNT
+ * metrics. */
+#define POINT_TRACE_FIELDS (4 + GEOM_METRICS_COUNT)
+
+typedef struct point_record {
+    int64_t point;        /* linear grid index */
+    int32_t state;        /* enum point_state */
+    int32_t outcome;      /* ufm_outcome, 0 without a solve */
+    int32_t theory_source;
+    int32_t error_code;   /* SWEEP_OK or the error of a failed point */
+    int32_t rank;         /* who computed it (status only) */
+    int32_t attempts;     /* completions recorded so far, set by the writer */
+    double wall_s;        /* compute time (status only) */
+    double solve[POINT_SOLVE_FIELDS];
+    double theory[GEOM_METRICS_COUNT];
+    double result[GEOM_METRICS_COUNT];
+    char message[128];    /* outcome or error text, "" when done cleanly */
+} point_record;
+
+/* point_solve_field_name - "train_loss", "objective", "grad_norm", "iters_run" (the JSON of
+ * `solve` says loss and iters; in a store these names would clash with the axes loss/iters). */
+const char *point_solve_field_name(int i);
+
+/* point_trace_field_name - "iter", "learning_rate", "train_loss", "grad_norm", then the metric
+ * names. */
+const char *point_trace_field_name(int f);
+
+/* point_ufm_solve_fn - a UFM solve run somewhere else than on this rank alone (a rank group's
+ * process grid: the comm layer's pufm_solve). Same contract as ufm_solver_create with (p, lv, o,
+ * key) followed by ufm_solver_solve(prob, ref, trace, res); ctx is the caller's. */
+typedef int (*point_ufm_solve_fn)(void *ctx, const profile *p, const loss_vectors *lv,
+                                  const ufm_opts *o, uint64_t key, const geom_problem *prob,
+                                  const geom_prediction *ref, ufm_trace *trace, ufm_result *res,
+                                  sweep_errbuf *eb);
+
+/* How point_solve runs a point. */
+typedef struct point_solve_opts {
+    int64_t seed_base;              /* the sweep's seed_base: part of the initialization key */
+    int trace_points;               /* P: the trace's length (0: none) */
+    point_ufm_solve_fn ufm_solve;   /* NULL: the UFM solve runs here, on this rank alone */
+    void *ufm_ctx;                  /* passed to ufm_solve */
+    const volatile sig_atomic_t *stop; /* may be NULL; a signal handler's flag: a UFM solve on
+                                          this rank checks it every iteration and gives up */
+} point_solve_opts;
+
+/* point_solve - Compute the point with options pp (finalized and validated) into rec (its index
+ * point and the rank that computed it recorded) and, when trace is not NULL,
+ * trace[POINT_TRACE_FIELDS * P], NaN where not reached. Never fails: an error is recorded as
+ * state POINT_FAILED with its message; a solve given up on the stop flag leaves state
+ * POINT_PENDING and error_code SWEEP_ERR_INTERRUPTED (no result: compute it again). Collective
+ * over a group only through o->ufm_solve. */
+void point_solve(const point_params *pp, const point_solve_opts *o, int64_t point, int rank,
+                 point_record *rec, double *trace);
+
+/* point_record_init - rec for point (computed by rank) before anything is known: state failed,
+ * every value NaN, and the trace[POINT_TRACE_FIELDS * trace_points] (may be NULL) NaN. */
+void point_record_init(point_record *rec, int64_t point, int rank, int trace_points,
+                       double *trace);
+
+/* point_record_fail - mark rec failed with code and its message "<code text>: <detail>". */
+void point_record_fail(point_record *rec, int code, const char *detail);
+
+#endif /* UFMSWEEP_POINT_H */
