@@ -16,8 +16,6 @@ int cmd_compact_main(int argc, char **argv)
     int exit_code = UFMSWEEP_EXIT_FAIL, drop = 0;
     const char *path = NULL, *out = NULL;
     sweep_errbuf eb;
-    char *text = NULL;
-    size_t len = 0;
     spec *s = NULL;
     store *in = NULL, *dst = NULL;
     char tmp[4200] = "";
@@ -52,9 +50,7 @@ int cmd_compact_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
         return UFMSWEEP_EXIT_FAIL;
     }
-    if (store_spec_text(path, &text, &len, &eb) != SWEEP_OK ||
-        spec_parse_trusted(path, text, len, &s, &eb) != SWEEP_OK ||
-        store_open(path, s, 0, &in, &eb) != SWEEP_OK) {
+    if (store_open_with_spec(path, 0, &in, &s, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
         goto cleanup;
     }
@@ -93,6 +89,5 @@ cleanup:
     store_close(&in);
     fsafe_temp_discard(tmp);
     spec_destroy(&s);
-    free(text);
     return exit_code;
 }

@@ -331,8 +331,6 @@ int cmd_export_main(int argc, char **argv)
     int exit_code = UFMSWEEP_EXIT_FAIL;
     const char *path = NULL, *format = NULL, *out = NULL;
     sweep_errbuf eb;
-    char *text = NULL;
-    size_t len = 0;
     spec *s = NULL;
     store *st = NULL;
     hid_t file = -1;
@@ -370,9 +368,7 @@ int cmd_export_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
         return UFMSWEEP_EXIT_FAIL;
     }
-    if (store_spec_text(path, &text, &len, &eb) != SWEEP_OK ||
-        spec_parse_trusted(path, text, len, &s, &eb) != SWEEP_OK ||
-        store_open(path, s, 0, &st, &eb) != SWEEP_OK) {
+    if (store_open_with_spec(path, 0, &st, &s, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
         goto cleanup;
     }
@@ -421,6 +417,5 @@ cleanup:
         H5Fclose(file);
     store_close(&st);
     spec_destroy(&s);
-    free(text);
     return exit_code;
 }

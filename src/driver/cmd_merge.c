@@ -26,8 +26,6 @@ int cmd_merge_main(int argc, char **argv)
 {
     int exit_code = UFMSWEEP_EXIT_FAIL, ret;
     sweep_errbuf eb;
-    char *text = NULL;
-    size_t len = 0;
     spec *s = NULL;
     store *out = NULL, *in = NULL;
     unsigned char *taken = NULL;
@@ -50,11 +48,11 @@ int cmd_merge_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
         return UFMSWEEP_EXIT_FAIL;
     }
-    if (store_spec_text(argv[2], &text, &len, &eb) != SWEEP_OK ||
-        spec_parse_trusted(argv[2], text, len, &s, &eb) != SWEEP_OK) {
+    if (store_open_with_spec(argv[2], 0, &in, &s, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
         goto cleanup;
     }
+    store_close(&in);
     /* every shard must belong to this spec: check all before writing anything */
     for (int i = 2; i < argc; i++) {
         if ((ret = store_open(argv[i], s, 0, &in, &eb)) != SWEEP_OK) {
@@ -104,6 +102,5 @@ cleanup:
     fsafe_temp_discard(tmp);
     free(taken);
     spec_destroy(&s);
-    free(text);
     return exit_code;
 }

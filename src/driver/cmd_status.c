@@ -67,8 +67,6 @@ int cmd_status_main(int argc, char **argv)
     int exit_code = UFMSWEEP_EXIT_FAIL, json = 0;
     const char *path = NULL;
     sweep_errbuf eb;
-    char *text = NULL;
-    size_t len = 0;
     spec *s = NULL;
     store *st = NULL;
     uint8_t *state = NULL;
@@ -93,9 +91,7 @@ int cmd_status_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep status: no store given (usage: ufmsweep status STORE.h5)\n");
         return UFMSWEEP_EXIT_FAIL;
     }
-    if (store_spec_text(path, &text, &len, &eb) != SWEEP_OK ||
-        spec_parse_trusted(path, text, len, &s, &eb) != SWEEP_OK ||
-        store_open(path, NULL, 0, &st, &eb) != SWEEP_OK) {
+    if (store_open_with_spec(path, 0, &st, &s, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep status: %s\n", eb.msg);
         goto cleanup;
     }
@@ -215,6 +211,5 @@ cleanup:
     free(state);
     store_close(&st);
     spec_destroy(&s);
-    free(text);
     return exit_code;
 }

@@ -763,6 +763,43 @@ int store_identify(const char *path, const spec *s, int *same_grid, sweep_errbuf
     return ret;
 }
 
+int store_open_with_spec(const char *path, int writable, store **out, spec **s_out,
+                         sweep_errbuf *eb)
+{
+    int ret;
+    char *text = NULL;
+    size_t len = 0;
+    store *st = NULL;
+    spec *s = NULL;
+    *out = NULL;
+    *s_out = NULL;
+    if ((ret = store_open(path, NULL, writable, &st, eb)) != SWEEP_OK)
+        return ret;
+    sweep_errbuf eb2;
+    sweep_errbuf_clear(&eb2);
+    if (store_spec_text(path, &text, &len, &eb2) != SWEEP_OK ||
+        spec_parse_trusted(path, text, len, &s, &eb2) != SWEEP_OK) {
+        ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: its spec (/provenance/spec): %s", path,
+                            eb2.msg);
+        goto cleanup;
+    }
+    if (s->n_points != st->n_points) {
+        ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED,
+                            "%s: n_points %lld differs from its spec's grid (%lld points)", path,
+                            (long long)st->n_points, (long long)s->n_points);
+        goto cleanup;
+    }
+    *out = st;
+    *s_out = s;
+    st = NULL;
+    s = NULL;
+cleanup:
+    free(text);
+    spec_destroy(&s);
+    store_close(&st);
+    return ret;
+}
+
 int store_spec_text(const char *path, char **text, size_t *len, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;

@@ -56,6 +56,13 @@ int store_create_temp(const char *target, const spec *s, const char *shard, int 
  *                         inconsistent shapes */
 int store_open(const char *path, const spec *s, int writable, store **out, sweep_errbuf *eb);
 
+/* store_open_with_spec - store_open(path, NULL, writable) and the spec it was made from, parsed
+ * from /provenance/spec (trusted: it was validated when the store was made): the one way the
+ * commands that read a store (status, export, compact, merge) open it. Codes as store_open;
+ * SWEEP_ERR_DAMAGED when the stored spec cannot be read or does not parse. *st and *s are
+ * the caller's (store_close, spec_destroy); both NULL on failure. */
+int store_open_with_spec(const char *path, int writable, store **st, spec **s, sweep_errbuf *eb);
+
 /* store_identify - What the file at path is, without keeping it open: SWEEP_OK for a ufmsweep
  * store this build reads (*same_grid set to 1 when s is given and its grid hash matches), else
  * the codes of store_open. Read-only; never changes the file. */
