@@ -12,8 +12,12 @@
  *   RESULT  worker -> master count x (point_record + trace doubles)
  *   STOP    master -> worker (none)
  *
- * The spec travels once before this starts (MPI_Bcast of its text; every rank parses it), so a
- * task is only point ids. Every MPI call is checked (SWEEP_CHECK_MPI).
+ *   GROUP_TASK master -> every rank of a group: one int64 point id, solved together; the
+ *              group's first rank answers RESULT, the others READY
+ *
+ * The settings, the spec (its text once; every rank parses it, so a task is only point ids)
+ * and the host names travel before this starts (sweep_comm.h). Every MPI call is checked
+ * (SWEEP_CHECK_MPI).
  */
 #ifndef UFMSWEEP_SWEEP_PROTO_H
 #define UFMSWEEP_SWEEP_PROTO_H

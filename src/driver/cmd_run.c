@@ -8,6 +8,7 @@
 #include "spec.h"
 #include "store.h"
 #include "sweep.h"
+#include "sweep_comm.h"
 #include "sweep_proto.h"
 #include "version.h"
 #include "versions.h"
@@ -569,9 +570,15 @@ cleanup:
     return ret;
 }
 
+/* rank 0's v, on every rank; a failed broadcast ends the job (the ranks would disagree) */
 static int bcast_int(int v, MPI_Comm comm)
 {
-    MPI_Bcast(&v, 1, MPI_INT, 0, comm);
+    sweep_errbuf eb;
+    sweep_errbuf_clear(&eb);
+    if (sweep_comm_bcast_ints(comm, &v, 1, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep run: %s\n", eb.msg);
+        MPI_Abort(comm, 1);
+    }
     return v;
 }
 
@@ -583,7 +590,6 @@ int cmd_run_main(int argc, char **argv)
     run_setup rs;
     spec *s = NULL;
     sweep_errbuf eb;
-    char *text = NULL;
     store_run_row row;
 
     memset(&rs, 0, sizeof rs);
@@ -606,7 +612,6 @@ int cmd_run_main(int argc, char **argv)
 
     /* 1. arguments and spec, on rank 0; every failure here exits before any work */
     int ok = 1;
-    long long text_len = 0;
     if (rank == 0) {
         ret = parse_args(argc, argv, &a, &eb);
         if (ret == SWEEP_OK && a.want_help) {
@@ -659,44 +664,19 @@ int cmd_run_main(int argc, char **argv)
         exit_code = ok == 2 ? UFMSWEEP_EXIT_OK : UFMSWEEP_EXIT_FAIL;
         goto cleanup;
     }
-    {
-        int gi[3] = {a.ranks_per_solve, a.grid_rows, a.grid_cols};
-        MPI_Bcast(gi, 3, MPI_INT, 0, comm);
-        a.ranks_per_solve = gi[0];
-        a.grid_rows = gi[1];
-        a.grid_cols = gi[2];
-    }
-    /* every rank parses the same text (deterministic), so tasks are just point ids */
-    if (rank == 0)
-        text_len = (long long)s->text_len;
-    MPI_Bcast(&text_len, 1, MPI_LONG_LONG, 0, comm);
-    text = malloc((size_t)text_len + 1);
-    if (text == NULL)
-        MPI_Abort(comm, 1);
-    if (rank == 0)
-        memcpy(text, s->text, (size_t)text_len);
-    MPI_Bcast(text, (int)text_len, MPI_CHAR, 0, comm);
-    if (rank != 0 && spec_parse_trusted("spec", text, (size_t)text_len, &s, &eb) != SWEEP_OK) {
+    /* the settings, the spec (every rank parses the same text, so tasks are just point ids)
+     * and every rank's host name for provenance (sweep_comm.h) */
+    char hostnames[4096] = "";
+    int gi[3] = {a.ranks_per_solve, a.grid_rows, a.grid_cols};
+    if (sweep_comm_bcast_ints(comm, gi, 3, &eb) != SWEEP_OK ||
+        sweep_comm_share_spec(comm, &s, &eb) != SWEEP_OK ||
+        sweep_comm_hostnames(comm, hostnames, sizeof hostnames, &eb) != SWEEP_OK) {
         fprintf(stderr, "[rank %d] ufmsweep run: %s\n", rank, eb.msg);
         MPI_Abort(comm, 1);
     }
-
-    /* every rank's host name, for provenance */
-    char my_host[64] = "", hostnames[4096] = "";
-    char *all_hosts = rank == 0 ? calloc((size_t)size, sizeof my_host) : NULL;
-    gethostname(my_host, sizeof my_host - 1);
-    MPI_Gather(my_host, (int)sizeof my_host, MPI_CHAR, all_hosts, (int)sizeof my_host, MPI_CHAR, 0,
-               comm);
-    for (int r = 0; all_hosts != NULL && r < size; r++) {
-        const char *h = all_hosts + (size_t)r * sizeof my_host;
-        int seen = 0;
-        for (int q = 0; q < r && !seen; q++)
-            seen = !strcmp(h, all_hosts + (size_t)q * sizeof my_host);
-        if (!seen && strlen(hostnames) + strlen(h) + 2 < sizeof hostnames)
-            snprintf(hostnames + strlen(hostnames), sizeof hostnames - strlen(hostnames), "%s%s",
-                     hostnames[0] ? "," : "", h);
-    }
-    free(all_hosts);
+    a.ranks_per_solve = gi[0];
+    a.grid_rows = gi[1];
+    a.grid_cols = gi[2];
 
     /* 2. the store, on rank 0 */
     ok = 1;
@@ -821,7 +801,6 @@ cleanup:
     release_lock(&rs);
     free(rs.state);
     free(rs.attempts);
-    free(text);
     spec_destroy(&s);
     if (rank == 0 && H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_FILE) > 0) {
         /* A file HDF5 failed to close (its last flush hit a full disk) stays behind in a state

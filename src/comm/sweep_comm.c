@@ -1,0 +1,79 @@
+#include "sweep_comm.h"
+
+#include "sweep_proto.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int sweep_comm_bcast_ints(MPI_Comm comm, int *v, int count, sweep_errbuf *eb)
+{
+    return sweep_check_mpi(MPI_Bcast(v, count, MPI_INT, 0, comm), "broadcast of the settings",
+                           eb);
+}
+
+int sweep_comm_share_spec(MPI_Comm comm, spec **s, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK, rank = 0;
+    char *text = NULL;
+    int64_t len = 0;
+    MPI_Comm_rank(comm, &rank);
+    if (rank == 0)
+        len = (int64_t)(*s)->text_len;
+    SWEEP_CHECK_MPI(MPI_Bcast(&len, 1, MPI_INT64_T, 0, comm), "broadcast of the spec's length",
+                    eb);
+    if (len < 0 || len > INT32_MAX) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "a spec of %lld bytes cannot be broadcast",
+                            (long long)len);
+        goto cleanup;
+    }
+    if (rank == 0) {
+        SWEEP_CHECK_MPI(MPI_Bcast((*s)->text, (int)len, MPI_CHAR, 0, comm),
+                        "broadcast of the spec", eb);
+    } else {
+        if ((text = malloc((size_t)len + 1)) == NULL) {
+            ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "no memory for the spec's %lld bytes",
+                                (long long)len);
+            goto cleanup;
+        }
+        SWEEP_CHECK_MPI(MPI_Bcast(text, (int)len, MPI_CHAR, 0, comm), "broadcast of the spec",
+                        eb);
+        ret = spec_parse_trusted("spec", text, (size_t)len, s, eb);
+    }
+cleanup:
+    free(text);
+    return ret;
+}
+
+int sweep_comm_hostnames(MPI_Comm comm, char *out, size_t cap, sweep_errbuf *eb)
+{
+    enum { HOST = 64 };
+    int ret = SWEEP_OK, rank = 0, size = 1;
+    char mine[HOST] = "";
+    char *all = NULL;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &size);
+    if (cap > 0)
+        out[0] = '\0';
+    gethostname(mine, sizeof mine - 1);
+    if (rank == 0 && (all = calloc((size_t)size, HOST)) == NULL) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "no memory for %d host names", size);
+        /* the gather still runs, into nothing, so that no rank waits forever */
+    }
+    SWEEP_CHECK_MPI(MPI_Gather(mine, HOST, MPI_CHAR, all, all != NULL ? HOST : 0, MPI_CHAR, 0,
+                               comm),
+                    "gather of the host names", eb);
+    for (int r = 0; all != NULL && r < size; r++) {
+        const char *h = all + (size_t)r * HOST;
+        int seen = 0;
+        for (int q = 0; q < r && !seen; q++)
+            seen = !strcmp(h, all + (size_t)q * HOST);
+        const size_t used = strlen(out);
+        if (!seen && used + strlen(h) + 2 < cap)
+            snprintf(out + used, cap - used, "%s%s", used > 0 ? "," : "", h);
+    }
+cleanup:
+    free(all);
+    return ret;
+}
