@@ -1,4 +1,5 @@
 #include "pufm.h"
+#include "ufm_parts.h"
 
 #include "rng.h"
 #include "scalapack.h"

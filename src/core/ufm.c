@@ -1,4 +1,5 @@
 #include "ufm.h"
+#include "ufm_parts.h"
 
 #include "rng.h"
 #include "smm.h"

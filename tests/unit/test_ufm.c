@@ -2,6 +2,7 @@
  * hand-computed updates, the blocked pass against textbook formulas, determinism, divergence,
  * and convergence to the predicted geometry. */
 #include "check.h"
+#include "ufm_parts.h"
 #include "geom.h"
 #include "loss.h"
 #include "metrics.h"
