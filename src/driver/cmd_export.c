@@ -5,6 +5,7 @@
 #include "point.h"
 #include "spec.h"
 #include "store.h"
+#include "store_schema.h"
 
 #include <hdf5.h>
 #include <math.h>
@@ -136,7 +137,7 @@ static int export_csv(const char *path, const spec *s, store *st, hid_t file, FI
         csv_field(o, s->axes[a].key);
     }
     fputs(",state,theory_source,attempts", o);
-    const int solved = H5Lexists(file, "/results", H5P_DEFAULT) > 0;
+    const int solved = H5Lexists(file, STORE_RESULTS, H5P_DEFAULT) > 0;
     for (int i = 0; solved && i < GEOM_METRICS_COUNT; i++)
         fprintf(o, ",%s", geom_metric_name(i));
     for (int i = 0; solved && i < POINT_SOLVE_FIELDS; i++)
@@ -205,7 +206,7 @@ static int export_netcdf(const char *out, const spec *s, store *st, hid_t file, 
     double *buf = NULL;
     const size_t n = (size_t)s->n_points;
     const int R = s->n_axes;
-    const int P = H5Lexists(file, "/traces", H5P_DEFAULT) > 0 ? s->trace_points : 0;
+    const int P = H5Lexists(file, STORE_TRACES, H5P_DEFAULT) > 0 ? s->trace_points : 0;
     const double nan = NAN;
     char name[96], attr[8192];
 
@@ -243,34 +244,34 @@ static int export_netcdf(const char *out, const spec *s, store *st, hid_t file, 
     } var;
     var vars[2 * GEOM_METRICS_COUNT + POINT_SOLVE_FIELDS + POINT_TRACE_FIELDS + 4];
     int nv = 0;
-    const int solved = H5Lexists(file, "/results", H5P_DEFAULT) > 0;
+    const int solved = H5Lexists(file, STORE_RESULTS, H5P_DEFAULT) > 0;
     for (int i = 0; solved && i < GEOM_METRICS_COUNT; i++) {
         snprintf(vars[nv].nc, 96, "%s", geom_metric_name(i));
-        snprintf(vars[nv].h5, 96, "/results/%s", geom_metric_name(i));
+        snprintf(vars[nv].h5, 96, STORE_RESULTS "/%s", geom_metric_name(i));
         vars[nv].trace = 0, vars[nv++].type = NC_DOUBLE;
     }
     for (int i = 0; solved && i < POINT_SOLVE_FIELDS; i++) {
         snprintf(vars[nv].nc, 96, "%s", point_solve_field_name(i));
-        snprintf(vars[nv].h5, 96, "/results/%s", point_solve_field_name(i));
+        snprintf(vars[nv].h5, 96, STORE_RESULTS "/%s", point_solve_field_name(i));
         vars[nv].trace = 0, vars[nv++].type = NC_DOUBLE;
     }
     for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
         snprintf(vars[nv].nc, 96, "theory_%s", geom_metric_name(i));
-        snprintf(vars[nv].h5, 96, "/theory/%s", geom_metric_name(i));
+        snprintf(vars[nv].h5, 96, STORE_THEORY "/%s", geom_metric_name(i));
         vars[nv].trace = 0, vars[nv++].type = NC_DOUBLE;
     }
     snprintf(vars[nv].nc, 96, "theory_source");
-    snprintf(vars[nv].h5, 96, "/theory/theory_source");
+    snprintf(vars[nv].h5, 96, STORE_THEORY_SOURCE);
     vars[nv].trace = 0, vars[nv++].type = NC_BYTE;
     snprintf(vars[nv].nc, 96, "state");
-    snprintf(vars[nv].h5, 96, "/status/state");
+    snprintf(vars[nv].h5, 96, STORE_STATE);
     vars[nv].trace = 0, vars[nv++].type = NC_UBYTE;
     snprintf(vars[nv].nc, 96, "attempts");
-    snprintf(vars[nv].h5, 96, "/status/attempts");
+    snprintf(vars[nv].h5, 96, STORE_ATTEMPTS);
     vars[nv].trace = 0, vars[nv++].type = NC_INT;
     for (int i = 0; P > 0 && i < POINT_TRACE_FIELDS; i++) {
         snprintf(vars[nv].nc, 96, "%s_trace", point_trace_field_name(i));
-        snprintf(vars[nv].h5, 96, "/traces/%s", point_trace_field_name(i));
+        snprintf(vars[nv].h5, 96, STORE_TRACES "/%s", point_trace_field_name(i));
         vars[nv].trace = 1, vars[nv++].type = NC_DOUBLE;
     }
     int ids[sizeof vars / sizeof vars[0]];

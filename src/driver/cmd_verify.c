@@ -5,6 +5,7 @@
 #include "report.h"
 #include "spec.h"
 #include "store.h"
+#include "store_schema.h"
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -192,9 +193,9 @@ int cmd_verify_main(int argc, char **argv)
     /* 2. schema and checksums: every dataset read in full */
     state = malloc((size_t)n);
     attempts = malloc((size_t)n * sizeof *attempts);
-    double *st_d = read_all(file, "/status/state", (size_t)n, &f);
-    double *at_d = read_all(file, "/status/attempts", (size_t)n, &f);
-    double *ts = read_all(file, "/theory/theory_source", (size_t)n, &f);
+    double *st_d = read_all(file, STORE_STATE, (size_t)n, &f);
+    double *at_d = read_all(file, STORE_ATTEMPTS, (size_t)n, &f);
+    double *ts = read_all(file, STORE_THEORY_SOURCE, (size_t)n, &f);
     if (st_d == NULL || at_d == NULL || ts == NULL || state == NULL || attempts == NULL) {
         free(st_d);
         free(at_d);
@@ -207,18 +208,18 @@ int cmd_verify_main(int argc, char **argv)
     }
     free(st_d);
     free(at_d);
-    const char *status_ds[] = {"/status/rank", "/status/wall_s", "/status/outcome"};
+    const char *status_ds[] = {STORE_RANK, STORE_WALL, STORE_OUTCOME};
     for (size_t i = 0; i < 3; i++)
         free(read_all(file, status_ds[i], (size_t)n, &f));
-    int has_results = H5Lexists(file, "/results", H5P_DEFAULT) > 0;
-    int has_traces = H5Lexists(file, "/traces", H5P_DEFAULT) > 0;
+    int has_results = H5Lexists(file, STORE_RESULTS, H5P_DEFAULT) > 0;
+    int has_traces = H5Lexists(file, STORE_TRACES, H5P_DEFAULT) > 0;
     if (s->any_solve && !has_results)
         finding(&f, "/results: missing although the spec solves");
     const int R = s->n_axes;
     char dpath[160];
     double *res_loss = NULL, *res_obj = NULL, *res_w = NULL, *th_w = NULL;
     for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
-        snprintf(dpath, sizeof dpath, "/theory/%s", geom_metric_name(i));
+        snprintf(dpath, sizeof dpath, STORE_THEORY "/%s", geom_metric_name(i));
         double *v = read_all(file, dpath, (size_t)n, &f);
         check_scales(file, dpath, R, &f);
         if (i == 0)
@@ -226,7 +227,7 @@ int cmd_verify_main(int argc, char **argv)
         else
             free(v);
         if (has_results) {
-            snprintf(dpath, sizeof dpath, "/results/%s", geom_metric_name(i));
+            snprintf(dpath, sizeof dpath, STORE_RESULTS "/%s", geom_metric_name(i));
             v = read_all(file, dpath, (size_t)n, &f);
             check_scales(file, dpath, R, &f);
             if (!strcmp(geom_metric_name(i), "w_fro"))
@@ -236,7 +237,7 @@ int cmd_verify_main(int argc, char **argv)
         }
     }
     for (int i = 0; has_results && i < POINT_SOLVE_FIELDS; i++) {
-        snprintf(dpath, sizeof dpath, "/results/%s", point_solve_field_name(i));
+        snprintf(dpath, sizeof dpath, STORE_RESULTS "/%s", point_solve_field_name(i));
         double *v = read_all(file, dpath, (size_t)n, &f);
         if (i == 0)
             res_loss = v;
@@ -247,12 +248,12 @@ int cmd_verify_main(int argc, char **argv)
     }
     if (has_traces) {
         for (int i = 0; i < POINT_TRACE_FIELDS; i++) {
-            snprintf(dpath, sizeof dpath, "/traces/%s", point_trace_field_name(i));
+            snprintf(dpath, sizeof dpath, STORE_TRACES "/%s", point_trace_field_name(i));
             free(read_all(file, dpath, (size_t)n * (size_t)s->trace_points, &f));
             check_scales(file, dpath, R + 1, &f);
         }
     }
-    check_scales(file, "/status/state", R, &f);
+    check_scales(file, STORE_STATE, R, &f);
 
     /* 3. status against data */
     int64_t bad_done = 0, bad_pending = 0, bad_attempts = 0, first_done = -1, first_pending = -1;

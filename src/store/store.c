@@ -2,6 +2,7 @@
 
 #include "fsafe.h"
 #include "version.h"
+#include "store_schema.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -278,27 +279,27 @@ static void open_all(store *st)
 {
     char path[128];
     for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
-        snprintf(path, sizeof path, "/results/%s", geom_metric_name(i));
+        snprintf(path, sizeof path, STORE_RESULTS "/%s", geom_metric_name(i));
         st->results[i] = open_dataset(st->file, path);
-        snprintf(path, sizeof path, "/theory/%s", geom_metric_name(i));
+        snprintf(path, sizeof path, STORE_THEORY "/%s", geom_metric_name(i));
         st->theory[i] = open_dataset(st->file, path);
     }
     for (int i = 0; i < POINT_SOLVE_FIELDS; i++) {
-        snprintf(path, sizeof path, "/results/%s", point_solve_field_name(i));
+        snprintf(path, sizeof path, STORE_RESULTS "/%s", point_solve_field_name(i));
         st->solve[i] = open_dataset(st->file, path);
     }
     for (int i = 0; i < POINT_TRACE_FIELDS; i++) {
-        snprintf(path, sizeof path, "/traces/%s", point_trace_field_name(i));
+        snprintf(path, sizeof path, STORE_TRACES "/%s", point_trace_field_name(i));
         st->traces[i] = open_dataset(st->file, path);
     }
-    st->theory_source = open_dataset(st->file, "/theory/theory_source");
-    st->st_state = open_dataset(st->file, "/status/state");
-    st->st_attempts = open_dataset(st->file, "/status/attempts");
-    st->st_rank = open_dataset(st->file, "/status/rank");
-    st->st_wall = open_dataset(st->file, "/status/wall_s");
-    st->st_outcome = open_dataset(st->file, "/status/outcome");
-    st->st_message = open_dataset(st->file, "/status/message");
-    st->runs = open_dataset(st->file, "/provenance/runs");
+    st->theory_source = open_dataset(st->file, STORE_THEORY_SOURCE);
+    st->st_state = open_dataset(st->file, STORE_STATE);
+    st->st_attempts = open_dataset(st->file, STORE_ATTEMPTS);
+    st->st_rank = open_dataset(st->file, STORE_RANK);
+    st->st_wall = open_dataset(st->file, STORE_WALL);
+    st->st_outcome = open_dataset(st->file, STORE_OUTCOME);
+    st->st_message = open_dataset(st->file, STORE_MESSAGE);
+    st->runs = open_dataset(st->file, STORE_RUNS);
     st->has_results = st->results[0] >= 0;
 }
 
@@ -492,14 +493,14 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     bad |= attr_write_string(st->file, "slurm_job_id", "");
     bad |= attr_write_i64(st->file, "mpi_size", 0);
 
-    g_coords = H5Gcreate2(st->file, "coords", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    g_theory = H5Gcreate2(st->file, "theory", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    g_status = H5Gcreate2(st->file, "status", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    g_prov = H5Gcreate2(st->file, "provenance", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    g_coords = H5Gcreate2(st->file, STORE_COORDS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    g_theory = H5Gcreate2(st->file, STORE_THEORY, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    g_status = H5Gcreate2(st->file, STORE_STATUS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    g_prov = H5Gcreate2(st->file, STORE_PROVENANCE, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (st->has_results)
-        g_results = H5Gcreate2(st->file, "results", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        g_results = H5Gcreate2(st->file, STORE_RESULTS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (st->P > 0)
-        g_traces = H5Gcreate2(st->file, "traces", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        g_traces = H5Gcreate2(st->file, STORE_TRACES, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g_coords < 0 || g_theory < 0 || g_status < 0 || g_prov < 0 ||
         (st->has_results && g_results < 0) || (st->P > 0 && g_traces < 0) || bad) {
         ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot create groups and attributes", path);
@@ -521,8 +522,8 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     for (int a = 0; a < s->n_axes; a++) {
         char dn[64], src[96], link[96];
         axis_dim_name(&s->axes[a], dn, sizeof dn);
-        snprintf(src, sizeof src, "/theory/%s", dn);
-        snprintf(link, sizeof link, "/coords/%s", dn);
+        snprintf(src, sizeof src, STORE_THEORY "/%s", dn);
+        snprintf(link, sizeof link, STORE_COORDS "/%s", dn);
         if (H5Lcreate_hard(st->file, src, st->file, link, H5P_DEFAULT, H5P_DEFAULT) < 0) {
             ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot link %s", path, link);
             goto cleanup;
@@ -531,8 +532,8 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     if (st->P > 0) {
         const char *tn = s->trace_iters >= 0 ? "trace_iter" : "trace_point";
         char src[64], link[64];
-        snprintf(src, sizeof src, "/traces/%s", tn);
-        snprintf(link, sizeof link, "/coords/%s", tn);
+        snprintf(src, sizeof src, STORE_TRACES "/%s", tn);
+        snprintf(link, sizeof link, STORE_COORDS "/%s", tn);
         if (H5Lcreate_hard(st->file, src, st->file, link, H5P_DEFAULT, H5P_DEFAULT) < 0) {
             ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot link %s", path, link);
             goto cleanup;
@@ -807,7 +808,7 @@ int store_spec_text(const char *path, char **text, size_t *len, sweep_errbuf *eb
     if (H5Fis_hdf5(path) <= 0)
         return sweep_err_set(eb, SWEEP_ERR_IO, "%s: not an HDF5 store (or damaged/missing)", path);
     f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (f < 0 || (d = open_dataset(f, "/provenance/spec")) < 0) {
+    if (f < 0 || (d = open_dataset(f, STORE_SPEC)) < 0) {
         ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot read /provenance/spec", path);
         goto cleanup;
     }
@@ -1271,7 +1272,7 @@ static int verify_one_scale(hid_t d, const spec_axis *ax, const char *where, swe
 
 int store_verify_coords(store *st, const spec *s, sweep_errbuf *eb)
 {
-    static const char *groups[] = {"/coords", "/theory", "/status", "/results", "/traces"};
+    static const char *groups[] = {STORE_COORDS, STORE_THEORY, STORE_STATUS, STORE_RESULTS, STORE_TRACES};
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         if (H5Lexists(st->file, groups[g], H5P_DEFAULT) <= 0)
             continue;
@@ -1291,7 +1292,7 @@ int store_verify_coords(store *st, const spec *s, sweep_errbuf *eb)
     if (st->P > 0 && st->traces[0] >= 0) {
         const char *tn = s->trace_iters >= 0 ? "trace_iter" : "trace_point";
         char where[64];
-        snprintf(where, sizeof where, "/traces/%s", tn);
+        snprintf(where, sizeof where, STORE_TRACES "/%s", tn);
         hid_t d = open_dataset(st->file, where);
         if (d < 0)
             return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: missing", where);
