@@ -1,17 +1,17 @@
 #include "store.h"
 
 #include "fsafe.h"
-#include "version.h"
 #include "store_schema.h"
+#include "version.h"
 
 #include <errno.h>
 #include <hdf5.h>
-#include <sys/stat.h>
 #include <hdf5_hl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
