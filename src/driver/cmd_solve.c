@@ -144,11 +144,7 @@ static int solve_reference(const point_params *pp, const profile *prof, const lo
     }
     const double wall_s =
         (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    const char *cert_name = pp->solver == POINT_SOLVER_REG ||
-                                    pp->solver == POINT_SOLVER_REG_EXAMPLE
-                                ? "residual"
-                            : pp->solver == POINT_SOLVER_SVM_GD ? "violation"
-                                                                : "gap";
+    const char *cert_name = point_solver_info(pp->solver)->certificate;
     if (json) {
         obj = json_object();
         if (obj == NULL || report_problem_json(obj, pp, prof, lv) != SWEEP_OK ||

@@ -230,19 +230,18 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
                                 def->name, value);
         break;
     }
-    case PARAM_SOLVER:
-        ret = SWEEP_ERR_ARG;
-        for (int sv = POINT_SOLVER_UFM; sv <= POINT_SOLVER_LAST; sv++)
-            if (strcmp(value, point_solver_name((point_solver)sv)) == 0) {
-                *(point_solver *)field = (point_solver)sv;
-                ret = SWEEP_OK;
-            }
-        if (ret != SWEEP_OK)
+    case PARAM_SOLVER: {
+        const point_solver_def *sd = point_solver_find(value);
+        ret = sd != NULL ? SWEEP_OK : SWEEP_ERR_ARG;
+        if (sd != NULL)
+            *(point_solver *)field = sd->id;
+        else
             sweep_err_set(eb, SWEEP_ERR_ARG,
                           "--solver: unknown solver '%s' (use ufm, svm, svm-example, svm-gd, reg, "
                           "reg-example or none)",
                           value);
         break;
+    }
     case PARAM_OPT: {
         ufm_opt_kind *o = field;
         if (strcmp(value, "gd") == 0)
@@ -297,25 +296,37 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
     return ret;
 }
 
+/* id, name, solves, records_trace, groupable, interruptible, needs_ridge, on_examples,
+ * max_columns, certificate */
+static const point_solver_def solver_table[] = {
+    {POINT_SOLVER_UFM, "ufm", 1, 1, 1, 1, 0, 0, 0, NULL},
+    {POINT_SOLVER_NONE, "none", 0, 0, 0, 0, 0, 0, 0, NULL},
+    {POINT_SOLVER_SVM, "svm", 1, 0, 0, 0, 0, 0, 0, "gap"},
+    {POINT_SOLVER_SVM_EXAMPLE, "svm-example", 1, 0, 0, 0, 0, 1, SVM_MAX_COLUMNS, "gap"},
+    {POINT_SOLVER_SVM_GD, "svm-gd", 1, 0, 0, 0, 0, 1, SVM_MAX_COLUMNS, "violation"},
+    {POINT_SOLVER_REG, "reg", 1, 0, 0, 0, 1, 0, 0, "residual"},
+    {POINT_SOLVER_REG_EXAMPLE, "reg-example", 1, 0, 0, 0, 1, 1, 20000, "residual"},
+};
+
+const point_solver_def *point_solver_info(point_solver s)
+{
+    for (size_t i = 0; i < sizeof solver_table / sizeof solver_table[0]; i++)
+        if (solver_table[i].id == s)
+            return &solver_table[i];
+    return &solver_table[0];
+}
+
+const point_solver_def *point_solver_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof solver_table / sizeof solver_table[0]; i++)
+        if (strcmp(solver_table[i].name, name) == 0)
+            return &solver_table[i];
+    return NULL;
+}
+
 const char *point_solver_name(point_solver s)
 {
-    switch (s) {
-    case POINT_SOLVER_UFM:
-        return "ufm";
-    case POINT_SOLVER_NONE:
-        return "none";
-    case POINT_SOLVER_SVM:
-        return "svm";
-    case POINT_SOLVER_SVM_EXAMPLE:
-        return "svm-example";
-    case POINT_SOLVER_SVM_GD:
-        return "svm-gd";
-    case POINT_SOLVER_REG:
-        return "reg";
-    case POINT_SOLVER_REG_EXAMPLE:
-        return "reg-example";
-    }
-    return "unknown";
+    return point_solver_info(s)->name;
 }
 
 int params_build_problem(const point_params *p, profile **prof, loss_vectors **lv,
@@ -348,25 +359,24 @@ static int is_set(const point_params *p, const char *name)
     return d != NULL && (p->set_mask & (UINT64_C(1) << (size_t)(d - table))) != 0;
 }
 
-/* What the reference solvers need of the problem, checked before any work starts. */
+/* What the solver needs of the problem (the table's needs_ridge, on_examples, max_columns),
+ * checked before any work starts. */
 static int solver_validate(const point_params *p, sweep_errbuf *eb)
 {
-    const char *name = point_solver_name(p->solver);
+    const point_solver_def *sd = point_solver_info(p->solver);
+    const char *name = sd->name;
     profile *prof = NULL;
     int ret = SWEEP_OK;
-    if ((p->solver == POINT_SOLVER_REG || p->solver == POINT_SOLVER_REG_EXAMPLE) &&
-        !(p->loss.lambda_w > 0.0 && p->loss.lambda_h > 0.0))
+    if (sd->needs_ridge && !(p->loss.lambda_w > 0.0 && p->loss.lambda_h > 0.0))
         return sweep_err_set(eb, SWEEP_ERR_ARG,
                              "--solver reg needs a ridge: --lambda > 0 (or --lambda-w and "
                              "--lambda-h > 0)");
-    if (p->solver != POINT_SOLVER_SVM && p->solver != POINT_SOLVER_SVM_EXAMPLE &&
-        p->solver != POINT_SOLVER_SVM_GD && p->solver != POINT_SOLVER_REG_EXAMPLE)
+    if (!sd->on_examples)
         return SWEEP_OK;
     if ((ret = profile_create(&p->profile, &prof, eb)) != SWEEP_OK)
         return ret;
-    const double k = prof->k;
-    const double cols = p->solver == POINT_SOLVER_SVM ? k : prof->n;
-    if (p->solver != POINT_SOLVER_SVM) {
+    const double cols = prof->n;
+    {
         for (int c = 0; c < prof->k; c++)
             if (prof->counts[c] != floor(prof->counts[c])) {
                 ret = sweep_err_set(eb, SWEEP_ERR_ARG,
@@ -377,16 +387,10 @@ static int solver_validate(const point_params *p, sweep_errbuf *eb)
                 goto cleanup;
             }
     }
-    if (p->solver == POINT_SOLVER_REG_EXAMPLE && cols > 20000)
+    if (sd->max_columns > 0 && cols > sd->max_columns)
         ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                            "--solver reg-example works on all n = %g examples; it takes at most "
-                            "20000",
-                            cols);
-    else if (p->solver != POINT_SOLVER_SVM && p->solver != POINT_SOLVER_REG_EXAMPLE &&
-             cols > SVM_MAX_COLUMNS)
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                            "--solver %s works on all n = %g examples; it takes at most %d", name,
-                            cols, SVM_MAX_COLUMNS);
+                            "--solver %s works on all n = %g examples; it takes at most %.0f",
+                            name, cols, sd->max_columns);
 cleanup:
     profile_destroy(&prof);
     return ret;

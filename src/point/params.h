@@ -27,6 +27,29 @@ typedef enum point_solver {
 } point_solver;
 #define POINT_SOLVER_LAST POINT_SOLVER_REG_EXAMPLE
 
+/* The solvers, as data: what each needs and does. Every question about a solver (its name, what
+ * it validates, whether it records a trace, whether a rank group can run it) is answered here,
+ * not by a switch in each caller. */
+typedef struct point_solver_def {
+    point_solver id;
+    const char *name;          /* as in --solver and specs */
+    int solves;                /* 0: theory only (no /results) */
+    int records_trace;         /* 1: a trace of the iterations (only the UFM solve) */
+    int groupable;             /* 1: a rank group can run it (docs/SCALING.md) */
+    int interruptible;         /* 1: gives up within an iteration on a stop signal */
+    int needs_ridge;           /* 1: lambda_w and lambda_h must be > 0 */
+    int on_examples;           /* 1: works on all n examples: integer class counts */
+    double max_columns;        /* most columns (k, or n on examples) it takes; 0: no limit */
+    const char *certificate;   /* what its certificate measures ("gap", "violation",
+                                  "residual"); NULL when it has none */
+} point_solver_def;
+
+/* point_solver_info - the table entry of s (never NULL; the ufm entry for an unknown value). */
+const point_solver_def *point_solver_info(point_solver s);
+
+/* point_solver_find - the entry named name, or NULL. */
+const point_solver_def *point_solver_find(const char *name);
+
 /* point_solver_name - "ufm", "none", "svm", "svm-example", "svm-gd", "reg", "reg-example"
  * (static). */
 const char *point_solver_name(point_solver s);

@@ -107,7 +107,8 @@ void point_solve(const point_params *params, const point_solve_opts *o, int64_t 
         goto fail;
     }
 
-    if (pp.solver == POINT_SOLVER_NONE) {
+    const point_solver_def *sd = point_solver_info(pp.solver);
+    if (!sd->solves) {
         rec->state = POINT_DONE;
         goto done;
     }

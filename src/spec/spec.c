@@ -904,14 +904,15 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
         if (!strcmp(s->axes[a].def->name, "iters"))
             s->trace_iters = -1;
     /* some point solves unless the solver is `none` everywhere */
-    s->any_solve = s->base.solver != POINT_SOLVER_NONE;
-    s->any_ufm = s->base.solver == POINT_SOLVER_UFM;
+    s->any_solve = point_solver_info(s->base.solver)->solves;
+    s->any_ufm = point_solver_info(s->base.solver)->records_trace;
     for (int a = 0; a < s->n_axes; a++)
         if (!strcmp(s->axes[a].def->name, "solver")) {
             s->any_solve = s->any_ufm = 0;
             for (int i = 0; i < s->axes[a].n; i++) {
-                s->any_solve |= strcmp(s->axes[a].text[i], "none") != 0;
-                s->any_ufm |= !strcmp(s->axes[a].text[i], "ufm");
+                const point_solver_def *sd = point_solver_find(s->axes[a].text[i]);
+                s->any_solve |= sd != NULL && sd->solves;
+                s->any_ufm |= sd != NULL && sd->records_trace;
             }
         }
     if (!s->any_ufm)

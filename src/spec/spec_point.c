@@ -29,7 +29,7 @@ double spec_point_work(const spec *s, int64_t p, int *groupable)
     if (spec_point_params(s, p, &pp, NULL) == SWEEP_OK &&
         profile_create(&pp.profile, &prof, NULL) == SWEEP_OK) {
         work = (double)prof->k * (double)prof->d * prof->n * (double)pp.ufm.iters;
-        *groupable = pp.solver == POINT_SOLVER_UFM && !pp.ufm.bias;
+        *groupable = point_solver_info(pp.solver)->groupable && !pp.ufm.bias;
     }
     profile_destroy(&prof);
     return work;
