@@ -121,29 +121,21 @@ static json_t *trace_json(const ufm_trace *t)
     return o;
 }
 
-/* --solver svm | svm-example | svm-gd | reg: run it, print like the ufm path. Returns the exit
- * code. */
-static int solve_reference(const point_params *pp, const profile *prof, const loss_vectors *lv,
-                           const geom_problem *gp, const geom_prediction *ref, int source,
-                           const char *theory_note, int json)
+/* --solver svm | svm-example | svm-gd | reg: print the reference solve of po like the ufm path.
+ * Returns the exit code. */
+static int print_reference(const point_params *pp, const point_solve_out *po, int json)
 {
-    refsolve_result r;
-    sweep_errbuf eb;
-    struct timespec t0, t1;
+    const refsolve_result r = po->ref;
+    const profile *prof = po->prof;
+    const loss_vectors *lv = po->lv;
+    const geom_problem *gp = po->gp;
+    const geom_prediction *ref = po->pred;
+    const int source = po->theory_source;
+    const char *theory_note = po->theory_note.msg;
+    const double wall_s = po->solve_wall_s;
     json_t *obj = NULL;
     int exit_code = UFMSWEEP_EXIT_FAIL;
     const char *name = point_solver_name(pp->solver);
-
-    sweep_errbuf_clear(&eb);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    int ret = refsolve_run(pp, prof, lv, gp, ref, params_init_key(pp, prof, 0), &r, &eb);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (ret != SWEEP_OK) {
-        fprintf(stderr, "ufmsweep solve: %s\n", eb.msg[0] ? eb.msg : sweep_strerror(ret));
-        return exit_code;
-    }
-    const double wall_s =
-        (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
     const char *cert_name = point_solver_info(pp->solver)->certificate;
     if (json) {
         obj = json_object();
@@ -470,16 +462,8 @@ int cmd_solve_main(int argc, char **argv)
     FILE *trace_file = NULL;
     point_params pp;
     sweep_errbuf eb;
-    profile *prof = NULL;
-    loss_vectors *lv = NULL;
-    geom_problem *gp = NULL;
-    geom_prediction *ref = NULL;
-    ufm_solver *solver = NULL;
-    ufm_trace *trace = NULL;
+    point_solve_out po;
     json_t *obj = NULL;
-    ufm_result res;
-    struct timespec t0, t1;
-    char theory_note[sizeof(((sweep_errbuf *)0)->msg)] = "";
     const char *ranks_text = NULL, *grid_text = NULL, *block_text = NULL;
     const cli_option opts[] = {
         {"json", NULL, &json, NULL, "print one JSON object on stdout (with the trace arrays)"},
@@ -495,6 +479,7 @@ int cmd_solve_main(int argc, char **argv)
     const unsigned groups = PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS | PARAM_GROUP_SOLVER;
 
     sweep_errbuf_clear(&eb);
+    memset(&po, 0, sizeof po);
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--spec"))
             return solve_spec_point(argc, argv);
@@ -540,30 +525,10 @@ int cmd_solve_main(int argc, char **argv)
     }
     if (trace_path != NULL && pp.ufm.trace_points == 0)
         pp.ufm.trace_points = pp.ufm.iters + 1 < 50 ? (int)pp.ufm.iters + 1 : 50;
-    if (params_build_problem(&pp, &prof, &lv, &gp, &eb) != SWEEP_OK) {
-        fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);
-        goto cleanup;
-    }
-    /* Reference: the max-margin geometry of the loss's implicit bias (lambda -> 0), closed form
-     * or certified convex solve. */
-    sweep_errbuf ref_eb;
-    sweep_errbuf_clear(&ref_eb);
-    int source = REFSOLVE_THEORY_NONE;
-    int ret = refsolve_theory(gp, &ref, &source, NULL, &ref_eb);
-    if (ret == SWEEP_ERR_NO_CLOSED_FORM) {
-        snprintf(theory_note, sizeof theory_note, "%s", ref_eb.msg);
-    } else if (ret != SWEEP_OK) {
-        fprintf(stderr, "ufmsweep solve: predicted geometry: %s\n", ref_eb.msg);
-        goto cleanup;
-    }
-    if (pp.solver != POINT_SOLVER_UFM) {
-        if (trace_path != NULL || pp.ufm.trace_points > 0) {
-            fprintf(stderr, "ufmsweep solve: --trace-csv and --trace-points apply to --solver ufm "
-                            "only (the %s solver records no trace)\n",
-                    point_solver_name(pp.solver));
-            goto cleanup;
-        }
-        exit_code = solve_reference(&pp, prof, lv, gp, ref, source, theory_note, json);
+    if (pp.solver != POINT_SOLVER_UFM && (trace_path != NULL || pp.ufm.trace_points > 0)) {
+        fprintf(stderr, "ufmsweep solve: --trace-csv and --trace-points apply to --solver ufm "
+                        "only (the %s solver records no trace)\n",
+                point_solver_name(pp.solver));
         goto cleanup;
     }
     if (trace_path != NULL) {
@@ -575,23 +540,27 @@ int cmd_solve_main(int argc, char **argv)
             goto cleanup;
         }
     }
-    if (ufm_solver_create(prof, lv, &pp.ufm, params_init_key(&pp, prof, 0), &solver, &eb) !=
-        SWEEP_OK) {
-        fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);
+    /* the sweep's own path for one point (seed base 0: `solve --spec` uses the spec's) */
+    const point_solve_opts popts = {0, pp.ufm.trace_points, NULL, NULL, NULL, &po};
+    point_record rec;
+    point_solve(&pp, &popts, 0, 0, &rec, NULL);
+    if (po.error.code != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep solve: %s\n", po.error.msg);
         goto cleanup;
     }
-    if (pp.ufm.trace_points > 0 && ufm_trace_create(pp.ufm.trace_points, &trace) != SWEEP_OK) {
-        fprintf(stderr, "ufmsweep solve: out of memory for the trace\n");
+    if (pp.solver != POINT_SOLVER_UFM) {
+        exit_code = print_reference(&pp, &po, json);
         goto cleanup;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    ret = ufm_solver_solve(solver, gp, ref, trace, &res);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (ret != SWEEP_OK) {
-        fprintf(stderr, "ufmsweep solve: %s\n", sweep_strerror(ret));
-        goto cleanup;
-    }
-    double wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    const profile *prof = po.prof;
+    const loss_vectors *lv = po.lv;
+    const geom_problem *gp = po.gp;
+    const geom_prediction *ref = po.pred;
+    const int source = po.theory_source;
+    const char *theory_note = po.theory_note.msg;
+    const ufm_trace *trace = po.trace;
+    const ufm_result res = po.ufm;
+    const double wall_s = po.solve_wall_s;
 
     if (trace_file != NULL) {
         int wr = write_trace_csv(trace_file, trace);
@@ -637,11 +606,6 @@ cleanup:
     if (trace_file != NULL)
         fclose(trace_file);
     json_decref(obj);
-    ufm_trace_destroy(&trace);
-    ufm_solver_destroy(&solver);
-    geom_prediction_destroy(&ref);
-    geom_problem_destroy(&gp);
-    loss_vectors_destroy(&lv);
-    profile_destroy(&prof);
+    point_solve_out_clear(&po);
     return exit_code;
 }

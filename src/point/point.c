@@ -59,6 +59,19 @@ void point_record_fail(point_record *rec, int code, const char *detail)
              detail != NULL && detail[0] ? detail : "(no detail)");
 }
 
+void point_solve_out_clear(point_solve_out *out)
+{
+    if (out == NULL)
+        return;
+    ufm_trace_destroy(&out->trace);
+    geom_prediction_destroy(&out->pred);
+    geom_problem_destroy(&out->gp);
+    loss_vectors_destroy(&out->lv);
+    profile_destroy(&out->prof);
+    memset(out, 0, sizeof *out);
+    out->solve_wall_s = NAN;
+}
+
 void point_solve(const point_params *params, const point_solve_opts *o, int64_t point, int rank,
                  point_record *rec, double *trace)
 {
@@ -78,9 +91,14 @@ void point_solve(const point_params *params, const point_solve_opts *o, int64_t 
     const int P = o->trace_points;
     int ret;
 
+    struct timespec ts0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     point_record_init(rec, point, rank, P, trace);
     sweep_errbuf_clear(&eb);
+    if (o->out != NULL) { /* overwritten, not freed: the caller cleared what it held */
+        memset(o->out, 0, sizeof *o->out);
+        o->out->solve_wall_s = NAN;
+    }
 
     if ((ret = params_build_problem(&pp, &prof, &lv, &gp, &eb)) != SWEEP_OK)
         goto fail;
@@ -102,6 +120,8 @@ void point_solve(const point_params *params, const point_solve_opts *o, int64_t 
                                                               : POINT_THEORY_CLOSED_FORM;
     } else if (ret == SWEEP_ERR_NO_CLOSED_FORM) {
         rec->theory_source = POINT_THEORY_NONE;
+        if (o->out != NULL)
+            o->out->theory_note = th_eb;
     } else {
         eb = th_eb;
         goto fail;
@@ -112,12 +132,19 @@ void point_solve(const point_params *params, const point_solve_opts *o, int64_t 
         rec->state = POINT_DONE;
         goto done;
     }
+    if (o->out != NULL)
+        o->out->theory_source = source;
+    clock_gettime(CLOCK_MONOTONIC, &ts0);
     if (pp.solver != POINT_SOLVER_UFM) {
         /* a reference solver: no trace, the certificate decides the state */
         refsolve_result rr;
         if ((ret = refsolve_run(&pp, prof, lv, gp, pred, params_init_key(&pp, prof, seed_base),
                                 &rr, &eb)) != SWEEP_OK)
             goto fail;
+        if (o->out != NULL) {
+            o->out->ref = rr;
+            o->out->solve_wall_s = seconds_since(&ts0);
+        }
         for (int i = 0; i < GEOM_METRICS_COUNT; i++)
             rec->result[i] = geom_metric_value(&rr.metrics, i);
         rec->solve[1] = rr.objective;
@@ -152,6 +179,10 @@ void point_solve(const point_params *params, const point_solve_opts *o, int64_t 
         }
         if (ret != SWEEP_OK)
             goto fail;
+    }
+    if (o->out != NULL) {
+        o->out->ufm = res;
+        o->out->solve_wall_s = seconds_since(&ts0);
     }
     for (int i = 0; i < GEOM_METRICS_COUNT; i++)
         rec->result[i] = geom_metric_value(&res.metrics, i);
@@ -196,10 +227,25 @@ void point_solve(const point_params *params, const point_solve_opts *o, int64_t 
 
 fail:
     point_record_fail(rec, ret, eb.msg);
+    if (o->out != NULL)
+        sweep_err_set(&o->out->error, ret, "%s", eb.msg[0] ? eb.msg : sweep_strerror(ret));
 done:
     rec->wall_s = seconds_since(&t0);
-    ufm_trace_destroy(&tr);
     ufm_solver_destroy(&solver);
+    if (o->out != NULL) {
+        /* the caller reports from these; it destroys them with point_solve_out_clear */
+        o->out->prof = prof;
+        o->out->lv = lv;
+        o->out->gp = gp;
+        o->out->pred = pred;
+        o->out->trace = tr;
+        prof = NULL;
+        lv = NULL;
+        gp = NULL;
+        pred = NULL;
+        tr = NULL;
+    }
+    ufm_trace_destroy(&tr);
     geom_prediction_destroy(&pred);
     geom_problem_destroy(&gp);
     loss_vectors_destroy(&lv);

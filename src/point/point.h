@@ -12,6 +12,7 @@
 
 #include "metrics.h"
 #include "params.h"
+#include "refsolve.h"
 #include "ufm.h"
 
 #include <signal.h>
@@ -69,6 +70,27 @@ typedef int (*point_ufm_solve_fn)(void *ctx, const profile *p, const loss_vector
                                   const geom_prediction *ref, ufm_trace *trace, ufm_result *res,
                                   sweep_errbuf *eb);
 
+/* Everything point_solve knows about a point beyond its record, for callers that report it
+ * (`ufmsweep solve`). Filled only when point_solve_opts.out is given; its previous contents are
+ * overwritten, not freed. The objects are then the caller's (point_solve_out_clear). Fields
+ * stay NULL / NaN where the point did not get there. */
+typedef struct point_solve_out {
+    profile *prof;
+    loss_vectors *lv;
+    geom_problem *gp;
+    geom_prediction *pred;   /* the reference geometry, NULL without one */
+    int theory_source;       /* REFSOLVE_THEORY_* (refsolve.h) */
+    sweep_errbuf theory_note; /* .msg: why there is no reference, "" when there is one */
+    ufm_result ufm;          /* solver ufm */
+    ufm_trace *trace;        /* solver ufm with a trace */
+    refsolve_result ref;     /* the reference solvers */
+    double solve_wall_s;     /* seconds of the solve alone (not the theory) */
+    sweep_errbuf error;      /* code and detail of a point that failed with an error */
+} point_solve_out;
+
+/* point_solve_out_clear - destroy the objects of out and reset it (out may be NULL). */
+void point_solve_out_clear(point_solve_out *out);
+
 /* How point_solve runs a point. */
 typedef struct point_solve_opts {
     int64_t seed_base;              /* the sweep's seed_base: part of the initialization key */
@@ -77,6 +99,7 @@ typedef struct point_solve_opts {
     void *ufm_ctx;                  /* passed to ufm_solve */
     const volatile sig_atomic_t *stop; /* may be NULL; a signal handler's flag: a UFM solve on
                                           this rank checks it every iteration and gives up */
+    point_solve_out *out;           /* may be NULL: receives everything beyond the record */
 } point_solve_opts;
 
 /* point_solve - Compute the point with options pp (finalized and validated) into rec (its index

@@ -16,7 +16,7 @@ void spec_point_compute(const spec *s, int64_t p, int rank, point_ufm_solve_fn u
         point_record_fail(rec, ret, eb.msg);
         return;
     }
-    const point_solve_opts o = {s->seed_base, s->trace_points, ufm_solve, ufm_ctx, stop};
+    const point_solve_opts o = {s->seed_base, s->trace_points, ufm_solve, ufm_ctx, stop, NULL};
     point_solve(&pp, &o, p, rank, rec, trace);
 }
 
