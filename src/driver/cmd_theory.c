@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "geom.h"
 #include "metrics.h"
+#include "point.h"
 #include "refsolve.h"
 #include "reg.h"
 #include "report.h"
@@ -57,6 +58,7 @@ int cmd_theory_main(int argc, char **argv)
     geom_prediction *pred = NULL;
     json_t *obj = NULL;
     geom_metrics m;
+    point_solve_out po;
     struct timespec t0, t1;
     const cli_option opts[] = {
         {"json", NULL, &json, NULL, "print one JSON object on stdout instead of the table"},
@@ -67,6 +69,7 @@ int cmd_theory_main(int argc, char **argv)
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     sweep_errbuf_clear(&eb);
+    memset(&po, 0, sizeof po);
     params_default(&pp);
     if (cli_parse(argc, argv, 1, PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS, opts, n_opts, &pp,
                   &want_help, &eb) != SWEEP_OK) {
@@ -78,18 +81,43 @@ int cmd_theory_main(int argc, char **argv)
         exit_code = UFMSWEEP_EXIT_OK;
         goto cleanup;
     }
-    if (params_build_problem(&pp, &prof, &lv, &gp, &eb) != SWEEP_OK) {
-        fprintf(stderr, "ufmsweep theory: %s\n", eb.msg);
-        goto cleanup;
-    }
-    /* lambda > 0: the certified regularized minimizer (convex), else the max-margin closed form */
+    /* lambda > 0: the certified regularized minimizer (convex); else the max-margin reference
+     * through point_solve, the path that writes a sweep's /theory */
     reg_result rr;
     svm_result cert;
-    int source = REFSOLVE_THEORY_CONVEX;
+    int source = REFSOLVE_THEORY_CONVEX, ret = SWEEP_OK;
     memset(&rr, 0, sizeof rr);
     memset(&cert, 0, sizeof cert);
-    int ret = gp->regularized ? reg_solve(prof, lv, 1e-9, 200000, &pred, &rr, &eb)
-                              : refsolve_theory(gp, &pred, &source, &cert, &eb);
+    if (pp.loss.lambda_w > 0.0 || pp.loss.lambda_h > 0.0) {
+        if (params_build_problem(&pp, &prof, &lv, &gp, &eb) != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep theory: %s\n", eb.msg);
+            goto cleanup;
+        }
+        ret = reg_solve(prof, lv, 1e-9, 200000, &pred, &rr, &eb);
+    } else {
+        point_record rec;
+        pp.solver = POINT_SOLVER_NONE;
+        const point_solve_opts popts = {0, 0, NULL, NULL, NULL, &po};
+        point_solve(&pp, &popts, 0, 0, &rec, NULL);
+        prof = po.prof;
+        lv = po.lv;
+        gp = po.gp;
+        pred = po.pred;
+        po.prof = NULL;
+        po.lv = NULL;
+        po.gp = NULL;
+        po.pred = NULL;
+        source = po.theory_source;
+        cert = po.theory_cert;
+        if (po.error.code != SWEEP_OK && gp == NULL) { /* the problem itself is impossible */
+            fprintf(stderr, "ufmsweep theory: %s\n", po.error.msg);
+            goto cleanup;
+        }
+        if (po.error.code != SWEEP_OK)
+            ret = sweep_err_set(&eb, po.error.code, "%s", po.error.msg);
+        else if (pred == NULL)
+            ret = sweep_err_set(&eb, SWEEP_ERR_NO_CLOSED_FORM, "%s", po.theory_note.msg);
+    }
     if (ret == SWEEP_OK && gp->regularized && !rr.converged) {
         fprintf(stderr, "ufmsweep theory: the regularized solve stopped at residual %.3g after %lld "
                         "iterations (not certified to 1e-9)\n",
@@ -185,6 +213,7 @@ int cmd_theory_main(int argc, char **argv)
     exit_code = UFMSWEEP_EXIT_OK;
 cleanup:
     json_decref(obj);
+    point_solve_out_clear(&po);
     geom_prediction_destroy(&pred);
     geom_problem_destroy(&gp);
     loss_vectors_destroy(&lv);

@@ -110,7 +110,10 @@ void point_solve(const point_params *params, const point_solve_opts *o, int64_t 
     int source = POINT_THEORY_NONE;
     sweep_errbuf th_eb;
     sweep_errbuf_clear(&th_eb);
-    ret = refsolve_theory(gp, &pred, &source, NULL, &th_eb);
+    ret = refsolve_theory(gp, &pred, &source, o->out != NULL ? &o->out->theory_cert : NULL,
+                          &th_eb);
+    if (o->out != NULL)
+        o->out->theory_source = source;
     if (ret == SWEEP_OK) {
         if ((ret = geom_prediction_metrics(gp, pred, &m)) != SWEEP_OK)
             goto fail;
@@ -132,8 +135,6 @@ void point_solve(const point_params *params, const point_solve_opts *o, int64_t 
         rec->state = POINT_DONE;
         goto done;
     }
-    if (o->out != NULL)
-        o->out->theory_source = source;
     clock_gettime(CLOCK_MONOTONIC, &ts0);
     if (pp.solver != POINT_SOLVER_UFM) {
         /* a reference solver: no trace, the certificate decides the state */

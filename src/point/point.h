@@ -80,6 +80,7 @@ typedef struct point_solve_out {
     geom_problem *gp;
     geom_prediction *pred;   /* the reference geometry, NULL without one */
     int theory_source;       /* REFSOLVE_THEORY_* (refsolve.h) */
+    svm_result theory_cert;  /* the certificate of a convex-solve reference (theory_source 2) */
     sweep_errbuf theory_note; /* .msg: why there is no reference, "" when there is one */
     ufm_result ufm;          /* solver ufm */
     ufm_trace *trace;        /* solver ufm with a trace */
