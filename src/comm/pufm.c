@@ -539,3 +539,11 @@ cleanup:
     free(sched);
     return ret;
 }
+
+int pufm_point_solve(void *ctx, const profile *p, const loss_vectors *lv, const ufm_opts *o,
+                     uint64_t key, const geom_problem *prob, const geom_prediction *ref,
+                     ufm_trace *trace, ufm_result *res, sweep_errbuf *eb)
+{
+    const pufm_point_ctx *c = ctx;
+    return pufm_solve(c->grid, p, lv, o, key, c->nb, prob, ref, trace, res, eb);
+}

@@ -49,4 +49,15 @@ int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm
                uint64_t key, int nb, const geom_problem *prob, const geom_prediction *ref,
                ufm_trace *trace, ufm_result *res, sweep_errbuf *eb);
 
+/* A grouped solve as the point layer's point_ufm_solve_fn (point.h): ctx is a pufm_point_ctx.
+ * Collective over the grid, like pufm_solve. */
+typedef struct pufm_point_ctx {
+    pufm_grid *grid;
+    int nb; /* block size (0: max(k, 64)) */
+} pufm_point_ctx;
+
+int pufm_point_solve(void *ctx, const profile *p, const loss_vectors *lv, const ufm_opts *o,
+                     uint64_t key, const geom_problem *prob, const geom_prediction *ref,
+                     ufm_trace *trace, ufm_result *res, sweep_errbuf *eb);
+
 #endif /* UFMSWEEP_PUFM_H */

@@ -8,15 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* point_ufm_solve_fn for a point on this worker's rank group: pufm_solve on its grid */
-static int grouped_ufm_solve(void *ctx, const profile *p, const loss_vectors *lv,
-                             const ufm_opts *o, uint64_t key, const geom_problem *prob,
-                             const geom_prediction *ref, ufm_trace *trace, ufm_result *res,
-                             sweep_errbuf *eb)
-{
-    return pufm_solve((pufm_grid *)ctx, p, lv, o, key, 0, prob, ref, trace, res, eb);
-}
-
 int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows, int grid_cols,
                      const volatile sig_atomic_t *stop, sweep_errbuf *eb)
 {
@@ -53,7 +44,8 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
             point_record *rec = (point_record *)out;
             double *trace = s->trace_points > 0 ? (double *)(out + sizeof *rec) : NULL;
             /* collective over the group: not interruptible (the ranks would disagree) */
-            spec_point_compute(s, ids[0], rank, grouped_ufm_solve, grid, NULL, rec, trace);
+            pufm_point_ctx ctx = {grid, 0};
+            spec_point_compute(s, ids[0], rank, pufm_point_solve, &ctx, NULL, rec, trace);
             if (grank == 0)
                 SWEEP_CHECK_MPI(MPI_Send(out, (int)one, MPI_BYTE, 0, SWEEP_TAG_RESULT, comm),
                                 "worker RESULT", eb);

@@ -229,17 +229,12 @@ static int solve_grouped(const point_params *pp, int G, int pr, int pc, int nb, 
 {
     int exit_code = UFMSWEEP_EXIT_FAIL, rank = 0, size = 0, ret;
     sweep_errbuf eb;
-    profile *prof = NULL;
-    loss_vectors *lv = NULL;
-    geom_problem *gp = NULL;
-    geom_prediction *ref = NULL;
+    point_solve_out po;
     pufm_grid *grid = NULL;
     json_t *obj = NULL;
-    ufm_result res;
-    int source = REFSOLVE_THEORY_NONE;
-    double t0, t1;
 
     sweep_errbuf_clear(&eb);
+    memset(&po, 0, sizeof po);
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
         fprintf(stderr, "ufmsweep solve: MPI_Init failed\n");
         return exit_code;
@@ -260,27 +255,29 @@ static int solve_grouped(const point_params *pp, int G, int pr, int pc, int nb, 
                             "(--trace-csv, --trace-points, --bias)\n");
         goto cleanup;
     }
-    if (params_build_problem(pp, &prof, &lv, &gp, &eb) != SWEEP_OK) {
-        if (rank == 0)
-            fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);
-        goto cleanup;
-    }
-    refsolve_theory(gp, &ref, &source, NULL, NULL); /* same on every rank; none is fine */
     if ((ret = pufm_grid_create(MPI_COMM_WORLD, pr, pc, &grid, &eb)) != SWEEP_OK) {
         if (rank == 0)
             fprintf(stderr, "ufmsweep solve: %s\n", eb.msg);
         goto cleanup;
     }
+    /* the sweep's path for a grouped point, on every rank of the grid */
+    pufm_point_ctx ctx = {grid, nb};
+    const point_solve_opts popts = {0, 0, pufm_point_solve, &ctx, NULL, &po};
+    point_record rec;
     MPI_Barrier(MPI_COMM_WORLD);
-    t0 = MPI_Wtime();
-    ret = pufm_solve(grid, prof, lv, &pp->ufm, params_init_key(pp, prof, 0), nb, gp, ref, NULL,
-                     &res, &eb);
-    t1 = MPI_Wtime();
-    if (ret != SWEEP_OK) {
+    point_solve(pp, &popts, 0, rank, &rec, NULL);
+    if (po.error.code != SWEEP_OK) {
         if (rank == 0)
-            fprintf(stderr, "ufmsweep solve: %s\n", eb.msg[0] ? eb.msg : sweep_strerror(ret));
+            fprintf(stderr, "ufmsweep solve: %s\n", po.error.msg);
         goto cleanup;
     }
+    const profile *prof = po.prof;
+    const loss_vectors *lv = po.lv;
+    const geom_problem *gp = po.gp;
+    const geom_prediction *ref = po.pred;
+    const int source = po.theory_source;
+    const ufm_result res = po.ufm;
+    const double t0 = 0.0, t1 = po.solve_wall_s;
     pufm_grid_shape(grid, &pr, &pc);
     if (rank == 0) {
         if (json) {
@@ -309,11 +306,8 @@ static int solve_grouped(const point_params *pp, int G, int pr, int pc, int nb, 
     exit_code = UFMSWEEP_EXIT_OK;
 cleanup:
     json_decref(obj);
+    point_solve_out_clear(&po);
     pufm_grid_destroy(&grid);
-    geom_prediction_destroy(&ref);
-    geom_problem_destroy(&gp);
-    loss_vectors_destroy(&lv);
-    profile_destroy(&prof);
     MPI_Finalize();
     return exit_code;
 }
