@@ -78,13 +78,13 @@ static hid_t string_type(size_t len)
 
 static int attr_write_string(hid_t obj, const char *name, const char *value)
 {
-    int ret = 0;
+    int ret = SWEEP_OK;
     hid_t t = string_type(strlen(value) + 1), sp = H5Screate(H5S_SCALAR), a = -1;
     if (H5Aexists(obj, name) > 0)
         H5Adelete(obj, name);
     a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
     if (a < 0 || H5Awrite(a, t, value) < 0)
-        ret = -1;
+        ret = SWEEP_ERR_HDF5;
     if (a >= 0)
         H5Aclose(a);
     H5Sclose(sp);
@@ -94,7 +94,7 @@ static int attr_write_string(hid_t obj, const char *name, const char *value)
 
 static int attr_write_i64(hid_t obj, const char *name, int64_t v)
 {
-    int ret = 0;
+    int ret = SWEEP_OK;
     hid_t sp = H5Screate(H5S_SCALAR), a = -1;
     if (H5Aexists(obj, name) > 0) {
         a = H5Aopen(obj, name, H5P_DEFAULT);
@@ -102,7 +102,7 @@ static int attr_write_i64(hid_t obj, const char *name, int64_t v)
         a = H5Acreate2(obj, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
     }
     if (a < 0 || H5Awrite(a, H5T_NATIVE_INT64, &v) < 0)
-        ret = -1;
+        ret = SWEEP_ERR_HDF5;
     if (a >= 0)
         H5Aclose(a);
     H5Sclose(sp);
@@ -112,11 +112,11 @@ static int attr_write_i64(hid_t obj, const char *name, int64_t v)
 static int attr_read_i64(hid_t obj, const char *name, int64_t *v)
 {
     if (H5Aexists(obj, name) <= 0)
-        return -1;
+        return SWEEP_ERR_HDF5;
     hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
     if (a < 0)
-        return -1;
-    int ret = H5Aread(a, H5T_NATIVE_INT64, v) < 0 ? -1 : 0;
+        return SWEEP_ERR_HDF5;
+    int ret = H5Aread(a, H5T_NATIVE_INT64, v) < 0 ? SWEEP_ERR_HDF5 : SWEEP_OK;
     H5Aclose(a);
     return ret;
 }
@@ -316,17 +316,17 @@ static int attach_scales(hid_t d, const hid_t *scales, int rank, hid_t trace_sca
 {
     for (int a = 0; a < rank; a++)
         if (H5DSattach_scale(d, scales[a], (unsigned)a) < 0)
-            return -1;
+            return SWEEP_ERR_HDF5;
     if (trace_scale >= 0 && H5DSattach_scale(d, trace_scale, (unsigned)rank) < 0)
-        return -1;
-    return 0;
+        return SWEEP_ERR_HDF5;
+    return SWEEP_OK;
 }
 
 static int write_text_dataset(hid_t loc, const char *name, const char *text, size_t len)
 {
     hid_t t = string_type(len + 1), sp = H5Screate(H5S_SCALAR);
     hid_t d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int ret = (d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, text) < 0) ? -1 : 0;
+    int ret = (d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, text) < 0) ? SWEEP_ERR_HDF5 : SWEEP_OK;
     if (d >= 0)
         H5Dclose(d);
     H5Sclose(sp);
@@ -376,14 +376,14 @@ static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *sca
         H5Sclose(sp);
         if (scales[a] < 0 || H5DSset_scale(scales[a], dn) < 0 ||
             attr_write_string(scales[a], "spec_key", ax->key) < 0)
-            return -1;
+            return SWEEP_ERR_HDF5;
     }
     if (with_trace && P > 0) {
         hsize_t n = (hsize_t)P;
         const char *tn = s->trace_iters >= 0 ? "trace_iter" : "trace_point";
         int64_t *it = malloc((size_t)P * sizeof *it);
         if (it == NULL)
-            return -1;
+            return SWEEP_ERR_HDF5;
         if (s->trace_iters >= 0)
             ufm_trace_iters(s->trace_iters, P, it);
         else
@@ -398,9 +398,9 @@ static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *sca
         H5Sclose(sp);
         free(it);
         if (bad)
-            return -1;
+            return SWEEP_ERR_HDF5;
     }
-    return 0;
+    return SWEEP_OK;
 }
 
 int store_create(const char *path, const spec *s, const char *shard, store **out,
@@ -892,7 +892,7 @@ static int rw_points(store *st, hid_t d, hid_t memtype, void *buf, size_t nelem,
     hid_t fs = H5Dget_space(d);
     hsize_t n = nelem;
     hid_t ms = H5Screate_simple(1, &n, NULL);
-    int ret = H5Sselect_elements(fs, H5S_SELECT_SET, nelem, st->coords) < 0 ? -1 : 0;
+    int ret = H5Sselect_elements(fs, H5S_SELECT_SET, nelem, st->coords) < 0 ? SWEEP_ERR_HDF5 : SWEEP_OK;
     if (ret == 0)
         ret = (write ? H5Dwrite(d, memtype, ms, fs, H5P_DEFAULT, buf)
                      : H5Dread(d, memtype, ms, fs, H5P_DEFAULT, buf)) < 0
@@ -1144,10 +1144,11 @@ int store_run_put(store *st, const store_run_row *row, sweep_errbuf *eb)
     hsize_t start = (hsize_t)row->run, one = 1;
     hid_t fs = H5Dget_space(st->runs), ms = H5Screate_simple(1, &one, NULL);
     H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL);
-    int ret = H5Dwrite(st->runs, st->runs_type, ms, fs, H5P_DEFAULT, row) < 0 ? -1 : 0;
+    int ret = H5Dwrite(st->runs, st->runs_type, ms, fs, H5P_DEFAULT, row) < 0 ? SWEEP_ERR_HDF5
+                                                                              : SWEEP_OK;
     H5Sclose(ms);
     H5Sclose(fs);
-    if (ret != 0)
+    if (ret != SWEEP_OK)
         return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot write /provenance/runs row %d", row->run);
     return SWEEP_OK;
 }
