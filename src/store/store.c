@@ -326,7 +326,8 @@ static int write_text_dataset(hid_t loc, const char *name, const char *text, siz
 {
     hid_t t = string_type(len + 1), sp = H5Screate(H5S_SCALAR);
     hid_t d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    int ret = (d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, text) < 0) ? SWEEP_ERR_HDF5 : SWEEP_OK;
+    int ret = (d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, text) < 0) ? SWEEP_ERR_HDF5
+                                                                                : SWEEP_OK;
     if (d >= 0)
         H5Dclose(d);
     H5Sclose(sp);
@@ -892,7 +893,8 @@ static int rw_points(store *st, hid_t d, hid_t memtype, void *buf, size_t nelem,
     hid_t fs = H5Dget_space(d);
     hsize_t n = nelem;
     hid_t ms = H5Screate_simple(1, &n, NULL);
-    int ret = H5Sselect_elements(fs, H5S_SELECT_SET, nelem, st->coords) < 0 ? SWEEP_ERR_HDF5 : SWEEP_OK;
+    int ret = H5Sselect_elements(fs, H5S_SELECT_SET, nelem, st->coords) < 0 ? SWEEP_ERR_HDF5
+                                                                             : SWEEP_OK;
     if (ret == 0)
         ret = (write ? H5Dwrite(d, memtype, ms, fs, H5P_DEFAULT, buf)
                      : H5Dread(d, memtype, ms, fs, H5P_DEFAULT, buf)) < 0
