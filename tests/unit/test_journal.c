@@ -344,12 +344,10 @@ static int test_journal_header_codes(void)
     CHECK_ERR(SWEEP_ERR_OTHER_SPEC, journal_check("codes.journal", OTHER, GRID_HASH, NULL));
     CHECK_OK(journal_check("codes.journal", NULL, NULL, NULL));
     CHECK_OK(journal_check("absent.journal", SPEC_HASH, GRID_HASH, NULL));
-    CHECK(write_file("codes.journal", (const unsigned char *)"not a journal at all, no magic"
-                                                             "..................................."
-                                                             "..................................."
-                                                             "..................................."
-                                                             ".........................",
-                     200) == 0);
+    unsigned char junk[200];
+    memset(junk, '.', sizeof junk);
+    memcpy(junk, "not a journal", 13);
+    CHECK(write_file("codes.journal", junk, sizeof junk) == 0);
     CHECK_ERR(SWEEP_ERR_NOT_OURS, journal_check("codes.journal", NULL, NULL, NULL));
     CHECK(write_file("codes.journal", (const unsigned char *)"UFMSJNL1", 8) == 0);
     CHECK_ERR(SWEEP_ERR_DAMAGED, journal_check("codes.journal", NULL, NULL, NULL));
