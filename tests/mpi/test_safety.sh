@@ -77,6 +77,11 @@ err=$("$BIN" export ref.h5 --format csv -o ref.h5 2>&1)
 rc=$?
 [ $rc -eq 1 ] && cmp -s ref.h5 keep.tmp && [[ "$err" == *"is the input"* ]] &&
   ok "export to its own input is refused" || bad "export -o input: rc=$rc $err"
+mkdir -p outdir
+err=$("$BIN" export ref.h5 --format csv -o outdir 2>&1)
+rc=$?
+[ $rc -eq 1 ] && [[ "$err" == *"is a directory"* ]] && [ -z "$(ls -A outdir)" ] &&
+  ok "export to a directory is refused" || bad "export -o directory: rc=$rc $err"
 err=$("$BIN" merge s1.h5 s0.h5 s1.h5 2>&1)
 rc=$?
 [ $rc -eq 1 ] && [[ "$err" == *"is the input"* ]] && ok "merge into one of its shards is refused" ||

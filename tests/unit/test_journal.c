@@ -344,6 +344,21 @@ static int test_journal_header_codes(void)
     CHECK_ERR(SWEEP_ERR_OTHER_SPEC, journal_check("codes.journal", OTHER, GRID_HASH, NULL));
     CHECK_OK(journal_check("codes.journal", NULL, NULL, NULL));
     CHECK_OK(journal_check("absent.journal", SPEC_HASH, GRID_HASH, NULL));
+    {
+        /* a newer format (the version word after the 8-byte magic): NEWER, not "damaged" */
+        unsigned char *b = NULL;
+        size_t len = 0;
+        CHECK(read_file("codes.journal", &b, &len) == 0 && len >= 12);
+        if (b != NULL && len >= 12) {
+            const uint32_t v = 2;
+            memcpy(b + 8, &v, sizeof v);
+            CHECK(write_file("codes.journal", b, len) == 0);
+            sweep_errbuf_clear(&eb);
+            CHECK_ERR(SWEEP_ERR_NEWER, journal_check("codes.journal", SPEC_HASH, GRID_HASH, &eb));
+            CHECK_CONTAINS(eb.msg, "newer");
+        }
+        free(b);
+    }
     unsigned char junk[200];
     memset(junk, '.', sizeof junk);
     memcpy(junk, "not a journal", 13);
