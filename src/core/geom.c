@@ -59,8 +59,9 @@ int geom_problem_from_loss(const profile *p, const loss_vectors *lv, geom_proble
     const int k = p->k;
 
     if (lv->k != k) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "loss vectors have k = %d, profile k = %d", lv->k,
-                            k);
+        ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "loss",
+                                "loss vectors have k = %d, profile k = %d", lv->k,
+                                k);
         goto cleanup;
     }
     gp = calloc(1, sizeof *gp);

@@ -38,12 +38,14 @@ static int check_vector(const char *name, const double *v, int n, int k, int pos
     if (n == 0)
         return SWEEP_OK;
     if (k > 0 && n != k)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s has %d values but k = %d", name, n, k);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, name,
+                                 "%s has %d values but k = %d", name, n, k);
     for (int c = 0; c < n; c++) {
         if (!isfinite(v[c]))
             return sweep_err_set(eb, SWEEP_ERR_NUMERIC, "%s[%d] = %g is not finite", name, c, v[c]);
         if (positive && !(v[c] > 0.0))
-            return sweep_err_set(eb, SWEEP_ERR_ARG, "%s[%d] = %g must be > 0", name, c, v[c]);
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, name,
+                                     "%s[%d] = %g must be > 0", name, c, v[c]);
     }
     return SWEEP_OK;
 }
@@ -52,11 +54,12 @@ int loss_opts_validate(const loss_opts *o, int k, sweep_errbuf *eb)
 {
     int ret;
     if ((int)o->kind < 0 || (int)o->kind >= LOSS_KIND_COUNT)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "loss: unknown kind %d", (int)o->kind);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "loss", "loss: unknown kind %d", (int)o->kind);
     if (!isfinite(o->gamma))
-        return sweep_err_set(eb, SWEEP_ERR_NUMERIC, "gamma = %g is not finite", o->gamma);
+        return sweep_err_set_key(eb, SWEEP_ERR_NUMERIC, "gamma",
+                                 "gamma = %g is not finite", o->gamma);
     if (!isfinite(o->tau))
-        return sweep_err_set(eb, SWEEP_ERR_NUMERIC, "tau = %g is not finite", o->tau);
+        return sweep_err_set_key(eb, SWEEP_ERR_NUMERIC, "tau", "tau = %g is not finite", o->tau);
     if (!isfinite(o->lambda_w) || !(o->lambda_w >= 0.0))
         return sweep_err_set(eb, isfinite(o->lambda_w) ? SWEEP_ERR_ARG : SWEEP_ERR_NUMERIC,
                              "lambda_w = %g must be finite and >= 0", o->lambda_w);

@@ -38,71 +38,84 @@ static int step_k_min(const profile_opts *o)
 int profile_opts_validate(const profile_opts *o, sweep_errbuf *eb)
 {
     if (o->kind != PROFILE_STEP && o->kind != PROFILE_LT && o->kind != PROFILE_COUNTS)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "profile: unknown kind %d (use step, lt or counts)",
-                             (int)o->kind);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "profile",
+                                 "profile: unknown kind %d (use step, lt or counts)",
+                                 (int)o->kind);
     if (o->kind == PROFILE_COUNTS) {
         if (o->n_counts < 2)
-            return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                 "counts: %d value(s) given; at least 2 classes are needed",
-                                 o->n_counts);
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, "counts",
+                                     "counts: %d value(s) given; at least 2 classes are needed",
+                                     o->n_counts);
         if (o->n_counts > PROFILE_MAX_K)
-            return sweep_err_set(eb, SWEEP_ERR_ARG, "counts: %d values exceed the maximum k = %d",
-                                 o->n_counts, PROFILE_MAX_K);
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, "counts",
+                                     "counts: %d values exceed the maximum k = %d",
+                                     o->n_counts, PROFILE_MAX_K);
         if (o->k != o->n_counts)
-            return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                 "k = %d does not match the %d values given in counts", o->k,
-                                 o->n_counts);
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, "k",
+                                     "k = %d does not match the %d values given in counts", o->k,
+                                     o->n_counts);
         for (int c = 0; c < o->n_counts; c++) {
             if (!isfinite(o->counts[c]))
-                return sweep_err_set(eb, SWEEP_ERR_NUMERIC, "counts[%d] = %g is not finite", c,
-                                     o->counts[c]);
+                return sweep_err_set_key(eb, SWEEP_ERR_NUMERIC, "counts",
+                                         "counts[%d] = %g is not finite", c,
+                                         o->counts[c]);
             if (!(o->counts[c] > 0.0))
-                return sweep_err_set(eb, SWEEP_ERR_ARG, "counts[%d] = %g must be > 0", c,
-                                     o->counts[c]);
+                return sweep_err_set_key(eb, SWEEP_ERR_ARG, "counts",
+                                         "counts[%d] = %g must be > 0", c,
+                                         o->counts[c]);
         }
     } else {
         if (o->k < 2)
-            return sweep_err_set(eb, SWEEP_ERR_ARG, "k = %d: at least 2 classes are needed", o->k);
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, "k",
+                                     "k = %d: at least 2 classes are needed", o->k);
         if (o->k > PROFILE_MAX_K)
-            return sweep_err_set(eb, SWEEP_ERR_ARG, "k = %d exceeds the maximum %d", o->k,
-                                 PROFILE_MAX_K);
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, "k",
+                                     "k = %d exceeds the maximum %d", o->k,
+                                     PROFILE_MAX_K);
         if (!isfinite(o->R))
-            return sweep_err_set(eb, SWEEP_ERR_NUMERIC, "R = %g is not finite", o->R);
+            return sweep_err_set_key(eb, SWEEP_ERR_NUMERIC, "R", "R = %g is not finite", o->R);
         if (!(o->R >= 1.0))
-            return sweep_err_set(eb, SWEEP_ERR_ARG, "R = %g: the imbalance ratio must be >= 1",
-                                 o->R);
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, "R",
+                                     "R = %g: the imbalance ratio must be >= 1",
+                                     o->R);
         if (!isfinite(o->n_min))
-            return sweep_err_set(eb, SWEEP_ERR_NUMERIC, "n_min = %g is not finite", o->n_min);
+            return sweep_err_set_key(eb, SWEEP_ERR_NUMERIC, "n-min",
+                                     "n_min = %g is not finite", o->n_min);
         if (!(o->n_min >= 1.0))
-            return sweep_err_set(eb, SWEEP_ERR_ARG, "n_min = %g: classes need at least 1 example",
-                                 o->n_min);
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, "n-min",
+                                     "n_min = %g: classes need at least 1 example",
+                                     o->n_min);
         if (o->kind == PROFILE_STEP) {
             if (!isfinite(o->rho))
-                return sweep_err_set(eb, SWEEP_ERR_NUMERIC, "rho = %g is not finite", o->rho);
+                return sweep_err_set_key(eb, SWEEP_ERR_NUMERIC, "rho",
+                                         "rho = %g is not finite", o->rho);
             if (!(o->rho >= 0.0 && o->rho <= 1.0))
-                return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                     "rho = %g: the minority fraction must lie in [0, 1]", o->rho);
+                return sweep_err_set_key(eb, SWEEP_ERR_ARG, "rho",
+                                         "rho = %g: the minority fraction must lie in [0, 1]",
+                                         o->rho);
             double km = o->rho * (double)o->k;
             if (fabs(km - nearbyint(km)) > 1e-9)
-                return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                     "rho = %g: rho*k = %g is not an integer number of minority "
-                                     "classes for k = %d",
-                                     o->rho, km, o->k);
+                return sweep_err_set_key(eb, SWEEP_ERR_ARG, "rho",
+                                         "rho = %g: rho*k = %g is not an integer number of "
+                                         "minority "
+                                         "classes for k = %d",
+                                         o->rho, km, o->k);
             int k_min = step_k_min(o);
             if (o->R != 1.0 && (k_min < 1 || k_min > o->k - 1))
-                return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                     "rho = %g gives k_min = %d minority classes; with R = %g "
-                                     "there must be between 1 and k-1 = %d",
-                                     o->rho, k_min, o->R, o->k - 1);
+                return sweep_err_set_key(eb, SWEEP_ERR_ARG, "rho",
+                                         "rho = %g gives k_min = %d minority classes; with R = %g "
+                                         "there must be between 1 and k-1 = %d",
+                                         o->rho, k_min, o->R, o->k - 1);
         }
     }
     int k = o->kind == PROFILE_COUNTS ? o->n_counts : o->k;
     if (o->d < 0)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "d = %d must be >= 0 (0 means d = k)", o->d);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "d",
+                                 "d = %d must be >= 0 (0 means d = k)", o->d);
     if (o->d != 0 && o->d < k - 1)
-        return sweep_err_set(eb, SWEEP_ERR_ARG,
-                             "d = %d < k-1 = %d: the embedding space cannot host the geometry",
-                             o->d, k - 1);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "d",
+                                 "d = %d < k-1 = %d: the embedding space cannot host the geometry",
+                                 o->d, k - 1);
     return SWEEP_OK;
 }
 

@@ -167,7 +167,8 @@ static int reg_solve_level(const profile *p, const loss_vectors *lv, int example
                              "(got %g, %g)",
                              lv->lambda_w, lv->lambda_h);
     if (k > 512)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "k = %d: the regularized solver takes k <= 512", k);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "k",
+                                 "k = %d: the regularized solver takes k <= 512", k);
     label = malloc((size_t)ncol * sizeof(int));
     cnt = malloc((size_t)ncol * sizeof(double));
     if (label == NULL || cnt == NULL) {

@@ -38,7 +38,21 @@ void sweep_errbuf_clear(sweep_errbuf *eb)
     if (eb == NULL)
         return;
     eb->code = SWEEP_OK;
+    eb->key[0] = '\0';
     eb->msg[0] = '\0';
+}
+
+int sweep_err_set_key(sweep_errbuf *eb, int code, const char *key, const char *fmt, ...)
+{
+    if (eb == NULL || eb->code != SWEEP_OK)
+        return code;
+    eb->code = code;
+    snprintf(eb->key, sizeof eb->key, "%s", key != NULL ? key : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(eb->msg, sizeof eb->msg, fmt, ap);
+    va_end(ap);
+    return code;
 }
 
 int sweep_err_set(sweep_errbuf *eb, int code, const char *fmt, ...)

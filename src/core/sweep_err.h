@@ -51,6 +51,7 @@ const char *sweep_strerror_name(int code);
 /* A caller-owned buffer for the first error's detail message. */
 typedef struct sweep_errbuf {
     int code;       /* first error code recorded, SWEEP_OK if none */
+    char key[48];   /* the option the first error is about ("lr", "n-min"), "" if none */
     char msg[8192]; /* detail of the first error, "" if none (room for two full paths) */
 } sweep_errbuf;
 
@@ -63,6 +64,15 @@ void sweep_errbuf_clear(sweep_errbuf *eb);
 int sweep_err_set(sweep_errbuf *eb, int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* sweep_err_set_key - sweep_err_set that also records the option the error is about (its long
+ * name, as in the option table: "n-min"), so that callers locate it (a spec names the line of
+ * that key) without reading the message. */
+int sweep_err_set_key(sweep_errbuf *eb, int code, const char *key, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
 #endif
     ;
 

@@ -66,53 +66,65 @@ void ufm_opts_default(ufm_opts *o)
 int ufm_opts_validate(const ufm_opts *o, sweep_errbuf *eb)
 {
     if (o->opt != UFM_OPT_GD && o->opt != UFM_OPT_NGD && o->opt != UFM_OPT_SGDM)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "opt: unknown optimizer %d", (int)o->opt);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "opt",
+                                 "opt: unknown optimizer %d", (int)o->opt);
     if (!isfinite(o->lr) || !(o->lr > 0.0))
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "lr = %g: the learning rate must be finite and > 0",
-                             o->lr);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "lr",
+                                 "lr = %g: the learning rate must be finite and > 0",
+                                 o->lr);
     if (!isfinite(o->momentum) || !(o->momentum >= 0.0 && o->momentum < 1.0))
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "momentum = %g must lie in [0, 1)", o->momentum);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "momentum",
+                                 "momentum = %g must lie in [0, 1)", o->momentum);
     if (!isfinite(o->wd) || !(o->wd >= 0.0))
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "wd = %g: weight decay must be finite and >= 0",
-                             o->wd);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "wd",
+                                 "wd = %g: weight decay must be finite and >= 0",
+                                 o->wd);
     if (!isfinite(o->lr_decay) || !(o->lr_decay > 0.0))
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "lr_decay = %g must be finite and > 0",
-                             o->lr_decay);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "lr-decay",
+                                 "lr_decay = %g must be finite and > 0",
+                                 o->lr_decay);
     if (o->n_milestones < 0 || o->n_milestones > UFM_MAX_MILESTONES)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "milestones: %d values (at most %d)",
-                             o->n_milestones, UFM_MAX_MILESTONES);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "milestones",
+                                 "milestones: %d values (at most %d)",
+                                 o->n_milestones, UFM_MAX_MILESTONES);
     for (int i = 0; i < o->n_milestones; i++) {
         double m = o->milestones[i];
         if (!(m >= 0.0) || m != floor(m) || m > 9.0e15)
-            return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                 "milestones[%d] = %g must be a non-negative whole iteration", i,
-                                 m);
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, "milestones",
+                                     "milestones[%d] = %g must be a non-negative whole "
+                                     "iteration", i,
+                                     m);
         if (i > 0 && !(m > o->milestones[i - 1]))
-            return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                 "milestones must increase: milestones[%d] = %g after %g", i, m,
-                                 o->milestones[i - 1]);
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, "milestones",
+                                     "milestones must increase: milestones[%d] = %g after %g", i, m,
+                                     o->milestones[i - 1]);
     }
     if (o->iters < 0)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "iters = %lld must be >= 0",
-                             (long long)o->iters);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "iters",
+                                 "iters = %lld must be >= 0",
+                                 (long long)o->iters);
     if (!isfinite(o->tol_grad) || !(o->tol_grad >= 0.0))
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "tol_grad = %g must be finite and >= 0",
-                             o->tol_grad);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "tol-grad",
+                                 "tol_grad = %g must be finite and >= 0",
+                                 o->tol_grad);
     if (!isfinite(o->tol_loss) || !(o->tol_loss >= 0.0))
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "tol_loss = %g must be finite and >= 0",
-                             o->tol_loss);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "tol-loss",
+                                 "tol_loss = %g must be finite and >= 0",
+                                 o->tol_loss);
     if (o->init != UFM_INIT_TORCH && o->init != UFM_INIT_GAUSS)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "init: unknown kind %d", (int)o->init);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "init", "init: unknown kind %d", (int)o->init);
     if (o->init == UFM_INIT_GAUSS && (!isfinite(o->init_std) || !(o->init_std > 0.0)))
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "init gauss:%g: the std must be finite and > 0",
-                             o->init_std);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "init",
+                                 "init gauss:%g: the std must be finite and > 0",
+                                 o->init_std);
     if (o->trace_points < 0 || o->trace_points > UFM_MAX_TRACE_POINTS)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "trace_points = %d must lie in [0, %d]",
-                             o->trace_points, UFM_MAX_TRACE_POINTS);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "trace-points",
+                                 "trace_points = %d must lie in [0, %d]",
+                                 o->trace_points, UFM_MAX_TRACE_POINTS);
     if (o->trace_points > 0 && (int64_t)o->trace_points > o->iters + 1)
-        return sweep_err_set(eb, SWEEP_ERR_ARG,
-                             "trace_points = %d exceeds iters + 1 = %lld distinct iterations",
-                             o->trace_points, (long long)o->iters + 1);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "trace-points",
+                                 "trace_points = %d exceeds iters + 1 = %lld distinct iterations",
+                                 o->trace_points, (long long)o->iters + 1);
     return SWEEP_OK;
 }
 
@@ -278,7 +290,8 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
     if ((ret = profile_check_integer_counts(p, eb)) != SWEEP_OK)
         goto cleanup;
     if (lv->k != k) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "loss has k = %d, profile k = %d", lv->k, k);
+        ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "loss",
+                                "loss has k = %d, profile k = %d", lv->k, k);
         goto cleanup;
     }
     const double n_d = p->n;

@@ -125,9 +125,9 @@ static int parse_real(const char *name, const char *s, double *out, sweep_errbuf
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end != '\0')
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is not a number", name, s);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, name, "--%s: '%s' is not a number", name, s);
     if (errno == ERANGE && (v > 1.0 || v < -1.0))
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is out of range", name, s);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, name, "--%s: '%s' is out of range", name, s);
     *out = v;
     return SWEEP_OK;
 }
@@ -136,9 +136,9 @@ static int parse_int(const char *name, const char *s, int *out, sweep_errbuf *eb
 {
     int ret = numparse_int(s, INT_MIN, INT_MAX, out);
     if (ret == SWEEP_ERR_RANGE)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is out of range", name, s);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, name, "--%s: '%s' is out of range", name, s);
     if (ret != SWEEP_OK)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is not an integer", name, s);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, name, "--%s: '%s' is not an integer", name, s);
     return SWEEP_OK;
 }
 
@@ -146,9 +146,9 @@ static int parse_i64(const char *name, const char *s, int64_t *out, sweep_errbuf
 {
     int ret = numparse_i64(s, INT64_MIN, INT64_MAX, out);
     if (ret == SWEEP_ERR_RANGE)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is out of range", name, s);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, name, "--%s: '%s' is out of range", name, s);
     if (ret != SWEEP_OK)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is not an integer", name, s);
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, name, "--%s: '%s' is not an integer", name, s);
     return SWEEP_OK;
 }
 
@@ -164,17 +164,20 @@ static int parse_vec(const char *name, const char *s, double *v, int *n, int cap
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         if (len == 0 || len >= sizeof buf)
-            return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: malformed list '%s' (item %d)", name,
-                                 s, count);
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, name,
+                                     "--%s: malformed list '%s' (item %d)", name,
+                                     s, count);
         if (count >= cap)
-            return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: more than %d values", name, cap);
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, name,
+                                     "--%s: more than %d values", name, cap);
         memcpy(buf, p, len);
         buf[len] = '\0';
         char *end = NULL;
         double x = strtod(buf, &end);
         if (end == buf || *end != '\0')
-            return sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: item %d '%s' is not a number", name,
-                                 count, buf);
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, name,
+                                     "--%s: item %d '%s' is not a number", name,
+                                     count, buf);
         v[count++] = x;
         if (comma == NULL)
             break;
@@ -226,8 +229,8 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
                  !strcmp(value, "no"))
             *b = 0;
         else
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--%s: '%s' is not on/off (or true/false)",
-                                def->name, value);
+            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, def->name,
+                                    "--%s: '%s' is not on/off (or true/false)", def->name, value);
         break;
     }
     case PARAM_SOLVER: {
@@ -236,10 +239,11 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
         if (sd != NULL)
             *(point_solver *)field = sd->id;
         else
-            sweep_err_set(eb, SWEEP_ERR_ARG,
-                          "--solver: unknown solver '%s' (use ufm, svm, svm-example, svm-gd, reg, "
-                          "reg-example or none)",
-                          value);
+            sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver",
+                              "--solver: unknown solver '%s' (use ufm, svm, svm-example, "
+                              "svm-gd, reg, "
+                              "reg-example or none)",
+                              value);
         break;
     }
     case PARAM_OPT: {
@@ -251,8 +255,8 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
         else if (strcmp(value, "sgdm") == 0)
             *o = UFM_OPT_SGDM;
         else
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                "--opt: unknown optimizer '%s' (use gd, ngd or sgdm)", value);
+            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "opt",
+                                    "--opt: unknown optimizer '%s' (use gd, ngd or sgdm)", value);
         break;
     }
     case PARAM_INIT:
@@ -266,9 +270,9 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
                 p->ufm.init_std = std;
             }
         } else {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                "--init: unknown initialization '%s' (use torch or gauss:STD)",
-                                value);
+            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "init",
+                                    "--init: unknown initialization '%s' (use torch or gauss:STD)",
+                                    value);
         }
         break;
     case PARAM_PROFILE: {
@@ -280,15 +284,16 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
         else if (strcmp(value, "counts") == 0)
             *k = PROFILE_COUNTS;
         else
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                "--profile: unknown profile '%s' (use step, lt or counts)", value);
+            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "profile",
+                                    "--profile: unknown profile '%s' (use step, lt or counts)",
+                                    value);
         break;
     }
     case PARAM_LOSS:
         if (loss_kind_parse(value, (loss_kind *)field) != SWEEP_OK)
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                "--loss: unknown loss '%s' (use ce, wce, la, cdt, vs or ldt)",
-                                value);
+            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "loss",
+                                    "--loss: unknown loss '%s' (use ce, wce, la, cdt, vs or ldt)",
+                                    value);
         break;
     }
     if (ret == SWEEP_OK)
@@ -368,9 +373,9 @@ static int solver_validate(const point_params *p, sweep_errbuf *eb)
     profile *prof = NULL;
     int ret = SWEEP_OK;
     if (sd->needs_ridge && !(p->loss.lambda_w > 0.0 && p->loss.lambda_h > 0.0))
-        return sweep_err_set(eb, SWEEP_ERR_ARG,
-                             "--solver reg needs a ridge: --lambda > 0 (or --lambda-w and "
-                             "--lambda-h > 0)");
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver",
+                                 "--solver reg needs a ridge: --lambda > 0 (or --lambda-w and "
+                                 "--lambda-h > 0)");
     if (!sd->on_examples)
         return SWEEP_OK;
     if ((ret = profile_create(&p->profile, &prof, eb)) != SWEEP_OK)
@@ -379,18 +384,19 @@ static int solver_validate(const point_params *p, sweep_errbuf *eb)
     {
         for (int c = 0; c < prof->k; c++)
             if (prof->counts[c] != floor(prof->counts[c])) {
-                ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                    "--solver %s works on the examples and needs integer class "
-                                    "counts (class %d has %g: choose R and n_min accordingly, or "
-                                    "use --solver svm)",
-                                    name, c, prof->counts[c]);
+                ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver",
+                                        "--solver %s works on the examples and needs integer class "
+                                        "counts (class %d has %g: choose R and n_min "
+                                        "accordingly, or "
+                                        "use --solver svm)",
+                                        name, c, prof->counts[c]);
                 goto cleanup;
             }
     }
     if (sd->max_columns > 0 && cols > sd->max_columns)
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                            "--solver %s works on all n = %g examples; it takes at most %.0f",
-                            name, cols, sd->max_columns);
+        ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver",
+                                "--solver %s works on all n = %g examples; it takes at most %.0f",
+                                name, cols, sd->max_columns);
 cleanup:
     profile_destroy(&prof);
     return ret;
@@ -402,15 +408,16 @@ int params_finalize(point_params *p, sweep_errbuf *eb)
     profile_opts *po = &p->profile;
     if (po->n_counts > 0) {
         if (is_set(p, "profile") && po->kind != PROFILE_COUNTS)
-            return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                 "--counts was given with --profile %s: explicit counts need "
-                                 "--profile counts (or no --profile)",
-                                 profile_kind_name(po->kind));
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, "counts",
+                                     "--counts was given with --profile %s: explicit counts need "
+                                     "--profile counts (or no --profile)",
+                                     profile_kind_name(po->kind));
         po->kind = PROFILE_COUNTS;
         if (!is_set(p, "k"))
             po->k = po->n_counts;
     } else if (po->kind == PROFILE_COUNTS) {
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "--profile counts needs --counts n0,n1,...");
+        return sweep_err_set_key(eb, SWEEP_ERR_ARG, "profile",
+                                 "--profile counts needs --counts n0,n1,...");
     }
     if ((ret = profile_opts_validate(po, eb)) != SWEEP_OK)
         return ret;

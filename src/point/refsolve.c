@@ -96,7 +96,7 @@ int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors
                                        : THEORY_MAX_IPM;
         res->tol = tol_set ? pp->ufm.tol_grad : THEORY_TOL;
         if (max_iter < 1) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--solver svm needs --iters >= 1");
+            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver", "--solver svm needs --iters >= 1");
             goto cleanup;
         }
         if (pp->solver == POINT_SOLVER_SVM)
@@ -128,7 +128,8 @@ int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors
             o.tol = pp->ufm.tol_grad;
         res->tol = o.tol;
         if (o.max_iter < 1) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--solver svm-gd needs --iters >= 1");
+            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver",
+                                    "--solver svm-gd needs --iters >= 1");
             goto cleanup;
         }
         if ((ret = svm_gd_solve(&mm, &o, &sol, &W, &H, &r, eb)) != SWEEP_OK)
@@ -160,17 +161,18 @@ int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors
         reg_result r;
         const int example = pp->solver == POINT_SOLVER_REG_EXAMPLE;
         if (!(lv->lambda_w > 0.0 && lv->lambda_h > 0.0)) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                "--solver %s needs a ridge: --lambda > 0 (or --lambda-w and "
-                                "--lambda-h > 0)",
-                                point_solver_name(pp->solver));
+            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver",
+                                    "--solver %s needs a ridge: --lambda > 0 (or --lambda-w and "
+                                    "--lambda-h > 0)",
+                                    point_solver_name(pp->solver));
             goto cleanup;
         }
         res->tol = tol_set ? pp->ufm.tol_grad : THEORY_TOL;
         const int64_t max_iter = iters_set ? pp->ufm.iters : 200000;
         if (max_iter < 1) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--solver %s needs --iters >= 1",
-                                point_solver_name(pp->solver));
+            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver",
+                                    "--solver %s needs --iters >= 1",
+                                    point_solver_name(pp->solver));
             goto cleanup;
         }
         ret = example ? reg_solve_example(prof, lv, res->tol, max_iter, &sol, &H, &r, eb)

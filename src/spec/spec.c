@@ -563,17 +563,11 @@ int spec_point_params(const spec *s, int64_t p, point_params *out, sweep_errbuf 
 }
 
 /* The line of the option a validation message starts with ("rho = ...", "counts[1] = ..."). */
-static int line_for_message(const spec *s, const char *msg, const char **key_out)
+/* The spec line of the option an error is about (eb->key, set by the validator that refused
+ * it), and its key as written; the first axis's line and "grid" when the error names none. */
+static int line_for_error(const spec *s, const sweep_errbuf *e, const char **key_out)
 {
-    char word[64];
-    size_t i = 0;
-    while (i + 1 < sizeof word && (msg[i] == '_' || msg[i] == '-' || (msg[i] >= 'a' && msg[i] <= 'z') ||
-                                   (msg[i] >= 'A' && msg[i] <= 'Z') || (msg[i] >= '0' && msg[i] <= '9'))) {
-        word[i] = msg[i];
-        i++;
-    }
-    word[i] = '\0';
-    const param_def *def = params_find(word, SPEC_GROUPS);
+    const param_def *def = e->key[0] != '\0' ? params_find(e->key, SPEC_GROUPS) : NULL;
     if (def != NULL && strcmp(def->name, "lambda-w") == 0)
         def = params_find("lambda", SPEC_GROUPS); /* lambda may have set it */
     for (int a = 0; a < s->n_axes; a++)
@@ -924,7 +918,7 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
         if (spec_point_params(s, p, &pp, &eb2) != SWEEP_OK) {
             char label[512];
             const char *key = NULL;
-            int line = line_for_message(s, eb2.msg, &key);
+            int line = line_for_error(s, &eb2, &key);
             spec_point_label(s, p, label, sizeof label);
             ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: %s: at grid point %lld (%s): %s", path,
                                 line, key, (long long)p, label, eb2.msg);
