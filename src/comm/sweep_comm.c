@@ -2,6 +2,8 @@
 
 #include "sweep_proto.h"
 
+#include <stddef.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,5 +77,40 @@ int sweep_comm_hostnames(MPI_Comm comm, char *out, size_t cap, sweep_errbuf *eb)
     }
 cleanup:
     free(all);
+    return ret;
+}
+
+int sweep_comm_record_type(int trace_doubles, MPI_Datatype *out, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    MPI_Datatype packed = MPI_DATATYPE_NULL;
+    enum { N = 14 };
+    int len[N] = {1, 1, 1, 1, 1, 1, 1, 1, POINT_SOLVE_FIELDS, GEOM_METRICS_COUNT,
+                  GEOM_METRICS_COUNT, (int)sizeof(((point_record *)0)->message), trace_doubles,
+                  0};
+    MPI_Aint disp[N] = {offsetof(point_record, point),       offsetof(point_record, state),
+                        offsetof(point_record, outcome),     offsetof(point_record, theory_source),
+                        offsetof(point_record, error_code),  offsetof(point_record, rank),
+                        offsetof(point_record, attempts),    offsetof(point_record, wall_s),
+                        offsetof(point_record, solve),       offsetof(point_record, theory),
+                        offsetof(point_record, result),      offsetof(point_record, message),
+                        (MPI_Aint)sizeof(point_record),      0};
+    MPI_Datatype types[N] = {MPI_INT64_T, MPI_INT32_T, MPI_INT32_T, MPI_INT32_T, MPI_INT32_T,
+                             MPI_INT32_T, MPI_INT32_T, MPI_DOUBLE,  MPI_DOUBLE,  MPI_DOUBLE,
+                             MPI_DOUBLE,  MPI_CHAR,    MPI_DOUBLE,  MPI_DOUBLE};
+    const int n = trace_doubles > 0 ? 13 : 12;
+    *out = MPI_DATATYPE_NULL;
+    SWEEP_CHECK_MPI(MPI_Type_create_struct(n, len, disp, types, &packed), "record datatype", eb);
+    SWEEP_CHECK_MPI(MPI_Type_create_resized(packed, 0,
+                                            (MPI_Aint)(sizeof(point_record) +
+                                                       (size_t)trace_doubles * sizeof(double)),
+                                            out),
+                    "record datatype extent", eb);
+    SWEEP_CHECK_MPI(MPI_Type_commit(out), "record datatype commit", eb);
+cleanup:
+    if (packed != MPI_DATATYPE_NULL)
+        MPI_Type_free(&packed);
+    if (ret != SWEEP_OK && *out != MPI_DATATYPE_NULL)
+        MPI_Type_free(out);
     return ret;
 }

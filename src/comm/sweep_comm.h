@@ -21,6 +21,13 @@ int sweep_comm_bcast_ints(MPI_Comm comm, int *v, int count, sweep_errbuf *eb);
  * is the loaded spec (unchanged); elsewhere *s receives the parsed copy (caller destroys). */
 int sweep_comm_share_spec(MPI_Comm comm, spec **s, sweep_errbuf *eb);
 
+/* sweep_comm_record_type - the MPI datatype of one RESULT entry: a point_record field by field
+ * (typed, so no padding bytes travel and the layout is MPI's business) followed by trace_doubles
+ * doubles, with the extent sizeof(point_record) + trace_doubles doubles, so count entries are
+ * contiguous in a buffer. Committed; the caller frees it with MPI_Type_free. Local (not
+ * collective); master and workers build the same type. */
+int sweep_comm_record_type(int trace_doubles, MPI_Datatype *out, sweep_errbuf *eb);
+
 /* sweep_comm_hostnames - on rank 0, every rank's host name, unique and comma-separated, in
  * out[cap] (cut at cap); out is left "" elsewhere. */
 int sweep_comm_hostnames(MPI_Comm comm, char *out, size_t cap, sweep_errbuf *eb);

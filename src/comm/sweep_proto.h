@@ -9,7 +9,8 @@
  *   tag     direction        payload
  *   READY   worker -> master (none)
  *   TASK    master -> worker int64 point ids (1 .. SWEEP_MAX_BATCH)
- *   RESULT  worker -> master count x (point_record + trace doubles)
+ *   RESULT  worker -> master count records of sweep_comm_record_type (a point_record, typed
+ *                            field by field, then its trace doubles)
  *   STOP    master -> worker (none)
  *
  *   GROUP_TASK master -> every rank of a group: one int64 point id, solved together; the

@@ -2,6 +2,7 @@
 
 #include "point.h"
 #include "pufm.h"
+#include "sweep_comm.h"
 #include "sweep_proto.h"
 
 #include <stdint.h>
@@ -15,6 +16,7 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
     pufm_grid *grid = NULL;
     int64_t *ids = NULL;
     unsigned char *out = NULL;
+    MPI_Datatype rectype = MPI_DATATYPE_NULL;
     const size_t tlen = (size_t)s->trace_points * POINT_TRACE_FIELDS * sizeof(double);
     const size_t one = sizeof(point_record) + tlen;
 
@@ -26,6 +28,9 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
         ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "worker %d: cannot allocate task buffers", rank);
         goto cleanup;
     }
+    if ((ret = sweep_comm_record_type(s->trace_points * POINT_TRACE_FIELDS, &rectype, eb)) !=
+        SWEEP_OK)
+        goto cleanup;
     if (group != MPI_COMM_NULL) {
         MPI_Comm_rank(group, &grank);
         if ((ret = pufm_grid_create(group, grid_rows, grid_cols, &grid, eb)) != SWEEP_OK)
@@ -47,7 +52,7 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
             pufm_point_ctx ctx = {grid, 0};
             spec_point_compute(s, ids[0], rank, pufm_point_solve, &ctx, NULL, rec, trace);
             if (grank == 0)
-                SWEEP_CHECK_MPI(MPI_Send(out, (int)one, MPI_BYTE, 0, SWEEP_TAG_RESULT, comm),
+                SWEEP_CHECK_MPI(MPI_Send(out, 1, rectype, 0, SWEEP_TAG_RESULT, comm),
                                 "worker RESULT", eb);
             else
                 SWEEP_CHECK_MPI(MPI_Send(NULL, 0, MPI_BYTE, 0, SWEEP_TAG_READY, comm),
@@ -60,11 +65,12 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
                                                 : NULL;
             spec_point_compute(s, ids[i], rank, NULL, NULL, stop, rec, trace);
         }
-        SWEEP_CHECK_MPI(MPI_Send(out, (int)((size_t)count * one), MPI_BYTE, 0, SWEEP_TAG_RESULT,
-                                 comm),
+        SWEEP_CHECK_MPI(MPI_Send(out, count, rectype, 0, SWEEP_TAG_RESULT, comm),
                         "worker RESULT", eb);
     }
 cleanup:
+    if (rectype != MPI_DATATYPE_NULL)
+        MPI_Type_free(&rectype);
     pufm_grid_destroy(&grid);
     free(ids);
     free(out);

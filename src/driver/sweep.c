@@ -1,6 +1,7 @@
 #include "sweep.h"
 
 #include "point.h"
+#include "sweep_comm.h"
 #include "sweep_proto.h"
 
 #include <math.h>
@@ -283,9 +284,13 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
 {
     int ret = SWEEP_OK, size = 1;
     double *trace_tmp = NULL;
+    MPI_Datatype rectype = MPI_DATATYPE_NULL;
     master mm, *m = &mm;
     memset(m, 0, sizeof *m);
     MPI_Comm_size(comm, &size);
+    if ((ret = sweep_comm_record_type(s->trace_points * POINT_TRACE_FIELDS, &rectype, eb)) !=
+        SWEEP_OK)
+        return ret;
     m->s = s;
     m->o = o;
     m->st = st;
@@ -360,13 +365,15 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
             SWEEP_CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &stt), "master probe",
                             eb);
         if (flag) {
-            int bytes = 0;
-            MPI_Get_count(&stt, MPI_BYTE, &bytes);
-            SWEEP_CHECK_MPI(MPI_Recv(m->msg, (int)((size_t)m->max_batch * m->one), MPI_BYTE,
-                                     stt.MPI_SOURCE, stt.MPI_TAG, comm, MPI_STATUS_IGNORE),
+            int count = 0;
+            const int is_result = stt.MPI_TAG == SWEEP_TAG_RESULT;
+            /* RESULT: typed records (sweep_comm_record_type); the other tags carry nothing */
+            SWEEP_CHECK_MPI(MPI_Recv(m->msg, is_result ? m->max_batch : 0,
+                                     is_result ? rectype : MPI_BYTE, stt.MPI_SOURCE, stt.MPI_TAG,
+                                     comm, &stt),
                             "master receive", eb);
-            if (stt.MPI_TAG == SWEEP_TAG_RESULT) {
-                int count = (int)((size_t)bytes / m->one);
+            if (is_result) {
+                SWEEP_CHECK_MPI(MPI_Get_count(&stt, rectype, &count), "master RESULT count", eb);
                 for (int i = 0; i < count; i++) {
                     const unsigned char *r = m->msg + (size_t)i * m->one;
                     point_record rec;
@@ -433,6 +440,8 @@ cleanup:
         sweep_errbuf_clear(&eb2);
         flush_buffer(m, &eb2);
     }
+    if (rectype != MPI_DATATYPE_NULL)
+        MPI_Type_free(&rectype);
     free(trace_tmp);
     free(m->recs);
     free(m->traces);
