@@ -241,8 +241,7 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
         else
             sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver",
                               "--solver: unknown solver '%s' (use ufm, svm, svm-example, "
-                              "svm-gd, reg, "
-                              "reg-example or none)",
+                              "svm-gd, reg, reg-example or none)",
                               value);
         break;
     }
@@ -301,16 +300,16 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
     return ret;
 }
 
-/* id, name, solves, records_trace, groupable, interruptible, needs_ridge, on_examples,
- * max_columns, certificate */
+/* id, name, solves, records_trace, groupable, needs_ridge, on_examples, max_columns,
+ * certificate */
 static const point_solver_def solver_table[] = {
-    {POINT_SOLVER_UFM, "ufm", 1, 1, 1, 1, 0, 0, 0, NULL},
-    {POINT_SOLVER_NONE, "none", 0, 0, 0, 0, 0, 0, 0, NULL},
-    {POINT_SOLVER_SVM, "svm", 1, 0, 0, 0, 0, 0, 0, "gap"},
-    {POINT_SOLVER_SVM_EXAMPLE, "svm-example", 1, 0, 0, 0, 0, 1, SVM_MAX_COLUMNS, "gap"},
-    {POINT_SOLVER_SVM_GD, "svm-gd", 1, 0, 0, 0, 0, 1, SVM_MAX_COLUMNS, "violation"},
-    {POINT_SOLVER_REG, "reg", 1, 0, 0, 0, 1, 0, 0, "residual"},
-    {POINT_SOLVER_REG_EXAMPLE, "reg-example", 1, 0, 0, 0, 1, 1, 20000, "residual"},
+    {POINT_SOLVER_UFM, "ufm", 1, 1, 1, 0, 0, 0, NULL},
+    {POINT_SOLVER_NONE, "none", 0, 0, 0, 0, 0, 0, NULL},
+    {POINT_SOLVER_SVM, "svm", 1, 0, 0, 0, 0, 0, "gap"},
+    {POINT_SOLVER_SVM_EXAMPLE, "svm-example", 1, 0, 0, 0, 1, SVM_MAX_COLUMNS, "gap"},
+    {POINT_SOLVER_SVM_GD, "svm-gd", 1, 0, 0, 0, 1, SVM_MAX_COLUMNS, "violation"},
+    {POINT_SOLVER_REG, "reg", 1, 0, 0, 1, 0, 0, "residual"},
+    {POINT_SOLVER_REG_EXAMPLE, "reg-example", 1, 0, 0, 1, 1, 20000, "residual"},
 };
 
 const point_solver_def *point_solver_info(point_solver s)

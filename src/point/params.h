@@ -25,7 +25,6 @@ typedef enum point_solver {
     POINT_SOLVER_REG = 5,         /* certified regularized global minimizer (reg.h) */
     POINT_SOLVER_REG_EXAMPLE = 6  /* the same on all n examples (reg.h) */
 } point_solver;
-#define POINT_SOLVER_LAST POINT_SOLVER_REG_EXAMPLE
 
 /* The solvers, as data: what each needs and does. Every question about a solver (its name, what
  * it validates, whether it records a trace, whether a rank group can run it) is answered here,
@@ -36,7 +35,6 @@ typedef struct point_solver_def {
     int solves;                /* 0: theory only (no /results) */
     int records_trace;         /* 1: a trace of the iterations (only the UFM solve) */
     int groupable;             /* 1: a rank group can run it (docs/SCALING.md) */
-    int interruptible;         /* 1: gives up within an iteration on a stop signal */
     int needs_ridge;           /* 1: lambda_w and lambda_h must be > 0 */
     int on_examples;           /* 1: works on all n examples: integer class counts */
     double max_columns;        /* most columns (k, or n on examples) it takes; 0: no limit */

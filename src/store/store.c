@@ -404,20 +404,8 @@ static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *sca
     return SWEEP_OK;
 }
 
-int store_create(const char *path, const spec *s, const char *shard, store **out,
-                 sweep_errbuf *eb)
-{
-    return store_create_ex(path, s, shard, 1, out, eb);
-}
-
 static int store_create_file(const char *path, const spec *s, const char *shard,
-                             int with_traces, int own_temp, store **out, sweep_errbuf *eb);
-
-int store_create_ex(const char *path, const spec *s, const char *shard, int with_traces,
-                    store **out, sweep_errbuf *eb)
-{
-    return store_create_file(path, s, shard, with_traces, 0, out, eb);
-}
+                             int with_traces, store **out, sweep_errbuf *eb);
 
 int store_create_temp(const char *target, const spec *s, const char *shard, int with_traces,
                       char *tmp, size_t cap, store **out, sweep_errbuf *eb)
@@ -425,18 +413,18 @@ int store_create_temp(const char *target, const spec *s, const char *shard, int 
     int ret = fsafe_temp_create(target, tmp, cap, NULL, eb);
     if (ret != SWEEP_OK)
         return ret;
-    ret = store_create_file(tmp, s, shard, with_traces, 1, out, eb);
+    ret = store_create_file(tmp, s, shard, with_traces, out, eb);
     if (ret != SWEEP_OK)
         tmp[0] = '\0'; /* store_create_file removed it */
     return ret;
 }
 
-/* own_temp: path is an empty file this process just made (fsafe_temp_create): truncate it;
- * else path must not exist. Either way a failure removes what this call created. */
+/* path is an empty file this process just made (fsafe_temp_create): the store is created in it
+ * (truncating), and a failure removes it. */
 static int store_create_file(const char *path, const spec *s, const char *shard,
-                             int with_traces, int own_temp, store **out, sweep_errbuf *eb)
+                             int with_traces, store **out, sweep_errbuf *eb)
 {
-    int ret = SWEEP_OK, created = 0;
+    int ret = SWEEP_OK;
     store *st = NULL;
     hid_t gscales[4][SPEC_MAX_AXES], gtrace[4] = {-1, -1, -1, -1}, g_coords = -1, g_results = -1,
                                      g_theory = -1, g_traces = -1, g_status = -1, g_prov = -1;
@@ -444,29 +432,24 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
         for (int a = 0; a < SPEC_MAX_AXES; a++)
             gscales[g][a] = -1;
 
-    if (!own_temp && access(path, F_OK) == 0)
-        return sweep_err_set(eb, SWEEP_ERR_EXISTS, "%s: already exists", path);
     st = store_alloc();
     if (st == NULL) {
-        if (own_temp)
-            unlink(path);
+        unlink(path);
         return SWEEP_ERR_NOMEM;
     }
     snprintf(st->path, sizeof st->path, "%s", path);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
     errno = 0;
-    st->file = H5Fcreate(path, own_temp ? H5F_ACC_TRUNC : H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    st->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
     if (st->file < 0) {
         int err = errno;
-        if (own_temp)
-            unlink(path); /* the empty file this process made; with H5F_ACC_EXCL nothing was */
+        unlink(path); /* the empty file this process made */
         ret = sweep_err_set(eb, fsafe_errno_code(err), "%s: cannot create the store: %s", path,
                             err != 0 ? strerror(err) : "HDF5 refused");
         goto cleanup;
     }
-    created = 1;
     st->rank = s->n_axes;
     st->n_points = s->n_points;
     st->P = s->any_ufm && with_traces ? s->trace_points : 0;
@@ -629,10 +612,9 @@ cleanup:
         if (groups[i] >= 0)
             H5Gclose(groups[i]);
     if (st != NULL) {
-        /* a half-made store of this call's is worthless: never leave one */
+        /* a half-made store in our own temporary file is worthless: never leave one */
         store_close(&st);
-        if (created)
-            unlink(path);
+        unlink(path);
     }
     return ret;
 }

@@ -28,18 +28,10 @@
 
 typedef struct store store;
 
-/* store_create - Create a new store at path (which must not exist) for spec s: coordinates,
- * every dataset (NaN-filled), provenance. shard is "" or "I/N". */
-int store_create(const char *path, const spec *s, const char *shard, store **out,
-                 sweep_errbuf *eb);
-
-/* store_create_ex - store_create, without the /traces group when with_traces is 0
- * (`ufmsweep compact --drop-traces`). */
-int store_create_ex(const char *path, const spec *s, const char *shard, int with_traces,
-                    store **out, sweep_errbuf *eb);
-
-/* store_create_temp - Create a new store in a fresh unique file TARGET.tmp-XXXXXX beside
- * target (fsafe_temp_create), its name in tmp[cap]. The caller owns that file: it renames it
+/* store_create_temp - Create a new store for spec s (coordinates, every dataset NaN-filled,
+ * provenance; shard "" or "I/N"; no /traces when with_traces is 0) in a fresh unique file
+ * TARGET.tmp-XXXXXX beside target (fsafe_temp_create), its name in tmp[cap]. Stores are only
+ * made this way, so a new store appears at its path whole or not at all. The caller owns that file: it renames it
  * into place (fsafe_commit) after store_close, or removes it (fsafe_temp_discard). On failure
  * nothing is left behind and tmp is "". */
 int store_create_temp(const char *target, const spec *s, const char *shard, int with_traces,

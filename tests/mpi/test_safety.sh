@@ -82,6 +82,10 @@ err=$("$BIN" export ref.h5 --format csv -o outdir 2>&1)
 rc=$?
 [ $rc -eq 1 ] && [[ "$err" == *"is a directory"* ]] && [ -z "$(ls -A outdir)" ] &&
   ok "export to a directory is refused" || bad "export -o directory: rc=$rc $err"
+err=$("$BIN" compact ref.h5 -o nodir/out.h5 2>&1)
+rc=$?
+[ $rc -eq 1 ] && [[ "$err" == *"directory nodir does not exist"* ]] && [ ! -e nodir ] &&
+  ok "an output in a missing directory is refused before any work" || bad "missing output dir: rc=$rc $err"
 err=$("$BIN" merge s1.h5 s0.h5 s1.h5 2>&1)
 rc=$?
 [ $rc -eq 1 ] && [[ "$err" == *"is the input"* ]] && ok "merge into one of its shards is refused" ||
