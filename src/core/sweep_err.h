@@ -33,7 +33,8 @@
     X(SWEEP_ERR_EXISTS, -16, "already exists")                                     \
     X(SWEEP_ERR_NOSPACE, -17, "no space left on the device")                       \
     X(SWEEP_ERR_RANGE, -18, "value out of range")                                 \
-    X(SWEEP_ERR_INTERRUPTED, -19, "interrupted by a stop request")
+    X(SWEEP_ERR_INTERRUPTED, -19, "interrupted by a stop request")                \
+    X(SWEEP_ERR_LEFT_OPEN, -20, "left open by a writer that did not finish")
 
 enum sweep_err {
     SWEEP_OK = 0,

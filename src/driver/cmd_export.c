@@ -5,6 +5,7 @@
 #include "point.h"
 #include "spec.h"
 #include "store.h"
+#include "store_h5.h"
 #include "store_schema.h"
 
 #include <hdf5.h>
@@ -373,7 +374,7 @@ int cmd_export_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
         goto cleanup;
     }
-    file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    file = store_h5_open(path, 0, NULL, NULL);
     int ret, fd = -1;
     if (file < 0) {
         fprintf(stderr, "ufmsweep export: %s: cannot open\n", path);

@@ -449,7 +449,23 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
         sweep_errbuf eb2;
         sweep_errbuf_clear(&eb2);
         ret = store_open(rs->store_path, s, 1, &rs->st, &eb2);
-        if (ret == SWEEP_ERR_DAMAGED && have_journal) {
+        if (ret == SWEEP_ERR_LEFT_OPEN) {
+            /* HDF5 marks it open by a writer, and we hold the run lock: that writer was killed.
+             * HDF5 refuses such a file for writing, but reads it in SWMR mode: rebuild from
+             * what it holds (and the journal) */
+            sweep_errbuf_clear(&eb2);
+            if ((ret = store_open(rs->store_path, s, 0, &old, &eb2)) == SWEEP_OK) {
+                rebuild = 1;
+                fprintf(stderr, "[ufmsweep] %s was left open by a writer that did not finish; "
+                                "rebuilding it from its own points%s\n",
+                        rs->store_path, have_journal ? " and the journal" : "");
+            } else if (have_journal && (ret == SWEEP_ERR_DAMAGED || ret == SWEEP_ERR_LEFT_OPEN)) {
+                rebuild = damaged = 1;
+                fprintf(stderr, "[ufmsweep] %s\n", eb2.msg);
+            } else {
+                return sweep_err_set(eb, ret, "%s", eb2.msg);
+            }
+        } else if (ret == SWEEP_ERR_DAMAGED && have_journal) {
             rebuild = damaged = 1; /* unreadable: rebuilt from the journal, the file kept aside */
             fprintf(stderr, "[ufmsweep] %s\n", eb2.msg);
         } else if (ret == SWEEP_ERR_DAMAGED) {
@@ -478,7 +494,7 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
                         rs->store_path);
             }
         }
-        if (rebuild) {
+        if (rebuild && old == NULL) {
             old = rs->st; /* read from while the rebuild is made (NULL when damaged) */
             rs->st = NULL;
         }
@@ -560,7 +576,14 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
         if ((ret = store_read_status(rs->st, rs->state, rs->attempts, eb)) != SWEEP_OK)
             goto cleanup;
     }
-    ret = store_set_writing(rs->st, 1, eb);
+    if ((ret = store_set_writing(rs->st, 1, eb)) != SWEEP_OK)
+        goto cleanup;
+    if (!store_is_live(rs->st))
+        fprintf(stderr, "[ufmsweep] note: %s was made before ufmsweep 0.2 (HDF5 1.8 format): "
+                        "readers (status, h5py, xarray) cannot open it while this run writes; "
+                        "`ufmsweep compact` makes a copy in the current format\n",
+                rs->store_path);
+    store_stamp_commits(rs->st, 1); /* from here on every write is a newly computed point */
 cleanup:
     store_close(&old);
     if (tmp[0] != '\0') {

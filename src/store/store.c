@@ -1,6 +1,7 @@
 #include "store.h"
 
 #include "fsafe.h"
+#include "store_h5.h"
 #include "store_schema.h"
 #include "version.h"
 
@@ -31,6 +32,9 @@ struct store {
     hid_t theory_source;
     hid_t traces[POINT_TRACE_FIELDS];
     hid_t st_state, st_attempts, st_rank, st_wall, st_outcome, st_message;
+    hid_t st_commit;         /* /status/commit_time, -1 in stores made before 0.2 */
+    int live;                /* opened in SWMR mode (writer or reader) */
+    int stamp_commits;       /* store_write_points writes the time into commit_time */
     hid_t runs;
     hid_t runs_type;
     hid_t msg_type;
@@ -216,7 +220,8 @@ static hid_t runs_type_create(void)
 static void store_free(store *st)
 {
     hid_t *ids[] = {&st->theory_source, &st->st_state, &st->st_attempts, &st->st_rank,
-                    &st->st_wall, &st->st_outcome, &st->st_message, &st->runs};
+                    &st->st_wall, &st->st_outcome, &st->st_message, &st->st_commit,
+                    &st->runs};
     for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
         if (st->results[i] >= 0)
             H5Dclose(st->results[i]);
@@ -253,7 +258,7 @@ static store *store_alloc(void)
     for (int i = 0; i < POINT_TRACE_FIELDS; i++)
         st->traces[i] = -1;
     st->theory_source = st->st_state = st->st_attempts = st->st_rank = st->st_wall = -1;
-    st->st_outcome = st->st_message = st->runs = -1;
+    st->st_outcome = st->st_message = st->st_commit = st->runs = -1;
     st->runs_type = runs_type_create();
     st->msg_type = string_type(sizeof(((point_record *)0)->message));
     return st;
@@ -299,6 +304,7 @@ static void open_all(store *st)
     st->st_wall = open_dataset(st->file, STORE_WALL);
     st->st_outcome = open_dataset(st->file, STORE_OUTCOME);
     st->st_message = open_dataset(st->file, STORE_MESSAGE);
+    st->st_commit = open_dataset(st->file, STORE_COMMIT_TIME);
     st->runs = open_dataset(st->file, STORE_RUNS);
     st->has_results = st->results[0] >= 0;
 }
@@ -438,8 +444,10 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
         return SWEEP_ERR_NOMEM;
     }
     snprintf(st->path, sizeof st->path, "%s", path);
+    /* HDF5 1.10's format: what single-writer/multiple-reader (SWMR) access needs, so that
+     * readers can follow a run while it writes (store_open) */
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
     errno = 0;
     st->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
     H5Pclose(fapl);
@@ -561,9 +569,16 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     st->st_outcome = make_dataset(g_status, "outcome", H5T_STD_I8LE, R, st->dims, &minus1);
     char empty[sizeof(((point_record *)0)->message)] = "";
     st->st_message = make_dataset(g_status, "message", st->msg_type, R, st->dims, empty);
+    st->st_commit = make_dataset(g_status, "commit_time", H5T_IEEE_F64LE, R, st->dims, &nan);
+    fail |= st->st_commit < 0 ||
+            attr_write_string(st->st_commit, "units", "seconds since 1970-01-01 00:00:00") < 0 ||
+            attr_write_string(st->st_commit, "long_name",
+                              "when the writer committed the point to this store (UTC); NaN "
+                              "when pending or not known (points rebuilt from a journal or "
+                              "copied from another store)") < 0;
     fail |= st->theory_source < 0 || attach_scales(st->theory_source, gscales[0], R, -1) < 0;
-    hid_t status_ds[] = {st->st_state, st->st_attempts, st->st_rank, st->st_wall, st->st_outcome,
-                         st->st_message};
+    hid_t status_ds[] = {st->st_state,   st->st_attempts, st->st_rank, st->st_wall,
+                         st->st_outcome, st->st_message,  st->st_commit};
     for (size_t i = 0; i < sizeof status_ds / sizeof status_ds[0]; i++)
         fail |= status_ds[i] < 0 || attach_scales(status_ds[i], gscales[1], R, -1) < 0;
     fail |= attr_write_string(st->st_state, "flag_meanings",
@@ -619,6 +634,29 @@ cleanup:
     return ret;
 }
 
+int store_superblock_flags(const char *path, int *version, int *flags)
+{
+    /* HDF5 file format, superblock versions 2 and 3: the signature (8 bytes), the version, the
+     * sizes of offsets and lengths, then the file consistency flags: bit 0 while a writer has
+     * the file open, bit 2 while it writes in SWMR mode. HDF5 clears both when it closes the
+     * file, so a writer that was killed leaves them set. Our stores have no user block, so the
+     * superblock is at offset 0. */
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char b[12];
+    *version = -1;
+    *flags = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return SWEEP_ERR_IO;
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    if (n != sizeof b || memcmp(b, sig, sizeof sig) != 0)
+        return SWEEP_ERR_NOT_OURS;
+    *version = b[8];
+    *flags = b[8] >= 3 ? b[11] : 0;
+    return SWEEP_OK;
+}
+
 /* H5Ewalk callback: is HDF5's "unable to lock file" among the errors of the last call? */
 static herr_t find_lock_error(unsigned n, const H5E_error2_t *e, void *user)
 {
@@ -626,6 +664,39 @@ static herr_t find_lock_error(unsigned n, const H5E_error2_t *e, void *user)
     if (e->min_num == H5E_CANTLOCKFILE)
         *(int *)user = 1;
     return 0;
+}
+
+hid_t store_h5_open(const char *path, int writable, int *live, int *locked)
+{
+    /* SWMR first: a writer in SWMR mode lets readers in while it writes; a reader in SWMR mode
+     * without file locks never blocks a writer that starts later. Stores made before 0.2 (HDF5
+     * 1.8 format) cannot do SWMR: they are opened the plain way, with HDF5's locks. */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
+    if (!writable)
+        H5Pset_file_locking(fapl, 0, 1);
+    hid_t f = H5Fopen(path, writable ? H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE
+                                     : H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
+    int lock_error = 0;
+    if (f < 0) /* before any other HDF5 call, which would clear the error stack */
+        H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, find_lock_error, &lock_error);
+    H5Pclose(fapl);
+    int version = -1, flags = 0;
+    const int probed = store_superblock_flags(path, &version, &flags) == SWEEP_OK;
+    if (live != NULL) /* HDF5 reads 1.8-format files in SWMR mode too, but no writer can */
+        *live = f >= 0 && version >= 3;
+    if (f < 0) {
+        /* the plain way only for a file that SWMR cannot open because of its format */
+        if (probed && version < 3) {
+            lock_error = 0;
+            f = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+            if (f < 0)
+                H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, find_lock_error, &lock_error);
+        }
+    }
+    if (locked != NULL)
+        *locked = lock_error;
+    return f;
 }
 
 int store_open(const char *path, const spec *s, int writable, store **out, sweep_errbuf *eb)
@@ -650,11 +721,18 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
     if (st == NULL)
         return SWEEP_ERR_NOMEM;
     snprintf(st->path, sizeof st->path, "%s", path);
-    st->file = H5Fopen(path, writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, H5P_DEFAULT);
+    int locked = 0;
+    st->file = store_h5_open(path, writable, &st->live, &locked);
     if (st->file < 0) {
-        int locked = 0;
-        H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, find_lock_error, &locked);
-        if (locked)
+        int version = -1, flags = 0;
+        store_superblock_flags(path, &version, &flags);
+        if (!locked && (flags & 0x05) != 0 && (writable || (flags & 0x04) == 0))
+            ret = sweep_err_set(eb, SWEEP_ERR_LEFT_OPEN,
+                                "%s: marked open by a writer (HDF5's file consistency flags): "
+                                "either another process writes it or the last writer was "
+                                "killed (then `ufmsweep run --resume` rebuilds it)",
+                                path);
+        else if (locked)
             ret = sweep_err_set(eb, SWEEP_ERR_BUSY,
                                 "%s: locked by another process (a reader such as h5py, xarray or "
                                 "HDFView, or a writer); close it and try again",
@@ -790,7 +868,7 @@ int store_spec_text(const char *path, char **text, size_t *len, sweep_errbuf *eb
     hid_t f = -1, d = -1, t = -1, mt = -1;
     if (H5Fis_hdf5(path) <= 0)
         return sweep_err_set(eb, SWEEP_ERR_IO, "%s: not an HDF5 store (or damaged/missing)", path);
-    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    f = store_h5_open(path, 0, NULL, NULL);
     if (f < 0 || (d = open_dataset(f, STORE_SPEC)) < 0) {
         ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot read /provenance/spec", path);
         goto cleanup;
@@ -993,6 +1071,15 @@ static int transfer(store *st, point_record *recs, double *traces, const int64_t
             recs[i].message[ml - 1] = '\0';
         }
         free(msg);
+        if (write && st->st_commit >= 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            const double t = st->stamp_commits ? (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec
+                                               : NAN;
+            for (size_t i = 0; i < n; i++)
+                st->vbuf[i] = t;
+            bad |= rw_points(st, st->st_commit, H5T_NATIVE_DOUBLE, st->vbuf, n, 1);
+        }
         for (size_t i = 0; write && i < n; i++)
             u8[i] = (uint8_t)recs[i].state;
         bad |= rw_points(st, st->st_state, H5T_NATIVE_UINT8, u8, n, write);
@@ -1050,6 +1137,27 @@ int store_read_status(store *st, uint8_t *state, int32_t *attempts, sweep_errbuf
     if (attempts != NULL &&
         H5Dread(st->st_attempts, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, attempts) < 0)
         return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot read /status/attempts (damaged store?)");
+    return SWEEP_OK;
+}
+
+int store_is_live(const store *st)
+{
+    return st->live;
+}
+
+void store_stamp_commits(store *st, int on)
+{
+    st->stamp_commits = on;
+}
+
+int store_read_commit_times(store *st, double *t, sweep_errbuf *eb)
+{
+    if (st->st_commit < 0)
+        return sweep_err_set(eb, SWEEP_ERR_UNSUPPORTED,
+                             "%s: no /status/commit_time (a store made before 0.2)", st->path);
+    if (H5Dread(st->st_commit, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) < 0)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot read /status/commit_time",
+                             st->path);
     return SWEEP_OK;
 }
 

@@ -10,7 +10,8 @@
  *                     0 none: needs the convex reference, 1 closed form)
  *   /traces/<field>   grid + (trace_points,): iter, lr, loss, grad_norm and every metric
  *   /status/state     uint8 0 pending 1 done 2 failed 3 not converged; attempts, rank, wall_s,
- *                     outcome, message
+ *                     outcome, message, commit_time (seconds since 1970 UTC; not in stores
+ *                     made before 0.2)
  *   /provenance/spec, /provenance/effective, /provenance/runs (one row per invocation)
  * Chunked (about 4096 elements per chunk), shuffle + deflate(1) + Fletcher-32 checksums.
  * Root rank only; serial HDF5 calls. No MPI.
@@ -45,7 +46,12 @@ int store_create_temp(const char *target, const spec *s, const char *shard, int 
  *   SWEEP_ERR_NEWER       a ufmsweep store of a newer schema_version than this build reads
  *   SWEEP_ERR_OTHER_SPEC  s given and the store's grid or spec hash differs (both in eb)
  *   SWEEP_ERR_DAMAGED     an HDF5 file that cannot be opened, or ours with missing datasets or
- *                         inconsistent shapes */
+ *                         inconsistent shapes
+ *   SWEEP_ERR_LEFT_OPEN   HDF5 marks the file open by a writer and refuses it: for writing,
+ *                         whenever a writer holds it or was killed (readers can still open a
+ *                         store a writer holds in SWMR mode, and run --resume rebuilds one)
+ * Stores in HDF5 1.10's format are opened in SWMR mode (store_h5_open): a writer lets readers
+ * in while it writes, and readers take no file locks, so they never block a writer. */
 int store_open(const char *path, const spec *s, int writable, store **out, sweep_errbuf *eb);
 
 /* store_open_with_spec - store_open(path, NULL, writable) and the spec it was made from, parsed
@@ -59,7 +65,27 @@ int store_open_with_spec(const char *path, int writable, store **st, spec **s, s
  * store this build reads (*same_grid set to 1 when s is given and its grid hash matches), else
  * the codes of store_open. Read-only; never changes the file. */
 int store_identify(const char *path, const spec *s, int *same_grid, sweep_errbuf *eb);
-int store_open(const char *path, const spec *s, int writable, store **out, sweep_errbuf *eb);
+
+/* store_superblock_flags - Read HDF5's superblock version and file consistency flags (bit 0:
+ * a writer has the file open, bit 2: in SWMR mode) from the file's first bytes, without HDF5
+ * and without changing anything. A writer that was killed leaves the flags set. SWEEP_OK,
+ * SWEEP_ERR_IO (cannot read) or SWEEP_ERR_NOT_OURS (no HDF5 signature at offset 0). */
+int store_superblock_flags(const char *path, int *version, int *flags);
+
+/* store_is_live - 1 when the store was opened in SWMR mode: as a writer, readers can follow
+ * what it commits (store_flush); as a reader, it sees what a writer had committed when it
+ * opened. 0 for stores made before 0.2 (HDF5 1.8 format), which readers cannot open while a
+ * run writes. */
+int store_is_live(const store *st);
+
+/* store_stamp_commits - From now on store_write_points records the time of each write in
+ * /status/commit_time (the sweep writer turns it on; points replayed or copied keep NaN there:
+ * their time is not known). No-op for stores without that dataset. */
+void store_stamp_commits(store *st, int on);
+
+/* store_read_commit_times - t[n_points] seconds since 1970 (UTC) when each point was committed,
+ * NaN when pending or not known. SWEEP_ERR_UNSUPPORTED for stores made before 0.2. */
+int store_read_commit_times(store *st, double *t, sweep_errbuf *eb);
 
 /* store_close - Close (NULL accepted), set *st = NULL. Returns the first HDF5 error. */
 int store_close(store **st);

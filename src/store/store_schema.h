@@ -20,6 +20,7 @@
 #define STORE_WALL STORE_STATUS "/wall_s"
 #define STORE_OUTCOME STORE_STATUS "/outcome"
 #define STORE_MESSAGE STORE_STATUS "/message"
+#define STORE_COMMIT_TIME STORE_STATUS "/commit_time" /* optional: stores made before 0.2 lack it */
 #define STORE_SPEC STORE_PROVENANCE "/spec"
 #define STORE_EFFECTIVE STORE_PROVENANCE "/effective"
 #define STORE_RUNS STORE_PROVENANCE "/runs"
