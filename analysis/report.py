@@ -1,5 +1,12 @@
 #!/usr/bin/python3
-"""report.py STORE OUTDIR: every figure that fits the store's axes, plus OUTDIR/index.html.
+"""report.py STORE OUTDIR [--watch SECONDS]: every figure that fits the store's axes, plus
+OUTDIR/index.html.
+
+Works on a store that a run is writing: it reads what the run has committed so far (pending
+points are blank in the figures) and shows the progress at the top of the page. With --watch it
+rewrites the report every SECONDS as points arrive, until the store is complete and no run writes
+it (or Ctrl-C); index.html then reloads itself in the browser every SECONDS. Every file is
+written under a temporary name and renamed into place, so a browser never reads half a file.
 
 Figures (PNG, 120 dpi), chosen from the axes:
   - phase diagrams: for each pair of numeric axes, a heatmap of the trained value of a metric,
@@ -13,10 +20,13 @@ Axes not shown in a figure are held at one value, named in the title. Points not
 left blank, never drawn as zero. Needs Debian's /usr/bin/python3 (h5py, numpy, matplotlib,
 xarray); MPLBACKEND=Agg is set here.
 """
+import argparse
 import html
 import os
 import sys
+import tempfile
 import textwrap
+import time
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -43,6 +53,27 @@ LABELS = {
 }
 CURVE_METRICS = ["w_norm_ratio", "h_norm_ratio", "w_cos_majmaj", "h_cos_majmin"]
 PHASE_METRICS = ["w_norm_ratio", "dist_gw"]
+
+
+def replace_atomically(path, write):
+    """write(file object) into a fresh temporary file beside path, then rename it over path:
+    a reader (a browser reloading the page) sees the old file or the new one, never a part."""
+    d = os.path.dirname(os.path.abspath(path))
+    base = os.path.basename(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{base}.tmp-", dir=d)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)  # our own temporary file
+        raise
+
+
+def save_figure(fig, path):
+    ext = os.path.splitext(path)[1].lstrip(".") or "png"
+    replace_atomically(path, lambda f: fig.savefig(f, dpi=120, format=ext))
 
 
 def label(name):
@@ -73,6 +104,22 @@ def log_scale_if_wide(ax, axis, values, which="x"):
     v = np.asarray(values, dtype=float)
     if np.all(v > 0) and v.max() / v.min() >= 20:
         (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+
+
+def prediction_levels(t, lognorm):
+    """Contour levels of the prediction t, or None when it cannot have contours: fewer than 4
+    finite values (a partly finished store), or constant up to round-off (e.g. LDT at gamma =
+    1/2, or a distance of the prediction to itself, which is 0 up to 1e-16)."""
+    finite = t[np.isfinite(t)]
+    if finite.size < 4:
+        return None
+    tmin, tmax = float(finite.min()), float(finite.max())
+    if not tmax - tmin > 1e-9 * max(1.0, abs(tmin), abs(tmax)):
+        return None
+    levels = (np.geomspace(tmin, tmax, 8)[1:-1] if lognorm and tmin > 0
+              else np.linspace(tmin, tmax, 8)[1:-1])
+    levels = np.unique(levels)
+    return levels if levels.size and np.all(np.diff(levels) > 0) else None
 
 
 def draw_phase(store, x, y, metric, outfile, where=None, panel_axis=None, source="results"):
@@ -110,10 +157,8 @@ def draw_phase(store, x, y, metric, outfile, where=None, panel_axis=None, source
                            shading="flat")
         if th is not None:
             t = (th.sel({panel_axis: pv}) if panel_axis else th).transpose(y, x).values
-            if np.isfinite(t).sum() >= 4 and np.nanmax(t) > np.nanmin(t):
-                tmin, tmax = np.nanmin(t), np.nanmax(t)
-                levels = (np.geomspace(tmin, tmax, 8)[1:-1] if lognorm and tmin > 0
-                          else np.linspace(tmin, tmax, 8)[1:-1])
+            levels = prediction_levels(t, lognorm)
+            if levels is not None:
                 cs = ax.contour(np.arange(len(xs)), np.arange(len(ys)), np.ma.masked_invalid(t),
                                 levels=levels, colors="white", linewidths=0.8)
                 ax.clabel(cs, fontsize=7, fmt="%.3g")
@@ -132,7 +177,7 @@ def draw_phase(store, x, y, metric, outfile, where=None, panel_axis=None, source
     if notes:
         title += f" ({', '.join(notes)})"
     fig.suptitle(textwrap.fill(title, 55 * len(panels)), fontsize=9)
-    fig.savefig(outfile, dpi=120)
+    save_figure(fig, outfile)
     plt.close(fig)
     return (f"Phase diagram: {what} {metric} over ({x}, {y}), prediction as contours"
             f"{'; ' + ', '.join(notes) if notes else ''}.")
@@ -201,7 +246,7 @@ def curve_figures(store, outdir, figs):
             title += f" ({', '.join(notes)})"
         fig.suptitle(title, fontsize=10)
         name = f"curves_{x}.png"
-        fig.savefig(os.path.join(outdir, name), dpi=120)
+        save_figure(fig, os.path.join(outdir, name))
         plt.close(fig)
         if drew or store.results is None:
             figs.append((name, f"Key metrics against {x}: prediction as lines, trained values as "
@@ -252,13 +297,33 @@ def convergence_figures(store, outdir, figs):
         title += f" ({', '.join(notes)})"
     fig.suptitle(title, fontsize=10)
     name = "convergence_dist_gw.png"
-    fig.savefig(os.path.join(outdir, name), dpi=120)
+    save_figure(fig, os.path.join(outdir, name))
     plt.close(fig)
     figs.append((name, f"Convergence: dist_gw against iteration, one line per {line_axis}"
                        f"{'; ' + ', '.join(notes) if notes else ''}."))
 
 
-def write_index(store, outdir, figs):
+def progress_html(store, watch_s=None):
+    """The line at the top of the page: how far, how fast, how long still."""
+    p = store.progress()
+    done = p["done"] + p["failed"] + p["not_converged"]
+    pct = 100.0 * done / p["total"] if p["total"] else 100.0
+    parts = [f"<b>{done}/{p['total']} points finished ({pct:.1f}%)</b>: {p['done']} done, "
+             f"{p['failed']} failed, {p['not_converged']} not converged, {p['pending']} pending."]
+    if p["writing"]:
+        eta = p["eta_s"]
+        eta_text = "unknown" if eta is None else time.strftime("%H:%M:%S", time.gmtime(eta)) \
+            if eta < 86400 else f"{eta / 86400:.1f} days"
+        parts.append(f"A run is writing: {p['rate']:.3g} points/s over the last "
+                     f"{p['window_s']:.0f} s, ETA {eta_text}.")
+    elif p["pending"]:
+        parts.append("No run is writing it now.")
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    parts.append(f"Read {stamp}" + (f"; this page reloads every {watch_s:g} s." if watch_s else "."))
+    return f'<p id="progress" data-done="{done}" data-total="{p["total"]}">{" ".join(parts)}</p>'
+
+
+def write_index(store, outdir, figs, watch_s=None):
     c = store.counts()
     runs = "".join(
         f"<tr><td>{r['run']}</td><td>{html.escape(r['start_utc'])}</td><td>{html.escape(r['end_utc'])}</td>"
@@ -268,10 +333,11 @@ def write_index(store, outdir, figs):
     body = "".join(f'<figure><img src="{html.escape(n)}" alt="{html.escape(n)}">'
                    f"<figcaption>{html.escape(cap)}</figcaption></figure>" for n, cap in figs)
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>ufmsweep report: {html.escape(store.attrs.get('name', ''))}</title>
+<html lang="en"><head><meta charset="utf-8">{f'<meta http-equiv="refresh" content="{watch_s:g}">' if watch_s else ''}<title>ufmsweep report: {html.escape(store.attrs.get('name', ''))}</title>
 <style>body{{font-family:sans-serif;max-width:1400px;margin:2em auto}}img{{max-width:100%}}
 figure{{margin:1.5em 0}}pre{{background:#f4f4f4;padding:1em;overflow:auto}}td,th{{padding:0 .6em}}</style></head>
 <body><h1>{html.escape(store.attrs.get('name', 'ufmsweep store'))}</h1>
+{progress_html(store, watch_s)}
 <p>Store <code>{html.escape(os.path.abspath(store.path))}</code>: {c['total']} points, {c['done']} done,
 {c['failed']} failed, {c['not_converged']} not converged, {c['pending']} pending.
 Written by ufmsweep {html.escape(str(store.attrs.get('program_version', '?')))}, schema {store.attrs.get('schema_version')},
@@ -281,28 +347,78 @@ spec sha256 <code>{html.escape(str(store.attrs.get('spec_sha256', '')))}</code>.
 <h2>Spec</h2><pre>{html.escape(store.spec_text)}</pre>
 </body></html>
 """
-    with open(os.path.join(outdir, "index.html"), "w") as f:
-        f.write(page)
+    replace_atomically(os.path.join(outdir, "index.html"), lambda f: f.write(page.encode()))
+
+
+def render(store, outdir, watch_s=None, figures=True, figs=None):
+    """Write the figures (unless figures is False: keep those of figs) and index.html. While
+    watching, the page's progress line is brought up to date first, before the figures (which
+    take seconds to draw)."""
+    if watch_s and figs is not None:
+        write_index(store, outdir, figs, watch_s)
+    if figures:
+        figs = []
+        phase_figures(store, outdir, figs)
+        curve_figures(store, outdir, figs)
+        convergence_figures(store, outdir, figs)
+    write_index(store, outdir, figs, watch_s)
+    return figs
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(
+        prog="report.py", description=__doc__.split("\n\n", 1)[1] if "\n\n" in __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("store", help="an ufmsweep store (.h5), finished or being written")
+    ap.add_argument("outdir", help="directory for the figures and index.html (made if missing)")
+    ap.add_argument("--watch", type=float, metavar="SECONDS", default=None,
+                    help="rewrite the report every SECONDS while a run writes the store")
+    a = ap.parse_args(argv[1:])
+    if a.watch is not None and not (0.5 <= a.watch <= 86400):
+        ap.error(f"--watch {a.watch:g}: give seconds between 0.5 and 86400")
+    return a
 
 
 def main(argv):
-    if len(argv) != 3 or argv[1] in ("-h", "--help"):
-        print(__doc__)
-        return 0 if len(argv) == 2 else 1
-    path, outdir = argv[1], argv[2]
+    a = parse_args(argv)
+    path, outdir = a.store, a.outdir
     try:
         store = open_store(path)
     except StoreError as e:
         print(f"report.py: {e}", file=sys.stderr)
         return 1
     os.makedirs(outdir, exist_ok=True)
-    figs = []
-    phase_figures(store, outdir, figs)
-    curve_figures(store, outdir, figs)
-    convergence_figures(store, outdir, figs)
-    write_index(store, outdir, figs)
-    print(f"report.py: {len(figs)} figures; open {os.path.join(os.path.abspath(outdir), 'index.html')}")
-    return 0
+    if a.watch is None:
+        figs = render(store, outdir)
+        print(f"report.py: {len(figs)} figures; open {os.path.join(os.path.abspath(outdir), 'index.html')}")
+        return 0
+    print(f"report.py: watching {path} every {a.watch:g} s; open "
+          f"{os.path.join(os.path.abspath(outdir), 'index.html')} (Ctrl-C stops)", flush=True)
+    seen, figs = None, []
+    try:
+        while True:
+            p = store.progress()
+            finished = p["pending"] == 0 and not p["writing"]
+            key = (p["done"], p["failed"], p["not_converged"])
+            # the figures only when points arrived; the progress line every time
+            figs = render(store, outdir, None if finished else a.watch, key != seen, figs)
+            if key != seen:
+                print(f"report.py: {p['done'] + p['failed'] + p['not_converged']}/{p['total']} "
+                      f"points, {len(figs)} figures", flush=True)
+            seen = key
+            if finished:
+                print("report.py: the store is complete; final report written", flush=True)
+                return 0
+            time.sleep(a.watch)
+            while True:
+                try:
+                    store = open_store(path)
+                    break
+                except StoreError as e:  # a run that is starting holds it alone for a moment
+                    print(f"report.py: {e} (retrying)", file=sys.stderr, flush=True)
+                    time.sleep(a.watch)
+    except KeyboardInterrupt:
+        return 0
 
 
 if __name__ == "__main__":

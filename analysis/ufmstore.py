@@ -9,6 +9,11 @@
     s.traces["dist_gw"]         # grid axes + trace_iter
     s.state                     # 0 pending, 1 done, 2 failed, 3 not converged
     s.spec_text, s.runs, s.attrs
+    s.progress()                # counts, rate (points/s), eta_s, writing
+
+It works while a run writes the store: it opens it in HDF5's single-writer/multiple-reader
+(SWMR) mode without file locks (open_group does the same for one group), sees every point
+committed so far, and never blocks or changes the writer.
 
 Pending (and failed) points are NaN in results and traces whatever the file holds. Stores with a
 newer schema_version than this code knows are refused with a clear message. Needs Debian's
@@ -29,11 +34,41 @@ def _text(v):
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
+def _h5_open(path, module=h5py):
+    """Open a store read-only the way that works while a run writes it: HDF5's single-writer/
+    multiple-reader (SWMR) mode without file locks, so that reading never blocks or changes the
+    writer. Stores made before ufmsweep 0.2 (HDF5 1.8 format) cannot do SWMR and are opened the
+    plain way. module is h5py or h5netcdf (whose File passes these options on to h5py)."""
+    extra = {} if module is h5py else {"decode_vlen_strings": True}  # str labels, as xarray's
+    try:
+        return module.File(path, "r", swmr=True, locking=False, **extra)
+    except TypeError:  # h5py older than 3.5 has no locking argument
+        return module.File(path, "r", swmr=True, **extra)
+    except OSError as e:
+        if "SWMR" in str(e) or "superblock" in str(e):
+            return module.File(path, "r", **extra)
+        raise
+
+
+def open_group(path, group):
+    """One group of a store (results, theory, status, traces) as an xarray.Dataset, loaded into
+    memory; works while a run writes the store (see _h5_open)."""
+    import warnings
+    import h5netcdf
+    with _h5_open(path, h5netcdf) as f, warnings.catch_warnings():
+        # NaN commit times (pending points) decode to NaT with a RuntimeWarning of xarray's
+        warnings.simplefilter("ignore", RuntimeWarning)
+        store = xr.backends.H5NetCDFStore(f, group=group)
+        ds = xr.open_dataset(store).load()
+        ds.close()
+    return ds
+
+
 class Store:
     def __init__(self, path):
         self.path = path
         try:
-            f = h5py.File(path, "r")
+            f = _h5_open(path)
         except OSError as e:
             raise StoreError(f"{path}: cannot open: {e}") from e
         with f:
@@ -52,17 +87,21 @@ class Store:
                           for name in runs.dtype.names} for r in runs]
             self.has_results = "results" in f
             self.has_traces = "traces" in f
-        self.theory = self._group("theory")
+        # the state first: a point it calls done had its data committed before it, so that a
+        # store read while a run writes is consistent (points done later stay NaN here)
         self.status = self._group("status")
         self.state = self.status["state"]
+        self.theory = self._group("theory")
         self.axes = [(d, self.state[d].values) for d in self.state.dims]
         done = self.state == 1
         self.results = self._group("results", mask=done) if self.has_results else None
         self.traces = self._group("traces", mask=done) if self.has_traces else None
 
     def _group(self, group, mask=None):
-        ds = xr.open_dataset(self.path, engine="h5netcdf", group=group).load()
-        ds.close()
+        try:
+            ds = open_group(self.path, group)
+        except OSError as e:
+            raise StoreError(f"{self.path}: cannot read /{group}: {e}") from e
         if mask is not None:
             for name in list(ds.data_vars):
                 if ds[name].dtype.kind == "f":
@@ -85,6 +124,39 @@ class Store:
         return {"done": int((s == 1).sum()), "failed": int((s == 2).sum()),
                 "not_converged": int((s == 3).sum()), "pending": int((s == 0).sum()),
                 "total": int(s.size)}
+
+    def progress(self, window_s=300.0, now=None):
+        """counts() plus the rate (points/s committed over the last window_s seconds, or since
+        the running run started when that is shorter), the ETA at that rate (None when unknown)
+        and whether a run is writing. Stores made before 0.2 have no commit times: rate 0."""
+        import time
+        c = self.counts()
+        now = time.time() if now is None else now
+        last = self.runs[-1] if self.runs else None
+        running = last is not None and last.get("exit_reason") == "running" and \
+            int(self.attrs.get("open_for_writing", 0)) == 1
+        rate, window = 0.0, window_s
+        if running and "commit_time" in self.status:
+            t = self.status["commit_time"].values
+            if np.issubdtype(t.dtype, np.datetime64):
+                t = (t - np.datetime64(0, "s")) / np.timedelta64(1, "s")
+            t = np.asarray(t, dtype=float)
+            ok = np.isfinite(t) & (self.state.values != 0)
+            start = _utc_seconds(last.get("start_utc", ""))
+            if start is not None and now - start < window:
+                window = max(now - start, 1e-9)
+            rate = float(((t[ok] > now - window_s) & (t[ok] <= now + 1)).sum()) / window
+        eta = c["pending"] / rate if rate > 0 else (0.0 if c["pending"] == 0 else None)
+        return dict(c, rate=rate, window_s=window, eta_s=eta, writing=running)
+
+
+def _utc_seconds(text):
+    import calendar
+    import time
+    try:
+        return calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
+    except ValueError:
+        return None
 
 
 def open_store(path):
