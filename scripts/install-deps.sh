@@ -19,6 +19,8 @@ PACKAGES=(
   libnetcdf-dev netcdf-bin
   # tests and analysis: Debian's python3 (/usr/bin/python3) with its numeric stack
   python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-h5netcdf
+  # the live report page's browser test (tests/mpi/test_live.sh): headless Chromium
+  chromium
 )
 if [ "${1:-}" = "--slurm" ]; then
   PACKAGES+=(slurm-wlm munge)
