@@ -804,11 +804,15 @@ static double eval_blocked(ufm_solver *s, const double *W, const double *H, cons
         }
     }
     *loss = want_loss ? data : NAN;
+    /* the function the iteration minimizes: the ridge and the coupled weight decay (whose
+     * gradient wd * x the optimizers add) both count */
     *objective = *loss;
-    if (want_loss && s->lambda_w > 0.0)
-        *objective += 0.5 * s->lambda_w * sumsq(W, kd);
-    if (want_loss && s->lambda_h > 0.0)
-        *objective += 0.5 * s->lambda_h * sumsq(H, s->hlen); /* the padding is 0 */
+    if (want_loss && s->lambda_w + wd > 0.0)
+        *objective += 0.5 * (s->lambda_w + wd) * sumsq(W, kd);
+    if (want_loss && ch > 0.0)
+        *objective += 0.5 * ch * sumsq(H, s->hlen); /* the padding is 0 */
+    if (want_loss && wd > 0.0 && b != NULL)
+        *objective += 0.5 * wd * sumsq(b, (size_t)k);
     if (dW == NULL)
         return NAN;
     double g2 = add_scaled_sumsq(dW, W, s->lambda_w + wd, kd) + sum8(acc);

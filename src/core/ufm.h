@@ -4,7 +4,9 @@
  * out class by class (counts from the profile). Objective
  *     F(W, H, b) = (1/n) sum_i l(y_i, z_i) + (lambda_w/2)||W||_F^2 + (lambda_h/2)||H||_F^2
  * with l from the CE family (loss.h). The optimizers add PyTorch's coupled weight decay
- * (g += wd * x for W, H and b) on top of the ridge.
+ * (g += wd * x for W, H and b) on top of the ridge, so that they minimize
+ *     F + (wd/2)(||W||_F^2 + ||H||_F^2 + ||b||^2),
+ * which is the `objective` they report (ufm_solver_eval, which has no weight decay, reports F).
  *
  * Life cycle: ufm_solver_create (allocates everything, draws the initialization from the
  * counter-based RNG keyed by `key`) -> ufm_solver_step (one iteration) and ufm_solver_test

@@ -179,7 +179,8 @@ static hid_t make_dataset(hid_t loc, const char *name, hid_t type, int rank, con
     H5Pset_fletcher32(dcpl);
     H5Pset_shuffle(dcpl);
     H5Pset_deflate(dcpl, 1);
-    H5Pset_fill_value(dcpl, type, fill);
+    if (fill != NULL) /* NULL: HDF5's default, zero bytes */
+        H5Pset_fill_value(dcpl, type, fill);
     H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
     d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     H5Pclose(dcpl);
@@ -567,8 +568,10 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     st->st_rank = make_dataset(g_status, "rank", H5T_STD_I32LE, R, st->dims, &minus32);
     st->st_wall = make_dataset(g_status, "wall_s", H5T_IEEE_F64LE, R, st->dims, &nan);
     st->st_outcome = make_dataset(g_status, "outcome", H5T_STD_I8LE, R, st->dims, &minus1);
-    char empty[sizeof(((point_record *)0)->message)] = "";
-    st->st_message = make_dataset(g_status, "message", st->msg_type, R, st->dims, empty);
+    /* the default fill (zero bytes: ""), not a user-defined one: netCDF-C reads a string
+     * dataset's user-defined fill value into a buffer of one character and overflows it (ncdump
+     * aborted on the store) */
+    st->st_message = make_dataset(g_status, "message", st->msg_type, R, st->dims, NULL);
     st->st_commit = make_dataset(g_status, "commit_time", H5T_IEEE_F64LE, R, st->dims, &nan);
     fail |= st->st_commit < 0 ||
             attr_write_string(st->st_commit, "units", "seconds since 1970-01-01 00:00:00") < 0 ||

@@ -141,5 +141,21 @@ for m in ("w_norm_ratio", "h_norm_ratio", "w_cos_majmaj", "h_cos_minmin"):
     assert abs(e[m] - c[m]) < 1e-8, m
 ' "$out_c" "$out_e"; then ok reg-example; else bad "reg-example: $out_e"; fi
 
+# with weight decay the reported objective is the function gradient descent minimizes, mean loss
+# + (wd/2)(||W||^2 + ||H||^2): at convergence it equals the certified regularized minimum of
+# `theory --lambda wd` (loss + wd ||Z||_*), and it exceeds the mean loss by the decay term
+out_wd=$("$BIN" solve --k 4 --R 2 --n-min 2 --wd 1e-2 --opt gd --lr 0.5 --iters 20000 --json)
+out_th=$("$BIN" theory --k 4 --R 2 --n-min 2 --lambda 1e-2 --json)
+if "$PY" -c '
+import json, sys
+s, t = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert s["grad_norm"] < 1e-10, s["grad_norm"]
+assert abs(s["objective"] - t["objective"]) < 1e-9 * t["objective"], (s["objective"], t["objective"])
+wf, hf = s["w_fro"], s["h_fro"]
+assert abs(s["objective"] - (s["loss"] + 0.5e-2 * (wf**2 + hf**2))) < 1e-12, s
+assert s["objective"] > 2 * s["loss"]
+' "$out_wd" "$out_th"; then ok "objective with --wd equals the certified regularized minimum"
+else bad "objective with --wd: $out_wd | $out_th"; fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
