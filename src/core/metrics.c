@@ -63,15 +63,38 @@ static double gram_cos(const double *G, int k, int i, int j)
     return den > 0.0 ? G[i + (size_t)j * k] / den : NAN;
 }
 
+/* vanished[c] = 1 when vector c of Gram matrix G (diagonal: squared norms) has vanished:
+ * ||v_c|| <= GEOM_VANISHED_REL * max_c' ||v_c'||. Such a vector's direction is round-off (at
+ * minority collapse the minority rows are 1e-15), so no angle involving it is reported. */
+static void gram_vanished(const double *G, int k, unsigned char *vanished)
+{
+    double max2 = 0.0;
+    for (int c = 0; c < k; c++)
+        max2 = fmax(max2, G[c + (size_t)c * k]);
+    const double t2 = GEOM_VANISHED_REL * GEOM_VANISHED_REL * max2;
+    for (int c = 0; c < k; c++)
+        vanished[c] = !(G[c + (size_t)c * k] > t2);
+}
+
 typedef struct group_stats {
     double norm_ratio, cos_majmaj, cos_minmin, cos_majmin;
 } group_stats;
 
-static void gram_group_stats(const double *G, int k, const unsigned char *maj, group_stats *s)
+/* Group means over the vectors of G; angles only between vectors that did not vanish (a group
+ * mean over no pair is NaN), and a norm ratio only when neither group vanished entirely.
+ * vanished: k flags (gram_vanished). */
+static void gram_group_stats(const double *G, int k, const unsigned char *maj,
+                             const unsigned char *vanished, group_stats *s)
 {
     double n_maj = 0, n_min = 0, sum_maj = 0, sum_min = 0;
     double c11 = 0, c22 = 0, c12 = 0;
-    long p11 = 0, p22 = 0, p12 = 0;
+    long p11 = 0, p22 = 0, p12 = 0, live_maj = 0, live_min = 0;
+    for (int i = 0; i < k; i++) {
+        if (!vanished[i] && maj[i])
+            live_maj++;
+        else if (!vanished[i])
+            live_min++;
+    }
     for (int i = 0; i < k; i++) {
         if (maj[i]) {
             n_maj += 1;
@@ -81,6 +104,8 @@ static void gram_group_stats(const double *G, int k, const unsigned char *maj, g
             sum_min += G[i + (size_t)i * k];
         }
         for (int j = i + 1; j < k; j++) {
+            if (vanished[i] || vanished[j])
+                continue;
             double c = gram_cos(G, k, i, j);
             if (maj[i] && maj[j]) {
                 c11 += c;
@@ -94,7 +119,9 @@ static void gram_group_stats(const double *G, int k, const unsigned char *maj, g
             }
         }
     }
-    s->norm_ratio = (n_maj > 0 && n_min > 0) ? (sum_maj / n_maj) / (sum_min / n_min) : NAN;
+    s->norm_ratio = (n_maj > 0 && n_min > 0 && live_maj > 0 && live_min > 0)
+                        ? (sum_maj / n_maj) / (sum_min / n_min)
+                        : NAN;
     s->cos_majmaj = p11 > 0 ? c11 / (double)p11 : NAN;
     s->cos_minmin = p22 > 0 ? c22 / (double)p22 : NAN;
     s->cos_majmin = p12 > 0 ? c12 / (double)p12 : NAN;
@@ -165,8 +192,13 @@ int geom_metrics_from_grams(const geom_problem *prob, const double *G_W, const d
     geom_metrics_set_nan(out);
 
     group_stats gw, gh;
-    gram_group_stats(G_W, k, prob->is_major, &gw);
-    gram_group_stats(G_H, k, prob->is_major, &gh);
+    unsigned char *vw = malloc(2 * (size_t)k), *vh = vw + k;
+    if (vw == NULL)
+        return SWEEP_ERR_NOMEM;
+    gram_vanished(G_W, k, vw);
+    gram_vanished(G_H, k, vh);
+    gram_group_stats(G_W, k, prob->is_major, vw, &gw);
+    gram_group_stats(G_H, k, prob->is_major, vh, &gh);
     out->w_norm_ratio = gw.norm_ratio;
     out->w_cos_majmaj = gw.cos_majmaj;
     out->w_cos_minmin = gw.cos_minmin;
@@ -193,7 +225,9 @@ int geom_metrics_from_grams(const geom_problem *prob, const double *G_W, const d
         for (int c = 0; c < k; c++) {
             double den = sqrt(G_W[c + (size_t)c * k] * G_H[c + (size_t)c * k]);
             double cs = den > 0.0 ? Z[c + (size_t)c * k] / den : NAN;
-            if (prob->is_major[c]) {
+            if (vw[c] || vh[c]) {
+                /* no angle with a vanished vector; the margin and accuracy still count */
+            } else if (prob->is_major[c]) {
                 s_maj += cs;
                 n_maj++;
             } else {
@@ -215,6 +249,7 @@ int geom_metrics_from_grams(const geom_problem *prob, const double *G_W, const d
         if (Z != NULL && ref->Z != NULL)
             out->dist_z = normalized_distance(Z, ref->Z, kk);
     }
+    free(vw);
     return SWEEP_OK;
 }
 

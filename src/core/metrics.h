@@ -41,6 +41,13 @@ typedef struct geom_metrics {
 const char *geom_metric_name(int i);
 double geom_metric_value(const geom_metrics *m, int i);
 
+/* A class vector (w_c, or the class mean hbar_c) has vanished when its norm is at most
+ * GEOM_VANISHED_REL times the largest norm among the k vectors of its kind: its direction is
+ * round-off (minority collapse leaves minority vectors of 1e-15 beside majority vectors of 1).
+ * Angles involving it are not computed (a cosine over no remaining pair is NaN, null in JSON),
+ * and a norm ratio is NaN when every vector of a group vanished. docs/THEORY.md, Metrics. */
+#define GEOM_VANISHED_REL 1e-6
+
 /* geom_metrics_set_nan - every field NaN. */
 void geom_metrics_set_nan(geom_metrics *m);
 
@@ -49,7 +56,8 @@ void geom_metrics_set_nan(geom_metrics *m);
  * collapsed embeddings (every h_i = hbar_{y_i}, so nc1 = 0). prob gives k, counts, groups and the
  * margin kind: UF-SVM min (z_cc - z_c'c), margin form min (z_cc - z_c'c)/delta_c, CDT form
  * min (Delta_c z_cc - Delta_c' z_c'c). ref may be NULL (distances NaN); a ref without Z leaves
- * dist_z NaN. Returns SWEEP_OK or SWEEP_ERR_ARG (k mismatch). */
+ * dist_z NaN. Vanished vectors as GEOM_VANISHED_REL says. Returns SWEEP_OK, SWEEP_ERR_ARG (k
+ * mismatch) or SWEEP_ERR_NOMEM. */
 int geom_metrics_from_grams(const geom_problem *prob, const double *G_W, const double *G_H,
                             const double *Z, const geom_prediction *ref, geom_metrics *out);
 

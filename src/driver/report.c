@@ -104,7 +104,9 @@ void report_metrics_text(FILE *f, const geom_metrics *m)
     num(f, m->dist_gw);
     num(f, m->dist_gh);
     num(f, m->dist_z);
-    fprintf(f, "\n(- : does not exist for this problem, e.g. a cosine within a one-class group)\n");
+    fprintf(f, "\n(- : does not exist for this problem: a cosine within a one-class group, or\n"
+               "    with a vector that vanished, of norm below 1e-6 of the largest: minority\n"
+               "    collapse)\n");
 }
 
 void report_problem_text(FILE *f, const point_params *pp, const profile *p,

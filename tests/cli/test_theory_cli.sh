@@ -178,5 +178,18 @@ assert d['w_norm_ratio'] > 1.0 and abs(d['w_norm_ratio'] - 2.672) > 0.05, d['w_n
 out=$("$BIN" theory --k 10 --R 10 --rho 0.5)
 if [[ "$out" == *"seli_matrix"* && "$out" == *"2.672"* ]]; then ok text-output; else bad "text-output: $out"; fi
 
+# minority collapse under a ridge: the minority vectors are 1e-15, so no angle or norm ratio
+# involving them is reported (it used to print w_cos_minmin 0.953, a cosine of round-off)
+out=$("$BIN" theory --k 10 --R 20 --n-min 5 --lambda 1e-2 --json)
+if "$PY" -c '
+import json, sys
+d = json.loads(sys.argv[1])
+for m in ("w_cos_minmin", "w_cos_majmin", "h_cos_minmin", "h_cos_majmin", "wh_cos_min",
+          "w_norm_ratio", "h_norm_ratio"):
+    assert d[m] is None, (m, d[m])
+assert abs(d["w_cos_majmaj"] + 0.25) < 1e-9 and abs(d["wh_cos_maj"] - 1) < 1e-9, d
+assert d["dist_gw"] < 1e-12
+' "$out"; then ok "minority collapse: vanished vectors give null metrics"; else bad "minority collapse: $out"; fi
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -228,6 +228,46 @@ static int test_metric_table(void)
     return fails;
 }
 
+/* Minority collapse: vectors whose norm is below GEOM_VANISHED_REL of the largest have no
+ * direction worth reporting; just above it they are ordinary vectors. */
+static int test_vanished_vectors(void)
+{
+    int fails = 0;
+    enum { k = 4, d = 2 };
+    double counts[k] = {10, 10, 1, 1}, ones[k] = {1, 1, 1, 1};
+    unsigned char maj[k] = {1, 1, 0, 0};
+    geom_problem gp = {GEOM_UFSVM, k, 2, 2, counts, maj, ones, 0, 10, 1, 0};
+    const double scales[3] = {1e-15, 0.5 * GEOM_VANISHED_REL, 2.0 * GEOM_VANISHED_REL};
+    for (int t = 0; t < 3; t++) {
+        const double e = scales[t];
+        /* w0 = (1, 0), w1 = (-1, 0); the minority vectors point in arbitrary directions */
+        double W[d * k] = {1, 0, -1, 0, 0.6 * e, 0.8 * e, 0.8 * e, 0.6 * e};
+        double G[k * k], Z[k * k];
+        for (int i = 0; i < k; i++)
+            for (int j = 0; j < k; j++)
+                G[i + k * j] = W[d * i] * W[d * j] + W[d * i + 1] * W[d * j + 1];
+        memcpy(Z, G, sizeof Z); /* hbar_c = w_c */
+        geom_metrics m;
+        CHECK_OK(geom_metrics_from_grams(&gp, G, G, Z, NULL, &m));
+        CHECK_NEAR(m.w_cos_majmaj, -1.0, 1e-15);
+        CHECK_NEAR(m.wh_cos_maj, 1.0, 1e-15);
+        if (e < GEOM_VANISHED_REL) {
+            CHECK_NAN(m.w_cos_minmin); /* a cosine of round-off: 0.96 here */
+            CHECK_NAN(m.w_cos_majmin);
+            CHECK_NAN(m.h_cos_minmin);
+            CHECK_NAN(m.wh_cos_min);
+            CHECK_NAN(m.w_norm_ratio); /* 1 / e^2: a ratio of round-off */
+            CHECK_NAN(m.h_norm_ratio);
+        } else {
+            CHECK_NEAR(m.w_cos_minmin, 0.96, 1e-12);
+            CHECK_NEAR(m.w_cos_majmin, 0.0, 1e-12); /* (0.6 - 0.6 + 0.8 - 0.8) / 4 */
+            CHECK_NEAR(m.wh_cos_min, 1.0, 1e-12);
+            CHECK_NEAR(m.w_norm_ratio * e * e, 1.0, 1e-12);
+        }
+    }
+    return fails;
+}
+
 int main(void)
 {
     int passed = 0, failed = 0;
@@ -237,5 +277,6 @@ int main(void)
     RUN_TEST(test_distances, passed, failed);
     RUN_TEST(test_cs_margins, passed, failed);
     RUN_TEST(test_metric_table, passed, failed);
+    RUN_TEST(test_vanished_vectors, passed, failed);
     return TEST_SUMMARY(passed, failed);
 }
