@@ -322,6 +322,13 @@ static int parse_axis(parse_ctx *c, spec *s, yaml_node_t *k, yaml_node_t *v, con
         if (count > 1e7)
             return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: %g values is too many",
                                  c->path, line_of(gv), key, count);
+        /* Generated values are the decimals the user meant: rounded to 12 significant digits
+         * on the scale of the range's ends (so linspace(0, 1, 11) gives 0.3, not
+         * 0.30000000000000004, and a cancellation that should give 0 gives 0), and each logspace
+         * value to 12 significant digits of its own. The value used everywhere (coordinates,
+         * parameters, hashes) is the one parsed back from that text. */
+        const double scale = fmax(fabs(arg[0]), fabs(arg[1]));
+        const double quantum = scale > 0 ? pow(10.0, floor(log10(scale)) - 11.0) : 0.0;
         for (long i = 0; i < (long)count; i++) {
             double x;
             if (is_range)
@@ -329,11 +336,13 @@ static int parse_axis(parse_ctx *c, spec *s, yaml_node_t *k, yaml_node_t *v, con
             else {
                 double t = count > 1 ? (double)i / (count - 1) : 0.0;
                 x = i == (long)count - 1 && count > 1 ? arg[1] : arg[0] + (arg[1] - arg[0]) * t;
+                if (quantum > 0 && isfinite(x / quantum))
+                    x = nearbyint(x / quantum) * quantum + 0.0; /* + 0.0: never -0 */
                 if (is_log)
                     x = pow(10.0, x);
             }
             char buf[64];
-            snprintf(buf, sizeof buf, "%.17g", x);
+            snprintf(buf, sizeof buf, is_range ? "%.17g" : "%.12g", x);
             char *tx = strdup(buf);
             if (tx == NULL || (ret = axis_add_value(ax, tx)) != SWEEP_OK) {
                 free(tx);

@@ -80,6 +80,42 @@ def main():
               and np.isfinite(ds["w_norm_ratio"].values[~pending]).all())
         ds.close()
         st.close()
+
+        # generated coordinates are the decimals meant: linspace(0, 1, 11) is 0, 0.1, ..., 1
+        # exactly as Python writes them, so .sel(gamma=0.3) works; the same in the parameters
+        spec3 = os.path.join(tmp, "g.yaml")
+        store3 = os.path.join(tmp, "g.h5")
+        with open(spec3, "w") as f:
+            f.write("name: decimals\nfixed: {k: 4, solver: none}\n"
+                    "grid:\n  gamma: {linspace: [0, 1, 11]}\n  tau: {logspace: [-2, 0, 5]}\n"
+                    "  lambda: {linspace: [-1e-3, 1e-3, 3]}\n")
+        r = subprocess.run([os.environ["UFMSWEEP"], "run", spec3, "--store", store3],
+                           capture_output=True, text=True)
+        # lambda has a negative value: refused, naming it; with [0, 2e-3, 3] it runs
+        check("a negative generated lambda is refused", r.returncode == 1 and "lambda" in r.stderr,
+              r.stderr)
+        with open(spec3, "w") as f:
+            f.write("name: decimals\nfixed: {k: 4, loss: ldt, solver: none}\n"
+                    "grid:\n  gamma: {linspace: [0, 1, 11]}\n  tau: {logspace: [-2, 0, 5]}\n")
+        r = subprocess.run([os.environ["UFMSWEEP"], "run", spec3, "--store", store3],
+                           capture_output=True, text=True)
+        check("decimal sweep runs", r.returncode == 0, r.stderr)
+        th = xr.open_dataset(store3, engine="h5netcdf", group="theory")
+        g = list(th["gamma"].values)
+        check("linspace(0, 1, 11) coordinates are the decimals",
+              g == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], str(g))
+        t = list(th["tau"].values)
+        check("logspace(-2, 0, 5) to 12 significant digits",
+              t == [0.01, 0.0316227766017, 0.1, 0.316227766017, 1.0], str(t))
+        v = float(th["w_norm_ratio"].sel(gamma=0.3, tau=0.1))
+        r = subprocess.run([os.environ["UFMSWEEP"], "solve", "--spec", spec3, "--point",
+                            "gamma=0.3,tau=0.1", "--json"], capture_output=True, text=True)
+        import json
+        p = json.loads(r.stdout) if r.returncode == 0 else {}
+        check("the point's parameters are the coordinates (gamma=0.3 names it; its values equal the store)",
+              p.get("label") == "gamma=0.3, tau=0.1" and p.get("theory", {}).get("w_norm_ratio") == v,
+              r.stdout[:300] + r.stderr)
+        th.close()
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 else 1
 
