@@ -1,24 +1,29 @@
 #!/usr/bin/python3
-"""report.py STORE OUTDIR [--watch SECONDS]: every figure that fits the store's axes, plus
+"""report.py STORE OUTDIR [options]: every figure that fits the store's axes, plus
 OUTDIR/index.html.
 
-Works on a store that a run is writing: it reads what the run has committed so far (pending
-points are blank in the figures) and shows the progress at the top of the page. With --watch it
-rewrites the report every SECONDS as points arrive, until the store is complete and no run writes
-it (or Ctrl-C); index.html then reloads itself in the browser every SECONDS. Every file is
-written under a temporary name and renamed into place, so a browser never reads half a file.
-
-Figures (PNG, 120 dpi), chosen from the axes:
-  - phase diagrams: for each pair of numeric axes, a heatmap of the trained value of a metric,
-    with the predicted value as contours, one panel per value of a categorical axis (loss);
+Figures, chosen from the axes:
+  - phase diagrams: for each pair of numeric axes (or --axes X,Y), a heatmap of the trained value
+    of a metric with the predicted value as contours, one panel per value of a categorical axis
+    (loss); beside it the relative error trained/predicted - 1, and with a seed axis the spread
+    over seeds, with cells holding a seed more than 3 sd away from the other seeds marked x;
   - theory against numerics: each key metric against each numeric axis, one colour per value of
     the categorical axis, the prediction as a line and the trained values as markers (mean and
-    spread over seeds when `seed` is an axis);
-  - convergence: the distance to the predicted geometry against iteration, one line per value
-    of the first numeric axis.
-Axes not shown in a figure are held at one value, named in the title. Points not done are
-left blank, never drawn as zero. Needs Debian's /usr/bin/python3 (h5py, numpy, matplotlib,
-xarray); MPLBACKEND=Agg is set here.
+    sd over seeds when `seed` is an axis; outlying seeds as x);
+  - convergence: the distance to the predicted geometry against iteration, one line per value of
+    the first numeric axis (the median over seeds, every seed as a thin line).
+Axes not shown in a figure are held at one value (--where, else two thirds along), named in the
+title. Points not done are blank, never drawn as zero; panels without data are left out; a
+prediction that is constant (or zero, as a distance of the prediction to itself) gets no
+contours. A store of the theory alone (solver: none) is drawn and captioned as the prediction.
+
+Works on a store that a run is writing: it reads what the run has committed so far and shows the
+progress at the top of the page. With --watch it rewrites the report every SECONDS as points
+arrive, until the store is complete and no run writes it (or Ctrl-C); index.html then reloads
+itself in the browser. Every file is written under a temporary name and renamed into place, so a
+browser never reads half a file.
+
+Needs Debian's /usr/bin/python3 (h5py, numpy, matplotlib, xarray); MPLBACKEND=Agg is set here.
 """
 import argparse
 import html
@@ -32,8 +37,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker as mticker  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.colors import LogNorm, Normalize  # noqa: E402
+from matplotlib.colors import LogNorm, Normalize, TwoSlopeNorm  # noqa: E402
 
 from ufmstore import StoreError, open_store  # noqa: E402
 
@@ -53,6 +59,31 @@ LABELS = {
 }
 CURVE_METRICS = ["w_norm_ratio", "h_norm_ratio", "w_cos_majmaj", "h_cos_majmin"]
 PHASE_METRICS = ["w_norm_ratio", "dist_gw"]
+OUTLIER_SD = 3.0
+
+
+class Options:
+    """What to draw and how (the command line's options; defaults for library callers)."""
+
+    def __init__(self, metrics=None, axes=None, where=None, fmt="png", dpi=120):
+        self.metrics = metrics      # None: PHASE_METRICS for phase diagrams, CURVE_METRICS for curves
+        self.axes = axes            # None: every pair of numeric axes; else (x, y)
+        self.where = where or {}    # axis -> value held in every figure
+        self.fmt = fmt
+        self.dpi = dpi
+
+
+def label(name):
+    return LABELS.get(name, name)
+
+
+def fmt_value(v):
+    """A coordinate as people write it: 0.4, not 0.39999999999999997; 1e-05; cdt."""
+    if isinstance(v, (bytes, np.bytes_)):
+        v = v.decode()
+    if isinstance(v, (float, np.floating, int, np.integer)) and not isinstance(v, bool):
+        return f"{float(v):.6g}"
+    return str(v)
 
 
 def replace_atomically(path, write):
@@ -71,13 +102,36 @@ def replace_atomically(path, write):
         raise
 
 
-def save_figure(fig, path):
-    ext = os.path.splitext(path)[1].lstrip(".") or "png"
-    replace_atomically(path, lambda f: fig.savefig(f, dpi=120, format=ext))
+def save_figure(fig, path, opts=None):
+    opts = opts or Options()
+    ext = os.path.splitext(path)[1].lstrip(".") or opts.fmt
+    replace_atomically(path, lambda f: fig.savefig(f, dpi=opts.dpi, format=ext))
+    plt.close(fig)
 
 
-def label(name):
-    return LABELS.get(name, name)
+def parse_where(store, items):
+    """['seed=1', 'loss=cdt'] -> ({'seed': 1.0, 'loss': 'cdt'}, None), or (None, message)."""
+    axes = dict(store.axes)
+    where = {}
+    for w in items:
+        if "=" not in w:
+            return None, f"--where '{w}' is not AXIS=VALUE"
+        k, v = w.split("=", 1)
+        if k not in axes:
+            return None, f"--where: no axis '{k}' (axes: {', '.join(axes)})"
+        vals = axes[k]
+        if vals.dtype.kind in "fiu":
+            try:
+                x = float(v)
+            except ValueError:
+                return None, f"--where {k}={v}: not a value of {k} ({', '.join(map(fmt_value, vals))})"
+            match = [u for u in vals if np.isclose(float(u), x, rtol=1e-9, atol=0)]
+        else:
+            match = [u for u in vals if str(u) == v]
+        if not match:
+            return None, f"--where {k}={v}: not a value of {k} ({', '.join(map(fmt_value, vals))})"
+        where[k] = match[0]
+    return where, None
 
 
 def held(store, keep, reduce=("seed",), where=None):
@@ -86,24 +140,66 @@ def held(store, keep, reduce=("seed",), where=None):
     [-1.5, 1.5] this avoids 0, where many losses coincide)."""
     sel, notes = {}, []
     for a, v in store.axes:
-        if a in keep or a in reduce or len(v) < 2:
+        if a in keep:
             continue
-        val = where[a] if where and a in where else v[(2 * len(v)) // 3]
+        if len(v) < 2:
+            sel[a] = v[0]  # a single value: selected, so the dimension goes away
+            continue
+        if a in reduce and not (where and a in where):
+            continue
+        if where and a in where:
+            val = where[a]
+        else:
+            # two thirds along the values that have a finished point (lr = 1e300 that diverged
+            # everywhere would leave every figure blank)
+            done = (store.state == 1).any([d for d in store.state.dims if d != a]).values
+            cand = [u for u, ok in zip(v, done) if ok] or list(v)
+            val = cand[(2 * len(cand)) // 3]
         sel[a] = val
-        notes.append(f"{a}={val}")
+        notes.append(f"{a}={fmt_value(val)}")
     return sel, notes
 
 
-def mean_over_seeds(da):
-    if "seed" in da.dims:
-        return da.mean("seed", skipna=True), da.std("seed", skipna=True)
-    return da, None
+def seed_stats(da):
+    """(mean, sd or None, outliers or None) over the seed axis: outliers counts, per cell, the
+    seeds further than OUTLIER_SD sd from the mean of the other seeds (leave-one-out, so that one
+    far seed among few does not hide itself by inflating the sd)."""
+    if "seed" not in da.dims or da.sizes["seed"] < 2:
+        return (da.isel(seed=0) if "seed" in da.dims else da), None, None
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN cells stay NaN
+        mean = da.mean("seed", skipna=True)
+        sd = da.std("seed", skipna=True)
+        x = da.transpose(..., "seed").values
+        n = np.isfinite(x).sum(axis=-1, keepdims=True)
+        out = np.zeros(x.shape[:-1], dtype=int)
+        if x.shape[-1] >= 3:
+            s1 = np.nansum(x, axis=-1, keepdims=True)
+            s2 = np.nansum(x * x, axis=-1, keepdims=True)
+            m_o = (s1 - np.nan_to_num(x)) / np.maximum(n - 1, 1)
+            v_o = (s2 - np.nan_to_num(x) ** 2) / np.maximum(n - 1, 1) - m_o ** 2
+            sd_o = np.sqrt(np.maximum(v_o * np.maximum(n - 1, 1) / np.maximum(n - 2, 1), 0))
+            far = np.isfinite(x) & (n >= 3) & (np.abs(x - m_o) > OUTLIER_SD * np.maximum(
+                sd_o, 1e-12 * np.maximum(np.abs(m_o), 1e-300)))
+            out = far.sum(axis=-1)
+    outliers = mean.copy(data=out.astype(float))
+    return mean, sd, outliers
 
 
-def log_scale_if_wide(ax, axis, values, which="x"):
+def log_scale_if_wide(ax, values, which="x"):
     v = np.asarray(values, dtype=float)
-    if np.all(v > 0) and v.max() / v.min() >= 20:
+    v = v[np.isfinite(v)]
+    if v.size and np.all(v > 0) and v.max() / v.min() >= 20:
         (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+        readable_log_ticks(ax, which)
+
+
+def readable_log_ticks(ax, which="y"):
+    """Log axes labelled 0.01, 0.1, 1, 10 (not 1.172x10^0)."""
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    axis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_formatter(mticker.NullFormatter())
 
 
 def prediction_levels(t, lognorm):
@@ -122,96 +218,176 @@ def prediction_levels(t, lognorm):
     return levels if levels.size and np.all(np.diff(levels) > 0) else None
 
 
-def draw_phase(store, x, y, metric, outfile, where=None, panel_axis=None, source="results"):
+def numerically_zero(t):
+    """A prediction that is 0 up to round-off (the distances of the prediction to itself)."""
+    f = np.abs(t[np.isfinite(t)])
+    return f.size == 0 or float(f.max()) < 1e-9
+
+
+def _grid_ticks(ax, xs, ys, x, y):
+    ax.set_xticks(range(len(xs)))
+    ax.set_xticklabels([fmt_value(v) for v in xs], rotation=60, fontsize=7)
+    ax.set_yticks(range(len(ys)))
+    ax.set_yticklabels([fmt_value(v) for v in ys], fontsize=7)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+
+
+def _color_norm(values, log_ok=True):
+    finite = values[np.isfinite(values)]
+    vmin, vmax = np.percentile(finite, [2, 98])
+    if not vmax > vmin:
+        vmin, vmax = finite.min() - 0.5, finite.max() + 0.5
+    lognorm = log_ok and vmin > 0 and vmax / vmin >= 20  # ratios span decades
+    return (LogNorm(vmin=vmin, vmax=vmax) if lognorm else Normalize(vmin=vmin, vmax=vmax)), lognorm
+
+
+def draw_phase(store, x, y, metric, outfile, where=None, panel_axis=None, source="results",
+               opts=None):
     """One phase diagram: the trained (or predicted, source="theory") metric over (x, y) as a
-    heatmap with the prediction as contours, one panel per value of panel_axis. Axes not named
-    are held at one value (where, else two thirds along). Returns the caption, or None when
-    nothing is finite."""
+    heatmap with the prediction as contours, one panel per value of panel_axis that has data;
+    for trained values also the relative error to the prediction (unless the prediction is 0
+    up to round-off) and, with a seed axis, the spread over seeds with outlying cells marked.
+    Axes not named are held at one value (where, else two thirds along). Returns the caption,
+    or None when nothing is finite."""
     data = store.results if source == "results" else store.theory
     if data is None or metric not in data:
         return None
     keep = {x, y} | ({panel_axis} if panel_axis else set())
     sel, notes = held(store, keep, where=where)
-    res, _ = mean_over_seeds(data[metric].sel(sel))
+    res, sd, outl = seed_stats(data[metric].sel(sel))
     th = store.theory[metric].sel(sel) if metric in store.theory else None
     if th is not None and "seed" in th.dims:
-        th = th.isel(seed=0)
+        th = th.isel(seed=0)  # the prediction does not depend on the seed
     panels = list(store.state[panel_axis].values) if panel_axis else [None]
-    finite = res.values[np.isfinite(res.values)]
-    if finite.size == 0:
+    panels = [pv for pv in panels
+              if np.isfinite((res.sel({panel_axis: pv}) if panel_axis else res).values).any()]
+    if not panels:
         return None
-    fig, axs = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.0), squeeze=False,
-                            constrained_layout=True)
-    vmin, vmax = np.percentile(finite, [2, 98])
-    if vmax <= vmin:
-        vmin, vmax = finite.min() - 0.5, finite.max() + 0.5
-    # ratios span decades: a logarithmic colour scale shows their structure
-    lognorm = vmin > 0 and vmax / vmin >= 20
-    norm = LogNorm(vmin=vmin, vmax=vmax) if lognorm else Normalize(vmin=vmin, vmax=vmax)
-    for k, pv in enumerate(panels):
-        ax = axs[0][k]
-        r = (res.sel({panel_axis: pv}) if panel_axis else res).transpose(y, x)
-        xs, ys = r[x].values, r[y].values
-        im = ax.pcolormesh(np.arange(len(xs) + 1) - 0.5, np.arange(len(ys) + 1) - 0.5,
-                           np.ma.masked_invalid(r.values), norm=norm, cmap="viridis",
-                           shading="flat")
-        if th is not None:
-            t = (th.sel({panel_axis: pv}) if panel_axis else th).transpose(y, x).values
-            levels = prediction_levels(t, lognorm)
-            if levels is not None:
-                cs = ax.contour(np.arange(len(xs)), np.arange(len(ys)), np.ma.masked_invalid(t),
-                                levels=levels, colors="white", linewidths=0.8)
-                ax.clabel(cs, fontsize=7, fmt="%.3g")
-        fmt = (lambda v: f"{v:.3g}") if np.asarray(xs).dtype.kind in "fiu" else str
-        ax.set_xticks(range(len(xs)))
-        ax.set_xticklabels([fmt(v) for v in xs], rotation=60, fontsize=7)
-        fmty = (lambda v: f"{v:.3g}") if np.asarray(ys).dtype.kind in "fiu" else str
-        ax.set_yticks(range(len(ys)))
-        ax.set_yticklabels([fmty(v) for v in ys], fontsize=7)
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
-        ax.set_title(f"{panel_axis} = {pv}" if panel_axis else metric, fontsize=10)
+    rows = ["value"]
+    rel = None
+    if source == "results" and th is not None and not numerically_zero(th.values):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rel = res / th - 1.0
+        if np.isfinite(rel.values).any():
+            rows.append("relerr")
+        else:
+            rel = None
+    if sd is not None and np.isfinite(sd.values).any():
+        rows.append("spread")
+    fig, axs = plt.subplots(len(rows), len(panels), figsize=(4.6 * len(panels), 3.9 * len(rows)),
+                            squeeze=False, constrained_layout=True)
+    norm, lognorm = _color_norm(res.values)
     what = "trained" if source == "results" else "predicted"
-    fig.colorbar(im, ax=axs[0].tolist(), label=f"{what} {metric}")
-    title = f"Phase diagram of {label(metric)} ({what}); contours: prediction"
+    for r, row in enumerate(rows):
+        im = None
+        if row == "relerr":
+            lim = float(np.nanpercentile(np.abs(rel.values), 98)) or 1e-12
+            rnorm = TwoSlopeNorm(vmin=-lim, vcenter=0.0, vmax=lim)
+        if row == "spread":
+            snorm, _ = _color_norm(sd.values, log_ok=False)
+        for k, pv in enumerate(panels):
+            ax = axs[r][k]
+            pick = (lambda da: (da.sel({panel_axis: pv}) if panel_axis else da).transpose(y, x))
+            v = pick(res)
+            xs, ys = v[x].values, v[y].values
+            edges_x, edges_y = np.arange(len(xs) + 1) - 0.5, np.arange(len(ys) + 1) - 0.5
+            if row == "value":
+                im = ax.pcolormesh(edges_x, edges_y, np.ma.masked_invalid(v.values), norm=norm,
+                                   cmap="viridis", shading="flat")
+                if th is not None:
+                    t = pick(th).values
+                    levels = prediction_levels(t, lognorm)
+                    if levels is not None:
+                        cs = ax.contour(np.arange(len(xs)), np.arange(len(ys)),
+                                        np.ma.masked_invalid(t), levels=levels, colors="white",
+                                        linewidths=0.8)
+                        ax.clabel(cs, fontsize=7, fmt="%.3g")
+                if outl is not None:
+                    o = pick(outl).values
+                    iy, ix = np.nonzero(o > 0)
+                    if iy.size:
+                        ax.plot(ix, iy, "x", color="red", ms=7, mew=1.5)
+                ax.set_title(f"{panel_axis} = {fmt_value(pv)}" if panel_axis else metric, fontsize=10)
+            elif row == "relerr":
+                im = ax.pcolormesh(edges_x, edges_y, np.ma.masked_invalid(pick(rel).values),
+                                   norm=rnorm, cmap="RdBu_r", shading="flat")
+                ax.set_title("trained / predicted - 1", fontsize=9)
+            else:
+                im = ax.pcolormesh(edges_x, edges_y, np.ma.masked_invalid(pick(sd).values),
+                                   norm=snorm, cmap="magma", shading="flat")
+                ax.set_title("sd over seeds", fontsize=9)
+            _grid_ticks(ax, xs, ys, x, y)
+        cb_label = {"value": f"{what} {metric}", "relerr": "relative error",
+                    "spread": f"sd of {metric} over seeds"}[row]
+        cb = fig.colorbar(im, ax=axs[r].tolist(), label=cb_label)
+        if row == "value" and lognorm:
+            cb.ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    title = f"Phase diagram of {label(metric)} ({what})"
+    if th is not None and source == "results":
+        title += "; contours: prediction"
+    if outl is not None and float(np.nansum(outl.values)) > 0:
+        title += f"; x: a seed beyond {OUTLIER_SD:g} sd of the others"
     if notes:
         title += f" ({', '.join(notes)})"
     fig.suptitle(textwrap.fill(title, 55 * len(panels)), fontsize=9)
-    save_figure(fig, outfile)
-    plt.close(fig)
-    return (f"Phase diagram: {what} {metric} over ({x}, {y}), prediction as contours"
+    save_figure(fig, outfile, opts)
+    extra = []
+    if "relerr" in rows:
+        extra.append("relative error to the prediction")
+    if "spread" in rows:
+        extra.append("spread over seeds")
+    return (f"Phase diagram: {what} {metric} over ({x}, {y})"
+            f"{', prediction as contours' if th is not None and source == 'results' else ''}"
+            f"{'; below: ' + ' and '.join(extra) if extra else ''}"
             f"{'; ' + ', '.join(notes) if notes else ''}.")
 
 
-def phase_figures(store, outdir, figs):
+def phase_figures(store, outdir, figs, opts):
     num = [a for a in store.numeric_axes() if a != "seed"]
-    cat = store.categorical_axes()
+    pairs = [tuple(opts.axes)] if opts.axes else [(num[i], num[j]) for i in range(len(num))
+                                                  for j in range(i + 1, len(num))]
+    cat = [a for a in store.categorical_axes() if a not in opts.where]
     panel_axis = cat[0] if cat else None
-    for i in range(len(num)):
-        for j in range(i + 1, len(num)):
-            for metric in PHASE_METRICS:
-                name = f"phase_{metric}_{num[i]}_{num[j]}.png"
-                cap = draw_phase(store, num[i], num[j], metric, os.path.join(outdir, name),
-                                 panel_axis=panel_axis,
-                                 source="results" if store.results is not None else "theory")
-                if cap:
-                    figs.append((name, cap))
+    metrics = opts.metrics or PHASE_METRICS
+    source = "results" if store.results is not None else "theory"
+    for x, y in pairs:
+        for metric in metrics:
+            if source == "theory" and numerically_zero(store.theory[metric].values):
+                continue  # the distances of the prediction to itself: nothing to show
+            name = f"phase_{metric}_{x}_{y}.{opts.fmt}"
+            cap = draw_phase(store, x, y, metric, os.path.join(outdir, name), where=opts.where,
+                             panel_axis=panel_axis, source=source, opts=opts)
+            if cap:
+                figs.append((name, cap))
 
 
-def curve_figures(store, outdir, figs):
-    num = store.numeric_axes()
-    cat = store.categorical_axes()
+def curve_figures(store, outdir, figs, opts):
+    num = [a for a in store.numeric_axes() if a != "seed"]
+    if opts.axes:
+        num = [a for a in num if a in opts.axes]
+    cat = [a for a in store.categorical_axes() if a not in opts.where]
     line_axis = cat[0] if cat else None
+    metrics = [m for m in (opts.metrics or CURVE_METRICS) if m in store.theory]
     for x in num:
-        if x == "seed":
-            continue
         keep = {x} | ({line_axis} if line_axis else set())
-        sel, notes = held(store, keep)
-        fig, axs = plt.subplots(1, len(CURVE_METRICS), figsize=(4.2 * len(CURVE_METRICS), 3.8),
+        sel, notes = held(store, keep, where=opts.where)
+        lines = list(store.state[line_axis].values) if line_axis else [None]
+        shown = []
+        for metric in metrics:
+            th = store.theory[metric].sel(sel)
+            has_th = np.isfinite(th.values).any()
+            has_res = (store.results is not None and metric in store.results
+                       and np.isfinite(store.results[metric].sel(sel).values).any())
+            if has_th or has_res:
+                shown.append((metric, has_res))
+        if not shown:
+            continue
+        fig, axs = plt.subplots(1, len(shown), figsize=(4.2 * len(shown), 3.8), squeeze=False,
                                 constrained_layout=True)
-        drew = False
-        for ax, metric in zip(axs, CURVE_METRICS):
-            lines = list(store.state[line_axis].values) if line_axis else [None]
+        any_outlier = False
+        for ax, (metric, has_res) in zip(axs[0], shown):
+            ys_all = []
             for c, lv in enumerate(lines):
                 color = f"C{c}"
                 s2 = dict(sel)
@@ -221,55 +397,77 @@ def curve_figures(store, outdir, figs):
                 if "seed" in th.dims:
                     th = th.isel(seed=0)
                 xs = th[x].values.astype(float)
-                ax.plot(xs, th.values, "-", color=color, lw=1.2,
-                        label=f"{lv} theory" if line_axis else "theory")
-                if store.results is not None and metric in store.results:
-                    m, sd = mean_over_seeds(store.results[metric].sel(s2))
-                    if np.isfinite(m.values).any():
-                        drew = True
-                    if sd is not None:
-                        ax.errorbar(xs, m.values, yerr=sd.values, fmt="o", ms=3.5, color=color,
-                                    capsize=2, label=f"{lv} trained (mean ± sd over seeds)")
-                    else:
-                        ax.plot(xs, m.values, "o", ms=3.5, color=color,
-                                label=f"{lv} trained" if line_axis else "trained")
-            log_scale_if_wide(ax, x, store.state[x].values)
-            if metric.endswith("norm_ratio"):
+                ok = np.isfinite(th.values)
+                if ok.any():
+                    ax.plot(xs[ok], th.values[ok], "-", color=color, lw=1.2,
+                            label=f"{fmt_value(lv)} theory" if line_axis else "theory")
+                    ys_all.append(th.values[ok])
+                if not has_res:
+                    continue
+                m, sd, outl = seed_stats(store.results[metric].sel(s2))
+                if not np.isfinite(m.values).any():
+                    continue
+                ys_all.append(m.values[np.isfinite(m.values)])
+                lab = f"{fmt_value(lv)} trained" if line_axis else "trained"
+                if sd is not None:
+                    ax.errorbar(xs, m.values, yerr=sd.values, fmt="o", ms=3.5, color=color,
+                                capsize=2, label=lab + " (mean ± sd over seeds)")
+                    o = outl.values > 0
+                    if o.any():
+                        any_outlier = True
+                        ax.plot(xs[o], m.values[o], "x", color="red", ms=8, mew=1.5)
+                else:
+                    ax.plot(xs, m.values, "o", ms=3.5, color=color, label=lab)
+            log_scale_if_wide(ax, store.state[x].values, "x")
+            ys = np.concatenate(ys_all) if ys_all else np.array([])
+            if metric.endswith("norm_ratio") and ys.size and np.all(ys > 0) and ys.max() / ys.min() > 20:
                 ax.set_yscale("log")  # ratios are positive and span decades across a scan
+                readable_log_ticks(ax, "y")
             ax.set_xlabel(x)
             ax.set_ylabel(metric)
             ax.set_title(label(metric), fontsize=9)
             ax.grid(alpha=0.3)
-        axs[0].legend(fontsize=7)
-        title = f"Theory (lines) against training (markers) over {x}"
+        if axs[0][0].get_legend_handles_labels()[0]:
+            axs[0][0].legend(fontsize=7)
+        what = "Theory (lines) against training (markers)" if store.results is not None \
+            else "Theory"
+        title = f"{what} over {x}"
+        if any_outlier:
+            title += f"; x: a seed beyond {OUTLIER_SD:g} sd of the others"
         if notes:
             title += f" ({', '.join(notes)})"
         fig.suptitle(title, fontsize=10)
-        name = f"curves_{x}.png"
-        save_figure(fig, os.path.join(outdir, name))
-        plt.close(fig)
-        if drew or store.results is None:
-            figs.append((name, f"Key metrics against {x}: prediction as lines, trained values as "
-                               f"markers{'; ' + ', '.join(notes) if notes else ''}."))
+        name = f"curves_{x}.{opts.fmt}"
+        save_figure(fig, os.path.join(outdir, name), opts)
+        if store.results is None:
+            cap = f"The prediction (theory only: this store has no trained results) against {x}"
+        else:
+            cap = f"Key metrics against {x}: prediction as lines, trained values as markers"
+        figs.append((name, f"{cap}{'; ' + ', '.join(notes) if notes else ''}."))
 
 
-def convergence_figures(store, outdir, figs):
+def convergence_figures(store, outdir, figs, opts):
     if store.traces is None or "dist_gw" not in store.traces:
         return
     tdim = [d for d in store.traces["dist_gw"].dims if d.startswith("trace_")][0]
     num = [a for a in store.numeric_axes() if a != "seed"]
-    cat = store.categorical_axes()
+    cat = [a for a in store.categorical_axes() if a not in opts.where]
     line_axis = num[0] if num else (cat[0] if cat else None)
     panel_axis = cat[0] if cat and cat[0] != line_axis else None
     keep = {a for a in (line_axis, panel_axis) if a}
-    sel, notes = held(store, keep)
-    da, _ = mean_over_seeds(store.traces["dist_gw"].sel(sel))
-    it, _ = mean_over_seeds(store.traces["iter"].sel(sel))
+    sel, notes = held(store, keep, where=opts.where)
+    da = store.traces["dist_gw"].sel(sel)
+    it = store.traces["iter"].sel(sel)
+    if not np.isfinite(da.values).any():
+        return
     panels = list(store.state[panel_axis].values) if panel_axis else [None]
+    panels = [pv for pv in panels
+              if np.isfinite((da.sel({panel_axis: pv}) if panel_axis else da).values).any()]
     fig, axs = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.9), squeeze=False,
                             constrained_layout=True)
     cmap = plt.get_cmap("plasma")
     lines = list(store.state[line_axis].values) if line_axis else [None]
+    seeds = "seed" in da.dims and da.sizes["seed"] > 1
     for k, pv in enumerate(panels):
         ax = axs[0][k]
         for c, lv in enumerate(lines):
@@ -278,28 +476,45 @@ def convergence_figures(store, outdir, figs):
                 s2[panel_axis] = pv
             if line_axis:
                 s2[line_axis] = lv
-            y = da.sel(s2).values
-            x = it.sel(s2).values + 1
-            ok = np.isfinite(y) & np.isfinite(x) & (y > 0)
+            color = cmap(c / max(1, len(lines) - 1) * 0.9)
+            y = da.sel(s2)
+            x = it.sel(s2)
+            if seeds:
+                x1 = x.isel(seed=0).values + 1
+                ys = y.transpose("seed", tdim).values
+                for row in ys:  # every seed, thin
+                    ok = np.isfinite(row) & (row > 0)
+                    if ok.any():
+                        ax.plot(x1[ok], row[ok], "-", color=color, lw=0.5, alpha=0.35)
+                import warnings
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    med = np.nanmedian(ys, axis=0)
+            else:
+                x1, med = x.values + 1, y.values
+            ok = np.isfinite(med) & np.isfinite(x1) & (med > 0)
             if ok.any():
-                ax.plot(x[ok], y[ok], "-", color=cmap(c / max(1, len(lines) - 1) * 0.9),
-                        label=f"{line_axis}={lv}" if line_axis else None)
+                ax.plot(x1[ok], med[ok], "-", color=color, lw=1.6,
+                        label=f"{line_axis}={fmt_value(lv)}" if line_axis else None)
         ax.set_xscale("log")
         ax.set_yscale("log")
+        readable_log_ticks(ax, "x")
         ax.set_xlabel("iteration + 1")
         ax.set_ylabel("dist_gw")
-        ax.set_title(f"{panel_axis} = {pv}" if panel_axis else "convergence", fontsize=10)
+        ax.set_title(f"{panel_axis} = {fmt_value(pv)}" if panel_axis else "convergence", fontsize=10)
         ax.grid(alpha=0.3, which="both")
-    if line_axis:
+    if line_axis and axs[0][0].get_legend_handles_labels()[0]:
         axs[0][0].legend(fontsize=7)
     title = "Distance of the classifier Gram matrix to the prediction along training"
+    if seeds:
+        title += " (bold: median over seeds; thin: each seed)"
     if notes:
         title += f" ({', '.join(notes)})"
-    fig.suptitle(title, fontsize=10)
-    name = "convergence_dist_gw.png"
-    save_figure(fig, os.path.join(outdir, name))
-    plt.close(fig)
+    fig.suptitle(textwrap.fill(title, 60 * len(panels)), fontsize=10)
+    name = f"convergence_dist_gw.{opts.fmt}"
+    save_figure(fig, os.path.join(outdir, name), opts)
     figs.append((name, f"Convergence: dist_gw against iteration, one line per {line_axis}"
+                       f"{', median and every seed' if seeds else ''}"
                        f"{'; ' + ', '.join(notes) if notes else ''}."))
 
 
@@ -330,19 +545,29 @@ def write_index(store, outdir, figs, watch_s=None):
         f"<td>{r['ranks']}</td><td>{r['points_done']}</td><td>{html.escape(r['exit_reason'])}</td>"
         f"<td>{html.escape(r['hostname'])}</td><td>{html.escape(r['slurm_job_id'])}</td></tr>"
         for r in store.runs)
-    body = "".join(f'<figure><img src="{html.escape(n)}" alt="{html.escape(n)}">'
-                   f"<figcaption>{html.escape(cap)}</figcaption></figure>" for n, cap in figs)
+
+    def media(n):
+        if n.endswith(".pdf"):
+            return f'<a href="{html.escape(n)}">{html.escape(n)}</a>'
+        return f'<img src="{html.escape(n)}" alt="{html.escape(n)}">'
+    body = "".join(f"<figure>{media(n)}<figcaption>{html.escape(cap)}</figcaption></figure>"
+                   for n, cap in figs)
+    theory_only = ("<p><b>Theory only</b>: this store was made with <code>solver: none</code>; "
+                   "every figure shows the prediction, not trained models.</p>"
+                   if store.results is None else "")
+    refresh = f'<meta http-equiv="refresh" content="{watch_s:g}">' if watch_s else ""
     page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">{f'<meta http-equiv="refresh" content="{watch_s:g}">' if watch_s else ''}<title>ufmsweep report: {html.escape(store.attrs.get('name', ''))}</title>
+<html lang="en"><head><meta charset="utf-8">{refresh}<title>ufmsweep report: {html.escape(store.attrs.get('name', ''))}</title>
 <style>body{{font-family:sans-serif;max-width:1400px;margin:2em auto}}img{{max-width:100%}}
 figure{{margin:1.5em 0}}pre{{background:#f4f4f4;padding:1em;overflow:auto}}td,th{{padding:0 .6em}}</style></head>
 <body><h1>{html.escape(store.attrs.get('name', 'ufmsweep store'))}</h1>
 {progress_html(store, watch_s)}
+{theory_only}
 <p>Store <code>{html.escape(os.path.abspath(store.path))}</code>: {c['total']} points, {c['done']} done,
 {c['failed']} failed, {c['not_converged']} not converged, {c['pending']} pending.
 Written by ufmsweep {html.escape(str(store.attrs.get('program_version', '?')))}, schema {store.attrs.get('schema_version')},
 spec sha256 <code>{html.escape(str(store.attrs.get('spec_sha256', '')))}</code>.</p>
-<h2>Figures</h2>{body if body else '<p>No figure fits this store (no numeric axis with two values).</p>'}
+<h2>Figures</h2>{body if body else '<p>No figure fits this store yet (no numeric axis with two values, or no finished point).</p>'}
 <h2>Runs</h2><table><tr><th>run</th><th>start</th><th>end</th><th>ranks</th><th>points</th><th>exit</th><th>host</th><th>SLURM job</th></tr>{runs}</table>
 <h2>Spec</h2><pre>{html.escape(store.spec_text)}</pre>
 </body></html>
@@ -350,36 +575,76 @@ spec sha256 <code>{html.escape(str(store.attrs.get('spec_sha256', '')))}</code>.
     replace_atomically(os.path.join(outdir, "index.html"), lambda f: f.write(page.encode()))
 
 
-def render(store, outdir, watch_s=None, figures=True, figs=None):
+def render(store, outdir, watch_s=None, figures=True, figs=None, opts=None):
     """Write the figures (unless figures is False: keep those of figs) and index.html. While
     watching, the page's progress line is brought up to date first, before the figures (which
     take seconds to draw)."""
+    opts = opts or Options()
     if watch_s and figs is not None:
         write_index(store, outdir, figs, watch_s)
     if figures:
         figs = []
-        phase_figures(store, outdir, figs)
-        curve_figures(store, outdir, figs)
-        convergence_figures(store, outdir, figs)
+        phase_figures(store, outdir, figs, opts)
+        curve_figures(store, outdir, figs, opts)
+        convergence_figures(store, outdir, figs, opts)
     write_index(store, outdir, figs, watch_s)
     return figs
 
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(
-        prog="report.py", description=__doc__.split("\n\n", 1)[1] if "\n\n" in __doc__ else None,
+        prog="report.py", description=__doc__.split("\n\n", 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("store", help="an ufmsweep store (.h5), finished or being written")
     ap.add_argument("outdir", help="directory for the figures and index.html (made if missing)")
+    ap.add_argument("--metrics", metavar="M1,M2",
+                    help=f"metrics to draw (default: {','.join(PHASE_METRICS)} in phase diagrams, "
+                         f"{','.join(CURVE_METRICS)} in curves)")
+    ap.add_argument("--axes", metavar="X,Y", help="the phase diagram's two numeric axes "
+                    "(default: every pair); curves only along these")
+    ap.add_argument("--where", action="append", default=[], metavar="AXIS=VALUE",
+                    help="hold AXIS at VALUE in every figure (repeatable; default: two thirds "
+                         "along each axis not drawn, and the mean over seeds)")
+    ap.add_argument("--format", default="png", choices=["png", "svg", "pdf"],
+                    help="figure format (default png)")
+    ap.add_argument("--dpi", type=int, default=120, help="resolution of PNG figures (default 120)")
     ap.add_argument("--watch", type=float, metavar="SECONDS", default=None,
                     help="rewrite the report every SECONDS while a run writes the store")
     a = ap.parse_args(argv[1:])
     if a.watch is not None and not (0.5 <= a.watch <= 86400):
         ap.error(f"--watch {a.watch:g}: give seconds between 0.5 and 86400")
+    if not 10 <= a.dpi <= 1200:
+        ap.error(f"--dpi {a.dpi}: give 10 to 1200")
     return a
 
 
+def build_options(a, store):
+    """Options from the parsed command line, checked against the store: (Options, None) or
+    (None, message)."""
+    metrics = None
+    if a.metrics:
+        metrics = [m.strip() for m in a.metrics.split(",") if m.strip()]
+        unknown = [m for m in metrics if m not in store.theory]
+        if unknown or not metrics:
+            return None, (f"--metrics: no metric '{unknown[0] if unknown else a.metrics}' (metrics: "
+                          f"{', '.join(v for v in store.theory.data_vars if v != 'theory_source')})")
+    axes = None
+    if a.axes:
+        axes = [x.strip() for x in a.axes.split(",")]
+        num = store.numeric_axes()
+        if len(axes) != 2 or axes[0] == axes[1] or any(x not in num for x in axes):
+            return None, (f"--axes {a.axes}: give two different numeric axes with two or more "
+                          f"values (numeric axes: {', '.join(num) or 'none'})")
+    where, err = parse_where(store, a.where)
+    if err:
+        return None, err
+    return Options(metrics, axes, where, a.format, a.dpi), None
+
+
 def main(argv):
+    import warnings
+    # matplotlib's log scale overflows on axes such as lr = 1e300 (a diverging test point)
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module="matplotlib")
     a = parse_args(argv)
     path, outdir = a.store, a.outdir
     try:
@@ -387,9 +652,13 @@ def main(argv):
     except StoreError as e:
         print(f"report.py: {e}", file=sys.stderr)
         return 1
+    opts, err = build_options(a, store)
+    if err:
+        print(f"report.py: {err}", file=sys.stderr)
+        return 1
     os.makedirs(outdir, exist_ok=True)
     if a.watch is None:
-        figs = render(store, outdir)
+        figs = render(store, outdir, opts=opts)
         print(f"report.py: {len(figs)} figures; open {os.path.join(os.path.abspath(outdir), 'index.html')}")
         return 0
     print(f"report.py: watching {path} every {a.watch:g} s; open "
@@ -401,7 +670,7 @@ def main(argv):
             finished = p["pending"] == 0 and not p["writing"]
             key = (p["done"], p["failed"], p["not_converged"])
             # the figures only when points arrived; the progress line every time
-            figs = render(store, outdir, None if finished else a.watch, key != seen, figs)
+            figs = render(store, outdir, None if finished else a.watch, key != seen, figs, opts)
             if key != seen:
                 print(f"report.py: {p['done'] + p['failed'] + p['not_converged']}/{p['total']} "
                       f"points, {len(figs)} figures", flush=True)

@@ -94,7 +94,7 @@ def main():
         png = os.path.join(tmp, "p.png")
         phase = os.path.join(SRC, "analysis", "phase.py")
         r = subprocess.run(["/usr/bin/python3", phase, store, "--x", "R", "--y", "gamma", "--metric",
-                            "w_norm_ratio", "--panels", "loss", "--where", "seed=1", "-o", png],
+                            "w_norm_ratio", "--panels", "loss", "--where", "seed=0", "-o", png],
                            capture_output=True, text=True)
         check("phase.py draws", r.returncode == 0 and os.path.getsize(png) > 5000, r.stderr)
         for args, want in [(["--x", "Rr", "--y", "gamma", "--metric", "dist_gw"], "no axis 'Rr'"),
@@ -104,6 +104,79 @@ def main():
             r = subprocess.run(["/usr/bin/python3", phase, store] + args + ["-o", png],
                                capture_output=True, text=True)
             check(f"phase.py refuses: {want}", r.returncode == 1 and want in r.stderr, r.stderr)
+
+        # report.py's options
+        report = os.path.join(SRC, "analysis", "report.py")
+
+        def run_report(st, outdir, *args):
+            return subprocess.run(["/usr/bin/python3", report, st, outdir] + list(args),
+                                  capture_output=True, text=True)
+        out2 = os.path.join(tmp, "report2")
+        r = run_report(store, out2, "--metrics", "dist_gw,h_norm_ratio", "--axes", "R,gamma",
+                       "--where", "loss=cdt", "--where", "seed=0", "--format", "svg", "--dpi", "80")
+        figs2 = sorted(os.listdir(out2)) if os.path.isdir(out2) else []
+        check("report.py --metrics --axes --where --format svg",
+              r.returncode == 0 and "phase_dist_gw_R_gamma.svg" in figs2
+              and "phase_h_norm_ratio_R_gamma.svg" in figs2
+              and not any(p.endswith(".png") for p in figs2)
+              and open(os.path.join(out2, "phase_dist_gw_R_gamma.svg")).read(5) in ("<?xml", "<svg "),
+              r.stderr + str(figs2))
+        page2 = open(os.path.join(out2, "index.html")).read() if r.returncode == 0 else ""
+        check("--where values are named in the captions", "loss=cdt" in page2 and "seed=0" in page2,
+              page2[-2000:])
+        sys.path.insert(0, os.path.join(SRC, "analysis"))
+        import report as rep
+        flat = np.full((3, 4), 1.25)
+        noise = 1e-16 * np.random.default_rng(1).standard_normal((3, 4))
+        check("no contour levels for a constant or numerically zero prediction, or too few points",
+              rep.prediction_levels(flat, False) is None and rep.prediction_levels(noise, False) is None
+              and rep.prediction_levels(flat + noise, True) is None
+              and rep.prediction_levels(np.array([[1.0, np.nan], [2.0, np.nan]]), False) is None
+              and len(rep.prediction_levels(np.arange(12.0).reshape(3, 4), False)) == 6)
+        check("coordinates written as people write them",
+              rep.fmt_value(0.30000000000000004) == "0.3" and rep.fmt_value(1e-5) == "1e-05"
+              and rep.fmt_value(np.str_("cdt")) == "cdt" and rep.fmt_value(np.float64(4.0)) == "4")
+        for args, want in [(["--metrics", "nope"], "no metric 'nope'"),
+                           (["--axes", "R,loss"], "give two different numeric axes"),
+                           (["--where", "seed=9"], "not a value of seed"),
+                           (["--where", "gamma"], "is not AXIS=VALUE")]:
+            r = run_report(store, os.path.join(tmp, "bad"), *args)
+            check(f"report.py refuses {' '.join(args)}", r.returncode == 1 and want in r.stderr,
+                  r.stderr)
+
+        # stores that used to crash the report: a prediction constant over the plane (LDT at
+        # gamma = 1/2 is the ETF whatever R and lr), every point failed (all metrics NaN), a
+        # single-valued axis, and the theory alone
+        cases = {
+            "constant": "fixed: {k: 4, n_min: 2, d: 4, loss: ldt, gamma: 0.5, opt: ngd, iters: 200, "
+                        "trace_points: 4}\ngrid:\n  R: [1, 2, 4]\n  lr: [0.1, 0.2, 0.4]\n",
+            "allfailed": "fixed: {k: 4, n_min: 2, d: 4, opt: gd, lr: 1e300, iters: 50, trace_points: 4}"
+                         "\ngrid:\n  R: [1, 2, 4]\n  gamma: [0, 0.5]\n  loss: [cdt, ldt]\n",
+            "onevalue": "fixed: {k: 4, n_min: 2, d: 4, opt: ngd, lr: 0.2, iters: 100, trace_points: 4}"
+                        "\ngrid:\n  R: [4]\n  gamma: {linspace: [0, 1, 11]}\n  loss: [ldt]\n",
+            "theoryonly": "fixed: {k: 4, solver: none}\ngrid:\n  R: [1, 2, 4, 8]\n"
+                          "  gamma: {linspace: [-1, 1, 5]}\n  loss: [cdt, ldt]\n",
+        }
+        for name, body in cases.items():
+            sp, st, od = (os.path.join(tmp, f"{name}.{e}") for e in ("yaml", "h5", "d"))
+            with open(sp, "w") as f:
+                f.write(f"name: {name}\n" + body)
+            r = subprocess.run([os.environ["UFMSWEEP"], "run", sp, "--store", st],
+                               capture_output=True, text=True)
+            rr = run_report(st, od) if r.returncode == 0 else r
+            page = open(os.path.join(od, "index.html")).read() if rr.returncode == 0 else ""
+            extra = True
+            if name == "constant":
+                # phase diagrams drawn, and no contour of the constant prediction
+                extra = os.path.exists(os.path.join(od, "phase_w_norm_ratio_R_lr.png")) and \
+                    "trained w_norm_ratio over (R, lr)" in page
+            if name == "theoryonly":
+                extra = "Theory only" in page and "phase_w_norm_ratio_R_gamma.png" in page \
+                    and "phase_dist_gw" not in page  # the prediction's distance to itself is 0
+            if name == "onevalue":
+                extra = "curves_gamma.png" in page and "gamma=0.300000000000" not in page
+            check(f"report.py on a store with {name}", r.returncode == 0 and rr.returncode == 0
+                  and "Traceback" not in rr.stderr and extra, (r.stderr + rr.stderr)[-800:])
 
         with h5py.File(store, "a") as f:
             f.attrs["schema_version"] = 99
