@@ -263,7 +263,9 @@ static void evaluate(pufm_state *s, int want_loss)
     MPI_Allreduce(loc, all, 4, MPI_DOUBLE, MPI_SUM, s->g->comm);
     s->loss = want_loss ? all[0] : NAN;
     s->loss_valid = want_loss;
-    s->objective = s->loss + 0.5 * s->lambda_w * all[1] + 0.5 * s->lambda_h * all[2];
+    /* ridge and coupled weight decay, as in the serial solver (ufm.h); no bias here */
+    s->objective = s->loss + 0.5 * (s->lambda_w + s->o.wd) * all[1] +
+                   0.5 * (s->lambda_h + s->o.wd) * all[2];
     s->step_norm = sqrt(all[3]);
     s->grad_norm = s->step_norm * exp(sigma);
 }
