@@ -23,7 +23,7 @@ import h5py
 import numpy as np
 import xarray as xr
 
-SCHEMA_VERSIONS = (1,)
+SCHEMA_VERSIONS = (1, 2)
 
 
 class StoreError(Exception):

@@ -11,3 +11,41 @@ same_data() { # A B: /results /theory /traces equal (h5diff compares values exac
     h5diff -q "$1" "$2" "/$g" "/$g" >/dev/null 2>&1 || { echo "  $1 and $2 differ in /$g"; return 1; }
   done
 }
+same_values() { # A B [RTOL]: every dataset of /results /theory /traces holds the same values (bit
+  # for bit, or to RTOL relative), whatever the attributes (stores of different ufmsweep versions)
+  /usr/bin/python3 - "$@" <<'PY'
+import sys
+import h5py
+import numpy as np
+a, b = (h5py.File(p, "r") for p in sys.argv[1:3])
+rtol = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+bad = []
+for g in ("results", "theory", "traces"):
+    if (g in a) != (g in b):
+        bad.append(f"/{g} in one store only")
+        continue
+    if g not in a:
+        continue
+    names = sorted(k for k in a[g] if isinstance(a[g][k], h5py.Dataset))
+    if names != sorted(k for k in b[g] if isinstance(b[g][k], h5py.Dataset)):
+        bad.append(f"/{g}: different datasets")
+        continue
+    for k in names:
+        x, y = a[g][k][()], b[g][k][()]
+        if x.shape != y.shape or x.dtype.kind != y.dtype.kind:
+            bad.append(f"/{g}/{k}: shape or type")
+        elif x.dtype.kind == "f":
+            same = np.isnan(x) == np.isnan(y)
+            if rtol == 0.0:
+                same &= (x == y) | np.isnan(x)
+            else:
+                same &= np.isclose(x, y, rtol=rtol, atol=0) | np.isnan(x)
+            if not same.all():
+                bad.append(f"/{g}/{k}: {int((~same).sum())} values differ")
+        elif not np.array_equal(x, y):
+            bad.append(f"/{g}/{k}: values differ")
+if bad:
+    print("  " + "; ".join(bad[:5]))
+sys.exit(1 if bad else 0)
+PY
+}

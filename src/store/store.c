@@ -18,6 +18,9 @@
 
 #define CHUNK_TARGET 4096
 #define MAX_DIMS (SPEC_MAX_AXES + 1)
+#define MSG_LEN ((int)sizeof(((point_record *)0)->message))
+/* netCDF's mark of a dimension scale that is a dimension only (no coordinate variable) */
+#define NC_DIM_ONLY "This is a netCDF dimension but not a netCDF variable."
 
 struct store {
     hid_t file;
@@ -33,9 +36,13 @@ struct store {
     hid_t traces[POINT_TRACE_FIELDS];
     hid_t st_state, st_attempts, st_rank, st_wall, st_outcome, st_message;
     hid_t st_commit;         /* /status/commit_time, -1 in stores made before 0.2 */
+    int msg_chars;           /* /status/message is G + (MSG_LEN,) characters (schema 2); 0: a
+                                G-shaped dataset of MSG_LEN-byte strings (schema 1) */
+    hid_t char_type;         /* one character (netCDF's NC_CHAR) */
     int live;                /* opened in SWMR mode (writer or reader) */
     int stamp_commits;       /* store_write_points writes the time into commit_time */
     hid_t runs;
+    hid_t runs_dim;          /* /provenance/run: the netCDF dimension of runs, -1 before 0.2 */
     hid_t runs_type;
     hid_t msg_type;
     hsize_t *coords;         /* scratch for point selections */
@@ -93,6 +100,33 @@ static int attr_write_string(hid_t obj, const char *name, const char *value)
         H5Aclose(a);
     H5Sclose(sp);
     H5Tclose(t);
+    return ret;
+}
+
+/* CF-1.8 long_name and units (NULL: none) of a variable */
+static int attr_write_cf(hid_t obj, const char *long_name, const char *units)
+{
+    int bad = attr_write_string(obj, "long_name", long_name) < 0;
+    if (units != NULL)
+        bad |= attr_write_string(obj, "units", units) < 0;
+    return bad ? SWEEP_ERR_HDF5 : SWEEP_OK;
+}
+
+/* CF flags: flag_values (n values of the dataset's type, given as int64) and flag_meanings
+ * (blank-separated words, one per value) */
+static int attr_write_flags(hid_t d, hid_t type, const int64_t *values, int n, const char *meanings)
+{
+    int ret = SWEEP_OK;
+    hsize_t hn = (hsize_t)n;
+    hid_t sp = H5Screate_simple(1, &hn, NULL);
+    hid_t a = H5Acreate2(d, "flag_values", type, sp, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0 || H5Awrite(a, H5T_NATIVE_INT64, values) < 0)
+        ret = SWEEP_ERR_HDF5;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    if (ret == SWEEP_OK && attr_write_string(d, "flag_meanings", meanings) < 0)
+        ret = SWEEP_ERR_HDF5;
     return ret;
 }
 
@@ -222,7 +256,7 @@ static void store_free(store *st)
 {
     hid_t *ids[] = {&st->theory_source, &st->st_state, &st->st_attempts, &st->st_rank,
                     &st->st_wall, &st->st_outcome, &st->st_message, &st->st_commit,
-                    &st->runs};
+                    &st->runs, &st->runs_dim};
     for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
         if (st->results[i] >= 0)
             H5Dclose(st->results[i]);
@@ -242,6 +276,8 @@ static void store_free(store *st)
         H5Tclose(st->runs_type);
     if (st->msg_type >= 0)
         H5Tclose(st->msg_type);
+    if (st->char_type >= 0)
+        H5Tclose(st->char_type);
     free(st->coords);
     free(st->vbuf);
 }
@@ -259,9 +295,10 @@ static store *store_alloc(void)
     for (int i = 0; i < POINT_TRACE_FIELDS; i++)
         st->traces[i] = -1;
     st->theory_source = st->st_state = st->st_attempts = st->st_rank = st->st_wall = -1;
-    st->st_outcome = st->st_message = st->st_commit = st->runs = -1;
+    st->st_outcome = st->st_message = st->st_commit = st->runs = st->runs_dim = -1;
     st->runs_type = runs_type_create();
     st->msg_type = string_type(sizeof(((point_record *)0)->message));
+    st->char_type = string_type(1);
     return st;
 }
 
@@ -307,6 +344,7 @@ static void open_all(store *st)
     st->st_message = open_dataset(st->file, STORE_MESSAGE);
     st->st_commit = open_dataset(st->file, STORE_COMMIT_TIME);
     st->runs = open_dataset(st->file, STORE_RUNS);
+    st->runs_dim = open_dataset(st->file, STORE_PROVENANCE "/run");
     st->has_results = st->results[0] >= 0;
 }
 
@@ -383,7 +421,8 @@ static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *sca
         }
         H5Sclose(sp);
         if (scales[a] < 0 || H5DSset_scale(scales[a], dn) < 0 ||
-            attr_write_string(scales[a], "spec_key", ax->key) < 0)
+            attr_write_string(scales[a], "spec_key", ax->key) < 0 ||
+            attr_write_cf(scales[a], ax->def->help, ax->numeric ? "1" : NULL) < 0)
             return SWEEP_ERR_HDF5;
     }
     if (with_trace && P > 0) {
@@ -402,7 +441,11 @@ static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *sca
         H5Pclose(dcpl);
         int bad = *trace < 0 ||
                   H5Dwrite(*trace, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, it) < 0 ||
-                  H5DSset_scale(*trace, tn) < 0;
+                  H5DSset_scale(*trace, tn) < 0 ||
+                  attr_write_cf(*trace, s->trace_iters >= 0 ? "iteration at which the trace "
+                                                              "point was recorded"
+                                                            : "index of the trace point",
+                                "1") < 0;
         H5Sclose(sp);
         free(it);
         if (bad)
@@ -485,6 +528,16 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     bad |= attr_write_string(st->file, "hostname", host);
     bad |= attr_write_string(st->file, "slurm_job_id", "");
     bad |= attr_write_i64(st->file, "mpi_size", 0);
+    {
+        /* CF-1.8 (groups are allowed since 1.8): what xarray, ncdump and CF tools look for */
+        char title[512], history[256];
+        snprintf(title, sizeof title, "%s", s->name[0] ? s->name : "ufmsweep sweep");
+        snprintf(history, sizeof history, "%s: created by ufmsweep %s run", now, UFMSWEEP_VERSION);
+        bad |= attr_write_string(st->file, "Conventions", "CF-1.8");
+        bad |= attr_write_string(st->file, "title", title);
+        bad |= attr_write_string(st->file, "history", history);
+        bad |= attr_write_string(st->file, "source", "ufmsweep " UFMSWEEP_VERSION);
+    }
 
     g_coords = H5Gcreate2(st->file, STORE_COORDS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     g_theory = H5Gcreate2(st->file, STORE_THEORY, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -543,24 +596,32 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     memcpy(tdims, st->dims, sizeof tdims);
     tdims[R] = (hsize_t)st->P;
     int fail = 0;
+    char ln[512];
     for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
         st->theory[i] = make_dataset(g_theory, geom_metric_name(i), H5T_IEEE_F64LE, R, st->dims, &nan);
-        fail |= st->theory[i] < 0 || attach_scales(st->theory[i], gscales[0], R, -1) < 0;
+        snprintf(ln, sizeof ln, "predicted %s", geom_metric_long_name(i));
+        fail |= st->theory[i] < 0 || attach_scales(st->theory[i], gscales[0], R, -1) < 0 ||
+                attr_write_cf(st->theory[i], ln, "1") < 0;
         if (st->has_results) {
             st->results[i] = make_dataset(g_results, geom_metric_name(i), H5T_IEEE_F64LE, R,
                                           st->dims, &nan);
-            fail |= st->results[i] < 0 || attach_scales(st->results[i], gscales[2], R, -1) < 0;
+            snprintf(ln, sizeof ln, "%s of the trained model", geom_metric_long_name(i));
+            fail |= st->results[i] < 0 || attach_scales(st->results[i], gscales[2], R, -1) < 0 ||
+                    attr_write_cf(st->results[i], ln, "1") < 0;
         }
     }
     for (int i = 0; st->has_results && i < POINT_SOLVE_FIELDS; i++) {
         st->solve[i] = make_dataset(g_results, point_solve_field_name(i), H5T_IEEE_F64LE, R,
                                     st->dims, &nan);
-        fail |= st->solve[i] < 0 || attach_scales(st->solve[i], gscales[2], R, -1) < 0;
+        fail |= st->solve[i] < 0 || attach_scales(st->solve[i], gscales[2], R, -1) < 0 ||
+                attr_write_cf(st->solve[i], point_solve_field_long_name(i), "1") < 0;
     }
     for (int i = 0; st->P > 0 && i < POINT_TRACE_FIELDS; i++) {
         st->traces[i] = make_dataset(g_traces, point_trace_field_name(i), H5T_IEEE_F64LE, R + 1,
                                      tdims, &nan);
-        fail |= st->traces[i] < 0 || attach_scales(st->traces[i], gscales[3], R, gtrace[3]) < 0;
+        snprintf(ln, sizeof ln, "%s along training", point_trace_field_long_name(i));
+        fail |= st->traces[i] < 0 || attach_scales(st->traces[i], gscales[3], R, gtrace[3]) < 0 ||
+                attr_write_cf(st->traces[i], ln, "1") < 0;
     }
     st->theory_source = make_dataset(g_theory, "theory_source", H5T_STD_I8LE, R, st->dims, &minus1);
     st->st_state = make_dataset(g_status, "state", H5T_STD_U8LE, R, st->dims, &zero8);
@@ -571,7 +632,26 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     /* the default fill (zero bytes: ""), not a user-defined one: netCDF-C reads a string
      * dataset's user-defined fill value into a buffer of one character and overflows it (ncdump
      * aborted on the store) */
-    st->st_message = make_dataset(g_status, "message", st->msg_type, R, st->dims, NULL);
+    {
+        /* characters along a last dimension message_len (netCDF's NC_CHAR layout: ncdump and
+         * xarray read it as text, where netCDF-C mis-sizes fixed-length string datasets) */
+        hsize_t mdims[MAX_DIMS + 1], ml = (hsize_t)MSG_LEN;
+        memcpy(mdims, st->dims, (size_t)R * sizeof(hsize_t));
+        mdims[R] = ml;
+        st->st_message = make_dataset(g_status, "message", st->char_type, R + 1, mdims, NULL);
+        st->msg_chars = 1;
+        char dimname[96];
+        snprintf(dimname, sizeof dimname, "%s%10d", NC_DIM_ONLY, MSG_LEN);
+        hid_t sp1 = H5Screate_simple(1, &ml, NULL);
+        hid_t mlen = H5Dcreate2(g_status, "message_len", H5T_IEEE_F32LE, sp1, H5P_DEFAULT,
+                                H5P_DEFAULT, H5P_DEFAULT);
+        H5Sclose(sp1);
+        fail |= mlen < 0 || H5DSset_scale(mlen, dimname) < 0 ||
+                (st->st_message >= 0 && H5DSattach_scale(st->st_message, mlen, (unsigned)R) < 0) ||
+                (st->st_message >= 0 && attr_write_string(st->st_message, "_Encoding", "utf-8") < 0);
+        if (mlen >= 0)
+            H5Dclose(mlen);
+    }
     st->st_commit = make_dataset(g_status, "commit_time", H5T_IEEE_F64LE, R, st->dims, &nan);
     fail |= st->st_commit < 0 ||
             attr_write_string(st->st_commit, "units", "seconds since 1970-01-01 00:00:00") < 0 ||
@@ -584,15 +664,34 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
                          st->st_outcome, st->st_message,  st->st_commit};
     for (size_t i = 0; i < sizeof status_ds / sizeof status_ds[0]; i++)
         fail |= status_ds[i] < 0 || attach_scales(status_ds[i], gscales[1], R, -1) < 0;
-    fail |= attr_write_string(st->st_state, "flag_meanings",
-                              "0 pending, 1 done, 2 failed, 3 not converged") < 0;
-    fail |= attr_write_string(st->theory_source, "flag_meanings",
-                              "-1 pending, 0 none (no closed form and no certified convex "
-                              "solve), 1 closed form, 2 convex (certified class-level solve)") < 0;
-    fail |= attr_write_string(st->st_outcome, "flag_meanings",
-                              "-1 pending or no solve, 1 converged (grad_tol; reference "
-                              "solvers: certified tolerance), 2 converged "
-                              "(loss_tol), 3 max_iter, 4 diverged") < 0;
+    /* CF flags, and the longer story in a comment */
+    static const int64_t state_v[] = {0, 1, 2, 3}, source_v[] = {-1, 0, 1, 2},
+                         outcome_v[] = {-1, 1, 2, 3, 4};
+    fail |= attr_write_cf(st->st_state, "state of the point", NULL) < 0 ||
+            attr_write_flags(st->st_state, H5T_STD_U8LE, state_v, 4,
+                             "pending done failed not_converged") < 0 ||
+            attr_write_string(st->st_state, "comment",
+                              "failed: an error or a diverged solve; not_converged: a "
+                              "tolerance was set and not reached") < 0;
+    fail |= attr_write_cf(st->theory_source, "source of the prediction", NULL) < 0 ||
+            attr_write_flags(st->theory_source, H5T_STD_I8LE, source_v, 4,
+                             "pending none closed_form convex") < 0 ||
+            attr_write_string(st->theory_source, "comment",
+                              "none: no closed form and no certified convex solve; convex: the "
+                              "class-level convex problem solved to a certified gap") < 0;
+    fail |= attr_write_cf(st->st_outcome, "outcome of the solve", NULL) < 0 ||
+            attr_write_flags(st->st_outcome, H5T_STD_I8LE, outcome_v, 5,
+                             "pending_or_no_solve converged_gradient converged_loss max_iter "
+                             "diverged") < 0 ||
+            attr_write_string(st->st_outcome, "comment",
+                              "converged_gradient: grad_tol reached (reference solvers: their "
+                              "certified tolerance); converged_loss: loss_tol reached") < 0;
+    fail |= attr_write_cf(st->st_attempts, "number of times the point's result was recorded",
+                          "1") < 0 ||
+            attr_write_cf(st->st_rank, "MPI rank that computed the point", NULL) < 0 ||
+            attr_write_cf(st->st_wall, "wall-clock time of the point's solve", "s") < 0 ||
+            (st->st_message >= 0 &&
+             attr_write_cf(st->st_message, "why the point failed or did not converge", NULL) < 0);
 
     /* provenance */
     fail |= write_text_dataset(g_prov, "spec", s->text, s->text_len) < 0;
@@ -603,9 +702,27 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
         H5Pset_chunk(dcpl, 1, &chunk);
         H5Pset_fletcher32(dcpl);
         st->runs = H5Dcreate2(g_prov, "runs", st->runs_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        /* its dimension, so that netCDF readers (h5netcdf, xarray) open /provenance without
+         * phony dimensions; it grows with the rows */
+        st->runs_dim = H5Dcreate2(g_prov, "run", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl,
+                                  H5P_DEFAULT);
         H5Pclose(dcpl);
         H5Sclose(sp);
-        fail |= st->runs < 0;
+        char dimname[96];
+        snprintf(dimname, sizeof dimname, "%s%10d", NC_DIM_ONLY, 0);
+        fail |= st->runs < 0 || st->runs_dim < 0 || H5DSset_scale(st->runs_dim, dimname) < 0 ||
+                H5DSattach_scale(st->runs, st->runs_dim, 0) < 0 ||
+                attr_write_cf(st->runs, "one row per invocation of ufmsweep run", NULL) < 0;
+    }
+    {
+        hid_t d = H5Dopen2(g_prov, "spec", H5P_DEFAULT), e = H5Dopen2(g_prov, "effective",
+                                                                        H5P_DEFAULT);
+        fail |= d < 0 || e < 0 || attr_write_cf(d, "the spec file, verbatim", NULL) < 0 ||
+                attr_write_cf(e, "the expanded configuration (JSON)", NULL) < 0;
+        if (d >= 0)
+            H5Dclose(d);
+        if (e >= 0)
+            H5Dclose(e);
     }
     if (fail) {
         ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot create the datasets", path);
@@ -801,6 +918,11 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
     hsize_t total = 1;
     for (int a = 0; a < st->rank; a++)
         total *= st->dims[a];
+    if (st->st_message >= 0) {
+        hid_t msp = H5Dget_space(st->st_message);
+        st->msg_chars = H5Sget_simple_extent_ndims(msp) == st->rank + 1;
+        H5Sclose(msp);
+    }
     if ((int64_t)total != st->n_points || (st->P > 0 && st->traces[0] < 0)) {
         ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: inconsistent shapes (damaged store)",
                             path);
@@ -928,11 +1050,12 @@ static int ensure_scratch(store *st, size_t ncoords, size_t nvals)
     return SWEEP_OK;
 }
 
-/* coordinates of points[i] (grid), optionally expanded by the trace index */
-static void fill_coords(store *st, const int64_t *points, int count, int with_trace)
+/* coordinates of points[i] (grid), each expanded by a last index 0..reps-1 (reps 0: none) */
+static void fill_coords(store *st, const int64_t *points, int count, int reps_last)
 {
+    const int with_trace = reps_last > 0;
     const int R = st->rank, W = R + (with_trace ? 1 : 0);
-    const int reps = with_trace ? st->P : 1;
+    const int reps = with_trace ? reps_last : 1;
     size_t k = 0;
     for (int i = 0; i < count; i++) {
         int64_t p = points[i];
@@ -997,12 +1120,13 @@ static int transfer(store *st, point_record *recs, double *traces, const int64_t
             return sweep_err_set(eb, SWEEP_ERR_RANGE,
                                  "point index %lld is outside the store's 0..%lld",
                                  (long long)points[i], (long long)st->n_points - 1);
-    if (ensure_scratch(st, (tn > n ? tn : n) * (size_t)(st->rank + 1), (tn > n ? tn : n) + 1) !=
+    const size_t mn = n * (size_t)MSG_LEN, most = tn > mn ? tn : mn;
+    if (ensure_scratch(st, most * (size_t)(st->rank + 1), (tn > n ? tn : n) + 1) !=
         SWEEP_OK)
         return SWEEP_ERR_NOMEM;
     /* traces first (the largest), then scalars, then status with the state flag last */
     if (st->P > 0 && st->traces[0] >= 0 && traces != NULL) {
-        fill_coords(st, points, count, 1);
+        fill_coords(st, points, count, st->P);
         const size_t stride = (size_t)st->P * POINT_TRACE_FIELDS;
         for (int f = 0; f < POINT_TRACE_FIELDS && !bad; f++) {
             for (size_t i = 0; write && i < n; i++)
@@ -1068,7 +1192,13 @@ static int transfer(store *st, point_record *recs, double *traces, const int64_t
             return SWEEP_ERR_NOMEM;
         for (size_t i = 0; write && i < n; i++)
             memcpy(msg + i * ml, recs[i].message, ml);
-        bad |= rw_points(st, st->st_message, st->msg_type, msg, n, write);
+        if (st->msg_chars) {
+            fill_coords(st, points, count, MSG_LEN);
+            bad |= rw_points(st, st->st_message, st->char_type, msg, n * ml, write);
+            fill_coords(st, points, count, 0);
+        } else {
+            bad |= rw_points(st, st->st_message, st->msg_type, msg, n, write);
+        }
         for (size_t i = 0; !write && i < n; i++) {
             memcpy(recs[i].message, msg + i * ml, ml);
             recs[i].message[ml - 1] = '\0';
@@ -1233,7 +1363,8 @@ int store_run_put(store *st, const store_run_row *row, sweep_errbuf *eb)
         return sweep_err_set(eb, SWEEP_ERR_ARG, "run row %d after %d rows", row->run, n);
     if (row->run == n) {
         hsize_t nn = (hsize_t)n + 1;
-        if (H5Dset_extent(st->runs, &nn) < 0)
+        if (H5Dset_extent(st->runs, &nn) < 0 ||
+            (st->runs_dim >= 0 && H5Dset_extent(st->runs_dim, &nn) < 0))
             return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot extend /provenance/runs");
     }
     hsize_t start = (hsize_t)row->run, one = 1;
