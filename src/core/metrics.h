@@ -40,6 +40,9 @@ typedef struct geom_metrics {
 #define GEOM_METRICS_COUNT 18
 const char *geom_metric_name(int i);
 double geom_metric_value(const geom_metrics *m, int i);
+/* geom_metric_long_name - a sentence naming metric i (CF long_name); NULL out of range. Every
+ * metric is dimensionless (CF units "1"). */
+const char *geom_metric_long_name(int i);
 
 /* A class vector (w_c, or the class mean hbar_c) has vanished when its norm is at most
  * GEOM_VANISHED_REL times the largest norm among the k vectors of its kind: its direction is

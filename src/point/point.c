@@ -17,6 +17,27 @@ static const char *const solve_names[POINT_SOLVE_FIELDS] = {"train_loss", "objec
                                                             "grad_norm", "iters_run"};
 static const char *const trace_head[4] = {"iter", "learning_rate", "train_loss", "grad_norm"};
 
+static const char *const solve_long[POINT_SOLVE_FIELDS] = {
+    "mean training loss at the final iterate",
+    "objective at the final iterate: mean loss plus ridge and weight-decay terms (reference "
+    "solvers: their objective)",
+    "norm of the objective's gradient at the final iterate",
+    "number of updates (iterations) performed"};
+static const char *const trace_long[4] = {"iteration", "learning rate", "mean training loss",
+                                          "norm of the gradient"};
+
+const char *point_solve_field_long_name(int i)
+{
+    return i >= 0 && i < POINT_SOLVE_FIELDS ? solve_long[i] : NULL;
+}
+
+const char *point_trace_field_long_name(int f)
+{
+    if (f >= 0 && f < 4)
+        return trace_long[f];
+    return geom_metric_long_name(f - 4);
+}
+
 const char *point_solve_field_name(int i)
 {
     return i >= 0 && i < POINT_SOLVE_FIELDS ? solve_names[i] : NULL;

@@ -62,6 +62,11 @@ const char *point_solve_field_name(int i);
  * names. */
 const char *point_trace_field_name(int f);
 
+/* point_solve_field_long_name, point_trace_field_long_name - a sentence naming the field (CF
+ * long_name); all are dimensionless. */
+const char *point_solve_field_long_name(int i);
+const char *point_trace_field_long_name(int f);
+
 /* point_ufm_solve_fn - a UFM solve run somewhere else than on this rank alone (a rank group's
  * process grid: the comm layer's pufm_solve). Same contract as ufm_solver_create with (p, lv, o,
  * key) followed by ufm_solver_solve(prob, ref, trace, res); ctx is the caller's. */

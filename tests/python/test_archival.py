@@ -155,9 +155,94 @@ def main():
         r = run("export", fresh, "--format", "netcdf", "-o", ncp)
         check("export refuses to overwrite", r.returncode == 1 and "already exists" in r.stderr, r.stderr)
 
+        # CF-1.8: read back every attribute of the export (no CF checker is packaged by Debian)
+        def cf_problems(ds, raw=False):
+            bad = []
+            if ds.attrs.get("Conventions") != "CF-1.8":
+                bad.append(f"Conventions {ds.attrs.get('Conventions')!r}")
+            for key in ("title", "history", "source"):
+                if not ds.attrs.get(key):
+                    bad.append(f"no global {key}")
+            for name, v in list(ds.coords.items()) + list(ds.data_vars.items()):
+                if not v.attrs.get("long_name"):
+                    bad.append(f"{name}: no long_name")
+                if "flag_values" in v.attrs:
+                    fv, fm = np.atleast_1d(v.attrs["flag_values"]), v.attrs.get("flag_meanings", "")
+                    if len(fv) != len(fm.split()) or fv.dtype != v.dtype:
+                        bad.append(f"{name}: flag_values {fv} ({fv.dtype}) against '{fm}' ({v.dtype})")
+                elif v.dtype.kind == "f" and "units" not in v.attrs and v.dtype.kind != "M" \
+                        and "units" not in v.encoding:
+                    bad.append(f"{name}: no units")
+            return bad
+        ds = xr.open_dataset(ncp, engine="h5netcdf")
+        probs = cf_problems(ds)
+        check("netcdf export is CF-1.8: Conventions, title, history, long_name and units on every "
+              "variable and coordinate, flags as flag_values + flag_meanings", not probs, str(probs))
+        fm = {n: ds[n].attrs.get("flag_meanings") for n in ("state", "theory_source", "outcome")}
+        check("state, theory_source and outcome flags", fm == {
+            "state": "pending done failed not_converged",
+            "theory_source": "pending none closed_form convex",
+            "outcome": "pending_or_no_solve converged_gradient converged_loss max_iter diverged"}
+            and list(ds["state"].attrs["flag_values"]) == [0, 1, 2, 3], str(fm))
+        fixed_ok = (int(ds["k"].values) == 4 and ds["k"].dtype == np.int64 and int(ds["d"].values) == 5
+                    and str(ds["opt"].values) == "ngd" and int(ds["iters"].values) == 400)
+        check("fixed parameters are scalar variables (k, d, iters as integers; opt as text)", fixed_ok,
+              str({k: ds[k].values for k in ("k", "d", "opt", "iters") if k in ds}))
+        with h5py.File(fresh, "r") as f:
+            st_raw = f["status/state"][()]
+            wall = f["status/wall_s"][()]
+        msg = ds["message"].values
+        check("messages, outcomes, wall times and ranks are exported",
+              all("diverged" in str(m) for m in msg[st_raw == 2]) and (msg[st_raw == 1] == "").all()
+              and np.array_equal(ds["wall_s"].values, wall, equal_nan=True)
+              and set(np.unique(ds["outcome"].values)) <= {-1, 1, 2, 3, 4} and "rank" in ds
+              and "commit_time" in ds, str(msg.ravel()[:4]))
+        ds.close()
+        # integer axes (seed) as integers
+        seedspec = os.path.join(tmp, "seeds.yaml")
+        with open(seedspec, "w") as f:
+            f.write("name: seeds\nfixed: {k: 4, n_min: 1, d: 4, opt: ngd, lr: 0.2, iters: 20}\n"
+                    "grid:\n  R: [1, 2]\n  seed: [0, 1, 2]\n")
+        sst, snc = os.path.join(tmp, "seeds.h5"), os.path.join(tmp, "seeds.nc")
+        r1, r2 = run("run", seedspec, "--store", sst), run("export", sst, "--format", "netcdf", "-o", snc)
+        ds = xr.open_dataset(snc, engine="h5netcdf") if r2.returncode == 0 else None
+        check("seed is an integer coordinate in the export",
+              ds is not None and ds["seed"].dtype == np.int64 and list(ds["seed"].values) == [0, 1, 2]
+              and ds["R"].dtype == np.float64, r1.stderr + r2.stderr)
+        if ds is not None:
+            ds.close()
+        # ncdump reads the raw store and the export in full (it aborted on the raw store:
+        # a fixed-length string dataset, which netCDF-C mis-sizes)
+        for path in (fresh, ncp):
+            d1 = subprocess.run(["ncdump", "-h", path], capture_output=True, text=True)
+            d2 = subprocess.run(["ncdump", path], capture_output=True, text=True)
+            check(f"ncdump -h and ncdump read {os.path.basename(path)}",
+                  d1.returncode == 0 and d2.returncode == 0 and "diverged (NaN or Inf)" in d2.stdout,
+                  (d1.stderr + d2.stderr)[-400:])
+        # the raw store carries the CF attributes too, group by group
+        probs = []
+        with h5py.File(fresh, "r") as f:
+            if f.attrs.get("Conventions") not in ("CF-1.8", b"CF-1.8"):
+                probs.append("raw store: no Conventions")
+        for group in ("results", "theory", "status", "traces"):
+            g = xr.open_dataset(fresh, engine="h5netcdf", group=group)
+            g.attrs.update({"Conventions": "CF-1.8", "title": "-", "history": "-", "source": "-"})
+            probs += [f"/{group}/{p}" for p in cf_problems(g, raw=True)]
+            g.close()
+        check("the raw store: Conventions, long_name and units on every dataset, CF flags",
+              not probs, str(probs))
+        try:
+            pv = xr.open_dataset(fresh, engine="h5netcdf", group="provenance")
+            ok_prov = pv.sizes.get("run") == 1 and "spec" in pv and "runs" in pv
+            pv.close()
+        except ValueError as e:  # h5netcdf asks for phony_dims when a dimension has no scale
+            ok_prov = False
+            print(e)
+        check("xarray opens /provenance without phony dimensions", ok_prov)
+
         newer = copy("newer.h5")
         with h5py.File(newer, "a") as f:
-            f.attrs["schema_version"] = np.int64(2)
+            f.attrs["schema_version"] = np.int64(3)
         r1, r2 = run("status", newer), run("verify", newer)
         check("a newer schema_version is refused by status and verify",
               r1.returncode == 1 and "newer than this program reads" in r1.stderr
