@@ -12,7 +12,9 @@
 
 #include <hdf5.h>
 #include <math.h>
+#if UFMSWEEP_HAVE_NETCDF
 #include <netcdf.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,49 +39,6 @@ static void export_help(FILE *f)
             "FILE must not exist and must not be the store itself. Exit 0, or 1 with a message.\n");
 }
 
-/* A whole dataset as doubles into a new buffer of n values (NaN-filled when the dataset is
- * absent). A dataset whose size is not n (a store edited by hand, or damaged) is refused before
- * anything is read into the buffer. */
-static int read_doubles(hid_t file, const char *path, size_t n, double **out, sweep_errbuf *eb)
-{
-    int ret = SWEEP_OK;
-    hid_t d = -1, sp = -1;
-    double *buf = malloc((n > 0 ? n : 1) * sizeof *buf);
-    *out = NULL;
-    if (buf == NULL)
-        return SWEEP_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = NAN;
-    if (H5Lexists(file, path, H5P_DEFAULT) > 0) {
-        if ((d = H5Dopen2(file, path, H5P_DEFAULT)) < 0 || (sp = H5Dget_space(d)) < 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot open (damaged? run ufmsweep "
-                                                       "verify)", path);
-            goto cleanup;
-        }
-        hssize_t got = H5Sget_simple_extent_npoints(sp);
-        if (got < 0 || (size_t)got != n) {
-            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED,
-                                "%s: holds %lld values where the store's spec says %zu (damaged "
-                                "or edited store: run ufmsweep verify)",
-                                path, (long long)got, n);
-            goto cleanup;
-        }
-        if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot read (damaged? run ufmsweep "
-                                                       "verify)", path);
-            goto cleanup;
-        }
-    }
-    *out = buf;
-    buf = NULL;
-cleanup:
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
-    free(buf);
-    return ret;
-}
 
 /* a '#' comment line's value: control characters escaped so that a value never ends the line */
 static void csv_comment_value(FILE *o, const char *s)
@@ -194,6 +153,51 @@ static int export_csv(const char *path, const spec *s, store *st, hid_t file, FI
     free(recs);
     if (ret == SWEEP_OK && ferror(o))
         ret = sweep_err_set(eb, SWEEP_ERR_IO, "write error (disk full?)");
+    return ret;
+}
+
+#if UFMSWEEP_HAVE_NETCDF
+/* A whole dataset as doubles into a new buffer of n values (NaN-filled when the dataset is
+ * absent). A dataset whose size is not n (a store edited by hand, or damaged) is refused before
+ * anything is read into the buffer. */
+static int read_doubles(hid_t file, const char *path, size_t n, double **out, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    hid_t d = -1, sp = -1;
+    double *buf = malloc((n > 0 ? n : 1) * sizeof *buf);
+    *out = NULL;
+    if (buf == NULL)
+        return SWEEP_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = NAN;
+    if (H5Lexists(file, path, H5P_DEFAULT) > 0) {
+        if ((d = H5Dopen2(file, path, H5P_DEFAULT)) < 0 || (sp = H5Dget_space(d)) < 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot open (damaged? run ufmsweep "
+                                                       "verify)", path);
+            goto cleanup;
+        }
+        hssize_t got = H5Sget_simple_extent_npoints(sp);
+        if (got < 0 || (size_t)got != n) {
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED,
+                                "%s: holds %lld values where the store's spec says %zu (damaged "
+                                "or edited store: run ufmsweep verify)",
+                                path, (long long)got, n);
+            goto cleanup;
+        }
+        if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot read (damaged? run ufmsweep "
+                                                       "verify)", path);
+            goto cleanup;
+        }
+    }
+    *out = buf;
+    buf = NULL;
+cleanup:
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    free(buf);
     return ret;
 }
 
@@ -525,6 +529,14 @@ cleanup:
     return ret;
 }
 
+#else
+static int export_netcdf(const char *out, const spec *s, store *st, hid_t file, sweep_errbuf *eb)
+{
+    (void)out, (void)s, (void)st, (void)file;
+    return sweep_err_set(eb, SWEEP_ERR_UNSUPPORTED, "--format netcdf");
+}
+#endif
+
 int cmd_export_main(int argc, char **argv)
 {
     int exit_code = UFMSWEEP_EXIT_FAIL;
@@ -560,6 +572,12 @@ int cmd_export_main(int argc, char **argv)
     }
     if (strcmp(format, "csv") != 0 && strcmp(format, "netcdf") != 0) {
         fprintf(stderr, "ufmsweep export: --format '%s': use csv or netcdf\n", format);
+        return UFMSWEEP_EXIT_FAIL;
+    }
+    if (!strcmp(format, "netcdf") && !UFMSWEEP_HAVE_NETCDF) {
+        fprintf(stderr, "ufmsweep export: --format netcdf: this build has no netCDF library "
+                        "built on its HDF5 (two HDF5 libraries cannot share a process); use "
+                        "--format csv, or rebuild with one (docs/INSTALL.md)\n");
         return UFMSWEEP_EXIT_FAIL;
     }
     const char *inputs[1] = {path};

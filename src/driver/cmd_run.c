@@ -1,5 +1,6 @@
 /* `ufmsweep run SPEC.yaml [--store PATH] [--resume | --restart] [--shard I/N]`: the sweep.
  * Collective on MPI_COMM_WORLD: run it under mpirun / srun (or alone: one rank computes). */
+#include "blasinfo.h"
 #include "commands.h"
 #include "fsafe.h"
 #include "journal.h"
@@ -14,7 +15,6 @@
 #include "versions.h"
 #include "worker.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
@@ -629,8 +629,9 @@ int cmd_run_main(int argc, char **argv)
     MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    if (getenv("OPENBLAS_NUM_THREADS") == NULL)
-        openblas_set_num_threads(1); /* one BLAS thread per rank */
+    if (getenv("OPENBLAS_NUM_THREADS") == NULL && getenv("MKL_NUM_THREADS") == NULL &&
+        getenv("BLIS_NUM_THREADS") == NULL && getenv("OMP_NUM_THREADS") == NULL)
+        blas_pin_one_thread(); /* one BLAS thread per rank, whatever the vendor */
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported by us, with context */
 
     /* 1. arguments and spec, on rank 0; every failure here exits before any work */

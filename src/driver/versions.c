@@ -1,8 +1,8 @@
 #include "versions.h"
 
+#include "blasinfo.h"
 #include "version.h"
 
-#include <cblas.h>
 #include <hdf5.h>
 #include <mpi.h>
 #include <stdio.h>
@@ -19,8 +19,8 @@ void versions_get(versions *v)
     char *nl = strchr(mpi, '\n');
     if (nl != NULL)
         *nl = '\0';
-    snprintf(v->mpi, sizeof v->mpi, "%s", mpi);
+    snprintf(v->mpi, sizeof v->mpi, "%.*s", (int)sizeof v->mpi - 1, mpi); /* MPICH's is long */
     H5get_libversion(&maj, &min, &rel);
     snprintf(v->hdf5, sizeof v->hdf5, "%u.%u.%u", maj, min, rel);
-    snprintf(v->blas, sizeof v->blas, "%s", openblas_get_config());
+    blas_describe(v->blas, sizeof v->blas);
 }

@@ -9,7 +9,7 @@ typedef struct versions {
     char program[32];
     char mpi[256];   /* MPI_Get_library_version, first line */
     char hdf5[32];
-    char blas[256];  /* OpenBLAS configuration string */
+    char blas[256];  /* the BLAS vendor's configuration or version string (blasinfo.h) */
 } versions;
 
 /* versions_get - fill v. */
