@@ -13,7 +13,7 @@ same_data() { # A B: /results /theory /traces equal (h5diff compares values exac
 }
 same_values() { # A B [RTOL]: every dataset of /results /theory /traces holds the same values (bit
   # for bit, or to RTOL relative), whatever the attributes (stores of different ufmsweep versions)
-  /usr/bin/python3 - "$@" <<'PY'
+  "${UFMSWEEP_PYTHON:-/usr/bin/python3}" - "$@" <<'PY'
 import sys
 import h5py
 import numpy as np

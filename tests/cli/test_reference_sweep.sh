@@ -3,7 +3,7 @@
 # distances, and theory_source 2 (certified convex solve) where no closed form exists.
 set -u
 BIN=${UFMSWEEP:?}
-PY=/usr/bin/python3
+PY=${UFMSWEEP_PYTHON:-/usr/bin/python3}
 rm -rf refsweep && mkdir refsweep && cd refsweep || exit 1
 cat >ref.yaml <<'YAML'
 name: reference solvers

@@ -4,7 +4,7 @@
 # bitwise reproducible; divergence is an outcome (exit 0).
 set -u
 BIN=${UFMSWEEP:?set UFMSWEEP to the ufmsweep binary}
-PY=/usr/bin/python3
+PY=${UFMSWEEP_PYTHON:-/usr/bin/python3}
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "PASS $1"; }

@@ -6,7 +6,7 @@
 set -u
 BIN=${UFMSWEEP:?}
 SPEC=${UFMSWEEP_SOURCE_DIR:?}/tests/specs/small.yaml
-PY=/usr/bin/python3
+PY=${UFMSWEEP_PYTHON:-/usr/bin/python3}
 . "$UFMSWEEP_SOURCE_DIR/tests/lib.sh"
 rm -rf pointwork && mkdir pointwork && cd pointwork || exit 1
 "$BIN" run "$SPEC" --store s.h5 >/dev/null 2>&1 || bad "sweep"

@@ -148,8 +148,8 @@ grid: {R: [2]}
 EOF2
 printf 'name: x\ngrid: {R: [2]}\nfixed: {k: 4}\nother: "a\0b"\n' | case_ nul-byte "spec.yaml:4: a NUL byte"
 printf 'name: x\ngrid: {R: [2]}\n\nname2: "\xff\xfe"\n' | case_ invalid-utf8 "spec.yaml:4: invalid leading UTF-8 octet"
-/usr/bin/python3 -c "print('name: x\ngrid:\n  R: ' + '[' * 100000 + ']' * 100000)" | case_ deep-nesting "spec.yaml:3: collections nested more than 64 deep"
-/usr/bin/python3 -c "print('name: x\ngrid:\n  gamma: {linspace: [0, 1, 80000]}\n  R: {linspace: [1, 2, 80000]}')" |
+"${UFMSWEEP_PYTHON:-/usr/bin/python3}" -c "print('name: x\ngrid:\n  R: ' + '[' * 100000 + ']' * 100000)" | case_ deep-nesting "spec.yaml:3: collections nested more than 64 deep"
+"${UFMSWEEP_PYTHON:-/usr/bin/python3}" -c "print('name: x\ngrid:\n  gamma: {linspace: [0, 1, 80000]}\n  R: {linspace: [1, 2, 80000]}')" |
   case_ two-wide-axes "spec.yaml:4: R: the grid reaches 6400000000 points"
 case_ duplicate-key "spec.yaml:3: name: key given twice" <<'EOF2'
 name: x

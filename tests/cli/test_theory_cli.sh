@@ -4,7 +4,7 @@
 # Needs $UFMSWEEP (set by CTest) and Debian's /usr/bin/python3 for JSON parsing.
 set -u
 BIN=${UFMSWEEP:?set UFMSWEEP to the ufmsweep binary}
-PY=/usr/bin/python3
+PY=${UFMSWEEP_PYTHON:-/usr/bin/python3}
 pass=0
 fail=0
 

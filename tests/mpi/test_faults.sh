@@ -62,7 +62,7 @@ grid:
 YAML
 out=$("$BIN" run wide.yaml --store wide.h5 2>&1)
 rc=$?
-n=$("$BIN" status wide.h5 --json 2>/dev/null | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["done"])' 2>/dev/null)
+n=$("$BIN" status wide.h5 --json 2>/dev/null | "${UFMSWEEP_PYTHON:-/usr/bin/python3}" -c 'import json,sys; print(json.load(sys.stdin)["done"])' 2>/dev/null)
 if [ $rc -eq 0 ] && [ "$n" = 5000 ]; then ok "an axis of 5000 values"; else bad "wide axis: rc=$rc done=$n $out"; fi
 
 if ! mount -t tmpfs -o size=160k tmpfs tiny 2>/dev/null; then

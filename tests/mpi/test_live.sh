@@ -9,7 +9,7 @@ BIN=${UFMSWEEP:?}
 MPIRUN=${MPIEXEC:-mpirun}
 SRC=${UFMSWEEP_SOURCE_DIR:?}
 SPECS=$SRC/tests/specs
-PY=/usr/bin/python3
+PY=${UFMSWEEP_PYTHON:-/usr/bin/python3}
 . "$SRC/tests/lib.sh"
 rm -rf work && mkdir work && cd work || exit 1
 export PYTHONPATH=$SRC/analysis

@@ -10,7 +10,7 @@
 set -u
 BIN=${UFMSWEEP:?}
 MPIRUN=${MPIEXEC:-mpirun}
-PY=/usr/bin/python3
+PY=${UFMSWEEP_PYTHON:-/usr/bin/python3}
 . "${UFMSWEEP_SOURCE_DIR:?}/tests/lib.sh"
 rm -rf pufmwork && mkdir pufmwork && cd pufmwork || exit 1
 

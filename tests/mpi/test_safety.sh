@@ -10,7 +10,7 @@ set -u
 BIN=${UFMSWEEP:?}
 MPIRUN=${MPIEXEC:-mpirun}
 SPECS=${UFMSWEEP_SOURCE_DIR:?}/tests/specs
-PY=/usr/bin/python3
+PY=${UFMSWEEP_PYTHON:-/usr/bin/python3}
 . "${UFMSWEEP_SOURCE_DIR:?}/tests/lib.sh"
 no_temp_left() { ! ls "$1"/*.tmp-?????? >/dev/null 2>&1; }
 rm -rf safety && mkdir safety && cd safety || exit 1
@@ -290,7 +290,7 @@ st=$(pending_of long3.h5)
   bad "SIGTERM to the workers: rc=$rc ranks=$ranks done/pending=$st"
 for sig in INT TERM; do
   set -m # as from a terminal: the wrapper does not inherit an ignored SIGINT
-  "$UFMSWEEP_SOURCE_DIR/jobs/ufmsweep-mpirun" -n 3 "$BIN" run long.yaml --store wrap$sig.h5 >/dev/null 2>wrap.err &
+  MPIRUN="$MPIRUN" "$UFMSWEEP_SOURCE_DIR/jobs/ufmsweep-mpirun" -n 3 "$BIN" run long.yaml --store wrap$sig.h5 >/dev/null 2>wrap.err &
   job=$!
   set +m
   sleep 2

@@ -7,7 +7,7 @@ set -u
 BIN=${UFMSWEEP:?}
 MPIRUN=${MPIEXEC:-mpirun}
 SPECS=${UFMSWEEP_SOURCE_DIR:?}/tests/specs
-PY=/usr/bin/python3
+PY=${UFMSWEEP_PYTHON:-/usr/bin/python3}
 . "${UFMSWEEP_SOURCE_DIR:?}/tests/lib.sh"
 rm -rf work && mkdir work && cd work || exit 1
 

@@ -76,7 +76,7 @@ def main():
               and s.runs[0]["exit_reason"] == "complete")
 
         out = os.path.join(tmp, "report")
-        r = subprocess.run(["/usr/bin/python3", os.path.join(SRC, "analysis", "report.py"), store, out],
+        r = subprocess.run([sys.executable, os.path.join(SRC, "analysis", "report.py"), store, out],
                            capture_output=True, text=True)
         check("report.py runs", r.returncode == 0, r.stderr)
         pngs = sorted(p for p in os.listdir(out) if p.endswith(".png"))
@@ -93,7 +93,7 @@ def main():
 
         png = os.path.join(tmp, "p.png")
         phase = os.path.join(SRC, "analysis", "phase.py")
-        r = subprocess.run(["/usr/bin/python3", phase, store, "--x", "R", "--y", "gamma", "--metric",
+        r = subprocess.run([sys.executable, phase, store, "--x", "R", "--y", "gamma", "--metric",
                             "w_norm_ratio", "--panels", "loss", "--where", "seed=0", "-o", png],
                            capture_output=True, text=True)
         check("phase.py draws", r.returncode == 0 and os.path.getsize(png) > 5000, r.stderr)
@@ -101,7 +101,7 @@ def main():
                            (["--x", "R", "--y", "gamma", "--metric", "nope"], "no metric 'nope'"),
                            (["--x", "R", "--y", "gamma", "--metric", "dist_gw", "--where", "seed=7"],
                             "not a value of seed")]:
-            r = subprocess.run(["/usr/bin/python3", phase, store] + args + ["-o", png],
+            r = subprocess.run([sys.executable, phase, store] + args + ["-o", png],
                                capture_output=True, text=True)
             check(f"phase.py refuses: {want}", r.returncode == 1 and want in r.stderr, r.stderr)
 
@@ -109,7 +109,7 @@ def main():
         report = os.path.join(SRC, "analysis", "report.py")
 
         def run_report(st, outdir, *args):
-            return subprocess.run(["/usr/bin/python3", report, st, outdir] + list(args),
+            return subprocess.run([sys.executable, report, st, outdir] + list(args),
                                   capture_output=True, text=True)
         out2 = os.path.join(tmp, "report2")
         r = run_report(store, out2, "--metrics", "dist_gw,h_norm_ratio", "--axes", "R,gamma",

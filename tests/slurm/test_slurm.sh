@@ -10,7 +10,7 @@ set -u
 BIN=${UFMSWEEP:?}
 SRC=${UFMSWEEP_SOURCE_DIR:?}
 HERE="$SRC/tests/slurm"
-PY=/usr/bin/python3
+PY=${UFMSWEEP_PYTHON:-/usr/bin/python3}
 pass=0
 fail=0
 ok() { pass=$((pass + 1)); echo "PASS $1"; }
@@ -23,8 +23,10 @@ same_data() {
 }
 WORK=$(pwd)/slurmwork
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
-RUNDIR=$WORK/cluster
-cleanup() { "$HERE/slurm_cluster.sh" stop "$RUNDIR"; }
+# the daemons' sockets and state under a short private path whatever the build directory's
+# length (a Unix socket path stops at 108 bytes; munged refuses a longer one)
+RUNDIR=$(mktemp -d /tmp/ufs.XXXXXX) && chmod 0755 "$RUNDIR" || exit 1
+cleanup() { "$HERE/slurm_cluster.sh" stop "$RUNDIR"; rm -rf "$RUNDIR"; }
 trap cleanup EXIT
 "$HERE/slurm_cluster.sh" start "$RUNDIR" || { echo "FAIL cluster start"; echo "0 passed, 1 failed"; exit 1; }
 export SLURM_CONF=$RUNDIR/slurm.conf
