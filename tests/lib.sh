@@ -49,3 +49,31 @@ if bad:
 sys.exit(1 if bad else 0)
 PY
 }
+compare_solves() { # SERIAL.json GROUPED.json: `solve --json` of a serial and a grouped solve agree:
+  # every metric and scalar within 1e-10 relative (1e-13 absolute for values that go to 0)
+  "${UFMSWEEP_PYTHON:-/usr/bin/python3}" - "$1" "$2" <<'PY'
+import json, math, sys
+s, p = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert s["iters"] == p["iters"] and s["outcome"] == p["outcome"], (s["iters"], p["iters"])
+for k in ("solver", "problem", "theory_source", "theory_method", "reason", "seed"):
+    assert s[k] == p[k], (k, s[k], p.get(k))  # one JSON layout for serial and grouped solves
+worst, key, n = 0.0, None, 0
+for k, v in s.items():
+    if k in ("wall_s", "lr_final") or not isinstance(v, float):
+        continue
+    w = p[k]
+    assert w is not None, k
+    n += 1
+    # relative 1e-10, or absolute 1e-13 for values that converge to 0 (nc1 of collapsed
+    # embeddings is 1e-20 or so: only its size is meaningful)
+    r = abs(v - w) / (abs(v) + 1e-3)
+    if abs(v - w) > 1e-10 * abs(v) + 1e-13:
+        print("  %s: serial %.17g grouped %.17g" % (k, v, w))
+        worst, key = max(worst, 1.0), k
+    elif r > worst:
+        worst, key = r, k
+assert n >= 20, n
+print("  %d values, worst difference %.1e (%s)" % (n, worst, key))
+assert worst < 1e-10, (key, worst)
+PY
+}

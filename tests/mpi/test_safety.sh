@@ -168,8 +168,12 @@ del f["results/dist_z"]
 f["results/dist_z"] = np.zeros(200000)'
 err=$("$BIN" export big.h5 --format netcdf -o big.nc 2>&1)
 rc=$?
-[ $rc -eq 1 ] && [ ! -e big.nc ] && [[ "$err" == *"/results/dist_z: holds 200000 values"* ]] && no_temp_left . &&
-  ok "export refuses a dataset larger than the spec says" || bad "oversized dataset: rc=$rc $err"
+if [[ "$err" == *"this build has no netCDF library"* ]]; then
+  echo "SKIP oversized dataset: this build has no netCDF export"
+else
+  [ $rc -eq 1 ] && [ ! -e big.nc ] && [[ "$err" == *"/results/dist_z: holds 200000 values"* ]] && no_temp_left . &&
+    ok "export refuses a dataset larger than the spec says" || bad "oversized dataset: rc=$rc $err"
+fi
 
 # 5. a reader holding the store: resume refuses with "locked", moves nothing
 cp ref.h5 busy.h5
@@ -279,8 +283,12 @@ st=$(pending_of long1.h5)
 "$MPIRUN" -n 3 "$BIN" run long.yaml --store long3.h5 >/dev/null 2>&1 &
 job=$!
 sleep 2
-ranks=$(for p in $(pgrep -P $job -f "ufmsweep run"); do # the ranks whose MPI rank is not 0
-  tr '\0' '\n' </proc/$p/environ | grep -qx 'OMPI_COMM_WORLD_RANK=0' || echo $p
+# the ranks whose MPI rank is not 0 (Open MPI and MPICH name it differently; MPICH's ranks are
+# children of its proxy, not of the launcher)
+ranks=$(for p in $(pgrep -f "run long.yaml --store long3.h5" | grep -vx "$job"); do
+  env_of=$( { tr '\0' '\n' </proc/$p/environ; } 2>/dev/null)
+  grep -qE '^(OMPI_COMM_WORLD_RANK|PMI_RANK)=' <<<"$env_of" || continue # the launcher itself
+  grep -qxE '(OMPI_COMM_WORLD_RANK|PMI_RANK)=0' <<<"$env_of" || echo $p
 done)
 [ -n "$ranks" ] && kill -TERM $ranks
 wait $job
