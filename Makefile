@@ -49,7 +49,7 @@ FUZZ_SECONDS ?= 300
 FUZZ_CC = clang -std=c11 -D_POSIX_C_SOURCE=200809L -DUFMSWEEP_LIBFUZZER -g -O1 \
 	  -fsanitize=fuzzer,address,undefined -Isrc/core -Isrc/point -Isrc/spec -Isrc/store \
 	  -Isrc/driver -I$(BUILD)/generated
-FUZZ_LIBS = -ljansson -llapacke -lopenblas -lm -lpthread -ldl
+FUZZ_LIBS = -ljansson -lopenblas -lm -lpthread -ldl
 fuzz: build
 	@command -v clang >/dev/null || { echo "make fuzz needs clang and libclang-rt-14-dev (apt-get install clang libclang-rt-14-dev)"; exit 1; }
 	mkdir -p $(BUILD)/fuzz/corpus $(BUILD)/fuzz/corpus-cli $(BUILD)/fuzz/corpus-journal

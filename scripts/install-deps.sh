@@ -11,9 +11,9 @@ set -euo pipefail
 PACKAGES=(
   # build (bc: arithmetic in bench/ scripts)
   build-essential cmake pkg-config bc
-  # MPI, parallel HDF5 (+ h5dump/h5diff), ScaLAPACK, BLAS/LAPACK (+ C interfaces)
+  # MPI, parallel HDF5 (+ h5dump/h5diff), ScaLAPACK, BLAS/LAPACK (OpenBLAS: CBLAS and LAPACK)
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools libscalapack-openmpi-dev
-  libopenblas-dev liblapacke-dev
+  libopenblas-dev
   # spec parsing (YAML), JSON output, SHA-256 of specs (OpenSSL), journal CRCs (zlib)
   libyaml-dev libjansson-dev libssl-dev zlib1g-dev
   # netCDF-4 export (ufmsweep export --format netcdf): the netCDF built on libhdf5-openmpi, so

@@ -3,7 +3,7 @@
 #include "geom_impl.h"
 #include "metrics.h"
 
-#include <lapacke.h>
+#include "lapack.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,7 +226,7 @@ int geom_predict_seli_matrix(int k, const double *weights, const double *delta,
         for (int i = 0; i < k; i++)
             A[i + (size_t)j * k] =
                 (i == j ? lam[i] : 0.0) - (lam[i] + lam[j]) / k + sum / ((double)k * k);
-    lapack_int info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', k, A, k, lam);
+    int info = ufm_lapack_dsyevd('V', 'U', k, A, k, lam);
     if (info != 0) {
         ret = SWEEP_ERR_LAPACK;
         goto cleanup;

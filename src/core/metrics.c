@@ -1,7 +1,7 @@
 #include "metrics.h"
 
 #include <cblas.h>
-#include <lapacke.h>
+#include "lapack.h"
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -317,7 +317,7 @@ int geom_nc1_directions(const geom_problem *prob, int d, const double *Hbar, dou
     for (int c = 0; c < k; c++)
         for (int r = 0; r < d; r++)
             B[r + (size_t)c * d] = Hbar[r + (size_t)c * d] - mu[r];
-    lapack_int info = LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'N', d, k, B, d, S, U, d, NULL, 1,
+    int info = ufm_lapack_dgesvd('S', 'N', d, k, B, d, S, U, d, NULL, 1,
                                      superb);
     if (info != 0) {
         ret = SWEEP_ERR_LAPACK;

@@ -3,7 +3,7 @@
 #include "geom_impl.h"
 #include "rng.h"
 
-#include <lapacke.h>
+#include "lapack.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +83,7 @@ static double prox_nuclear(const reg_work *w, const double *V, double t, double 
     const int k = w->k, ncol = w->ncol;
     const size_t kk = (size_t)k * ncol;
     memcpy(w->tmp, V, kk * sizeof(double));
-    if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', k, ncol, w->tmp, k, w->S, w->U, k, w->VT, k,
+    if (ufm_lapack_dgesvd('S', 'S', k, ncol, w->tmp, k, w->S, w->U, k, w->VT, k,
                        w->sup) != 0)
         return NAN;
     double nuc = 0.0;
@@ -104,7 +104,7 @@ static double nuclear(const reg_work *w, const double *X)
 {
     const size_t kk = (size_t)w->k * w->ncol;
     memcpy(w->tmp, X, kk * sizeof(double));
-    if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'N', 'N', w->k, w->ncol, w->tmp, w->k, w->S, NULL, 1, NULL,
+    if (ufm_lapack_dgesvd('N', 'N', w->k, w->ncol, w->tmp, w->k, w->S, NULL, 1, NULL,
                        1, w->sup) != 0)
         return NAN;
     double s = 0.0;
@@ -272,7 +272,7 @@ static int reg_solve_level(const profile *p, const loss_vectors *lv, int example
         goto cleanup;
     }
     memcpy(w.tmp, X, kk * sizeof(double));
-    if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', k, ncol, w.tmp, k, w.S, w.U, k, w.VT, k,
+    if (ufm_lapack_dgesvd('S', 'S', k, ncol, w.tmp, k, w.S, w.U, k, w.VT, k,
                        w.sup) != 0) {
         ret = sweep_err_set(eb, SWEEP_ERR_LAPACK, "regularized solver: SVD failed");
         goto cleanup;

@@ -4,7 +4,7 @@
 #include "rng.h"
 
 #include <cblas.h>
-#include <lapacke.h>
+#include "lapack.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,7 +116,7 @@ int svm__spectral_norms(int k, int n, const double *A, double *norm2, double *nu
         goto cleanup;
     }
     memcpy(tmp, A, (size_t)k * n * sizeof(double));
-    if (LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'N', k, n, tmp, k, S, NULL, 1, NULL, 1) != 0) {
+    if (ufm_lapack_dgesdd('N', k, n, tmp, k, S, NULL, 1, NULL, 1) != 0) {
         ret = SWEEP_ERR_LAPACK;
         goto cleanup;
     }
@@ -154,7 +154,7 @@ double svm__psd_max_step(int N, const double *L, const double *dP, double *work,
     cblas_dtrsm(CblasColMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, N, N, 1.0, L, N,
                 work, N);
     svm__symmetrize(N, work);
-    if (LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'N', 'L', N, work, N, ev) != 0)
+    if (ufm_lapack_dsyevd('N', 'L', N, work, N, ev) != 0)
         return -1.0;
     return ev[0] >= 0.0 ? INFINITY : -1.0 / ev[0];
 }
@@ -242,7 +242,7 @@ int svm__balanced_factors(int k, int ncol, const double *X, double *W, double *H
     }
     memcpy(A, X, (size_t)k * ncol * sizeof(double));
     /* VT (k x ncol) goes to H directly */
-    if (LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', k, ncol, A, k, S, U, k, H, k) != 0) {
+    if (ufm_lapack_dgesdd('S', k, ncol, A, k, S, U, k, H, k) != 0) {
         ret = SWEEP_ERR_LAPACK;
         goto cleanup;
     }
@@ -279,7 +279,7 @@ int svm__truncate_rank(int k, int ncol, double *X, double rel)
         goto cleanup;
     }
     memcpy(A, X, (size_t)k * ncol * sizeof(double));
-    if (LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', k, ncol, A, k, S, U, k, VT, k) != 0) {
+    if (ufm_lapack_dgesdd('S', k, ncol, A, k, S, U, k, VT, k) != 0) {
         ret = SWEEP_ERR_LAPACK;
         goto cleanup;
     }

@@ -4,7 +4,7 @@
 #include "rng.h"
 
 #include <cblas.h>
-#include <lapacke.h>
+#include "lapack.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

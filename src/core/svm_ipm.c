@@ -4,7 +4,7 @@
 #include "rng.h"
 
 #include <cblas.h>
-#include <lapacke.h>
+#include "lapack.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +103,7 @@ static int ipm_schur(svm__ipm *w)
         }
         Mcol[ip] += w->s[ip] / w->y[ip];
     }
-    return LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', m, w->M, m);
+    return ufm_lapack_dpotrf_work('L', m, w->M, m);
 }
 
 /* T2 = sym((Y A + [corr] dYa dZa) Z^-1), through T1 */
@@ -134,7 +134,7 @@ static int ipm_direction(svm__ipm *w, double sigmu, int corr)
         double lp = sigmu - w->s[i] * w->y[i] - (corr ? w->dsa[i] * w->dya[i] : 0.0);
         w->dy[i] = w->rp[i] - w->tmpm[i] + lp / w->y[i];
     }
-    if (LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', m, 1, w->M, m, w->dy, m) != 0)
+    if (ufm_lapack_dpotrs_work('L', m, 1, w->M, m, w->dy, m) != 0)
         return SWEEP_ERR_LAPACK;
     ipm_At(w, w->dy, w->dZ);
     for (size_t a = 0; a < NN; a++)
@@ -213,11 +213,11 @@ int svm__ipm_run(svm__ipm *w, double tol_ipm, int max_iter, int init, int64_t *i
         /* factorizations */
         memcpy(w->LY, w->Y, NN * sizeof(double));
         memcpy(w->LZ, w->Z, NN * sizeof(double));
-        if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', N, w->LY, N) != 0 ||
-            LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'L', N, w->LZ, N) != 0)
+        if (ufm_lapack_dpotrf('L', N, w->LY, N) != 0 ||
+            ufm_lapack_dpotrf('L', N, w->LZ, N) != 0)
             break; /* lost definiteness at the end: keep the last iterate */
         memcpy(w->Zi, w->LZ, NN * sizeof(double));
-        if (LAPACKE_dpotri(LAPACK_COL_MAJOR, 'L', N, w->Zi, N) != 0)
+        if (ufm_lapack_dpotri('L', N, w->Zi, N) != 0)
             break;
         for (int j = 0; j < N; j++)
             for (int i = 0; i < j; i++)

@@ -4,7 +4,7 @@
 #include "rng.h"
 
 #include <cblas.h>
-#include <lapacke.h>
+#include "lapack.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +110,7 @@ int svm__polish_newton(const svm_cons *cs, double *X, double *y)
     pl.act = act;
     /* M = (X X^T)^{1/2} = U S U^T, lambda from the IPM multipliers */
     memcpy(A, X, (size_t)k * ncol * sizeof(double));
-    if (LAPACKE_dgesdd(LAPACK_COL_MAJOR, 'S', k, ncol, A, k, S, U, k, VT, k) != 0)
+    if (ufm_lapack_dgesdd('S', k, ncol, A, k, S, U, k, VT, k) != 0)
         goto cleanup;
     for (int j = 0; j < k; j++)
         for (int i = 0; i < k; i++) {
@@ -195,9 +195,9 @@ int svm__polish_newton(const svm_cons *cs, double *X, double *y)
             dmax = JtJ[t + t * nz] > dmax ? JtJ[t + t * nz] : dmax;
         for (size_t t = 0; t < nz; t++)
             JtJ[t + t * nz] += 1e-13 * dmax;
-        if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', (lapack_int)nz, JtJ, (lapack_int)nz) != 0 ||
-            LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', (lapack_int)nz, 1, JtJ, (lapack_int)nz, rhs,
-                                (lapack_int)nz) != 0)
+        if (ufm_lapack_dpotrf_work('L', (int)nz, JtJ, (int)nz) != 0 ||
+            ufm_lapack_dpotrs_work('L', (int)nz, 1, JtJ, (int)nz, rhs,
+                                (int)nz) != 0)
             goto cleanup;
         col = 0;
         for (int q = 0; q < k; q++)
@@ -288,7 +288,7 @@ static int fastpath_eval(fastpath *fp, const double *u, double eps, int want_der
     fastpath_X(fp, u, fp->X);
     memcpy(fp->B, fp->X, (size_t)k * ncol * sizeof(double));
     /* sigma -> l, V (k x k), Q^T -> T (k x ncol) */
-    if (LAPACKE_dgesdd(LAPACK_COL_MAJOR, want_derivs ? 'S' : 'N', k, ncol, fp->B, k, fp->l,
+    if (ufm_lapack_dgesdd(want_derivs ? 'S' : 'N', k, ncol, fp->B, k, fp->l,
                        fp->V, k, fp->T, k) != 0)
         return SWEEP_ERR_LAPACK;
     double sum = 0.0;
@@ -422,8 +422,8 @@ int svm__fastpath_solve(const svm_cons *cs, double tol, int64_t max_steps, doubl
                 goto cleanup;
             for (int j = 0; j < ncol; j++)
                 fp.du[j] = -fp.grad[j];
-            if (LAPACKE_dpotrf_work(LAPACK_COL_MAJOR, 'L', ncol, fp.Hs, ncol) != 0 ||
-                LAPACKE_dpotrs_work(LAPACK_COL_MAJOR, 'L', ncol, 1, fp.Hs, ncol, fp.du, ncol) != 0)
+            if (ufm_lapack_dpotrf_work('L', ncol, fp.Hs, ncol) != 0 ||
+                ufm_lapack_dpotrs_work('L', ncol, 1, fp.Hs, ncol, fp.du, ncol) != 0)
                 goto cleanup;
             const double decr = -svm__dot((size_t)ncol, fp.grad, fp.du); /* Newton decrement^2 */
             const double gnorm = sqrt(svm__dot((size_t)ncol, fp.grad, fp.grad));

@@ -6,7 +6,7 @@
 #include "geom.h"
 #include "metrics.h"
 
-#include <lapacke.h>
+#include "lapack.h"
 #include <stdlib.h>
 
 /* max |A - B| / max |B| over k x k */
@@ -45,7 +45,7 @@ static int seli_by_svd(int k, const double *counts, const double *delta, double 
         for (int t = 0; t < (int)counts[c]; t++, i++)
             for (int r = 0; r < k; r++)
                 Zf[r + (size_t)i * k] = ((r == c) - 1.0 / k) * (delta ? delta[c] : 1.0);
-    if (LAPACKE_dgesvd(LAPACK_COL_MAJOR, 'S', 'S', k, n, Zf, k, S, U, k, VT, k, sup) != 0)
+    if (ufm_lapack_dgesvd('S', 'S', k, n, Zf, k, S, U, k, VT, k, sup) != 0)
         goto done;
     for (int r = 0; r < k; r++) {
         double s = sqrt(S[r]);
