@@ -131,12 +131,18 @@ typedef struct status_view {
     int writing;              /* a writer holds the store (or was killed holding it) */
     double now, rate, window_used, eta, last_commit;
     int rate_from_commits;
+    int64_t *failed_pts;      /* with --failed: the failed and not-converged points (the first */
+    point_record *failed_recs; /* STATUS_MAX_FAILED_LISTED), their records, and how many in all */
+    int n_failed;
+    int64_t failed_total;
 } status_view;
 
 static void status_view_clear(status_view *v)
 {
     free(v->state);
     free(v->commit);
+    free(v->failed_pts);
+    free(v->failed_recs);
     store_close(&v->st);
     spec_destroy(&v->s);
     memset(v, 0, sizeof *v);
@@ -145,6 +151,44 @@ static void status_view_clear(status_view *v)
 static int state_index(uint8_t st)
 {
     return st < 4 ? st : POINT_FAILED;
+}
+
+/* The failed and not-converged points of the shard (at most max, *n_out of them; caller frees
+ * both), with their records read from the store. */
+static int failed_points(const status_view *v, int max, int64_t **pts_out, point_record **recs_out,
+                         int *n_out, int64_t *total_out, sweep_errbuf *eb)
+{
+    const spec *s = v->s;
+    int n = 0;
+    int64_t total = 0;
+    int64_t *pts = malloc((size_t)max * sizeof *pts);
+    if (pts == NULL)
+        return SWEEP_ERR_NOMEM;
+    for (int64_t p = 0; p < s->n_points; p++) {
+        if (v->sn > 1 && p % v->sn != v->si)
+            continue;
+        if (v->state[p] == POINT_FAILED || v->state[p] == POINT_NOT_CONVERGED) {
+            if (n < max)
+                pts[n++] = p;
+            total++;
+        }
+    }
+    point_record *recs = calloc(n > 0 ? (size_t)n : 1, sizeof *recs);
+    if (recs == NULL) {
+        free(pts);
+        return SWEEP_ERR_NOMEM;
+    }
+    int ret = store_read_points(v->st, pts, n, recs, NULL, eb);
+    if (ret != SWEEP_OK) {
+        free(pts);
+        free(recs);
+        return ret;
+    }
+    *pts_out = pts;
+    *recs_out = recs;
+    *n_out = n;
+    *total_out = total;
+    return SWEEP_OK;
 }
 
 /* Open the store and take its numbers. Codes of store_open_with_spec. */
@@ -241,6 +285,9 @@ static int status_view_read(const status_opts *o, status_view *v, sweep_errbuf *
     }
     if (v->rate > 0 && (running || v->counts[POINT_PENDING] == 0))
         v->eta = (double)v->counts[POINT_PENDING] / v->rate;
+    if (o->failed)
+        return failed_points(v, STATUS_MAX_FAILED_LISTED, &v->failed_pts, &v->failed_recs,
+                             &v->n_failed, &v->failed_total, eb);
     return SWEEP_OK;
 }
 
@@ -275,51 +322,13 @@ static void point_label(const spec *s, int64_t p, char *buf, size_t cap)
     }
 }
 
-/* The failed and not-converged points of the shard (at most max, *n_out of them; caller frees
- * both), with their records read from the store. */
-static int failed_points(const status_view *v, int max, int64_t **pts_out, point_record **recs_out,
-                         int *n_out, int64_t *total_out, sweep_errbuf *eb)
-{
-    const spec *s = v->s;
-    int n = 0;
-    int64_t total = 0;
-    int64_t *pts = malloc((size_t)max * sizeof *pts);
-    if (pts == NULL)
-        return SWEEP_ERR_NOMEM;
-    for (int64_t p = 0; p < s->n_points; p++) {
-        if (v->sn > 1 && p % v->sn != v->si)
-            continue;
-        if (v->state[p] == POINT_FAILED || v->state[p] == POINT_NOT_CONVERGED) {
-            if (n < max)
-                pts[n++] = p;
-            total++;
-        }
-    }
-    point_record *recs = calloc(n > 0 ? (size_t)n : 1, sizeof *recs);
-    if (recs == NULL) {
-        free(pts);
-        return SWEEP_ERR_NOMEM;
-    }
-    int ret = store_read_points(v->st, pts, n, recs, NULL, eb);
-    if (ret != SWEEP_OK) {
-        free(pts);
-        free(recs);
-        return ret;
-    }
-    *pts_out = pts;
-    *recs_out = recs;
-    *n_out = n;
-    *total_out = total;
-    return SWEEP_OK;
-}
-
 static const char *state_name(int st)
 {
     static const char *names[] = {"pending", "done", "failed", "not_converged"};
     return st >= 0 && st < 4 ? names[st] : "failed";
 }
 
-static int print_json(const status_opts *o, const status_view *v, FILE *out, sweep_errbuf *eb)
+static void print_json(const status_opts *o, const status_view *v, FILE *out)
 {
     const spec *s = v->s;
     json_t *obj = json_object();
@@ -383,45 +392,36 @@ static int print_json(const status_opts *o, const status_view *v, FILE *out, swe
         json_object_set_new(r, "slurm_job_id", json_string(v->last.slurm_job_id));
         json_object_set_new(obj, "last_run", r);
     }
-    int ret = SWEEP_OK;
     if (o->failed) {
-        int64_t *pts = NULL, total = 0;
-        point_record *recs = NULL;
-        int n = 0;
-        if ((ret = failed_points(v, STATUS_MAX_FAILED_LISTED, &pts, &recs, &n, &total, eb)) ==
-            SWEEP_OK) {
-            json_t *arr = json_array();
-            int64_t idx[SPEC_MAX_AXES];
-            for (int i = 0; i < n; i++) {
-                json_t *e = json_object(), *par = json_object();
-                spec_point_index(s, pts[i], idx);
-                for (int a = 0; a < s->n_axes; a++) {
-                    const spec_axis *ax = &s->axes[a];
-                    json_object_set_new(par, ax->key,
-                                        ax->numeric ? json_real(ax->num[idx[a]])
-                                                    : json_string(ax->text[idx[a]]));
-                }
-                json_object_set_new(e, "point", json_integer(pts[i]));
-                json_object_set_new(e, "state", json_string(state_name(recs[i].state)));
-                json_object_set_new(e, "params", par);
-                json_object_set_new(e, "message", json_string(recs[i].message));
-                json_object_set_new(e, "attempts", json_integer(recs[i].attempts));
-                json_object_set_new(e, "rank", json_integer(recs[i].rank));
-                json_array_append_new(arr, e);
+        const int64_t *pts = v->failed_pts;
+        const point_record *recs = v->failed_recs;
+        json_t *arr = json_array();
+        int64_t idx[SPEC_MAX_AXES];
+        for (int i = 0; i < v->n_failed; i++) {
+            json_t *e = json_object(), *par = json_object();
+            spec_point_index(s, pts[i], idx);
+            for (int a = 0; a < s->n_axes; a++) {
+                const spec_axis *ax = &s->axes[a];
+                json_object_set_new(par, ax->key,
+                                    ax->numeric ? json_real(ax->num[idx[a]])
+                                                : json_string(ax->text[idx[a]]));
             }
-            json_object_set_new(obj, "failed_points", arr);
-            json_object_set_new(obj, "failed_points_total", json_integer(total));
+            json_object_set_new(e, "point", json_integer(pts[i]));
+            json_object_set_new(e, "state", json_string(state_name(recs[i].state)));
+            json_object_set_new(e, "params", par);
+            json_object_set_new(e, "message", json_string(recs[i].message));
+            json_object_set_new(e, "attempts", json_integer(recs[i].attempts));
+            json_object_set_new(e, "rank", json_integer(recs[i].rank));
+            json_array_append_new(arr, e);
         }
-        free(pts);
-        free(recs);
+        json_object_set_new(obj, "failed_points", arr);
+        json_object_set_new(obj, "failed_points_total", json_integer(v->failed_total));
     }
-    if (ret == SWEEP_OK)
-        report_json_print(out, obj);
+    report_json_print(out, obj);
     json_decref(obj);
-    return ret;
 }
 
-static int print_text(const status_opts *o, const status_view *v, FILE *out, sweep_errbuf *eb)
+static void print_text(const status_opts *o, const status_view *v, FILE *out)
 {
     const spec *s = v->s;
     const int64_t *c = v->counts;
@@ -471,29 +471,20 @@ static int print_text(const status_opts *o, const status_view *v, FILE *out, swe
     if (!store_is_live(v->st))
         fprintf(out, "note     made before ufmsweep 0.2: readers cannot open it while a run "
                      "writes (`ufmsweep compact` upgrades it)\n");
-    int ret = SWEEP_OK;
     if (o->failed) {
-        int64_t *pts = NULL, total = 0;
-        point_record *recs = NULL;
-        int n = 0;
-        if ((ret = failed_points(v, STATUS_MAX_FAILED_LISTED, &pts, &recs, &n, &total, eb)) ==
-            SWEEP_OK) {
-            fprintf(out, "%lld failed or not converged%s\n", (long long)total, total ? ":" : "");
-            for (int i = 0; i < n; i++) {
-                char lab[1024];
-                point_label(s, pts[i], lab, sizeof lab);
-                fprintf(out, "  #%-6lld %-13s %s: %s\n", (long long)pts[i],
-                        state_name(recs[i].state), lab,
-                        recs[i].message[0] ? recs[i].message : "(no message)");
-            }
-            if (total > n)
-                fprintf(out, "  ... and %lld more (status --json --failed lists the first %d)\n",
-                        (long long)(total - n), STATUS_MAX_FAILED_LISTED);
+        const int64_t total = v->failed_total;
+        fprintf(out, "%lld failed or not converged%s\n", (long long)total, total ? ":" : "");
+        for (int i = 0; i < v->n_failed; i++) {
+            char lab[1024];
+            point_label(s, v->failed_pts[i], lab, sizeof lab);
+            fprintf(out, "  #%-6lld %-13s %s: %s\n", (long long)v->failed_pts[i],
+                    state_name(v->failed_recs[i].state), lab,
+                    v->failed_recs[i].message[0] ? v->failed_recs[i].message : "(no message)");
         }
-        free(pts);
-        free(recs);
+        if (total > v->n_failed)
+            fprintf(out, "  ... and %lld more (status --json --failed lists the first %d)\n",
+                    (long long)(total - v->n_failed), STATUS_MAX_FAILED_LISTED);
     }
-    return ret;
 }
 
 /* a finite number, the whole text */
@@ -525,7 +516,10 @@ static int status_once(const status_opts *o, int *complete)
     int ret = status_view_read(o, &v, &eb);
     if (ret == SWEEP_OK) {
         *complete = v.counts[POINT_PENDING] == 0 && !v.writing;
-        ret = o->json ? print_json(o, &v, stdout, &eb) : print_text(o, &v, stdout, &eb);
+        if (o->json)
+            print_json(o, &v, stdout);
+        else
+            print_text(o, &v, stdout);
     }
     if (ret != SWEEP_OK)
         fprintf(stderr, "ufmsweep status: %s%s\n", eb.msg,

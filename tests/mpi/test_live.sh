@@ -67,7 +67,10 @@ for mode in locks nolocks; do
 import json, sys
 s = json.load(open(sys.argv[1]))
 assert s["done"] > 0 and s["pending"] > 0, s
-assert s["rate"] > 0 and s["eta_s"] is not None and s["eta_s"] > 0, s
+# a run is writing and has committed points in the window, so there is a rate, and the ETA is
+# the pending points at that rate (no timing is judged, only the arithmetic)
+assert s["rate"] > 0 and s["eta_s"] is not None, s
+assert abs(s["eta_s"] - s["pending"] / s["rate"]) <= 1e-9 * s["eta_s"], s
 assert s["writing"] is True and s["live_readable"] is True, s
 assert s["last_run"]["exit_reason"] == "running", s
 for ax in s["axes"]:
@@ -205,6 +208,18 @@ PY
 else
   bad "status --failed: $(head -5 f.txt)"
 fi
+
+# the options' values are checked before the store is read
+for args in "--window 0" "--window x" "--watch 0.01"; do
+  err=$("$BIN" status small.h5 $args 2>&1 >/dev/null)
+  rc=$?
+  [ $rc -eq 1 ] && [[ "$err" == *"${args%% *} "*"give seconds"* ]] && ok "status $args refused: $err" ||
+    bad "status $args: rc=$rc $err"
+done
+# --window is taken, and a store that no run writes has no rate and no ETA, whatever the window
+"$BIN" status small.h5 --json --window 1 >w.json 2>&1
+[ "$(json_field w.json rate)" = 0.0 ] && [ "$(json_field w.json eta_s)" = null ] &&
+  ok "status --window 1 on a finished store: no rate, no ETA" || bad "status --window 1: $(cat w.json)"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
