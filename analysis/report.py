@@ -151,9 +151,13 @@ def held(store, keep, reduce=("seed",), where=None):
             val = where[a]
         else:
             # two thirds along the values that have a finished point (lr = 1e300 that diverged
-            # everywhere would leave every figure blank)
-            done = (store.state == 1).any([d for d in store.state.dims if d != a]).values
-            cand = [u for u, ok in zip(v, done) if ok] or list(v)
+            # everywhere would leave every figure blank); in a union of blocks, where a value
+            # may hold only one block's points, among the values with at least half as many
+            # finished points as the best one
+            n_done = (store.state == 1).sum([d for d in store.state.dims if d != a]).values
+            most = n_done.max() if n_done.size else 0
+            full = int((store.state != 4).sum()) == store.state.size
+            cand = [u for u, k in zip(v, n_done) if k > 0 and (full or 2 * k >= most)] or list(v)
             val = cand[(2 * len(cand)) // 3]
         sel[a] = val
         notes.append(f"{a}={fmt_value(val)}")
@@ -538,6 +542,17 @@ def progress_html(store, watch_s=None):
     return f'<p id="progress" data-done="{done}" data-total="{p["total"]}">{" ".join(parts)}</p>'
 
 
+def union_note(c):
+    """What a union store adds to the counts: grid points in no block, copies of equal points."""
+    note = ""
+    if c.get("not_in_study"):
+        note += f"; {c['not_in_study']} grid points are in no block of the spec (not in the study, blank)"
+    if c.get("points_reused"):
+        note += (f"; {c['points_computed']} computed, {c['points_reused']} copied from a point "
+                 "with the same problem")
+    return note
+
+
 def write_index(store, outdir, figs, watch_s=None):
     c = store.counts()
     runs = "".join(
@@ -563,8 +578,8 @@ figure{{margin:1.5em 0}}pre{{background:#f4f4f4;padding:1em;overflow:auto}}td,th
 <body><h1>{html.escape(store.attrs.get('name', 'ufmsweep store'))}</h1>
 {progress_html(store, watch_s)}
 {theory_only}
-<p>Store <code>{html.escape(os.path.abspath(store.path))}</code>: {c['total']} points, {c['done']} done,
-{c['failed']} failed, {c['not_converged']} not converged, {c['pending']} pending.
+<p>Store <code>{html.escape(os.path.abspath(store.path))}</code>: {c['total']} points in the study, {c['done']} done,
+{c['failed']} failed, {c['not_converged']} not converged, {c['pending']} pending{union_note(c)}.
 Written by ufmsweep {html.escape(str(store.attrs.get('program_version', '?')))}, schema {store.attrs.get('schema_version')},
 spec sha256 <code>{html.escape(str(store.attrs.get('spec_sha256', '')))}</code>.</p>
 <h2>Figures</h2>{body if body else '<p>No figure fits this store yet (no numeric axis with two values, or no finished point).</p>'}

@@ -7,7 +7,8 @@
     s.results["w_norm_ratio"]   # xarray.DataArray over the grid axes (NaN where not done)
     s.theory["w_norm_ratio"]    # the prediction at every point
     s.traces["dist_gw"]         # grid axes + trace_iter
-    s.state                     # 0 pending, 1 done, 2 failed, 3 not converged
+    s.state                     # 0 pending, 1 done, 2 failed, 3 not converged,
+                                # 4 not in the study (a grid point in no block of the spec)
     s.spec_text, s.runs, s.attrs
     s.progress()                # counts, rate (points/s), eta_s, writing
 
@@ -23,7 +24,7 @@ import h5py
 import numpy as np
 import xarray as xr
 
-SCHEMA_VERSIONS = (1, 2)
+SCHEMA_VERSIONS = (1, 2, 3)
 
 
 class StoreError(Exception):
@@ -120,10 +121,17 @@ class Store:
         return [a for a, v in self.axes if v.dtype.kind not in "fiu" and len(v) > 1]
 
     def counts(self):
+        """Points of the study by state (total: the points in the study, not_in_study: the
+        others of the grid) and, of the finished ones, how many were computed and how many
+        are copies of an equal point (points_reused; /status/source, stores of schema 3)."""
         s = self.state.values
+        fin = (s >= 1) & (s <= 3)
+        src = self.status["source"].values if "source" in self.status else np.full(s.shape, -1)
         return {"done": int((s == 1).sum()), "failed": int((s == 2).sum()),
                 "not_converged": int((s == 3).sum()), "pending": int((s == 0).sum()),
-                "total": int(s.size)}
+                "not_in_study": int((s == 4).sum()), "total": int((s != 4).sum()),
+                "points_computed": int((fin & (src == -1)).sum()),
+                "points_reused": int((fin & (src != -1)).sum())}
 
     def progress(self, window_s=300.0, now=None):
         """counts() plus the rate (points/s committed over the last window_s seconds, or since

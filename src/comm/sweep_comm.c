@@ -84,21 +84,23 @@ int sweep_comm_record_type(int trace_doubles, MPI_Datatype *out, sweep_errbuf *e
 {
     int ret = SWEEP_OK;
     MPI_Datatype packed = MPI_DATATYPE_NULL;
-    enum { N = 14 };
-    int len[N] = {1, 1, 1, 1, 1, 1, 1, 1, POINT_SOLVE_FIELDS, GEOM_METRICS_COUNT,
+    enum { N = 16 };
+    int len[N] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, POINT_SOLVE_FIELDS, GEOM_METRICS_COUNT,
                   GEOM_METRICS_COUNT, (int)sizeof(((point_record *)0)->message), trace_doubles,
                   0};
     MPI_Aint disp[N] = {offsetof(point_record, point),       offsetof(point_record, state),
                         offsetof(point_record, outcome),     offsetof(point_record, theory_source),
                         offsetof(point_record, error_code),  offsetof(point_record, rank),
                         offsetof(point_record, attempts),    offsetof(point_record, wall_s),
+                        offsetof(point_record, source_point), offsetof(point_record, source),
                         offsetof(point_record, solve),       offsetof(point_record, theory),
                         offsetof(point_record, result),      offsetof(point_record, message),
                         (MPI_Aint)sizeof(point_record),      0};
     MPI_Datatype types[N] = {MPI_INT64_T, MPI_INT32_T, MPI_INT32_T, MPI_INT32_T, MPI_INT32_T,
-                             MPI_INT32_T, MPI_INT32_T, MPI_DOUBLE,  MPI_DOUBLE,  MPI_DOUBLE,
-                             MPI_DOUBLE,  MPI_CHAR,    MPI_DOUBLE,  MPI_DOUBLE};
-    const int n = trace_doubles > 0 ? 13 : 12;
+                             MPI_INT32_T, MPI_INT32_T, MPI_DOUBLE,  MPI_INT64_T, MPI_INT32_T,
+                             MPI_DOUBLE,  MPI_DOUBLE,  MPI_DOUBLE,  MPI_CHAR,    MPI_DOUBLE,
+                             MPI_DOUBLE};
+    const int n = trace_doubles > 0 ? 15 : 14;
     *out = MPI_DATATYPE_NULL;
     SWEEP_CHECK_MPI(MPI_Type_create_struct(n, len, disp, types, &packed), "record datatype", eb);
     SWEEP_CHECK_MPI(MPI_Type_create_resized(packed, 0,

@@ -145,6 +145,17 @@ int loss_vectors_create(const loss_opts *o, const profile *p, loss_vectors **out
         memcpy(lv->Delta, o->Delta, (size_t)k * sizeof(double));
     if (o->n_iota > 0)
         memcpy(lv->iota, o->iota, (size_t)k * sizeof(double));
+    if (lv->label_temperature) {
+        /* A label temperature that is the same for every class, with no offsets, scales every
+         * logit alike: u_c = Delta z_c, which is the VS form itself. Computing it as that form
+         * makes equal problems equal bit for bit (LDT at gamma = 0 is CE), so a sweep solves
+         * them once (docs/THEORY.md, "Equal problems"). */
+        int plain = 1;
+        for (int c = 0; c < k && plain; c++)
+            plain = lv->Delta[c] == lv->Delta[0] && lv->iota[c] == 0.0;
+        if (plain)
+            lv->label_temperature = 0;
+    }
     *out = lv;
     lv = NULL;
 

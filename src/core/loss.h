@@ -53,7 +53,8 @@ int loss_opts_validate(const loss_opts *o, int k, sweep_errbuf *eb);
 typedef struct loss_vectors {
     loss_kind kind;
     int k;
-    int label_temperature; /* 1 for LDT: the whole logit vector is scaled by Delta_y */
+    int label_temperature; /* 1 for LDT: the whole logit vector is scaled by Delta_y (0 when
+                              Delta is constant and iota is 0: then that is the VS form) */
     double *omega;         /* [k] per-class loss weight */
     double *Delta;         /* [k] per-class logit temperature */
     double *iota;          /* [k] per-class additive logit offset */

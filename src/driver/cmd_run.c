@@ -1,5 +1,6 @@
 /* `ufmsweep run SPEC.yaml [--store PATH] [--resume | --restart] [--shard I/N]`: the sweep.
  * Collective on MPI_COMM_WORLD: run it under mpirun / srun (or alone: one rank computes). */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "blasinfo.h"
 #include "commands.h"
 #include "fsafe.h"
@@ -18,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,20 +47,40 @@ typedef struct run_args {
     double group_min_work; /* k d n iters from which a ufm point goes to a rank group */
     int grid_rows, grid_cols; /* process grid of a group (0 x 0: 1 x G) */
     int want_help;
+    int no_reuse;          /* --no-reuse: compute every point, also those equal to another */
+#define RUN_MAX_OVERRIDES 64
+#define RUN_MAX_REUSE 16
+    const char *overrides[RUN_MAX_OVERRIDES]; /* KEY=VALUE, in order */
+    int n_overrides;
+    const char *reuse[RUN_MAX_REUSE];         /* --reuse OLD.h5 ... */
+    int n_reuse;
 } run_args;
 
 static void run_help(FILE *f)
 {
     fprintf(f,
-            "usage: mpirun -n N ufmsweep run SPEC.yaml [--store PATH]\n"
+            "usage: mpirun -n N ufmsweep run SPEC.yaml [KEY=VALUE ...] [--store PATH]\n"
             "                  [--resume | --restart | --continue] [--shard I/N] [--progress SECONDS]\n"
-            "       ufmsweep run SPEC.yaml --check\n"
+            "                  [--reuse OLD.h5 [OLD2.h5 ...]] [--no-reuse]\n"
+            "       ufmsweep run SPEC.yaml [KEY=VALUE ...] --check\n"
             "\n"
-            "Run every point of the sweep SPEC.yaml (the grid of its `grid:` axes) on N MPI\n"
-            "ranks into one HDF5 store. Rank 0 schedules points in adaptive batches and is the\n"
-            "only writer; with one rank it computes alone. Every finished point is appended to\n"
-            "STORE.journal (synced) before it is written to the store, so a killed run loses only\n"
-            "the points in flight. See README.md for the spec format and docs/ARCHITECTURE.md.\n"
+            "Run every point of the sweep SPEC.yaml (its `grid:`, or the union of its `grids:`\n"
+            "blocks) on N MPI ranks into one HDF5 store. Rank 0 schedules points in adaptive\n"
+            "batches and is the only writer; with one rank it computes alone. Points whose\n"
+            "problem is the same (the class counts, the loss's vectors after presets, the solver\n"
+            "and the options it reads, and the initialization where it is random: CE, CDT at\n"
+            "gamma 0 and LDT at gamma 0 are one problem; a certified solver ignores the seed) are\n"
+            "solved once and the record copied, bit for bit what computing it would give. Every\n"
+            "finished point is appended to STORE.journal (synced) before it is written to the\n"
+            "store, so a killed run loses only the points in flight. See README.md for the spec\n"
+            "format and docs/ARCHITECTURE.md.\n"
+            "\n"
+            "Overrides (Hydra style; values in YAML flow syntax, validated like the file and\n"
+            "recorded in the store beside the spec text):\n"
+            "  iters=20           an option: sets it under fixed, or replaces the axis of that\n"
+            "                     name (a list or generator replaces its values, one value fixes it)\n"
+            "  fixed.lr=0.1  grid.R='[1, 2]'  grids.1.gamma='{linspace: [0, 1, 3]}'  store=x.h5\n"
+            "                     a path of keys and block numbers: that entry, set or added\n"
             "\n"
             "Options:\n"
             "  --store PATH       the store (default: `store:` in the spec)\n"
@@ -73,8 +95,13 @@ static void run_help(FILE *f)
             "                     (foreign, newer, damaged, locked) is never touched\n"
             "  --continue         --resume when the store or its journal exists, else start: for\n"
             "                     job scripts that are requeued (jobs/slurm/sweep.sbatch)\n"
-            "  --check            validate the spec (every grid point) and print the grid, the\n"
-            "                     store path and the state of an existing store; run nothing\n"
+            "  --check            validate the spec (every point) and print its blocks, the number\n"
+            "                     of points, of distinct solves and of points --reuse would copy,\n"
+            "                     the spec with its overrides, and the store path; run nothing\n"
+            "  --reuse OLD.h5 ... copy every point that an old store holds done (same problem and\n"
+            "                     seed key) instead of computing it: a store grows by a seed or an\n"
+            "                     R value this way; /status/source says where each came from\n"
+            "  --no-reuse         compute every point, also those equal to another point\n"
             "  --shard I/N        compute only points p with p %% N == I (job arrays; `ufmsweep\n"
             "                     merge` joins the shards)\n"
             "  --progress S       seconds between progress lines when stderr is not a terminal\n"
@@ -118,6 +145,21 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
             a->cont = 1;
         } else if (!strcmp(arg, "--check")) {
             a->check = 1;
+        } else if (!strcmp(arg, "--no-reuse")) {
+            a->no_reuse = 1;
+        } else if (!strcmp(arg, "--reuse")) {
+            int taken = 0;
+            while (i + 1 < argc && argv[i + 1][0] != '-' &&
+                   (strchr(argv[i + 1], '=') == NULL || access(argv[i + 1], F_OK) == 0)) {
+                if (a->n_reuse >= RUN_MAX_REUSE)
+                    return sweep_err_set(eb, SWEEP_ERR_ARG, "--reuse: at most %d stores",
+                                         RUN_MAX_REUSE);
+                a->reuse[a->n_reuse++] = argv[++i];
+                taken++;
+            }
+            if (taken == 0)
+                return sweep_err_set(eb, SWEEP_ERR_ARG, "--reuse needs one or more stores "
+                                                        "(--reuse OLD.h5 [OLD2.h5 ...])");
         } else if (!strcmp(arg, "--store") || !strcmp(arg, "--shard") || !strcmp(arg, "--progress") ||
                    !strcmp(arg, "--ranks-per-solve") || !strcmp(arg, "--group-min-work") ||
                    !strcmp(arg, "--grid")) {
@@ -164,8 +206,14 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
                                  arg);
         } else if (a->spec_path == NULL) {
             a->spec_path = arg;
+        } else if (strchr(arg, '=') != NULL) {
+            if (a->n_overrides >= RUN_MAX_OVERRIDES)
+                return sweep_err_set(eb, SWEEP_ERR_ARG, "at most %d overrides", RUN_MAX_OVERRIDES);
+            a->overrides[a->n_overrides++] = arg;
         } else {
-            return sweep_err_set(eb, SWEEP_ERR_ARG, "unexpected argument '%s' (one spec per run)",
+            return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                 "unexpected argument '%s' (one spec per run; overrides are "
+                                 "KEY=VALUE)",
                                  arg);
         }
     }
@@ -388,7 +436,7 @@ static int restart_check(const spec *s, const run_args *a, const run_setup *rs, 
                                  e2.msg);
     }
     if (have_journal) {
-        int ret = journal_check(rs->journal_path, NULL, NULL, &e2);
+        int ret = journal_check(rs->journal_path, NULL, NULL, NULL, &e2);
         if (ret != SWEEP_OK)
             return sweep_err_set(eb, ret,
                                  "%s; --restart removes only a ufmsweep journal: move it away "
@@ -432,7 +480,8 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
     if (a->restart && (ret = restart_check(s, a, rs, have_store, have_journal, eb)) != SWEEP_OK)
         return ret;
     /* the journal must match before anything is touched */
-    if (a->resume && (ret = journal_check(rs->journal_path, s->spec_sha256, s->grid_sha256, eb)) !=
+    if (a->resume && (ret = journal_check(rs->journal_path, s->spec_sha256, s->grid_sha256, s->legacy_sha256,
+                                       eb)) !=
                          SWEEP_OK)
         return ret;
     if ((ret = acquire_lock(rs, eb)) != SWEEP_OK)
@@ -528,7 +577,7 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
             store_close(&old);
         }
         if (have_journal && a->resume) {
-            if ((ret = journal_open(rs->journal_path, s->spec_sha256, s->grid_sha256, P, &rs->j,
+            if ((ret = journal_open(rs->journal_path, s->spec_sha256, s->grid_sha256, s->legacy_sha256, P, &rs->j,
                                     eb)) != SWEEP_OK)
                 goto cleanup;
             if ((ret = replay_journal(rs->j, rs->st, NULL, P, "rebuilt the store from", eb)) !=
@@ -564,7 +613,7 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
             goto cleanup;
     }
     if (rs->j == NULL &&
-        (ret = journal_open(rs->journal_path, s->spec_sha256, s->grid_sha256, P, &rs->j, eb)) !=
+        (ret = journal_open(rs->journal_path, s->spec_sha256, s->grid_sha256, s->legacy_sha256, P, &rs->j, eb)) !=
             SWEEP_OK)
         goto cleanup;
     if ((ret = store_read_status(rs->st, rs->state, rs->attempts, eb)) != SWEEP_OK)
@@ -593,6 +642,136 @@ cleanup:
     return ret;
 }
 
+/* The stores of --reuse, open read-only with their specs, and their numbers in this store's
+ * provenance (filled when the run starts). Root only. */
+typedef struct reuse_set {
+    int n;
+    store *st[RUN_MAX_REUSE];
+    spec *s[RUN_MAX_REUSE];
+    int index[RUN_MAX_REUSE];
+} reuse_set;
+
+static void reuse_close(reuse_set *r)
+{
+    for (int i = 0; i < r->n; i++) {
+        store_close(&r->st[i]);
+        spec_destroy(&r->s[i]);
+    }
+    r->n = 0;
+}
+
+/* Open every --reuse store (never the run's own store: that is --resume). */
+static int reuse_open(const run_args *a, const char *store_path, reuse_set *r, sweep_errbuf *eb)
+{
+    struct stat own, sb;
+    const int have_own = store_path != NULL && stat(store_path, &own) == 0;
+    for (int i = 0; i < a->n_reuse; i++) {
+        sweep_errbuf e2;
+        sweep_errbuf_clear(&e2);
+        if (have_own && stat(a->reuse[i], &sb) == 0 && sb.st_dev == own.st_dev &&
+            sb.st_ino == own.st_ino)
+            return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                 "--reuse %s: that is this run's own store; continue it with "
+                                 "--resume",
+                                 a->reuse[i]);
+        int ret = store_open_with_spec(a->reuse[i], 0, &r->st[r->n], &r->s[r->n], &e2);
+        if (ret != SWEEP_OK)
+            return sweep_err_set(eb, ret, "--reuse: %s", e2.msg);
+        r->n++;
+    }
+    return SWEEP_OK;
+}
+
+/* The reuse plan over the points of this run (the shard's points in the study): rep[] as in
+ * spec_reuse_plan, or NULL with --no-reuse. */
+static int plan_reuse(const spec *s, const run_args *a, int64_t **rep_out, int64_t *n_wanted,
+                      int64_t *n_distinct, sweep_errbuf *eb)
+{
+    *rep_out = NULL;
+    *n_wanted = *n_distinct = 0;
+    uint8_t *want = malloc((size_t)s->n_points);
+    int64_t *rep = malloc((size_t)s->n_points * sizeof *rep);
+    int ret = SWEEP_OK;
+    if (want == NULL || rep == NULL) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "cannot allocate the reuse plan");
+        goto cleanup;
+    }
+    for (int64_t p = 0; p < s->n_points; p++) {
+        want[p] = (a->shard_count <= 1 || p % a->shard_count == a->shard_index) &&
+                  spec_point_block(s, p) >= 0;
+        *n_wanted += want[p];
+    }
+    if ((ret = spec_reuse_plan(s, want, rep, n_distinct, eb)) != SWEEP_OK)
+        goto cleanup;
+    *rep_out = rep;
+    rep = NULL;
+cleanup:
+    free(want);
+    free(rep);
+    return ret;
+}
+
+/* `run --check`: what the spec means, and what a run would compute, copy and reuse. */
+static int print_check(const spec *s, const run_args *a, sweep_errbuf *eb)
+{
+    const char *path = a->store_path ? a->store_path : s->store;
+    int64_t *rep = NULL, n_wanted = 0, n_distinct = 0;
+    reuse_set r;
+    memset(&r, 0, sizeof r);
+    int ret = plan_reuse(s, a, &rep, &n_wanted, &n_distinct, eb);
+    if (ret == SWEEP_OK)
+        ret = reuse_open(a, path[0] ? path : NULL, &r, eb);
+    if (ret != SWEEP_OK)
+        goto cleanup;
+    spec_print_summary(s, stdout);
+    printf("  %s, trace points %d\n", s->any_solve ? "theory + solves" : "theory only",
+           s->any_ufm ? s->trace_points : 0);
+    printf("  distinct solves: %lld of %lld points%s (%lld copied from an equal point%s)\n",
+           (long long)n_distinct, (long long)n_wanted, a->shard_count > 1 ? " of the shard" : "",
+           (long long)(n_wanted - n_distinct), a->no_reuse ? "; --no-reuse computes all" : "");
+    if (r.n > 0) {
+        uint8_t *want = malloc((size_t)s->n_points);
+        int64_t *match = malloc((size_t)s->n_points * sizeof *match);
+        if (want == NULL || match == NULL) {
+            free(want);
+            free(match);
+            ret = SWEEP_ERR_NOMEM;
+            goto cleanup;
+        }
+        for (int64_t p = 0; p < s->n_points; p++)
+            want[p] = rep[p] >= 0;
+        for (int i = 0; i < r.n && ret == SWEEP_OK; i++) {
+            int64_t n_match = 0;
+            ret = sweep_reuse_match(s, want, r.st[i], r.s[i], match, &n_match, eb);
+            for (int64_t p = 0; p < s->n_points; p++)
+                if (match[p] >= 0)
+                    want[p] = 0;
+            if (ret == SWEEP_OK)
+                printf("  --reuse %s: %lld points held there, done\n", a->reuse[i],
+                       (long long)n_match);
+        }
+        free(want);
+        free(match);
+        if (ret != SWEEP_OK)
+            goto cleanup;
+    }
+    if (a->n_overrides > 0) {
+        printf("overrides:");
+        for (int i = 0; i < a->n_overrides; i++)
+            printf(" %s", a->overrides[i]);
+        printf("\nthe resulting spec:\n%s", s->resolved);
+        if (s->resolved_len > 0 && s->resolved[s->resolved_len - 1] != '\n')
+            printf("\n");
+    }
+    printf("store: %s%s\n", path[0] ? path : "(none: give --store)",
+           path[0] && access(path, F_OK) == 0 ? " (exists: run with --resume to continue it)"
+                                               : "");
+cleanup:
+    free(rep);
+    reuse_close(&r);
+    return ret;
+}
+
 /* rank 0's v, on every rank; a failed broadcast ends the job (the ranks would disagree) */
 static int bcast_int(int v, MPI_Comm comm)
 {
@@ -611,11 +790,14 @@ int cmd_run_main(int argc, char **argv)
     MPI_Comm comm = MPI_COMM_NULL, group = MPI_COMM_NULL;
     run_args a;
     run_setup rs;
+    reuse_set reuse;
+    int64_t *rep = NULL;
     spec *s = NULL;
     sweep_errbuf eb;
     store_run_row row;
 
     memset(&rs, 0, sizeof rs);
+    memset(&reuse, 0, sizeof reuse);
     rs.lock_fd = -1;
     sweep_errbuf_clear(&eb);
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
@@ -642,7 +824,7 @@ int cmd_run_main(int argc, char **argv)
             run_help(stdout);
             ok = 2;
         } else if (ret == SWEEP_OK) {
-            ret = spec_load(a.spec_path, &s, &eb);
+            ret = spec_load_with(a.spec_path, a.overrides, a.n_overrides, &s, &eb);
         }
         if (ret == SWEEP_OK && ok == 1) {
             if (a.ranks_per_solve == 0)
@@ -669,18 +851,8 @@ int cmd_run_main(int argc, char **argv)
         if (ret != SWEEP_OK)
             ok = 0;
     }
-    if (rank == 0 && ok == 1 && a.check) {
-        const char *path = a.store_path ? a.store_path : s->store;
-        printf("%s: valid: %lld points (", a.spec_path, (long long)s->n_points);
-        for (int ax = 0; ax < s->n_axes; ax++)
-            printf("%s%s: %d", ax ? " x " : "", s->axes[ax].key, s->axes[ax].n);
-        printf("), %s, trace points %d\n", s->any_solve ? "theory + solves" : "theory only",
-               s->any_ufm ? s->trace_points : 0);
-        printf("store: %s%s\n", path[0] ? path : "(none: give --store)",
-               path[0] && access(path, F_OK) == 0 ? " (exists: run with --resume to continue it)"
-                                                   : "");
-        ok = 2;
-    }
+    if (rank == 0 && ok == 1 && a.check)
+        ok = print_check(s, &a, &eb) == SWEEP_OK ? 2 : 0;
     ok = bcast_int(ok, comm);
     if (ok != 1) {
         if (rank == 0 && ok == 0)
@@ -715,8 +887,38 @@ int cmd_run_main(int argc, char **argv)
             snprintf(rs.store_path, sizeof rs.store_path, "%s", path);
             snprintf(rs.journal_path, sizeof rs.journal_path, "%s.journal", path);
             snprintf(rs.lock_path, sizeof rs.lock_path, "%s.lock", path);
-            if (setup_store(s, &a, &rs, &eb) != SWEEP_OK)
+            /* the other stores and the plan first: a bad --reuse touches nothing */
+            if (reuse_open(&a, path, &reuse, &eb) != SWEEP_OK)
                 ok = 0;
+            if (ok && !a.no_reuse) {
+                int64_t n_wanted = 0, n_distinct = 0;
+                if (plan_reuse(s, &a, &rep, &n_wanted, &n_distinct, &eb) != SWEEP_OK)
+                    ok = 0;
+                else if (n_distinct < n_wanted)
+                    fprintf(stderr, "[ufmsweep] %lld points, %lld distinct solves: %lld points "
+                                    "get the record of an equal point (--no-reuse computes "
+                                    "them)\n",
+                            (long long)n_wanted, (long long)n_distinct,
+                            (long long)(n_wanted - n_distinct));
+            }
+            if (ok && setup_store(s, &a, &rs, &eb) != SWEEP_OK)
+                ok = 0;
+            for (int i = 0; ok && i < reuse.n; i++) {
+                /* where copied points come from, in the store's provenance */
+                char src[8192], created[64], grid[80], rp[4096];
+                store_attr_string(reuse.st[i], "created_utc", created, sizeof created);
+                store_attr_string(reuse.st[i], "grid_sha256", grid, sizeof grid);
+                if (realpath(a.reuse[i], rp) == NULL)
+                    snprintf(rp, sizeof rp, "%s", a.reuse[i]);
+                json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "path", rp, "name", reuse.s[i]->name,
+                                      "grid_sha256", grid, "created_utc", created);
+                char *js = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+                json_decref(o);
+                snprintf(src, sizeof src, "%s", js != NULL ? js : rp);
+                free(js);
+                if (store_add_reuse_source(rs.st, src, &reuse.index[i], &eb) != SWEEP_OK)
+                    ok = 0;
+            }
         }
         if (ok) {
             int n_runs = 0;
@@ -764,8 +966,11 @@ int cmd_run_main(int argc, char **argv)
         MPI_Comm_split(comm, rank == 0 ? MPI_UNDEFINED : (rank - 1) / a.ranks_per_solve, rank,
                        &group);
     if (rank == 0) {
-        sweep_master_opts mo = {a.shard_index, a.shard_count, a.progress_s, 2.0, 0.25,
-                                &stop_requested, a.ranks_per_solve, a.group_min_work};
+        sweep_master_opts mo = {a.shard_index,     a.shard_count,    a.progress_s,
+                                2.0,               0.25,             &stop_requested,
+                                a.ranks_per_solve, a.group_min_work, rep,
+                                reuse.n,           reuse.st,         (const spec *const *)reuse.s,
+                                reuse.index};
         sweep_master_stats stats;
         memset(&stats, 0, sizeof stats);
         ret = sweep_master_run(s, comm, rs.st, rs.j, rs.state, rs.attempts, &mo, &stats, &eb);
@@ -803,6 +1008,11 @@ int cmd_run_main(int argc, char **argv)
                     (long long)stats.done_this_run, (long long)stats.remaining);
             exit_code = UFMSWEEP_EXIT_STOPPED;
         } else {
+            if (stats.copied_this_run > 0)
+                fprintf(stderr, "[ufmsweep] %lld of the %lld points of this run are copies of an "
+                                "equal point (%lld from --reuse stores)\n",
+                        (long long)stats.copied_this_run, (long long)stats.done_this_run,
+                        (long long)stats.reused_from_stores);
             fprintf(stderr, "[ufmsweep] done: %s\n", rs.store_path);
             exit_code = UFMSWEEP_EXIT_OK;
         }
@@ -823,6 +1033,8 @@ cleanup:
     }
     journal_close(&rs.j);
     release_lock(&rs);
+    reuse_close(&reuse);
+    free(rep);
     free(rs.state);
     free(rs.attempts);
     spec_destroy(&s);

@@ -125,7 +125,10 @@ typedef struct status_view {
     double *commit;           /* NULL for stores without commit times */
     char shard[32];
     int64_t si, sn;
-    int64_t counts[4], total; /* by state: pending, done, failed, not converged */
+    int64_t counts[4], total; /* by state: pending, done, failed, not converged (the points in
+                                 the study: total is their sum) */
+    int64_t not_in_study;     /* points of the grid in no block of the spec */
+    int64_t computed, copied, copied_from_stores; /* finished points by /status/source */
     int n_runs;
     store_run_row last;
     int writing;              /* a writer holds the store (or was killed holding it) */
@@ -236,12 +239,28 @@ static int status_view_read(const status_opts *o, status_view *v, sweep_errbuf *
                              "%s: its shard attribute '%s' is not I/N (damaged store? run "
                              "ufmsweep verify)",
                              o->path, v->shard);
+    int32_t *source = malloc((size_t)s->n_points * sizeof *source);
+    if (source == NULL)
+        return SWEEP_ERR_NOMEM;
+    if (store_read_sources(v->st, source, &e2) != SWEEP_OK)
+        for (int64_t p = 0; p < s->n_points; p++)
+            source[p] = POINT_COMPUTED;
     for (int64_t p = 0; p < s->n_points; p++) {
         if (v->sn > 1 && p % v->sn != v->si)
             continue;
+        if (v->state[p] == POINT_NOT_IN_STUDY) {
+            v->not_in_study++;
+            continue;
+        }
         v->total++;
         v->counts[state_index(v->state[p])]++;
+        if (v->state[p] != POINT_PENDING) {
+            v->computed += source[p] == POINT_COMPUTED;
+            v->copied += source[p] != POINT_COMPUTED;
+            v->copied_from_stores += source[p] > 0;
+        }
     }
+    free(source);
     store_run_count(v->st, &v->n_runs);
     if (v->n_runs > 0)
         store_run_get(v->st, v->n_runs - 1, &v->last);
@@ -300,6 +319,8 @@ static int64_t *axis_counts(const status_view *v, int a)
     for (int64_t p = 0; c != NULL && p < s->n_points; p++) {
         if (v->sn > 1 && p % v->sn != v->si)
             continue;
+        if (v->state[p] == POINT_NOT_IN_STUDY)
+            continue;
         spec_point_index(s, p, idx);
         c[idx[a] * 4 + state_index(v->state[p])]++;
     }
@@ -341,6 +362,11 @@ static void print_json(const status_opts *o, const status_view *v, FILE *out)
     json_object_set_new(obj, "failed", json_integer(v->counts[POINT_FAILED]));
     json_object_set_new(obj, "not_converged", json_integer(v->counts[POINT_NOT_CONVERGED]));
     json_object_set_new(obj, "pending", json_integer(v->counts[POINT_PENDING]));
+    json_object_set_new(obj, "not_in_study", json_integer(v->not_in_study));
+    json_object_set_new(obj, "grid_points", json_integer(v->total + v->not_in_study));
+    json_object_set_new(obj, "points_computed", json_integer(v->computed));
+    json_object_set_new(obj, "points_reused", json_integer(v->copied));
+    json_object_set_new(obj, "points_reused_from_stores", json_integer(v->copied_from_stores));
     json_object_set_new(obj, "writing", json_boolean(v->writing));
     json_object_set_new(obj, "live_readable", json_boolean(store_is_live(v->st)));
     json_object_set_new(obj, "rate", report_json_real(v->rate));
@@ -433,6 +459,14 @@ static void print_text(const status_opts *o, const status_view *v, FILE *out)
                  "(%.1f%% finished)\n",
             (long long)v->total, (long long)c[1], (long long)c[2], (long long)c[3],
             (long long)c[0], v->total ? 100.0 * (double)finished / (double)v->total : 100.0);
+    if (v->not_in_study > 0)
+        fprintf(out, "grid     %lld points, of which %lld in no block of the spec (not in the "
+                     "study)\n",
+                (long long)(v->total + v->not_in_study), (long long)v->not_in_study);
+    if (v->copied > 0)
+        fprintf(out, "reuse    %lld computed, %lld copied from an equal point (%lld from other "
+                     "stores)\n",
+                (long long)v->computed, (long long)v->copied, (long long)v->copied_from_stores);
     for (int a = 0; a < s->n_axes; a++) {
         int64_t *ac = axis_counts(v, a);
         fprintf(out, "axis     %-10s", s->axes[a].key);

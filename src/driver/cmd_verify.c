@@ -156,7 +156,7 @@ int cmd_verify_main(int argc, char **argv)
         finding(&f, "%s", eb.msg);
         goto report;
     }
-    if (store_spec_text(path, &text, &len, &eb) != SWEEP_OK) {
+    if (store_spec_text(path, 0, &text, &len, &eb) != SWEEP_OK) {
         finding(&f, "%s", eb.msg);
         goto report;
     }
@@ -168,11 +168,22 @@ int cmd_verify_main(int argc, char **argv)
         finding(&f, "/provenance/spec: its SHA-256 %.16s... differs from the spec_sha256 attribute "
                     "%.16s... (the spec text was changed)",
                 got_spec, want_spec);
-    if (spec_parse_trusted(path, text, len, &s, &eb) != SWEEP_OK) {
-        finding(&f, "/provenance/spec: does not parse: %s", eb.msg);
-        goto report;
+    {
+        /* the spec the store was made for: the text with its overrides applied */
+        char *resolved = NULL;
+        size_t rlen = 0;
+        if (store_spec_text(path, 1, &resolved, &rlen, &eb) != SWEEP_OK) {
+            finding(&f, "%s", eb.msg);
+            goto report;
+        }
+        const int pr = spec_parse_trusted(path, resolved, rlen, &s, &eb);
+        free(resolved);
+        if (pr != SWEEP_OK) {
+            finding(&f, "/provenance/spec: does not parse: %s", eb.msg);
+            goto report;
+        }
     }
-    if (strcmp(s->grid_sha256, want_grid) != 0)
+    if (strcmp(s->grid_sha256, want_grid) != 0 && strcmp(s->legacy_sha256, want_grid) != 0)
         finding(&f, "/provenance/spec: grid hash %.16s... differs from grid_sha256 %.16s...",
                 s->grid_sha256, want_grid);
     const int64_t n = s->n_points;
@@ -267,9 +278,15 @@ int cmd_verify_main(int argc, char **argv)
 
     /* 3. status against data */
     int64_t bad_done = 0, bad_pending = 0, bad_attempts = 0, first_done = -1, first_pending = -1;
+    int64_t bad_study = 0, first_study = -1;
     for (int64_t p = 0; p < n; p++) {
         const int solved = has_results && res_loss != NULL;
-        if (state[p] == POINT_DONE || state[p] == POINT_NOT_CONVERGED) {
+        if ((state[p] == POINT_NOT_IN_STUDY) != (spec_point_block(s, p) < 0) &&
+            bad_study++ == 0)
+            first_study = p;
+        if (state[p] == POINT_NOT_IN_STUDY) {
+            continue;
+        } else if (state[p] == POINT_DONE || state[p] == POINT_NOT_CONVERGED) {
             int ok = ts[p] >= 0;
             /* a solve left ||W|| and its training loss (ufm) or objective (the reference
              * solvers, which have no training loss) */
@@ -289,9 +306,16 @@ int cmd_verify_main(int argc, char **argv)
             if (!ok && bad_pending++ == 0)
                 first_pending = p;
         } else if (state[p] != POINT_FAILED) {
-            finding(&f, "/status/state: point %lld has state %d (valid: 0-3)", (long long)p,
+            finding(&f, "/status/state: point %lld has state %d (valid: 0-4)", (long long)p,
                     state[p]);
         }
+    }
+    if (bad_study > 0) {
+        char label[256];
+        spec_point_label(s, first_study, label, sizeof label);
+        finding(&f, "/status/state: %lld point(s) whose not-in-study state disagrees with the "
+                    "spec's blocks, first point %lld (%s)",
+                (long long)bad_study, (long long)first_study, label);
     }
     if (bad_done > 0) {
         char label[256];
@@ -322,13 +346,13 @@ int cmd_verify_main(int argc, char **argv)
         sweep_errbuf eb2;
         sweep_errbuf_clear(&eb2);
         const int P = has_traces ? s->trace_points : 0;
-        if (journal_check(jpath, got_spec, s->grid_sha256, &eb2) != SWEEP_OK) {
+        if (journal_check(jpath, got_spec, s->grid_sha256, s->legacy_sha256, &eb2) != SWEEP_OK) {
             finding(&f, "%s", eb2.msg);
         } else {
             journal_check_ctx c = {n, P, calloc((size_t)n, 1), calloc((size_t)n, sizeof(point_record)),
                                    0};
             if (c.seen != NULL && c.last != NULL &&
-                journal_open_readonly(jpath, got_spec, s->grid_sha256,
+                journal_open_readonly(jpath, got_spec, s->grid_sha256, s->legacy_sha256,
                                       s->any_ufm ? s->trace_points : 0, &j, &eb2) == SWEEP_OK) {
                 journal_replay_report rep;
                 if (journal_replay(j, journal_collect, &c, &rep, &eb2) != SWEEP_OK)
@@ -345,7 +369,7 @@ int cmd_verify_main(int argc, char **argv)
                 int64_t missing = 0, differ = 0, first_missing = -1, first_differ = -1;
                 if (store_open(path, NULL, 0, &st2, &eb2) == SWEEP_OK) {
                     for (int64_t p = 0; p < n; p++) {
-                        if (state[p] == POINT_PENDING)
+                        if (state[p] == POINT_PENDING || state[p] == POINT_NOT_IN_STUDY)
                             continue;
                         if (!c.seen[p]) {
                             if (missing++ == 0)

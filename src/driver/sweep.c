@@ -65,7 +65,18 @@ typedef struct master {
     int64_t big_left;      /* big points not yet dispatched */
     uint8_t *held;         /* [size] an idle worker kept waiting for its group to assemble */
     uint8_t *group_busy;   /* [n_groups] the group is solving a point */
+    /* no solve twice: rep[p] (sweep_master_opts) and the other points of each group, chained:
+     * chain[r] is the first copy of representative r, chain[q] the next one after q */
+    const int64_t *rep;
+    int64_t *chain;
+    int64_t copied_run, reused_stores_run;
 } master;
+
+/* a point that gets a copy of its group's record instead of being computed */
+static int is_copy(const master *m, int64_t p)
+{
+    return m->rep != NULL && m->rep[p] >= 0 && m->rep[p] != p;
+}
 
 static int in_shard(const master *m, int64_t p)
 {
@@ -78,7 +89,8 @@ static int take_points(master *m, int n, int64_t *ids)
     int k = 0;
     while (k < n && m->cursor < m->s->n_points) {
         int64_t p = m->cursor++;
-        if (m->state[p] == POINT_PENDING && in_shard(m, p) && !(m->big && m->big[p]))
+        if (m->state[p] == POINT_PENDING && in_shard(m, p) && !(m->big && m->big[p]) &&
+            !is_copy(m, p))
             ids[k++] = p;
     }
     m->remaining -= k;
@@ -220,6 +232,28 @@ static int flush_buffer(master *m, sweep_errbuf *eb)
     return SWEEP_OK;
 }
 
+static int accept_record(master *m, const point_record *rec, const double *trace,
+                         sweep_errbuf *eb);
+
+/* the record of a computed representative, copied to the pending points of its group */
+static int accept_copies(master *m, const point_record *rec, const double *trace,
+                         sweep_errbuf *eb)
+{
+    for (int64_t q = m->chain[rec->point]; q >= 0; q = m->chain[q]) {
+        if (m->state[q] != POINT_PENDING)
+            continue;
+        point_record c = *rec;
+        c.point = q;
+        c.source = POINT_COPIED_HERE;
+        c.source_point = rec->point;
+        c.wall_s = 0.0;
+        int ret = accept_record(m, &c, trace, eb);
+        if (ret != SWEEP_OK)
+            return ret;
+    }
+    return SWEEP_OK;
+}
+
 /* take one finished record (and its trace) into the write buffer */
 static int accept_record(master *m, const point_record *rec, const double *trace,
                          sweep_errbuf *eb)
@@ -253,8 +287,190 @@ static int accept_record(master *m, const point_record *rec, const double *trace
     m->done_run++;
     if (rec->state == POINT_FAILED)
         m->failed_run++;
+    if (rec->source != POINT_COMPUTED) {
+        m->copied_run++;
+        m->reused_stores_run += rec->source > 0;
+        return SWEEP_OK; /* no compute time: the cost model learns from computed points */
+    }
     m->cost = m->cost > 0.0 ? 0.9 * m->cost + 0.1 * rec->wall_s : rec->wall_s + 1e-7;
+    if (m->chain != NULL)
+        return accept_copies(m, rec, trace, eb);
     return SWEEP_OK;
+}
+
+/* Copy count records of src (points from[i]) into this store as points to[i], marked as coming
+ * from source (POINT_COPIED_HERE or a --reuse store's number). */
+static int copy_batch(master *m, store *src, int P_src, const int64_t *from, const int64_t *to,
+                      int count, int32_t source, point_record *recs, double *traces,
+                      sweep_errbuf *eb)
+{
+    const size_t tl = (size_t)m->s->trace_points * POINT_TRACE_FIELDS;
+    /* traces travel when the lengths agree; a solve key includes the trace length of solvers
+     * that record one, so a record from a store of another length has no trace (NaN) */
+    const int with_traces = tl > 0 && P_src == m->s->trace_points;
+    int ret = store_read_points(src, from, count, recs, with_traces ? traces : NULL, eb);
+    for (int i = 0; ret == SWEEP_OK && i < count; i++) {
+        double *tr = tl > 0 ? traces + (size_t)i * tl : NULL;
+        if (tl > 0 && !with_traces)
+            for (size_t f = 0; f < tl; f++)
+                tr[f] = NAN;
+        recs[i].point = to[i];
+        recs[i].source = source;
+        recs[i].source_point = from[i];
+        recs[i].wall_s = 0.0;
+        recs[i].rank = 0;
+        ret = accept_record(m, &recs[i], tr, eb);
+    }
+    return ret;
+}
+
+typedef struct keyed {
+    unsigned char key[16];
+    int64_t p;
+} keyed;
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    return memcmp(((const keyed *)a)->key, ((const keyed *)b)->key, 16);
+}
+
+int sweep_reuse_match(const spec *s, const uint8_t *want, store *old, const spec *os,
+                      int64_t *match, int64_t *n_match, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    const int64_t on = os->n_points;
+    int64_t n_theirs = 0;
+    uint8_t *old_state = malloc((size_t)on);
+    keyed *theirs = malloc((size_t)on * sizeof *theirs);
+    *n_match = 0;
+    if (old_state == NULL || theirs == NULL) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "no memory for the keys of %lld points",
+                            (long long)on);
+        goto cleanup;
+    }
+    if ((ret = store_read_status(old, old_state, NULL, eb)) != SWEEP_OK)
+        goto cleanup;
+    for (int64_t q = 0; q < on; q++) {
+        unsigned char key[32];
+        if (old_state[q] != POINT_DONE && old_state[q] != POINT_NOT_CONVERGED)
+            continue;
+        if (spec_solve_key(os, q, key, NULL) != SWEEP_OK)
+            continue; /* a point this build cannot build is never matched */
+        memcpy(theirs[n_theirs].key, key, 16);
+        theirs[n_theirs++].p = q;
+    }
+    qsort(theirs, (size_t)n_theirs, sizeof *theirs, keyed_cmp);
+    for (int64_t p = 0; p < s->n_points; p++) {
+        keyed k;
+        unsigned char key[32];
+        match[p] = -1;
+        if (!want[p] || n_theirs == 0)
+            continue;
+        if ((ret = spec_solve_key(s, p, key, eb)) != SWEEP_OK)
+            goto cleanup;
+        memcpy(k.key, key, 16);
+        const keyed *hit = bsearch(&k, theirs, (size_t)n_theirs, sizeof *theirs, keyed_cmp);
+        if (hit != NULL) {
+            match[p] = hit->p;
+            (*n_match)++;
+        }
+    }
+cleanup:
+    free(old_state);
+    free(theirs);
+    return ret;
+}
+
+/* Before anything is computed: the pending points of the shard whose solve is already known,
+ * copied (1) from the --reuse stores, (2) from a finished point of their own group here. */
+static int copy_known(master *m, sweep_errbuf *eb)
+{
+    enum { B = 1024 };
+    int ret = SWEEP_OK;
+    const spec *s = m->s;
+    const int64_t n = s->n_points;
+    const size_t tl = (size_t)s->trace_points * POINT_TRACE_FIELDS;
+    int64_t *from = malloc(B * sizeof *from), *to = malloc(B * sizeof *to), *src = NULL;
+    point_record *recs = malloc(B * sizeof *recs);
+    double *traces = tl > 0 ? malloc(B * tl * sizeof(double)) : NULL;
+    if (from == NULL || to == NULL || recs == NULL || (tl > 0 && traces == NULL)) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    if (m->o->n_reuse > 0) {
+        uint8_t *want = malloc((size_t)n);
+        int64_t *match = malloc((size_t)n * sizeof *match);
+        if (want == NULL || match == NULL) {
+            free(want);
+            free(match);
+            ret = SWEEP_ERR_NOMEM;
+            goto cleanup;
+        }
+        for (int i = 0; i < m->o->n_reuse && ret == SWEEP_OK; i++) {
+            int64_t n_match = 0;
+            for (int64_t p = 0; p < n; p++)
+                want[p] = m->state[p] == POINT_PENDING && in_shard(m, p);
+            ret = sweep_reuse_match(s, want, m->o->reuse[i], m->o->reuse_specs[i], match,
+                                    &n_match, eb);
+            int cnt = 0;
+            for (int64_t p = 0; ret == SWEEP_OK && p <= n; p++) {
+                if (p < n && match[p] >= 0) {
+                    from[cnt] = match[p];
+                    to[cnt++] = p;
+                }
+                if (cnt == B || (p == n && cnt > 0)) {
+                    ret = copy_batch(m, m->o->reuse[i], store_trace_points(m->o->reuse[i]), from,
+                                     to, cnt, m->o->reuse_index[i], recs, traces, eb);
+                    cnt = 0;
+                }
+            }
+        }
+        free(want);
+        free(match);
+        if (ret != SWEEP_OK)
+            goto cleanup;
+    }
+    if (m->rep != NULL) {
+        /* a group with a finished point gives its record to the pending ones */
+        if ((ret = flush_buffer(m, eb)) != SWEEP_OK)
+            goto cleanup;
+        if ((src = malloc((size_t)n * sizeof *src)) == NULL) {
+            ret = SWEEP_ERR_NOMEM;
+            goto cleanup;
+        }
+        for (int64_t p = 0; p < n; p++)
+            src[p] = -1;
+        for (int64_t p = 0; p < n; p++)
+            if (m->rep[p] >= 0 && m->state[p] != POINT_PENDING && src[m->rep[p]] < 0)
+                src[m->rep[p]] = p;
+        int cnt = 0;
+        for (int64_t p = 0; p <= n; p++) {
+            if (p < n && m->rep[p] >= 0 && m->state[p] == POINT_PENDING && src[m->rep[p]] >= 0) {
+                from[cnt] = src[m->rep[p]];
+                to[cnt++] = p;
+            }
+            if (cnt == B || (p == n && cnt > 0)) {
+                if ((ret = copy_batch(m, m->st, s->trace_points, from, to, cnt, POINT_COPIED_HERE,
+                                      recs, traces, eb)) != SWEEP_OK)
+                    goto cleanup;
+                cnt = 0;
+            }
+        }
+    }
+    if ((ret = journal_pending(m, eb)) != SWEEP_OK)
+        goto cleanup;
+    /* what is left to dispatch */
+    m->remaining = 0;
+    for (int64_t p = 0; p < n; p++)
+        if (m->state[p] == POINT_PENDING && in_shard(m, p) && !is_copy(m, p))
+            m->remaining++;
+cleanup:
+    free(from);
+    free(to);
+    free(src);
+    free(recs);
+    free(traces);
+    return ret;
 }
 
 static void progress(master *m, int final)
@@ -269,11 +485,14 @@ static void progress(master *m, int final)
     char eta[32], elapsed[32];
     fmt_duration(rate > 0 ? (double)m->unfinished / rate : NAN, eta, sizeof eta);
     fmt_duration(el, elapsed, sizeof elapsed);
+    char copied[64] = "";
+    if (m->copied_run > 0)
+        snprintf(copied, sizeof copied, ", %lld copied", (long long)m->copied_run);
     fprintf(stderr, "%s[ufmsweep] %lld/%lld points (%.1f%%), %.3g points/s, elapsed %s, ETA %s, "
-                    "%lld failed%s",
+                    "%lld failed%s%s",
             m->tty ? "\r" : "", (long long)done, (long long)m->total_shard,
             m->total_shard > 0 ? 100.0 * (double)done / (double)m->total_shard : 100.0, rate,
-            elapsed, m->unfinished > 0 ? eta : "0s", (long long)m->failed_run,
+            elapsed, m->unfinished > 0 ? eta : "0s", (long long)m->failed_run, copied,
             m->tty && !final ? "   " : "\n");
     fflush(stderr);
 }
@@ -310,7 +529,7 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
         goto cleanup;
     }
     for (int64_t p = 0; p < s->n_points; p++) {
-        if (!in_shard(m, p))
+        if (!in_shard(m, p) || state[p] == POINT_NOT_IN_STUDY)
             continue;
         m->total_shard++;
         if (state[p] == POINT_PENDING)
@@ -319,6 +538,23 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
             m->done_before++;
     }
     m->unfinished = m->remaining;
+    m->rep = o->rep;
+    if (m->rep != NULL) {
+        if ((m->chain = malloc((size_t)s->n_points * sizeof *m->chain)) == NULL) {
+            ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "master: cannot allocate the reuse chains");
+            goto cleanup;
+        }
+        for (int64_t p = 0; p < s->n_points; p++)
+            m->chain[p] = -1;
+        for (int64_t p = s->n_points - 1; p >= 0; p--)
+            if (is_copy(m, p)) {
+                m->chain[p] = m->chain[m->rep[p]];
+                m->chain[m->rep[p]] = p;
+            }
+    }
+    m->last_flush = now_s();
+    if ((ret = copy_known(m, eb)) != SWEEP_OK)
+        goto cleanup;
     m->G = o->ranks_per_solve > 1 ? o->ranks_per_solve : 1;
     if (m->G > 1) {
         m->n_groups = (size - 1) / m->G;
@@ -331,7 +567,7 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
         }
         for (int64_t p = 0; p < s->n_points; p++) {
             int groupable = 0;
-            if (!in_shard(m, p) || state[p] != POINT_PENDING)
+            if (!in_shard(m, p) || state[p] != POINT_PENDING || is_copy(m, p))
                 continue;
             if (spec_point_work(s, p, &groupable) >= o->group_min_work && groupable) {
                 m->big[p] = 1;
@@ -430,6 +666,8 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
     ret = flush_buffer(m, eb);
     progress(m, 1);
     stats->done_this_run = m->done_run;
+    stats->copied_this_run = m->copied_run;
+    stats->reused_from_stores = m->reused_stores_run;
     stats->remaining = m->unfinished;
     /* an interrupted point can be the last message: the run stopped although the loop ended */
     stats->stopped_by_signal = stopping || m->interrupted > 0;
@@ -448,6 +686,7 @@ cleanup:
     free(m->msg);
     free(m->ids);
     free(m->big);
+    free(m->chain);
     free(m->held);
     free(m->group_busy);
     return ret;

@@ -20,13 +20,31 @@ typedef struct sweep_master_opts {
     const volatile sig_atomic_t *stop; /* set by the signal handler: stop dispatching */
     int ranks_per_solve;               /* > 1: workers form groups of this many ranks */
     double group_min_work;             /* k d n iters from which a ufm point is grouped */
+    /* no solve twice (spec_reuse_plan): rep[p] is the point computed for p's group, p itself
+     * for a point that is computed, -1 outside the shard or the study; NULL: every pending
+     * point is computed. The other points of a group get a copy of its record. */
+    const int64_t *rep;
+    /* --reuse: finished points of other stores copied into this one when their solve keys are
+     * equal; reuse_index[i] is the number of store i in the provenance (source >= 1) */
+    int n_reuse;
+    store *const *reuse;
+    const spec *const *reuse_specs;
+    const int *reuse_index;
 } sweep_master_opts;
 
 typedef struct sweep_master_stats {
-    int64_t done_this_run;   /* points recorded by this run */
+    int64_t done_this_run;   /* points recorded by this run (computed or copied) */
+    int64_t copied_this_run; /* of which copies of an equal point (this store or --reuse) */
+    int64_t reused_from_stores; /* of which copies from --reuse stores */
     int64_t remaining;       /* points of this shard still pending at the end */
     int stopped_by_signal;
 } sweep_master_stats;
+
+/* sweep_reuse_match - For each point p of s with want[p] != 0, match[p] = a point of the store
+ * old (made for spec os) that holds it finished (done or not converged) with the same solve key
+ * (spec_solve_key), else -1; *n_match receives how many matched. Root only, serial. */
+int sweep_reuse_match(const spec *s, const uint8_t *want, store *old, const spec *os,
+                      int64_t *match, int64_t *n_match, sweep_errbuf *eb);
 
 /* sweep_master_run - Dispatch every pending point of s (state[p] == 0 and in the shard) to the
  * workers (and compute on rank 0 when it is alone, or when there is one worker and points are

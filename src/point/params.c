@@ -303,13 +303,16 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
 /* id, name, solves, records_trace, groupable, needs_ridge, on_examples, max_columns,
  * certificate */
 static const point_solver_def solver_table[] = {
-    {POINT_SOLVER_UFM, "ufm", 1, 1, 1, 0, 0, 0, NULL},
-    {POINT_SOLVER_NONE, "none", 0, 0, 0, 0, 0, 0, NULL},
-    {POINT_SOLVER_SVM, "svm", 1, 0, 0, 0, 0, 0, "gap"},
-    {POINT_SOLVER_SVM_EXAMPLE, "svm-example", 1, 0, 0, 0, 1, SVM_MAX_COLUMNS, "gap"},
-    {POINT_SOLVER_SVM_GD, "svm-gd", 1, 0, 0, 0, 1, SVM_MAX_COLUMNS, "violation"},
-    {POINT_SOLVER_REG, "reg", 1, 0, 0, 1, 0, 0, "residual"},
-    {POINT_SOLVER_REG_EXAMPLE, "reg-example", 1, 0, 0, 1, 1, 20000, "residual"},
+    {POINT_SOLVER_UFM, "ufm", 1, 1, 1, 0, 0, 0, NULL, 1, POINT_OPTIONS_ALL},
+    {POINT_SOLVER_NONE, "none", 0, 0, 0, 0, 0, 0, NULL, 0, POINT_OPTIONS_NONE},
+    {POINT_SOLVER_SVM, "svm", 1, 0, 0, 0, 0, 0, "gap", 0, POINT_OPTIONS_BUDGET},
+    {POINT_SOLVER_SVM_EXAMPLE, "svm-example", 1, 0, 0, 0, 1, SVM_MAX_COLUMNS, "gap", 0,
+     POINT_OPTIONS_BUDGET},
+    {POINT_SOLVER_SVM_GD, "svm-gd", 1, 0, 0, 0, 1, SVM_MAX_COLUMNS, "violation", 1,
+     POINT_OPTIONS_BUDGET},
+    {POINT_SOLVER_REG, "reg", 1, 0, 0, 1, 0, 0, "residual", 0, POINT_OPTIONS_BUDGET},
+    {POINT_SOLVER_REG_EXAMPLE, "reg-example", 1, 0, 0, 1, 1, 20000, "residual", 0,
+     POINT_OPTIONS_BUDGET},
 };
 
 const point_solver_def *point_solver_info(point_solver s)
@@ -486,6 +489,33 @@ static size_t append_value(const point_params *p, const param_def *def, char *bu
     }
     APPEND(";");
 #undef APPEND
+    return pos;
+}
+
+size_t params_value_text(const point_params *p, const param_def *def, char *buf, size_t cap)
+{
+    char tmp[8192];
+    const size_t len = append_value(p, def, tmp, sizeof tmp, 0);
+    const size_t name = strlen(def->name) + 1; /* "name=" */
+    if (len >= sizeof tmp || len < name + 1) {
+        if (cap > 0)
+            buf[0] = '\0';
+        return 0;
+    }
+    return (size_t)snprintf(buf, cap, "%.*s", (int)(len - name - 1), tmp + name);
+}
+
+size_t params_set_names(const point_params *p, char *buf, size_t cap)
+{
+    size_t pos = 0;
+    if (cap > 0)
+        buf[0] = '\0';
+    for (size_t i = 0; i < N_PARAMS; i++)
+        if (p->set_mask & (UINT64_C(1) << i)) {
+            int w = snprintf(pos < cap ? buf + pos : NULL, pos < cap ? cap - pos : 0, "%s%s",
+                             pos ? "," : "", table[i].name);
+            pos += w > 0 ? (size_t)w : 0;
+        }
     return pos;
 }
 

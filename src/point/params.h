@@ -40,7 +40,17 @@ typedef struct point_solver_def {
     double max_columns;        /* most columns (k, or n on examples) it takes; 0: no limit */
     const char *certificate;   /* what its certificate measures ("gap", "violation",
                                   "residual"); NULL when it has none */
+    int random_init;           /* 1: starts from a random point keyed by params_init_key (its
+                                  result depends on the seed); 0: deterministic */
+    int reads_options;         /* which SOLVER options change its result: POINT_OPTIONS_* */
 } point_solver_def;
+
+/* What a solver reads of the SOLVER options (point_solve_identity). */
+enum {
+    POINT_OPTIONS_NONE = 0,   /* none (theory only) */
+    POINT_OPTIONS_BUDGET = 1, /* iters and tol-grad when given, and init for random_init */
+    POINT_OPTIONS_ALL = 2     /* every one (gradient descent on the UFM) */
+};
 
 /* point_solver_info - the table entry of s (never NULL; the ufm entry for an unknown value). */
 const point_solver_def *point_solver_info(point_solver s);
@@ -115,6 +125,15 @@ int params_finalize(point_params *p, sweep_errbuf *eb);
  * in round-trip precision), the text that identifies a point (hashing, provenance). Returns the
  * length written (truncated to cap - 1 like snprintf), or the needed length. */
 size_t params_canonical_text(const point_params *p, unsigned groups, char *buf, size_t cap);
+
+/* params_value_text - the value of option def in p in the form of params_canonical_text
+ * (numbers in round-trip precision, names for enumerations), without the name: equal values
+ * give equal text whatever their spelling was. Returns the length (snprintf-like). */
+size_t params_value_text(const point_params *p, const param_def *def, char *buf, size_t cap);
+
+/* params_set_names - the names of the options set explicitly in p, comma-separated, in table
+ * order. Returns the length (snprintf-like). */
+size_t params_set_names(const point_params *p, char *buf, size_t cap);
 
 /* params_init_key - The RNG key of a point: a hash of seed_base, the seed and the parameters that
  * fix the problem's shape (k, d, counts). Points that differ only in loss or optimizer therefore

@@ -62,6 +62,8 @@ void point_record_init(point_record *rec, int64_t p, int rank, int trace_points,
     memset(rec, 0, sizeof *rec);
     rec->point = p;
     rec->rank = rank;
+    rec->source = POINT_COMPUTED;
+    rec->source_point = -1;
     rec->state = POINT_FAILED;
     for (int i = 0; i < POINT_SOLVE_FIELDS; i++)
         rec->solve[i] = NAN;
@@ -78,6 +80,96 @@ void point_record_fail(point_record *rec, int code, const char *detail)
     rec->error_code = code;
     snprintf(rec->message, sizeof rec->message, "%.40s: %.80s", sweep_strerror(code),
              detail != NULL && detail[0] ? detail : "(no detail)");
+}
+
+typedef struct id_writer {
+    unsigned char *buf;
+    size_t cap, len;
+} id_writer;
+
+static void id_put(id_writer *w, const void *data, size_t n)
+{
+    if (w->len + n <= w->cap)
+        memcpy(w->buf + w->len, data, n);
+    w->len += n;
+}
+
+static void id_i64(id_writer *w, int64_t v)
+{
+    id_put(w, &v, sizeof v);
+}
+
+static void id_f64(id_writer *w, double v)
+{
+    v += 0.0; /* -0 and 0 are the same option value */
+    id_put(w, &v, sizeof v);
+}
+
+static void id_vec(id_writer *w, const double *v, int n)
+{
+    id_i64(w, n);
+    for (int i = 0; i < n; i++)
+        id_f64(w, v[i]);
+}
+
+size_t point_solve_identity(const point_params *pp, int64_t seed_base, int trace_points,
+                            unsigned char *buf, size_t cap, sweep_errbuf *eb)
+{
+    profile *prof = NULL;
+    loss_vectors *lv = NULL;
+    id_writer w = {buf, cap, 0};
+    if (profile_create(&pp->profile, &prof, eb) != SWEEP_OK ||
+        loss_vectors_create(&pp->loss, prof, &lv, eb) != SWEEP_OK) {
+        profile_destroy(&prof);
+        return 0;
+    }
+    const point_solver_def *sd = point_solver_info(pp->solver);
+    const ufm_opts *u = &pp->ufm;
+    id_put(&w, "ufmsweep-solve-v1", 17);
+    /* the problem: what the profile, the loss vectors and the implicit-bias problem are made of */
+    id_i64(&w, prof->kind);
+    id_i64(&w, prof->k);
+    id_i64(&w, prof->d);
+    id_vec(&w, prof->counts, prof->k);
+    for (int c = 0; c < prof->k; c++)
+        id_i64(&w, prof->is_major[c]);
+    id_f64(&w, prof->R);
+    id_f64(&w, prof->n_min);
+    id_i64(&w, lv->label_temperature);
+    id_vec(&w, lv->omega, lv->k);
+    id_vec(&w, lv->Delta, lv->k);
+    id_vec(&w, lv->iota, lv->k);
+    id_f64(&w, lv->lambda_w);
+    id_f64(&w, lv->lambda_h);
+    /* the solver and what it reads */
+    id_i64(&w, sd->id);
+    if (sd->reads_options == POINT_OPTIONS_ALL) {
+        id_i64(&w, u->opt);
+        id_f64(&w, u->lr);
+        id_f64(&w, u->momentum);
+        id_f64(&w, u->wd);
+        id_vec(&w, u->milestones, u->n_milestones);
+        id_f64(&w, u->lr_decay);
+        id_i64(&w, u->iters);
+        id_f64(&w, u->tol_grad);
+        id_f64(&w, u->tol_loss);
+        id_i64(&w, u->bias);
+        id_i64(&w, trace_points);
+    } else if (sd->reads_options == POINT_OPTIONS_BUDGET) {
+        const int iters_set = params_is_set(pp, "iters"), tol_set = params_is_set(pp, "tol-grad");
+        id_i64(&w, iters_set);
+        id_i64(&w, iters_set ? u->iters : 0);
+        id_i64(&w, tol_set);
+        id_f64(&w, tol_set ? u->tol_grad : 0.0);
+    }
+    if (sd->random_init) {
+        id_i64(&w, u->init);
+        id_f64(&w, u->init == UFM_INIT_GAUSS ? u->init_std : 0.0);
+        id_i64(&w, (int64_t)params_init_key(pp, prof, seed_base));
+    }
+    loss_vectors_destroy(&lv);
+    profile_destroy(&prof);
+    return w.len;
 }
 
 void point_solve_out_clear(point_solve_out *out)

@@ -23,7 +23,14 @@ enum point_state {
     POINT_PENDING = 0,
     POINT_DONE = 1,
     POINT_FAILED = 2,        /* an error, or a diverged solve */
-    POINT_NOT_CONVERGED = 3  /* a stop tolerance was set and not reached within iters */
+    POINT_NOT_CONVERGED = 3, /* a stop tolerance was set and not reached within iters */
+    POINT_NOT_IN_STUDY = 4   /* in no block of the spec's grids: never computed, NaN */
+};
+
+/* point_record.source values (>= 1: the number of a --reuse store) */
+enum point_source {
+    POINT_COMPUTED = -1,   /* computed for this point (or pending) */
+    POINT_COPIED_HERE = 0  /* the record of an equal problem of this store (point_solve_identity) */
 };
 
 /* theory_source values */
@@ -48,6 +55,11 @@ typedef struct point_record {
     int32_t rank;         /* who computed it (status only) */
     int32_t attempts;     /* completions recorded so far, set by the writer */
     double wall_s;        /* compute time (status only) */
+    int64_t source_point; /* a copy: the point it was copied from (in this store, or in reuse
+                             source `source`); -1 when computed for itself */
+    int32_t source;       /* POINT_COMPUTED (-1), POINT_COPIED_HERE (0), or i >= 1: copied from
+                             the store of the i-th --reuse source (/provenance/reuse) */
+    int32_t reserved;     /* 0 */
     double solve[POINT_SOLVE_FIELDS];
     double theory[GEOM_METRICS_COUNT];
     double result[GEOM_METRICS_COUNT];
@@ -116,6 +128,18 @@ typedef struct point_solve_opts {
  * over a group only through o->ufm_solve. */
 void point_solve(const point_params *pp, const point_solve_opts *o, int64_t point, int rank,
                  point_record *rec, double *trace);
+
+/* point_solve_identity - The bytes that determine what point_solve computes for pp (finalized
+ * and validated) with this seed_base and trace length: the class counts and shape, the loss's
+ * (omega, Delta, iota) vectors after presets and its ridge, the solver and the SOLVER options it
+ * reads (point_solver_def.reads_options), and, for solvers that start from a random point, the
+ * initialization key; never the loss's name, an unread option or (for deterministic solvers)
+ * the seed. Two points with the same bytes get bitwise the same record and trace, so a sweep
+ * computes one and copies it. Writes at most cap bytes to buf and returns the length needed
+ * (call again with a larger buf when it is more than cap), 0 when the point cannot be built
+ * (detail in eb). */
+size_t point_solve_identity(const point_params *pp, int64_t seed_base, int trace_points,
+                            unsigned char *buf, size_t cap, sweep_errbuf *eb);
 
 /* point_record_init - rec for point (computed by rank) before anything is known: state failed,
  * every value NaN, and the trace[POINT_TRACE_FIELDS * trace_points] (may be NULL) NaN. */

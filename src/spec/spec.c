@@ -1,5 +1,6 @@
 #include "spec.h"
 
+#include "spec_impl.h"
 #include "geom.h"
 #include "loss.h"
 #include "numparse.h"
@@ -13,6 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+
+void sha256_raw(const void *data, size_t len, unsigned char out[32])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    EVP_Digest(data, len, md, &md_len, EVP_sha256(), NULL);
+    memcpy(out, md, 32);
+}
 
 void sha256_hex(const void *data, size_t len, char out[65])
 {
@@ -37,6 +46,13 @@ void spec_destroy(spec **ps)
     }
     for (int f = 0; f < s->n_fixed; f++)
         free(s->fixed[f].text);
+    for (int b = 0; b < s->n_blocks; b++)
+        for (int f = 0; f < s->blocks[b].n_factors; f++) {
+            free(s->blocks[b].factor[f].idx);
+            free(s->blocks[b].factor[f].keys);
+        }
+    free(s->overrides);
+    free(s->resolved);
     free(s->path);
     free(s->text);
     free(s->effective);
@@ -237,24 +253,25 @@ static int axis_check_unique(parse_ctx *c, const spec_axis *ax)
     return ret;
 }
 
-/* Expand one grid entry (key node k, value node v) into an axis. */
-static int parse_axis(parse_ctx *c, spec *s, yaml_node_t *k, yaml_node_t *v, const char *key)
+static void axis_free(spec_axis *ax)
+{
+    for (int i = 0; ax->text != NULL && i < ax->n; i++)
+        free(ax->text[i]);
+    free(ax->text);
+    free(ax->num);
+    memset(ax, 0, sizeof *ax);
+}
+
+/* Expand the values of one axis (value node v of key, the option def) into ax (zeroed by the
+ * caller, freed by it with axis_free also on failure). unique: refuse a value given twice (an
+ * axis); 0 for the axes of a zip, whose values may repeat. */
+static int parse_values(parse_ctx *c, const param_def *def, const char *key, int line,
+                        yaml_node_t *v, int unique, spec_axis *ax)
 {
     int ret = SWEEP_OK;
-    spec_axis *ax = &s->axes[s->n_axes];
-    memset(ax, 0, sizeof *ax);
     snprintf(ax->key, sizeof ax->key, "%s", key);
-    ax->line = line_of(k);
-    ax->def = params_find(key, SPEC_GROUPS);
-    if (ax->def == NULL)
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: grid: unknown key '%s'", c->path,
-                             ax->line, key);
-    if (strcmp(ax->def->name, "trace-points") == 0)
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                             "%s:%d: trace_points: cannot be a grid axis (every trace in a store "
-                             "has one length); set it under fixed",
-                             c->path, ax->line);
-    s->n_axes++; /* from here the axis is owned by s (freed by spec_destroy) */
+    ax->line = line;
+    ax->def = def;
     if (v->type == YAML_SEQUENCE_NODE) {
         for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
              it++) {
@@ -374,7 +391,393 @@ static int parse_axis(parse_ctx *c, spec *s, yaml_node_t *k, yaml_node_t *v, con
             ax->num[i] = x;
         }
     }
-    return axis_check_unique(c, ax);
+    return unique ? axis_check_unique(c, ax) : SWEEP_OK;
+}
+
+/* ---- the union of blocks -------------------------------------------------------------------- */
+
+static int union_axis_of(const spec *s, const param_def *def)
+{
+    for (int a = 0; a < s->n_axes; a++)
+        if (s->axes[a].def == def)
+            return a;
+    return -1;
+}
+
+/* the index of value text in union axis a, appending it when it is not there (numbers by value,
+ * text by bytes); -1 when out of memory */
+static int32_t union_value(spec_axis *ax, const char *text)
+{
+    char *end = NULL;
+    const double x = strtod(text, &end);
+    const int is_num = end != text && *end == '\0';
+    for (int i = 0; i < ax->n; i++)
+        if (is_num ? (!isnan(ax->num[i]) && ax->num[i] == x) : strcmp(ax->text[i], text) == 0)
+            return i;
+    char *t = strdup(text);
+    double *num = realloc(ax->num, (size_t)(ax->n + 1) * sizeof *num);
+    if (t == NULL || num == NULL) {
+        free(t);
+        if (num != NULL)
+            ax->num = num;
+        return -1;
+    }
+    ax->num = num;
+    ax->num[ax->n] = is_num ? x : NAN;
+    if (axis_add_value(ax, t) != SWEEP_OK) {
+        free(t);
+        return -1;
+    }
+    ax->numeric = ax->numeric && is_num;
+    return ax->n - 1;
+}
+
+/* Merge the values of tmp into the union axis of its option (created with tmp's key and line
+ * when this is the first block with it): idx[i] receives the union index of tmp's value i.
+ * unique: tmp's values are known to be distinct (a new axis then takes them without search). */
+static int union_merge(spec *s, const spec_axis *tmp, int unique, int32_t *idx, int *axis_out,
+                       sweep_errbuf *eb)
+{
+    int a = union_axis_of(s, tmp->def);
+    if (a < 0) {
+        if (s->n_axes >= SPEC_MAX_AXES)
+            return sweep_err_set(eb, SWEEP_ERR_ARG, "%s: more than %d axes", tmp->key,
+                                 SPEC_MAX_AXES);
+        a = s->n_axes++;
+        spec_axis *ax = &s->axes[a];
+        memset(ax, 0, sizeof *ax);
+        ax->def = tmp->def;
+        ax->line = tmp->line;
+        ax->numeric = 1;
+        snprintf(ax->key, sizeof ax->key, "%s", tmp->key);
+        if (unique) {
+            ax->text = malloc((size_t)tmp->n * sizeof *ax->text);
+            ax->num = malloc((size_t)tmp->n * sizeof *ax->num);
+            if (ax->text == NULL || ax->num == NULL)
+                return SWEEP_ERR_NOMEM;
+            for (int i = 0; i < tmp->n; i++) {
+                if ((ax->text[i] = strdup(tmp->text[i])) == NULL)
+                    return SWEEP_ERR_NOMEM;
+                ax->num[i] = tmp->num[i];
+                ax->n = i + 1;
+                idx[i] = i;
+            }
+            ax->numeric = tmp->numeric;
+            *axis_out = a;
+            return SWEEP_OK;
+        }
+    }
+    *axis_out = a;
+    for (int i = 0; i < tmp->n; i++)
+        if ((idx[i] = union_value(&s->axes[a], tmp->text[i])) < 0)
+            return SWEEP_ERR_NOMEM;
+    return SWEEP_OK;
+}
+
+/* the message tail naming the nearest known key, "" when none is close */
+static void suggestion(const char *key, char *buf, size_t cap)
+{
+    const char *near = spec_suggest_key(key);
+    if (near != NULL)
+        snprintf(buf, cap, " (did you mean '%s'?)", near);
+    else
+        buf[0] = '\0';
+}
+
+/* The option of axis key k in a block, checked: known, not trace_points, not twice in the
+ * block, and (legacy `grid:`) not also fixed. */
+static int block_axis_def(parse_ctx *c, spec *s, const param_def **seen, int n_seen,
+                          yaml_node_t *k, const char *key, const char *where, int legacy,
+                          const param_def **out)
+{
+    const param_def *def = params_find(key, SPEC_GROUPS);
+    if (def == NULL) {
+        char near[96];
+        suggestion(key, near, sizeof near);
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: unknown key '%s'%s", c->path,
+                             line_of(k), where, key, near);
+    }
+    if (strcmp(def->name, "trace-points") == 0)
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                             "%s:%d: trace_points: cannot be a grid axis (every trace in a store "
+                             "has one length); set it under fixed",
+                             c->path, line_of(k));
+    for (int i = 0; i < n_seen; i++)
+        if (seen[i] == def)
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: '%s' is given twice", c->path,
+                                 line_of(k), where, key);
+    for (int f = 0; legacy && f < s->n_fixed; f++)
+        if (s->fixed[f].def == def)
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                                 "%s:%d: grid: '%s' is also fixed (line %d); give it once",
+                                 c->path, line_of(k), key, s->fixed[f].line);
+    if (n_seen >= SPEC_MAX_AXES)
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: more than %d axes", c->path,
+                             line_of(k), where, SPEC_MAX_AXES);
+    *out = def;
+    return SWEEP_OK;
+}
+
+/* One `zip:` group (mapping of key: AXIS) of block b: axes of equal length varied together. */
+static int parse_zip(parse_ctx *c, spec *s, spec_block *b, yaml_node_t *map, const char *where,
+                     const param_def **seen, int *n_seen, int legacy)
+{
+    int ret = SWEEP_OK, m = 0;
+    spec_axis tmp[SPEC_MAX_AXES];
+    int32_t *idx = NULL;
+    memset(tmp, 0, sizeof tmp);
+    if (map->type != YAML_MAPPING_NODE || map->data.mapping.pairs.top == map->data.mapping.pairs.start)
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                             "%s:%d: %s: zip: expected a mapping of axis: values (axes of equal "
+                             "length varied together), or a list of such mappings",
+                             c->path, line_of(map), where);
+    if (b->n_factors >= SPEC_MAX_AXES)
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: too many axes", c->path,
+                             line_of(map), where);
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++, m++) {
+        yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+        char key[64];
+        const param_def *def = NULL;
+        if ((ret = scalar_text(c, k, "zip", key, sizeof key)) != SWEEP_OK ||
+            (ret = block_axis_def(c, s, seen, *n_seen, k, key, "zip", legacy, &def)) != SWEEP_OK)
+            goto cleanup;
+        seen[(*n_seen)++] = def;
+        if ((ret = parse_values(c, def, key, line_of(k), v, 0, &tmp[m])) != SWEEP_OK)
+            goto cleanup;
+        if (tmp[m].n != tmp[0].n) {
+            ret = sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                                "%s:%d: zip: %s has %d values and %s has %d: zipped axes vary "
+                                "together and need equal lengths",
+                                c->path, line_of(k), tmp[0].key, tmp[0].n, key, tmp[m].n);
+            m++;
+            goto cleanup;
+        }
+    }
+    spec_factor *f = &b->factor[b->n_factors];
+    const int n = tmp[0].n;
+    if ((idx = malloc((size_t)n * sizeof *idx)) == NULL ||
+        (f->idx = malloc((size_t)n * (size_t)m * sizeof *f->idx)) == NULL) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    b->n_factors++;
+    f->n_axes = m;
+    f->n = n;
+    for (int j = 0; j < m; j++) {
+        int a = -1;
+        if ((ret = union_merge(s, &tmp[j], 0, idx, &a, c->eb)) != SWEEP_OK)
+            goto cleanup;
+        f->axis[j] = a;
+        b->has_axis[a] = 1;
+        for (int i = 0; i < n; i++)
+            f->idx[(size_t)i * m + j] = idx[i];
+    }
+cleanup:
+    for (int j = 0; j < SPEC_MAX_AXES; j++)
+        axis_free(&tmp[j]);
+    free(idx);
+    return ret;
+}
+
+/* One block: a mapping of axes (and zip groups), `grid:` itself or an entry of `grids:`. */
+static int parse_block(parse_ctx *c, spec *s, yaml_node_t *map, int line, const char *where,
+                       int legacy)
+{
+    int ret = SWEEP_OK, n_seen = 0;
+    const param_def *seen[SPEC_MAX_AXES];
+    if (map->type != YAML_MAPPING_NODE || map->data.mapping.pairs.top == map->data.mapping.pairs.start)
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: expected a mapping of axis: values",
+                             c->path, line, where);
+    if (s->n_blocks >= SPEC_MAX_BLOCKS)
+        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: grids: more than %d blocks", c->path,
+                             line, SPEC_MAX_BLOCKS);
+    spec_block *b = &s->blocks[s->n_blocks++];
+    memset(b, 0, sizeof *b);
+    b->line = line;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+        char key[64];
+        if ((ret = scalar_text(c, k, where, key, sizeof key)) != SWEEP_OK)
+            return ret;
+        if (!strcmp(key, "zip")) {
+            if (v->type == YAML_SEQUENCE_NODE) {
+                for (yaml_node_item_t *it = v->data.sequence.items.start;
+                     it < v->data.sequence.items.top; it++)
+                    if ((ret = parse_zip(c, s, b, node(c, *it), where, seen, &n_seen, legacy)) !=
+                        SWEEP_OK)
+                        return ret;
+            } else if ((ret = parse_zip(c, s, b, v, where, seen, &n_seen, legacy)) != SWEEP_OK) {
+                return ret;
+            }
+            continue;
+        }
+        const param_def *def = NULL;
+        if ((ret = block_axis_def(c, s, seen, n_seen, k, key, where, legacy, &def)) != SWEEP_OK)
+            return ret;
+        seen[n_seen++] = def;
+        spec_axis tmp;
+        memset(&tmp, 0, sizeof tmp);
+        ret = parse_values(c, def, key, line_of(k), v, 1, &tmp);
+        spec_factor *f = &b->factor[b->n_factors];
+        if (ret == SWEEP_OK && (f->idx = malloc((size_t)tmp.n * sizeof *f->idx)) == NULL)
+            ret = SWEEP_ERR_NOMEM;
+        if (ret == SWEEP_OK) {
+            int a = -1;
+            b->n_factors++;
+            f->n_axes = 1;
+            f->n = tmp.n;
+            ret = union_merge(s, &tmp, 1, f->idx, &a, c->eb);
+            f->axis[0] = a;
+            if (a >= 0)
+                b->has_axis[a] = 1;
+        }
+        axis_free(&tmp);
+        if (ret != SWEEP_OK)
+            return ret;
+    }
+    return SWEEP_OK;
+}
+
+/* The coordinate of option def at points of a block without that axis: its fixed text, else
+ * its documented default (a label such as "k" or "preset" when the default is not a value). */
+static const char *base_label(const spec *s, const param_def *def)
+{
+    for (int f = 0; f < s->n_fixed; f++)
+        if (s->fixed[f].def == def)
+            return s->fixed[f].text;
+    return def->deflt;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* After every block is read: the coordinates of the options a block does not vary, the grid's
+ * size, and each factor's sorted keys. */
+typedef struct sort_ref {
+    double x;
+    int32_t i;
+} sort_ref;
+
+static int sort_ref_cmp(const void *a, const void *b)
+{
+    const sort_ref *x = a, *y = b;
+    return x->x < y->x ? -1 : x->x > y->x;
+}
+
+/* A numeric axis of a union, in increasing order (so that phase diagrams and xarray see a
+ * monotonic coordinate whatever order the blocks were written in): its values sorted and every
+ * block's indices renumbered. */
+static int sort_union_axis(spec *s, int a)
+{
+    spec_axis *ax = &s->axes[a];
+    const int n = ax->n;
+    sort_ref *r = malloc((size_t)n * sizeof *r);
+    int32_t *to = malloc((size_t)n * sizeof *to);
+    char **text = malloc((size_t)n * sizeof *text);
+    double *num = malloc((size_t)n * sizeof *num);
+    if (r == NULL || to == NULL || text == NULL || num == NULL) {
+        free(r);
+        free(to);
+        free(text);
+        free(num);
+        return SWEEP_ERR_NOMEM;
+    }
+    for (int i = 0; i < n; i++)
+        r[i] = (sort_ref){ax->num[i], i};
+    qsort(r, (size_t)n, sizeof *r, sort_ref_cmp);
+    for (int i = 0; i < n; i++) {
+        to[r[i].i] = i;
+        text[i] = ax->text[r[i].i];
+        num[i] = ax->num[r[i].i];
+    }
+    free(ax->text);
+    free(ax->num);
+    ax->text = text;
+    ax->num = num;
+    for (int bi = 0; bi < s->n_blocks; bi++) {
+        spec_block *b = &s->blocks[bi];
+        if (!b->has_axis[a])
+            b->base_idx[a] = to[b->base_idx[a]];
+        for (int fi = 0; fi < b->n_factors; fi++)
+            for (int j = 0; j < b->factor[fi].n_axes; j++)
+                if (b->factor[fi].axis[j] == a)
+                    for (int i = 0; i < b->factor[fi].n; i++) {
+                        int32_t *v = &b->factor[fi].idx[(size_t)i * b->factor[fi].n_axes + j];
+                        *v = to[*v];
+                    }
+    }
+    free(r);
+    free(to);
+    return SWEEP_OK;
+}
+
+static int finish_blocks(parse_ctx *c, spec *s)
+{
+    for (int bi = 0; bi < s->n_blocks; bi++) {
+        spec_block *b = &s->blocks[bi];
+        for (int a = 0; a < s->n_axes; a++)
+            if (!b->has_axis[a] &&
+                (b->base_idx[a] = union_value(&s->axes[a], base_label(s, s->axes[a].def))) < 0)
+                return SWEEP_ERR_NOMEM;
+    }
+    for (int a = 0; s->union_of_blocks && a < s->n_axes; a++)
+        if (s->axes[a].numeric) {
+            int ret = sort_union_axis(s, a);
+            if (ret != SWEEP_OK)
+                return ret;
+        }
+    s->n_points = 1;
+    for (int a = 0; a < s->n_axes; a++) {
+        s->n_points *= s->axes[a].n;
+        if (s->n_points > SPEC_MAX_POINTS)
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                                 "%s:%d: %s: the grid reaches %lld points, more than the %lld one "
+                                 "store holds (tens of GB of status and results): split the sweep "
+                                 "into several specs",
+                                 c->path, s->axes[a].line, s->axes[a].key, (long long)s->n_points,
+                                 (long long)SPEC_MAX_POINTS);
+    }
+    s->every_point_in_study = s->n_blocks == 1;
+    for (int bi = 0; bi < s->n_blocks; bi++) {
+        spec_block *b = &s->blocks[bi];
+        b->n_points = 1;
+        for (int fi = 0; fi < b->n_factors; fi++) {
+            spec_factor *f = &b->factor[fi];
+            int64_t stride[SPEC_MAX_AXES];
+            int64_t st = 1;
+            for (int j = f->n_axes - 1; j >= 0; j--) {
+                stride[j] = st;
+                st *= s->axes[f->axis[j]].n;
+            }
+            if ((f->keys = malloc((size_t)f->n * sizeof *f->keys)) == NULL)
+                return SWEEP_ERR_NOMEM;
+            for (int i = 0; i < f->n; i++) {
+                int64_t key = 0;
+                for (int j = 0; j < f->n_axes; j++)
+                    key += (int64_t)f->idx[(size_t)i * f->n_axes + j] * stride[j];
+                f->keys[i] = key;
+            }
+            qsort(f->keys, (size_t)f->n, sizeof *f->keys, cmp_i64);
+            for (int i = 1; i < f->n; i++)
+                if (f->keys[i] == f->keys[i - 1])
+                    return sweep_err_set(c->eb, SWEEP_ERR_ARG,
+                                         "%s:%d: zip: a combination of %s, ... appears twice: "
+                                         "each must appear once",
+                                         c->path, s->axes[f->axis[0]].line,
+                                         s->axes[f->axis[0]].key);
+            b->n_points *= f->n;
+            if (f->n != s->axes[f->axis[0]].n || f->n_axes > 1)
+                s->every_point_in_study = 0;
+        }
+        for (int a = 0; a < s->n_axes; a++)
+            if (!b->has_axis[a])
+                s->every_point_in_study = 0;
+    }
+    return SWEEP_OK;
 }
 
 static int parse_fixed(parse_ctx *c, spec *s, yaml_node_t *map)
@@ -389,9 +792,12 @@ static int parse_fixed(parse_ctx *c, spec *s, yaml_node_t *map)
         if ((ret = scalar_text(c, k, "fixed", key, sizeof key)) != SWEEP_OK)
             return ret;
         const param_def *def = params_find(key, SPEC_GROUPS);
-        if (def == NULL)
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: fixed: unknown key '%s'", c->path,
-                                 line_of(k), key);
+        if (def == NULL) {
+            char near[96];
+            suggestion(key, near, sizeof near);
+            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: fixed: unknown key '%s'%s",
+                                 c->path, line_of(k), key, near);
+        }
         for (int f = 0; f < s->n_fixed; f++)
             if (s->fixed[f].def == def)
                 return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: fixed: '%s' is given twice",
@@ -424,6 +830,36 @@ void spec_point_index(const spec *s, int64_t p, int64_t *idx)
         idx[a] = p % s->axes[a].n;
         p /= s->axes[a].n;
     }
+}
+
+static int block_holds(const spec *s, const spec_block *b, const int64_t *idx)
+{
+    for (int a = 0; a < s->n_axes; a++)
+        if (!b->has_axis[a] && idx[a] != b->base_idx[a])
+            return 0;
+    for (int fi = 0; fi < b->n_factors; fi++) {
+        const spec_factor *f = &b->factor[fi];
+        int64_t key = 0;
+        for (int j = 0; j < f->n_axes; j++)
+            key = key * s->axes[f->axis[j]].n + idx[f->axis[j]];
+        if (bsearch(&key, f->keys, (size_t)f->n, sizeof key, cmp_i64) == NULL)
+            return 0;
+    }
+    return 1;
+}
+
+int spec_point_block(const spec *s, int64_t p)
+{
+    int64_t idx[SPEC_MAX_AXES];
+    if (p < 0 || p >= s->n_points)
+        return -1;
+    if (s->every_point_in_study)
+        return 0;
+    spec_point_index(s, p, idx);
+    for (int b = 0; b < s->n_blocks; b++)
+        if (block_holds(s, &s->blocks[b], idx))
+            return b;
+    return -1;
 }
 
 /* the axis's values as "a, b, c" (cut with "..." past cap) */
@@ -500,6 +936,24 @@ int spec_point_find(const spec *s, const char *assignments, int64_t *p, sweep_er
         given[a] = 1;
         idx[a] = found;
     }
+    /* an axis left out: its one value, or the value of a block that does not vary it */
+    for (int b = 0; b < s->n_blocks && ret == SWEEP_OK; b++) {
+        int64_t cand[SPEC_MAX_AXES];
+        int ok = 1;
+        for (int a = 0; a < s->n_axes && ok; a++) {
+            cand[a] = given[a] ? idx[a] : s->axes[a].n == 1 ? 0 : -1;
+            if (cand[a] < 0 && !s->blocks[b].has_axis[a])
+                cand[a] = s->blocks[b].base_idx[a];
+            ok = cand[a] >= 0;
+        }
+        if (ok && block_holds(s, &s->blocks[b], cand)) {
+            for (int a = 0; a < s->n_axes; a++) {
+                idx[a] = cand[a];
+                given[a] = 1;
+            }
+            break;
+        }
+    }
     for (int a = 0; a < s->n_axes && ret == SWEEP_OK; a++)
         if (!given[a] && s->axes[a].n > 1) {
             axis_values_text(&s->axes[a], values, sizeof values);
@@ -510,7 +964,15 @@ int spec_point_find(const spec *s, const char *assignments, int64_t *p, sweep_er
         int64_t lin = 0;
         for (int a = 0; a < s->n_axes; a++)
             lin = lin * s->axes[a].n + idx[a];
-        *p = lin;
+        if (spec_point_block(s, lin) < 0) {
+            char label[512];
+            spec_point_label(s, lin, label, sizeof label);
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "--point: (%s) is in no block of %s's grids: not in the study",
+                                label, s->path);
+        } else {
+            *p = lin;
+        }
     }
     free(copy);
     return ret;
@@ -561,10 +1023,15 @@ int spec_point_params(const spec *s, int64_t p, point_params *out, sweep_errbuf 
 {
     int64_t idx[SPEC_MAX_AXES];
     int ret;
+    const int b = spec_point_block(s, p);
+    if (b < 0)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "point %lld is in no block of the study",
+                             (long long)p);
     spec_point_index(s, p, idx);
     *out = s->base;
     for (int a = 0; a < s->n_axes; a++)
-        if ((ret = params_set(out, s->axes[a].def, s->axes[a].text[idx[a]], eb)) != SWEEP_OK)
+        if (s->blocks[b].has_axis[a] &&
+            (ret = params_set(out, s->axes[a].def, s->axes[a].text[idx[a]], eb)) != SWEEP_OK)
             return ret;
     if ((ret = params_finalize(out, eb)) != SWEEP_OK)
         return ret;
@@ -596,8 +1063,85 @@ static int line_for_error(const spec *s, const sweep_errbuf *e, const char **key
 
 /* ---- the whole spec ------------------------------------------------------------------------- */
 
+/* An axis value in canonical form: the option's value printed back (1, 1.0 and 1e0 alike), or
+ * the text itself for a label that is not a value (a default such as "k"). */
+static json_t *canonical_value(const spec_axis *ax, int i)
+{
+    point_params tmp;
+    char buf[8192];
+    params_default(&tmp);
+    if (params_set(&tmp, ax->def, ax->text[i], NULL) != SWEEP_OK)
+        return json_string(ax->text[i]);
+    params_value_text(&tmp, ax->def, buf, sizeof buf);
+    return json_string(buf);
+}
+
+static char *dump_and_hash(json_t *root, char out[65])
+{
+    char *text = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text != NULL)
+        sha256_hex(text, strlen(text), out);
+    return text;
+}
+
+/* The spec's identity: its meaning, not its text (spec.h, grid_sha256). */
+static int build_identity(spec *s)
+{
+    char canon[16384], set[4096];
+    json_t *root = json_object(), *axes = json_array(), *blocks = json_array();
+    if (root == NULL || axes == NULL || blocks == NULL) {
+        json_decref(root);
+        json_decref(axes);
+        json_decref(blocks);
+        return SWEEP_ERR_NOMEM;
+    }
+    params_canonical_text(&s->base, SPEC_GROUPS, canon, sizeof canon);
+    params_set_names(&s->base, set, sizeof set);
+    json_object_set_new(root, "identity", json_string("ufmsweep-config-1"));
+    json_object_set_new(root, "seed_base", json_integer(s->seed_base));
+    json_object_set_new(root, "base", json_string(canon));
+    json_object_set_new(root, "base_set", json_string(set));
+    for (int a = 0; a < s->n_axes; a++) {
+        json_t *ax = json_array(), *vals = json_array();
+        json_array_append_new(ax, json_string(s->axes[a].def->name));
+        for (int i = 0; i < s->axes[a].n; i++)
+            json_array_append_new(vals, canonical_value(&s->axes[a], i));
+        json_array_append_new(ax, vals);
+        json_array_append_new(axes, ax);
+    }
+    for (int bi = 0; bi < s->n_blocks; bi++) {
+        const spec_block *b = &s->blocks[bi];
+        json_t *blk = json_object(), *factors = json_array(), *at = json_array();
+        for (int fi = 0; fi < b->n_factors; fi++) {
+            const spec_factor *f = &b->factor[fi];
+            json_t *fa = json_array(), *names = json_array(), *combos = json_array();
+            for (int j = 0; j < f->n_axes; j++)
+                json_array_append_new(names, json_integer(f->axis[j]));
+            for (int i = 0; i < f->n; i++)
+                json_array_append_new(combos, json_integer(f->keys[i]));
+            json_array_append_new(fa, names);
+            json_array_append_new(fa, combos);
+            json_array_append_new(factors, fa);
+        }
+        for (int a = 0; a < s->n_axes; a++)
+            json_array_append_new(at, json_integer(b->has_axis[a] ? -1 : b->base_idx[a]));
+        json_object_set_new(blk, "factors", factors);
+        json_object_set_new(blk, "at", at);
+        json_array_append_new(blocks, blk);
+    }
+    json_object_set_new(root, "axes", axes);
+    json_object_set_new(root, "blocks", blocks);
+    char *text = dump_and_hash(root, s->grid_sha256);
+    json_decref(root);
+    if (text == NULL)
+        return SWEEP_ERR_NOMEM;
+    free(text);
+    return SWEEP_OK;
+}
+
 static int build_effective(spec *s)
 {
+    int ret;
     json_t *root = json_object(), *fixed = json_object(), *grid = json_array();
     if (root == NULL || fixed == NULL || grid == NULL)
         goto nomem;
@@ -615,19 +1159,53 @@ static int build_effective(spec *s)
     json_object_set_new(root, "fixed", fixed);
     json_object_set_new(root, "grid", grid);
     fixed = grid = NULL;
-    char *hashed = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+    /* the grid hash of ufmsweep 0.2 (fixed texts and axis texts), still accepted on resume */
+    char *hashed = dump_and_hash(root, s->legacy_sha256);
     if (hashed == NULL)
         goto nomem;
-    sha256_hex(hashed, strlen(hashed), s->grid_sha256);
     free(hashed);
-    /* the stored version also names the sweep and spells out every option of the base point */
+    if ((ret = build_identity(s)) != SWEEP_OK) {
+        json_decref(root);
+        return ret;
+    }
+    /* the stored version also names the sweep, spells out every option of the base point and
+     * lists the blocks */
     char canon[16384];
     params_canonical_text(&s->base, SPEC_GROUPS, canon, sizeof canon);
     json_object_set_new(root, "name", json_string(s->name));
     json_object_set_new(root, "store", json_string(s->store));
     json_object_set_new(root, "base_point", json_string(canon));
     json_object_set_new(root, "n_points", json_integer(s->n_points));
+    json_object_set_new(root, "n_in_study", json_integer(s->n_in_study));
     json_object_set_new(root, "grid_sha256", json_string(s->grid_sha256));
+    if (s->overrides != NULL && s->overrides[0] != '\0')
+        json_object_set_new(root, "overrides", json_string(s->overrides));
+    json_t *blocks = json_array();
+    for (int bi = 0; bi < s->n_blocks; bi++) {
+        const spec_block *b = &s->blocks[bi];
+        json_t *blk = json_object(), *varied = json_array(), *held = json_object();
+        for (int fi = 0; fi < b->n_factors; fi++) {
+            const spec_factor *f = &b->factor[fi];
+            if (f->n_axes == 1) {
+                json_array_append_new(varied, json_string(s->axes[f->axis[0]].key));
+            } else {
+                json_t *z = json_array();
+                for (int j = 0; j < f->n_axes; j++)
+                    json_array_append_new(z, json_string(s->axes[f->axis[j]].key));
+                json_array_append_new(varied, json_pack("{s:o}", "zip", z));
+            }
+        }
+        for (int a = 0; a < s->n_axes; a++)
+            if (!b->has_axis[a])
+                json_object_set_new(held, s->axes[a].key,
+                                    json_string(s->axes[a].text[b->base_idx[a]]));
+        json_object_set_new(blk, "line", json_integer(b->line));
+        json_object_set_new(blk, "axes", varied);
+        json_object_set_new(blk, "held", held);
+        json_object_set_new(blk, "n_points", json_integer(b->n_points));
+        json_array_append_new(blocks, blk);
+    }
+    json_object_set_new(root, "blocks", blocks);
     s->effective = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
     json_decref(root);
     return s->effective ? SWEEP_OK : SWEEP_ERR_NOMEM;
@@ -691,7 +1269,8 @@ static int spec_text_check(const char *path, const char *text, size_t len, sweep
     return SWEEP_OK;
 }
 
-static int spec_parse_impl(const char *path, const char *text, size_t len, int validate,
+static int spec_parse_impl(const char *path, const char *text, size_t len,
+                           const char *const *overrides, int n_overrides, int validate,
                            spec **out, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
@@ -717,6 +1296,20 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
     s->text_len = len;
     sha256_hex(text, len, s->spec_sha256);
     params_default(&s->base);
+    {
+        size_t olen = 1;
+        for (int i = 0; i < n_overrides; i++)
+            olen += strlen(overrides[i]) + 1;
+        if ((s->overrides = malloc(olen)) == NULL) {
+            ret = SWEEP_ERR_NOMEM;
+            goto cleanup;
+        }
+        s->overrides[0] = '\0';
+        for (int i = 0; i < n_overrides; i++) {
+            strcat(s->overrides, overrides[i]);
+            strcat(s->overrides, "\n");
+        }
+    }
 
     if ((ret = spec_text_check(path, text, len, eb)) != SWEEP_OK)
         goto cleanup;
@@ -763,6 +1356,9 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
             goto cleanup;
         }
     }
+    if (n_overrides > 0 && (ret = spec_overrides_apply(&doc, overrides, n_overrides, eb)) !=
+                               SWEEP_OK)
+        goto cleanup;
     yaml_node_t *root = yaml_document_get_root_node(&doc);
     if (root == NULL || root->type != YAML_MAPPING_NODE) {
         ret = sweep_err_set(eb, SWEEP_ERR_ARG,
@@ -771,8 +1367,8 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
                             path, root == NULL ? " (the file is empty)" : "");
         goto cleanup;
     }
-    yaml_node_t *grid = NULL, *fixed = NULL;
-    int grid_line = 1;
+    yaml_node_t *grid = NULL, *grids = NULL, *fixed = NULL;
+    int grid_line = 1, grids_line = 1;
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
         yaml_node_t *k = node(&c, p->key), *v = node(&c, p->value);
         char key[64];
@@ -841,65 +1437,63 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
         } else if (!strcmp(key, "grid")) {
             grid = v;
             grid_line = line_of(k);
+        } else if (!strcmp(key, "grids")) {
+            grids = v;
+            grids_line = line_of(k);
         } else {
+            char near[96] = "";
+            if (!params_find(key, SPEC_GROUPS))
+                suggestion(key, near, sizeof near);
             ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                "%s:%d: unknown key '%s' (a spec has name, store, seed_base, "
-                                "ranks_per_solve, group_min_work, process_grid, fixed, grid)%s",
-                                path, line_of(k), key,
+                                "%s:%d: unknown key '%s'%s (a spec has name, store, seed_base, "
+                                "ranks_per_solve, group_min_work, process_grid, fixed, grid or "
+                                "grids)%s",
+                                path, line_of(k), key, near,
                                 params_find(key, SPEC_GROUPS) ? "; put options under fixed or grid" : "");
             goto cleanup;
         }
     }
     if (fixed != NULL && (ret = parse_fixed(&c, s, fixed)) != SWEEP_OK)
         goto cleanup;
-    if (grid == NULL) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:1: grid: missing (a sweep needs at least one axis)",
+    if (grid != NULL && grids != NULL) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "%s:%d: grids: the spec also has grid (line %d): give one grid, or "
+                            "a list of blocks under grids",
+                            path, grids_line, grid_line);
+        goto cleanup;
+    }
+    if (grid == NULL && grids == NULL) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "%s:1: grid: missing (a sweep needs at least one axis: grid: {axis: "
+                            "values}, or grids: [{...}, {...}] for a union of blocks)",
                             path);
         goto cleanup;
     }
-    if (grid->type != YAML_MAPPING_NODE || grid->data.mapping.pairs.top == grid->data.mapping.pairs.start) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: grid: expected a mapping of axis: values",
-                            path, grid_line);
-        goto cleanup;
-    }
-    s->n_points = 1;
-    for (yaml_node_pair_t *p = grid->data.mapping.pairs.start; p < grid->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = node(&c, p->key), *v = node(&c, p->value);
-        char key[64];
-        if ((ret = scalar_text(&c, k, "grid", key, sizeof key)) != SWEEP_OK)
+    if (grid != NULL) {
+        if ((ret = parse_block(&c, s, grid, grid_line, "grid", 1)) != SWEEP_OK)
             goto cleanup;
-        if (s->n_axes >= SPEC_MAX_AXES) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: grid: more than %d axes", path,
-                                line_of(k), SPEC_MAX_AXES);
-            goto cleanup;
-        }
-        const param_def *def = params_find(key, SPEC_GROUPS);
-        for (int a = 0; def != NULL && a < s->n_axes; a++)
-            if (s->axes[a].def == def) {
-                ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: grid: '%s' is given twice", path,
-                                    line_of(k), key);
-                goto cleanup;
-            }
-        for (int f = 0; def != NULL && f < s->n_fixed; f++)
-            if (s->fixed[f].def == def) {
-                ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                    "%s:%d: grid: '%s' is also fixed (line %d); give it once",
-                                    path, line_of(k), key, s->fixed[f].line);
-                goto cleanup;
-            }
-        if ((ret = parse_axis(&c, s, k, v, key)) != SWEEP_OK)
-            goto cleanup;
-        s->n_points *= s->axes[s->n_axes - 1].n;
-        if (s->n_points > SPEC_MAX_POINTS) {
+    } else {
+        s->union_of_blocks = 1;
+        if (grids->type != YAML_SEQUENCE_NODE ||
+            grids->data.sequence.items.top == grids->data.sequence.items.start) {
             ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                "%s:%d: %s: the grid reaches %lld points, more than the %lld one "
-                                "store holds (tens of GB of status and results): split the sweep "
-                                "into several specs",
-                                path, line_of(k), key, (long long)s->n_points,
-                                (long long)SPEC_MAX_POINTS);
+                                "%s:%d: grids: expected a list of blocks, each a mapping of axis: "
+                                "values (- {loss: [ce], R: [1, 10]})",
+                                path, grids_line);
             goto cleanup;
         }
+        int bi = 0;
+        for (yaml_node_item_t *it = grids->data.sequence.items.start;
+             it < grids->data.sequence.items.top; it++, bi++) {
+            char where[32];
+            yaml_node_t *blk = node(&c, *it);
+            snprintf(where, sizeof where, "grids[%d]", bi);
+            if ((ret = parse_block(&c, s, blk, line_of(blk), where, 0)) != SWEEP_OK)
+                goto cleanup;
+        }
     }
+    if ((ret = finish_blocks(&c, s)) != SWEEP_OK)
+        goto cleanup;
     /* Every point: options finalize and every object a worker needs can be built. */
     s->trace_points = s->base.ufm.trace_points;
     s->trace_iters = s->base.ufm.iters;
@@ -920,10 +1514,15 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
         }
     if (!s->any_ufm)
         s->trace_points = 0; /* only gradient descent on the UFM records traces */
+    s->n_in_study = s->every_point_in_study ? s->n_points : 0;
+    for (int64_t p = 0; !s->every_point_in_study && p < s->n_points; p++)
+        s->n_in_study += spec_point_block(s, p) >= 0;
     for (int64_t p = 0; validate && p < s->n_points; p++) {
         point_params pp;
         sweep_errbuf eb2;
         sweep_errbuf_clear(&eb2);
+        if (!s->every_point_in_study && spec_point_block(s, p) < 0)
+            continue;
         if (spec_point_params(s, p, &pp, &eb2) != SWEEP_OK) {
             char label[512];
             const char *key = NULL;
@@ -936,9 +1535,26 @@ static int spec_parse_impl(const char *path, const char *text, size_t len, int v
     }
     if ((ret = build_effective(s)) != SWEEP_OK)
         goto cleanup;
+    if (n_overrides > 0) {
+        /* the document with the overrides applied, as text that parses to this spec (libyaml's
+         * emitter takes the document) */
+        doc_ok = 0;
+        if ((ret = spec_yaml_emit(&doc, &s->resolved, &s->resolved_len)) != SWEEP_OK)
+            goto cleanup;
+    } else {
+        if ((s->resolved = malloc(len + 1)) == NULL) {
+            ret = SWEEP_ERR_NOMEM;
+            goto cleanup;
+        }
+        memcpy(s->resolved, text, len);
+        s->resolved[len] = '\0';
+        s->resolved_len = len;
+    }
     *out = s;
     s = NULL;
 cleanup:
+    if (ret != SWEEP_OK)
+        spec_overrides_relabel(eb, path, overrides, n_overrides);
     if (doc_ok)
         yaml_document_delete(&doc);
     if (parser_ok)
@@ -949,16 +1565,29 @@ cleanup:
 
 int spec_parse(const char *path, const char *text, size_t len, spec **out, sweep_errbuf *eb)
 {
-    return spec_parse_impl(path, text, len, 1, out, eb);
+    return spec_parse_impl(path, text, len, NULL, 0, 1, out, eb);
 }
 
 int spec_parse_trusted(const char *path, const char *text, size_t len, spec **out,
                        sweep_errbuf *eb)
 {
-    return spec_parse_impl(path, text, len, 0, out, eb);
+    return spec_parse_impl(path, text, len, NULL, 0, 0, out, eb);
+}
+
+int spec_parse_with(const char *path, const char *text, size_t len,
+                    const char *const *overrides, int n_overrides, int validate, spec **out,
+                    sweep_errbuf *eb)
+{
+    return spec_parse_impl(path, text, len, overrides, n_overrides, validate, out, eb);
 }
 
 int spec_load(const char *path, spec **out, sweep_errbuf *eb)
+{
+    return spec_load_with(path, NULL, 0, out, eb);
+}
+
+int spec_load_with(const char *path, const char *const *overrides, int n_overrides, spec **out,
+                   sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
     FILE *f = fopen(path, "rb");
@@ -995,7 +1624,7 @@ int spec_load(const char *path, spec **out, sweep_errbuf *eb)
         ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: read error", path);
         goto cleanup;
     }
-    ret = spec_parse(path, buf, len, out, eb);
+    ret = spec_parse_impl(path, buf, len, overrides, n_overrides, 1, out, eb);
 cleanup:
     free(buf);
     fclose(f);

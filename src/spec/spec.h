@@ -1,16 +1,24 @@
-/* spec.h - the sweep spec (YAML): parsing, grid expansion and validation of every point.
+/* spec.h - the sweep spec (YAML): parsing, overrides, the union of grid blocks, validation of
+ * every point, and the identity of a spec and of each point's solve.
  *
  *   name: text            store: path            seed_base: integer
  *   ranks_per_solve: integer >= 1    group_min_work: number >= 0    process_grid: PxQ
  *   (docs/SCALING.md)
- *   fixed: {key: value}   grid: {key: [v, ...] | {linspace: [a, b, n]} | {logspace: [a, b, n]}
- *                                    | {range: [a, b]} | {range: [a, b, step]}}
+ *   fixed: {key: value}
+ *   grid: BLOCK           or      grids: [BLOCK, BLOCK, ...]
+ *   BLOCK: {key: AXIS, ..., zip: {key: AXIS, ...} | [{key: AXIS, ...}, ...]}
+ *   AXIS: [v, ...] | {linspace: [a, b, n]} | {logspace: [a, b, n]} | {range: [a, b(, step)]}
  * Keys are the long option names of params.h with '-' written '_'. Vector options (counts,
- * omega, Delta, iota, milestones) take YAML lists; as an axis, a list of lists. The grid is the
- * Cartesian product of the axes in the order written; point p is the C-order (last axis
- * fastest) linear index. Every error names file:line and the key. spec_load validates every
- * grid point before returning, so no work starts on a spec with an impossible point.
- * Root-only or every rank (parsing is deterministic: ranks may parse the same text). No MPI.
+ * omega, Delta, iota, milestones) take YAML lists; as an axis, a list of lists. A block is the
+ * Cartesian product of its axes in the order written, where the axes of one `zip:` vary together
+ * (equal lengths); an option that is not an axis of a block takes its `fixed:` value (or the
+ * default) there. The spec's grid is the Cartesian product of the union of each axis's values
+ * over all blocks (axes in order of first appearance); point p is the C-order (last axis
+ * fastest) linear index, and points that are in no block are "not in the study" (never
+ * computed). Every error names file:line and the key, or the override that set it. spec_load
+ * validates every point of the study before returning, so no work starts on a spec with an
+ * impossible point. Root-only or every rank (parsing is deterministic: ranks may parse the same
+ * text). No MPI.
  */
 #ifndef UFMSWEEP_SPEC_H
 #define UFMSWEEP_SPEC_H
@@ -21,6 +29,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define SPEC_MAX_AXES 16
 #define SPEC_MAX_FIXED 64
@@ -37,6 +46,28 @@ typedef struct spec_axis {
     double *num;          /* [n] numeric coordinates (NaN where a value is not a number) */
     int numeric;          /* 1 when every value is a number */
 } spec_axis;
+
+/* One block of the union: a product of factors, each one axis or several zipped axes. */
+#define SPEC_MAX_BLOCKS 256
+typedef struct spec_factor {
+    int n_axes;              /* 1, or the zipped axes */
+    int axis[SPEC_MAX_AXES]; /* indices into spec.axes */
+    int n;                   /* number of combinations */
+    int32_t *idx;            /* [n * n_axes] union value index of each axis in each combination,
+                                in the order written */
+    int64_t *keys;           /* [n] each combination as a mixed-radix number over its axes'
+                                union sizes, sorted (membership by binary search) */
+} spec_factor;
+
+typedef struct spec_block {
+    int line;                 /* 1-based line where the block starts */
+    int n_factors;
+    spec_factor factor[SPEC_MAX_AXES];
+    int has_axis[SPEC_MAX_AXES];  /* 1 when axis a is an axis of this block */
+    int32_t base_idx[SPEC_MAX_AXES]; /* axes not in the block: the value index of the block's
+                                        (fixed or default) value */
+    int64_t n_points;         /* points of the block alone */
+} spec_block;
 
 typedef struct spec_fixed {
     const param_def *def;
@@ -63,10 +94,24 @@ typedef struct spec {
     spec_fixed fixed[SPEC_MAX_FIXED];
     int n_axes;
     spec_axis axes[SPEC_MAX_AXES];
-    int64_t n_points;
-    char spec_sha256[65];  /* hex digest of text */
-    char grid_sha256[65];  /* hex digest of the expanded grid + fixed settings + seed_base */
+    int n_blocks;          /* >= 1 (`grid:` is one block) */
+    spec_block blocks[SPEC_MAX_BLOCKS];
+    int union_of_blocks;   /* 1 when written with `grids:` */
+    int every_point_in_study; /* 1: one block holding every point of the grid */
+    int64_t n_points;      /* points of the grid (the union's product) */
+    int64_t n_in_study;    /* points in some block */
+    char spec_sha256[65];  /* hex digest of text (verbatim, without the overrides) */
+    char grid_sha256[65];  /* the spec's identity: hex digest of its expanded, canonical
+                              configuration (every option's value as a number or name, every
+                              axis's values, the blocks, seed_base): comments, key order and
+                              spellings such as 1 and 1.0 do not change it */
+    char legacy_sha256[65]; /* the grid hash of stores made before 0.3 (ufmsweep 0.2.x), which
+                               a store of the same spec still carries */
     char *effective;       /* the expanded configuration as JSON text (stored in provenance) */
+    char *overrides;       /* the overrides KEY=VALUE as given, one per line ("" when none) */
+    char *resolved;        /* YAML text that parses to this spec without overrides: the text
+                              itself without overrides, else the document with them applied */
+    size_t resolved_len;
     int trace_points;      /* common to every point (trace_points may not be an axis) */
     int64_t trace_iters;   /* iters when fixed, else -1 (each point has its own schedule) */
     int any_solve;         /* 1 when some point runs a solver (not `none`): /results exists */
@@ -81,6 +126,20 @@ int spec_load(const char *path, spec **out, sweep_errbuf *eb);
 /* spec_parse - The same from text already in memory (path only names it in messages). */
 int spec_parse(const char *path, const char *text, size_t len, spec **out, sweep_errbuf *eb);
 
+/* spec_parse_with - spec_parse with Hydra-style overrides applied to the document before it is
+ * read: "KEY=VALUE" (VALUE in YAML flow syntax). KEY is a top-level key (store=..., seed_base=3),
+ * an option (iters=20 sets it under fixed:, or replaces the axis of that name: a list or a
+ * generator replaces its values in every block, a single value makes it fixed), or a path of
+ * keys and block numbers (fixed.lr=0.1, grid.R='[1, 2]', grids.1.gamma=[0, 1]). Errors in
+ * what an override set name the override. validate = 0: as spec_parse_trusted. */
+int spec_parse_with(const char *path, const char *text, size_t len,
+                    const char *const *overrides, int n_overrides, int validate, spec **out,
+                    sweep_errbuf *eb);
+
+/* spec_load_with - spec_load with overrides (spec_parse_with). */
+int spec_load_with(const char *path, const char *const *overrides, int n_overrides, spec **out,
+                   sweep_errbuf *eb);
+
 /* spec_parse_trusted - spec_parse without the per-point validation, for text that was validated
  * before (the spec broadcast to workers, the spec stored in a store). */
 int spec_parse_trusted(const char *path, const char *text, size_t len, spec **out,
@@ -92,7 +151,11 @@ void spec_destroy(spec **s);
 /* spec_point_index - the multi-index (one entry per axis) of linear point p. */
 void spec_point_index(const spec *s, int64_t p, int64_t *idx);
 
-/* spec_point_params - the finalized, validated options of point p. Detail in eb. */
+/* spec_point_block - the first block that holds point p, or -1 when p is not in the study. */
+int spec_point_block(const spec *s, int64_t p);
+
+/* spec_point_params - the finalized, validated options of point p. Detail in eb; SWEEP_ERR_ARG
+ * for a point that is not in the study. */
 int spec_point_params(const spec *s, int64_t p, point_params *out, sweep_errbuf *eb);
 
 /* spec_point_find - The linear index of the point named by assignments, "R=4,loss=ldt,gamma=0.5"
@@ -110,12 +173,35 @@ void spec_point_compute(const spec *s, int64_t p, int rank, point_ufm_solve_fn u
                         void *ufm_ctx, const volatile sig_atomic_t *stop, point_record *rec,
                         double *trace);
 
+/* spec_solve_key - SHA-256 (32 bytes) of point p's solve identity (point_solve_identity): equal
+ * keys mean bitwise equal records. SWEEP_ERR_ARG for a point that is not in the study or
+ * cannot be built. */
+int spec_solve_key(const spec *s, int64_t p, unsigned char key[32], sweep_errbuf *eb);
+
+/* spec_reuse_plan - For the points p with want[p] != 0 (want NULL: every point of the study),
+ * group those of equal solve keys: rep[p] = the smallest such point of p's group (p itself for
+ * a point computed for its group, -1 where want[p] is 0). *n_distinct receives the number of
+ * groups. O(n log n). SWEEP_ERR_NOMEM, or SWEEP_ERR_ARG for a point that cannot be built. */
+int spec_reuse_plan(const spec *s, const uint8_t *want, int64_t *rep, int64_t *n_distinct,
+                    sweep_errbuf *eb);
+
+/* spec_suggest_key - the known key (options with '_', and the spec's top-level keys) nearest
+ * to key in edit distance, or NULL when none is close. Static storage. */
+const char *spec_suggest_key(const char *key);
+
+/* spec_print_summary - the spec as parsed: its blocks, axes and counts, and (with overrides)
+ * the resulting YAML, for `run --check`. */
+void spec_print_summary(const spec *s, FILE *f);
+
 /* spec_point_work - k d n iters of point p (the size of its UFM solve); *groupable is 1 when it
  * is a ufm solve a process group can run (no bias). 0 when the point cannot be built. */
 double spec_point_work(const spec *s, int64_t p, int *groupable);
 
 /* spec_point_label - "R=10, loss=cdt, gamma=0.5" for messages. */
 void spec_point_label(const spec *s, int64_t p, char *buf, size_t cap);
+
+/* sha256_raw - SHA-256 of data (OpenSSL), 32 bytes. */
+void sha256_raw(const void *data, size_t len, unsigned char out[32]);
 
 /* sha256_hex - hex SHA-256 of data (OpenSSL), 65 bytes with the terminator. */
 void sha256_hex(const void *data, size_t len, char out[65]);

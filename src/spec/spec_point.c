@@ -3,6 +3,9 @@
 
 #include "profile.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 void spec_point_compute(const spec *s, int64_t p, int rank, point_ufm_solve_fn ufm_solve,
                         void *ufm_ctx, const volatile sig_atomic_t *stop, point_record *rec,
                         double *trace)
@@ -33,4 +36,114 @@ double spec_point_work(const spec *s, int64_t p, int *groupable)
     }
     profile_destroy(&prof);
     return work;
+}
+
+int spec_solve_key(const spec *s, int64_t p, unsigned char key[32], sweep_errbuf *eb)
+{
+    point_params pp;
+    unsigned char small[4096], *buf = small;
+    int ret = spec_point_params(s, p, &pp, eb);
+    if (ret != SWEEP_OK)
+        return ret;
+    size_t len = point_solve_identity(&pp, s->seed_base, s->trace_points, buf, sizeof small, eb);
+    if (len > sizeof small) {
+        if ((buf = malloc(len)) == NULL)
+            return SWEEP_ERR_NOMEM;
+        len = point_solve_identity(&pp, s->seed_base, s->trace_points, buf, len, eb);
+    }
+    if (len == 0)
+        ret = SWEEP_ERR_ARG;
+    else
+        sha256_raw(buf, len, key);
+    if (buf != small)
+        free(buf);
+    return ret;
+}
+
+typedef struct keyed_point {
+    unsigned char key[16]; /* the first half of the SHA-256: 2^-64 odds of a clash per pair */
+    int64_t p;
+} keyed_point;
+
+static int keyed_cmp(const void *a, const void *b)
+{
+    const keyed_point *x = a, *y = b;
+    const int c = memcmp(x->key, y->key, sizeof x->key);
+    if (c != 0)
+        return c;
+    return x->p < y->p ? -1 : x->p > y->p;
+}
+
+int spec_reuse_plan(const spec *s, const uint8_t *want, int64_t *rep, int64_t *n_distinct,
+                    sweep_errbuf *eb)
+{
+    int64_t n = 0;
+    for (int64_t p = 0; p < s->n_points; p++) {
+        rep[p] = -1;
+        n += (want == NULL ? spec_point_block(s, p) >= 0 : want[p] != 0);
+    }
+    keyed_point *kp = malloc((size_t)(n > 0 ? n : 1) * sizeof *kp);
+    if (kp == NULL)
+        return sweep_err_set(eb, SWEEP_ERR_NOMEM, "no memory for the solve keys of %lld points",
+                             (long long)n);
+    int64_t i = 0;
+    for (int64_t p = 0; p < s->n_points; p++) {
+        if (want == NULL ? spec_point_block(s, p) < 0 : want[p] == 0)
+            continue;
+        unsigned char key[32];
+        int ret = spec_solve_key(s, p, key, eb);
+        if (ret != SWEEP_OK) {
+            free(kp);
+            return ret;
+        }
+        memcpy(kp[i].key, key, sizeof kp[i].key);
+        kp[i++].p = p;
+    }
+    qsort(kp, (size_t)n, sizeof *kp, keyed_cmp);
+    *n_distinct = 0;
+    for (int64_t j = 0; j < n; j++) {
+        if (j == 0 || memcmp(kp[j].key, kp[j - 1].key, sizeof kp[j].key) != 0) {
+            (*n_distinct)++;
+            rep[kp[j].p] = kp[j].p;
+        } else {
+            rep[kp[j].p] = rep[kp[j - 1].p];
+        }
+    }
+    free(kp);
+    return SWEEP_OK;
+}
+
+void spec_print_summary(const spec *s, FILE *f)
+{
+    fprintf(f, "%s: valid: %lld points in the study", s->path, (long long)s->n_in_study);
+    if (s->n_in_study != s->n_points)
+        fprintf(f, " (of a grid of %lld; the others are not in the study)",
+                (long long)s->n_points);
+    fprintf(f, "\n  grid: ");
+    for (int a = 0; a < s->n_axes; a++)
+        fprintf(f, "%s%s: %d", a ? " x " : "", s->axes[a].key, s->axes[a].n);
+    fprintf(f, "\n");
+    for (int b = 0; b < s->n_blocks; b++) {
+        const spec_block *bl = &s->blocks[b];
+        fprintf(f, "  block %d (line %d): %lld points: ", b + 1, bl->line,
+                (long long)bl->n_points);
+        for (int fi = 0; fi < bl->n_factors; fi++) {
+            const spec_factor *fa = &bl->factor[fi];
+            fprintf(f, "%s", fi ? " x " : "");
+            if (fa->n_axes == 1) {
+                fprintf(f, "%s (%d)", s->axes[fa->axis[0]].key, fa->n);
+            } else {
+                fprintf(f, "zip(");
+                for (int j = 0; j < fa->n_axes; j++)
+                    fprintf(f, "%s%s", j ? ", " : "", s->axes[fa->axis[j]].key);
+                fprintf(f, ") (%d)", fa->n);
+            }
+        }
+        int held = 0;
+        for (int a = 0; a < s->n_axes; a++)
+            if (!bl->has_axis[a])
+                fprintf(f, "%s%s=%s", held++ ? ", " : "; at ", s->axes[a].key,
+                        s->axes[a].text[bl->base_idx[a]]);
+        fprintf(f, "\n");
+    }
 }

@@ -69,7 +69,8 @@ static int read_all(int fd, void *data, size_t len)
 }
 
 static int header_matches(const journal_header *h, const char *spec_sha256,
-                          const char *grid_sha256, const char *path, sweep_errbuf *eb)
+                          const char *grid_sha256, const char *alt_grid_sha256, const char *path,
+                          sweep_errbuf *eb)
 {
     if (memcmp(h->magic, JOURNAL_MAGIC, 8) != 0)
         return sweep_err_set(eb, SWEEP_ERR_NOT_OURS, "%s: not a ufmsweep journal", path);
@@ -82,16 +83,14 @@ static int header_matches(const journal_header *h, const char *spec_sha256,
                                                         "this build", path, h->version);
     if (spec_sha256 == NULL)
         return SWEEP_OK; /* journal_identify: only what the file is */
-    if (memcmp(h->grid_sha256, grid_sha256, 64) != 0)
+    /* the spec's meaning decides (its text may have changed: comments, key order) */
+    if (memcmp(h->grid_sha256, grid_sha256, 64) != 0 &&
+        (alt_grid_sha256 == NULL || memcmp(h->grid_sha256, alt_grid_sha256, 64) != 0))
         return sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
-                             "%s: the journal belongs to another grid (grid hash %.12s..., this "
-                             "spec %.12s...); refusing to mix results",
+                             "%s: the journal belongs to another grid, a spec of another "
+                             "meaning (grid hash %.12s..., this spec %.12s...); refusing to mix "
+                             "results",
                              path, h->grid_sha256, grid_sha256);
-    if (memcmp(h->spec_sha256, spec_sha256, 64) != 0)
-        return sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
-                             "%s: the journal was written for another spec text (spec hash "
-                             "%.12s..., this spec %.12s...)",
-                             path, h->spec_sha256, spec_sha256);
     if (h->record_size != sizeof(point_record))
         return sweep_err_set(eb, SWEEP_ERR_UNSUPPORTED,
                              "%s: written by a build with another record layout (%u bytes, this "
@@ -101,7 +100,7 @@ static int header_matches(const journal_header *h, const char *spec_sha256,
 }
 
 int journal_check(const char *path, const char *spec_sha256, const char *grid_sha256,
-                  sweep_errbuf *eb)
+                  const char *alt_grid_sha256, sweep_errbuf *eb)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0)
@@ -112,26 +111,28 @@ int journal_check(const char *path, const char *spec_sha256, const char *grid_sh
     close(fd);
     if (ok != 1)
         return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: truncated journal header", path);
-    return header_matches(&h, spec_sha256, grid_sha256, path, eb);
+    return header_matches(&h, spec_sha256, grid_sha256, alt_grid_sha256, path, eb);
 }
 
 static int journal_open_mode(const char *path, const char *spec_sha256, const char *grid_sha256,
-                             int P, int readonly, journal **out, sweep_errbuf *eb);
+                             const char *alt, int P, int readonly, journal **out,
+                             sweep_errbuf *eb);
 
-int journal_open(const char *path, const char *spec_sha256, const char *grid_sha256, int P,
-                 journal **out, sweep_errbuf *eb)
+int journal_open(const char *path, const char *spec_sha256, const char *grid_sha256,
+                 const char *alt_grid_sha256, int P, journal **out, sweep_errbuf *eb)
 {
-    return journal_open_mode(path, spec_sha256, grid_sha256, P, 0, out, eb);
+    return journal_open_mode(path, spec_sha256, grid_sha256, alt_grid_sha256, P, 0, out, eb);
 }
 
 int journal_open_readonly(const char *path, const char *spec_sha256, const char *grid_sha256,
-                          int P, journal **out, sweep_errbuf *eb)
+                          const char *alt_grid_sha256, int P, journal **out, sweep_errbuf *eb)
 {
-    return journal_open_mode(path, spec_sha256, grid_sha256, P, 1, out, eb);
+    return journal_open_mode(path, spec_sha256, grid_sha256, alt_grid_sha256, P, 1, out, eb);
 }
 
 static int journal_open_mode(const char *path, const char *spec_sha256, const char *grid_sha256,
-                             int P, int readonly, journal **out, sweep_errbuf *eb)
+                             const char *alt, int P, int readonly, journal **out,
+                             sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
     journal *j = calloc(1, sizeof *j);
@@ -180,7 +181,7 @@ static int journal_open_mode(const char *path, const char *spec_sha256, const ch
             ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: truncated journal header", path);
             goto cleanup;
         }
-        if ((ret = header_matches(&h, spec_sha256, grid_sha256, path, eb)) != SWEEP_OK)
+        if ((ret = header_matches(&h, spec_sha256, grid_sha256, alt, path, eb)) != SWEEP_OK)
             goto cleanup;
         if ((int)h.trace_points != P) {
             ret = sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC, "%s: trace length %u, the spec has %d", path,

@@ -38,14 +38,18 @@ typedef struct store_run_row {
 typedef struct journal journal;
 
 /* journal_open - Open (creating if absent) the journal at path for a store of spec/grid hashes
- * and trace length P. An existing journal with other hashes is refused (SWEEP_ERR_ARG, file
- * untouched). */
-int journal_open(const char *path, const char *spec_sha256, const char *grid_sha256, int P,
+ * and trace length P (a new journal records spec_sha256 and grid_sha256). An existing journal
+ * whose grid hash is neither grid_sha256 nor alt_grid_sha256 (may be NULL: the hash of stores
+ * made by ufmsweep 0.2) is refused (SWEEP_ERR_OTHER_SPEC, file untouched); the spec text hash
+ * is not compared: a spec of the same meaning may be written differently. */
+int journal_open(const char *path, const char *spec_sha256, const char *grid_sha256,
+                 const char *alt_grid_sha256, int P,
                  journal **out, sweep_errbuf *eb);
 
 /* journal_open_readonly - Open an existing journal without write access (verify): replay then
  * reports a torn tail in *dropped_bytes but does not cut it. */
 int journal_open_readonly(const char *path, const char *spec_sha256, const char *grid_sha256,
+                          const char *alt_grid_sha256,
                           int P, journal **out, sweep_errbuf *eb);
 
 /* What a replay found besides the intact records. */
@@ -87,6 +91,7 @@ void journal_close(journal **j);
  * record layout), SWEEP_ERR_DAMAGED (truncated header), SWEEP_ERR_IO. With spec_sha256 NULL
  * only the magic and format are checked (is it a journal of ours?). */
 int journal_check(const char *path, const char *spec_sha256, const char *grid_sha256,
+                  const char *alt_grid_sha256,
                   sweep_errbuf *eb);
 
 #endif /* UFMSWEEP_JOURNAL_H */

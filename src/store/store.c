@@ -36,6 +36,7 @@ struct store {
     hid_t traces[POINT_TRACE_FIELDS];
     hid_t st_state, st_attempts, st_rank, st_wall, st_outcome, st_message;
     hid_t st_commit;         /* /status/commit_time, -1 in stores made before 0.2 */
+    hid_t st_source, st_source_point; /* /status/source, source_point: -1 before 0.3 */
     int msg_chars;           /* /status/message is G + (MSG_LEN,) characters (schema 2); 0: a
                                 G-shaped dataset of MSG_LEN-byte strings (schema 1) */
     hid_t char_type;         /* one character (netCDF's NC_CHAR) */
@@ -256,7 +257,7 @@ static void store_free(store *st)
 {
     hid_t *ids[] = {&st->theory_source, &st->st_state, &st->st_attempts, &st->st_rank,
                     &st->st_wall, &st->st_outcome, &st->st_message, &st->st_commit,
-                    &st->runs, &st->runs_dim};
+                    &st->st_source, &st->st_source_point, &st->runs, &st->runs_dim};
     for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
         if (st->results[i] >= 0)
             H5Dclose(st->results[i]);
@@ -296,6 +297,7 @@ static store *store_alloc(void)
         st->traces[i] = -1;
     st->theory_source = st->st_state = st->st_attempts = st->st_rank = st->st_wall = -1;
     st->st_outcome = st->st_message = st->st_commit = st->runs = st->runs_dim = -1;
+    st->st_source = st->st_source_point = -1;
     st->runs_type = runs_type_create();
     st->msg_type = string_type(sizeof(((point_record *)0)->message));
     st->char_type = string_type(1);
@@ -343,6 +345,8 @@ static void open_all(store *st)
     st->st_outcome = open_dataset(st->file, STORE_OUTCOME);
     st->st_message = open_dataset(st->file, STORE_MESSAGE);
     st->st_commit = open_dataset(st->file, STORE_COMMIT_TIME);
+    st->st_source = open_dataset(st->file, STORE_SOURCE);
+    st->st_source_point = open_dataset(st->file, STORE_SOURCE_POINT);
     st->runs = open_dataset(st->file, STORE_RUNS);
     st->runs_dim = open_dataset(st->file, STORE_PROVENANCE "/run");
     st->has_results = st->results[0] >= 0;
@@ -659,20 +663,47 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
                               "when the writer committed the point to this store (UTC); NaN "
                               "when pending or not known (points rebuilt from a journal or "
                               "copied from another store)") < 0;
+    const int64_t minus64 = -1;
+    st->st_source = make_dataset(g_status, "source", H5T_STD_I32LE, R, st->dims, &minus32);
+    st->st_source_point = make_dataset(g_status, "source_point", H5T_STD_I64LE, R, st->dims,
+                                       &minus64);
+    fail |= st->st_source < 0 || st->st_source_point < 0 ||
+            attr_write_cf(st->st_source, "where the point's record comes from", NULL) < 0 ||
+            attr_write_string(st->st_source, "comment",
+                              "-1: computed for this point (or pending); 0: copied from "
+                              "source_point of this store, whose problem is the same; i >= 1: "
+                              "copied from source_point of the i-th store of the provenance "
+                              "attribute reuse_sources (run --reuse)") < 0 ||
+            attr_write_cf(st->st_source_point,
+                          "the point a copied record comes from (-1: computed)", NULL) < 0;
     fail |= st->theory_source < 0 || attach_scales(st->theory_source, gscales[0], R, -1) < 0;
-    hid_t status_ds[] = {st->st_state,   st->st_attempts, st->st_rank, st->st_wall,
-                         st->st_outcome, st->st_message,  st->st_commit};
+    hid_t status_ds[] = {st->st_state,   st->st_attempts, st->st_rank,   st->st_wall,
+                         st->st_outcome, st->st_message,  st->st_commit, st->st_source,
+                         st->st_source_point};
     for (size_t i = 0; i < sizeof status_ds / sizeof status_ds[0]; i++)
         fail |= status_ds[i] < 0 || attach_scales(status_ds[i], gscales[1], R, -1) < 0;
     /* CF flags, and the longer story in a comment */
-    static const int64_t state_v[] = {0, 1, 2, 3}, source_v[] = {-1, 0, 1, 2},
+    static const int64_t state_v[] = {0, 1, 2, 3, 4}, source_v[] = {-1, 0, 1, 2},
                          outcome_v[] = {-1, 1, 2, 3, 4};
     fail |= attr_write_cf(st->st_state, "state of the point", NULL) < 0 ||
-            attr_write_flags(st->st_state, H5T_STD_U8LE, state_v, 4,
-                             "pending done failed not_converged") < 0 ||
+            attr_write_flags(st->st_state, H5T_STD_U8LE, state_v, 5,
+                             "pending done failed not_converged not_in_study") < 0 ||
             attr_write_string(st->st_state, "comment",
                               "failed: an error or a diverged solve; not_converged: a "
-                              "tolerance was set and not reached") < 0;
+                              "tolerance was set and not reached; not_in_study: in no block "
+                              "of the spec's grids (never computed, NaN everywhere)") < 0;
+    if (!s->every_point_in_study && !fail) {
+        /* the points of no block: their own state from the start, never pending */
+        uint8_t *init = malloc((size_t)s->n_points);
+        if (init == NULL) {
+            ret = SWEEP_ERR_NOMEM;
+            goto cleanup;
+        }
+        for (int64_t p = 0; p < s->n_points; p++)
+            init[p] = spec_point_block(s, p) < 0 ? POINT_NOT_IN_STUDY : POINT_PENDING;
+        fail |= H5Dwrite(st->st_state, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, init) < 0;
+        free(init);
+    }
     fail |= attr_write_cf(st->theory_source, "source of the prediction", NULL) < 0 ||
             attr_write_flags(st->theory_source, H5T_STD_I8LE, source_v, 4,
                              "pending none closed_form convex") < 0 ||
@@ -696,6 +727,11 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     /* provenance */
     fail |= write_text_dataset(g_prov, "spec", s->text, s->text_len) < 0;
     fail |= write_text_dataset(g_prov, "effective", s->effective, strlen(s->effective)) < 0;
+    if (s->overrides != NULL && s->overrides[0] != '\0') {
+        /* the overrides as given, and the spec they make (what readers parse) */
+        fail |= write_text_dataset(g_prov, "overrides", s->overrides, strlen(s->overrides)) < 0;
+        fail |= write_text_dataset(g_prov, "spec_resolved", s->resolved, s->resolved_len) < 0;
+    }
     {
         hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = 16;
         hid_t sp = H5Screate_simple(1, &zero, &unlim), dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -876,24 +912,16 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
                             path, (long long)version, STORE_SCHEMA_VERSION);
         goto cleanup;
     }
-    if (s != NULL) {
-        char g[80], sp[80];
+    if (s != NULL && !store_grid_matches(st, s)) {
+        char g[80];
         attr_read_string(st->file, "grid_sha256", g, sizeof g);
-        attr_read_string(st->file, "spec_sha256", sp, sizeof sp);
-        if (strcmp(g, s->grid_sha256) != 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
-                                "%s: the store belongs to another grid (grid hash %.12s..., this "
-                                "spec %.12s...): refusing to mix results; use another --store",
-                                path, g, s->grid_sha256);
-            goto cleanup;
-        }
-        if (strcmp(sp, s->spec_sha256) != 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
-                                "%s: the store was made from another spec text (spec hash "
-                                "%.12s..., this spec %.12s...)",
-                                path, sp, s->spec_sha256);
-            goto cleanup;
-        }
+        ret = sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
+                            "%s: the store belongs to a spec of another meaning (grid hash "
+                            "%.12s..., this spec %.12s...): refusing to mix results; use "
+                            "another --store, or copy its finished points into a new store "
+                            "with --reuse %s",
+                            path, g, s->grid_sha256, path);
+        goto cleanup;
     }
     attr_read_i64(st->file, "n_points", &np);
     attr_read_i64(st->file, "trace_points", &P);
@@ -935,17 +963,22 @@ cleanup:
     return ret;
 }
 
+int store_grid_matches(store *st, const spec *s)
+{
+    char g[80];
+    attr_read_string(st->file, "grid_sha256", g, sizeof g);
+    /* the identity of the spec's meaning; stores made by 0.2 carry the hash of that version */
+    return strcmp(g, s->grid_sha256) == 0 || strcmp(g, s->legacy_sha256) == 0;
+}
+
 int store_identify(const char *path, const spec *s, int *same_grid, sweep_errbuf *eb)
 {
     store *st = NULL;
     if (same_grid != NULL)
         *same_grid = 0;
     int ret = store_open(path, NULL, 0, &st, eb);
-    if (ret == SWEEP_OK && s != NULL && same_grid != NULL) {
-        char g[80];
-        attr_read_string(st->file, "grid_sha256", g, sizeof g);
-        *same_grid = strcmp(g, s->grid_sha256) == 0;
-    }
+    if (ret == SWEEP_OK && s != NULL && same_grid != NULL)
+        *same_grid = store_grid_matches(st, s);
     store_close(&st);
     return ret;
 }
@@ -964,7 +997,7 @@ int store_open_with_spec(const char *path, int writable, store **out, spec **s_o
         return ret;
     sweep_errbuf eb2;
     sweep_errbuf_clear(&eb2);
-    if (store_spec_text(path, &text, &len, &eb2) != SWEEP_OK ||
+    if (store_spec_text(path, 1, &text, &len, &eb2) != SWEEP_OK ||
         spec_parse_trusted(path, text, len, &s, &eb2) != SWEEP_OK) {
         ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: its spec (/provenance/spec): %s", path,
                             eb2.msg);
@@ -987,14 +1020,16 @@ cleanup:
     return ret;
 }
 
-int store_spec_text(const char *path, char **text, size_t *len, sweep_errbuf *eb)
+int store_spec_text(const char *path, int resolved, char **text, size_t *len, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
     hid_t f = -1, d = -1, t = -1, mt = -1;
     if (H5Fis_hdf5(path) <= 0)
         return sweep_err_set(eb, SWEEP_ERR_IO, "%s: not an HDF5 store (or damaged/missing)", path);
     f = store_h5_open(path, 0, NULL, NULL);
-    if (f < 0 || (d = open_dataset(f, STORE_SPEC)) < 0) {
+    if (f >= 0 && resolved && H5Lexists(f, STORE_SPEC_RESOLVED, H5P_DEFAULT) > 0)
+        d = open_dataset(f, STORE_SPEC_RESOLVED);
+    if (f < 0 || (d < 0 && (d = open_dataset(f, STORE_SPEC)) < 0)) {
         ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot read /provenance/spec", path);
         goto cleanup;
     }
@@ -1186,6 +1221,20 @@ static int transfer(store *st, point_record *recs, double *traces, const int64_t
         bad |= rw_points(st, st->st_attempts, H5T_NATIVE_INT32, i32, n, write);
         for (size_t i = 0; !write && i < n; i++)
             recs[i].attempts = i32[i];
+        /* where a copy comes from (stores made before 0.3 have no such datasets) */
+        for (size_t i = 0; write && i < n; i++)
+            i32[i] = recs[i].source;
+        if (st->st_source >= 0)
+            bad |= rw_points(st, st->st_source, H5T_NATIVE_INT32, i32, n, write);
+        for (size_t i = 0; !write && i < n; i++)
+            recs[i].source = st->st_source >= 0 ? i32[i] : POINT_COMPUTED;
+        int64_t *i64 = (int64_t *)st->vbuf;
+        for (size_t i = 0; write && i < n; i++)
+            i64[i] = recs[i].source_point;
+        if (st->st_source_point >= 0)
+            bad |= rw_points(st, st->st_source_point, H5T_NATIVE_INT64, i64, n, write);
+        for (size_t i = 0; !write && i < n; i++)
+            recs[i].source_point = st->st_source_point >= 0 ? i64[i] : -1;
         const size_t ml = sizeof recs[0].message;
         msg = malloc(n * ml);
         if (msg == NULL)
@@ -1271,6 +1320,75 @@ int store_read_status(store *st, uint8_t *state, int32_t *attempts, sweep_errbuf
         H5Dread(st->st_attempts, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, attempts) < 0)
         return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot read /status/attempts (damaged store?)");
     return SWEEP_OK;
+}
+
+int store_read_sources(store *st, int32_t *source, sweep_errbuf *eb)
+{
+    if (st->st_source < 0) {
+        for (int64_t p = 0; p < st->n_points; p++)
+            source[p] = POINT_COMPUTED;
+        return SWEEP_OK;
+    }
+    if (H5Dread(st->st_source, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, source) < 0)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot read /status/source", st->path);
+    return SWEEP_OK;
+}
+
+int store_add_reuse_source(store *st, const char *text, int *index, sweep_errbuf *eb)
+{
+    char *all = NULL;
+    int ret = SWEEP_OK, n = 0;
+    hid_t g = H5Gopen2(st->file, STORE_PROVENANCE, H5P_DEFAULT);
+    if (g < 0)
+        return sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot open /provenance", st->path);
+    size_t old_len = 0;
+    if (H5Aexists(g, "reuse_sources") > 0) {
+        hid_t a = H5Aopen(g, "reuse_sources", H5P_DEFAULT), t = a >= 0 ? H5Aget_type(a) : -1;
+        old_len = t >= 0 ? H5Tget_size(t) : 0;
+        all = calloc(1, old_len + strlen(text) + 3);
+        hid_t mt = string_type(old_len);
+        if (all == NULL || a < 0 || H5Aread(a, mt, all) < 0)
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot read the reuse_sources "
+                                                       "attribute of /provenance", st->path);
+        H5Tclose(mt);
+        if (t >= 0)
+            H5Tclose(t);
+        if (a >= 0)
+            H5Aclose(a);
+        if (ret == SWEEP_OK && H5Adelete(g, "reuse_sources") < 0)
+            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot rewrite reuse_sources",
+                                st->path);
+    } else {
+        all = calloc(1, strlen(text) + 3);
+        if (all == NULL)
+            ret = SWEEP_ERR_NOMEM;
+    }
+    if (ret == SWEEP_OK) {
+        /* a source named before (a resumed run with the same --reuse) keeps its number */
+        for (char *line = all; *line != '\0'; n++) {
+            char *nl = strchr(line, '\n');
+            const size_t ll = nl != NULL ? (size_t)(nl - line) : strlen(line);
+            if (ll == strlen(text) && strncmp(line, text, ll) == 0) {
+                *index = n + 1;
+                text = NULL;
+                break;
+            }
+            line += ll + (nl != NULL);
+        }
+    }
+    if (ret == SWEEP_OK && text == NULL) {
+        if (attr_write_string(g, "reuse_sources", all) != 0)
+            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot write reuse_sources", st->path);
+    } else if (ret == SWEEP_OK) {
+        strcat(all, text);
+        strcat(all, "\n");
+        if (attr_write_string(g, "reuse_sources", all) != 0)
+            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot write reuse_sources", st->path);
+        *index = n + 1;
+    }
+    free(all);
+    H5Gclose(g);
+    return ret;
 }
 
 int store_is_live(const store *st)
@@ -1403,7 +1521,7 @@ int store_copy_finished(store *dst, store *src, unsigned char *taken, int64_t *c
         goto cleanup;
     int cnt = 0;
     for (int64_t p = 0; p <= n; p++) {
-        if (p < n && state[p] != POINT_PENDING) {
+        if (p < n && state[p] != POINT_PENDING && state[p] != POINT_NOT_IN_STUDY) {
             if (taken != NULL && taken[p]) {
                 (*duplicates)++;
             } else {

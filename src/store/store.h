@@ -9,7 +9,8 @@
  *   /theory/<metric>  the prediction at every point; /theory/theory_source int8 (-1 pending,
  *                     0 none: needs the convex reference, 1 closed form)
  *   /traces/<field>   grid + (trace_points,): iter, lr, loss, grad_norm and every metric
- *   /status/state     uint8 0 pending 1 done 2 failed 3 not converged; attempts, rank, wall_s,
+ *   /status/state     uint8 0 pending 1 done 2 failed 3 not converged 4 not in the study;
+ *                     source, source_point (where a copied record comes from); attempts, rank, wall_s,
  *                     outcome, message, commit_time (seconds since 1970 UTC; not in stores
  *                     made before 0.2)
  *   /provenance/spec, /provenance/effective, /provenance/runs (one row per invocation)
@@ -25,7 +26,7 @@
 
 #include <stdint.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 typedef struct store store;
 
@@ -90,8 +91,23 @@ int store_read_commit_times(store *st, double *t, sweep_errbuf *eb);
 /* store_close - Close (NULL accepted), set *st = NULL. Returns the first HDF5 error. */
 int store_close(store **st);
 
-/* store_spec_text - the spec text stored in /provenance/spec (caller frees). */
-int store_spec_text(const char *path, char **text, size_t *len, sweep_errbuf *eb);
+/* store_spec_text - the spec text stored in /provenance/spec (caller frees); resolved: the
+ * spec with its overrides applied (/provenance/spec_resolved) when the run had overrides, the
+ * text that parses to the store's spec. */
+int store_spec_text(const char *path, int resolved, char **text, size_t *len, sweep_errbuf *eb);
+
+/* store_grid_matches - 1 when the store was made for a spec of the meaning of s (grid_sha256, or
+ * the hash ufmsweep 0.2 gave the same spec). */
+int store_grid_matches(store *st, const spec *s);
+
+/* store_read_sources - source[n_points]: /status/source (-1 computed, 0 copied within the store,
+ * i >= 1 from reuse source i); all -1 for stores made before 0.3. */
+int store_read_sources(store *st, int32_t *source, sweep_errbuf *eb);
+
+/* store_add_reuse_source - Append one line of text (a JSON object naming a --reuse store) to the
+ * reuse_sources attribute of /provenance; *index receives its number (1-based: the value of
+ * /status/source for points copied from it). */
+int store_add_reuse_source(store *st, const char *text, int *index, sweep_errbuf *eb);
 
 /* store_read_status - state[n_points] and attempts[n_points] (either may be NULL). */
 int store_read_status(store *st, uint8_t *state, int32_t *attempts, sweep_errbuf *eb);

@@ -21,7 +21,11 @@
 #define STORE_OUTCOME STORE_STATUS "/outcome"
 #define STORE_MESSAGE STORE_STATUS "/message"
 #define STORE_COMMIT_TIME STORE_STATUS "/commit_time" /* optional: stores made before 0.2 lack it */
+#define STORE_SOURCE STORE_STATUS "/source"             /* optional: schema 3 */
+#define STORE_SOURCE_POINT STORE_STATUS "/source_point" /* optional: schema 3 */
 #define STORE_SPEC STORE_PROVENANCE "/spec"
+#define STORE_OVERRIDES STORE_PROVENANCE "/overrides"         /* only with overrides */
+#define STORE_SPEC_RESOLVED STORE_PROVENANCE "/spec_resolved" /* only with overrides */
 #define STORE_EFFECTIVE STORE_PROVENANCE "/effective"
 #define STORE_RUNS STORE_PROVENANCE "/runs"
 

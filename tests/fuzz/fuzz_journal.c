@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     close(fd);
     unlink(path);
     journal *j = NULL;
-    if (journal_open(path, SPEC, GRID, FUZZ_P, &j, NULL) != SWEEP_OK)
+    if (journal_open(path, SPEC, GRID, NULL, FUZZ_P, &j, NULL) != SWEEP_OK)
         return 0;
     journal_close(&j);
     fd = open(path, O_WRONLY | O_APPEND);
@@ -64,10 +64,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     seen a = {0, 0}, b = {0, 0};
     journal_replay_report rep;
-    if (journal_open(path, SPEC, GRID, FUZZ_P, &j, NULL) == SWEEP_OK)
+    if (journal_open(path, SPEC, GRID, NULL, FUZZ_P, &j, NULL) == SWEEP_OK)
         journal_replay(j, count_record, &a, &rep, NULL);
     journal_close(&j);
-    if (journal_open_readonly(path, SPEC, GRID, FUZZ_P, &j, NULL) == SWEEP_OK) {
+    if (journal_open_readonly(path, SPEC, GRID, NULL, FUZZ_P, &j, NULL) == SWEEP_OK) {
         journal_replay(j, count_record, &b, &rep, NULL);
         if (b.n != a.n || b.sum != a.sum || rep.torn_tail_bytes != 0)
             abort(); /* the cut lost a record, or left a torn tail behind */

@@ -53,7 +53,7 @@ assert np.isfinite(f["theory/w_norm_ratio"][1, 1, loss.index("cdt"), 0, 0])
 d = f["results/dist_gw"][1, 1, loss.index("cdt"), :, 0]
 assert np.isfinite(d).all() and (d < 0.5).all(), d
 assert (f["status/attempts"][()] == 1).all()
-assert f.attrs["schema_version"] == 2 and len(f.attrs["spec_sha256"]) == 64
+assert f.attrs["schema_version"] == 3 and len(f.attrs["spec_sha256"]) == 64
 assert (b"Open MPI" in f.attrs["mpi_library"] or b"MPICH" in f.attrs["mpi_library"]) and f.attrs["hdf5_library"].startswith(b"1.") and f.attrs["mpi_size"] == 4
 assert b"OpenBLAS" in f.attrs["blas_library"] and len(f.attrs["hostnames"]) > 0
 assert f["traces/dist_gw"].shape == (2, 2, 3, 2, 2, 6)
@@ -65,7 +65,8 @@ PY
 "$BIN" run "$SPECS/slow.yaml" --store ref.h5 >/dev/null 2>&1 || bad "slow reference run"
 flag=
 for cycle in 1 2 3 4 5; do
-  "$MPIRUN" -n 2 "$BIN" run "$SPECS/slow.yaml" --store killed.h5 $flag --progress 100 >/dev/null 2>&1 &
+  # --no-reuse: every point a solve, so that the kills land while points are computed
+  "$MPIRUN" -n 2 "$BIN" run "$SPECS/slow.yaml" --store killed.h5 $flag --no-reuse --progress 100 >/dev/null 2>&1 &
   pid=$!
   sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.6 + (r % 100) / 100 }')"
   kill -9 $pid 2>/dev/null
@@ -141,7 +142,7 @@ for i in 0 1 2; do
 done
 "$BIN" merge merged.h5 shard0.h5 shard1.h5 shard2.h5 2>merge.err && same_data r1.h5 merged.h5 && ok "3 shards merge to the single-run store" || bad "merge: $(cat merge.err)"
 err=$("$BIN" merge merged2.h5 shard0.h5 sig.h5 2>&1)
-[ $? -eq 1 ] && [ ! -e merged2.h5 ] && [[ "$err" == *"another grid"* ]] && ok "merge refuses a shard of another spec" || bad "merge refusal: $err"
+[ $? -eq 1 ] && [ ! -e merged2.h5 ] && [[ "$err" == *"another meaning"* ]] && ok "merge refuses a shard of another spec" || bad "merge refusal: $err"
 
 # 6. status
 st=$("$BIN" status r1.h5 --json)

@@ -71,7 +71,8 @@ def main():
         check("labelled selection", float(s.results["w_norm_ratio"].sel(R=1, loss="ce", gamma=-0.5, seed=0))
               == raw[0, 0, 0, 0])
         c = s.counts()
-        check("counts", c == {"done": 27, "failed": 0, "not_converged": 0, "pending": 27, "total": 54}, str(c))
+        check("counts", c == {"done": 27, "failed": 0, "not_converged": 0, "pending": 27, "total": 54,
+                              "not_in_study": 0, "points_computed": 11, "points_reused": 16}, str(c))
         check("provenance", "analysis test" in s.spec_text and len(s.runs) == 1
               and s.runs[0]["exit_reason"] == "complete")
 

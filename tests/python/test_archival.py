@@ -180,10 +180,10 @@ def main():
               "variable and coordinate, flags as flag_values + flag_meanings", not probs, str(probs))
         fm = {n: ds[n].attrs.get("flag_meanings") for n in ("state", "theory_source", "outcome")}
         check("state, theory_source and outcome flags", fm == {
-            "state": "pending done failed not_converged",
+            "state": "pending done failed not_converged not_in_study",
             "theory_source": "pending none closed_form convex",
             "outcome": "pending_or_no_solve converged_gradient converged_loss max_iter diverged"}
-            and list(ds["state"].attrs["flag_values"]) == [0, 1, 2, 3], str(fm))
+            and list(ds["state"].attrs["flag_values"]) == [0, 1, 2, 3, 4], str(fm))
         fixed_ok = (int(ds["k"].values) == 4 and ds["k"].dtype == np.int64 and int(ds["d"].values) == 5
                     and str(ds["opt"].values) == "ngd" and int(ds["iters"].values) == 400)
         check("fixed parameters are scalar variables (k, d, iters as integers; opt as text)", fixed_ok,
@@ -242,7 +242,7 @@ def main():
 
         newer = copy("newer.h5")
         with h5py.File(newer, "a") as f:
-            f.attrs["schema_version"] = np.int64(3)
+            f.attrs["schema_version"] = np.int64(1000)  # far beyond any schema this build reads
         r1, r2 = run("status", newer), run("verify", newer)
         check("a newer schema_version is refused by status and verify",
               r1.returncode == 1 and "newer than this program reads" in r1.stderr

@@ -88,7 +88,7 @@ static int build_original(const char *path, original *o)
     journal *j = NULL;
     struct stat st;
     unlink(path);
-    CHECK_OK(journal_open(path, SPEC_HASH, GRID_HASH, P_TRACE, &j, NULL));
+    CHECK_OK(journal_open(path, SPEC_HASH, GRID_HASH, NULL, P_TRACE, &j, NULL));
     if (j == NULL)
         return fails + 1;
     CHECK(stat(path, &st) == 0);
@@ -156,7 +156,7 @@ static int check_damaged(const char *path, const original *o, const unsigned cha
     memset(&c, 0, sizeof c);
     if (write_file(path, copy, len) != 0)
         return 1;
-    CHECK_OK(journal_open(path, SPEC_HASH, GRID_HASH, P_TRACE, &j, NULL));
+    CHECK_OK(journal_open(path, SPEC_HASH, GRID_HASH, NULL, P_TRACE, &j, NULL));
     if (j == NULL)
         return fails + 1;
     CHECK_OK(journal_replay(j, collect, &c, &rep, NULL));
@@ -208,7 +208,7 @@ static int check_damaged(const char *path, const original *o, const unsigned cha
     journal_close(&j);
     collected c2;
     memset(&c2, 0, sizeof c2);
-    CHECK_OK(journal_open(path, SPEC_HASH, GRID_HASH, P_TRACE, &j, NULL));
+    CHECK_OK(journal_open(path, SPEC_HASH, GRID_HASH, NULL, P_TRACE, &j, NULL));
     if (j != NULL)
         CHECK_OK(journal_replay(j, collect, &c2, &rep, NULL));
     journal_close(&j);
@@ -262,7 +262,7 @@ static int test_journal_damage_properties(void)
         collected c;
         memset(&c, 0, sizeof c);
         if (write_file(work, copy, len) == 0 &&
-            journal_open_readonly(work, SPEC_HASH, GRID_HASH, P_TRACE, &j, NULL) == SWEEP_OK &&
+            journal_open_readonly(work, SPEC_HASH, GRID_HASH, NULL, P_TRACE, &j, NULL) == SWEEP_OK &&
             journal_replay(j, collect, &c, &rep, NULL) == SWEEP_OK) {
             with_skips += rep.skipped_regions > 0;
             with_cuts += rep.torn_tail_bytes > 0;
@@ -296,7 +296,7 @@ static int test_journal_one_flip_reported(void)
     collected c;
     journal_replay_report rep;
     memset(&c, 0, sizeof c);
-    CHECK_OK(journal_open("flip.journal", SPEC_HASH, GRID_HASH, P_TRACE, &j, NULL));
+    CHECK_OK(journal_open("flip.journal", SPEC_HASH, GRID_HASH, NULL, P_TRACE, &j, NULL));
     if (j != NULL)
         CHECK_OK(journal_replay(j, collect, &c, &rep, NULL));
     journal_close(&j);
@@ -313,13 +313,13 @@ static int test_journal_one_flip_reported(void)
 
     /* a torn last record: cut exactly at its start by a writable journal, kept by a read-only */
     CHECK(write_file("flip.journal", o.bytes, o.end[N_RECORDS - 2] + 30) == 0);
-    CHECK_OK(journal_open_readonly("flip.journal", SPEC_HASH, GRID_HASH, P_TRACE, &j, NULL));
+    CHECK_OK(journal_open_readonly("flip.journal", SPEC_HASH, GRID_HASH, NULL, P_TRACE, &j, NULL));
     if (j != NULL)
         CHECK_OK(journal_replay(j, collect, &c, &rep, NULL));
     journal_close(&j);
     CHECK_EQ_INT(rep.torn_tail_bytes, 30);
     CHECK(stat("flip.journal", &st) == 0 && (size_t)st.st_size == o.end[N_RECORDS - 2] + 30);
-    CHECK_OK(journal_open("flip.journal", SPEC_HASH, GRID_HASH, P_TRACE, &j, NULL));
+    CHECK_OK(journal_open("flip.journal", SPEC_HASH, GRID_HASH, NULL, P_TRACE, &j, NULL));
     if (j != NULL)
         CHECK_OK(journal_replay(j, collect, &c, &rep, NULL));
     journal_close(&j);
@@ -336,14 +336,17 @@ static int test_journal_header_codes(void)
     sweep_errbuf eb;
     static const char OTHER[65] = "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
     unlink("codes.journal");
-    CHECK_OK(journal_open("codes.journal", SPEC_HASH, GRID_HASH, P_TRACE, &j, NULL));
+    CHECK_OK(journal_open("codes.journal", SPEC_HASH, GRID_HASH, NULL, P_TRACE, &j, NULL));
     journal_close(&j);
     sweep_errbuf_clear(&eb);
-    CHECK_ERR(SWEEP_ERR_OTHER_SPEC, journal_check("codes.journal", SPEC_HASH, OTHER, &eb));
+    CHECK_ERR(SWEEP_ERR_OTHER_SPEC, journal_check("codes.journal", SPEC_HASH, OTHER, NULL, &eb));
     CHECK_CONTAINS(eb.msg, "another grid");
-    CHECK_ERR(SWEEP_ERR_OTHER_SPEC, journal_check("codes.journal", OTHER, GRID_HASH, NULL));
-    CHECK_OK(journal_check("codes.journal", NULL, NULL, NULL));
-    CHECK_OK(journal_check("absent.journal", SPEC_HASH, GRID_HASH, NULL));
+    /* the spec's meaning decides, not its text; a 0.2 store's grid hash is the alternative */
+    CHECK_OK(journal_check("codes.journal", OTHER, GRID_HASH, NULL, NULL));
+    CHECK_OK(journal_check("codes.journal", SPEC_HASH, OTHER, GRID_HASH, NULL));
+    CHECK_ERR(SWEEP_ERR_OTHER_SPEC, journal_check("codes.journal", SPEC_HASH, OTHER, OTHER, NULL));
+    CHECK_OK(journal_check("codes.journal", NULL, NULL, NULL, NULL));
+    CHECK_OK(journal_check("absent.journal", SPEC_HASH, GRID_HASH, NULL, NULL));
     {
         /* a newer format (the version word after the 8-byte magic): NEWER, not "damaged" */
         unsigned char *b = NULL;
@@ -354,7 +357,7 @@ static int test_journal_header_codes(void)
             memcpy(b + 8, &v, sizeof v);
             CHECK(write_file("codes.journal", b, len) == 0);
             sweep_errbuf_clear(&eb);
-            CHECK_ERR(SWEEP_ERR_NEWER, journal_check("codes.journal", SPEC_HASH, GRID_HASH, &eb));
+            CHECK_ERR(SWEEP_ERR_NEWER, journal_check("codes.journal", SPEC_HASH, GRID_HASH, NULL, &eb));
             CHECK_CONTAINS(eb.msg, "newer");
         }
         free(b);
@@ -363,9 +366,9 @@ static int test_journal_header_codes(void)
     memset(junk, '.', sizeof junk);
     memcpy(junk, "not a journal", 13);
     CHECK(write_file("codes.journal", junk, sizeof junk) == 0);
-    CHECK_ERR(SWEEP_ERR_NOT_OURS, journal_check("codes.journal", NULL, NULL, NULL));
+    CHECK_ERR(SWEEP_ERR_NOT_OURS, journal_check("codes.journal", NULL, NULL, NULL, NULL));
     CHECK(write_file("codes.journal", (const unsigned char *)"UFMSJNL1", 8) == 0);
-    CHECK_ERR(SWEEP_ERR_DAMAGED, journal_check("codes.journal", NULL, NULL, NULL));
+    CHECK_ERR(SWEEP_ERR_DAMAGED, journal_check("codes.journal", NULL, NULL, NULL, NULL));
     unlink("codes.journal");
     return fails;
 }
