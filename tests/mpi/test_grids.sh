@@ -180,8 +180,16 @@ grid:
   seed: [0, 1, 2]
 EOF
 "$BIN" run m.yaml --store m-full.h5 >/dev/null 2>&1 || bad "m full run"
-# stopped part way (SIGUSR1 after a moment: exit 3), or finished already on a fast machine
-timeout --preserve-status -s USR1 0.4 "$BIN" run m.yaml >m1.err 2>&1; rc1=$?
+# stopped part way (SIGUSR1 once a point is committed: exit 3), or finished already
+"$BIN" run m.yaml >m1.err 2>&1 &
+pid=$!
+for i in $(seq 1 200); do
+  "$BIN" status m.h5 --json >m.json 2>/dev/null && [ "$(jget m.json done)" != null ] &&
+    [ "$(jget m.json done)" -ge 1 ] && break
+  sleep 0.05
+done
+kill -USR1 $pid 2>/dev/null
+wait $pid; rc1=$?
 cat >m.yaml <<'EOF'
 # the same sweep, written differently
 fixed: {lr: 0.5, iters: 100000, d: 6, n_min: 2.0, rho: 0.50, k: 4, opt: gd, trace_points: 4}   # reordered
