@@ -174,7 +174,7 @@ out=$("$BIN" run o.yaml iters=20 --resume 2>&1); rc=$?
 # 5. resume by meaning: a comment, key order, 1 vs 1.0 and a generator for its list
 cat >m.yaml <<'EOF'
 store: m.h5
-fixed: {k: 4, rho: 0.5, n_min: 2, d: 6, opt: gd, lr: 0.5, iters: 100000, trace_points: 4}
+fixed: {k: 8, rho: 0.5, n_min: 10, d: 12, opt: gd, lr: 0.5, iters: 200000, trace_points: 4}
 grid:
   R: [2, 4]
   seed: [0, 1, 2]
@@ -192,7 +192,7 @@ kill -USR1 $pid 2>/dev/null
 wait $pid; rc1=$?
 cat >m.yaml <<'EOF'
 # the same sweep, written differently
-fixed: {lr: 0.5, iters: 100000, d: 6, n_min: 2.0, rho: 0.50, k: 4, opt: gd, trace_points: 4}   # reordered
+fixed: {lr: 0.5, iters: 200000, d: 12, n_min: 10.0, rho: 0.50, k: 8, opt: gd, trace_points: 4}   # reordered
 store: m.h5
 grid:
   R: [2.0, 4e0]
