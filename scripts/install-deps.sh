@@ -23,6 +23,8 @@ PACKAGES=(
   python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-h5netcdf
   # the live report page's browser test (tests/mpi/test_live.sh): headless Chromium
   chromium
+  # real networks (examples/deepnet, tests/python/test_deepnet.sh): PyTorch and the digits data
+  python3-torch python3-sklearn
 )
 for opt in "$@"; do
   case $opt in

@@ -15,6 +15,15 @@ int sweep_comm_bcast_ints(MPI_Comm comm, int *v, int count, sweep_errbuf *eb)
                            eb);
 }
 
+int sweep_comm_bcast_text(MPI_Comm comm, char *buf, int cap, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    SWEEP_CHECK_MPI(MPI_Bcast(buf, cap, MPI_CHAR, 0, comm), "broadcast of a text", eb);
+    buf[cap - 1] = '\0';
+cleanup:
+    return ret;
+}
+
 int sweep_comm_share_spec(MPI_Comm comm, spec **s, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK, rank = 0;

@@ -6,13 +6,15 @@
 #include "sweep_proto.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows, int grid_cols,
-                     const volatile sig_atomic_t *stop, sweep_errbuf *eb)
+                     const char *ext_dir, const volatile sig_atomic_t *stop, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK, rank = 0, grank = 0;
+    ext_runner runner;
     pufm_grid *grid = NULL;
     int64_t *ids = NULL;
     unsigned char *out = NULL;
@@ -22,6 +24,9 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
 
     const int max_batch = sweep_max_batch(one);
     MPI_Comm_rank(comm, &rank);
+    memset(&runner, 0, sizeof runner);
+    snprintf(runner.dir, sizeof runner.dir, "%s", ext_dir != NULL ? ext_dir : "");
+    runner.rank = rank;
     ids = malloc((size_t)max_batch * sizeof *ids);
     out = malloc((size_t)max_batch * one);
     if (ids == NULL || out == NULL) {
@@ -50,7 +55,8 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
             double *trace = s->trace_points > 0 ? (double *)(out + sizeof *rec) : NULL;
             /* collective over the group: not interruptible (the ranks would disagree) */
             pufm_point_ctx ctx = {grid, 0};
-            spec_point_compute(s, ids[0], rank, pufm_point_solve, &ctx, NULL, rec, trace);
+            spec_point_compute(s, ids[0], rank, pufm_point_solve, &ctx, NULL, NULL, NULL, rec,
+                               trace);
             if (grank == 0)
                 SWEEP_CHECK_MPI(MPI_Send(out, 1, rectype, 0, SWEEP_TAG_RESULT, comm),
                                 "worker RESULT", eb);
@@ -63,7 +69,8 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
             point_record *rec = (point_record *)(out + (size_t)i * one);
             double *trace = s->trace_points > 0 ? (double *)(out + (size_t)i * one + sizeof *rec)
                                                 : NULL;
-            spec_point_compute(s, ids[i], rank, NULL, NULL, stop, rec, trace);
+            spec_point_compute(s, ids[i], rank, NULL, NULL, ext_run_point, &runner, stop, rec,
+                               trace);
         }
         SWEEP_CHECK_MPI(MPI_Send(out, count, rectype, 0, SWEEP_TAG_RESULT, comm),
                         "worker RESULT", eb);

@@ -3,6 +3,7 @@
 #ifndef UFMSWEEP_WORKER_H
 #define UFMSWEEP_WORKER_H
 
+#include "ext.h"
 #include "spec.h"
 
 #include <mpi.h>
@@ -14,8 +15,9 @@
  * stop is this rank's signal flag: once it is set, a single-rank UFM point in progress is
  * abandoned within an iteration and answered as pending (SWEEP_ERR_INTERRUPTED), which tells
  * the master to stop; grouped points finish (they are collective).
+ * ext_dir is the store's directory for solver external's files (ext.h; "" for none).
  * Returns SWEEP_OK after STOP, SWEEP_ERR_MPI / SWEEP_ERR_NOMEM otherwise. Worker only. */
 int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows, int grid_cols,
-                     const volatile sig_atomic_t *stop, sweep_errbuf *eb);
+                     const char *ext_dir, const volatile sig_atomic_t *stop, sweep_errbuf *eb);
 
 #endif /* UFMSWEEP_WORKER_H */

@@ -34,7 +34,8 @@
     X(SWEEP_ERR_NOSPACE, -17, "no space left on the device")                       \
     X(SWEEP_ERR_RANGE, -18, "value out of range")                                 \
     X(SWEEP_ERR_INTERRUPTED, -19, "interrupted by a stop request")                \
-    X(SWEEP_ERR_LEFT_OPEN, -20, "left open by a writer that did not finish")
+    X(SWEEP_ERR_LEFT_OPEN, -20, "left open by a writer that did not finish")     \
+    X(SWEEP_ERR_EXTERNAL, -21, "the external command failed")
 
 enum sweep_err {
     SWEEP_OK = 0,

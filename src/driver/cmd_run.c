@@ -792,6 +792,7 @@ int cmd_run_main(int argc, char **argv)
     run_setup rs;
     reuse_set reuse;
     int64_t *rep = NULL;
+    char ext_dir[4096] = "";
     spec *s = NULL;
     sweep_errbuf eb;
     store_run_row row;
@@ -950,6 +951,20 @@ int cmd_run_main(int argc, char **argv)
     ok = bcast_int(ok, comm);
     if (!ok)
         goto cleanup;
+    /* solver external: its files in STORE.external/ (made here, on rank 0), known to every rank */
+    if (rank == 0 && s->any_external) {
+        snprintf(ext_dir, sizeof ext_dir, "%.4000s.external", rs.store_path);
+        if (mkdir(ext_dir, 0755) != 0 && errno != EEXIST) {
+            fprintf(stderr, "ufmsweep run: %s: cannot create the directory of the external "
+                            "commands' files: %s\n",
+                    ext_dir, strerror(errno));
+            ext_dir[0] = '\0';
+        }
+    }
+    if (sweep_comm_bcast_text(comm, ext_dir, (int)sizeof ext_dir, &eb) != SWEEP_OK) {
+        fprintf(stderr, "[rank %d] ufmsweep run: %s\n", rank, eb.msg);
+        MPI_Abort(comm, 1);
+    }
 
     /* 3. the sweep */
     struct sigaction sa;
@@ -970,7 +985,7 @@ int cmd_run_main(int argc, char **argv)
                                 2.0,               0.25,             &stop_requested,
                                 a.ranks_per_solve, a.group_min_work, rep,
                                 reuse.n,           reuse.st,         (const spec *const *)reuse.s,
-                                reuse.index};
+                                reuse.index,       ext_dir};
         sweep_master_stats stats;
         memset(&stats, 0, sizeof stats);
         ret = sweep_master_run(s, comm, rs.st, rs.j, rs.state, rs.attempts, &mo, &stats, &eb);
@@ -1017,7 +1032,8 @@ int cmd_run_main(int argc, char **argv)
             exit_code = UFMSWEEP_EXIT_OK;
         }
     } else {
-        ret = sweep_worker_run(s, comm, group, a.grid_rows, a.grid_cols, &stop_requested, &eb);
+        ret = sweep_worker_run(s, comm, group, a.grid_rows, a.grid_cols, ext_dir,
+                               &stop_requested, &eb);
         if (ret != SWEEP_OK) {
             fprintf(stderr, "[rank %d] ufmsweep run: %s\n", rank, eb.msg);
             MPI_Abort(comm, 1);

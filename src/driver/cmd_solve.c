@@ -1,5 +1,6 @@
 /* `ufmsweep solve`: one gradient-descent solve of the UFM and its metrics. */
 #include "cli.h"
+#include "ext.h"
 #include "commands.h"
 #include "geom.h"
 #include "metrics.h"
@@ -263,7 +264,7 @@ static int solve_grouped(const point_params *pp, int G, int pr, int pc, int nb, 
     }
     /* the sweep's path for a grouped point, on every rank of the grid */
     pufm_point_ctx ctx = {grid, nb};
-    const point_solve_opts popts = {0, 0, pufm_point_solve, &ctx, NULL, &po};
+    const point_solve_opts popts = {0, 0, pufm_point_solve, &ctx, NULL, &po, NULL, NULL};
     point_record rec;
     MPI_Barrier(MPI_COMM_WORLD);
     point_solve(pp, &popts, 0, rank, &rec, NULL);
@@ -386,7 +387,9 @@ static int solve_spec_point(int argc, char **argv)
         goto cleanup;
     }
     point_record rec;
-    spec_point_compute(s, p, 0, NULL, NULL, NULL, &rec, trace);
+    ext_runner runner; /* solver external: the command's files in a fresh temporary directory */
+    memset(&runner, 0, sizeof runner);
+    spec_point_compute(s, p, 0, NULL, NULL, ext_run_point, &runner, NULL, &rec, trace);
     char label[1024];
     spec_point_label(s, p, label, sizeof label);
     if (tf != NULL) {
@@ -536,7 +539,7 @@ int cmd_solve_main(int argc, char **argv)
         }
     }
     /* the sweep's own path for one point (seed base 0: `solve --spec` uses the spec's) */
-    const point_solve_opts popts = {0, pp.ufm.trace_points, NULL, NULL, NULL, &po};
+    const point_solve_opts popts = {0, pp.ufm.trace_points, NULL, NULL, NULL, &po, NULL, NULL};
     point_record rec;
     point_solve(&pp, &popts, 0, 0, &rec, NULL);
     if (po.error.code != SWEEP_OK) {

@@ -97,7 +97,7 @@ int cmd_theory_main(int argc, char **argv)
     } else {
         point_record rec;
         pp.solver = POINT_SOLVER_NONE;
-        const point_solve_opts popts = {0, 0, NULL, NULL, NULL, &po};
+        const point_solve_opts popts = {0, 0, NULL, NULL, NULL, &po, NULL, NULL};
         point_solve(&pp, &popts, 0, 0, &rec, NULL);
         prof = po.prof;
         lv = po.lv;

@@ -290,9 +290,15 @@ int cmd_verify_main(int argc, char **argv)
             int ok = ts[p] >= 0;
             /* a solve left ||W|| and its training loss (ufm) or objective (the reference
              * solvers, which have no training loss) */
+            if (solved && res_w != NULL && !(isfinite(res_loss[p]) ||
+                                             (res_obj != NULL && isfinite(res_obj[p])))) {
+                /* a measured network (solver external) has no loss or objective of ours */
+                point_params pp;
+                ok = ok && s->any_external && spec_point_params(s, p, &pp, NULL) == SWEEP_OK &&
+                     pp.solver == POINT_SOLVER_EXTERNAL;
+            }
             if (solved && res_w != NULL)
-                ok = ok && isfinite(res_w[p]) &&
-                     (isfinite(res_loss[p]) || (res_obj != NULL && isfinite(res_obj[p])));
+                ok = ok && isfinite(res_w[p]);
             if (ts[p] == POINT_THEORY_CLOSED_FORM && th_w != NULL)
                 ok = ok && isfinite(th_w[p]);
             if (!ok && bad_done++ == 0)

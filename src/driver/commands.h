@@ -34,4 +34,7 @@ int cmd_export_main(int argc, char **argv);
 /* cmd_compact_main - `ufmsweep compact STORE.h5 -o OUT.h5 [--drop-traces]`. Serial. */
 int cmd_compact_main(int argc, char **argv);
 
+/* cmd_measure_main - `ufmsweep measure FILE.h5 [PROBLEM] [LOSS] [--json]`. Serial, no MPI. */
+int cmd_measure_main(int argc, char **argv);
+
 #endif /* UFMSWEEP_COMMANDS_H */

@@ -23,6 +23,8 @@ static void print_usage(FILE *f)
             "  verify     re-read a store: checksums, schema, hashes, status, journal\n"
             "  export     a store as a CSV table or a netCDF-4 file\n"
             "  compact    rewrite a finished store without journal (and traces) for keeping\n"
+            "  measure    the metrics of a trained network (W, H, labels in HDF5) against the\n"
+            "             prediction for its class counts and loss\n"
             "\n"
             "  ufmsweep COMMAND --help   options of a command, with defaults\n"
             "  ufmsweep --version        program and library versions\n"
@@ -74,6 +76,8 @@ int main(int argc, char **argv)
         return cmd_export_main(argc - 1, argv + 1);
     if (strcmp(cmd, "compact") == 0)
         return cmd_compact_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "measure") == 0)
+        return cmd_measure_main(argc - 1, argv + 1);
     fprintf(stderr, "ufmsweep: unknown command '%s' (see ufmsweep --help)\n", cmd);
     return UFMSWEEP_EXIT_FAIL;
 }

@@ -1,5 +1,6 @@
 #include "sweep.h"
 
+#include "ext.h"
 #include "point.h"
 #include "sweep_comm.h"
 #include "sweep_proto.h"
@@ -643,7 +644,11 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
              * every 0.2 s of local work rather than after every (maybe microsecond) point. */
             if (take_points(m, 1, m->ids) == 1) {
                 point_record rec;
-                spec_point_compute(s, m->ids[0], 0, NULL, NULL, o->stop, &rec, trace_tmp);
+                ext_runner runner;
+                memset(&runner, 0, sizeof runner);
+                snprintf(runner.dir, sizeof runner.dir, "%s", o->ext_dir ? o->ext_dir : "");
+                spec_point_compute(s, m->ids[0], 0, NULL, NULL, ext_run_point, &runner, o->stop,
+                                   &rec, trace_tmp);
                 if ((ret = accept_record(m, &rec, trace_tmp, eb)) != SWEEP_OK)
                     goto cleanup;
             }

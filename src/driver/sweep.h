@@ -30,6 +30,7 @@ typedef struct sweep_master_opts {
     store *const *reuse;
     const spec *const *reuse_specs;
     const int *reuse_index;
+    const char *ext_dir;               /* solver external's per-store directory ("" for none) */
 } sweep_master_opts;
 
 typedef struct sweep_master_stats {

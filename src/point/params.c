@@ -1,5 +1,6 @@
 #include "params.h"
 
+#include "command.h"
 #include "numparse.h"
 
 #include "svm.h"
@@ -50,11 +51,12 @@ static const param_def table[] = {
      "explicit per-class additive logit offsets (k values)"},
     /* SOLVER */
     {"solver", PARAM_GROUP_SOLVER, PARAM_SOLVER, F(solver), 0,
-     "ufm|svm|svm-example|svm-gd|reg|reg-example|none", "ufm",
+     "ufm|svm|svm-example|svm-gd|reg|reg-example|external|none", "ufm",
      "ufm: gradient descent on the UFM; svm: certified class-level max-margin solve; "
      "svm-example: the same on all n examples; svm-gd: gradient descent on the factorized SVM; "
      "reg: certified regularized minimizer (needs --lambda); reg-example: the same on all n "
-     "examples; none: theory only"},
+     "examples; external: a network trained by --command, measured (sweeps); none: theory "
+     "only"},
     {"opt", PARAM_GROUP_SOLVER, PARAM_OPT, F(ufm.opt), 0, "gd|ngd|sgdm", "sgdm",
      "optimizer: plain, normalized (step lr/||g||), or PyTorch SGD with momentum"},
     {"lr", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.lr), 0, "ETA", "0.1", "learning rate (> 0)"},
@@ -80,6 +82,11 @@ static const param_def table[] = {
      "random seed of the initialization"},
     {"trace-points", PARAM_GROUP_SOLVER, PARAM_INT, F(ufm.trace_points), 0, "P", "0",
      "record the metrics at P log-spaced iterations (first 0, last iters)"},
+    {"command", PARAM_GROUP_SOLVER, PARAM_TEXT, F(external.command), 0, "TEMPLATE", "-",
+     "solver external: the command that trains a network and writes W, H and labels; {name} "
+     "is the point's value of option name, {out} the file to write, {seed}, {point}"},
+    {"external-timeout", PARAM_GROUP_SOLVER, PARAM_REAL, F(external.timeout_s), 0, "SECONDS",
+     "3600", "solver external: the command's time limit (the point fails past it)"},
 };
 
 #define N_PARAMS (sizeof table / sizeof table[0])
@@ -91,6 +98,7 @@ void params_default(point_params *p)
     loss_opts_default(&p->loss);
     p->solver = POINT_SOLVER_UFM;
     ufm_opts_default(&p->ufm);
+    p->external.timeout_s = 3600.0;
     p->set_mask = 0;
 }
 
@@ -217,6 +225,14 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
         ret = parse_vec(def->name, value, (double *)field, (int *)(base + def->len_offset),
                         UFM_MAX_MILESTONES, eb);
         break;
+    case PARAM_TEXT:
+        if (strlen(value) >= POINT_COMMAND_MAX)
+            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, def->name,
+                                    "--%s: longer than %d characters", def->name,
+                                    POINT_COMMAND_MAX - 1);
+        else
+            snprintf((char *)field, POINT_COMMAND_MAX, "%s", value);
+        break;
     case PARAM_I64:
         ret = parse_i64(def->name, value, (int64_t *)field, eb);
         break;
@@ -241,7 +257,7 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
         else
             sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver",
                               "--solver: unknown solver '%s' (use ufm, svm, svm-example, "
-                              "svm-gd, reg, reg-example or none)",
+                              "svm-gd, reg, reg-example, external or none)",
                               value);
         break;
     }
@@ -313,6 +329,7 @@ static const point_solver_def solver_table[] = {
     {POINT_SOLVER_REG, "reg", 1, 0, 0, 1, 0, 0, "residual", 0, POINT_OPTIONS_BUDGET},
     {POINT_SOLVER_REG_EXAMPLE, "reg-example", 1, 0, 0, 1, 1, 20000, "residual", 0,
      POINT_OPTIONS_BUDGET},
+    {POINT_SOLVER_EXTERNAL, "external", 1, 0, 0, 0, 1, 0, NULL, 1, POINT_OPTIONS_EVERY},
 };
 
 const point_solver_def *point_solver_info(point_solver s)
@@ -378,6 +395,19 @@ static int solver_validate(const point_params *p, sweep_errbuf *eb)
         return sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver",
                                  "--solver reg needs a ridge: --lambda > 0 (or --lambda-w and "
                                  "--lambda-h > 0)");
+    if (p->solver == POINT_SOLVER_EXTERNAL) {
+        if (!(p->external.timeout_s > 0.0 && p->external.timeout_s <= 1e7))
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, "external-timeout",
+                                     "--external-timeout: %g is not a number of seconds in "
+                                     "(0, 1e7]",
+                                     p->external.timeout_s);
+        if (p->external.command[0] == '\0')
+            return sweep_err_set_key(eb, SWEEP_ERR_ARG, "command",
+                                     "--solver external needs --command (command: in a spec): "
+                                     "the program that trains the network for a point");
+        if ((ret = point_command_check(p->external.command, eb)) != SWEEP_OK)
+            return ret;
+    }
     if (!sd->on_examples)
         return SWEEP_OK;
     if ((ret = profile_create(&p->profile, &prof, eb)) != SWEEP_OK)
@@ -467,6 +497,9 @@ static size_t append_value(const point_params *p, const param_def *def, char *bu
     }
     case PARAM_PROFILE:
         APPEND("%s", profile_kind_name(*(const profile_kind *)field));
+        break;
+    case PARAM_TEXT:
+        APPEND("%s", (const char *)field);
         break;
     case PARAM_LOSS:
         APPEND("%s", loss_kind_name(*(const loss_kind *)field));

@@ -23,7 +23,9 @@ typedef enum point_solver {
     POINT_SOLVER_SVM_EXAMPLE = 3, /* certified example-level max-margin solve (svm.h) */
     POINT_SOLVER_SVM_GD = 4,      /* gradient descent on the factorized SVM (svm.h) */
     POINT_SOLVER_REG = 5,         /* certified regularized global minimizer (reg.h) */
-    POINT_SOLVER_REG_EXAMPLE = 6  /* the same on all n examples (reg.h) */
+    POINT_SOLVER_REG_EXAMPLE = 6, /* the same on all n examples (reg.h) */
+    POINT_SOLVER_EXTERNAL = 7     /* an external command trains a network and writes W, H and
+                                     the labels; the point is measured from them (sweeps) */
 } point_solver;
 
 /* The solvers, as data: what each needs and does. Every question about a solver (its name, what
@@ -49,7 +51,8 @@ typedef struct point_solver_def {
 enum {
     POINT_OPTIONS_NONE = 0,   /* none (theory only) */
     POINT_OPTIONS_BUDGET = 1, /* iters and tol-grad when given, and init for random_init */
-    POINT_OPTIONS_ALL = 2     /* every one (gradient descent on the UFM) */
+    POINT_OPTIONS_ALL = 2,    /* every one (gradient descent on the UFM) */
+    POINT_OPTIONS_EVERY = 3   /* every option of the point (an external command may read any) */
 };
 
 /* point_solver_info - the table entry of s (never NULL; the ufm entry for an unknown value). */
@@ -62,11 +65,20 @@ const point_solver_def *point_solver_find(const char *name);
  * (static). */
 const char *point_solver_name(point_solver s);
 
+/* solver external: the command template and its time limit (docs/DEEPNET.md). */
+#define POINT_COMMAND_MAX 1024
+typedef struct point_external_opts {
+    char command[POINT_COMMAND_MAX]; /* "prog --loss {loss} --out {out}": split at blanks (quotes
+                                        group), {name} replaced inside each argument */
+    double timeout_s;                /* > 0 */
+} point_external_opts;
+
 typedef struct point_params {
     profile_opts profile;
     loss_opts loss;
     point_solver solver;
     ufm_opts ufm;
+    point_external_opts external;
     uint64_t set_mask; /* bit i set when table entry i was given explicitly */
 } point_params;
 
@@ -82,7 +94,8 @@ typedef enum param_type {
     PARAM_SOLVER,   /* point_solver field: ufm | none */
     PARAM_OPT,      /* ufm_opt_kind field: gd | ngd | sgdm */
     PARAM_INIT,     /* ufm init: torch | gauss:STD */
-    PARAM_MILESTONES /* double[UFM_MAX_MILESTONES] with int length field */
+    PARAM_MILESTONES, /* double[UFM_MAX_MILESTONES] with int length field */
+    PARAM_TEXT        /* char[POINT_COMMAND_MAX] field: any text (the external command) */
 } param_type;
 
 /* Option groups, used to select what a command accepts and prints in --help. */

@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -162,6 +163,13 @@ size_t point_solve_identity(const point_params *pp, int64_t seed_base, int trace
         id_i64(&w, tol_set);
         id_f64(&w, tol_set ? u->tol_grad : 0.0);
     }
+    if (sd->reads_options == POINT_OPTIONS_EVERY) {
+        /* a command may read any option (and its template names which): all of them */
+        char canon[16384];
+        const size_t len = params_canonical_text(pp, ~0u, canon, sizeof canon);
+        id_put(&w, canon, len < sizeof canon ? len : sizeof canon);
+        id_i64(&w, seed_base);
+    }
     if (sd->random_init) {
         id_i64(&w, u->init);
         id_f64(&w, u->init == UFM_INIT_GAUSS ? u->init_std : 0.0);
@@ -170,6 +178,106 @@ size_t point_solve_identity(const point_params *pp, int64_t seed_base, int trace
     loss_vectors_destroy(&lv);
     profile_destroy(&prof);
     return w.len;
+}
+
+void point_network_clear(point_network *net)
+{
+    if (net == NULL)
+        return;
+    free(net->W);
+    free(net->b);
+    free(net->H);
+    free(net->labels);
+    memset(net, 0, sizeof *net);
+}
+
+int point_measure(const profile *prof, const geom_problem *gp, const geom_prediction *pred,
+                  const point_network *net, geom_metrics *m, double *train_acc_bias,
+                  sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    const int k = net->k, d = net->d;
+    const int64_t n = net->n;
+    double *H = NULL, *Hbar = NULL;
+    int64_t *count = NULL, *next = NULL;
+    *train_acc_bias = NAN;
+    geom_metrics_set_nan(m);
+    if (k != prof->k)
+        return sweep_err_set(eb, SWEEP_ERR_ARG,
+                             "W has %d rows (classes), the point's problem has k = %d", k,
+                             prof->k);
+    if (d != prof->d)
+        return sweep_err_set(eb, SWEEP_ERR_ARG,
+                             "W has %d columns (the feature dimension), the point's problem has "
+                             "d = %d",
+                             d, prof->d);
+    count = calloc((size_t)k, sizeof *count);
+    next = malloc((size_t)k * sizeof *next);
+    H = malloc((size_t)d * (size_t)n * sizeof *H);
+    Hbar = calloc((size_t)d * (size_t)k, sizeof *Hbar);
+    if (count == NULL || next == NULL || H == NULL || Hbar == NULL) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "no memory for %lld examples of dimension %d",
+                            (long long)n, d);
+        goto cleanup;
+    }
+    for (int64_t i = 0; i < n; i++)
+        count[net->labels[i]]++;
+    for (int c = 0; c < k; c++)
+        if ((double)count[c] != prof->counts[c]) {
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "labels: class %d has %lld examples, the point's profile %g (the "
+                                "network must be trained on the point's class counts)",
+                                c, (long long)count[c], prof->counts[c]);
+            goto cleanup;
+        }
+    /* the examples class by class, each class in its file order (column-major d x n) */
+    int64_t start = 0;
+    for (int c = 0; c < k; c++) {
+        next[c] = start;
+        start += count[c];
+    }
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t j = next[net->labels[i]]++;
+        memcpy(H + (size_t)j * d, net->H + (size_t)i * d, (size_t)d * sizeof *H);
+    }
+    start = 0;
+    for (int c = 0; c < k; c++) {
+        for (int64_t j = start; j < start + count[c]; j++)
+            for (int r = 0; r < d; r++)
+                Hbar[(size_t)c * d + r] += H[(size_t)j * d + r];
+        for (int r = 0; r < d; r++)
+            Hbar[(size_t)c * d + r] /= (double)count[c];
+        start += count[c];
+    }
+    if ((ret = geom_metrics_compute(gp, d, net->W, Hbar, H, pred, m)) != SWEEP_OK) {
+        ret = sweep_err_set(eb, ret, "metrics of the network: %s", sweep_strerror(ret));
+        goto cleanup;
+    }
+    if (net->b != NULL) {
+        int64_t right = 0;
+        for (int64_t i = 0; i < n; i++) {
+            const double *h = net->H + (size_t)i * d;
+            int best = 0;
+            double best_u = -INFINITY;
+            for (int c = 0; c < k; c++) {
+                double u = net->b[c];
+                for (int r = 0; r < d; r++)
+                    u += net->W[(size_t)c * d + r] * h[r];
+                if (u > best_u) {
+                    best_u = u;
+                    best = c;
+                }
+            }
+            right += best == net->labels[i];
+        }
+        *train_acc_bias = (double)right / (double)n;
+    }
+cleanup:
+    free(count);
+    free(next);
+    free(H);
+    free(Hbar);
+    return ret;
 }
 
 void point_solve_out_clear(point_solve_out *out)
@@ -249,6 +357,37 @@ void point_solve(const point_params *params, const point_solve_opts *o, int64_t 
         goto done;
     }
     clock_gettime(CLOCK_MONOTONIC, &ts0);
+    if (pp.solver == POINT_SOLVER_EXTERNAL) {
+        /* a network trained by the point's command, measured against the prediction */
+        point_network net;
+        double acc_b = NAN;
+        memset(&net, 0, sizeof net);
+        if (o->external == NULL) {
+            ret = sweep_err_set(&eb, SWEEP_ERR_UNSUPPORTED,
+                                "solver external runs in sweeps (ufmsweep run); for a file a "
+                                "network wrote, use ufmsweep measure");
+            goto fail;
+        }
+        ret = o->external(o->external_ctx, &pp, point, stop, &net, &eb);
+        if (ret == SWEEP_ERR_INTERRUPTED) {
+            rec->state = POINT_PENDING; /* the command was killed: computed again later */
+            rec->error_code = ret;
+            snprintf(rec->message, sizeof rec->message, "%s", sweep_strerror(ret));
+            point_network_clear(&net);
+            goto done;
+        }
+        if (ret == SWEEP_OK)
+            ret = point_measure(prof, gp, pred, &net, &m, &acc_b, &eb);
+        point_network_clear(&net);
+        if (ret != SWEEP_OK)
+            goto fail;
+        for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+            rec->result[i] = geom_metric_value(&m, i);
+        rec->state = POINT_DONE;
+        if (o->out != NULL)
+            o->out->solve_wall_s = seconds_since(&ts0);
+        goto done;
+    }
     if (pp.solver != POINT_SOLVER_UFM) {
         /* a reference solver: no trace, the certificate decides the state */
         refsolve_result rr;

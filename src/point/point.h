@@ -109,6 +109,38 @@ typedef struct point_solve_out {
 /* point_solve_out_clear - destroy the objects of out and reset it (out may be NULL). */
 void point_solve_out_clear(point_solve_out *out);
 
+/* A trained network as `solver: external` and `ufmsweep measure` read it: PyTorch's layout,
+ * float64. Owned by whoever filled it (point_network_clear frees). */
+typedef struct point_network {
+    int k, d;
+    int64_t n;
+    double *W;       /* k x d, row-major (fc.weight): the d x k column-major W of metrics.h */
+    double *b;       /* k, or NULL: the classifier's bias (train_acc_bias) */
+    double *H;       /* n x d, row-major (one row per example): d x n column-major */
+    int64_t *labels; /* n, each in 0..k-1 */
+} point_network;
+
+/* point_network_clear - free the arrays (NULL fields accepted) and zero net. */
+void point_network_clear(point_network *net);
+
+/* point_measure - The metrics of net (docs/THEORY.md, Metrics) against the prediction pred of
+ * problem gp, whose profile prof (k classes, counts) the network's labels must match: its
+ * class counts equal prof->counts (SWEEP_ERR_ARG naming the first class that differs), W is
+ * k x d with d = prof->d. The examples are taken class by class in their order (a stable sort
+ * of the labels). *train_acc_bias receives the accuracy of argmax(W h + b) when net->b is given,
+ * NaN otherwise (train_acc, a metric, is that of W h). pred may be NULL (distances NaN). */
+int point_measure(const profile *prof, const geom_problem *gp, const geom_prediction *pred,
+                  const point_network *net, geom_metrics *m, double *train_acc_bias,
+                  sweep_errbuf *eb);
+
+/* point_external_fn - run point's external command (solver external) and read the network it
+ * wrote into net. SWEEP_OK; SWEEP_ERR_INTERRUPTED when *stop was set and the command killed
+ * (the point stays pending); any other code fails the point with eb's message (the command's
+ * exit, a time limit, a missing or bad file). ctx is the caller's. */
+typedef int (*point_external_fn)(void *ctx, const point_params *pp, int64_t point,
+                                 const volatile sig_atomic_t *stop, point_network *net,
+                                 sweep_errbuf *eb);
+
 /* How point_solve runs a point. */
 typedef struct point_solve_opts {
     int64_t seed_base;              /* the sweep's seed_base: part of the initialization key */
@@ -118,6 +150,9 @@ typedef struct point_solve_opts {
     const volatile sig_atomic_t *stop; /* may be NULL; a signal handler's flag: a UFM solve on
                                           this rank checks it every iteration and gives up */
     point_solve_out *out;           /* may be NULL: receives everything beyond the record */
+    point_external_fn external;     /* solver external: runs the command (NULL: such a point
+                                       fails, there is no command runner here) */
+    void *external_ctx;             /* passed to external */
 } point_solve_opts;
 
 /* point_solve - Compute the point with options pp (finalized and validated) into rec (its index

@@ -1503,13 +1503,15 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
     /* some point solves unless the solver is `none` everywhere */
     s->any_solve = point_solver_info(s->base.solver)->solves;
     s->any_ufm = point_solver_info(s->base.solver)->records_trace;
+    s->any_external = s->base.solver == POINT_SOLVER_EXTERNAL;
     for (int a = 0; a < s->n_axes; a++)
         if (!strcmp(s->axes[a].def->name, "solver")) {
-            s->any_solve = s->any_ufm = 0;
+            s->any_solve = s->any_ufm = s->any_external = 0;
             for (int i = 0; i < s->axes[a].n; i++) {
                 const point_solver_def *sd = point_solver_find(s->axes[a].text[i]);
                 s->any_solve |= sd != NULL && sd->solves;
                 s->any_ufm |= sd != NULL && sd->records_trace;
+                s->any_external |= sd != NULL && sd->id == POINT_SOLVER_EXTERNAL;
             }
         }
     if (!s->any_ufm)

@@ -116,6 +116,7 @@ typedef struct spec {
     int64_t trace_iters;   /* iters when fixed, else -1 (each point has its own schedule) */
     int any_solve;         /* 1 when some point runs a solver (not `none`): /results exists */
     int any_ufm;           /* some point uses --solver ufm (the only solver with traces) */
+    int any_external;      /* some point uses --solver external (a command per point) */
 } spec;
 
 /* spec_load - Read and parse the file at path, expand the grid, validate every point.
@@ -167,11 +168,12 @@ int spec_point_find(const spec *s, const char *assignments, int64_t *p, sweep_er
 
 /* spec_point_compute - Compute point p of s (computed by rank) through point_solve with the
  * spec's seed_base and trace length: the one path of the sweep's workers, rank 0 and
- * `solve --spec --point`. ufm_solve/ufm_ctx as in point_solve_opts (NULL: on this rank alone);
+ * `solve --spec --point`. ufm_solve/ufm_ctx as in point_solve_opts (NULL: on this rank alone),
+ * external/external_ctx the runner of solver external's command (NULL: such points fail);
  * stop may be NULL. Never fails: an impossible point is recorded as failed. */
 void spec_point_compute(const spec *s, int64_t p, int rank, point_ufm_solve_fn ufm_solve,
-                        void *ufm_ctx, const volatile sig_atomic_t *stop, point_record *rec,
-                        double *trace);
+                        void *ufm_ctx, point_external_fn external, void *external_ctx,
+                        const volatile sig_atomic_t *stop, point_record *rec, double *trace);
 
 /* spec_solve_key - SHA-256 (32 bytes) of point p's solve identity (point_solve_identity): equal
  * keys mean bitwise equal records. SWEEP_ERR_ARG for a point that is not in the study or

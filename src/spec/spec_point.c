@@ -7,8 +7,8 @@
 #include <string.h>
 
 void spec_point_compute(const spec *s, int64_t p, int rank, point_ufm_solve_fn ufm_solve,
-                        void *ufm_ctx, const volatile sig_atomic_t *stop, point_record *rec,
-                        double *trace)
+                        void *ufm_ctx, point_external_fn external, void *external_ctx,
+                        const volatile sig_atomic_t *stop, point_record *rec, double *trace)
 {
     point_params pp;
     sweep_errbuf eb;
@@ -19,7 +19,7 @@ void spec_point_compute(const spec *s, int64_t p, int rank, point_ufm_solve_fn u
         point_record_fail(rec, ret, eb.msg);
         return;
     }
-    const point_solve_opts o = {s->seed_base, s->trace_points, ufm_solve, ufm_ctx, stop, NULL};
+    const point_solve_opts o = {s->seed_base, s->trace_points, ufm_solve, ufm_ctx, stop, NULL, external, external_ctx};
     point_solve(&pp, &o, p, rank, rec, trace);
 }
 

@@ -1,0 +1,185 @@
+/* The network file of `ufmsweep measure` and `solver: external` (ext.h). */
+#include "ext.h"
+
+#include "profile.h"
+
+#include <hdf5.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* dataset name of f: its dims (at most 2) in dims, rank in *rank; -1 when absent */
+static hid_t open_ds(hid_t f, const char *name, int *rank, hsize_t dims[2], H5T_class_t *cls)
+{
+    if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
+        return -1;
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    if (d < 0)
+        return -1;
+    hid_t sp = H5Dget_space(d), t = H5Dget_type(d);
+    *rank = H5Sget_simple_extent_ndims(sp);
+    dims[0] = dims[1] = 0;
+    if (*rank >= 1 && *rank <= 2)
+        H5Sget_simple_extent_dims(sp, dims, NULL);
+    *cls = H5Tget_class(t);
+    H5Tclose(t);
+    H5Sclose(sp);
+    return d;
+}
+
+static int finite_all(const char *path, const char *name, const double *v, size_t n, int cols,
+                      sweep_errbuf *eb)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i])) {
+            if (cols > 1)
+                return sweep_err_set(eb, SWEEP_ERR_NUMERIC, "%s: %s[%zu, %zu] = %g (not finite)",
+                                     path, name, i / (size_t)cols, i % (size_t)cols, v[i]);
+            return sweep_err_set(eb, SWEEP_ERR_NUMERIC, "%s: %s[%zu] = %g (not finite)", path,
+                                 name, i, v[i]);
+        }
+    return SWEEP_OK;
+}
+
+int ext_network_read(const char *path, point_network *net, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    hid_t f = -1, dW = -1, dH = -1, dl = -1, db = -1;
+    int rW = 0, rH = 0, rl = 0, rb = 0;
+    hsize_t sW[2], sH[2], sl[2], sb[2];
+    H5T_class_t cW, cH, cl, cb;
+    struct stat st;
+    memset(net, 0, sizeof *net);
+    if (stat(path, &st) != 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: no such file (the network was not written)",
+                             path);
+    if (H5Fis_hdf5(path) <= 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: not an HDF5 file (W, H, labels expected)",
+                             path);
+    f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: HDF5 cannot open it", path);
+    dW = open_ds(f, "W", &rW, sW, &cW);
+    dH = open_ds(f, "H", &rH, sH, &cH);
+    dl = open_ds(f, "labels", &rl, sl, &cl);
+    db = open_ds(f, "b", &rb, sb, &cb);
+    if (dW < 0 || dH < 0 || dl < 0) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "%s: no dataset '%s' (expected W: k x d classifier, H: n x d "
+                            "features, labels: n integers)",
+                            path, dW < 0 ? "W" : dH < 0 ? "H" : "labels");
+        goto cleanup;
+    }
+    if (rW != 2 || cW != H5T_FLOAT || rH != 2 || cH != H5T_FLOAT) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: %s must be a 2-D float dataset (it has rank %d)",
+                            path, rW != 2 || cW != H5T_FLOAT ? "W" : "H",
+                            rW != 2 || cW != H5T_FLOAT ? rW : rH);
+        goto cleanup;
+    }
+    if (rl != 1 || cl != H5T_INTEGER) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "%s: labels must be a 1-D integer dataset (rank %d, %s)", path, rl,
+                            cl == H5T_INTEGER ? "integers" : "not integers");
+        goto cleanup;
+    }
+    const hsize_t k = sW[0], d = sW[1], n = sH[0];
+    if (k < 2 || k > PROFILE_MAX_K || d < 1) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: W is %llu x %llu: k = %llu classes must be in "
+                                               "2..%d and d >= 1",
+                            path, (unsigned long long)k, (unsigned long long)d,
+                            (unsigned long long)k, PROFILE_MAX_K);
+        goto cleanup;
+    }
+    if (sH[1] != d) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "%s: H is %llu x %llu but W is %llu x %llu: H's columns must be W's "
+                            "(the feature dimension d)",
+                            path, (unsigned long long)sH[0], (unsigned long long)sH[1],
+                            (unsigned long long)k, (unsigned long long)d);
+        goto cleanup;
+    }
+    if (sl[0] != n) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "%s: labels has %llu entries but H has %llu rows (one label per "
+                            "example)",
+                            path, (unsigned long long)sl[0], (unsigned long long)n);
+        goto cleanup;
+    }
+    if (db >= 0 && (rb != 1 || cb != H5T_FLOAT || sb[0] != k)) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "%s: b must be a 1-D float dataset of k = %llu values (the bias)",
+                            path, (unsigned long long)k);
+        goto cleanup;
+    }
+    if (n < k || (double)n * (double)d > 2e9) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: H has %llu rows of %llu: at least k = %llu "
+                                               "examples and at most 2e9 values",
+                            path, (unsigned long long)n, (unsigned long long)d,
+                            (unsigned long long)k);
+        goto cleanup;
+    }
+    net->k = (int)k;
+    net->d = (int)d;
+    net->n = (int64_t)n;
+    net->W = malloc((size_t)(k * d) * sizeof(double));
+    net->H = malloc((size_t)(n * d) * sizeof(double));
+    net->labels = malloc((size_t)n * sizeof(int64_t));
+    net->b = db >= 0 ? malloc((size_t)k * sizeof(double)) : NULL;
+    if (net->W == NULL || net->H == NULL || net->labels == NULL || (db >= 0 && net->b == NULL)) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "%s: no memory for H (%llu x %llu)", path,
+                            (unsigned long long)n, (unsigned long long)d);
+        goto cleanup;
+    }
+    if (H5Dread(dW, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, net->W) < 0 ||
+        H5Dread(dH, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, net->H) < 0 ||
+        H5Dread(dl, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, net->labels) < 0 ||
+        (db >= 0 && H5Dread(db, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, net->b) < 0)) {
+        ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: HDF5 cannot read W, H, labels or b (damaged?)",
+                            path);
+        goto cleanup;
+    }
+    if ((ret = finite_all(path, "W", net->W, (size_t)(k * d), (int)d, eb)) != SWEEP_OK ||
+        (ret = finite_all(path, "H", net->H, (size_t)(n * d), (int)d, eb)) != SWEEP_OK ||
+        (db >= 0 && (ret = finite_all(path, "b", net->b, (size_t)k, 1, eb)) != SWEEP_OK))
+        goto cleanup;
+    {
+        int64_t *count = calloc((size_t)k, sizeof *count);
+        if (count == NULL) {
+            ret = SWEEP_ERR_NOMEM;
+            goto cleanup;
+        }
+        for (hsize_t i = 0; i < n && ret == SWEEP_OK; i++) {
+            const int64_t y = net->labels[i];
+            if (y < 0 || y >= (int64_t)k)
+                ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                    "%s: labels[%llu] = %lld is not a class of W (0..%llu)", path,
+                                    (unsigned long long)i, (long long)y,
+                                    (unsigned long long)k - 1);
+            else
+                count[y]++;
+        }
+        for (hsize_t c = 0; c < k && ret == SWEEP_OK; c++)
+            if (count[c] == 0)
+                ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                    "%s: class %llu has no example in labels (W has k = %llu "
+                                    "classes)",
+                                    path, (unsigned long long)c, (unsigned long long)k);
+        free(count);
+    }
+cleanup:
+    if (dW >= 0)
+        H5Dclose(dW);
+    if (dH >= 0)
+        H5Dclose(dH);
+    if (dl >= 0)
+        H5Dclose(dl);
+    if (db >= 0)
+        H5Dclose(db);
+    if (f >= 0)
+        H5Fclose(f);
+    if (ret != SWEEP_OK)
+        point_network_clear(net);
+    return ret;
+}

@@ -1,0 +1,231 @@
+/* The runner of `solver: external` for one point (ext.h). */
+#define _XOPEN_SOURCE 700 /* mkdtemp, setenv in the child's environment list */
+#include "ext.h"
+
+#include "command.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* the last non-empty line of the file (at most cap - 1 characters of its end) */
+static void last_line(const char *path, char *buf, size_t cap)
+{
+    char tail[4096];
+    buf[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return;
+    long size = (fseek(f, 0, SEEK_END) == 0) ? ftell(f) : 0;
+    long from = size > (long)sizeof tail - 1 ? size - (long)sizeof tail + 1 : 0;
+    size_t got = 0;
+    if (fseek(f, from, SEEK_SET) == 0)
+        got = fread(tail, 1, sizeof tail - 1, f);
+    fclose(f);
+    tail[got] = '\0';
+    while (got > 0 && (tail[got - 1] == '\n' || tail[got - 1] == '\r' || tail[got - 1] == ' '))
+        tail[--got] = '\0';
+    const char *nl = strrchr(tail, '\n');
+    const char *line = nl != NULL ? nl + 1 : tail;
+    const size_t len = strlen(line);
+    const char *from_here = len >= cap ? line + len - (cap - 1) : line;
+    const size_t take = strlen(from_here) < cap ? strlen(from_here) : cap - 1;
+    memcpy(buf, from_here, take);
+    buf[take] = '\0';
+}
+
+/* An environment with the point's variables in front of the caller's (malloc'd strings). */
+static char **point_environment(int64_t point, int64_t seed, const char *out, int rank)
+{
+    size_t n = 0;
+    while (environ[n] != NULL)
+        n++;
+    char **env = calloc(n + 5, sizeof *env);
+    if (env == NULL)
+        return NULL;
+    char buf[4700];
+    size_t k = 0;
+    snprintf(buf, sizeof buf, "UFMSWEEP_POINT=%lld", (long long)point);
+    env[k++] = strdup(buf);
+    snprintf(buf, sizeof buf, "UFMSWEEP_SEED=%lld", (long long)seed);
+    env[k++] = strdup(buf);
+    snprintf(buf, sizeof buf, "UFMSWEEP_OUT=%s", out);
+    env[k++] = strdup(buf);
+    snprintf(buf, sizeof buf, "UFMSWEEP_RANK=%d", rank);
+    env[k++] = strdup(buf);
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "UFMSWEEP_POINT=", 15) && strncmp(environ[i], "UFMSWEEP_SEED=", 14) &&
+            strncmp(environ[i], "UFMSWEEP_OUT=", 13) && strncmp(environ[i], "UFMSWEEP_RANK=", 14))
+            env[k++] = environ[i]; /* borrowed: not freed below */
+    return env;
+}
+
+static void environment_free(char **env)
+{
+    if (env == NULL)
+        return;
+    for (int i = 0; i < 4; i++)
+        free(env[i]);
+    free(env);
+}
+
+/* SIGTERM to the command's process group, SIGKILL after grace seconds; reaps it */
+static void stop_group(pid_t pid, double grace)
+{
+    int status;
+    kill(-pid, SIGTERM);
+    const double t0 = now_s();
+    while (now_s() - t0 < grace) {
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            kill(-pid, SIGKILL); /* what it left behind in its group */
+            return;
+        }
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+    kill(-pid, SIGKILL);
+    waitpid(pid, &status, 0);
+}
+
+int ext_run_point(void *ctx, const point_params *pp, int64_t point,
+                  const volatile sig_atomic_t *stop, point_network *net, sweep_errbuf *eb)
+{
+    const ext_runner *r = ctx;
+    int ret = SWEEP_OK, argc = 0;
+    char dir[4400], out[4500], log_out[4500], log_err[4500];
+    char **argv = NULL, **env = NULL;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    int fa_ok = 0, attr_ok = 0;
+    pid_t pid = -1;
+
+    memset(net, 0, sizeof *net);
+    /* a fresh directory for this attempt of this point: nothing of another attempt is reused */
+    if (r != NULL && r->dir[0] != '\0') {
+        char points[4200];
+        snprintf(points, sizeof points, "%s/points", r->dir);
+        if (mkdir(points, 0755) != 0 && errno != EEXIST)
+            return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot create: %s", points,
+                                 strerror(errno));
+        snprintf(dir, sizeof dir, "%s/p%lld-XXXXXX", points, (long long)point);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(dir, sizeof dir, "%s/ufmsweep-p%lld-XXXXXX", tmp && tmp[0] ? tmp : "/tmp",
+                 (long long)point);
+    }
+    if (mkdtemp(dir) == NULL)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot create the point's directory: %s", dir,
+                             strerror(errno));
+    snprintf(out, sizeof out, "%s/network.h5", dir);
+    snprintf(log_out, sizeof log_out, "%s/command.out", dir);
+    snprintf(log_err, sizeof log_err, "%s/command.err", dir);
+    if ((ret = point_command_argv(pp->external.command, pp, point, out, &argv, &argc, eb)) !=
+        SWEEP_OK)
+        goto cleanup;
+    if ((env = point_environment(point, pp->ufm.seed, out, r != NULL ? r->rank : 0)) == NULL) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    if (posix_spawn_file_actions_init(&fa) != 0 || posix_spawnattr_init(&attr) != 0) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    fa_ok = attr_ok = 1;
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log_out, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    posix_spawn_file_actions_addopen(&fa, 2, log_err, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    /* its own process group (so that a stop or the time limit ends what it started too), with
+     * the signals a sweep's ranks catch back at their defaults */
+    sigset_t def;
+    sigemptyset(&def);
+    sigaddset(&def, SIGTERM);
+    sigaddset(&def, SIGINT);
+    sigaddset(&def, SIGUSR1);
+    posix_spawnattr_setsigdefault(&attr, &def);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
+    const int se = posix_spawnp(&pid, argv[0], &fa, &attr, argv, env);
+    if (se != 0) {
+        pid = -1;
+        ret = sweep_err_set(eb, SWEEP_ERR_IO, "cannot start %s: %s", argv[0], strerror(se));
+        goto cleanup;
+    }
+    const double t0 = now_s();
+    int status = 0;
+    for (;;) {
+        const pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid)
+            break;
+        if (w < 0 && errno != EINTR) {
+            ret = sweep_err_set(eb, SWEEP_ERR_INTERNAL, "waiting for %s: %s", argv[0],
+                                strerror(errno));
+            stop_group(pid, 5.0);
+            pid = -1;
+            goto cleanup;
+        }
+        if (stop != NULL && *stop) {
+            stop_group(pid, 5.0);
+            pid = -1;
+            ret = sweep_err_set(eb, SWEEP_ERR_INTERRUPTED, "stopped: %s killed", argv[0]);
+            goto cleanup;
+        }
+        if (now_s() - t0 > pp->external.timeout_s) {
+            stop_group(pid, 5.0);
+            pid = -1;
+            char line[64];
+            last_line(log_err, line, sizeof line);
+            ret = sweep_err_set(eb, SWEEP_ERR_EXTERNAL, "timed out after %g s%s%s",
+                                pp->external.timeout_s, line[0] ? ": " : "", line);
+            goto cleanup;
+        }
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+    kill(-pid, SIGKILL); /* anything it left running in its group */
+    pid = -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        char line[64];
+        last_line(log_err, line, sizeof line);
+        if (WIFEXITED(status))
+            ret = sweep_err_set(eb, SWEEP_ERR_EXTERNAL, "exit %d%s%s", WEXITSTATUS(status),
+                                line[0] ? ": " : "", line);
+        else
+            ret = sweep_err_set(eb, SWEEP_ERR_EXTERNAL, "killed by signal %d%s%s", WTERMSIG(status),
+                                line[0] ? ": " : "", line);
+        goto cleanup;
+    }
+    if ((ret = ext_network_read(out, net, eb)) != SWEEP_OK && eb != NULL &&
+        strncmp(eb->msg, dir, strlen(dir)) == 0 && eb->msg[strlen(dir)] == '/') {
+        /* the message fits the point's record: the file's name, not its whole path */
+        const size_t skip = strlen(dir) + 1;
+        memmove(eb->msg, eb->msg + skip, strlen(eb->msg + skip) + 1);
+    }
+cleanup:
+    if (pid > 0)
+        stop_group(pid, 1.0);
+    if (fa_ok)
+        posix_spawn_file_actions_destroy(&fa);
+    if (attr_ok)
+        posix_spawnattr_destroy(&attr);
+    environment_free(env);
+    point_command_argv_free(&argv);
+    return ret;
+}

@@ -1,0 +1,174 @@
+#!/bin/bash
+# Real networks next to the UFM: `ufmsweep measure` on a file holding an exact SELI (and CDT)
+# factorization equals `theory` to 1e-9, with the examples in any order; bad files get an error
+# naming the dataset and the value; a sweep of `solver: external` (tests/mpi/fake_train.py
+# writes the predicted geometry) records measured points, a failing command and one past its
+# time limit as failed points with their messages, keeps every command's output; a sweep
+# stopped while commands run kills them (no process left), leaves their points pending, and
+# --resume completes it equal to an uninterrupted run.
+set -u
+BIN=${UFMSWEEP:?}
+MPIRUN=${MPIEXEC:-mpirun}
+SRC=${UFMSWEEP_SOURCE_DIR:?}
+PY=${UFMSWEEP_PYTHON:-/usr/bin/python3}
+. "$SRC/tests/lib.sh"
+rm -rf work && mkdir work && cd work || exit 1
+pass=0
+fail=0
+FAKE="$SRC/tests/mpi/fake_train.py"
+
+jget() { "$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("null" if v is None else v)' "$1" "$2"; }
+
+# 1. measure on exact factorizations equals theory
+compare_measure() { # NAME THEORY-ARGS... -- MEASURE-ARGS...
+  local name=$1; shift
+  "$PY" - "$BIN" "$@" <<'PY'
+import json, subprocess, sys
+bin_ = sys.argv[1]
+args = sys.argv[2:]
+cut = args.index("--")
+targs, margs = args[:cut], args[cut + 1:]
+th = json.loads(subprocess.run([bin_, "theory", *targs, "--json"], check=True, capture_output=True, text=True).stdout)
+me = json.loads(subprocess.run([bin_, "measure", "net.h5", *margs, "--json"], check=True, capture_output=True, text=True).stdout)
+bad = []
+for k in ("w_norm_ratio", "h_norm_ratio", "w_cos_majmaj", "w_cos_minmin", "w_cos_majmin",
+          "h_cos_majmaj", "h_cos_minmin", "h_cos_majmin", "wh_cos_maj", "wh_cos_min", "margin"):
+    a, b = th.get(k), me.get(k)
+    if (a is None) != (b is None) or (a is not None and abs(a - b) > 1e-9 * max(1, abs(a))):
+        bad.append(f"{k}: theory {a} measure {b}")
+    c = me["theory"].get(k)
+    if (a is None) != (c is None) or (a is not None and abs(a - c) > 1e-12 * max(1, abs(a))):
+        bad.append(f"{k}: the prediction measure reports {c}, theory {a}")
+for k in ("dist_gw", "dist_gh", "dist_z", "nc1"):
+    if not (me[k] is not None and me[k] <= 1e-9):
+        bad.append(f"{k} = {me[k]}")
+if me["train_acc"] != 1.0:
+    bad.append(f"train_acc {me['train_acc']}")
+assert not bad, bad
+PY
+}
+"$PY" "$FAKE" --bin "$BIN" --k 4 --d 3 --R 5 --n-min 2 --loss ce --out net.h5 >/dev/null &&
+  compare_measure seli --k 4 --R 5 --n-min 2 -- && ok "measure of an exact SELI factorization equals theory to 1e-9 (counts from the labels)" ||
+  bad "measure SELI"
+compare_measure seli-step --k 4 --R 5 --n-min 2 -- --profile step --k 4 --rho 0.5 --R 5 --n-min 2 &&
+  ok "the same with the STEP profile given (checked against the labels)" || bad "measure SELI with STEP options"
+# CDT on STEP with rho = 1/3: no closed form, the certified convex reference (with factors)
+"$PY" "$FAKE" --bin "$BIN" --k 6 --d 6 --R 4 --n-min 3 --rho 0.3333333333333333 --loss cdt --gamma 0.5 --out net.h5 >/dev/null &&
+  compare_measure cdt --k 6 --R 4 --n-min 3 --rho 0.3333333333333333 --loss cdt --gamma 0.5 -- --loss cdt --gamma 0.5 &&
+  ok "measure of an exact CDT factorization equals theory (certified convex reference)" || bad "measure CDT"
+out=$("$BIN" measure net.h5 --loss cdt --gamma 0.5 --k 6 --R 10 --n-min 3 --rho 0.3333333333333333 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"labels: class 0 has 12 examples, the point's profile 30"* ]] && ok "a profile that disagrees with the labels is refused" || bad "profile mismatch: $out"
+
+# 2. bad files, each named with its dataset and value
+"$PY" - <<'PY'
+import h5py, numpy as np
+src = h5py.File("net.h5", "r")
+W, H, y = src["W"][()], src["H"][()], src["labels"][()]
+def write(name, **d):
+    with h5py.File(name, "w") as f:
+        for k, v in d.items():
+            f[k] = v
+write("noW.h5", H=H, labels=y)
+write("shape.h5", W=W, H=H[:, :-1], labels=y)
+write("nlab.h5", W=W, H=H, labels=y[:-1])
+yy = y.copy(); yy[7] = 9
+write("range.h5", W=W, H=H, labels=yy)
+HH = H.copy(); HH[3, 2] = np.nan
+write("nan.h5", W=W, H=HH, labels=y)
+write("float.h5", W=W, H=H, labels=y.astype(float))
+yy = y.copy(); yy[yy == 2] = 1
+write("empty.h5", W=W, H=H, labels=yy)
+write("bias.h5", W=W, H=H, labels=y, b=np.zeros(3))
+open("text.h5", "w").write("not hdf5\n")
+PY
+check_bad() { # FILE EXPECTED...
+  local f=$1; shift
+  out=$("$BIN" measure "$f" --loss cdt --gamma 0.5 2>&1); rc=$?
+  local e
+  for e in "$@"; do [[ "$out" == *"$e"* ]] || { bad "bad file $f: $out"; return; }; done
+  [ $rc -eq 1 ] && ok "bad file $f: $*" || bad "bad file $f: exit $rc"
+}
+check_bad noW.h5 "noW.h5: no dataset 'W'"
+check_bad shape.h5 "H is 54 x 5 but W is 6 x 6"
+check_bad nlab.h5 "labels has 53 entries but H has 54 rows"
+check_bad range.h5 "labels[7] = 9 is not a class of W (0..5)"
+check_bad nan.h5 "H[3, 2] = nan (not finite)"
+check_bad float.h5 "labels must be a 1-D integer dataset"
+check_bad empty.h5 "class 2 has no example in labels"
+check_bad bias.h5 "b must be a 1-D float dataset of k = 6 values"
+check_bad text.h5 "text.h5: not an HDF5 file"
+check_bad missing.h5 "missing.h5: no such file"
+
+# 3. a sweep of an external command: measured points, a failure, a time limit
+cat >ext.yaml <<EOF
+name: external test
+store: ext.h5
+fixed:
+  k: 4
+  d: 4
+  n_min: 2
+  solver: external
+  external_timeout: 3
+  command: $PY $FAKE --bin '$BIN' --k {k} --d {d} --R {R} --n-min {n_min} --loss {loss} --gamma {gamma} --seed {seed} --out {out}
+grids:
+  - {R: [1, 5], loss: [ce, ldt], gamma: [0.5], seed: [0]}
+  - {R: [5], loss: [ce], gamma: [0.5], seed: [1, 2, 4]}
+EOF
+"$MPIRUN" -n 3 "$BIN" run ext.yaml >ext.out 2>&1 || bad "external sweep: $(tail -3 ext.out)"
+"$BIN" status ext.h5 --json --failed >ext.json
+c="$(jget ext.json done) $(jget ext.json failed)"
+[ "$c" = "4 3" ] && ok "external sweep: 4 points measured, 3 failed" || bad "external counts: $c"
+"$PY" - <<'PY' && ok "measured points equal the prediction; failures carry the command's message" || bad "external store content"
+import h5py, json, numpy as np
+f = h5py.File("ext.h5", "r")
+st = f["status/state"][()]
+done = st == 1
+for k in ("w_norm_ratio", "h_norm_ratio", "w_cos_majmin"):
+    r, t = f["results/" + k][()][done], f["theory/" + k][()][done]
+    assert np.allclose(r, t, rtol=1e-9, atol=1e-12), (k, r, t)
+assert (f["results/dist_gw"][()][done] < 1e-9).all()
+msg = {int(x["params"]["seed"]): x["message"] for x in json.load(open("ext.json"))["failed_points"]}
+assert "exit 1: fake_train.py: CUDA out of memory (pretend)" in msg[1], msg
+assert "timed out after 3 s" in msg[2], msg
+assert "labels[" in msg[4] and "is not a class of W" in msg[4], msg
+PY
+n_logs=$(ls ext.h5.external/points/*/command.err 2>/dev/null | wc -l)
+grep -q "CUDA out of memory" ext.h5.external/points/p*/command.err && [ "$n_logs" -eq 7 ] &&
+  ok "every command's stdout and stderr kept in ext.h5.external/points/ ($n_logs)" || bad "logs: $n_logs"
+sleep 0.5
+pgrep -f "$FAKE" >/dev/null && bad "a command outlived its time limit: $(pgrep -af "$FAKE")" || ok "the command past its time limit was killed"
+"$BIN" verify ext.h5 >/dev/null 2>&1 && ok "verify accepts the external store" || bad "verify: $("$BIN" verify ext.h5 2>&1)"
+
+# 4. stopped while commands run, then resumed
+sed -e 's/ext.h5/slow.h5/' -e '/^grids:/,$d' ext.yaml >slow.yaml
+printf 'grid:\n  R: [1, 2, 3, 4, 5]\n  loss: [ce]\n  seed: [3]\n' >>slow.yaml
+"$BIN" run slow.yaml --store slow-full.h5 >/dev/null 2>&1 || bad "slow reference run"
+"$MPIRUN" -n 2 "$BIN" run slow.yaml >slow.out 2>&1 &
+pid=$!
+for i in $(seq 1 300); do
+  "$BIN" status slow.h5 --json >slow.json 2>/dev/null && [ "$(jget slow.json done)" != null ] &&
+    [ "$(jget slow.json done)" -ge 1 ] && break
+  sleep 0.05
+done
+kill -USR1 $pid 2>/dev/null
+for r in $(pgrep -f "ufmsweep run slow.yaml"); do kill -USR1 "$r" 2>/dev/null; done
+wait $pid; rc=$?
+sleep 0.3
+left=$(pgrep -f "$FAKE" | wc -l)
+"$BIN" status slow.h5 --json >slow.json
+p=$(jget slow.json pending)
+[ $rc -eq 3 ] && [ "$left" -eq 0 ] && [ "$p" -ge 1 ] && ok "a stop kills the running command (exit 3, $p pending, no process left)" ||
+  bad "stop: rc=$rc left=$left pending=$p $(tail -2 slow.out)"
+"$MPIRUN" -n 2 "$BIN" run slow.yaml --resume >resume.out 2>&1 && same_data slow.h5 slow-full.h5 &&
+  ok "--resume completes the external sweep equal to an uninterrupted run" || bad "resume: $(tail -3 resume.out)"
+
+# 5. what the command line refuses before any work
+out=$("$BIN" run ext.yaml fixed.command="python3 x.py --out out.h5" --store c.h5 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"no {out}"* ]] && [ ! -e c.h5 ] && ok "a command without {out} refused" || bad "no out: $out"
+out=$("$BIN" run ext.yaml fixed.command="python3 x.py {lossy} {out}" --store c.h5 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"unknown placeholder {lossy}"* ]] && ok "an unknown placeholder refused" || bad "placeholder: $out"
+out=$("$BIN" run ext.yaml fixed.external_timeout=0 --store c.h5 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"external-timeout"* ]] && ok "a zero time limit refused" || bad "timeout 0: $out"
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
