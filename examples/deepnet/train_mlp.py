@@ -48,7 +48,9 @@ def main():
     ap.add_argument("--k", type=int, default=10, help="classes (digits 0..k-1)")
     ap.add_argument("--d", type=int, default=32, help="feature dimension")
     ap.add_argument("--width", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=1e-3, help="Adam's learning rate")
+    ap.add_argument("--opt", choices=["adam", "sgd"], default="adam",
+                    help="Adam, or SGD with momentum 0.9 (PyTorch's weight decay with either)")
+    ap.add_argument("--lr", type=float, default=1e-3, help="learning rate")
     ap.add_argument("--wd", type=float, default=0.0)
     ap.add_argument("--max-epochs", type=int, default=5000)
     ap.add_argument("--extra-epochs", type=int, default=2000,
@@ -93,7 +95,10 @@ def main():
         torch.nn.Linear(a.width, a.d))
     fc = torch.nn.Linear(a.d, a.k, bias=a.bias)
     params = list(body.parameters()) + list(fc.parameters())
-    opt = torch.optim.Adam(params, lr=a.lr, weight_decay=a.wd)
+    if a.opt == "adam":
+        opt = torch.optim.Adam(params, lr=a.lr, weight_decay=a.wd)
+    else:
+        opt = torch.optim.SGD(params, lr=a.lr, momentum=0.9, weight_decay=a.wd)
 
     def logits(h):
         z = fc(h)
@@ -138,7 +143,8 @@ def main():
             f["labels"] = y
             if b is not None:
                 f["b"] = b
-            for key in ("loss", "gamma", "R", "rho", "n_min", "k", "d", "width", "lr", "wd", "seed"):
+            for key in ("loss", "gamma", "R", "rho", "n_min", "k", "d", "width", "opt", "lr", "wd",
+                        "seed"):
                 f.attrs[key] = getattr(a, key)
             f.attrs["dataset"] = "sklearn digits (8x8), standardized"
             f.attrs["epochs"] = epoch

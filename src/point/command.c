@@ -29,9 +29,14 @@ static int sb_put(str_buf *b, const char *s, size_t n)
     return SWEEP_OK;
 }
 
-/* the shortest decimal that reads back as x */
+/* the shortest decimal that reads back as x; whole numbers without an exponent (10, not
+ * 1e+01: a program may parse the value as an integer) */
 static void shortest(double x, char *buf, size_t cap)
 {
+    if (x == floor(x) && fabs(x) < 1e15) {
+        snprintf(buf, cap, "%.0f", x + 0.0);
+        return;
+    }
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, cap, "%.*g", prec, x);
         if (strtod(buf, NULL) == x)
