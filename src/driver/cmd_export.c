@@ -130,6 +130,8 @@ static int export_csv(const char *path, const spec *s, store *st, hid_t file, FI
         for (int i = 0; i < cnt; i++) {
             const point_record *r = &recs[i];
             int64_t idx[SPEC_MAX_AXES];
+            if (r->state == POINT_NOT_IN_STUDY)
+                continue; /* a grid point of no block: not a point of the study */
             spec_point_index(s, ids[i], idx);
             fprintf(o, "%lld", (long long)ids[i]);
             for (int a = 0; a < s->n_axes; a++) {

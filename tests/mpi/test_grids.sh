@@ -50,6 +50,9 @@ c="$(jget u.json points) $(jget u.json done) $(jget u.json pending) $(jget u.jso
 "$BIN" status u-nr.h5 --json >unr.json
 [ "$(jget unr.json points_computed) $(jget unr.json points_reused)" = "25 0" ] && ok "--no-reuse computes every point" || bad "--no-reuse counts"
 "$BIN" verify u.h5 >v.out 2>&1 && ok "verify accepts a union store" || bad "verify: $(cat v.out)"
+"$BIN" export u.h5 --format csv -o u.csv >/dev/null 2>&1
+rows=$(grep -v '^#' u.csv | tail -n +2 | wc -l)
+[ "$rows" -eq 25 ] && ok "export csv: one row per point of the study (25)" || bad "export rows: $rows"
 "$PY" - <<'PY' && ok "not-in-study points: state 4, NaN; copies name their source; R sorted" || bad "union store content"
 import h5py, numpy as np
 f = h5py.File("u.h5", "r")
