@@ -84,3 +84,6 @@ print("  %d values, worst difference %.1e (%s)" % (n, worst, key))
 assert worst < 1e-10, (key, worst)
 PY
 }
+jget() { # FILE KEY: a top-level value of a JSON object ("null" when absent or null)
+  "${UFMSWEEP_PYTHON:-/usr/bin/python3}" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("null" if v is None else v)' "$1" "$2"
+}

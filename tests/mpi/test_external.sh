@@ -17,7 +17,6 @@ pass=0
 fail=0
 FAKE="$SRC/tests/mpi/fake_train.py"
 
-jget() { "$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("null" if v is None else v)' "$1" "$2"; }
 
 # 1. measure on exact factorizations equals theory
 compare_measure() { # NAME THEORY-ARGS... -- MEASURE-ARGS...

@@ -17,9 +17,6 @@ export PYTHONPATH=$SRC/analysis
 pass=0
 fail=0
 
-jget() { # FILE KEY
-  "$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("null" if v is None else v)' "$1" "$2"
-}
 
 # 1. a union: CE once, CDT and LDT over gamma, a zip of R and n_min for LA
 cat >u.yaml <<'EOF'
