@@ -87,3 +87,16 @@ PY
 jget() { # FILE KEY: a top-level value of a JSON object ("null" when absent or null)
   "${UFMSWEEP_PYTHON:-/usr/bin/python3}" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("null" if v is None else v)' "$1" "$2"
 }
+stop_sweep() { # PID PATTERN: SIGUSR1 to a sweep started as "$MPIRUN ... &" (PID): to mpirun
+  # under Open MPI (it forwards the signal and returns the ranks' exit code), to the ranks
+  # themselves (PMI_RANK in their environment, command line matching PATTERN) under MPICH,
+  # whose mpiexec forwards it too but then returns 0 (SLURM and srun signal the ranks alike)
+  local p
+  if "${MPIRUN:-mpirun}" --version 2>&1 | grep -qiE "Open MPI|OpenRTE|open-mpi"; then
+    kill -USR1 "$1" 2>/dev/null
+  else
+    for p in $(pgrep -f -- "$2"); do
+      { tr '\0' '\n' </proc/$p/environ; } 2>/dev/null | grep -q '^PMI_RANK=' && kill -USR1 "$p"
+    done
+  fi
+}

@@ -149,8 +149,7 @@ for i in $(seq 1 300); do
     [ "$(jget slow.json done)" -ge 1 ] && break
   sleep 0.05
 done
-kill -USR1 $pid 2>/dev/null
-for r in $(pgrep -f "ufmsweep run slow.yaml"); do kill -USR1 "$r" 2>/dev/null; done
+stop_sweep $pid "run slow.yaml"
 wait $pid; rc=$?
 sleep 0.3
 left=$(pgrep -f "$FAKE" | wc -l)

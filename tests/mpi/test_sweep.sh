@@ -88,21 +88,11 @@ assert r[-1] == b"complete" and len(r) == 6, r
 '; then ok "kill -9 x5 then resume: equal, every point done once"; else bad "kill/resume (rc=$rc): $(tail -3 resume.err)"; fi
 
 # 3. SIGUSR1: stop, exit 3, valid store, resume completes
-openmpi=0
-"$MPIRUN" --version 2>&1 | grep -qiE "Open MPI|OpenRTE|open-mpi" && openmpi=1
 "$MPIRUN" -n 2 "$BIN" run "$SPECS/slow.yaml" --store sig.h5 --progress 100 >/dev/null 2>sig.err &
 pid=$!
 sleep 1.2
-# Open MPI's mpirun forwards the signal to every rank and returns their exit code; MPICH's
-# mpiexec forwards it too but then returns 0, so under MPICH the ranks get it directly (as srun
-# and SLURM do), which is what this tests: ufmsweep's own exit 3
-if [ $openmpi -eq 1 ]; then
-  kill -USR1 $pid
-else
-  for p in $(pgrep -f -- "--store sig.h5 --progress 100"); do # the ranks, not the launcher
-    { tr '\0' '\n' </proc/$p/environ; } 2>/dev/null | grep -q '^PMI_RANK=' && kill -USR1 $p
-  done
-fi
+# the ranks' own exit 3 (stop_sweep: through Open MPI's mpirun, or to MPICH's ranks directly)
+stop_sweep $pid "--store sig.h5 --progress 100"
 wait $pid
 rc=$?
 partial=$("$BIN" status sig.h5 --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["done"], d["pending"], d["last_run"]["exit_reason"])')
