@@ -221,7 +221,7 @@ static int axis_value_cmp(const void *pa, const void *pb)
         const double x = a->ax->num[a->i], y = b->ax->num[b->i];
         return x < y ? -1 : x > y ? 1 : 0;
     }
-    return strcmp(a->ax->text[a->i], a->ax->text[b->i]);
+    return strcmp(a->ax->text[a->i], b->ax->text[b->i]);
 }
 
 /* Refuse an axis holding one value twice: O(n log n), so axes of millions of values stay fast. */
@@ -406,12 +406,12 @@ static int union_axis_of(const spec *s, const param_def *def)
 
 /* the index of value text in union axis a, appending it when it is not there (numbers by value,
  * text by bytes); -1 when out of memory */
-static int32_t union_value(spec_axis *ax, const char *text)
+static int32_t union_value_impl(spec_axis *ax, const char *text, int search)
 {
     char *end = NULL;
     const double x = strtod(text, &end);
     const int is_num = end != text && *end == '\0';
-    for (int i = 0; i < ax->n; i++)
+    for (int i = 0; search && i < ax->n; i++)
         if (is_num ? (!isnan(ax->num[i]) && ax->num[i] == x) : strcmp(ax->text[i], text) == 0)
             return i;
     char *t = strdup(text);
@@ -430,6 +430,11 @@ static int32_t union_value(spec_axis *ax, const char *text)
     }
     ax->numeric = ax->numeric && is_num;
     return ax->n - 1;
+}
+
+static int32_t union_value(spec_axis *ax, const char *text)
+{
+    return union_value_impl(ax, text, 1);
 }
 
 /* Merge the values of tmp into the union axis of its option (created with tmp's key and line
@@ -468,10 +473,47 @@ static int union_merge(spec *s, const spec_axis *tmp, int unique, int32_t *idx, 
         }
     }
     *axis_out = a;
-    for (int i = 0; i < tmp->n; i++)
-        if ((idx[i] = union_value(&s->axes[a], tmp->text[i])) < 0)
-            return SWEEP_ERR_NOMEM;
-    return SWEEP_OK;
+    /* O((n + m) log): the union's values sorted once, tmp's sorted to meet their equals; values
+     * that are new are appended in the order written */
+    spec_axis *ax = &s->axes[a];
+    const int n0 = ax->n, m = tmp->n;
+    axis_value_ref *u = malloc((size_t)(n0 > 0 ? n0 : 1) * sizeof *u);
+    axis_value_ref *t = malloc((size_t)(m > 0 ? m : 1) * sizeof *t);
+    int ret = u != NULL && t != NULL ? SWEEP_OK : SWEEP_ERR_NOMEM;
+    for (int i = 0; ret == SWEEP_OK && i < n0; i++)
+        u[i] = (axis_value_ref){ax, i};
+    for (int i = 0; ret == SWEEP_OK && i < m; i++)
+        t[i] = (axis_value_ref){tmp, i};
+    if (ret == SWEEP_OK) {
+        qsort(u, (size_t)n0, sizeof *u, axis_value_cmp);
+        qsort(t, (size_t)m, sizeof *t, axis_value_cmp);
+    }
+    for (int j = 0; ret == SWEEP_OK && j < m;) {
+        int e = j, first = t[j].i;
+        while (e < m && axis_value_cmp(&t[j], &t[e]) == 0) {
+            first = t[e].i < first ? t[e].i : first;
+            e++;
+        }
+        const axis_value_ref *hit =
+            n0 > 0 ? bsearch(&t[j], u, (size_t)n0, sizeof *u, axis_value_cmp) : NULL;
+        for (int q = j; q < e; q++)
+            idx[t[q].i] = hit != NULL ? hit->i : -2 - first; /* -2 - i: new, first written at i */
+        j = e;
+    }
+    for (int i = 0; ret == SWEEP_OK && i < m; i++) {
+        if (idx[i] >= 0)
+            continue;
+        const int first = -2 - idx[i];
+        if (first == i) {
+            if ((idx[i] = union_value_impl(ax, tmp->text[i], 0)) < 0)
+                ret = SWEEP_ERR_NOMEM;
+        } else {
+            idx[i] = idx[first];
+        }
+    }
+    free(u);
+    free(t);
+    return ret;
 }
 
 /* the message tail naming the nearest known key, "" when none is close */

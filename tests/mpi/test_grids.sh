@@ -116,6 +116,12 @@ printf 'store: z.h5\nfixed: {k: 4}\ngrids:\n  - {R: [1, 2], gama: [0, 1]}\n' >ne
 out=$("$BIN" run near2.yaml --check 2>&1)
 [[ "$out" == *"near2.yaml:4: grids[0]: unknown key 'gama' (did you mean 'gamma'?)"* ]] && ok "nearest key suggested (a block)" || bad "suggestion 2: $out"
 
+# a union of two blocks of 80 000 values each, half of them shared: merged by sorting
+printf 'store: big.h5\nfixed: {k: 4, solver: none}\ngrids:\n  - {seed: {range: [0, 80000]}, loss: [ce]}\n  - {seed: {range: [40000, 120000]}, loss: [cdt]}\n' >big.yaml
+out=$("$BIN" run big.yaml --check 2>&1)
+[[ "$out" == *"valid: 160000 points in the study (of a grid of 240000"* ]] && [[ "$out" == *"seed: 120000 x loss: 2"* ]] &&
+  ok "a union of two 80 000-value axes: 120 000 coordinates, 160 000 points" || bad "big union: $(echo "$out" | head -3)"
+
 # 3. certified solvers ignore the seed: one solve per solver and problem
 cat >s.yaml <<'EOF'
 store: s.h5
