@@ -999,8 +999,13 @@ int spec_point_find(const spec *s, const char *assignments, int64_t *p, sweep_er
     for (int a = 0; a < s->n_axes && ret == SWEEP_OK; a++)
         if (!given[a] && s->axes[a].n > 1) {
             axis_values_text(&s->axes[a], values, sizeof values);
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--point: give %s (one of %s)", s->axes[a].key,
-                                values);
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "--point: give %s (one of %s)%s",
+                                s->axes[a].key, values,
+                                s->union_of_blocks
+                                    ? ", or values of a block: no block of the grids holds "
+                                      "these with the other axes at its values (not in the "
+                                      "study)"
+                                    : "");
         }
     if (ret == SWEEP_OK) {
         int64_t lin = 0;

@@ -76,6 +76,13 @@ assert src[idx("cdt", 10, 0.5, 2)] == -1      # CDT(0.5) at R=10 is its own prob
 assert np.isnan(f["results/w_norm_ratio"][idx("ce", 10, 0.5, 2)])   # CE only at gamma=0
 assert st[idx("la", 16, 0, 1)] == 1 and st[idx("la", 16, 0, 4)] == 4   # the zip, not the product
 PY
+# solve --spec --point on a union: an axis the point's block does not vary may be left out
+out=$("$BIN" solve --spec u.yaml --point 'R=10,loss=ce' --json 2>&1)
+[[ "$out" == *'"label": "loss=ce, R=10, gamma=0, n_min=2"'* ]] && ok "solve --point finds a point of a block without gamma" || bad "solve --point: $out"
+out=$("$BIN" solve --spec u.yaml --point 'R=10,loss=ce,gamma=0.5' 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"no block of the grids holds these"*"not in the study"* ]] && ok "solve --point refuses values no block holds" || bad "solve --point out: $out"
+out=$("$BIN" solve --spec u.yaml --point 'R=10,loss=ce,gamma=0.5,n_min=2' 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"is in no block"*"not in the study"* ]] && ok "solve --point refuses a point of no block" || bad "solve --point out 2: $out"
 "$PY" - <<'PY' && ok "ufmstore.py on a union store" || bad "ufmstore.py on a union store"
 from ufmstore import open_store
 s = open_store("u.h5")
