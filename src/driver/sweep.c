@@ -325,60 +325,39 @@ static int copy_batch(master *m, store *src, int P_src, const int64_t *from, con
     return ret;
 }
 
-typedef struct keyed {
-    unsigned char key[16];
-    int64_t p;
-} keyed;
-
-static int keyed_cmp(const void *a, const void *b)
-{
-    return memcmp(((const keyed *)a)->key, ((const keyed *)b)->key, 16);
-}
-
 int sweep_reuse_match(const spec *s, const uint8_t *want, store *old, const spec *os,
                       int64_t *match, int64_t *n_match, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
-    const int64_t on = os->n_points;
-    int64_t n_theirs = 0;
-    uint8_t *old_state = malloc((size_t)on);
-    keyed *theirs = malloc((size_t)on * sizeof *theirs);
+    spec_keyed_point *theirs = NULL, *mine = NULL;
+    int64_t n_theirs = 0, n_mine = 0;
+    uint8_t *done = malloc((size_t)os->n_points);
     *n_match = 0;
-    if (old_state == NULL || theirs == NULL) {
-        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "no memory for the keys of %lld points",
-                            (long long)on);
-        goto cleanup;
-    }
-    if ((ret = store_read_status(old, old_state, NULL, eb)) != SWEEP_OK)
-        goto cleanup;
-    for (int64_t q = 0; q < on; q++) {
-        unsigned char key[32];
-        if (old_state[q] != POINT_DONE && old_state[q] != POINT_NOT_CONVERGED)
-            continue;
-        if (spec_solve_key(os, q, key, NULL) != SWEEP_OK)
-            continue; /* a point this build cannot build is never matched */
-        memcpy(theirs[n_theirs].key, key, 16);
-        theirs[n_theirs++].p = q;
-    }
-    qsort(theirs, (size_t)n_theirs, sizeof *theirs, keyed_cmp);
-    for (int64_t p = 0; p < s->n_points; p++) {
-        keyed k;
-        unsigned char key[32];
+    for (int64_t p = 0; p < s->n_points; p++)
         match[p] = -1;
-        if (!want[p] || n_theirs == 0)
-            continue;
-        if ((ret = spec_solve_key(s, p, key, eb)) != SWEEP_OK)
-            goto cleanup;
-        memcpy(k.key, key, 16);
-        const keyed *hit = bsearch(&k, theirs, (size_t)n_theirs, sizeof *theirs, keyed_cmp);
+    if (done == NULL) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "no memory for the status of %lld points",
+                            (long long)os->n_points);
+        goto cleanup;
+    }
+    if ((ret = store_read_status(old, done, NULL, eb)) != SWEEP_OK)
+        goto cleanup;
+    for (int64_t q = 0; q < os->n_points; q++)
+        done[q] = done[q] == POINT_DONE || done[q] == POINT_NOT_CONVERGED;
+    if ((ret = spec_keyed_points(os, done, 1, &theirs, &n_theirs, eb)) != SWEEP_OK ||
+        (ret = spec_keyed_points(s, want, 0, &mine, &n_mine, eb)) != SWEEP_OK)
+        goto cleanup;
+    for (int64_t j = 0; j < n_mine; j++) {
+        const spec_keyed_point *hit = spec_keyed_find(theirs, n_theirs, mine[j].key);
         if (hit != NULL) {
-            match[p] = hit->p;
+            match[mine[j].p] = hit->p;
             (*n_match)++;
         }
     }
 cleanup:
-    free(old_state);
+    free(done);
     free(theirs);
+    free(mine);
     return ret;
 }
 

@@ -180,6 +180,23 @@ void spec_point_compute(const spec *s, int64_t p, int rank, point_ufm_solve_fn u
  * cannot be built. */
 int spec_solve_key(const spec *s, int64_t p, unsigned char key[32], sweep_errbuf *eb);
 
+/* A point and the first 16 bytes of its solve key (2^-64 odds of a clash per pair). */
+typedef struct spec_keyed_point {
+    unsigned char key[16];
+    int64_t p;
+} spec_keyed_point;
+
+/* spec_keyed_points - The keyed points p with want[p] != 0 (want NULL: every point of the
+ * study), sorted by key and then by point, in *out (malloc'd, caller frees; *n entries).
+ * skip_unbuildable: a point whose key cannot be computed is left out (a store made by another
+ * build); else its error is returned. SWEEP_ERR_NOMEM. */
+int spec_keyed_points(const spec *s, const uint8_t *want, int skip_unbuildable,
+                      spec_keyed_point **out, int64_t *n, sweep_errbuf *eb);
+
+/* spec_keyed_find - the entry of sorted kp[n] with this key and the smallest point, or NULL. */
+const spec_keyed_point *spec_keyed_find(const spec_keyed_point *kp, int64_t n,
+                                        const unsigned char key[16]);
+
 /* spec_reuse_plan - For the points p with want[p] != 0 (want NULL: every point of the study),
  * group those of equal solve keys: rep[p] = the smallest such point of p's group (p itself for
  * a point computed for its group, -1 where want[p] is 0). *n_distinct receives the number of

@@ -60,38 +60,40 @@ int spec_solve_key(const spec *s, int64_t p, unsigned char key[32], sweep_errbuf
     return ret;
 }
 
-typedef struct keyed_point {
-    unsigned char key[16]; /* the first half of the SHA-256: 2^-64 odds of a clash per pair */
-    int64_t p;
-} keyed_point;
-
 static int keyed_cmp(const void *a, const void *b)
 {
-    const keyed_point *x = a, *y = b;
+    const spec_keyed_point *x = a, *y = b;
     const int c = memcmp(x->key, y->key, sizeof x->key);
     if (c != 0)
         return c;
     return x->p < y->p ? -1 : x->p > y->p;
 }
 
-int spec_reuse_plan(const spec *s, const uint8_t *want, int64_t *rep, int64_t *n_distinct,
-                    sweep_errbuf *eb)
+static int keyed_key_cmp(const void *key, const void *b)
+{
+    return memcmp(key, ((const spec_keyed_point *)b)->key, sizeof((spec_keyed_point *)0)->key);
+}
+
+int spec_keyed_points(const spec *s, const uint8_t *want, int skip_unbuildable,
+                      spec_keyed_point **out, int64_t *n_out, sweep_errbuf *eb)
 {
     int64_t n = 0;
-    for (int64_t p = 0; p < s->n_points; p++) {
-        rep[p] = -1;
-        n += (want == NULL ? spec_point_block(s, p) >= 0 : want[p] != 0);
-    }
-    keyed_point *kp = malloc((size_t)(n > 0 ? n : 1) * sizeof *kp);
+    *out = NULL;
+    *n_out = 0;
+    for (int64_t p = 0; p < s->n_points; p++)
+        n += want == NULL || want[p] != 0;
+    spec_keyed_point *kp = malloc((size_t)(n > 0 ? n : 1) * sizeof *kp);
     if (kp == NULL)
         return sweep_err_set(eb, SWEEP_ERR_NOMEM, "no memory for the solve keys of %lld points",
                              (long long)n);
     int64_t i = 0;
     for (int64_t p = 0; p < s->n_points; p++) {
-        if (want == NULL ? spec_point_block(s, p) < 0 : want[p] == 0)
+        if ((want != NULL && want[p] == 0) || (want == NULL && spec_point_block(s, p) < 0))
             continue;
         unsigned char key[32];
-        int ret = spec_solve_key(s, p, key, eb);
+        int ret = spec_solve_key(s, p, key, skip_unbuildable ? NULL : eb);
+        if (ret != SWEEP_OK && skip_unbuildable)
+            continue; /* never matched */
         if (ret != SWEEP_OK) {
             free(kp);
             return ret;
@@ -99,7 +101,32 @@ int spec_reuse_plan(const spec *s, const uint8_t *want, int64_t *rep, int64_t *n
         memcpy(kp[i].key, key, sizeof kp[i].key);
         kp[i++].p = p;
     }
-    qsort(kp, (size_t)n, sizeof *kp, keyed_cmp);
+    qsort(kp, (size_t)i, sizeof *kp, keyed_cmp);
+    *out = kp;
+    *n_out = i;
+    return SWEEP_OK;
+}
+
+const spec_keyed_point *spec_keyed_find(const spec_keyed_point *kp, int64_t n,
+                                        const unsigned char key[16])
+{
+    const spec_keyed_point *hit = n > 0 ? bsearch(key, kp, (size_t)n, sizeof *kp, keyed_key_cmp)
+                                        : NULL;
+    while (hit != NULL && hit > kp && memcmp(hit[-1].key, key, sizeof hit->key) == 0)
+        hit--; /* the first of equal keys: the smallest point */
+    return hit;
+}
+
+int spec_reuse_plan(const spec *s, const uint8_t *want, int64_t *rep, int64_t *n_distinct,
+                    sweep_errbuf *eb)
+{
+    spec_keyed_point *kp = NULL;
+    int64_t n = 0;
+    for (int64_t p = 0; p < s->n_points; p++)
+        rep[p] = -1;
+    int ret = spec_keyed_points(s, want, 0, &kp, &n, eb);
+    if (ret != SWEEP_OK)
+        return ret;
     *n_distinct = 0;
     for (int64_t j = 0; j < n; j++) {
         if (j == 0 || memcmp(kp[j].key, kp[j - 1].key, sizeof kp[j].key) != 0) {
