@@ -1563,14 +1563,16 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
         }
     if (!s->any_ufm)
         s->trace_points = 0; /* only gradient descent on the UFM records traces */
-    s->n_in_study = s->every_point_in_study ? s->n_points : 0;
-    for (int64_t p = 0; !s->every_point_in_study && p < s->n_points; p++)
-        s->n_in_study += spec_point_block(s, p) >= 0;
-    for (int64_t p = 0; validate && p < s->n_points; p++) {
+    /* the points of the study, counted, and (validate) each one checked */
+    s->n_in_study = s->every_point_in_study && !validate ? s->n_points : 0;
+    for (int64_t p = 0; (validate || !s->every_point_in_study) && p < s->n_points; p++) {
         point_params pp;
         sweep_errbuf eb2;
         sweep_errbuf_clear(&eb2);
-        if (!s->every_point_in_study && spec_point_block(s, p) < 0)
+        if (spec_point_block(s, p) < 0)
+            continue;
+        s->n_in_study++;
+        if (!validate)
             continue;
         if (spec_point_params(s, p, &pp, &eb2) != SWEEP_OK) {
             char label[512];
