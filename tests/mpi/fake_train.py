@@ -6,6 +6,7 @@ examples in a shuffled order, labels), so that measuring it must give the predic
 second before writing, 4 writes a file whose labels are out of range."""
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -25,6 +26,8 @@ ap.add_argument("--gamma", default="0")
 ap.add_argument("--seed", type=int, default=0)
 ap.add_argument("--out", required=True)
 a = ap.parse_args()
+print(" ".join(f"{v}={os.environ.get(v, '')}" for v in
+               ("UFMSWEEP_POINT", "UFMSWEEP_SEED", "UFMSWEEP_OUT", "UFMSWEEP_RANK")), flush=True)
 if a.seed == 1:
     print("fake_train.py: CUDA out of memory (pretend)", file=sys.stderr)
     sys.exit(1)

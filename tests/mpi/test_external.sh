@@ -55,6 +55,11 @@ compare_measure seli-step --k 4 --R 5 --n-min 2 -- --profile step --k 4 --rho 0.
 "$PY" "$FAKE" --bin "$BIN" --k 6 --d 6 --R 4 --n-min 3 --rho 0.3333333333333333 --loss cdt --gamma 0.5 --out net.h5 >/dev/null &&
   compare_measure cdt --k 6 --R 4 --n-min 3 --rho 0.3333333333333333 --loss cdt --gamma 0.5 -- --loss cdt --gamma 0.5 &&
   ok "measure of an exact CDT factorization equals theory (certified convex reference)" || bad "measure CDT"
+out=$("$BIN" measure net.h5 --loss cdt --gamma 0.5 2>&1); rc=$?
+[ $rc -eq 0 ] && [[ "$out" == *"a network of k = 6 classes, d = 6, n = 54 examples"* ]] &&
+  [[ "$out" == *"the prediction (convex):"* ]] && ok "measure's tables: the network and the prediction" || bad "measure text: $out"
+out=$("$BIN" measure net.h5 --loss cdt --gamma 0.5 --d 8 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"--d 8, but W in net.h5 is 6 x 6 (d = 6)"* ]] && ok "measure refuses a --d that is not W's" || bad "measure --d: $out"
 out=$("$BIN" measure net.h5 --loss cdt --gamma 0.5 --k 6 --R 10 --n-min 3 --rho 0.3333333333333333 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" == *"labels: class 0 has 12 examples, the point's profile 30"* ]] && ok "a profile that disagrees with the labels is refused" || bad "profile mismatch: $out"
 
@@ -132,6 +137,8 @@ assert "timed out after 3 s" in msg[2], msg
 assert "labels[" in msg[4] and "is not a class of W" in msg[4], msg
 PY
 n_logs=$(ls ext.h5.external/points/*/command.err 2>/dev/null | wc -l)
+grep -q "UFMSWEEP_POINT=0 UFMSWEEP_SEED=0 UFMSWEEP_OUT=.*/p0-.*/network.h5 UFMSWEEP_RANK=[12]" ext.h5.external/points/p0-*/command.out &&
+  ok "the command's environment names its point, seed, file and rank" || bad "environment: $(cat ext.h5.external/points/p0-*/command.out)"
 grep -q "CUDA out of memory" ext.h5.external/points/p*/command.err && [ "$n_logs" -eq 7 ] &&
   ok "every command's stdout and stderr kept in ext.h5.external/points/ ($n_logs)" || bad "logs: $n_logs"
 sleep 0.5

@@ -41,6 +41,10 @@ fi
 "$MPIRUN" -n 2 "$BIN" run u.yaml >u.err 2>&1 || bad "union run: $(tail -3 u.err)"
 "$BIN" run u.yaml --store u-nr.h5 --no-reuse >unr.err 2>&1 || bad "--no-reuse run: $(tail -3 unr.err)"
 same_data u.h5 u-nr.h5 && ok "a reused store is bitwise equal to a --no-reuse one" || bad "reuse differs"
+out=$("$BIN" status u.h5)
+[[ "$out" == *"grid     320 points, of which 295 in no block of the spec (not in the study)"* ]] &&
+  [[ "$out" == *"reuse    13 computed, 12 copied from an equal point (0 from other stores)"* ]] &&
+  ok "status (text) names the points not in the study and the copies" || bad "status text: $out"
 "$BIN" status u.h5 --json >u.json
 c="$(jget u.json points) $(jget u.json done) $(jget u.json pending) $(jget u.json not_in_study) $(jget u.json points_computed) $(jget u.json points_reused)"
 [ "$c" = "25 25 0 295 13 12" ] && ok "status --json: 25 in the study, 295 not, 13 computed, 12 reused" || bad "status counts: $c"
@@ -116,6 +120,16 @@ out=$("$BIN" run zbad.yaml --check 2>&1); rc=$?
 printf 'store: z.h5\nfixed: {k: 4}\ngrid:\n  zip: {R: [1, 1], n_min: [2, 2]}\n' >zdup.yaml
 out=$("$BIN" run zdup.yaml --check 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" == *"appears twice"* ]] && ok "a zip combination given twice refused" || bad "zip duplicate: $out"
+printf 'store: z.h5\nfixed: {k: 4, d: 6, solver: none}\ngrid:\n  zip: [{R: [1, 4], n_min: [4, 1]}, {gamma: [0, 1, 2], tau: [1, 2, 3]}]\n  loss: [la]\n' >z2.yaml
+out=$("$BIN" run z2.yaml --check 2>&1)
+[[ "$out" == *"valid: 6 points in the study (of a grid of 36"* ]] && [[ "$out" == *"zip(R, n_min) (2) x zip(gamma, tau) (3) x loss (1)"* ]] &&
+  ok "two zip groups in one block: 2 x 3 combinations" || bad "two zips: $out"
+printf 'store: z.h5\nfixed: {k: 4}\ngrid: {R: [1, 2]}\ngrids:\n  - {R: [1]}\n' >both.yaml
+out=$("$BIN" run both.yaml --check 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"both.yaml:4: grids: the spec also has grid (line 3)"* ]] && ok "grid and grids together refused" || bad "grid+grids: $out"
+printf 'store: z.h5\nfixed: {k: 4}\ngrids: []\n' >empty.yaml
+out=$("$BIN" run empty.yaml --check 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"grids: expected a list of blocks"* ]] && ok "an empty grids list refused" || bad "empty grids: $out"
 printf 'store: z.h5\nfixed: {k: 4, tua: 1}\ngrid: {R: [1, 2]}\n' >near.yaml
 out=$("$BIN" run near.yaml --check 2>&1)
 [[ "$out" == *"fixed: unknown key 'tua' (did you mean 'tau'?)"* ]] && ok "nearest key suggested (fixed)" || bad "suggestion: $out"
@@ -159,6 +173,12 @@ if [[ "$out" == *"valid: 6 points in the study"* ]] && [[ "$out" == *"R: 3 x los
 else
   bad "overrides --check: $out"
 fi
+out=$("$BIN" run u.yaml 'grids.1.gamma=[0, 0.5]' --check 2>&1)
+[[ "$out" == *"block 2 (line 6): 8 points: loss (2) x R (2) x gamma (2)"* ]] && ok "an override addresses a block by its number" || bad "grids.1 override: $out"
+out=$("$BIN" run u.yaml n_min=3 --check 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"override 'n_min=3': n_min is a zipped axis"* ]] && ok "an option that is zipped is addressed by its block's path" || bad "zipped override: $out"
+out=$("$BIN" run u.yaml grids.7.R=[1] --check 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"'7' is not a position in a list of 3 (0..2)"* ]] && ok "a block number out of range refused" || bad "grids.7: $out"
 out=$("$BIN" run o.yaml gamma=0.5 --check 2>&1)
 [[ "$out" == *"valid: 2 points"* ]] && [[ "$out" == *"R: 2 x loss: 1"* ]] && ok "a single value replaces an axis by a fixed value" || bad "axis to fixed: $out"
 out=$("$BIN" run o.yaml iters=abc 2>&1); rc=$?
