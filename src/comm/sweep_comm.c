@@ -31,7 +31,7 @@ int sweep_comm_share_spec(MPI_Comm comm, spec **s, sweep_errbuf *eb)
     int64_t len = 0;
     MPI_Comm_rank(comm, &rank);
     if (rank == 0)
-        len = (int64_t)(*s)->text_len;
+        len = (int64_t)(*s)->resolved_len; /* overrides applied: what rank 0 computes from */
     SWEEP_CHECK_MPI(MPI_Bcast(&len, 1, MPI_INT64_T, 0, comm), "broadcast of the spec's length",
                     eb);
     if (len < 0 || len > INT32_MAX) {
@@ -40,7 +40,7 @@ int sweep_comm_share_spec(MPI_Comm comm, spec **s, sweep_errbuf *eb)
         goto cleanup;
     }
     if (rank == 0) {
-        SWEEP_CHECK_MPI(MPI_Bcast((*s)->text, (int)len, MPI_CHAR, 0, comm),
+        SWEEP_CHECK_MPI(MPI_Bcast((*s)->resolved, (int)len, MPI_CHAR, 0, comm),
                         "broadcast of the spec", eb);
     } else {
         if ((text = malloc((size_t)len + 1)) == NULL) {

@@ -19,8 +19,9 @@ int sweep_comm_bcast_ints(MPI_Comm comm, int *v, int count, sweep_errbuf *eb);
 /* sweep_comm_bcast_text - rank 0's NUL-terminated text buf (at most cap bytes) to every rank. */
 int sweep_comm_bcast_text(MPI_Comm comm, char *buf, int cap, sweep_errbuf *eb);
 
-/* sweep_comm_share_spec - rank 0's spec to every rank: its text travels once and every other
- * rank parses it (trusted: rank 0 validated it), so tasks can be just point ids. On rank 0 *s
+/* sweep_comm_share_spec - rank 0's spec to every rank: its resolved text (the overrides
+ * applied, spec.resolved) travels once and every other rank parses it (trusted: rank 0
+ * validated it), so tasks can be just point ids and every rank computes the same points. On rank 0 *s
  * is the loaded spec (unchanged); elsewhere *s receives the parsed copy (caller destroys). */
 int sweep_comm_share_spec(MPI_Comm comm, spec **s, sweep_errbuf *eb);
 
