@@ -1,5 +1,6 @@
 /* ufmsweep - entry point: dispatch to one command. Commands that need MPI initialize it
  * themselves; `theory` runs without MPI. */
+#include "blasinfo.h"
 #include "commands.h"
 #include "versions.h"
 
@@ -60,6 +61,11 @@ int main(int argc, char **argv)
         print_version();
         return UFMSWEEP_EXIT_OK;
     }
+    /* One BLAS thread in every command, whatever the environment says: threaded LAPACK
+     * reductions (the k x k eigensolves of the closed forms) round differently with each thread
+     * count, and `theory`, `solve --spec --point` and a store must agree bit for bit. Parallelism
+     * comes from ranks (run, --ranks-per-solve). */
+    blas_pin_one_thread();
     if (strcmp(cmd, "theory") == 0)
         return cmd_theory_main(argc - 1, argv + 1);
     if (strcmp(cmd, "solve") == 0)
