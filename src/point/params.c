@@ -19,36 +19,52 @@
 static const param_def table[] = {
     /* PROBLEM */
     {"k", PARAM_GROUP_PROBLEM, PARAM_INT, F(profile.k), 0, "K", "10",
-     "number of classes (>= 2; implied by --counts)"},
+     "number of classes (>= 2; implied by --counts)",
+     PARAM_READ_PROBLEM, PARAM_WHEN_ALWAYS},
     {"profile", PARAM_GROUP_PROBLEM, PARAM_PROFILE, F(profile.kind), 0, "step|lt|counts", "step",
-     "label profile: STEP(R, rho), long-tail LT(R), or explicit counts"},
+     "label profile: STEP(R, rho), long-tail LT(R), or explicit counts",
+     PARAM_READ_PROBLEM, PARAM_WHEN_ALWAYS},
     {"R", PARAM_GROUP_PROBLEM, PARAM_REAL, F(profile.R), 0, "R", "10",
-     "imbalance ratio n_max/n_min (>= 1; real values allowed for theory)"},
+     "imbalance ratio n_max/n_min (>= 1; real values allowed for theory)",
+     PARAM_READ_PROBLEM, PARAM_WHEN_NOT_COUNTS},
     {"rho", PARAM_GROUP_PROBLEM, PARAM_REAL, F(profile.rho), 0, "RHO", "0.5",
-     "STEP: fraction of MINORITY classes (rho*k must be an integer)"},
+     "STEP: fraction of MINORITY classes (rho*k must be an integer)",
+     PARAM_READ_PROBLEM, PARAM_WHEN_STEP},
     {"n-min", PARAM_GROUP_PROBLEM, PARAM_REAL, F(profile.n_min), 0, "N", "5",
-     "examples per minority class (STEP) / in the smallest class (LT)"},
+     "examples per minority class (STEP) / in the smallest class (LT)",
+     PARAM_READ_PROBLEM, PARAM_WHEN_NOT_COUNTS},
     {"counts", PARAM_GROUP_PROBLEM, PARAM_VEC, F(profile.counts), F(profile.n_counts),
-     "n0,n1,...", "-", "explicit class counts (implies --profile counts and k)"},
+     "n0,n1,...", "-", "explicit class counts (implies --profile counts and k)",
+     PARAM_READ_PROBLEM, PARAM_WHEN_COUNTS},
     {"d", PARAM_GROUP_PROBLEM, PARAM_INT, F(profile.d), 0, "D", "k",
-     "embedding dimension (>= k-1; 0 means k)"},
+     "embedding dimension (>= k-1; 0 means k)",
+     PARAM_READ_PROBLEM, PARAM_WHEN_ALWAYS},
     /* LOSS */
     {"loss", PARAM_GROUP_LOSS, PARAM_LOSS, F(loss.kind), 0, "ce|wce|la|cdt|vs|ldt", "ce",
-     "CE-family member (docs/THEORY.md, Loss presets)"},
+     "CE-family member (docs/THEORY.md, Loss presets)",
+     PARAM_READ_PROBLEM, PARAM_WHEN_ALWAYS},
     {"gamma", PARAM_GROUP_LOSS, PARAM_REAL, F(loss.gamma), 0, "G", "0",
-     "exponent: wce omega ~ n_c^-G; cdt, vs, ldt Delta ~ n_c^G"},
+     "exponent: wce omega ~ n_c^-G; cdt, vs, ldt Delta ~ n_c^G",
+     PARAM_READ_PROBLEM, PARAM_WHEN_GAMMA_LOSS},
     {"tau", PARAM_GROUP_LOSS, PARAM_REAL, F(loss.tau), 0, "T", "1",
-     "logit adjustment of la and vs: iota_c = T log pi_c"},
+     "logit adjustment of la and vs: iota_c = T log pi_c",
+     PARAM_READ_PROBLEM, PARAM_WHEN_TAU_LOSS},
     {"lambda", PARAM_GROUP_LOSS, PARAM_LAMBDA, F(loss.lambda_w), 0, "L", "0",
-     "ridge on both W and H (sets --lambda-w and --lambda-h)"},
-    {"lambda-w", PARAM_GROUP_LOSS, PARAM_REAL, F(loss.lambda_w), 0, "L", "0", "ridge on W"},
-    {"lambda-h", PARAM_GROUP_LOSS, PARAM_REAL, F(loss.lambda_h), 0, "L", "0", "ridge on H"},
+     "ridge on both W and H (sets --lambda-w and --lambda-h)",
+     PARAM_READ_PROBLEM, PARAM_WHEN_ALWAYS},
+    {"lambda-w", PARAM_GROUP_LOSS, PARAM_REAL, F(loss.lambda_w), 0, "L", "0", "ridge on W",
+     PARAM_READ_PROBLEM, PARAM_WHEN_ALWAYS},
+    {"lambda-h", PARAM_GROUP_LOSS, PARAM_REAL, F(loss.lambda_h), 0, "L", "0", "ridge on H",
+     PARAM_READ_PROBLEM, PARAM_WHEN_ALWAYS},
     {"omega", PARAM_GROUP_LOSS, PARAM_VEC, F(loss.omega), F(loss.n_omega), "v0,v1,...", "preset",
-     "explicit per-class loss weights (k values > 0), replacing the preset's"},
+     "explicit per-class loss weights (k values > 0), replacing the preset's",
+     PARAM_READ_PROBLEM, PARAM_WHEN_ALWAYS},
     {"Delta", PARAM_GROUP_LOSS, PARAM_VEC, F(loss.Delta), F(loss.n_Delta), "v0,v1,...", "preset",
-     "explicit per-class logit temperatures (k values > 0)"},
+     "explicit per-class logit temperatures (k values > 0)",
+     PARAM_READ_PROBLEM, PARAM_WHEN_ALWAYS},
     {"iota", PARAM_GROUP_LOSS, PARAM_VEC, F(loss.iota), F(loss.n_iota), "v0,v1,...", "preset",
-     "explicit per-class additive logit offsets (k values)"},
+     "explicit per-class additive logit offsets (k values)",
+     PARAM_READ_PROBLEM, PARAM_WHEN_ALWAYS},
     /* SOLVER */
     {"solver", PARAM_GROUP_SOLVER, PARAM_SOLVER, F(solver), 0,
      "ufm|svm|svm-example|svm-gd|reg|reg-example|external|none", "ufm",
@@ -56,37 +72,53 @@ static const param_def table[] = {
      "svm-example: the same on all n examples; svm-gd: gradient descent on the factorized SVM; "
      "reg: certified regularized minimizer (needs --lambda); reg-example: the same on all n "
      "examples; external: a network trained by --command, measured (sweeps); none: theory "
-     "only"},
+     "only",
+     PARAM_READ_ANY_SOLVER, PARAM_WHEN_ALWAYS},
     {"opt", PARAM_GROUP_SOLVER, PARAM_OPT, F(ufm.opt), 0, "gd|ngd|sgdm", "sgdm",
-     "optimizer: plain, normalized (step lr/||g||), or PyTorch SGD with momentum"},
-    {"lr", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.lr), 0, "ETA", "0.1", "learning rate (> 0)"},
+     "optimizer: plain, normalized (step lr/||g||), or PyTorch SGD with momentum",
+     PARAM_READ(POINT_SOLVER_UFM), PARAM_WHEN_ALWAYS},
+    {"lr", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.lr), 0, "ETA", "0.1", "learning rate (> 0)",
+     PARAM_READ(POINT_SOLVER_UFM), PARAM_WHEN_ALWAYS},
     {"momentum", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.momentum), 0, "MU", "0.9",
-     "sgdm momentum in [0, 1)"},
+     "sgdm momentum in [0, 1)",
+     PARAM_READ(POINT_SOLVER_UFM), PARAM_WHEN_SGDM},
     {"wd", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.wd), 0, "WD", "0",
-     "coupled weight decay: g += WD * x for W, H and b (PyTorch weight_decay)"},
+     "coupled weight decay: g += WD * x for W, H and b (PyTorch weight_decay)",
+     PARAM_READ(POINT_SOLVER_UFM), PARAM_WHEN_ALWAYS},
     {"milestones", PARAM_GROUP_SOLVER, PARAM_MILESTONES, F(ufm.milestones), F(ufm.n_milestones),
-     "i1,i2,...", "none", "iterations at which the learning rate is multiplied by --lr-decay"},
+     "i1,i2,...", "none", "iterations at which the learning rate is multiplied by --lr-decay",
+     PARAM_READ(POINT_SOLVER_UFM), PARAM_WHEN_ALWAYS},
     {"lr-decay", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.lr_decay), 0, "F", "0.1",
-     "learning-rate factor at each milestone"},
+     "learning-rate factor at each milestone",
+     PARAM_READ(POINT_SOLVER_UFM), PARAM_WHEN_MILESTONES},
     {"iters", PARAM_GROUP_SOLVER, PARAM_I64, F(ufm.iters), 0, "N", "1000",
-     "maximum number of full-batch updates"},
+     "maximum number of full-batch updates",
+     PARAM_READ_BUDGET, PARAM_WHEN_ALWAYS},
     {"tol-grad", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.tol_grad), 0, "TOL", "0 (off)",
-     "stop (converged) when the gradient norm <= TOL"},
+     "stop (converged) when the gradient norm <= TOL",
+     PARAM_READ_BUDGET, PARAM_WHEN_ALWAYS},
     {"tol-loss", PARAM_GROUP_SOLVER, PARAM_REAL, F(ufm.tol_loss), 0, "TOL", "0 (off)",
-     "stop (converged) when the mean training loss <= TOL"},
+     "stop (converged) when the mean training loss <= TOL",
+     PARAM_READ(POINT_SOLVER_UFM), PARAM_WHEN_ALWAYS},
     {"init", PARAM_GROUP_SOLVER, PARAM_INIT, F(ufm.init), 0, "torch|gauss:STD", "torch",
-     "initialization: PyTorch nn.Linear defaults, or i.i.d. N(0, STD^2)"},
+     "initialization: PyTorch nn.Linear defaults, or i.i.d. N(0, STD^2)",
+     PARAM_READ(POINT_SOLVER_UFM) | PARAM_READ(POINT_SOLVER_SVM_GD), PARAM_WHEN_ALWAYS},
     {"bias", PARAM_GROUP_SOLVER, PARAM_BOOL, F(ufm.bias), 0, "on|off", "off",
-     "learn a bias b (logits W^T h + b)"},
+     "learn a bias b (logits W^T h + b)",
+     PARAM_READ(POINT_SOLVER_UFM), PARAM_WHEN_ALWAYS},
     {"seed", PARAM_GROUP_SOLVER, PARAM_I64, F(ufm.seed), 0, "S", "0",
-     "random seed of the initialization"},
+     "random seed of the initialization",
+     PARAM_READ(POINT_SOLVER_UFM) | PARAM_READ(POINT_SOLVER_SVM_GD), PARAM_WHEN_ALWAYS},
     {"trace-points", PARAM_GROUP_SOLVER, PARAM_INT, F(ufm.trace_points), 0, "P", "0",
-     "record the metrics at P log-spaced iterations (first 0, last iters)"},
+     "record the metrics at P log-spaced iterations (first 0, last iters)",
+     PARAM_READ(POINT_SOLVER_UFM), PARAM_WHEN_ALWAYS},
     {"command", PARAM_GROUP_SOLVER, PARAM_TEXT, F(external.command), 0, "TEMPLATE", "-",
      "solver external: the command that trains a network and writes W, H and labels; {name} "
-     "is the point's value of option name, {out} the file to write, {seed}, {point}"},
+     "is the point's value of option name, {out} the file to write, {seed}, {point}",
+     PARAM_READ(POINT_SOLVER_EXTERNAL), PARAM_WHEN_ALWAYS},
     {"external-timeout", PARAM_GROUP_SOLVER, PARAM_REAL, F(external.timeout_s), 0, "SECONDS",
-     "3600", "solver external: the command's time limit (the point fails past it)"},
+     "3600", "solver external: the command's time limit (the point fails past it)",
+     PARAM_READ(POINT_SOLVER_EXTERNAL), PARAM_WHEN_ALWAYS},
 };
 
 #define N_PARAMS (sizeof table / sizeof table[0])
@@ -317,19 +349,16 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
 }
 
 /* id, name, solves, records_trace, groupable, needs_ridge, on_examples, max_columns,
- * certificate */
+ * certificate, random_init */
 static const point_solver_def solver_table[] = {
-    {POINT_SOLVER_UFM, "ufm", 1, 1, 1, 0, 0, 0, NULL, 1, POINT_OPTIONS_ALL},
-    {POINT_SOLVER_NONE, "none", 0, 0, 0, 0, 0, 0, NULL, 0, POINT_OPTIONS_NONE},
-    {POINT_SOLVER_SVM, "svm", 1, 0, 0, 0, 0, 0, "gap", 0, POINT_OPTIONS_BUDGET},
-    {POINT_SOLVER_SVM_EXAMPLE, "svm-example", 1, 0, 0, 0, 1, SVM_MAX_COLUMNS, "gap", 0,
-     POINT_OPTIONS_BUDGET},
-    {POINT_SOLVER_SVM_GD, "svm-gd", 1, 0, 0, 0, 1, SVM_MAX_COLUMNS, "violation", 1,
-     POINT_OPTIONS_BUDGET},
-    {POINT_SOLVER_REG, "reg", 1, 0, 0, 1, 0, 0, "residual", 0, POINT_OPTIONS_BUDGET},
-    {POINT_SOLVER_REG_EXAMPLE, "reg-example", 1, 0, 0, 1, 1, 20000, "residual", 0,
-     POINT_OPTIONS_BUDGET},
-    {POINT_SOLVER_EXTERNAL, "external", 1, 0, 0, 0, 1, 0, NULL, 1, POINT_OPTIONS_EVERY},
+    {POINT_SOLVER_UFM, "ufm", 1, 1, 1, 0, 0, 0, NULL, 1},
+    {POINT_SOLVER_NONE, "none", 0, 0, 0, 0, 0, 0, NULL, 0},
+    {POINT_SOLVER_SVM, "svm", 1, 0, 0, 0, 0, 0, "gap", 0},
+    {POINT_SOLVER_SVM_EXAMPLE, "svm-example", 1, 0, 0, 0, 1, SVM_MAX_COLUMNS, "gap", 0},
+    {POINT_SOLVER_SVM_GD, "svm-gd", 1, 0, 0, 0, 1, SVM_MAX_COLUMNS, "violation", 1},
+    {POINT_SOLVER_REG, "reg", 1, 0, 0, 1, 0, 0, "residual", 0},
+    {POINT_SOLVER_REG_EXAMPLE, "reg-example", 1, 0, 0, 1, 1, 20000, "residual", 0},
+    {POINT_SOLVER_EXTERNAL, "external", 1, 0, 0, 0, 1, 0, NULL, 1},
 };
 
 const point_solver_def *point_solver_info(point_solver s)
@@ -527,15 +556,110 @@ static size_t append_value(const point_params *p, const param_def *def, char *bu
 
 size_t params_value_text(const point_params *p, const param_def *def, char *buf, size_t cap)
 {
-    char tmp[8192];
-    const size_t len = append_value(p, def, tmp, sizeof tmp, 0);
+    /* "name=value;" measured, then written whole into a buffer of that size: no length limit */
+    const size_t len = append_value(p, def, NULL, 0, 0);
     const size_t name = strlen(def->name) + 1; /* "name=" */
-    if (len >= sizeof tmp || len < name + 1) {
+    char *tmp = malloc(len + 1);
+    if (tmp == NULL || len < name + 1) {
+        free(tmp);
         if (cap > 0)
             buf[0] = '\0';
         return 0;
     }
-    return (size_t)snprintf(buf, cap, "%.*s", (int)(len - name - 1), tmp + name);
+    append_value(p, def, tmp, len + 1, 0);
+    const size_t n = len - name - 1;
+    if (cap > 0) {
+        const size_t w = n < cap - 1 ? n : cap - 1;
+        memcpy(buf, tmp + name, w);
+        buf[w] = '\0';
+    }
+    free(tmp);
+    return n;
+}
+
+char *params_value_dup(const point_params *p, const param_def *def)
+{
+    const size_t n = params_value_text(p, def, NULL, 0);
+    char *s = malloc(n + 1);
+    if (s != NULL && params_value_text(p, def, s, n + 1) != n) {
+        free(s);
+        s = NULL;
+    }
+    return s;
+}
+
+char *params_canonical_dup(const point_params *p, unsigned groups)
+{
+    const size_t n = params_canonical_text(p, groups, NULL, 0);
+    char *s = malloc(n + 1);
+    if (s != NULL)
+        params_canonical_text(p, groups, s, n + 1);
+    return s;
+}
+
+int params_option_read(const point_params *p, const param_def *def)
+{
+    if (p->solver == POINT_SOLVER_EXTERNAL)
+        return 1; /* the command may read any option */
+    if ((def->read_by & (PARAM_READ_PROBLEM | PARAM_READ(p->solver))) == 0)
+        return 0;
+    const profile_kind prof = p->profile.n_counts > 0 ? PROFILE_COUNTS : p->profile.kind;
+    const loss_opts *l = &p->loss;
+    switch (def->when) {
+    case PARAM_WHEN_ALWAYS:
+        return 1;
+    case PARAM_WHEN_STEP:
+        return prof == PROFILE_STEP;
+    case PARAM_WHEN_NOT_COUNTS:
+        return prof != PROFILE_COUNTS;
+    case PARAM_WHEN_COUNTS:
+        return prof == PROFILE_COUNTS;
+    case PARAM_WHEN_GAMMA_LOSS:
+        return (l->kind == LOSS_WCE && l->n_omega == 0) ||
+               ((l->kind == LOSS_CDT || l->kind == LOSS_VS || l->kind == LOSS_LDT) &&
+                l->n_Delta == 0);
+    case PARAM_WHEN_TAU_LOSS:
+        return (l->kind == LOSS_LA || l->kind == LOSS_VS) && l->n_iota == 0;
+    case PARAM_WHEN_SGDM:
+        return p->ufm.opt == UFM_OPT_SGDM;
+    case PARAM_WHEN_MILESTONES:
+        return p->ufm.n_milestones > 0;
+    }
+    return 1;
+}
+
+void params_budget(const point_params *p, int64_t *max_iter, double *tol)
+{
+    const int iters_set = is_set(p, "iters"), tol_set = is_set(p, "tol-grad");
+    switch (p->solver) {
+    case POINT_SOLVER_UFM:
+        *max_iter = p->ufm.iters;
+        *tol = p->ufm.tol_grad;
+        return;
+    case POINT_SOLVER_SVM:
+    case POINT_SOLVER_SVM_EXAMPLE:
+        *max_iter = iters_set ? (p->ufm.iters < PARAMS_SVM_ITERS_CAP ? p->ufm.iters
+                                                                      : PARAMS_SVM_ITERS_CAP)
+                              : PARAMS_SVM_MAX_IPM;
+        *tol = tol_set ? p->ufm.tol_grad : PARAMS_REF_TOL;
+        return;
+    case POINT_SOLVER_SVM_GD: {
+        svm_gd_options o;
+        svm_gd_options_default(&o);
+        *max_iter = iters_set ? p->ufm.iters : o.max_iter;
+        *tol = tol_set ? p->ufm.tol_grad : o.tol;
+        return;
+    }
+    case POINT_SOLVER_REG:
+    case POINT_SOLVER_REG_EXAMPLE:
+        *max_iter = iters_set ? p->ufm.iters : PARAMS_REG_MAX_ITERS;
+        *tol = tol_set ? p->ufm.tol_grad : PARAMS_REF_TOL;
+        return;
+    default:
+        *max_iter = 0;
+        *tol = NAN;
+        return;
+    }
 }
 
 size_t params_set_names(const point_params *p, char *buf, size_t cap)

@@ -43,17 +43,9 @@ typedef struct point_solver_def {
     const char *certificate;   /* what its certificate measures ("gap", "violation",
                                   "residual"); NULL when it has none */
     int random_init;           /* 1: starts from a random point keyed by params_init_key (its
-                                  result depends on the seed); 0: deterministic */
-    int reads_options;         /* which SOLVER options change its result: POINT_OPTIONS_* */
+                                  result depends on the seed); 0: deterministic. Which options
+                                  a solver reads is said by the option table (read_by). */
 } point_solver_def;
-
-/* What a solver reads of the SOLVER options (point_solve_identity). */
-enum {
-    POINT_OPTIONS_NONE = 0,   /* none (theory only) */
-    POINT_OPTIONS_BUDGET = 1, /* iters and tol-grad when given, and init for random_init */
-    POINT_OPTIONS_ALL = 2,    /* every one (gradient descent on the UFM) */
-    POINT_OPTIONS_EVERY = 3   /* every option of the point (an external command may read any) */
-};
 
 /* point_solver_info - the table entry of s (never NULL; the ufm entry for an unknown value). */
 const point_solver_def *point_solver_info(point_solver s);
@@ -105,6 +97,34 @@ enum {
     PARAM_GROUP_SOLVER = 1u << 2
 };
 
+/* Which solvers read an option (param_def.read_by): a mask of PARAM_READ(solver) bits, or
+ * PARAM_READ_PROBLEM for the options that make the problem (profile, loss vectors, ridge), which
+ * the theory and every solver read through params_build_problem. Solver external reads every
+ * option (its command may name any). The solve key (point_solve_identity) and the spec's
+ * grid_sha256 hash exactly what is read (params_option_read), so an option a solver ignores
+ * never makes two equal solves differ, and one it reads always does. */
+#define PARAM_READ(solver) (1u << (unsigned)(solver))
+#define PARAM_READ_PROBLEM (1u << 16)
+#define PARAM_READ_ANY_SOLVER 0xFFFFu
+/* the iteration budget and tolerance (--iters, --tol-grad): the UFM reads them as given, the
+ * reference solvers as params_budget resolves them */
+#define PARAM_READ_BUDGET                                                                      \
+    (PARAM_READ(POINT_SOLVER_UFM) | PARAM_READ(POINT_SOLVER_SVM) |                             \
+     PARAM_READ(POINT_SOLVER_SVM_EXAMPLE) | PARAM_READ(POINT_SOLVER_SVM_GD) |                 \
+     PARAM_READ(POINT_SOLVER_REG) | PARAM_READ(POINT_SOLVER_REG_EXAMPLE))
+
+/* When a solver that reads an option actually uses it (param_def.when). */
+typedef enum param_when {
+    PARAM_WHEN_ALWAYS = 0,
+    PARAM_WHEN_STEP,        /* the STEP profile (rho) */
+    PARAM_WHEN_NOT_COUNTS,  /* STEP or LT, not explicit counts (R, n-min) */
+    PARAM_WHEN_COUNTS,      /* explicit counts (counts) */
+    PARAM_WHEN_GAMMA_LOSS,  /* gamma: wce without explicit omega; cdt, vs, ldt without Delta */
+    PARAM_WHEN_TAU_LOSS,    /* tau: la and vs without explicit iota */
+    PARAM_WHEN_SGDM,        /* momentum: --opt sgdm */
+    PARAM_WHEN_MILESTONES   /* lr-decay: some milestone given */
+} param_when;
+
 typedef struct param_def {
     const char *name;     /* long option name, e.g. "n-min" (spec key: "n_min") */
     unsigned group;       /* PARAM_GROUP_* */
@@ -114,6 +134,8 @@ typedef struct param_def {
     const char *metavar;  /* e.g. "N" or "step|lt|counts" */
     const char *deflt;    /* default, as shown in --help */
     const char *help;     /* one line */
+    unsigned read_by;     /* PARAM_READ(...) bits or PARAM_READ_PROBLEM: who reads it */
+    param_when when;      /* and when they do */
 } param_def;
 
 /* params_default - every field at its documented default, set_mask = 0. */
@@ -158,6 +180,33 @@ uint64_t params_init_key(const point_params *p, const profile *prof, int64_t see
  * and eb names the cause. Caller destroys the three. */
 int params_build_problem(const point_params *p, profile **prof, loss_vectors **lv,
                          geom_problem **gp, sweep_errbuf *eb);
+
+/* params_option_read - 1 when point p's solve (or its theory) reads option def: the table's
+ * read_by and when, at p's solver, profile, loss, optimizer and milestones (raw options: no
+ * params_finalize needed; explicit counts count as the counts profile). */
+int params_option_read(const point_params *p, const param_def *def);
+
+/* The reference solvers' defaults (docs/SOLVERS.md): the tolerance of svm, reg and the theory's
+ * certificate, svm's interior-point iterations and the cap on them, reg's iterations. */
+#define PARAMS_REF_TOL 1e-10
+#define PARAMS_SVM_MAX_IPM 100
+#define PARAMS_SVM_ITERS_CAP 100000
+#define PARAMS_REG_MAX_ITERS 200000
+
+/* params_budget - the iteration budget and tolerance p's solver runs with: the UFM takes
+ * --iters and --tol-grad as they are; a reference solver takes them when given explicitly, else
+ * its own defaults (svm: PARAMS_SVM_MAX_IPM, capped at PARAMS_SVM_ITERS_CAP, tolerance
+ * PARAMS_REF_TOL; svm-gd: svm_gd_options_default; reg: PARAMS_REG_MAX_ITERS, PARAMS_REF_TOL).
+ * 0 and NaN for solvers that read neither. */
+void params_budget(const point_params *p, int64_t *max_iter, double *tol);
+
+/* params_value_dup - params_value_text in a malloc'd string of exactly the needed length (caller
+ * frees; NULL when out of memory). */
+char *params_value_dup(const point_params *p, const param_def *def);
+
+/* params_canonical_dup - params_canonical_text in a malloc'd string of exactly the needed length
+ * (caller frees; NULL when out of memory). */
+char *params_canonical_dup(const point_params *p, unsigned groups);
 
 /* params_is_set - 1 when the option named name was given explicitly (command line or spec). */
 int params_is_set(const point_params *p, const char *name);

@@ -119,15 +119,18 @@ size_t point_solve_identity(const point_params *pp, int64_t seed_base, int trace
     profile *prof = NULL;
     loss_vectors *lv = NULL;
     id_writer w = {buf, cap, 0};
+    size_t n_defs = 0;
+    const param_def *defs = params_table(&n_defs);
     if (profile_create(&pp->profile, &prof, eb) != SWEEP_OK ||
         loss_vectors_create(&pp->loss, prof, &lv, eb) != SWEEP_OK) {
         profile_destroy(&prof);
         return 0;
     }
     const point_solver_def *sd = point_solver_info(pp->solver);
-    const ufm_opts *u = &pp->ufm;
-    id_put(&w, "ufmsweep-solve-v1", 17);
-    /* the problem: what the profile, the loss vectors and the implicit-bias problem are made of */
+    id_put(&w, "ufmsweep-solve-v2", 17);
+    id_i64(&w, POINT_NUMERICS_VERSION);
+    /* the problem, as what it is made of (so that presets that give the same vectors are the
+     * same problem): what the options with PARAM_READ_PROBLEM build */
     id_i64(&w, prof->kind);
     id_i64(&w, prof->k);
     id_i64(&w, prof->d);
@@ -142,39 +145,42 @@ size_t point_solve_identity(const point_params *pp, int64_t seed_base, int trace
     id_vec(&w, lv->iota, lv->k);
     id_f64(&w, lv->lambda_w);
     id_f64(&w, lv->lambda_h);
-    /* the solver and what it reads */
+    /* the solver, and every other option it reads, as the option table says, by name and
+     * resolved value (a reference solver's budget as params_budget resolves it); an external
+     * command reads every option, as written, and the seed base */
     id_i64(&w, sd->id);
-    if (sd->reads_options == POINT_OPTIONS_ALL) {
-        id_i64(&w, u->opt);
-        id_f64(&w, u->lr);
-        id_f64(&w, u->momentum);
-        id_f64(&w, u->wd);
-        id_vec(&w, u->milestones, u->n_milestones);
-        id_f64(&w, u->lr_decay);
-        id_i64(&w, u->iters);
-        id_f64(&w, u->tol_grad);
-        id_f64(&w, u->tol_loss);
-        id_i64(&w, u->bias);
-        id_i64(&w, trace_points);
-    } else if (sd->reads_options == POINT_OPTIONS_BUDGET) {
-        const int iters_set = params_is_set(pp, "iters"), tol_set = params_is_set(pp, "tol-grad");
-        id_i64(&w, iters_set);
-        id_i64(&w, iters_set ? u->iters : 0);
-        id_i64(&w, tol_set);
-        id_f64(&w, tol_set ? u->tol_grad : 0.0);
+    for (size_t i = 0; i < n_defs; i++) {
+        const param_def *def = &defs[i];
+        const int external = pp->solver == POINT_SOLVER_EXTERNAL;
+        if ((!external && (def->read_by & PARAM_READ_PROBLEM)) || !params_option_read(pp, def))
+            continue;
+        id_put(&w, def->name, strlen(def->name) + 1);
+        if (!strcmp(def->name, "trace-points")) {
+            id_i64(&w, trace_points); /* the store's trace length, common to every point */
+        } else if (!external && (!strcmp(def->name, "iters") || !strcmp(def->name, "tol-grad"))) {
+            int64_t max_iter = 0;
+            double tol = 0.0;
+            params_budget(pp, &max_iter, &tol);
+            if (!strcmp(def->name, "iters"))
+                id_i64(&w, max_iter);
+            else
+                id_f64(&w, tol);
+        } else {
+            char *v = params_value_dup(pp, def);
+            if (v == NULL) {
+                sweep_err_set(eb, SWEEP_ERR_NOMEM, "no memory for the value of %s", def->name);
+                w.len = 0;
+                goto cleanup;
+            }
+            id_put(&w, v, strlen(v) + 1);
+            free(v);
+        }
     }
-    if (sd->reads_options == POINT_OPTIONS_EVERY) {
-        /* a command may read any option (and its template names which): all of them */
-        char canon[16384];
-        const size_t len = params_canonical_text(pp, ~0u, canon, sizeof canon);
-        id_put(&w, canon, len < sizeof canon ? len : sizeof canon);
+    if (pp->solver == POINT_SOLVER_EXTERNAL)
         id_i64(&w, seed_base);
-    }
-    if (sd->random_init) {
-        id_i64(&w, u->init);
-        id_f64(&w, u->init == UFM_INIT_GAUSS ? u->init_std : 0.0);
+    if (sd->random_init)
         id_i64(&w, (int64_t)params_init_key(pp, prof, seed_base));
-    }
+cleanup:
     loss_vectors_destroy(&lv);
     profile_destroy(&prof);
     return w.len;

@@ -164,12 +164,20 @@ typedef struct point_solve_opts {
 void point_solve(const point_params *pp, const point_solve_opts *o, int64_t point, int rank,
                  point_record *rec, double *trace);
 
+/* The numerics version: the bits of every computed result (records, traces, theory) are those
+ * of this version. A change that moves any result by a rounding is a deliberate bump here,
+ * documented in docs/STORE.md (Numerics versions): it is part of every solve key, stores record
+ * it (attribute numerics_version), and points of another version are never copied (--reuse) or
+ * continued (--resume). Version 1: ufmsweep 0.3.x. */
+#define POINT_NUMERICS_VERSION 1
+
 /* point_solve_identity - The bytes that determine what point_solve computes for pp (finalized
- * and validated) with this seed_base and trace length: the class counts and shape, the loss's
- * (omega, Delta, iota) vectors after presets and its ridge, the solver and the SOLVER options it
- * reads (point_solver_def.reads_options), and, for solvers that start from a random point, the
- * initialization key; never the loss's name, an unread option or (for deterministic solvers)
- * the seed. Two points with the same bytes get bitwise the same record and trace, so a sweep
+ * and validated) with this seed_base and trace length: the numerics version, the class counts
+ * and shape, the loss's (omega, Delta, iota) vectors after presets and its ridge, the solver,
+ * every other option the option table says it reads at this point (params_option_read), by
+ * resolved value (params_budget), and, for solvers that start from a random point, the
+ * initialization key; never the loss's name, an unread option, whether a value was written or
+ * defaulted, or (for deterministic solvers) the seed. No length limit. Two points with the same bytes get bitwise the same record and trace, so a sweep
  * computes one and copies it. Writes at most cap bytes to buf and returns the length needed
  * (call again with a larger buf when it is more than cap), 0 when the point cannot be built
  * (detail in eb). */

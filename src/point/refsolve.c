@@ -19,8 +19,8 @@ const char *refsolve_theory_source_name(int source)
     }
 }
 
-#define THEORY_TOL 1e-10
-#define THEORY_MAX_IPM 100
+#define THEORY_TOL PARAMS_REF_TOL
+#define THEORY_MAX_IPM PARAMS_SVM_MAX_IPM
 
 int refsolve_theory(const geom_problem *prob, geom_prediction **out, int *source,
                     svm_result *cert, sweep_errbuf *eb)
@@ -80,7 +80,9 @@ int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors
     geom_prediction *sol = NULL;
     double *H = NULL, *W = NULL, *Hbar = NULL;
     int ret = SWEEP_OK;
-    const int iters_set = params_is_set(pp, "iters"), tol_set = params_is_set(pp, "tol-grad");
+    int64_t budget_iters = 0;
+    double budget_tol = NAN;
+    params_budget(pp, &budget_iters, &budget_tol); /* the one place budgets are resolved */
     const int k = gp->k;
     geom_problem mm = *gp;
 
@@ -92,9 +94,8 @@ int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors
     case POINT_SOLVER_SVM:
     case POINT_SOLVER_SVM_EXAMPLE: {
         svm_result r;
-        const int max_iter = iters_set ? (int)(pp->ufm.iters < 100000 ? pp->ufm.iters : 100000)
-                                       : THEORY_MAX_IPM;
-        res->tol = tol_set ? pp->ufm.tol_grad : THEORY_TOL;
+        const int max_iter = (int)budget_iters;
+        res->tol = budget_tol;
         if (max_iter < 1) {
             ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver", "--solver svm needs --iters >= 1");
             goto cleanup;
@@ -122,10 +123,8 @@ int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors
         o.seed_key = init_key;
         if (pp->ufm.init == UFM_INIT_GAUSS)
             o.init_std = pp->ufm.init_std;
-        if (iters_set)
-            o.max_iter = pp->ufm.iters;
-        if (tol_set)
-            o.tol = pp->ufm.tol_grad;
+        o.max_iter = budget_iters;
+        o.tol = budget_tol;
         res->tol = o.tol;
         if (o.max_iter < 1) {
             ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver",
@@ -167,8 +166,8 @@ int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors
                                     point_solver_name(pp->solver));
             goto cleanup;
         }
-        res->tol = tol_set ? pp->ufm.tol_grad : THEORY_TOL;
-        const int64_t max_iter = iters_set ? pp->ufm.iters : 200000;
+        res->tol = budget_tol;
+        const int64_t max_iter = budget_iters;
         if (max_iter < 1) {
             ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "solver",
                                     "--solver %s needs --iters >= 1",

@@ -596,6 +596,14 @@ static int parse_zip(parse_ctx *c, spec *s, spec_block *b, yaml_node_t *map, con
             goto cleanup;
         }
     }
+    /* the zipped axes in the option table's order, whatever order they were written in: the
+     * same zip is the same study (its new axes take that order in the grid) */
+    for (int i = 1; i < m; i++)
+        for (int j = i; j > 0 && tmp[j].def < tmp[j - 1].def; j--) {
+            spec_axis sw = tmp[j];
+            tmp[j] = tmp[j - 1];
+            tmp[j - 1] = sw;
+        }
     spec_factor *f = &b->factor[b->n_factors];
     const int n = tmp[0].n;
     if ((idx = malloc((size_t)n * sizeof *idx)) == NULL ||
@@ -1115,12 +1123,13 @@ static int line_for_error(const spec *s, const sweep_errbuf *e, const char **key
 static json_t *canonical_value(const spec_axis *ax, int i)
 {
     point_params tmp;
-    char buf[8192];
     params_default(&tmp);
     if (params_set(&tmp, ax->def, ax->text[i], NULL) != SWEEP_OK)
         return json_string(ax->text[i]);
-    params_value_text(&tmp, ax->def, buf, sizeof buf);
-    return json_string(buf);
+    char *v = params_value_dup(&tmp, ax->def);
+    json_t *j = v != NULL ? json_string(v) : json_string(ax->text[i]);
+    free(v);
+    return j;
 }
 
 static char *dump_and_hash(json_t *root, char out[65])
@@ -1131,22 +1140,25 @@ static char *dump_and_hash(json_t *root, char out[65])
     return text;
 }
 
-/* The spec's identity: its meaning, not its text (spec.h, grid_sha256). */
-static int build_identity(spec *s)
+/* The identity of ufmsweep 0.3 ("ufmsweep-config-1": every option of the base point as written
+ * or defaulted, and which were written), still accepted from the stores and journals of 0.3. */
+static int build_identity_v1(spec *s)
 {
-    char canon[16384], set[4096];
+    char *canon = NULL, set[4096];
     json_t *root = json_object(), *axes = json_array(), *blocks = json_array();
-    if (root == NULL || axes == NULL || blocks == NULL) {
+    if (root == NULL || axes == NULL || blocks == NULL ||
+        (canon = params_canonical_dup(&s->base, SPEC_GROUPS)) == NULL) {
+        free(canon);
         json_decref(root);
         json_decref(axes);
         json_decref(blocks);
         return SWEEP_ERR_NOMEM;
     }
-    params_canonical_text(&s->base, SPEC_GROUPS, canon, sizeof canon);
     params_set_names(&s->base, set, sizeof set);
     json_object_set_new(root, "identity", json_string("ufmsweep-config-1"));
     json_object_set_new(root, "seed_base", json_integer(s->seed_base));
     json_object_set_new(root, "base", json_string(canon));
+    free(canon);
     json_object_set_new(root, "base_set", json_string(set));
     for (int a = 0; a < s->n_axes; a++) {
         json_t *ax = json_array(), *vals = json_array();
@@ -1178,6 +1190,163 @@ static int build_identity(spec *s)
     }
     json_object_set_new(root, "axes", axes);
     json_object_set_new(root, "blocks", blocks);
+    char *text = dump_and_hash(root, s->legacy_sha256);
+    json_decref(root);
+    if (text == NULL)
+        return SWEEP_ERR_NOMEM;
+    free(text);
+    return SWEEP_OK;
+}
+
+/* The axes and blocks of the identity: each axis's option and canonical values, each block's
+ * factors (axes and sorted combination keys) and held value indices. */
+static void identity_axes_blocks(const spec *s, json_t *axes, json_t *blocks)
+{
+    for (int a = 0; a < s->n_axes; a++) {
+        json_t *ax = json_array(), *vals = json_array();
+        json_array_append_new(ax, json_string(s->axes[a].def->name));
+        for (int i = 0; i < s->axes[a].n; i++)
+            json_array_append_new(vals, canonical_value(&s->axes[a], i));
+        json_array_append_new(ax, vals);
+        json_array_append_new(axes, ax);
+    }
+    for (int bi = 0; bi < s->n_blocks; bi++) {
+        const spec_block *b = &s->blocks[bi];
+        json_t *blk = json_object(), *factors = json_array(), *at = json_array();
+        for (int fi = 0; fi < b->n_factors; fi++) {
+            const spec_factor *f = &b->factor[fi];
+            json_t *fa = json_array(), *names = json_array(), *combos = json_array();
+            for (int j = 0; j < f->n_axes; j++)
+                json_array_append_new(names, json_integer(f->axis[j]));
+            for (int i = 0; i < f->n; i++)
+                json_array_append_new(combos, json_integer(f->keys[i]));
+            json_array_append_new(fa, names);
+            json_array_append_new(fa, combos);
+            json_array_append_new(factors, fa);
+        }
+        for (int a = 0; a < s->n_axes; a++)
+            json_array_append_new(at, json_integer(b->has_axis[a] ? -1 : b->base_idx[a]));
+        json_object_set_new(blk, "factors", factors);
+        json_object_set_new(blk, "at", at);
+        json_array_append_new(blocks, blk);
+    }
+}
+
+/* The options on which whether another option is read depends (params_option_read). */
+static int decides_reading(const param_def *def)
+{
+    static const char *const names[] = {"profile", "counts", "loss",  "omega",     "Delta",
+                                        "iota",    "solver", "opt",   "milestones"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (!strcmp(def->name, names[i]))
+            return 1;
+    return 0;
+}
+
+/* "name=value" of option def as the solve of p reads it: the budget as params_budget resolves
+ * it, every other option as its canonical value. NULL when out of memory. */
+static char *read_value(const point_params *p, const param_def *def)
+{
+    char *v = NULL;
+    if (p->solver != POINT_SOLVER_EXTERNAL &&
+        (!strcmp(def->name, "iters") || !strcmp(def->name, "tol-grad"))) {
+        char num[64];
+        int64_t max_iter = 0;
+        double tol = 0.0;
+        params_budget(p, &max_iter, &tol);
+        if (!strcmp(def->name, "iters"))
+            snprintf(num, sizeof num, "%lld", (long long)max_iter);
+        else
+            snprintf(num, sizeof num, "%.17g", tol + 0.0);
+        v = strdup(num);
+    } else {
+        v = params_value_dup(p, def);
+    }
+    if (v == NULL)
+        return NULL;
+    const size_t n = strlen(def->name) + 1 + strlen(v) + 1;
+    char *out = malloc(n);
+    if (out != NULL)
+        snprintf(out, n, "%s=%s", def->name, v);
+    free(v);
+    return out;
+}
+
+/* The options that are not axes, as the study's solves read them: for every combination of the
+ * values that decide what is read (solver, optimizer, loss, profile, milestones, explicit
+ * vectors: fixed or on an axis), each option read there by its resolved value, as a set of
+ * "name=value" keys. An option no solve reads is left out, so is whether a value was written
+ * or defaulted. Past 4096 combinations every option counts (a longer identity, never a
+ * shorter one). */
+#define SPEC_IDENTITY_MAX_COMBOS 4096
+static int identity_base(const spec *s, json_t *base)
+{
+    size_t n_defs = 0;
+    const param_def *defs = params_table(&n_defs);
+    int deciding[SPEC_MAX_AXES], n_deciding = 0;
+    int64_t combos = 1;
+    for (int a = 0; a < s->n_axes; a++)
+        if (decides_reading(s->axes[a].def)) {
+            deciding[n_deciding++] = a;
+            combos = combos * s->axes[a].n > SPEC_IDENTITY_MAX_COMBOS + 1
+                         ? SPEC_IDENTITY_MAX_COMBOS + 1
+                         : combos * s->axes[a].n;
+        }
+    const int every = combos > SPEC_IDENTITY_MAX_COMBOS;
+    for (int64_t c = 0; c < (every ? 1 : combos); c++) {
+        point_params p = s->base;
+        int64_t rest = c;
+        for (int j = n_deciding - 1; j >= 0 && !every; j--) {
+            const spec_axis *ax = &s->axes[deciding[j]];
+            params_set(&p, ax->def, ax->text[rest % ax->n], NULL);
+            rest /= ax->n;
+        }
+        for (size_t i = 0; i < n_defs; i++) {
+            const param_def *def = &defs[i];
+            int is_axis = 0;
+            for (int a = 0; a < s->n_axes && !is_axis; a++)
+                is_axis = s->axes[a].def == def ||
+                          (!strcmp(def->name, "lambda") && !strncmp(s->axes[a].def->name, "lambda", 6)) ||
+                          (!strncmp(def->name, "lambda", 6) && !strcmp(s->axes[a].def->name, "lambda"));
+            if (is_axis || (!every && !params_option_read(&p, def)))
+                continue;
+            char *kv = read_value(&p, def);
+            if (kv == NULL)
+                return SWEEP_ERR_NOMEM;
+            json_object_set_new(base, kv, json_true());
+            free(kv);
+        }
+    }
+    return SWEEP_OK;
+}
+
+/* The spec's identity, grid_sha256: its meaning, not its text (spec.h). */
+static int build_identity(spec *s)
+{
+    int ret = build_identity_v1(s);
+    if (ret != SWEEP_OK)
+        return ret;
+    json_t *root = json_object(), *axes = json_array(), *blocks = json_array(),
+           *base = json_object();
+    if (root == NULL || axes == NULL || blocks == NULL || base == NULL) {
+        json_decref(root);
+        json_decref(axes);
+        json_decref(blocks);
+        json_decref(base);
+        return SWEEP_ERR_NOMEM;
+    }
+    json_object_set_new(root, "identity", json_string("ufmsweep-config-2"));
+    json_object_set_new(root, "numerics_version", json_integer(POINT_NUMERICS_VERSION));
+    json_object_set_new(root, "seed_base", json_integer(s->seed_base));
+    identity_axes_blocks(s, axes, blocks);
+    json_object_set_new(root, "axes", axes);
+    json_object_set_new(root, "blocks", blocks);
+    if ((ret = identity_base(s, base)) != SWEEP_OK) {
+        json_decref(base);
+        json_decref(root);
+        return ret;
+    }
+    json_object_set_new(root, "base", base);
     char *text = dump_and_hash(root, s->grid_sha256);
     json_decref(root);
     if (text == NULL)
@@ -1206,22 +1375,19 @@ static int build_effective(spec *s)
     json_object_set_new(root, "fixed", fixed);
     json_object_set_new(root, "grid", grid);
     fixed = grid = NULL;
-    /* the grid hash of ufmsweep 0.2 (fixed texts and axis texts), still accepted on resume */
-    char *hashed = dump_and_hash(root, s->legacy_sha256);
-    if (hashed == NULL)
-        goto nomem;
-    free(hashed);
     if ((ret = build_identity(s)) != SWEEP_OK) {
         json_decref(root);
         return ret;
     }
     /* the stored version also names the sweep, spells out every option of the base point and
      * lists the blocks */
-    char canon[16384];
-    params_canonical_text(&s->base, SPEC_GROUPS, canon, sizeof canon);
+    char *canon = params_canonical_dup(&s->base, SPEC_GROUPS);
+    if (canon == NULL)
+        goto nomem;
     json_object_set_new(root, "name", json_string(s->name));
     json_object_set_new(root, "store", json_string(s->store));
     json_object_set_new(root, "base_point", json_string(canon));
+    free(canon);
     json_object_set_new(root, "n_points", json_integer(s->n_points));
     json_object_set_new(root, "n_in_study", json_integer(s->n_in_study));
     json_object_set_new(root, "grid_sha256", json_string(s->grid_sha256));

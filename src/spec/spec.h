@@ -13,7 +13,8 @@
  * Cartesian product of its axes in the order written, where the axes of one `zip:` vary together
  * (equal lengths); an option that is not an axis of a block takes its `fixed:` value (or the
  * default) there. The spec's grid is the Cartesian product of the union of each axis's values
- * over all blocks (axes in order of first appearance); point p is the C-order (last axis
+ * over all blocks (axes in order of first appearance; the axes of one zip in the option
+ * table's order); point p is the C-order (last axis
  * fastest) linear index, and points that are in no block are "not in the study" (never
  * computed). Every error names file:line and the key, or the override that set it. spec_load
  * validates every point of the study before returning, so no work starts on a spec with an
@@ -101,12 +102,15 @@ typedef struct spec {
     int64_t n_points;      /* points of the grid (the union's product) */
     int64_t n_in_study;    /* points in some block */
     char spec_sha256[65];  /* hex digest of text (verbatim, without the overrides) */
-    char grid_sha256[65];  /* the spec's identity: hex digest of its expanded, canonical
-                              configuration (every option's value as a number or name, every
-                              axis's values, the blocks, seed_base): comments, key order and
-                              spellings such as 1 and 1.0 do not change it */
-    char legacy_sha256[65]; /* the grid hash of stores made before 0.3 (ufmsweep 0.2.x), which
-                               a store of the same spec still carries */
+    char grid_sha256[65];  /* the spec's identity ("ufmsweep-config-2"): hex digest of its
+                              meaning: the numerics version, seed_base, every axis's values
+                              (canonical: 1 and 1.0 alike), the blocks, and each option that is
+                              not an axis by the value the study's solves read
+                              (params_option_read, params_budget): comments, key order, zip key
+                              order, defaults written out and options no solver reads do not
+                              change it */
+    char legacy_sha256[65]; /* the identity of ufmsweep 0.3 ("ufmsweep-config-1"), which its
+                               stores and journals carry: still accepted on --resume */
     char *effective;       /* the expanded configuration as JSON text (stored in provenance) */
     char *overrides;       /* the overrides KEY=VALUE as given, one per line ("" when none) */
     char *resolved;        /* YAML text that parses to this spec without overrides: the text
