@@ -35,7 +35,9 @@
     X(SWEEP_ERR_RANGE, -18, "value out of range")                                 \
     X(SWEEP_ERR_INTERRUPTED, -19, "interrupted by a stop request")                \
     X(SWEEP_ERR_LEFT_OPEN, -20, "left open by a writer that did not finish")     \
-    X(SWEEP_ERR_EXTERNAL, -21, "the external command failed")
+    X(SWEEP_ERR_EXTERNAL, -21, "the external command failed")                     \
+    X(SWEEP_ERR_REPLACED, -22, "the path no longer names the file open for writing") \
+    X(SWEEP_ERR_NUMERICS, -23, "computed by another numerics version")
 
 enum sweep_err {
     SWEEP_OK = 0,

@@ -120,8 +120,11 @@ static void run_help(FILE *f)
             "everything finished and exits 3. mpirun and srun forward SIGUSR1 to every rank;\n"
             "Open MPI's mpirun ends the job with exit 1 on SIGTERM/SIGINT, so under mpirun\n"
             "stop with SIGUSR1 or use jobs/ufmsweep-mpirun, which turns them into SIGUSR1.\n"
-            "Exit status: 0 every point done; 1 error (nothing started, or saved so far); 3 stopped\n"
-            "early on a signal, everything finished is saved: run again with --resume.\n");
+            "Exit status: 0 every point of the study (of the shard) done; 1 error (nothing started,\n"
+            "or saved so far); 3 stopped early on a signal, everything finished is saved: run\n"
+            "again with --resume; 4 the run ended but some points failed (this run or an earlier\n"
+            "one): `ufmsweep status STORE --failed` lists them with their messages. A job script\n"
+            "requeues on 3 only.\n");
 }
 
 static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
@@ -543,6 +546,21 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
                         rs->store_path);
             }
         }
+        /* a store's points are of one numerics version: continuing one of another version
+         * would mix the bits of two programs */
+        store *chk = rs->st != NULL ? rs->st : old;
+        if (chk != NULL && store_numerics_version(chk) != POINT_NUMERICS_VERSION) {
+            char pv[64] = "";
+            store_attr_string(chk, "program_version", pv, sizeof pv);
+            ret = sweep_err_set(eb, SWEEP_ERR_NUMERICS,
+                                "%s: its points were computed by ufmsweep %s (numerics version "
+                                "%lld); this program computes version %d and cannot continue "
+                                "it: finish it with that version, or start over with --restart "
+                                "(docs/STORE.md, Numerics versions)",
+                                rs->store_path, pv[0] ? pv : "(unknown)",
+                                (long long)store_numerics_version(chk), POINT_NUMERICS_VERSION);
+            goto cleanup;
+        }
         if (rebuild && old == NULL) {
             old = rs->st; /* read from while the rebuild is made (NULL when damaged) */
             rs->st = NULL;
@@ -678,6 +696,26 @@ static int reuse_open(const run_args *a, const char *store_path, reuse_set *r, s
         if (ret != SWEEP_OK)
             return sweep_err_set(eb, ret, "--reuse: %s", e2.msg);
         r->n++;
+        /* a source is believed only when it is what it says it is: its spec the one its hashes
+         * name, its points of this program's numerics, every point it could give readable
+         * against its checksums; else the run is refused before anything is written */
+        store *src = r->st[r->n - 1];
+        const int64_t nv = store_numerics_version(src);
+        if ((ret = store_verify_identity(src, r->s[r->n - 1], &e2)) != SWEEP_OK)
+            return sweep_err_set(eb, ret, "--reuse: %s; not copying from it", e2.msg);
+        if (nv != POINT_NUMERICS_VERSION) {
+            char pv[64] = "";
+            store_attr_string(src, "program_version", pv, sizeof pv);
+            return sweep_err_set(eb, SWEEP_ERR_NUMERICS,
+                                 "--reuse %s: its points were computed by ufmsweep %s (numerics "
+                                 "version %lld) and this program computes version %d: copies "
+                                 "would not be bit for bit what computing them now gives; leave "
+                                 "it out to recompute them (docs/STORE.md, Numerics versions)",
+                                 a->reuse[i], pv[0] ? pv : "(unknown)", (long long)nv,
+                                 POINT_NUMERICS_VERSION);
+        }
+        if ((ret = store_check_points(src, &e2)) != SWEEP_OK)
+            return sweep_err_set(eb, ret, "--reuse: %s; not copying from it", e2.msg);
     }
     return SWEEP_OK;
 }
@@ -812,9 +850,6 @@ int cmd_run_main(int argc, char **argv)
     MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
-    if (getenv("OPENBLAS_NUM_THREADS") == NULL && getenv("MKL_NUM_THREADS") == NULL &&
-        getenv("BLIS_NUM_THREADS") == NULL && getenv("OMP_NUM_THREADS") == NULL)
-        blas_pin_one_thread(); /* one BLAS thread per rank, whatever the vendor */
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported by us, with context */
 
     /* 1. arguments and spec, on rank 0; every failure here exits before any work */
@@ -990,6 +1025,16 @@ int cmd_run_main(int argc, char **argv)
         memset(&stats, 0, sizeof stats);
         ret = sweep_master_run(s, comm, rs.st, rs.j, rs.state, rs.attempts, &mo, &stats, &eb);
         row.points_done = stats.done_this_run;
+        /* failed points of the study in this shard, from this run or an earlier one: a run
+         * exits 0 only when every one of its points is done */
+        int64_t failed = 0, in_shard = 0;
+        for (int64_t p = 0; ret == SWEEP_OK && p < s->n_points; p++) {
+            if ((a.shard_count > 1 && p % a.shard_count != a.shard_index) ||
+                spec_point_block(s, p) < 0)
+                continue;
+            in_shard++;
+            failed += rs.state[p] == POINT_FAILED;
+        }
         utc_now(row.end_utc);
         snprintf(row.exit_reason, sizeof row.exit_reason, "%s",
                  ret != SWEEP_OK ? "error" : stats.stopped_by_signal ? "signal" : "complete");
@@ -1000,13 +1045,35 @@ int cmd_run_main(int argc, char **argv)
             ret2 = store_run_put(rs.st, &row, &eb2);
         if (ret2 == SWEEP_OK)
             ret2 = store_set_writing(rs.st, 0, &eb2);
+        if (ret == SWEEP_OK && ret2 == SWEEP_OK &&
+            ((ret2 = store_check_path(rs.st, &eb2)) != SWEEP_OK ||
+             (ret2 = journal_check_path(rs.j, &eb2)) != SWEEP_OK)) {
+            /* deleted or replaced after the last flush: what the user finds is not this run */
+            ret = ret2;
+            snprintf(eb.msg, sizeof eb.msg, "%s", eb2.msg);
+        }
         if (ret != SWEEP_OK) {
             const int named = !strncmp(eb.msg, rs.store_path, strlen(rs.store_path));
-            fprintf(stderr,
-                    "ufmsweep run: %s%s%s\n"
-                    "ufmsweep run: every point finished so far is in %s; fix the cause and run "
-                    "again with --resume\n",
-                    named ? "" : rs.store_path, named ? "" : ": ", eb.msg, rs.journal_path);
+            sweep_errbuf eb3;
+            sweep_errbuf_clear(&eb3);
+            const int store_gone = ret == SWEEP_ERR_REPLACED &&
+                                   store_check_path(rs.st, &eb3) != SWEEP_OK;
+            fprintf(stderr, "ufmsweep run: %s%s%s\n", named ? "" : rs.store_path,
+                    named ? "" : ": ", eb.msg);
+            if (ret != SWEEP_ERR_REPLACED)
+                fprintf(stderr, "ufmsweep run: every point finished so far is in %s; fix the "
+                                "cause and run again with --resume\n",
+                        rs.journal_path);
+            else if (store_gone)
+                fprintf(stderr, "ufmsweep run: stopped: the points finished so far are in the "
+                                "journal %s (unless it went too); move back what is at %s, or "
+                                "run again with --resume to rebuild the store from the "
+                                "journal\n",
+                        rs.journal_path, rs.store_path);
+            else
+                fprintf(stderr, "ufmsweep run: stopped: the store %s holds every point finished "
+                                "so far; run again with --resume (a new journal is started)\n",
+                        rs.store_path);
             /* workers may be mid-task; everything finished is saved: close what is ours and
              * remove the lock file before the abort ends this process */
             journal_close(&rs.j);
@@ -1022,6 +1089,12 @@ int cmd_run_main(int argc, char **argv)
                             "left; continue with --resume\n",
                     (long long)stats.done_this_run, (long long)stats.remaining);
             exit_code = UFMSWEEP_EXIT_STOPPED;
+        } else if (failed > 0) {
+            fprintf(stderr, "[ufmsweep] finished with %lld failed point%s of %lld: %s "
+                            "(`ufmsweep status %s --failed` lists them; exit %d)\n",
+                    (long long)failed, failed == 1 ? "" : "s", (long long)in_shard,
+                    rs.store_path, rs.store_path, UFMSWEEP_EXIT_POINTS_FAILED);
+            exit_code = UFMSWEEP_EXIT_POINTS_FAILED;
         } else {
             if (stats.copied_this_run > 0)
                 fprintf(stderr, "[ufmsweep] %lld of the %lld points of this run are copies of an "

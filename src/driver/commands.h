@@ -1,11 +1,13 @@
 /* commands.h - one entry point per `ufmsweep COMMAND`. Each returns the process exit code:
- * 0 done, 1 failed (message on stderr), 3 stopped early on a signal (sweep only). */
+ * 0 done, 1 failed (message on stderr), 3 stopped early on a signal (sweep only), 4 the sweep
+ * ended but some points of the study failed (sweep only: their messages in `status --failed`). */
 #ifndef UFMSWEEP_COMMANDS_H
 #define UFMSWEEP_COMMANDS_H
 
 #define UFMSWEEP_EXIT_OK 0
 #define UFMSWEEP_EXIT_FAIL 1
 #define UFMSWEEP_EXIT_STOPPED 3
+#define UFMSWEEP_EXIT_POINTS_FAILED 4
 
 /* cmd_theory_main - `ufmsweep theory [PROBLEM] [LOSS] [--json] [--matrices]`; argv[0] is
  * "theory". Serial; no MPI. */

@@ -5,6 +5,8 @@
 #include "sweep_comm.h"
 #include "sweep_proto.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +73,10 @@ typedef struct master {
     const int64_t *rep;
     int64_t *chain;
     int64_t copied_run, reused_stores_run;
+    /* the test hook UFMSWEEP_TEST_HOLD=N:PATH (test_hold) */
+    int64_t hold_after;
+    char hold_path[4096];
+    int hold_done;
 } master;
 
 /* a point that gets a copy of its group's record instead of being computed */
@@ -221,20 +227,69 @@ static int flush_buffer(master *m, sweep_errbuf *eb)
     int ret;
     if ((ret = journal_pending(m, eb)) != SWEEP_OK)
         return ret;
-    if (m->n_buf == 0)
-        return SWEEP_OK;
-    if ((ret = store_write_points(m->st, m->recs, m->traces, m->n_buf, eb)) != SWEEP_OK)
-        return ret;
-    if ((ret = store_flush(m->st, eb)) != SWEEP_OK)
-        return ret;
-    m->n_buf = 0;
-    m->n_journaled = 0;
+    if (m->n_buf > 0) {
+        if ((ret = store_write_points(m->st, m->recs, m->traces, m->n_buf, eb)) != SWEEP_OK)
+            return ret;
+        if ((ret = store_flush(m->st, eb)) != SWEEP_OK)
+            return ret;
+        m->n_buf = 0;
+        m->n_journaled = 0;
+    }
     m->last_flush = now_s();
+    /* what was written is what the paths name: a store or journal deleted or replaced under
+     * the run is noticed here (and at the end), never reported as done */
+    if ((ret = store_check_path(m->st, eb)) != SWEEP_OK ||
+        (ret = journal_check_path(m->j, eb)) != SWEEP_OK)
+        return ret;
     return SWEEP_OK;
 }
 
 static int accept_record(master *m, const point_record *rec, const double *trace,
                          sweep_errbuf *eb);
+
+/* The test hook (docs/RELIABILITY.md): with UFMSWEEP_TEST_HOLD=N:PATH in rank 0's environment,
+ * once N points of this run are recorded, everything recorded is committed (journal and
+ * store), PATH.held is created and the master waits until PATH exists (or a stop signal), once
+ * per run. Tests act at that known state (a signal, a kill, a file removed) instead of after
+ * a sleep. Read by the driver only. */
+static void test_hold_init(master *m)
+{
+    const char *v = getenv("UFMSWEEP_TEST_HOLD");
+    const char *colon = v != NULL ? strchr(v, ':') : NULL;
+    m->hold_after = -1;
+    if (colon == NULL || colon[1] == '\0')
+        return;
+    char *end = NULL;
+    const long long n = strtoll(v, &end, 10);
+    if (end != colon || n < 0)
+        return;
+    m->hold_after = n;
+    snprintf(m->hold_path, sizeof m->hold_path, "%s", colon + 1);
+}
+
+static int test_hold(master *m, sweep_errbuf *eb)
+{
+    if (m->hold_after < 0 || m->hold_done || m->done_run < m->hold_after)
+        return SWEEP_OK;
+    m->hold_done = 1;
+    int ret = flush_buffer(m, eb);
+    if (ret != SWEEP_OK)
+        return ret;
+    char marker[4200];
+    snprintf(marker, sizeof marker, "%s.held", m->hold_path);
+    const int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd >= 0) {
+        dprintf(fd, "%lld\n", (long long)m->done_run);
+        close(fd);
+    }
+    fprintf(stderr, "[ufmsweep] test hook: held after %lld points until %s exists\n",
+            (long long)m->done_run, m->hold_path);
+    while (access(m->hold_path, F_OK) != 0 && !*m->o->stop) {
+        struct timespec ts = {0, 10000000}; /* 10 ms */
+        nanosleep(&ts, NULL);
+    }
+    return SWEEP_OK;
+}
 
 /* the record of a computed representative, copied to the pending points of its group */
 static int accept_copies(master *m, const point_record *rec, const double *trace,
@@ -557,6 +612,7 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
     }
     m->t_start = m->last_flush = now_s();
     m->last_progress = m->t_start;
+    test_hold_init(m);
     m->tty = isatty(2);
 
     const int n_workers = size - 1;
@@ -646,6 +702,8 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
             (ret = flush_buffer(m, eb)) != SWEEP_OK)
             goto cleanup;
         progress(m, 0);
+        if ((ret = test_hold(m, eb)) != SWEEP_OK)
+            goto cleanup;
     }
     ret = flush_buffer(m, eb);
     progress(m, 1);

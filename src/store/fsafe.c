@@ -141,3 +141,20 @@ int fsafe_check_output(const char *out, const char *const *inputs, int n_inputs,
         return sweep_err_set(eb, SWEEP_ERR_IO, "%s: directory %s is not writable", out, dir);
     return SWEEP_OK;
 }
+
+int fsafe_check_same(int fd, const char *path, const char *what, sweep_errbuf *eb)
+{
+    struct stat open_sb, path_sb;
+    if (fstat(fd, &open_sb) != 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot stat the open %s: %s", path, what,
+                             strerror(errno));
+    if (stat(path, &path_sb) != 0)
+        return sweep_err_set(eb, SWEEP_ERR_REPLACED,
+                             "%s: the %s was deleted or moved away while this run wrote it (%s)",
+                             path, what, strerror(errno));
+    if (open_sb.st_dev != path_sb.st_dev || open_sb.st_ino != path_sb.st_ino)
+        return sweep_err_set(eb, SWEEP_ERR_REPLACED,
+                             "%s: another file replaced the %s while this run wrote it", path,
+                             what);
+    return SWEEP_OK;
+}

@@ -46,4 +46,9 @@ int fsafe_same_file(const char *a, const char *b);
 int fsafe_check_output(const char *out, const char *const *inputs, int n_inputs, int overwrite,
                        const char *flag, sweep_errbuf *eb);
 
+/* fsafe_check_same - SWEEP_OK when path still names the file open as fd (same device and
+ * inode); SWEEP_ERR_REPLACED, with a message naming path and `what` ("store", "journal"), when
+ * the path was deleted, renamed away or now names another file. */
+int fsafe_check_same(int fd, const char *path, const char *what, sweep_errbuf *eb);
+
 #endif /* UFMSWEEP_FSAFE_H */

@@ -419,3 +419,8 @@ int journal_append_run(journal *j, const store_run_row *row, sweep_errbuf *eb)
     size_t len = put_record(j->buf, JOURNAL_RUN, row, sizeof *row, NULL, 0);
     return flush_buf(j, len, eb);
 }
+
+int journal_check_path(const journal *j, sweep_errbuf *eb)
+{
+    return fsafe_check_same(j->fd, j->path, "journal", eb);
+}

@@ -82,6 +82,10 @@ int journal_append_points(journal *j, const point_record *recs, const double *tr
 /* journal_append_run - Append a run row and sync. */
 int journal_append_run(journal *j, const store_run_row *row, sweep_errbuf *eb);
 
+/* journal_check_path - SWEEP_OK when the journal's path still names the file open here;
+ * SWEEP_ERR_REPLACED (message naming the path) when it was deleted, renamed or replaced. */
+int journal_check_path(const journal *j, sweep_errbuf *eb);
+
 /* journal_close - Close (NULL accepted), set *j = NULL. */
 void journal_close(journal **j);
 

@@ -42,6 +42,8 @@ struct store {
     hid_t char_type;         /* one character (netCDF's NC_CHAR) */
     int live;                /* opened in SWMR mode (writer or reader) */
     int stamp_commits;       /* store_write_points writes the time into commit_time */
+    int64_t numerics;        /* numerics version of its points (store_numerics_version) */
+    int written;             /* 1 once a point was written through this handle */
     hid_t runs;
     hid_t runs_dim;          /* /provenance/run: the netCDF dimension of runs, -1 before 0.2 */
     hid_t runs_type;
@@ -520,6 +522,8 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     int bad = 0;
     bad |= attr_write_i64(st->file, "schema_version", STORE_SCHEMA_VERSION);
     bad |= attr_write_string(st->file, "program_version", UFMSWEEP_VERSION);
+    bad |= attr_write_i64(st->file, "numerics_version", POINT_NUMERICS_VERSION);
+    st->numerics = POINT_NUMERICS_VERSION;
     bad |= attr_write_string(st->file, "created_utc", now);
     bad |= attr_write_string(st->file, "spec_sha256", s->spec_sha256);
     bad |= attr_write_string(st->file, "grid_sha256", s->grid_sha256);
@@ -855,6 +859,24 @@ hid_t store_h5_open(const char *path, int writable, int *live, int *locked)
     return f;
 }
 
+/* The numerics version of a store's points: its attribute, else (stores made before the
+ * attribute existed) 1 for ufmsweep 0.3.x, whose numerics are version 1, and 0 (unknown) for
+ * older ones. */
+static int64_t read_numerics_version(hid_t file)
+{
+    int64_t v = 0;
+    if (attr_read_i64(file, "numerics_version", &v) == 0)
+        return v;
+    char pv[64] = "";
+    attr_read_string(file, "program_version", pv, sizeof pv);
+    return strncmp(pv, "0.3.", 4) == 0 ? 1 : 0;
+}
+
+int64_t store_numerics_version(const store *st)
+{
+    return st->numerics;
+}
+
 int store_open(const char *path, const spec *s, int writable, store **out, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
@@ -933,6 +955,7 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
     }
     st->n_points = np;
     st->P = (int)P;
+    st->numerics = read_numerics_version(st->file);
     open_all(st);
     if (st->st_state < 0) {
         ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: /status/state is missing (damaged store)",
@@ -1017,6 +1040,72 @@ cleanup:
     free(text);
     spec_destroy(&s);
     store_close(&st);
+    return ret;
+}
+
+int store_verify_identity(store *st, const spec *s, sweep_errbuf *eb)
+{
+    char *text = NULL, want_spec[80] = "", want_grid[80] = "", got[65];
+    size_t len = 0;
+    int ret = store_spec_text(st->path, 0, &text, &len, eb);
+    if (ret != SWEEP_OK)
+        return ret;
+    sha256_hex(text, len, got);
+    free(text);
+    attr_read_string(st->file, "spec_sha256", want_spec, sizeof want_spec);
+    attr_read_string(st->file, "grid_sha256", want_grid, sizeof want_grid);
+    if (strcmp(got, want_spec) != 0)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED,
+                             "%s: /provenance/spec was changed after the store was made (its "
+                             "SHA-256 %.16s... is not the spec_sha256 %.16s... it was made with)",
+                             st->path, got, want_spec);
+    if (strcmp(s->grid_sha256, want_grid) != 0 && strcmp(s->legacy_sha256, want_grid) != 0)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED,
+                             "%s: its spec (with its overrides) means another study than the one "
+                             "it was made for (grid hash %.16s..., grid_sha256 %.16s...)",
+                             st->path, s->grid_sha256, want_grid);
+    return SWEEP_OK;
+}
+
+int store_check_points(store *st, sweep_errbuf *eb)
+{
+    enum { B = 4096 };
+    int ret = SWEEP_OK, cnt = 0;
+    const int64_t n = st->n_points;
+    uint8_t *state = malloc((size_t)(n > 0 ? n : 1));
+    int64_t *ids = malloc(B * sizeof *ids);
+    point_record *recs = malloc(B * sizeof *recs);
+    double *traces = st->P > 0 ? malloc((size_t)B * st->P * POINT_TRACE_FIELDS * sizeof(double))
+                               : NULL;
+    if (state == NULL || ids == NULL || recs == NULL || (st->P > 0 && traces == NULL)) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "%s: cannot allocate the check buffers",
+                            st->path);
+        goto cleanup;
+    }
+    if ((ret = store_read_status(st, state, NULL, eb)) != SWEEP_OK)
+        goto cleanup;
+    for (int64_t p = 0; p <= n; p++) {
+        if (p < n && (state[p] == POINT_DONE || state[p] == POINT_NOT_CONVERGED))
+            ids[cnt++] = p;
+        if (cnt == B || (p == n && cnt > 0)) {
+            /* every chunk read is checked against its Fletcher-32 checksum by HDF5 */
+            sweep_errbuf e2;
+            sweep_errbuf_clear(&e2);
+            if (store_read_points(st, ids, cnt, recs, traces, &e2) != SWEEP_OK) {
+                ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED,
+                                    "%s: its finished points cannot be read back intact (a "
+                                    "checksum fails or a dataset is damaged): %s",
+                                    st->path, e2.msg);
+                goto cleanup;
+            }
+            cnt = 0;
+        }
+    }
+cleanup:
+    free(state);
+    free(ids);
+    free(recs);
+    free(traces);
     return ret;
 }
 
@@ -1292,6 +1381,7 @@ int store_write_points(store *st, const point_record *recs, const double *traces
     for (int i = 0; i < count; i++)
         points[i] = recs[i].point;
     int ret = transfer(st, (point_record *)recs, (double *)traces, points, count, 1, eb);
+    st->written = 1;
     free(points);
     return ret;
 }
@@ -1420,6 +1510,15 @@ int store_flush(store *st, sweep_errbuf *eb)
     return SWEEP_OK;
 }
 
+int store_check_path(store *st, sweep_errbuf *eb)
+{
+    void *handle = NULL;
+    if (H5Fget_vfd_handle(st->file, H5P_DEFAULT, &handle) < 0 || handle == NULL)
+        return sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot get the open file's descriptor",
+                             st->path);
+    return fsafe_check_same(*(int *)handle, st->path, "store", eb);
+}
+
 int store_set_writing(store *st, int writing, sweep_errbuf *eb)
 {
     if (attr_write_i64(st->file, "open_for_writing", writing) < 0 ||
@@ -1516,6 +1615,24 @@ int store_copy_finished(store *dst, store *src, unsigned char *taken, int64_t *c
         ret = sweep_err_set(eb, SWEEP_ERR_ARG, "stores of %lld and %lld points", (long long)n,
                             (long long)dst->n_points);
         goto cleanup;
+    }
+    if (src->numerics != dst->numerics) {
+        /* a store holds the bits of one numerics version: a fresh copy takes its source's, and
+         * points of another version never join points already there */
+        if (dst->written) {
+            ret = sweep_err_set(eb, SWEEP_ERR_NUMERICS,
+                                "%s: its points are of numerics version %lld and %s already holds "
+                                "points of version %lld: they cannot be joined",
+                                src->path, (long long)src->numerics, dst->path,
+                                (long long)dst->numerics);
+            goto cleanup;
+        }
+        if (attr_write_i64(dst->file, "numerics_version", src->numerics) < 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot write numerics_version",
+                                dst->path);
+            goto cleanup;
+        }
+        dst->numerics = src->numerics;
     }
     if ((ret = store_read_status(src, state, NULL, eb)) != SWEEP_OK)
         goto cleanup;

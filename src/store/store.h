@@ -133,6 +133,26 @@ int store_copy_runs(store *dst, store *src, int *next_run, sweep_errbuf *eb);
 /* store_flush - H5Fflush of everything written so far. */
 int store_flush(store *st, sweep_errbuf *eb);
 
+/* store_verify_identity - SWEEP_OK when st's /provenance/spec is the text its spec_sha256 names
+ * and s (parsed from its resolved spec) the study its grid_sha256 names; SWEEP_ERR_DAMAGED
+ * naming the file and what does not match otherwise (a store whose spec was edited). */
+int store_verify_identity(store *st, const spec *s, sweep_errbuf *eb);
+
+/* store_check_points - read every finished point back (records and traces), so that HDF5
+ * checks each chunk against its checksum: SWEEP_ERR_DAMAGED naming the file when one fails. */
+int store_check_points(store *st, sweep_errbuf *eb);
+
+/* store_numerics_version - the numerics version of the store's points (attribute
+ * numerics_version; 1 for stores of ufmsweep 0.3.x made before it existed, 0 for older ones):
+ * POINT_NUMERICS_VERSION for every store this program computes into. */
+int64_t store_numerics_version(const store *st);
+
+/* store_check_path - SWEEP_OK when the store's path still names the file open here (sec2
+ * driver: same device and inode); SWEEP_ERR_REPLACED when it was deleted, moved away or
+ * replaced by another file while open (a clean-up script, a user's rm, a command that wrote
+ * there). Writers call it after each flush. */
+int store_check_path(store *st, sweep_errbuf *eb);
+
 /* store_set_writing - the open_for_writing root attribute (1 while a run writes). */
 int store_set_writing(store *st, int writing, sweep_errbuf *eb);
 

@@ -9,7 +9,8 @@ SPEC=${UFMSWEEP_SOURCE_DIR:?}/tests/specs/small.yaml
 PY=${UFMSWEEP_PYTHON:-/usr/bin/python3}
 . "$UFMSWEEP_SOURCE_DIR/tests/lib.sh"
 rm -rf pointwork && mkdir pointwork && cd pointwork || exit 1
-"$BIN" run "$SPEC" --store s.h5 >/dev/null 2>&1 || bad "sweep"
+"$BIN" run "$SPEC" --store s.h5 >/dev/null 2>&1
+[ $? -eq $EXIT_POINTS_FAILED ] || bad "sweep"
 for pt in 'rho=0.5,R=4,loss=ce,gamma=-0.5,lr=0.2' 'rho=0.25,R=4.0,loss=cdt,gamma=0.5,lr=0.2' \
           'rho=0.5,R=1,loss=ldt,gamma=0.5,lr=1e300' 'lr=0.2,gamma=-0.5,loss=ldt,R=4,rho=0.25'; do
   "$BIN" solve --spec "$SPEC" --point "$pt" --json --trace-csv t.csv >p.json 2>p.err
