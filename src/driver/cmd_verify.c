@@ -243,8 +243,8 @@ int cmd_verify_main(int argc, char **argv)
         snprintf(dpath, sizeof dpath, STORE_THEORY "/%s", geom_metric_name(i));
         double *v = read_all(file, dpath, (size_t)n, &f);
         check_scales(file, dpath, R, &f);
-        if (i == 0)
-            th_w = v;
+        if (!strcmp(geom_metric_name(i), "w_fro"))
+            th_w = v; /* ||W||_F exists for every problem (a ratio of norms needs a minority) */
         else
             free(v);
         if (has_results) {
@@ -279,8 +279,17 @@ int cmd_verify_main(int argc, char **argv)
     /* 3. status against data */
     int64_t bad_done = 0, bad_pending = 0, bad_attempts = 0, first_done = -1, first_pending = -1;
     int64_t bad_study = 0, first_study = -1;
+    int solver_axis = 0; /* the solver varies over the grid: ask each point whether it solves */
+    for (int a = 0; a < s->n_axes; a++)
+        solver_axis |= !strcmp(s->axes[a].def->name, "solver");
     for (int64_t p = 0; p < n; p++) {
-        const int solved = has_results && res_loss != NULL;
+        int solved = has_results && res_loss != NULL;
+        if (solved && solver_axis && state[p] != POINT_NOT_IN_STUDY) {
+            /* a theory-only point (solver none) beside solving ones has no results */
+            point_params pp;
+            if (spec_point_params(s, p, &pp, NULL) == SWEEP_OK)
+                solved = point_solver_info(pp.solver)->solves;
+        }
         if ((state[p] == POINT_NOT_IN_STUDY) != (spec_point_block(s, p) < 0) &&
             bad_study++ == 0)
             first_study = p;
