@@ -11,7 +11,7 @@ ifneq ($(CI),)
 CMAKE_FLAGS += -DUFMSWEEP_WERROR=ON
 endif
 
-.PHONY: all deps configure build check demo sanitize fuzz valgrind clean
+.PHONY: all deps configure build check demo sanitize fuzz valgrind prop clean
 
 all: build
 
@@ -37,6 +37,15 @@ sanitize: deps
 	cmake --build build-sanitize -j $(JOBS)
 	cd build-sanitize && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -LE slurm
+
+# The generative differential tester (scripts/prop.sh, docs/RELIABILITY.md): CASES random
+# studies from seed SEED under random combinations of features; PROP_ARGS adds e.g.
+# --mpich build-mpich.
+SEED ?= 1
+CASES ?= 200
+PROP_ARGS ?=
+prop: build
+	scripts/prop.sh --seed $(SEED) --cases $(CASES) $(PROP_ARGS) $(BUILD)
 
 # valgrind memcheck over the unit tests and a 2-rank sweep (scripts/valgrind.sh)
 valgrind: build

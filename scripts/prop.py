@@ -212,7 +212,7 @@ class Case:
         self.args = args
         self.seed, self.index = seed, index
         self.rng = random.Random(f"ufmsweep-prop:{seed}:{index}")
-        self.dir = os.path.join(root, f"case-{index}")
+        self.dir = os.path.join(root, f"case-{seed}-{index}")
         os.makedirs(self.dir)
         self.log = []
         self.env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMPI_ALLOW_RUN_AS_ROOT="1",
@@ -542,6 +542,8 @@ def main():
     ap.add_argument("--cases", type=int, default=20)
     ap.add_argument("--first", type=int, default=0, help="the first case number")
     ap.add_argument("--case", type=int, help="run this case alone and keep its directory")
+    ap.add_argument("--replay", help="SEED:CASE,... cases that once failed (regressions), run "
+                                     "after the --cases of --seed")
     ap.add_argument("--mpich", help="a build on MPICH: its runs join the random choices")
     ap.add_argument("--keep", help="keep every case's directory under this one")
     ap.add_argument("--python", default=os.environ.get("UFMSWEEP_PYTHON", "/usr/bin/python3"))
@@ -555,25 +557,28 @@ def main():
         if not os.access(b["bin"], os.X_OK):
             print(f"prop: {b['bin']} is not an executable ufmsweep", file=sys.stderr)
             return 2
-    cases = [a.case] if a.case is not None else range(a.first, a.first + a.cases)
+    cases = [(a.seed, a.case)] if a.case is not None else \
+        [(a.seed, i) for i in range(a.first, a.first + a.cases)]
+    if a.replay:
+        cases += [tuple(int(x) for x in pair.split(":")) for pair in a.replay.split(",") if pair]
     keep = a.keep or (tempfile.mkdtemp(prefix="ufmsweep-prop-") if a.case is not None else None)
     root = keep or tempfile.mkdtemp(prefix="ufmsweep-prop-")
     os.makedirs(root, exist_ok=True)
     passed = failed = 0
     t0 = time.time()
-    for i in cases:
+    for seed, i in cases:
         c = None
         try:
-            c = Case(a, a.seed, i, root)
+            c = Case(a, seed, i, root)  # its directory: case-SEED-K
             c.execute()
             passed += 1
-            print(f"PASS case {i} ({c.plan['mode']}, {c.plan['ranks']} ranks, {c.plan['impl']}"
+            print(f"PASS case {i} of seed {seed} ({c.plan['mode']}, {c.plan['ranks']} ranks, {c.plan['impl']}"
                   f"{', overrides' if c.plan['overrides'] else ''})", flush=True)
             if keep is None:
                 shutil.rmtree(c.dir, ignore_errors=True)
-        except (Violation, subprocess.TimeoutExpired, OSError, KeyError, ValueError) as e:
+        except Exception as e:  # a crash of the oracle is a failed case too, with its repro
             failed += 1
-            print(f"FAIL case {i} of seed {a.seed}: {e}", flush=True)
+            print(f"FAIL case {i} of seed {seed}: {type(e).__name__ + ': ' if not isinstance(e, Violation) else ''}{e}", flush=True)
             if c is not None:
                 print(f"  plan: {getattr(c, 'plan', None)}")
                 print("  spec.yaml:\n" + "".join("    " + l for l in open(c.path("spec.yaml"))))
@@ -582,11 +587,12 @@ def main():
                 print("  commands (in " + c.dir + "):")
                 for l in c.log:
                     print("    " + l)
-                print(f"  reproduce: scripts/prop.sh --seed {a.seed} --case {i} {a.build}"
+                print(f"  reproduce: scripts/prop.sh --seed {seed} --case {i} {a.build}"
                       + (f" --mpich {a.mpich}" if a.mpich else ""), flush=True)
     if keep is None:
         shutil.rmtree(root, ignore_errors=True)
-    print(f"prop: seed {a.seed}, cases {cases[0]}..{cases[-1]}, {time.time() - t0:.0f} s")
+    print(f"prop: {len(cases)} cases (seed {a.seed} from case {cases[0][1]}"
+          f"{', and replays' if a.replay else ''}), {time.time() - t0:.0f} s")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

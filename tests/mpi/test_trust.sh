@@ -85,8 +85,12 @@ done
 [ $rc -eq 4 ] && ok "--resume of a store with failed points exits 4 too" || bad "resume with failed points: rc $rc"
 "$BIN" run f.yaml --store f1.h5 'grid.lr=[0.5]' --restart >fo.out 2>&1; rc=$?
 [ $rc -eq 0 ] && ok "the same study without the diverging points exits 0" || bad "no failures: rc $rc $(tail -2 fo.out)"
-grep -q 'rc" -eq 3' "$SRC/jobs/slurm/sweep.sbatch" && ! grep -q 'rc" -eq 4' "$SRC/jobs/slurm/sweep.sbatch" &&
-  ok "sweep.sbatch requeues on 3 only" || bad "sweep.sbatch requeue rule"
+requeues_on() { # SCRIPT: the exit codes under whose test a `scontrol requeue` stands
+  awk '/"\$rc" -eq [0-9]/ { match($0, /-eq [0-9]+/); c = substr($0, RSTART + 4, RLENGTH - 4) }
+       /^[^#]*scontrol requeue/ { print c }' "$1" | sort -u | tr '\n' ' '
+}
+[ "$(requeues_on "$SRC/jobs/slurm/sweep.sbatch")" = "3 " ] && [ "$(requeues_on "$SRC/jobs/slurm/array.sbatch")" = "3 " ] &&
+  ok "the job scripts requeue on exit 3 only (not on 4)" || bad "requeue rule: $(requeues_on "$SRC/jobs/slurm/sweep.sbatch")"
 
 # 3. --reuse verifies its sources
 cat >r20.yaml <<'EOF'
