@@ -87,6 +87,18 @@ PY
 # tests/specs/small.yaml has diverging points (lr 1e300): a run of it that ends with every other
 # point done exits 4 (points failed), which is what its tests expect
 EXIT_POINTS_FAILED=4
+# held_at GO PID: wait until a run started with UFMSWEEP_TEST_HOLD=N:GO is held (GO.held exists:
+# N points recorded and committed); 1 if the process PID ended first. The run waits there until
+# GO exists (touch it), so a test acts at a known state instead of after a sleep. The poll has a
+# ceiling far beyond any expected time (a hang becomes a failure, nothing waits on it).
+held_at() {
+  local i=0
+  while [ ! -e "$1.held" ]; do
+    kill -0 "$2" 2>/dev/null || [ -e "$1.held" ] || return 1
+    i=$((i + 1)); [ $i -gt 6000 ] && return 1
+    sleep 0.05
+  done
+}
 jget() { # FILE KEY: a top-level value of a JSON object ("null" when absent or null)
   "${UFMSWEEP_PYTHON:-/usr/bin/python3}" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("null" if v is None else v)' "$1" "$2"
 }

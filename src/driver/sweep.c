@@ -74,7 +74,8 @@ typedef struct master {
     int64_t *chain;
     int64_t copied_run, reused_stores_run;
     /* the test hook UFMSWEEP_TEST_HOLD=N:PATH (test_hold) */
-    int64_t hold_after;
+    int64_t hold_after;    /* points recorded before the hold; -2: once solves are handed out */
+    int64_t hold_initial;  /* points to dispatch when the run started */
     char hold_path[4096];
     int hold_done;
 } master;
@@ -250,26 +251,38 @@ static int accept_record(master *m, const point_record *rec, const double *trace
 /* The test hook (docs/RELIABILITY.md): with UFMSWEEP_TEST_HOLD=N:PATH in rank 0's environment,
  * once N points of this run are recorded, everything recorded is committed (journal and
  * store), PATH.held is created and the master waits until PATH exists (or a stop signal), once
- * per run. Tests act at that known state (a signal, a kill, a file removed) instead of after
+ * per run. UFMSWEEP_TEST_HOLD=started:PATH holds once every worker has a point (alone: before
+ * its first point), with the signal handlers installed: a signal then reaches solves in
+ * progress. Tests act at that known state (a signal, a kill, a file removed) instead of after
  * a sleep. Read by the driver only. */
 static void test_hold_init(master *m)
 {
     const char *v = getenv("UFMSWEEP_TEST_HOLD");
     const char *colon = v != NULL ? strchr(v, ':') : NULL;
     m->hold_after = -1;
+    m->hold_initial = m->remaining;
     if (colon == NULL || colon[1] == '\0')
         return;
     char *end = NULL;
     const long long n = strtoll(v, &end, 10);
-    if (end != colon || n < 0)
+    if (!strncmp(v, "started:", 8))
+        m->hold_after = -2;
+    else if (end == colon && n >= 0)
+        m->hold_after = n;
+    else
         return;
-    m->hold_after = n;
     snprintf(m->hold_path, sizeof m->hold_path, "%s", colon + 1);
 }
 
-static int test_hold(master *m, sweep_errbuf *eb)
+static int test_hold(master *m, int n_workers, sweep_errbuf *eb)
 {
-    if (m->hold_after < 0 || m->hold_done || m->done_run < m->hold_after)
+    if (m->hold_after == -1 || m->hold_done)
+        return SWEEP_OK;
+    if (m->hold_after >= 0 && m->done_run < m->hold_after)
+        return SWEEP_OK;
+    if (m->hold_after == -2 && n_workers > 0 &&
+        m->hold_initial - m->remaining <
+            (m->hold_initial < n_workers ? m->hold_initial : n_workers))
         return SWEEP_OK;
     m->hold_done = 1;
     int ret = flush_buffer(m, eb);
@@ -625,6 +638,8 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
         goto cleanup;
     }
     while (active > 0 || (!stopping && m->remaining > 0)) {
+        if ((ret = test_hold(m, n_workers, eb)) != SWEEP_OK)
+            goto cleanup;
         if (((o->stop != NULL && *o->stop) || m->interrupted > 0) && !stopping) {
             stopping = 1;
             fprintf(stderr, "%s[ufmsweep] stop requested: collecting the points in flight, then "
@@ -702,8 +717,6 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
             (ret = flush_buffer(m, eb)) != SWEEP_OK)
             goto cleanup;
         progress(m, 0);
-        if ((ret = test_hold(m, eb)) != SWEEP_OK)
-            goto cleanup;
     }
     ret = flush_buffer(m, eb);
     progress(m, 1);

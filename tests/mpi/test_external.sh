@@ -143,7 +143,8 @@ grep -q "UFMSWEEP_POINT=0 UFMSWEEP_SEED=0 UFMSWEEP_OUT=.*/p0-.*/network.h5 UFMSW
   ok "the command's environment names its point, seed, file and rank" || bad "environment: $(cat ext.h5.external/points/p0-*/command.out)"
 grep -q "CUDA out of memory" ext.h5.external/points/p*/command.err && [ "$n_logs" -eq 7 ] &&
   ok "every command's stdout and stderr kept in ext.h5.external/points/ ($n_logs)" || bad "logs: $n_logs"
-sleep 0.5
+# a killed process group may take a moment to be reaped: wait for that, not for a fixed time
+for i in $(seq 1 200); do pgrep -f "$FAKE" >/dev/null || break; sleep 0.05; done
 pgrep -f "$FAKE" >/dev/null && bad "a command outlived its time limit: $(pgrep -af "$FAKE")" || ok "the command past its time limit was killed"
 "$BIN" verify ext.h5 >/dev/null 2>&1 && ok "verify accepts the external store" || bad "verify: $("$BIN" verify ext.h5 2>&1)"
 
@@ -151,16 +152,14 @@ pgrep -f "$FAKE" >/dev/null && bad "a command outlived its time limit: $(pgrep -
 sed -e 's/ext.h5/slow.h5/' -e '/^grids:/,$d' ext.yaml >slow.yaml
 printf 'grid:\n  R: [1, 2, 3, 4, 5]\n  loss: [ce]\n  seed: [3]\n' >>slow.yaml
 "$BIN" run slow.yaml --store slow-full.h5 >/dev/null 2>&1 || bad "slow reference run"
-"$MPIRUN" -n 2 "$BIN" run slow.yaml >slow.out 2>&1 &
+rm -f go go.held
+UFMSWEEP_TEST_HOLD=1:go "$MPIRUN" -n 2 "$BIN" run slow.yaml >slow.out 2>&1 &
 pid=$!
-for i in $(seq 1 300); do
-  "$BIN" status slow.h5 --json >slow.json 2>/dev/null && [ "$(jget slow.json done)" != null ] &&
-    [ "$(jget slow.json done)" -ge 1 ] && break
-  sleep 0.05
-done
+held_at go $pid || bad "stop: the run was not held after its first point"
 stop_sweep $pid "run slow.yaml"
+touch go
 wait $pid; rc=$?
-sleep 0.3
+for i in $(seq 1 200); do pgrep -f "$FAKE" >/dev/null || break; sleep 0.05; done
 left=$(pgrep -f "$FAKE" | wc -l)
 "$BIN" status slow.h5 --json >slow.json
 p=$(jget slow.json pending)

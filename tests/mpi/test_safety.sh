@@ -272,18 +272,24 @@ grid:
   R: [1, 2]
 YAML
 pending_of() { "$BIN" status "$1" --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["done"], d["pending"])'; }
-"$BIN" run long.yaml --store long1.h5 >/dev/null 2>&1 &
+# each run is held once its solves are handed out (its signal handlers installed), then
+# released and signalled: the solve is in progress, or about to start and gives up at its first
+# iteration; either way the point stays pending (no sleep decides it)
+rm -f go go.held
+UFMSWEEP_TEST_HOLD=started:go "$BIN" run long.yaml --store long1.h5 >/dev/null 2>&1 &
 job=$!
-sleep 1
+held_at go $job || bad "long solve: the run was not held"
+touch go
 kill -TERM $job
 wait $job
 rc=$?
 st=$(pending_of long1.h5)
 [ $rc -eq 3 ] && [ "$st" = "0 2" ] && ok "SIGTERM interrupts a long UFM solve: exit 3, the point stays pending" ||
   bad "long solve and SIGTERM: rc=$rc done/pending=$st"
-"$MPIRUN" -n 3 "$BIN" run long.yaml --store long3.h5 >/dev/null 2>&1 &
+rm -f go go.held
+UFMSWEEP_TEST_HOLD=started:go "$MPIRUN" -n 3 "$BIN" run long.yaml --store long3.h5 >/dev/null 2>&1 &
 job=$!
-sleep 2
+held_at go $job || bad "long solve on 3 ranks: the run was not held"
 # the ranks whose MPI rank is not 0 (Open MPI and MPICH name it differently; MPICH's ranks are
 # children of its proxy, not of the launcher)
 ranks=$(for p in $(pgrep -f "run long.yaml --store long3.h5" | grep -vx "$job"); do
@@ -292,6 +298,7 @@ ranks=$(for p in $(pgrep -f "run long.yaml --store long3.h5" | grep -vx "$job");
   grep -qxE '(OMPI_COMM_WORLD_RANK|PMI_RANK)=0' <<<"$env_of" || echo $p
 done)
 [ -n "$ranks" ] && kill -TERM $ranks
+touch go
 wait $job
 rc=$?
 st=$(pending_of long3.h5)
@@ -299,13 +306,14 @@ st=$(pending_of long3.h5)
   bad "SIGTERM to the workers: rc=$rc ranks=$ranks done/pending=$st"
 for sig in INT TERM; do
   set -m # as from a terminal: the wrapper does not inherit an ignored SIGINT
-  MPIRUN="$MPIRUN" "$UFMSWEEP_SOURCE_DIR/jobs/ufmsweep-mpirun" -n 3 "$BIN" run long.yaml --store wrap$sig.h5 >/dev/null 2>wrap.err &
+  rm -f go go.held
+  UFMSWEEP_TEST_HOLD=started:go MPIRUN="$MPIRUN" "$UFMSWEEP_SOURCE_DIR/jobs/ufmsweep-mpirun" -n 3 "$BIN" run long.yaml --store wrap$sig.h5 >/dev/null 2>wrap.err &
   job=$!
   set +m
-  sleep 2
+  held_at go $job || bad "wrapper SIG$sig: the run was not held"
   kill -$sig $job
-  sleep 0.3
   kill -$sig $job 2>/dev/null # a second signal must not end it before the save
+  touch go
   wait $job
   rc=$?
   st=$(pending_of wrap$sig.h5)

@@ -67,14 +67,17 @@ PY
 "$BIN" run "$SPECS/slow.yaml" --store ref.h5 >/dev/null 2>&1 || bad "slow reference run"
 flag=
 for cycle in 1 2 3 4 5; do
-  # --no-reuse: every point a solve, so that the kills land while points are computed
-  "$MPIRUN" -n 2 "$BIN" run "$SPECS/slow.yaml" --store killed.h5 $flag --no-reuse --progress 100 >/dev/null 2>&1 &
+  # --no-reuse: every point a solve, so that the kills land while points are computed; each
+  # run is held after a random number (2..8) of recorded points and killed there (the worker
+  # is then mid-solve), never after a sleep
+  rm -f go go.held
+  UFMSWEEP_TEST_HOLD=$((2 + RANDOM % 7)):go "$MPIRUN" -n 2 "$BIN" run "$SPECS/slow.yaml" --store killed.h5 $flag --no-reuse --progress 100 >/dev/null 2>&1 &
   pid=$!
-  sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.6 + (r % 100) / 100 }')"
+  held_at go $pid || bad "kill cycle $cycle: the run was not held"
   kill -9 $pid 2>/dev/null
-  wait $pid 2>/dev/null
   pkill -9 -f "run $SPECS/slow.yaml --store killed.h5" 2>/dev/null
-  sleep 0.3
+  wait $pid 2>/dev/null
+  while pgrep -f "run $SPECS/slow.yaml --store killed.h5" >/dev/null; do sleep 0.05; done
   flag=--resume
 done
 "$MPIRUN" -n 2 "$BIN" run "$SPECS/slow.yaml" --store killed.h5 --resume >/dev/null 2>resume.err
@@ -90,11 +93,13 @@ assert r[-1] == b"complete" and len(r) == 6, r
 '; then ok "kill -9 x5 then resume: equal, every point done once"; else bad "kill/resume (rc=$rc): $(tail -3 resume.err)"; fi
 
 # 3. SIGUSR1: stop, exit 3, valid store, resume completes
-"$MPIRUN" -n 2 "$BIN" run "$SPECS/slow.yaml" --store sig.h5 --progress 100 >/dev/null 2>sig.err &
+rm -f go go.held
+UFMSWEEP_TEST_HOLD=3:go "$MPIRUN" -n 2 "$BIN" run "$SPECS/slow.yaml" --store sig.h5 --progress 100 >/dev/null 2>sig.err &
 pid=$!
-sleep 1.2
+held_at go $pid || bad "SIGUSR1: the run was not held"
 # the ranks' own exit 3 (stop_sweep: through Open MPI's mpirun, or to MPICH's ranks directly)
 stop_sweep $pid "--store sig.h5 --progress 100"
+touch go
 wait $pid
 rc=$?
 partial=$("$BIN" status sig.h5 --json | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(d["done"], d["pending"], d["last_run"]["exit_reason"])')
@@ -108,12 +113,14 @@ err=$("$BIN" run changed.yaml --store sig.h5 --resume 2>&1)
 [ $? -eq 1 ] && [[ "$err" == *"another grid"* ]] && cmp -s sig.h5 sig.copy && ok "changed spec refused, store untouched" || bad "changed spec: $err"
 err=$("$BIN" run "$SPECS/slow.yaml" --store sig.h5 2>&1)
 [ $? -eq 1 ] && [[ "$err" == *"already exists: use --resume"* ]] && cmp -s sig.h5 sig.copy && ok "existing store without --resume refused" || bad "existing store: $err"
-"$BIN" run "$SPECS/slow.yaml" --store busy.h5 --progress 100 >/dev/null 2>&1 &
+rm -f go go.held
+UFMSWEEP_TEST_HOLD=1:go "$BIN" run "$SPECS/slow.yaml" --store busy.h5 --progress 100 >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
+held_at go $pid || bad "second writer: the first run was not held"
 err=$("$BIN" run "$SPECS/slow.yaml" --store busy.h5 --resume 2>&1)
 rc=$?
 kill -USR1 $pid
+touch go
 wait $pid
 [ $rc -eq 1 ] && [[ "$err" == *"refusing a second writer"* ]] && ok "second writer refused" || bad "second writer: rc=$rc $err"
 
