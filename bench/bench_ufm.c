@@ -132,7 +132,10 @@ static double solve_time(const profile *p, const loss_vectors *lv, const geom_pr
         exit(1);
     }
     double t0 = now();
-    ufm_solver_solve(s, prob, NULL, NULL, &res);
+    if (ufm_solver_solve(s, prob, NULL, NULL, &res) != SWEEP_OK) {
+        fprintf(stderr, "bench_ufm: the solve failed\n");
+        exit(1);
+    }
     double t = now() - t0;
     ufm_solver_destroy(&s);
     return t;

@@ -425,7 +425,11 @@ int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm
                                  (long long)o->iters);
         if ((sched = malloc((size_t)points * sizeof *sched)) == NULL)
             return sweep_err_set(eb, SWEEP_ERR_NOMEM, "grouped solve: out of memory");
-        ufm_trace_iters(o->iters, points, sched);
+        if ((ret = ufm_trace_iters(o->iters, points, sched)) != SWEEP_OK) {
+            free(sched);
+            return sweep_err_set(eb, ret, "%d trace points for %lld iterations", points,
+                                 (long long)o->iters);
+        }
     }
     if (nb <= 0)
         nb = k > 64 ? k : 64;

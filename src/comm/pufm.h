@@ -32,7 +32,7 @@ typedef struct pufm_grid pufm_grid;
 /* pufm_grid_create - A BLACS grid of nprow x npcol over comm (its size must be nprow * npcol;
  * nprow = npcol = 0 chooses 1 x size: the examples are split, which is what scales). Collective
  * over comm. */
-int pufm_grid_create(MPI_Comm comm, int nprow, int npcol, pufm_grid **out, sweep_errbuf *eb);
+SWEEP_MUST_USE int pufm_grid_create(MPI_Comm comm, int nprow, int npcol, pufm_grid **out, sweep_errbuf *eb);
 
 /* pufm_grid_destroy - Free *g (NULL accepted; collective when not NULL), set *g = NULL. */
 void pufm_grid_destroy(pufm_grid **g);
@@ -45,7 +45,7 @@ void pufm_grid_shape(const pufm_grid *g, int *nprow, int *npcol);
  * computing the final metrics against ref (may be NULL). res and trace are complete and
  * identical on every rank. Collective over the grid. Returns SWEEP_OK, SWEEP_ERR_ARG
  * (unsupported options, detail in eb), SWEEP_ERR_NOMEM or SWEEP_ERR_LAPACK. */
-int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm_opts *o,
+SWEEP_MUST_USE int pufm_solve(pufm_grid *g, const profile *p, const loss_vectors *lv, const ufm_opts *o,
                uint64_t key, int nb, const geom_problem *prob, const geom_prediction *ref,
                ufm_trace *trace, ufm_result *res, sweep_errbuf *eb);
 
@@ -56,7 +56,7 @@ typedef struct pufm_point_ctx {
     int nb; /* block size (0: max(k, 64)) */
 } pufm_point_ctx;
 
-int pufm_point_solve(void *ctx, const profile *p, const loss_vectors *lv, const ufm_opts *o,
+SWEEP_MUST_USE int pufm_point_solve(void *ctx, const profile *p, const loss_vectors *lv, const ufm_opts *o,
                      uint64_t key, const geom_problem *prob, const geom_prediction *ref,
                      ufm_trace *trace, ufm_result *res, sweep_errbuf *eb);
 

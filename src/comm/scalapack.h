@@ -4,6 +4,8 @@
 #ifndef UFMSWEEP_SCALAPACK_H
 #define UFMSWEEP_SCALAPACK_H
 
+#include "sweep_err.h"
+
 #include <mpi.h>
 
 int Csys2blacs_handle(MPI_Comm comm);
@@ -12,7 +14,7 @@ void Cblacs_gridinit(int *ctxt, const char *order, int nprow, int npcol);
 void Cblacs_gridinfo(int ctxt, int *nprow, int *npcol, int *myrow, int *mycol);
 void Cblacs_gridexit(int ctxt);
 
-int numroc_(const int *n, const int *nb, const int *iproc, const int *isrcproc,
+SWEEP_MUST_USE int numroc_(const int *n, const int *nb, const int *iproc, const int *isrcproc,
             const int *nprocs);
 void descinit_(int *desc, const int *m, const int *n, const int *mb, const int *nb,
                const int *irsrc, const int *icsrc, const int *ictxt, const int *lld, int *info);

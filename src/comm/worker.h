@@ -3,6 +3,8 @@
 #ifndef UFMSWEEP_WORKER_H
 #define UFMSWEEP_WORKER_H
 
+#include "sweep_err.h"
+
 #include "ext.h"
 #include "spec.h"
 
@@ -17,7 +19,7 @@
  * the master to stop; grouped points finish (they are collective).
  * ext_dir is the store's directory for solver external's files (ext.h; "" for none).
  * Returns SWEEP_OK after STOP, SWEEP_ERR_MPI / SWEEP_ERR_NOMEM otherwise. Worker only. */
-int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows, int grid_cols,
+SWEEP_MUST_USE int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows, int grid_cols,
                      const char *ext_dir, const volatile sig_atomic_t *stop, sweep_errbuf *eb);
 
 #endif /* UFMSWEEP_WORKER_H */

@@ -45,7 +45,7 @@ typedef struct geom_problem {
 /* geom_problem_from_loss - The implicit-bias problem of loss lv on profile p: UF-SVM for
  * VS-form losses whose Delta is constant, CDT form otherwise, margin form for ldt.
  * Caller frees with geom_problem_destroy. */
-int geom_problem_from_loss(const profile *p, const loss_vectors *lv, geom_problem **out,
+SWEEP_MUST_USE int geom_problem_from_loss(const profile *p, const loss_vectors *lv, geom_problem **out,
                            sweep_errbuf *eb);
 
 /* geom_problem_destroy - Free *gp (NULL accepted), set *gp = NULL. */
@@ -82,31 +82,31 @@ void geom_prediction_destroy(geom_prediction **gp);
  * margin form (any counts); the CDT STEP formulas for CDT form under STEP with k_maj = k_min and
  * Delta constant on each block. Returns
  * SWEEP_ERR_NO_CLOSED_FORM (with the reason in eb) otherwise, or when prob->regularized. */
-int geom_predict(const geom_problem *prob, geom_prediction **out, sweep_errbuf *eb);
+SWEEP_MUST_USE int geom_predict(const geom_problem *prob, geom_prediction **out, sweep_errbuf *eb);
 
 /* geom_predict_seli_matrix - SELI for class weights weights[k] > 0 (counts), optionally with
  * margins delta[k] > 0 (NULL = all 1): eigendecomposition P N' P = Q L Q^T with
  * N' = diag(weights_c delta_c^2); W = L^{1/4} Q^T, Hbar = L^{+1/4} Q^T diag(delta),
  * so G_W = (P N' P)^{1/2}, G_H = diag(delta) ((P N' P)^+)^{1/2} diag(delta) and
  * W^T Hbar = P diag(delta). */
-int geom_predict_seli_matrix(int k, const double *weights, const double *delta,
+SWEEP_MUST_USE int geom_predict_seli_matrix(int k, const double *weights, const double *delta,
                              geom_prediction **out);
 
 /* geom_predict_seli_step - The section-6 STEP formulas for k_maj classes of R*n_min examples
  * and k_min of n_min (k_maj or k_min may be 0: balanced ETF). Fills G_W, G_H and Z = P;
  * no factors. */
-int geom_predict_seli_step(int k_maj, int k_min, double R, double n_min, geom_prediction **out);
+SWEEP_MUST_USE int geom_predict_seli_step(int k_maj, int k_min, double R, double n_min, geom_prediction **out);
 
 /* geom_predict_margin_step - Margin-form CS-SVM under STEP from the SELI STEP formulas at
  * R_eff = R (delta_maj/delta_min)^2, rescaled: G_H -> diag(delta) G_H diag(delta),
  * Z = P diag(delta). Independent of the matrix function (tests compare the two). */
-int geom_predict_margin_step(int k_maj, int k_min, double R, double n_min, double delta_maj,
+SWEEP_MUST_USE int geom_predict_margin_step(int k_maj, int k_min, double R, double n_min, double delta_maj,
                              double delta_min, geom_prediction **out);
 
 /* geom_predict_cdt_step - CDT-form CS-SVM under STEP with k_maj = k_min = k/2 (k even),
  * temperatures a = Delta_maj, b = Delta_min. Fills G_W and G_H (common positive scale);
  * Z = NULL, no factors. */
-int geom_predict_cdt_step(int k, double R, double n_min, double a, double b,
+SWEEP_MUST_USE int geom_predict_cdt_step(int k, double R, double n_min, double a, double b,
                           geom_prediction **out);
 
 /* The ten SELI STEP inner products of section 6 at n_min = 1. */

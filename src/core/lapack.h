@@ -11,25 +11,27 @@
 #ifndef UFMSWEEP_LAPACK_H
 #define UFMSWEEP_LAPACK_H
 
+#include "sweep_err.h"
+
 #define UFM_LAPACK_NOMEM (-1010) /* LAPACKE's LAPACK_WORK_MEMORY_ERROR */
 
 /* SVD by divide and conquer (jobz 'N', 'S', 'A', 'O'); a (m x n) is overwritten. */
-int ufm_lapack_dgesdd(char jobz, int m, int n, double *a, int lda, double *s, double *u,
+SWEEP_MUST_USE int ufm_lapack_dgesdd(char jobz, int m, int n, double *a, int lda, double *s, double *u,
                       int ldu, double *vt, int ldvt);
 
 /* SVD (jobu, jobvt 'N', 'S', 'A', 'O'); superb[min(m,n)-1] receives the unconverged
  * superdiagonal when info > 0. */
-int ufm_lapack_dgesvd(char jobu, char jobvt, int m, int n, double *a, int lda, double *s,
+SWEEP_MUST_USE int ufm_lapack_dgesvd(char jobu, char jobvt, int m, int n, double *a, int lda, double *s,
                       double *u, int ldu, double *vt, int ldvt, double *superb);
 
 /* symmetric eigenvalues (jobz 'N') or eigenpairs ('V') of the uplo triangle of a (n x n). */
-int ufm_lapack_dsyevd(char jobz, char uplo, int n, double *a, int lda, double *w);
+SWEEP_MUST_USE int ufm_lapack_dsyevd(char jobz, char uplo, int n, double *a, int lda, double *w);
 
 /* Cholesky factorization, solve and inverse from it (uplo 'L' or 'U'). */
-int ufm_lapack_dpotrf(char uplo, int n, double *a, int lda);
-int ufm_lapack_dpotrf_work(char uplo, int n, double *a, int lda);
-int ufm_lapack_dpotrs_work(char uplo, int n, int nrhs, const double *a, int lda, double *b,
+SWEEP_MUST_USE int ufm_lapack_dpotrf(char uplo, int n, double *a, int lda);
+SWEEP_MUST_USE int ufm_lapack_dpotrf_work(char uplo, int n, double *a, int lda);
+SWEEP_MUST_USE int ufm_lapack_dpotrs_work(char uplo, int n, int nrhs, const double *a, int lda, double *b,
                            int ldb);
-int ufm_lapack_dpotri(char uplo, int n, double *a, int lda);
+SWEEP_MUST_USE int ufm_lapack_dpotri(char uplo, int n, double *a, int lda);
 
 #endif /* UFMSWEEP_LAPACK_H */

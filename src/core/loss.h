@@ -26,7 +26,7 @@ typedef enum loss_kind {
 /* loss_kind_name - "ce", "wce", ... (static string); loss_kind_parse - inverse, SWEEP_ERR_ARG
  * for an unknown name. */
 const char *loss_kind_name(loss_kind kind);
-int loss_kind_parse(const char *name, loss_kind *out);
+SWEEP_MUST_USE int loss_kind_parse(const char *name, loss_kind *out);
 
 /* Options that define a loss. Explicit vectors (n_* > 0) replace the preset's vector of the same
  * name; they must have exactly k entries. */
@@ -47,7 +47,7 @@ void loss_opts_default(loss_opts *o);
 
 /* loss_opts_validate - Finite gamma/tau, lambda >= 0, explicit vectors of length k (when k > 0)
  * with omega > 0, Delta > 0 and iota finite. Detail naming option and value in eb. */
-int loss_opts_validate(const loss_opts *o, int k, sweep_errbuf *eb);
+SWEEP_MUST_USE int loss_opts_validate(const loss_opts *o, int k, sweep_errbuf *eb);
 
 /* The realized per-class vectors for one profile. */
 typedef struct loss_vectors {
@@ -63,7 +63,7 @@ typedef struct loss_vectors {
 
 /* loss_vectors_create - Presets for the counts of p (priors pi_c = n_c/n), overridden by explicit
  * vectors. Caller frees with loss_vectors_destroy. */
-int loss_vectors_create(const loss_opts *o, const profile *p, loss_vectors **out,
+SWEEP_MUST_USE int loss_vectors_create(const loss_opts *o, const profile *p, loss_vectors **out,
                         sweep_errbuf *eb);
 
 /* loss_vectors_destroy - Free *lv (NULL accepted) and set *lv = NULL. */

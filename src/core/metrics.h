@@ -10,6 +10,8 @@
 #ifndef UFMSWEEP_METRICS_H
 #define UFMSWEEP_METRICS_H
 
+#include "sweep_err.h"
+
 #include "geom.h"
 
 #include <stdint.h>
@@ -61,7 +63,7 @@ void geom_metrics_set_nan(geom_metrics *m);
  * min (Delta_c z_cc - Delta_c' z_c'c). ref may be NULL (distances NaN); a ref without Z leaves
  * dist_z NaN. Vanished vectors as GEOM_VANISHED_REL says. Returns SWEEP_OK, SWEEP_ERR_ARG (k
  * mismatch) or SWEEP_ERR_NOMEM. */
-int geom_metrics_from_grams(const geom_problem *prob, const double *G_W, const double *G_H,
+SWEEP_MUST_USE int geom_metrics_from_grams(const geom_problem *prob, const double *G_W, const double *G_H,
                             const double *Z, const geom_prediction *ref, geom_metrics *out);
 
 /* geom_metrics_compute - Metrics of a model with classifier W (d x k, column c = w_c) and class
@@ -69,12 +71,12 @@ int geom_metrics_from_grams(const geom_problem *prob, const double *G_W, const d
  * prob->counts examples per class, n = sum of counts) is given, nc1, train_acc, margin and
  * h_fro are computed from the examples; Hbar must then be H's class means. H == NULL means
  * collapsed embeddings. Returns SWEEP_OK, SWEEP_ERR_ARG, SWEEP_ERR_NOMEM or SWEEP_ERR_LAPACK. */
-int geom_metrics_compute(const geom_problem *prob, int d, const double *W, const double *Hbar,
+SWEEP_MUST_USE int geom_metrics_compute(const geom_problem *prob, int d, const double *W, const double *Hbar,
                          const double *H, const geom_prediction *ref, geom_metrics *out);
 
 /* geom_prediction_metrics - The metrics of a prediction against itself (distances 0): through
  * its factors when it has them, else through its Gram matrices (the CDT closed form). */
-int geom_prediction_metrics(const geom_problem *prob, const geom_prediction *pred,
+SWEEP_MUST_USE int geom_prediction_metrics(const geom_problem *prob, const geom_prediction *pred,
                             geom_metrics *out);
 
 /* geom_class_means - Hbar (d x k) = class means of H (d x n, class-by-class layout of counts). */
@@ -87,8 +89,8 @@ void geom_class_means(int d, int k, const double *counts, const double *H, doubl
  * U (d x min(d,k)) and singular values S (min(d,k)) of the centred class means, so that
  * nc1 = sum_j sum_i (u_j^T (h_i - hbar_{y_i}))^2 / (n S_j^2). */
 double geom_cs_margin(const geom_problem *prob, const double *z, int y);
-int geom_predicts(const double *z, int k, int y);
-int geom_nc1_directions(const geom_problem *prob, int d, const double *Hbar, double *U,
+SWEEP_MUST_USE int geom_predicts(const double *z, int k, int y);
+SWEEP_MUST_USE int geom_nc1_directions(const geom_problem *prob, int d, const double *Hbar, double *U,
                         double *S, int *rank);
 
 /* geom_within_class_spread - max_i ||h_i - hbar_{y_i}|| / max_c ||hbar_c|| for H (d x n, the

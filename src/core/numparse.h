@@ -9,15 +9,17 @@
 #ifndef UFMSWEEP_NUMPARSE_H
 #define UFMSWEEP_NUMPARSE_H
 
+#include "sweep_err.h"
+
 #include <stdint.h>
 
 /* numparse_i64 - text as an integer in [lo, hi]. */
-int numparse_i64(const char *text, int64_t lo, int64_t hi, int64_t *out);
+SWEEP_MUST_USE int numparse_i64(const char *text, int64_t lo, int64_t hi, int64_t *out);
 
 /* numparse_int - numparse_i64 for an int. */
-int numparse_int(const char *text, int lo, int hi, int *out);
+SWEEP_MUST_USE int numparse_int(const char *text, int lo, int hi, int *out);
 
 /* numparse_pair - "AsepB" (e.g. "4x2" with sep 'x', "3/8" with sep '/'), each in [lo, hi]. */
-int numparse_pair(const char *text, char sep, int64_t lo, int64_t hi, int64_t *a, int64_t *b);
+SWEEP_MUST_USE int numparse_pair(const char *text, char sep, int64_t lo, int64_t hi, int64_t *a, int64_t *b);
 
 #endif /* UFMSWEEP_NUMPARSE_H */

@@ -64,17 +64,17 @@ typedef struct profile {
  * eb. Rules: k >= 2; R >= 1 and finite; STEP: rho*k an integer with 1 <= k_min <= k-1 unless
  * R = 1; n_min >= 1; COUNTS: every count > 0 and finite, at least 2 counts, and k (if set
  * explicitly to something else than the count length) consistent; d >= k-1. */
-int profile_opts_validate(const profile_opts *o, sweep_errbuf *eb);
+SWEEP_MUST_USE int profile_opts_validate(const profile_opts *o, sweep_errbuf *eb);
 
 /* profile_create - Validate o and build the profile. *out is set on success only.
  * Returns SWEEP_OK, SWEEP_ERR_ARG/SWEEP_ERR_NUMERIC (detail in eb) or SWEEP_ERR_NOMEM. */
-int profile_create(const profile_opts *o, profile **out, sweep_errbuf *eb);
+SWEEP_MUST_USE int profile_create(const profile_opts *o, profile **out, sweep_errbuf *eb);
 
 /* profile_destroy - Free *p (NULL and *p == NULL accepted) and set *p = NULL. */
 void profile_destroy(profile **p);
 
 /* profile_check_integer_counts - SWEEP_OK when every count is a whole number (needed by the
  * example-level solvers), else SWEEP_ERR_ARG with the first offending class in eb. */
-int profile_check_integer_counts(const profile *p, sweep_errbuf *eb);
+SWEEP_MUST_USE int profile_check_integer_counts(const profile *p, sweep_errbuf *eb);
 
 #endif /* UFMSWEEP_PROFILE_H */

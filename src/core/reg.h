@@ -15,6 +15,8 @@
 #ifndef UFMSWEEP_REG_H
 #define UFMSWEEP_REG_H
 
+#include "sweep_err.h"
+
 #include "geom.h"
 #include "loss.h"
 #include "profile.h"
@@ -34,14 +36,14 @@ typedef struct reg_result {
  * to residual tol (e.g. 1e-10) within max_iter iterations. On SWEEP_OK *out holds the prediction
  * (method GEOM_METHOD_REG_CONVEX: Grams, Z = Zc, factors) and res the certificate; a run that
  * stops at max_iter returns SWEEP_OK with res->converged = 0 (an outcome, not an error). */
-int reg_solve(const profile *p, const loss_vectors *lv, double tol, int64_t max_iter,
+SWEEP_MUST_USE int reg_solve(const profile *p, const loss_vectors *lv, double tol, int64_t max_iter,
               geom_prediction **out, reg_result *res, sweep_errbuf *eb);
 
 /* reg_solve_example - The same minimizer on all n = sum(counts) examples (integer counts,
  * n <= 20000), Z k x n, without assuming that the embeddings of a class collapse: *out is the
  * prediction of the returned W and class means, *H_out (k x n, caller frees; may be NULL) the
  * embeddings, res->spread their within-class spread. */
-int reg_solve_example(const profile *p, const loss_vectors *lv, double tol, int64_t max_iter,
+SWEEP_MUST_USE int reg_solve_example(const profile *p, const loss_vectors *lv, double tol, int64_t max_iter,
                       geom_prediction **out, double **H_out, reg_result *res, sweep_errbuf *eb);
 
 #endif /* UFMSWEEP_REG_H */

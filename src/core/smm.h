@@ -37,6 +37,8 @@
 #ifndef UFMSWEEP_SMM_H
 #define UFMSWEEP_SMM_H
 
+#include "sweep_err.h"
+
 #include <stddef.h>
 
 typedef struct smm_plan smm_plan;
@@ -53,7 +55,7 @@ typedef enum smm_backend {
 /* smm_plan_create - Plan the products for (k, d, n) with the given backend preference and block
  * width nb (0: the default rule, docs/PERFORMANCE.md). Returns SWEEP_OK, SWEEP_ERR_ARG (a
  * dimension < 1) or SWEEP_ERR_NOMEM. */
-int smm_plan_create(int k, int d, int n, smm_backend backend, int nb, smm_plan **out);
+SWEEP_MUST_USE int smm_plan_create(int k, int d, int n, smm_backend backend, int nb, smm_plan **out);
 
 /* smm_plan_destroy - Free *p (NULL accepted), set *p = NULL. */
 void smm_plan_destroy(smm_plan **p);
@@ -68,11 +70,11 @@ const char *smm_plan_backend_name(const smm_plan *p);
 
 /* smm_plan_block - the block width nb (1 <= nb <= n on the OpenBLAS backend; on the small
  * backend a multiple of 8, at most n rounded up to one). */
-int smm_plan_block(const smm_plan *p);
+SWEEP_MUST_USE int smm_plan_block(const smm_plan *p);
 
 /* smm_plan_tiled - 1 if the plan keeps H-like arrays in tiles of 8 examples (the small
  * backend), 0 if column-major (see the layout above). */
-int smm_plan_tiled(const smm_plan *p);
+SWEEP_MUST_USE int smm_plan_tiled(const smm_plan *p);
 
 /* smm_plan_h_len - the number of doubles of an H-like array (d x n) in the plan's layout:
  * d * n, or d * ceil8(n) when tiled. */
@@ -123,7 +125,7 @@ typedef struct smm_h_epilogue {
 
 /* smm_plan_fuses_grad_h - 1 if smm_grad_h_update may be called: the small backend, and the
  * OpenBLAS backend where AVX2 and FMA run (not under smm_plan_use_portable); else 0. */
-int smm_plan_fuses_grad_h(const smm_plan *p);
+SWEEP_MUST_USE int smm_plan_fuses_grad_h(const smm_plan *p);
 
 /* smm_grad_h_update - dH_b = W GT_b^T (each entry one chain of fused multiply-adds over the
  * classes in order) followed by the epilogue e, without storing dH_b; acc: the 8 partial sums

@@ -63,7 +63,7 @@ typedef struct svm_result {
  * *out holds the prediction (method GEOM_METHOD_SVM_CONVEX, Grams, Z = W^T Hbar, factors at the
  * real counts) and res the certificate; a run that misses tol returns SWEEP_OK with
  * res->converged = 0. Errors: SWEEP_ERR_ARG (too many constraints), NOMEM, LAPACK. */
-int svm_class_solve(const geom_problem *prob, double tol, int max_iter, geom_prediction **out,
+SWEEP_MUST_USE int svm_class_solve(const geom_problem *prob, double tol, int max_iter, geom_prediction **out,
                     svm_result *res, sweep_errbuf *eb);
 
 typedef enum svm_path {
@@ -73,14 +73,14 @@ typedef enum svm_path {
 } svm_path;
 
 /* svm_class_solve_path - svm_class_solve restricted to one path. */
-int svm_class_solve_path(const geom_problem *prob, svm_path path, double tol, int max_iter,
+SWEEP_MUST_USE int svm_class_solve_path(const geom_problem *prob, svm_path path, double tol, int max_iter,
                          geom_prediction **out, svm_result *res, sweep_errbuf *eb);
 
 /* svm_example_solve - The same problem on all n = sum(counts) examples (counts must be
  * integers), without assuming collapse. *out is the prediction of the returned W and class means
  * Hbar; when H_out is not NULL, *H_out receives the k x n embeddings (caller frees with free()).
  * res->spread measures the within-class spread. */
-int svm_example_solve(const geom_problem *prob, double tol, int max_iter, geom_prediction **out,
+SWEEP_MUST_USE int svm_example_solve(const geom_problem *prob, double tol, int max_iter, geom_prediction **out,
                       double **H_out, svm_result *res, sweep_errbuf *eb);
 
 typedef struct svm_gd_options {
@@ -104,7 +104,7 @@ void svm_gd_options_default(svm_gd_options *o);
  * final (W, Hbar); *W_out (d x k) and *H_out (d x n) receive the factors when not NULL (caller
  * frees). res->objective is (||W||^2 + ||H||^2)/2 of the final iterate, scaled to feasibility;
  * lower_bound and gap are NaN (compare with svm_class_solve). */
-int svm_gd_solve(const geom_problem *prob, const svm_gd_options *opt, geom_prediction **out,
+SWEEP_MUST_USE int svm_gd_solve(const geom_problem *prob, const svm_gd_options *opt, geom_prediction **out,
                  double **W_out, double **H_out, svm_result *res, sweep_errbuf *eb);
 
 #endif /* UFMSWEEP_SVM_H */

@@ -5,6 +5,8 @@
 #ifndef UFMSWEEP_SVM_IMPL_H
 #define UFMSWEEP_SVM_IMPL_H
 
+#include "sweep_err.h"
+
 #include "svm.h"
 
 #include "geom_impl.h"
@@ -42,14 +44,14 @@ void svm__cons_decode(const svm_cons *cs, int i, int *j, int *y, int *c);
 
 void svm__cons_destroy(svm_cons *cs);
 
-int svm__cons_create(const geom_problem *prob, int example, svm_cons *cs, sweep_errbuf *eb);
+SWEEP_MUST_USE int svm__cons_create(const geom_problem *prob, int example, svm_cons *cs, sweep_errbuf *eb);
 
 void svm__cons_apply(const svm_cons *cs, const double *X, int ldx, double *out);
 
 void svm__cons_adjoint_add(const svm_cons *cs, const double *v, double scale, double *D,
                            int ldd);
 
-int svm__spectral_norms(int k, int n, const double *A, double *norm2, double *nuc);
+SWEEP_MUST_USE int svm__spectral_norms(int k, int n, const double *A, double *norm2, double *nuc);
 
 void svm__symmetrize(int N, double *A);
 
@@ -59,26 +61,26 @@ double svm__lin_max_step(int m, const double *v, const double *dv);
 
 double svm__dot(size_t n, const double *a, const double *b);
 
-int svm__certify(const svm_cons *cs, double *X, const double *y, svm_result *res);
+SWEEP_MUST_USE int svm__certify(const svm_cons *cs, double *X, const double *y, svm_result *res);
 
-int svm__balanced_factors(int k, int ncol, const double *X, double *W, double *H);
+SWEEP_MUST_USE int svm__balanced_factors(int k, int ncol, const double *X, double *W, double *H);
 
-int svm__truncate_rank(int k, int ncol, double *X, double rel);
+SWEEP_MUST_USE int svm__truncate_rank(int k, int ncol, double *X, double rel);
 
 void svm__result_init(svm_result *res);
 
 /* svm_ipm.c: the interior-point method on the SDP form (create, run to tol_ipm, destroy). */
 void svm__ipm_destroy(svm__ipm *w);
 
-int svm__ipm_create(const svm_cons *cs, svm__ipm *w);
+SWEEP_MUST_USE int svm__ipm_create(const svm_cons *cs, svm__ipm *w);
 
-int svm__ipm_run(svm__ipm *w, double tol_ipm, int max_iter, int init, int64_t *iters);
+SWEEP_MUST_USE int svm__ipm_run(svm__ipm *w, double tol_ipm, int max_iter, int init, int64_t *iters);
 
 /* svm_newton.c: the KKT polish of a near-optimal X (1 when it improved X and y), and the
  * all-margins-active Newton path (1 when it found X with multipliers y). */
-int svm__polish_newton(const svm_cons *cs, double *X, double *y);
+SWEEP_MUST_USE int svm__polish_newton(const svm_cons *cs, double *X, double *y);
 
-int svm__fastpath_solve(const svm_cons *cs, double tol, int64_t max_steps, double *X,
+SWEEP_MUST_USE int svm__fastpath_solve(const svm_cons *cs, double tol, int64_t max_steps, double *X,
                         double *y, int64_t *steps);
 
 #endif /* UFMSWEEP_SVM_IMPL_H */

@@ -13,6 +13,16 @@
 
 #include <stddef.h>
 
+/* SWEEP_MUST_USE - on every function of the layers' headers that returns an int (an error code
+ * or a value): the compiler warns when a caller drops it (-Werror in CI), as PETSc's strict
+ * error codes do. sweep_err_set and sweep_err_set_key are left out: they record a message and
+ * return its code only for the convenience of `return sweep_err_set(...)`. */
+#if defined(__GNUC__)
+#define SWEEP_MUST_USE __attribute__((warn_unused_result))
+#else
+#define SWEEP_MUST_USE
+#endif
+
 /* X(name, value, message) */
 #define SWEEP_ERR_LIST(X)                                                          \
     X(SWEEP_ERR_ARG, -1, "invalid argument")                                       \

@@ -1035,7 +1035,10 @@ int ufm_solver_solve(ufm_solver *s, const geom_problem *prob, const geom_predict
         sched = malloc((size_t)points * sizeof *sched);
         if (sched == NULL)
             return SWEEP_ERR_NOMEM;
-        ufm_trace_iters(s->o.iters, points, sched);
+        if ((ret = ufm_trace_iters(s->o.iters, points, sched)) != SWEEP_OK) {
+            free(sched);
+            return ret;
+        }
     }
     for (;;) {
         /* the loss (a logarithm per example) only where something reads it */

@@ -80,11 +80,11 @@ typedef struct ufm_opts {
 void ufm_opts_default(ufm_opts *o);
 
 /* ufm_opts_validate - ranges as documented above, message naming option and value in eb. */
-int ufm_opts_validate(const ufm_opts *o, sweep_errbuf *eb);
+SWEEP_MUST_USE int ufm_opts_validate(const ufm_opts *o, sweep_errbuf *eb);
 
 /* ufm_trace_iters - the trace schedule: `points` distinct log-spaced iterations in [0, iters],
  * first 0 and last iters (points <= iters + 1 is required; SWEEP_ERR_ARG otherwise). */
-int ufm_trace_iters(int64_t iters, int points, int64_t *out);
+SWEEP_MUST_USE int ufm_trace_iters(int64_t iters, int points, int64_t *out);
 
 typedef struct ufm_solver ufm_solver;
 
@@ -92,7 +92,7 @@ typedef struct ufm_solver ufm_solver;
  * embedding dimension d = p->d, initialized from the counter-based RNG keyed by key.
  * Allocates W, H, b, gradients, momentum buffers and the k x n work arrays once.
  * Returns SWEEP_OK, SWEEP_ERR_ARG (detail in eb) or SWEEP_ERR_NOMEM. */
-int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *o, uint64_t key,
+SWEEP_MUST_USE int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *o, uint64_t key,
                       ufm_solver **out, sweep_errbuf *eb);
 
 /* ufm_solver_set_stop - Make ufm_solver_solve check *stop before every iteration and return
@@ -109,13 +109,13 @@ void ufm_solver_destroy(ufm_solver **s);
  * W, H, dW and dH are column-major. Returns SWEEP_OK (NaN/Inf values are returned as they
  * are, not as an error), or SWEEP_ERR_NOMEM: on the small product backend, whose layout of H
  * is tiled (smm.h), the first call allocates two arrays in that layout. */
-int ufm_solver_eval(ufm_solver *s, const double *W, const double *H, const double *b,
+SWEEP_MUST_USE int ufm_solver_eval(ufm_solver *s, const double *W, const double *H, const double *b,
                     double *loss, double *objective, double *dW, double *dH, double *db);
 
 /* ufm_solver_step - One iteration: evaluate the loss and gradient at the current iterate (kept
  * for ufm_solver_test and the getters), then, unless they are NaN/Inf, update with the
  * optimizer at the learning rate of the current iteration. Returns SWEEP_OK. */
-int ufm_solver_step(ufm_solver *s);
+SWEEP_MUST_USE int ufm_solver_step(ufm_solver *s);
 
 /* ufm_solver_test - Pure convergence test on the last evaluated iterate: UFM_DIVERGED,
  * UFM_CONVERGED_GRAD, UFM_CONVERGED_LOSS, UFM_MAX_ITER or UFM_RUNNING. */
@@ -131,7 +131,7 @@ typedef struct ufm_trace {
 } ufm_trace;
 
 /* ufm_trace_create / ufm_trace_destroy - allocate (NaN-filled) / free a trace of `points`. */
-int ufm_trace_create(int points, ufm_trace **out);
+SWEEP_MUST_USE int ufm_trace_create(int points, ufm_trace **out);
 void ufm_trace_destroy(ufm_trace **t);
 
 typedef struct ufm_result {
@@ -149,7 +149,7 @@ typedef struct ufm_result {
  * the predicted geometry for the distances (may be NULL: distances NaN). Fills res with the
  * final iterate's loss, gradient norm and metrics. Returns SWEEP_OK, or SWEEP_ERR_NOMEM /
  * SWEEP_ERR_LAPACK from the metrics. */
-int ufm_solver_solve(ufm_solver *s, const geom_problem *prob, const geom_prediction *ref,
+SWEEP_MUST_USE int ufm_solver_solve(ufm_solver *s, const geom_problem *prob, const geom_prediction *ref,
                      ufm_trace *trace, ufm_result *res);
 
 /* Getters: borrowed pointers, valid until the next step, solve, set_params or destroy (gd and
@@ -159,7 +159,7 @@ int ufm_solver_solve(ufm_solver *s, const geom_problem *prob, const geom_predict
 const double *ufm_solver_W(const ufm_solver *s);
 const double *ufm_solver_H(const ufm_solver *s);
 const double *ufm_solver_b(const ufm_solver *s);
-int64_t ufm_solver_iter(const ufm_solver *s);
+SWEEP_MUST_USE int64_t ufm_solver_iter(const ufm_solver *s);
 double ufm_solver_loss(const ufm_solver *s);      /* at the last evaluated iterate */
 double ufm_solver_grad_norm(const ufm_solver *s); /* at the last evaluated iterate */
 double ufm_solver_lr(const ufm_solver *s, int64_t iter); /* schedule value at iteration iter */

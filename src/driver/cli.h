@@ -4,6 +4,8 @@
 #ifndef UFMSWEEP_CLI_H
 #define UFMSWEEP_CLI_H
 
+#include "sweep_err.h"
+
 #include "params.h"
 
 #include <stddef.h>
@@ -21,7 +23,7 @@ typedef struct cli_option {
  * Point parameters of `groups` go to pp (then params_finalize runs), command options to opts.
  * `--help`/`-h` sets *want_help and stops. Returns SWEEP_OK or SWEEP_ERR_ARG with a message
  * naming the option and value in eb. */
-int cli_parse(int argc, char **argv, int first, unsigned groups, const cli_option *opts,
+SWEEP_MUST_USE int cli_parse(int argc, char **argv, int first, unsigned groups, const cli_option *opts,
               size_t n_opts, point_params *pp, int *want_help, sweep_errbuf *eb);
 
 /* cli_print_options - help lines for command options. */

@@ -71,7 +71,7 @@ int cmd_compact_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep compact: cannot finish %s: %s\n", tmp, eb.msg);
         goto cleanup;
     }
-    store_close(&in);
+    store_discard(&in);
     /* verified before it takes its name: a copy that does not verify never becomes OUT */
     char *vargv[] = {"verify", tmp, NULL};
     if (cmd_verify_main(2, vargv) != UFMSWEEP_EXIT_OK) {
@@ -85,8 +85,8 @@ int cmd_compact_main(int argc, char **argv)
     tmp[0] = '\0';
     exit_code = UFMSWEEP_EXIT_OK;
 cleanup:
-    store_close(&dst);
-    store_close(&in);
+    store_discard(&dst);
+    store_discard(&in);
     fsafe_temp_discard(tmp);
     spec_destroy(&s);
     return exit_code;

@@ -488,8 +488,12 @@ static int export_netcdf(const char *out, const spec *s, store *st, hid_t file, 
             ret = SWEEP_ERR_NOMEM;
             goto cleanup;
         }
-        if (s->trace_iters >= 0)
-            ufm_trace_iters(s->trace_iters, P, sched);
+        if (s->trace_iters >= 0 && ufm_trace_iters(s->trace_iters, P, sched) != SWEEP_OK) {
+            free(it);
+            free(sched);
+            ret = SWEEP_ERR_ARG; /* the spec's trace schedule (validated when it was made) */
+            goto cleanup;
+        }
         for (int j = 0; j < P; j++)
             it[j] = s->trace_iters >= 0 ? (long long)sched[j] : j;
         int r2 = nc_put_var_longlong(nc, trace_coord, it);
@@ -634,7 +638,7 @@ cleanup:
     fsafe_temp_discard(tmp);
     if (file >= 0)
         H5Fclose(file);
-    store_close(&st);
+    store_discard(&st);
     spec_destroy(&s);
     return exit_code;
 }

@@ -52,14 +52,14 @@ int cmd_merge_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
         goto cleanup;
     }
-    store_close(&in);
+    store_discard(&in);
     /* every shard must belong to this spec: check all before writing anything */
     for (int i = 2; i < argc; i++) {
         if ((ret = store_open(argv[i], s, 0, &in, &eb)) != SWEEP_OK) {
             fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
             goto cleanup;
         }
-        store_close(&in);
+        store_discard(&in);
     }
     if (store_create_temp(out_path, s, "", 1, tmp, sizeof tmp, &out, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
@@ -82,7 +82,7 @@ int cmd_merge_main(int argc, char **argv)
         }
         merged += copied;
         duplicates += dups;
-        store_close(&in);
+        store_discard(&in);
     }
     if (store_set_writing(out, 0, &eb) != SWEEP_OK || store_close(&out) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep merge: %s: cannot finish writing\n", tmp);
@@ -97,8 +97,8 @@ int cmd_merge_main(int argc, char **argv)
             argc - 2, out_path, duplicates ? " (points done in several shards taken once)" : "");
     exit_code = UFMSWEEP_EXIT_OK;
 cleanup:
-    store_close(&in);
-    store_close(&out);
+    store_discard(&in);
+    store_discard(&out);
     fsafe_temp_discard(tmp);
     free(taken);
     spec_destroy(&s);

@@ -532,8 +532,9 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
                 return sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
                                      "%s: the store is shard '%s', this run is shard '%s'",
                                      rs->store_path, sh, shard);
-            int writing = 0;
-            store_get_writing(rs->st, &writing);
+            int writing = 1; /* unreadable: treated as left open, rebuilt from the journal */
+            if (store_get_writing(rs->st, &writing) != SWEEP_OK)
+                writing = 1;
             if (writing && have_journal) {
                 /* the last writer died: rebuild from what the store holds plus the journal */
                 rebuild = 1;
@@ -582,7 +583,7 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
                  * and keep the file aside */
                 fprintf(stderr, "[ufmsweep] %s: %s; rebuilding from the journal alone\n",
                         rs->store_path, eb2.msg);
-                store_close(&rs->st);
+                store_discard(&rs->st);
                 fsafe_temp_discard(tmp);
                 damaged = 1;
                 if ((ret = store_create_temp(rs->store_path, s, shard, 1, tmp, sizeof tmp,
@@ -592,7 +593,7 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
                 fprintf(stderr, "[ufmsweep] kept the %lld finished points the store held\n",
                         (long long)copied);
             }
-            store_close(&old);
+            store_discard(&old);
         }
         if (have_journal && a->resume) {
             if ((ret = journal_open(rs->journal_path, s->spec_sha256, s->grid_sha256, s->legacy_sha256, P, &rs->j,
@@ -652,9 +653,9 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
                 rs->store_path);
     store_stamp_commits(rs->st, 1); /* from here on every write is a newly computed point */
 cleanup:
-    store_close(&old);
+    store_discard(&old);
     if (tmp[0] != '\0') {
-        store_close(&rs->st);
+        store_discard(&rs->st);
         fsafe_temp_discard(tmp); /* our own unfinished temporary file */
     }
     return ret;
@@ -672,7 +673,7 @@ typedef struct reuse_set {
 static void reuse_close(reuse_set *r)
 {
     for (int i = 0; i < r->n; i++) {
-        store_close(&r->st[i]);
+        store_discard(&r->st[i]);
         spec_destroy(&r->s[i]);
     }
     r->n = 0;
@@ -961,7 +962,12 @@ int cmd_run_main(int argc, char **argv)
             char host[64] = "";
             const char *job = getenv("SLURM_JOB_ID");
             gethostname(host, sizeof host - 1);
-            store_run_count(rs.st, &n_runs);
+            if (store_run_count(rs.st, &n_runs) != SWEEP_OK) {
+                sweep_err_set(&eb, SWEEP_ERR_DAMAGED, "%s: /provenance/runs cannot be read: "
+                                                      "the new run's row cannot be numbered",
+                              rs.store_path);
+                ok = 0;
+            }
             memset(&row, 0, sizeof row);
             row.run = n_runs;
             row.ranks = size;
@@ -974,7 +980,7 @@ int cmd_run_main(int argc, char **argv)
             versions_get(&v);
             const store_run_info info = {size,   host,  hostnames, job ? job : "",
                                          v.program, v.mpi, v.hdf5,   v.blas};
-            if (journal_append_run(rs.j, &row, &eb) != SWEEP_OK ||
+            if (!ok || journal_append_run(rs.j, &row, &eb) != SWEEP_OK ||
                 store_run_put(rs.st, &row, &eb) != SWEEP_OK ||
                 store_set_run_attrs(rs.st, &info, &eb) != SWEEP_OK ||
                 store_flush(rs.st, &eb) != SWEEP_OK)
@@ -1077,7 +1083,7 @@ int cmd_run_main(int argc, char **argv)
             /* workers may be mid-task; everything finished is saved: close what is ours and
              * remove the lock file before the abort ends this process */
             journal_close(&rs.j);
-            store_close(&rs.st);
+            store_discard(&rs.st);
             release_lock(&rs);
             MPI_Abort(comm, 1);
         }

@@ -146,7 +146,7 @@ static void status_view_clear(status_view *v)
     free(v->commit);
     free(v->failed_pts);
     free(v->failed_recs);
-    store_close(&v->st);
+    store_discard(&v->st);
     spec_destroy(&v->s);
     memset(v, 0, sizeof *v);
 }
@@ -261,13 +261,17 @@ static int status_view_read(const status_opts *o, status_view *v, sweep_errbuf *
         }
     }
     free(source);
-    store_run_count(v->st, &v->n_runs);
-    if (v->n_runs > 0)
-        store_run_get(v->st, v->n_runs - 1, &v->last);
+    if (store_run_count(v->st, &v->n_runs) != SWEEP_OK)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: /provenance/runs cannot be read", o->path);
+    if (v->n_runs > 0 && store_run_get(v->st, v->n_runs - 1, &v->last) != SWEEP_OK)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: the last row of /provenance/runs cannot "
+                                                    "be read", o->path);
     int version = -1, flags = 0;
-    store_superblock_flags(o->path, &version, &flags);
+    if (store_superblock_flags(o->path, &version, &flags) != SWEEP_OK)
+        version = -1, flags = 0; /* not readable as a superblock: judged by the attribute */
     int open_attr = 0;
-    store_get_writing(v->st, &open_attr);
+    if (store_get_writing(v->st, &open_attr) != SWEEP_OK)
+        open_attr = 0;
     v->writing = (flags & 0x05) != 0 || (version < 3 && open_attr);
 
     /* the rate: points committed in the window, over the window (or since the run began) */
@@ -349,7 +353,7 @@ static const char *state_name(int st)
     return st >= 0 && st < 4 ? names[st] : "failed";
 }
 
-static void print_json(const status_opts *o, const status_view *v, FILE *out)
+static int print_json(const status_opts *o, const status_view *v, FILE *out)
 {
     const spec *s = v->s;
     json_t *obj = json_object();
@@ -443,8 +447,9 @@ static void print_json(const status_opts *o, const status_view *v, FILE *out)
         json_object_set_new(obj, "failed_points", arr);
         json_object_set_new(obj, "failed_points_total", json_integer(v->failed_total));
     }
-    report_json_print(out, obj);
+    const int ret = report_json_print(out, obj);
     json_decref(obj);
+    return ret;
 }
 
 static void print_text(const status_opts *o, const status_view *v, FILE *out)
@@ -550,9 +555,9 @@ static int status_once(const status_opts *o, int *complete)
     int ret = status_view_read(o, &v, &eb);
     if (ret == SWEEP_OK) {
         *complete = v.counts[POINT_PENDING] == 0 && !v.writing;
-        if (o->json)
-            print_json(o, &v, stdout);
-        else
+        if (o->json && print_json(o, &v, stdout) != SWEEP_OK)
+            ret = sweep_err_set(&eb, SWEEP_ERR_IO, "cannot write the JSON to stdout");
+        else if (!o->json)
             print_text(o, &v, stdout);
     }
     if (ret != SWEEP_OK)

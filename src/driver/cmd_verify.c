@@ -199,13 +199,14 @@ int cmd_verify_main(int argc, char **argv)
     sweep_errbuf_clear(&eb);
     if (store_verify_runs(st, &eb) != SWEEP_OK)
         finding(&f, "%s", eb.msg);
-    store_close(&st);
+    store_discard(&st);
     /* a run that writes the store now (HDF5 marks it open for SWMR writing) commits points while
      * this reads: the state is read first, and what it calls finished had its data committed
      * before it, so finished points are judged; pending ones may gain data between two reads,
      * and the journal may end in a record being appended, so neither is judged then */
     int sb_version = -1, sb_flags = 0;
-    store_superblock_flags(path, &sb_version, &sb_flags);
+    if (store_superblock_flags(path, &sb_version, &sb_flags) != SWEEP_OK)
+        sb_flags = 0; /* unreadable: the open below says what it is */
     const int live = (sb_flags & 0x04) != 0;
     if (live)
         live_note = "; a run is writing it: judged the points committed so far";
@@ -401,7 +402,7 @@ int cmd_verify_main(int argc, char **argv)
                         if (!same && differ++ == 0)
                             first_differ = p;
                     }
-                    store_close(&st2);
+                    store_discard(&st2);
                 }
                 if (missing > 0)
                     finding(&f, "%s: %lld done point(s) of the store are not in the journal, first "
@@ -430,7 +431,8 @@ report:
         json_object_set_new(o, "ok", json_boolean(f.n == 0));
         json_object_set_new(o, "writing", json_boolean(live_note[0] != '\0'));
         json_object_set_new(o, "findings", json_incref(f.list));
-        report_json_print(stdout, o);
+        if (report_json_print(stdout, o) != SWEEP_OK)
+            finding(&f, "cannot write the JSON to stdout");
         json_decref(o);
     } else if (f.n == 0) {
         printf("%s: OK (checksums of every chunk, schema, hashes, status against data, journal "
@@ -445,7 +447,7 @@ report:
     exit_code = f.n == 0 ? UFMSWEEP_EXIT_OK : UFMSWEEP_EXIT_FAIL;
     if (file >= 0)
         H5Fclose(file);
-    store_close(&st);
+    store_discard(&st);
     spec_destroy(&s);
     free(text);
     free(state);

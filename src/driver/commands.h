@@ -4,6 +4,8 @@
 #ifndef UFMSWEEP_COMMANDS_H
 #define UFMSWEEP_COMMANDS_H
 
+#include "sweep_err.h"
+
 #define UFMSWEEP_EXIT_OK 0
 #define UFMSWEEP_EXIT_FAIL 1
 #define UFMSWEEP_EXIT_STOPPED 3
@@ -11,32 +13,32 @@
 
 /* cmd_theory_main - `ufmsweep theory [PROBLEM] [LOSS] [--json] [--matrices]`; argv[0] is
  * "theory". Serial; no MPI. */
-int cmd_theory_main(int argc, char **argv);
+SWEEP_MUST_USE int cmd_theory_main(int argc, char **argv);
 
 /* cmd_solve_main - `ufmsweep solve [PROBLEM] [LOSS] [SOLVER] [--json] [--trace-csv FILE]`.
  * Serial; no MPI. */
-int cmd_solve_main(int argc, char **argv);
+SWEEP_MUST_USE int cmd_solve_main(int argc, char **argv);
 
 /* cmd_run_main - `ufmsweep run SPEC.yaml [...]`. Collective on MPI_COMM_WORLD (initializes
  * and finalizes MPI). */
-int cmd_run_main(int argc, char **argv);
+SWEEP_MUST_USE int cmd_run_main(int argc, char **argv);
 
 /* cmd_status_main - `ufmsweep status STORE.h5 [--json]`. Serial. */
-int cmd_status_main(int argc, char **argv);
+SWEEP_MUST_USE int cmd_status_main(int argc, char **argv);
 
 /* cmd_merge_main - `ufmsweep merge OUT.h5 SHARD.h5...`. Serial. */
-int cmd_merge_main(int argc, char **argv);
+SWEEP_MUST_USE int cmd_merge_main(int argc, char **argv);
 
 /* cmd_verify_main - `ufmsweep verify STORE.h5 [--json]`. Serial, read-only. */
-int cmd_verify_main(int argc, char **argv);
+SWEEP_MUST_USE int cmd_verify_main(int argc, char **argv);
 
 /* cmd_export_main - `ufmsweep export STORE.h5 --format csv|netcdf -o FILE`. Serial. */
-int cmd_export_main(int argc, char **argv);
+SWEEP_MUST_USE int cmd_export_main(int argc, char **argv);
 
 /* cmd_compact_main - `ufmsweep compact STORE.h5 -o OUT.h5 [--drop-traces]`. Serial. */
-int cmd_compact_main(int argc, char **argv);
+SWEEP_MUST_USE int cmd_compact_main(int argc, char **argv);
 
 /* cmd_measure_main - `ufmsweep measure FILE.h5 [PROBLEM] [LOSS] [--json]`. Serial, no MPI. */
-int cmd_measure_main(int argc, char **argv);
+SWEEP_MUST_USE int cmd_measure_main(int argc, char **argv);
 
 #endif /* UFMSWEEP_COMMANDS_H */

@@ -4,6 +4,8 @@
 #ifndef UFMSWEEP_REPORT_H
 #define UFMSWEEP_REPORT_H
 
+#include "sweep_err.h"
+
 #include "metrics.h"
 #include "params.h"
 #include "profile.h"
@@ -21,12 +23,12 @@ json_t *report_json_vector(const double *v, int n);
 json_t *report_json_matrix(const double *A, int k);
 
 /* report_metrics_json - add every metric of m to obj under its docs/THEORY.md, Metrics name. */
-int report_metrics_json(json_t *obj, const geom_metrics *m);
+SWEEP_MUST_USE int report_metrics_json(json_t *obj, const geom_metrics *m);
 
 /* report_problem_json - add the profile (k, k_maj, k_min, counts, ...) and loss settings. The
  * loss's name goes under "loss_name": "loss" is the metric (mean training loss), set to null here
  * and overwritten by solvers. */
-int report_problem_json(json_t *obj, const point_params *pp, const profile *p,
+SWEEP_MUST_USE int report_problem_json(json_t *obj, const point_params *pp, const profile *p,
                         const loss_vectors *lv);
 
 /* report_metrics_text - the geometry as a small table for people. */
@@ -37,6 +39,6 @@ void report_problem_text(FILE *f, const point_params *pp, const profile *p,
                          const loss_vectors *lv);
 
 /* report_json_print - print obj as one line of JSON to f (keys in insertion order). */
-int report_json_print(FILE *f, const json_t *obj);
+SWEEP_MUST_USE int report_json_print(FILE *f, const json_t *obj);
 
 #endif /* UFMSWEEP_REPORT_H */

@@ -4,6 +4,8 @@
 #ifndef UFMSWEEP_SWEEP_H
 #define UFMSWEEP_SWEEP_H
 
+#include "sweep_err.h"
+
 #include "journal.h"
 #include "spec.h"
 #include "store.h"
@@ -44,7 +46,7 @@ typedef struct sweep_master_stats {
 /* sweep_reuse_match - For each point p of s with want[p] != 0, match[p] = a point of the store
  * old (made for spec os) that holds it finished (done or not converged) with the same solve key
  * (spec_solve_key), else -1; *n_match receives how many matched. Root only, serial. */
-int sweep_reuse_match(const spec *s, const uint8_t *want, store *old, const spec *os,
+SWEEP_MUST_USE int sweep_reuse_match(const spec *s, const uint8_t *want, store *old, const spec *os,
                       int64_t *match, int64_t *n_match, sweep_errbuf *eb);
 
 /* sweep_master_run - Dispatch every pending point of s (state[p] == 0 and in the shard) to the
@@ -52,7 +54,7 @@ int sweep_reuse_match(const spec *s, const uint8_t *want, store *old, const spec
  * cheap), append every result to the journal, then write it to the store, flushing every
  * flush_interval_s and at the end. state[] and attempts[] (n_points each) are updated.
  * Returns SWEEP_OK (also when stopped by a signal: see stats), or the first I/O / MPI error. */
-int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_t *state,
+SWEEP_MUST_USE int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_t *state,
                      int32_t *attempts, const sweep_master_opts *o, sweep_master_stats *stats,
                      sweep_errbuf *eb);
 

@@ -23,7 +23,7 @@
  * the dataset, and the value where one is wrong: SWEEP_ERR_IO (no such file, not HDF5),
  * SWEEP_ERR_ARG (a dataset missing, of the wrong rank or type, shapes that disagree, a label
  * out of range or a class without examples), SWEEP_ERR_NUMERIC (NaN or Inf), SWEEP_ERR_NOMEM. */
-int ext_network_read(const char *path, point_network *net, sweep_errbuf *eb);
+SWEEP_MUST_USE int ext_network_read(const char *path, point_network *net, sweep_errbuf *eb);
 
 /* The runner's settings: where each point's files go, and who runs it. */
 typedef struct ext_runner {
@@ -40,7 +40,7 @@ typedef struct ext_runner {
  * the command's process group gets SIGTERM, then SIGKILL after 5 s. SWEEP_OK, SWEEP_ERR_INTERRUPTED
  * (stopped: the point stays pending), or the failure with the command's exit and the last line
  * of its stderr in eb. */
-int ext_run_point(void *ctx, const point_params *pp, int64_t point,
+SWEEP_MUST_USE int ext_run_point(void *ctx, const point_params *pp, int64_t point,
                   const volatile sig_atomic_t *stop, point_network *net, sweep_errbuf *eb);
 
 #endif /* UFMSWEEP_EXT_H */

@@ -19,12 +19,12 @@
 
 /* point_command_check - SWEEP_OK when tmpl splits, names only known placeholders and contains
  * {out}; else SWEEP_ERR_ARG naming the problem (key "command"). */
-int point_command_check(const char *tmpl, sweep_errbuf *eb);
+SWEEP_MUST_USE int point_command_check(const char *tmpl, sweep_errbuf *eb);
 
 /* point_command_argv - The arguments of tmpl for point (options pp, out_path for {out}): a
  * NULL-terminated array of *argc malloc'd strings in *argv_out (free with
  * point_command_argv_free). SWEEP_ERR_ARG as point_command_check, SWEEP_ERR_NOMEM. */
-int point_command_argv(const char *tmpl, const point_params *pp, int64_t point,
+SWEEP_MUST_USE int point_command_argv(const char *tmpl, const point_params *pp, int64_t point,
                        const char *out_path, char ***argv_out, int *argc, sweep_errbuf *eb);
 
 /* point_command_argv_free - free what point_command_argv made (NULL accepted), set *argv NULL. */

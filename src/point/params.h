@@ -150,11 +150,11 @@ const param_def *params_find(const char *key, unsigned groups);
 
 /* params_set - Parse value (text) into the field of def and mark it set. Returns SWEEP_OK or
  * SWEEP_ERR_ARG with "--name: 'value' is not ..." in eb. */
-int params_set(point_params *p, const param_def *def, const char *value, sweep_errbuf *eb);
+SWEEP_MUST_USE int params_set(point_params *p, const param_def *def, const char *value, sweep_errbuf *eb);
 
 /* params_finalize - Resolve implied settings (counts given -> profile counts and k = number of
  * counts unless k was given) and validate the profile and loss options. Detail in eb. */
-int params_finalize(point_params *p, sweep_errbuf *eb);
+SWEEP_MUST_USE int params_finalize(point_params *p, sweep_errbuf *eb);
 
 /* params_canonical_text - "name=value;" for every option of `groups` in table order (values
  * in round-trip precision), the text that identifies a point (hashing, provenance). Returns the
@@ -178,13 +178,13 @@ uint64_t params_init_key(const point_params *p, const profile *prof, int64_t see
 /* params_build_problem - the profile, loss vectors and implicit-bias problem of a point's
  * options (the chain every command and the sweep start from). On failure nothing is allocated
  * and eb names the cause. Caller destroys the three. */
-int params_build_problem(const point_params *p, profile **prof, loss_vectors **lv,
+SWEEP_MUST_USE int params_build_problem(const point_params *p, profile **prof, loss_vectors **lv,
                          geom_problem **gp, sweep_errbuf *eb);
 
 /* params_option_read - 1 when point p's solve (or its theory) reads option def: the table's
  * read_by and when, at p's solver, profile, loss, optimizer and milestones (raw options: no
  * params_finalize needed; explicit counts count as the counts profile). */
-int params_option_read(const point_params *p, const param_def *def);
+SWEEP_MUST_USE int params_option_read(const point_params *p, const param_def *def);
 
 /* The reference solvers' defaults (docs/SOLVERS.md): the tolerance of svm, reg and the theory's
  * certificate, svm's interior-point iterations and the cap on them, reg's iterations. */
@@ -209,7 +209,7 @@ char *params_value_dup(const point_params *p, const param_def *def);
 char *params_canonical_dup(const point_params *p, unsigned groups);
 
 /* params_is_set - 1 when the option named name was given explicitly (command line or spec). */
-int params_is_set(const point_params *p, const char *name);
+SWEEP_MUST_USE int params_is_set(const point_params *p, const char *name);
 
 /* params_print_help - the options of the given groups, with metavars, defaults and help. */
 void params_print_help(FILE *f, unsigned groups);

@@ -10,6 +10,8 @@
 #ifndef UFMSWEEP_POINT_H
 #define UFMSWEEP_POINT_H
 
+#include "sweep_err.h"
+
 #include "metrics.h"
 #include "params.h"
 #include "refsolve.h"
@@ -129,7 +131,7 @@ void point_network_clear(point_network *net);
  * k x d with d = prof->d. The examples are taken class by class in their order (a stable sort
  * of the labels). *train_acc_bias receives the accuracy of argmax(W h + b) when net->b is given,
  * NaN otherwise (train_acc, a metric, is that of W h). pred may be NULL (distances NaN). */
-int point_measure(const profile *prof, const geom_problem *gp, const geom_prediction *pred,
+SWEEP_MUST_USE int point_measure(const profile *prof, const geom_problem *gp, const geom_prediction *pred,
                   const point_network *net, geom_metrics *m, double *train_acc_bias,
                   sweep_errbuf *eb);
 

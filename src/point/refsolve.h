@@ -10,6 +10,8 @@
 #ifndef UFMSWEEP_REFSOLVE_H
 #define UFMSWEEP_REFSOLVE_H
 
+#include "sweep_err.h"
+
 #include "geom.h"
 #include "metrics.h"
 #include "params.h"
@@ -31,7 +33,7 @@ const char *refsolve_theory_source_name(int source);
  * source and cert (may be NULL) the certificate of a convex solve. When neither is available
  * (the convex problem is too large, or its gap was not certified) returns SWEEP_ERR_NO_CLOSED_FORM
  * with the reason in eb and *out = NULL. */
-int refsolve_theory(const geom_problem *prob, geom_prediction **out, int *source,
+SWEEP_MUST_USE int refsolve_theory(const geom_problem *prob, geom_prediction **out, int *source,
                     svm_result *cert, sweep_errbuf *eb);
 
 typedef struct refsolve_result {
@@ -51,7 +53,7 @@ typedef struct refsolve_result {
 /* refsolve_run - Run pp->solver (one of the reference solvers) on the problem (prof, lv, gp),
  * computing metrics against ref (may be NULL). init_key keys the SVM-GD initialization. Not
  * converging is an outcome (res->converged = 0), not an error. */
-int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors *lv,
+SWEEP_MUST_USE int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors *lv,
                  const geom_problem *gp, const geom_prediction *ref, uint64_t init_key,
                  refsolve_result *res, sweep_errbuf *eb);
 

@@ -1296,9 +1296,10 @@ static int identity_base(const spec *s, json_t *base)
     for (int64_t c = 0; c < (every ? 1 : combos); c++) {
         point_params p = s->base;
         int64_t rest = c;
+        int unknown = 0; /* a value that does not parse here: count every option */
         for (int j = n_deciding - 1; j >= 0 && !every; j--) {
             const spec_axis *ax = &s->axes[deciding[j]];
-            params_set(&p, ax->def, ax->text[rest % ax->n], NULL);
+            unknown |= params_set(&p, ax->def, ax->text[rest % ax->n], NULL) != SWEEP_OK;
             rest /= ax->n;
         }
         for (size_t i = 0; i < n_defs; i++) {
@@ -1308,7 +1309,7 @@ static int identity_base(const spec *s, json_t *base)
                 is_axis = s->axes[a].def == def ||
                           (!strcmp(def->name, "lambda") && !strncmp(s->axes[a].def->name, "lambda", 6)) ||
                           (!strncmp(def->name, "lambda", 6) && !strcmp(s->axes[a].def->name, "lambda"));
-            if (is_axis || (!every && !params_option_read(&p, def)))
+            if (is_axis || (!every && !unknown && !params_option_read(&p, def)))
                 continue;
             char *kv = read_value(&p, def);
             if (kv == NULL)

@@ -126,10 +126,10 @@ typedef struct spec {
 /* spec_load - Read and parse the file at path, expand the grid, validate every point.
  * Returns SWEEP_OK, SWEEP_ERR_IO (unreadable file), SWEEP_ERR_ARG (with "path:line: key: ..."
  * in eb) or SWEEP_ERR_NOMEM. Caller frees with spec_destroy. */
-int spec_load(const char *path, spec **out, sweep_errbuf *eb);
+SWEEP_MUST_USE int spec_load(const char *path, spec **out, sweep_errbuf *eb);
 
 /* spec_parse - The same from text already in memory (path only names it in messages). */
-int spec_parse(const char *path, const char *text, size_t len, spec **out, sweep_errbuf *eb);
+SWEEP_MUST_USE int spec_parse(const char *path, const char *text, size_t len, spec **out, sweep_errbuf *eb);
 
 /* spec_parse_with - spec_parse with Hydra-style overrides applied to the document before it is
  * read: "KEY=VALUE" (VALUE in YAML flow syntax). KEY is a top-level key (store=..., seed_base=3),
@@ -137,17 +137,17 @@ int spec_parse(const char *path, const char *text, size_t len, spec **out, sweep
  * generator replaces its values in every block, a single value makes it fixed), or a path of
  * keys and block numbers (fixed.lr=0.1, grid.R='[1, 2]', grids.1.gamma=[0, 1]). Errors in
  * what an override set name the override. validate = 0: as spec_parse_trusted. */
-int spec_parse_with(const char *path, const char *text, size_t len,
+SWEEP_MUST_USE int spec_parse_with(const char *path, const char *text, size_t len,
                     const char *const *overrides, int n_overrides, int validate, spec **out,
                     sweep_errbuf *eb);
 
 /* spec_load_with - spec_load with overrides (spec_parse_with). */
-int spec_load_with(const char *path, const char *const *overrides, int n_overrides, spec **out,
+SWEEP_MUST_USE int spec_load_with(const char *path, const char *const *overrides, int n_overrides, spec **out,
                    sweep_errbuf *eb);
 
 /* spec_parse_trusted - spec_parse without the per-point validation, for text that was validated
  * before (the spec broadcast to workers, the spec stored in a store). */
-int spec_parse_trusted(const char *path, const char *text, size_t len, spec **out,
+SWEEP_MUST_USE int spec_parse_trusted(const char *path, const char *text, size_t len, spec **out,
                        sweep_errbuf *eb);
 
 /* spec_destroy - Free *s (NULL accepted), set *s = NULL. */
@@ -157,18 +157,18 @@ void spec_destroy(spec **s);
 void spec_point_index(const spec *s, int64_t p, int64_t *idx);
 
 /* spec_point_block - the first block that holds point p, or -1 when p is not in the study. */
-int spec_point_block(const spec *s, int64_t p);
+SWEEP_MUST_USE int spec_point_block(const spec *s, int64_t p);
 
 /* spec_point_params - the finalized, validated options of point p. Detail in eb; SWEEP_ERR_ARG
  * for a point that is not in the study. */
-int spec_point_params(const spec *s, int64_t p, point_params *out, sweep_errbuf *eb);
+SWEEP_MUST_USE int spec_point_params(const spec *s, int64_t p, point_params *out, sweep_errbuf *eb);
 
 /* spec_point_find - The linear index of the point named by assignments, "R=4,loss=ldt,gamma=0.5"
  * (one KEY=VALUE per axis, separated by commas; keys as in the spec, '-' or '_'; a numeric axis
  * matches by value, so 4, 4.0 and 4e0 name the same coordinate; an axis of one value may be
  * left out). SWEEP_ERR_ARG naming the key and the axis's values when a key is not an axis, a
  * value is not on its axis, or an axis is missing. */
-int spec_point_find(const spec *s, const char *assignments, int64_t *p, sweep_errbuf *eb);
+SWEEP_MUST_USE int spec_point_find(const spec *s, const char *assignments, int64_t *p, sweep_errbuf *eb);
 
 /* spec_point_compute - Compute point p of s (computed by rank) through point_solve with the
  * spec's seed_base and trace length: the one path of the sweep's workers, rank 0 and
@@ -182,7 +182,7 @@ void spec_point_compute(const spec *s, int64_t p, int rank, point_ufm_solve_fn u
 /* spec_solve_key - SHA-256 (32 bytes) of point p's solve identity (point_solve_identity): equal
  * keys mean bitwise equal records. SWEEP_ERR_ARG for a point that is not in the study or
  * cannot be built. */
-int spec_solve_key(const spec *s, int64_t p, unsigned char key[32], sweep_errbuf *eb);
+SWEEP_MUST_USE int spec_solve_key(const spec *s, int64_t p, unsigned char key[32], sweep_errbuf *eb);
 
 /* A point and the first 16 bytes of its solve key (2^-64 odds of a clash per pair). */
 typedef struct spec_keyed_point {
@@ -194,7 +194,7 @@ typedef struct spec_keyed_point {
  * study), sorted by key and then by point, in *out (malloc'd, caller frees; *n entries).
  * skip_unbuildable: a point whose key cannot be computed is left out (a store made by another
  * build); else its error is returned. SWEEP_ERR_NOMEM. */
-int spec_keyed_points(const spec *s, const uint8_t *want, int skip_unbuildable,
+SWEEP_MUST_USE int spec_keyed_points(const spec *s, const uint8_t *want, int skip_unbuildable,
                       spec_keyed_point **out, int64_t *n, sweep_errbuf *eb);
 
 /* spec_keyed_find - the entry of sorted kp[n] with this key and the smallest point, or NULL. */
@@ -205,7 +205,7 @@ const spec_keyed_point *spec_keyed_find(const spec_keyed_point *kp, int64_t n,
  * group those of equal solve keys: rep[p] = the smallest such point of p's group (p itself for
  * a point computed for its group, -1 where want[p] is 0). *n_distinct receives the number of
  * groups. O(n log n). SWEEP_ERR_NOMEM, or SWEEP_ERR_ARG for a point that cannot be built. */
-int spec_reuse_plan(const spec *s, const uint8_t *want, int64_t *rep, int64_t *n_distinct,
+SWEEP_MUST_USE int spec_reuse_plan(const spec *s, const uint8_t *want, int64_t *rep, int64_t *n_distinct,
                     sweep_errbuf *eb);
 
 /* spec_suggest_key - the known key (options with '_', and the spec's top-level keys) nearest

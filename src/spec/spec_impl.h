@@ -16,7 +16,7 @@
  * SWEEP_ERR_ARG naming the override when one cannot be applied (no '=', a value that is not
  * YAML, a path through something that is not a mapping or a list, a block number out of
  * range), SWEEP_ERR_NOMEM. */
-int spec_overrides_apply(yaml_document_t *doc, const char *const *ov, int n, sweep_errbuf *eb);
+SWEEP_MUST_USE int spec_overrides_apply(yaml_document_t *doc, const char *const *ov, int n, sweep_errbuf *eb);
 
 /* spec_overrides_relabel - When eb's message starts "path:LINE:" with LINE of an override's
  * node, make it start "path: override 'KEY=VALUE':" instead. */
@@ -24,6 +24,6 @@ void spec_overrides_relabel(sweep_errbuf *eb, const char *path, const char *cons
 
 /* spec_yaml_emit - doc as YAML text (*out malloc'd, NUL-terminated, caller frees). libyaml's
  * emitter takes the document: doc is emptied whatever the outcome. */
-int spec_yaml_emit(yaml_document_t *doc, char **out, size_t *len);
+SWEEP_MUST_USE int spec_yaml_emit(yaml_document_t *doc, char **out, size_t *len);
 
 #endif /* UFMSWEEP_SPEC_IMPL_H */

@@ -20,35 +20,35 @@
 
 /* fsafe_errno_code - the project's code for an errno value (ENOSPC, EDQUOT: NOSPACE; EEXIST:
  * EXISTS; EWOULDBLOCK/EAGAIN: BUSY; anything else: IO). */
-int fsafe_errno_code(int err);
+SWEEP_MUST_USE int fsafe_errno_code(int err);
 
 /* fsafe_temp_create - Create an empty file TARGET.tmp-XXXXXX in target's directory, with the
  * mode a plain create would give (0666 less the umask). Its name goes to tmp[cap]. When fd_out
  * is not NULL the file stays open there (caller closes), else it is closed. The caller owns the
  * file: it either commits it (fsafe_commit) or discards it (fsafe_temp_discard). */
-int fsafe_temp_create(const char *target, char *tmp, size_t cap, int *fd_out, sweep_errbuf *eb);
+SWEEP_MUST_USE int fsafe_temp_create(const char *target, char *tmp, size_t cap, int *fd_out, sweep_errbuf *eb);
 
 /* fsafe_commit - fsync tmp, rename it over target atomically and fsync the directory. tmp must
  * be a file this process made with fsafe_temp_create. */
-int fsafe_commit(const char *tmp, const char *target, sweep_errbuf *eb);
+SWEEP_MUST_USE int fsafe_commit(const char *tmp, const char *target, sweep_errbuf *eb);
 
 /* fsafe_temp_discard - Remove tmp when it is not "" (a file this process created and did not
  * commit), then set tmp[0] = '\0'. Errors are ignored: nothing else can be lost. */
 void fsafe_temp_discard(char *tmp);
 
 /* fsafe_same_file - 1 when paths a and b both exist and are the same file (device, inode). */
-int fsafe_same_file(const char *a, const char *b);
+SWEEP_MUST_USE int fsafe_same_file(const char *a, const char *b);
 
 /* fsafe_check_output - Refuse an output path before any work: SWEEP_ERR_ARG when it is a
  * directory or the same file as one of the n_inputs inputs (a replaced input would be lost),
  * SWEEP_ERR_EXISTS when it exists and overwrite is 0 (the message names `flag`, the option that
  * allows it), SWEEP_ERR_IO when its directory is missing. */
-int fsafe_check_output(const char *out, const char *const *inputs, int n_inputs, int overwrite,
+SWEEP_MUST_USE int fsafe_check_output(const char *out, const char *const *inputs, int n_inputs, int overwrite,
                        const char *flag, sweep_errbuf *eb);
 
 /* fsafe_check_same - SWEEP_OK when path still names the file open as fd (same device and
  * inode); SWEEP_ERR_REPLACED, with a message naming path and `what` ("store", "journal"), when
  * the path was deleted, renamed away or now names another file. */
-int fsafe_check_same(int fd, const char *path, const char *what, sweep_errbuf *eb);
+SWEEP_MUST_USE int fsafe_check_same(int fd, const char *path, const char *what, sweep_errbuf *eb);
 
 #endif /* UFMSWEEP_FSAFE_H */

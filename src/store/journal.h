@@ -42,13 +42,13 @@ typedef struct journal journal;
  * whose grid hash is neither grid_sha256 nor alt_grid_sha256 (may be NULL: the hash of stores
  * made by ufmsweep 0.2) is refused (SWEEP_ERR_OTHER_SPEC, file untouched); the spec text hash
  * is not compared: a spec of the same meaning may be written differently. */
-int journal_open(const char *path, const char *spec_sha256, const char *grid_sha256,
+SWEEP_MUST_USE int journal_open(const char *path, const char *spec_sha256, const char *grid_sha256,
                  const char *alt_grid_sha256, int P,
                  journal **out, sweep_errbuf *eb);
 
 /* journal_open_readonly - Open an existing journal without write access (verify): replay then
  * reports a torn tail in *dropped_bytes but does not cut it. */
-int journal_open_readonly(const char *path, const char *spec_sha256, const char *grid_sha256,
+SWEEP_MUST_USE int journal_open_readonly(const char *path, const char *spec_sha256, const char *grid_sha256,
                           const char *alt_grid_sha256,
                           int P, journal **out, sweep_errbuf *eb);
 
@@ -68,7 +68,7 @@ typedef struct journal_replay_report {
  * bad record costs only itself. Only an incomplete last record is cut (a torn append); every
  * other bad byte stays where it is. What was skipped is in *rep. */
 typedef int (*journal_record_fn)(int type, const void *payload, uint32_t len, void *user);
-int journal_replay(journal *j, journal_record_fn fn, void *user, journal_replay_report *rep,
+SWEEP_MUST_USE int journal_replay(journal *j, journal_record_fn fn, void *user, journal_replay_report *rep,
                    sweep_errbuf *eb);
 
 /* journal_report_describe - a sentence for rep's skipped and torn bytes ("" when none). */
@@ -76,15 +76,15 @@ void journal_report_describe(const journal_replay_report *rep, char *buf, size_t
 
 /* journal_append_points - Append count point records (each followed by its P trace doubles,
  * traces may be NULL when P = 0) and sync to disk. */
-int journal_append_points(journal *j, const point_record *recs, const double *traces, int count,
+SWEEP_MUST_USE int journal_append_points(journal *j, const point_record *recs, const double *traces, int count,
                           sweep_errbuf *eb);
 
 /* journal_append_run - Append a run row and sync. */
-int journal_append_run(journal *j, const store_run_row *row, sweep_errbuf *eb);
+SWEEP_MUST_USE int journal_append_run(journal *j, const store_run_row *row, sweep_errbuf *eb);
 
 /* journal_check_path - SWEEP_OK when the journal's path still names the file open here;
  * SWEEP_ERR_REPLACED (message naming the path) when it was deleted, renamed or replaced. */
-int journal_check_path(const journal *j, sweep_errbuf *eb);
+SWEEP_MUST_USE int journal_check_path(const journal *j, sweep_errbuf *eb);
 
 /* journal_close - Close (NULL accepted), set *j = NULL. */
 void journal_close(journal **j);
@@ -94,7 +94,7 @@ void journal_close(journal **j);
  * SWEEP_ERR_NOT_OURS (no journal magic), SWEEP_ERR_NEWER, SWEEP_ERR_UNSUPPORTED (another
  * record layout), SWEEP_ERR_DAMAGED (truncated header), SWEEP_ERR_IO. With spec_sha256 NULL
  * only the magic and format are checked (is it a journal of ours?). */
-int journal_check(const char *path, const char *spec_sha256, const char *grid_sha256,
+SWEEP_MUST_USE int journal_check(const char *path, const char *spec_sha256, const char *grid_sha256,
                   const char *alt_grid_sha256,
                   sweep_errbuf *eb);
 

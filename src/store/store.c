@@ -306,6 +306,12 @@ static store *store_alloc(void)
     return st;
 }
 
+void store_discard(store **pst)
+{
+    int ret = store_close(pst);
+    (void)ret; /* a cleanup path: nothing left to do with a failed close */
+}
+
 int store_close(store **pst)
 {
     int ret = SWEEP_OK;
@@ -437,9 +443,11 @@ static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *sca
         int64_t *it = malloc((size_t)P * sizeof *it);
         if (it == NULL)
             return SWEEP_ERR_HDF5;
-        if (s->trace_iters >= 0)
-            ufm_trace_iters(s->trace_iters, P, it);
-        else
+        if (s->trace_iters >= 0 && ufm_trace_iters(s->trace_iters, P, it) != SWEEP_OK) {
+            free(it);
+            return SWEEP_ERR_ARG; /* more trace points than iterations: validated before */
+        }
+        if (s->trace_iters < 0)
             for (int j = 0; j < P; j++)
                 it[j] = j;
         hid_t sp = H5Screate_simple(1, &n, NULL), dcpl = checksummed_1d(n);
@@ -788,7 +796,7 @@ cleanup:
             H5Gclose(groups[i]);
     if (st != NULL) {
         /* a half-made store in our own temporary file is worthless: never leave one */
-        store_close(&st);
+        store_discard(&st);
         unlink(path);
     }
     return ret;
@@ -903,7 +911,8 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
     st->file = store_h5_open(path, writable, &st->live, &locked);
     if (st->file < 0) {
         int version = -1, flags = 0;
-        store_superblock_flags(path, &version, &flags);
+        if (store_superblock_flags(path, &version, &flags) != SWEEP_OK)
+            flags = 0;
         if (!locked && (flags & 0x05) != 0 && (writable || (flags & 0x04) == 0))
             ret = sweep_err_set(eb, SWEEP_ERR_LEFT_OPEN,
                                 "%s: marked open by a writer (HDF5's file consistency flags): "
@@ -982,7 +991,7 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
     *out = st;
     st = NULL;
 cleanup:
-    store_close(&st);
+    store_discard(&st);
     return ret;
 }
 
@@ -1002,7 +1011,7 @@ int store_identify(const char *path, const spec *s, int *same_grid, sweep_errbuf
     int ret = store_open(path, NULL, 0, &st, eb);
     if (ret == SWEEP_OK && s != NULL && same_grid != NULL)
         *same_grid = store_grid_matches(st, s);
-    store_close(&st);
+    store_discard(&st);
     return ret;
 }
 
@@ -1039,7 +1048,7 @@ int store_open_with_spec(const char *path, int writable, store **out, spec **s_o
 cleanup:
     free(text);
     spec_destroy(&s);
-    store_close(&st);
+    store_discard(&st);
     return ret;
 }
 
@@ -1554,8 +1563,12 @@ int store_run_count(store *st, int *n)
 {
     hid_t sp = H5Dget_space(st->runs);
     hsize_t dims = 0;
-    H5Sget_simple_extent_dims(sp, &dims, NULL);
-    H5Sclose(sp);
+    *n = 0;
+    const int rank = sp >= 0 ? H5Sget_simple_extent_dims(sp, &dims, NULL) : -1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (rank != 1 || dims > INT32_MAX)
+        return SWEEP_ERR_HDF5; /* a row numbered from a failed count would overwrite row 0 */
     *n = (int)dims;
     return SWEEP_OK;
 }
@@ -1575,7 +1588,8 @@ int store_run_get(store *st, int i, store_run_row *row)
 int store_run_put(store *st, const store_run_row *row, sweep_errbuf *eb)
 {
     int n = 0;
-    store_run_count(st, &n);
+    if (store_run_count(st, &n) != SWEEP_OK)
+        return sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: /provenance/runs cannot be read", st->path);
     if (row->run > n)
         return sweep_err_set(eb, SWEEP_ERR_ARG, "run row %d after %d rows", row->run, n);
     if (row->run == n) {
@@ -1667,7 +1681,8 @@ cleanup:
 int store_copy_runs(store *dst, store *src, int *next_run, sweep_errbuf *eb)
 {
     int rows = 0, ret = SWEEP_OK;
-    store_run_count(src, &rows);
+    if (store_run_count(src, &rows) != SWEEP_OK)
+        return sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: /provenance/runs cannot be read", src->path);
     for (int r = 0; r < rows && ret == SWEEP_OK; r++) {
         store_run_row row;
         if (store_run_get(src, r, &row) != SWEEP_OK)
@@ -1762,10 +1777,12 @@ int store_verify_coords(store *st, const spec *s, sweep_errbuf *eb)
         int ret = got == NULL || want == NULL ? SWEEP_ERR_NOMEM : SWEEP_OK;
         if (ret == SWEEP_OK) {
             if (s->trace_iters >= 0)
-                ufm_trace_iters(s->trace_iters, st->P, want);
+                ret = ufm_trace_iters(s->trace_iters, st->P, want);
             else
                 for (int j = 0; j < st->P; j++)
                     want[j] = j;
+        }
+        if (ret == SWEEP_OK) {
             hid_t sp = H5Dget_space(d);
             hssize_t n = H5Sget_simple_extent_npoints(sp);
             H5Sclose(sp);

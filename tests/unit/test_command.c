@@ -24,12 +24,12 @@ static int test_substitution(void)
     char **argv = NULL;
     point_params pp;
     params_default(&pp);
-    params_set(&pp, params_find("loss", ~0u), "cdt", NULL);
-    params_set(&pp, params_find("gamma", ~0u), "0.1", NULL);
-    params_set(&pp, params_find("R", ~0u), "10", NULL);
-    params_set(&pp, params_find("n-min", ~0u), "1e1", NULL);
-    params_set(&pp, params_find("seed", ~0u), "7", NULL);
-    params_set(&pp, params_find("counts", ~0u), "100,50,20", NULL);
+    CHECK_OK(params_set(&pp, params_find("loss", ~0u), "cdt", NULL));
+    CHECK_OK(params_set(&pp, params_find("gamma", ~0u), "0.1", NULL));
+    CHECK_OK(params_set(&pp, params_find("R", ~0u), "10", NULL));
+    CHECK_OK(params_set(&pp, params_find("n-min", ~0u), "1e1", NULL));
+    CHECK_OK(params_set(&pp, params_find("seed", ~0u), "7", NULL));
+    CHECK_OK(params_set(&pp, params_find("counts", ~0u), "100,50,20", NULL));
     const char *tmpl = "python3 'my train.py' --loss {loss} --gamma={gamma} --R {R} --n {n_min} "
                        "--counts {counts} --seed {seed} -p {point} --out \"{out}\" {{literal}} a\\ b";
     CHECK(point_command_argv(tmpl, &pp, 42, "/d/x; rm -rf ~/net.h5", &argv, &argc, NULL) == SWEEP_OK);

@@ -65,13 +65,14 @@ static int build(point_params *pp, const char *base, const char *solver, const c
         if (params_set(pp, params_find(tok, ~0u), eq + 1, NULL) != SWEEP_OK)
             return 0;
     }
-    params_set(pp, params_find("solver", ~0u), solver, NULL);
-    if (!strncmp(solver, "reg", 3))
-        params_set(pp, params_find("lambda", ~0u), "0.01", NULL);
-    if (!strcmp(solver, "svm-gd"))
-        params_set(pp, params_find("iters", ~0u), "40", NULL);
-    if (!strcmp(solver, "external"))
-        params_set(pp, params_find("command", ~0u), "train {out}", NULL);
+    if (params_set(pp, params_find("solver", ~0u), solver, NULL) != SWEEP_OK ||
+        (!strncmp(solver, "reg", 3) &&
+         params_set(pp, params_find("lambda", ~0u), "0.01", NULL) != SWEEP_OK) ||
+        (!strcmp(solver, "svm-gd") &&
+         params_set(pp, params_find("iters", ~0u), "40", NULL) != SWEEP_OK) ||
+        (!strcmp(solver, "external") &&
+         params_set(pp, params_find("command", ~0u), "train {out}", NULL) != SWEEP_OK))
+        return 0;
     if (name != NULL && params_set(pp, params_find(name, ~0u), value, NULL) != SWEEP_OK)
         return 0;
     return params_finalize(pp, NULL) == SWEEP_OK;
@@ -189,10 +190,10 @@ static int test_no_length_limit(void)
     }
     point_params p0, p1;
     params_default(&p0);
-    params_set(&p0, params_find("counts", ~0u), counts, NULL);
-    params_set(&p0, params_find("solver", ~0u), "external", NULL);
-    params_set(&p0, params_find("command", ~0u), "train {out}", NULL);
-    params_set(&p0, params_find("omega", ~0u), omega, NULL);
+    CHECK_OK(params_set(&p0, params_find("counts", ~0u), counts, NULL));
+    CHECK_OK(params_set(&p0, params_find("solver", ~0u), "external", NULL));
+    CHECK_OK(params_set(&p0, params_find("command", ~0u), "train {out}", NULL));
+    CHECK_OK(params_set(&p0, params_find("omega", ~0u), omega, NULL));
     CHECK(params_finalize(&p0, NULL) == SWEEP_OK);
     p1 = p0;
     p1.loss.omega[k - 1] = nextafter(p1.loss.omega[k - 1], 2.0);

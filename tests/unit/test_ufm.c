@@ -164,18 +164,18 @@ static int test_gradient_fd(void)
                         x[kd + dn + c] = 0.3 * (c - 1.5);
                 }
                 double loss, obj;
-                ufm_solver_eval(f.s, x, x + kd, bias ? x + kd + dn : NULL, &loss, &obj, g,
-                                g + kd, bias ? g + kd + dn : NULL);
+                CHECK_OK(ufm_solver_eval(f.s, x, x + kd, bias ? x + kd + dn : NULL, &loss, &obj, g,
+                                g + kd, bias ? g + kd + dn : NULL));
                 const double h = 1e-6;
                 double num = 0, den = 0;
                 for (size_t i = 0; i < np; i++) {
                     double xi = x[i], fp, fm;
                     x[i] = xi + h;
-                    ufm_solver_eval(f.s, x, x + kd, bias ? x + kd + dn : NULL, NULL, &fp, NULL,
-                                    NULL, NULL);
+                    CHECK_OK(ufm_solver_eval(f.s, x, x + kd, bias ? x + kd + dn : NULL, NULL, &fp, NULL,
+                                    NULL, NULL));
                     x[i] = xi - h;
-                    ufm_solver_eval(f.s, x, x + kd, bias ? x + kd + dn : NULL, NULL, &fm, NULL,
-                                    NULL, NULL);
+                    CHECK_OK(ufm_solver_eval(f.s, x, x + kd, bias ? x + kd + dn : NULL, NULL, &fm, NULL,
+                                    NULL, NULL));
                     x[i] = xi;
                     fd[i] = (fp - fm) / (2 * h);
                     num += (fd[i] - g[i]) * (fd[i] - g[i]);
@@ -221,7 +221,7 @@ static int test_tiny_loss_accuracy(void)
                 for (int r = 0; r < 4; r++)
                     x[16 + r + 4 * i] = scale * pred->Hbar[r + 4 * c];
         double loss, g[48];
-        ufm_solver_eval(f.s, x, x + 16, NULL, &loss, NULL, g, g + 16, NULL);
+        CHECK_OK(ufm_solver_eval(f.s, x, x + 16, NULL, &loss, NULL, g, g + 16, NULL));
         /* independent: every margin z_y - z_c is 40 (W^T Hbar = P) */
         double want = 0;
         for (int c = 0; c < 4; c++) {
@@ -236,9 +236,9 @@ static int test_tiny_loss_accuracy(void)
             const double h = 1e-6;
             double xi = x[i], fp, fm;
             x[i] = xi + h;
-            ufm_solver_eval(f.s, x, x + 16, NULL, NULL, &fp, NULL, NULL, NULL);
+            CHECK_OK(ufm_solver_eval(f.s, x, x + 16, NULL, NULL, &fp, NULL, NULL, NULL));
             x[i] = xi - h;
-            ufm_solver_eval(f.s, x, x + 16, NULL, NULL, &fm, NULL, NULL, NULL);
+            CHECK_OK(ufm_solver_eval(f.s, x, x + 16, NULL, NULL, &fm, NULL, NULL, NULL));
             x[i] = xi;
             double fd = (fp - fm) / (2 * h);
             num += (fd - g[i]) * (fd - g[i]);
@@ -903,7 +903,7 @@ static int test_blocked_pass_matches_naive(void)
         for (int r = 0; r < d; r++)
             x[kd + 7 * d + r] = 1e4 * x[r + 2 * d];
         double loss, want_loss;
-        ufm_solver_eval(f.s, x, x + kd, x + kd + dn, &loss, NULL, g, g + kd, g + kd + dn);
+        CHECK_OK(ufm_solver_eval(f.s, x, x + kd, x + kd + dn, &loss, NULL, g, g + kd, g + kd + dn));
         objective_naive(&f, y, x, x + kd, x + kd + dn, &want_loss, want, want + kd,
                         want + kd + dn);
         double num = 0, den = 0;
@@ -961,8 +961,8 @@ static int test_fused_update_matches_hand(void)
         memcpy(x + (size_t)k * d, ufm_solver_H(f.s), (size_t)d * n * sizeof(double));
         memcpy(x + np - k, ufm_solver_b(f.s), (size_t)k * sizeof(double));
         for (int step = 0; step < 3; step++) {
-            ufm_solver_eval(f.s, x, x + (size_t)k * d, x + np - k, NULL, NULL, g,
-                            g + (size_t)k * d, g + np - k);
+            CHECK_OK(ufm_solver_eval(f.s, x, x + (size_t)k * d, x + np - k, NULL, NULL, g,
+                            g + (size_t)k * d, g + np - k));
             for (size_t i = 0; i < np; i++) {
                 const double gi = g[i] + 0.01 * x[i];
                 v[i] = opt == 0 ? gi : 0.8 * v[i] + gi;
@@ -1135,8 +1135,8 @@ static int test_descent_and_ngd(void)
     for (int t = 0; t < 50; t++) {
         CHECK_OK(ufm_solver_step(f.s));
         double obj;
-        ufm_solver_eval(f.s, ufm_solver_W(f.s), ufm_solver_H(f.s), NULL, NULL, &obj, NULL,
-                        NULL, NULL);
+        CHECK_OK(ufm_solver_eval(f.s, ufm_solver_W(f.s), ufm_solver_H(f.s), NULL, NULL, &obj, NULL,
+                        NULL, NULL));
         CHECK(obj < prev);
         prev = obj;
     }
