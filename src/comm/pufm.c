@@ -3,6 +3,7 @@
 
 #include "rng.h"
 #include "scalapack.h"
+#include "sweep_proto.h"
 
 #include <cblas.h>
 
@@ -19,7 +20,7 @@ struct pufm_grid {
 int pufm_grid_create(MPI_Comm comm, int nprow, int npcol, pufm_grid **out, sweep_errbuf *eb)
 {
     int size;
-    MPI_Comm_size(comm, &size);
+    SWEEP_MPI_FATAL(MPI_Comm_size(comm, &size));
     if (nprow <= 0 || npcol <= 0) {
         nprow = 1;
         npcol = size;
@@ -31,12 +32,12 @@ int pufm_grid_create(MPI_Comm comm, int nprow, int npcol, pufm_grid **out, sweep
     pufm_grid *g = calloc(1, sizeof *g);
     if (g == NULL)
         return sweep_err_set(eb, SWEEP_ERR_NOMEM, "out of memory for the process grid");
-    MPI_Comm_dup(comm, &g->comm);
+    SWEEP_MPI_FATAL(MPI_Comm_dup(comm, &g->comm));
     g->sys = Csys2blacs_handle(g->comm);
     g->ctxt = g->sys;
     Cblacs_gridinit(&g->ctxt, "Row", nprow, npcol);
     Cblacs_gridinfo(g->ctxt, &g->nprow, &g->npcol, &g->myrow, &g->mycol);
-    MPI_Comm_split(g->comm, g->mycol, g->myrow, &g->colcomm);
+    SWEEP_MPI_FATAL(MPI_Comm_split(g->comm, g->mycol, g->myrow, &g->colcomm));
     *out = g;
     return SWEEP_OK;
 }
@@ -48,8 +49,8 @@ void pufm_grid_destroy(pufm_grid **pg)
         return;
     Cblacs_gridexit(g->ctxt);
     Cfree_blacs_system_handle(g->sys);
-    MPI_Comm_free(&g->colcomm);
-    MPI_Comm_free(&g->comm);
+    SWEEP_MPI_FATAL(MPI_Comm_free(&g->colcomm));
+    SWEEP_MPI_FATAL(MPI_Comm_free(&g->comm));
     free(g);
     *pg = NULL;
 }
@@ -164,7 +165,7 @@ static void broadcast_w(pufm_state *s)
     const size_t dk = (size_t)s->d * s->k;
     if (s->g->mycol == 0)
         memcpy(s->Wrep, s->W.a, dk * sizeof(double));
-    MPI_Bcast(s->Wrep, (int)dk, MPI_DOUBLE, 0, s->g->comm);
+    SWEEP_MPI_FATAL(MPI_Bcast(s->Wrep, (int)dk, MPI_DOUBLE, 0, s->g->comm));
 }
 
 /* Z = W^T H on every rank's block (process row 0 holds all of Z's rows) */
@@ -193,8 +194,8 @@ static void gradients(pufm_state *s)
             cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, s->d, s->H.nloc, s->k, 1.0,
                         s->Wrep, s->d, s->G.a, s->G.lld, 0.0, s->gH.a, s->gH.lld);
         }
-        MPI_Reduce(s->g->mycol == 0 ? MPI_IN_PLACE : part, part, (int)dk, MPI_DOUBLE, MPI_SUM, 0,
-                   s->g->comm);
+        SWEEP_MPI_FATAL(MPI_Reduce(s->g->mycol == 0 ? MPI_IN_PLACE : part, part, (int)dk, MPI_DOUBLE, MPI_SUM, 0,
+                   s->g->comm));
         if (s->g->mycol == 0)
             memcpy(s->gW.a, part, dk * sizeof(double));
         return;
@@ -221,7 +222,7 @@ static double worst_gap(pufm_state *s)
             }
         }
     double all;
-    MPI_Allreduce(&worst, &all, 1, MPI_DOUBLE, MPI_MAX, s->g->comm);
+    SWEEP_MPI_FATAL(MPI_Allreduce(&worst, &all, 1, MPI_DOUBLE, MPI_MAX, s->g->comm));
     return all;
 }
 
@@ -260,7 +261,7 @@ static void evaluate(pufm_state *s, int want_loss)
     loc[2] = local_sumsq(&s->H);
     loc[3] = local_add_sumsq(&s->gW, &s->W, s->lambda_w + s->o.wd) +
              local_add_sumsq(&s->gH, &s->H, s->lambda_h + s->o.wd);
-    MPI_Allreduce(loc, all, 4, MPI_DOUBLE, MPI_SUM, s->g->comm);
+    SWEEP_MPI_FATAL(MPI_Allreduce(loc, all, 4, MPI_DOUBLE, MPI_SUM, s->g->comm));
     s->loss = want_loss ? all[0] : NAN;
     s->loss_valid = want_loss;
     /* ridge and coupled weight decay, as in the serial solver (ufm.h); no bias here */
@@ -306,14 +307,14 @@ static int metrics(pufm_state *s, const geom_problem *prob, const double *counts
         for (int i = 0; i < s->W.mloc; i++)
             Wf[l2g(i, s->nb, g->myrow, g->nprow) + (size_t)l2g(j, s->nb, g->mycol, g->npcol) * d] =
                 s->W.a[i + (size_t)j * s->W.lld];
-    MPI_Allreduce(Wf, buf, (int)dk, MPI_DOUBLE, MPI_SUM, g->comm);
+    SWEEP_MPI_FATAL(MPI_Allreduce(Wf, buf, (int)dk, MPI_DOUBLE, MPI_SUM, g->comm));
     memcpy(Wf, buf, dk * sizeof(double));
     for (int j = 0; j < s->H.nloc; j++) {
         const int y = s->label[j];
         for (int i = 0; i < s->H.mloc; i++)
             Hb[l2g(i, s->nb, g->myrow, g->nprow) + (size_t)y * d] += s->H.a[i + (size_t)j * s->H.lld];
     }
-    MPI_Allreduce(Hb, buf, (int)dk, MPI_DOUBLE, MPI_SUM, g->comm);
+    SWEEP_MPI_FATAL(MPI_Allreduce(Hb, buf, (int)dk, MPI_DOUBLE, MPI_SUM, g->comm));
     for (int c = 0; c < k; c++)
         for (int r = 0; r < d; r++)
             Hb[r + (size_t)c * d] = buf[r + (size_t)c * d] / counts[c];
@@ -329,8 +330,8 @@ static int metrics(pufm_state *s, const geom_problem *prob, const double *counts
             mloc = v < mloc ? v : mloc;
             loc[1] += geom_predicts(z, k, s->label[j]);
         }
-    MPI_Allreduce(loc, all, 2, MPI_DOUBLE, MPI_SUM, g->comm);
-    MPI_Allreduce(&mloc, &mall, 1, MPI_DOUBLE, MPI_MIN, g->comm);
+    SWEEP_MPI_FATAL(MPI_Allreduce(loc, all, 2, MPI_DOUBLE, MPI_SUM, g->comm));
+    SWEEP_MPI_FATAL(MPI_Allreduce(&mloc, &mall, 1, MPI_DOUBLE, MPI_MIN, g->comm));
     const double w2 = m->w_fro * m->w_fro, h2 = all[0];
     m->h_fro = sqrt(h2);
     m->margin = w2 + h2 > 0.0 ? mall / (w2 + h2) : NAN;
@@ -354,13 +355,13 @@ static int metrics(pufm_state *s, const geom_problem *prob, const double *counts
                     T[q + (size_t)j * rank] += U[ig + (size_t)q * d] * e;
             }
         }
-        MPI_Allreduce(MPI_IN_PLACE, T, rank * s->H.nloc, MPI_DOUBLE, MPI_SUM, g->colcomm);
+        SWEEP_MPI_FATAL(MPI_Allreduce(MPI_IN_PLACE, T, rank * s->H.nloc, MPI_DOUBLE, MPI_SUM, g->colcomm));
         if (g->myrow == 0)
             for (int j = 0; j < s->H.nloc; j++)
                 for (int q = 0; q < rank; q++)
                     proj[q] += T[q + (size_t)j * rank] * T[q + (size_t)j * rank];
     }
-    MPI_Allreduce(MPI_IN_PLACE, proj, k, MPI_DOUBLE, MPI_SUM, g->comm);
+    SWEEP_MPI_FATAL(MPI_Allreduce(MPI_IN_PLACE, proj, k, MPI_DOUBLE, MPI_SUM, g->comm));
     double nc1 = 0.0;
     for (int q = 0; q < rank; q++)
         nc1 += proj[q] / (double)s->n / (S[q] * S[q]);

@@ -29,7 +29,7 @@ int sweep_comm_share_spec(MPI_Comm comm, spec **s, sweep_errbuf *eb)
     int ret = SWEEP_OK, rank = 0;
     char *text = NULL;
     int64_t len = 0;
-    MPI_Comm_rank(comm, &rank);
+    SWEEP_MPI_FATAL(MPI_Comm_rank(comm, &rank));
     if (rank == 0)
         len = (int64_t)(*s)->resolved_len; /* overrides applied: what rank 0 computes from */
     SWEEP_CHECK_MPI(MPI_Bcast(&len, 1, MPI_INT64_T, 0, comm), "broadcast of the spec's length",
@@ -63,8 +63,8 @@ int sweep_comm_hostnames(MPI_Comm comm, char *out, size_t cap, sweep_errbuf *eb)
     int ret = SWEEP_OK, rank = 0, size = 1;
     char mine[HOST] = "";
     char *all = NULL;
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
+    SWEEP_MPI_FATAL(MPI_Comm_rank(comm, &rank));
+    SWEEP_MPI_FATAL(MPI_Comm_size(comm, &size));
     if (cap > 0)
         out[0] = '\0';
     gethostname(mine, sizeof mine - 1);
@@ -120,8 +120,8 @@ int sweep_comm_record_type(int trace_doubles, MPI_Datatype *out, sweep_errbuf *e
     SWEEP_CHECK_MPI(MPI_Type_commit(out), "record datatype commit", eb);
 cleanup:
     if (packed != MPI_DATATYPE_NULL)
-        MPI_Type_free(&packed);
+        SWEEP_MPI_FATAL(MPI_Type_free(&packed));
     if (ret != SWEEP_OK && *out != MPI_DATATYPE_NULL)
-        MPI_Type_free(out);
+        SWEEP_MPI_FATAL(MPI_Type_free(out));
     return ret;
 }

@@ -81,6 +81,25 @@ static inline int sweep_check_mpi(int rc, const char *what, sweep_errbuf *eb)
     return sweep_err_set(eb, SWEEP_ERR_MPI, "%s: %s", what, msg);
 }
 
+/* sweep_mpi_fatal - for MPI calls after which no rank can recover (a collective of a grouped
+ * solve, the communicators the run is built on): on failure, name the call, its file and line
+ * and MPI's message on stderr, and end the job (MPI_Abort on MPI_COMM_WORLD), as SUNDIALS'
+ * SUNCheckMPICall does. Use through SWEEP_MPI_FATAL(call). */
+static inline void sweep_mpi_fatal(int rc, const char *call, const char *file, int line)
+{
+    if (rc == MPI_SUCCESS)
+        return;
+    char msg[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    MPI_Error_string(rc, msg, &len);
+    fprintf(stderr, "ufmsweep: %s:%d: %s failed: %s; no rank can recover from it: ending the "
+                    "job (every point finished so far is in the journal)\n",
+            file, line, call, msg);
+    fflush(NULL);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+}
+#define SWEEP_MPI_FATAL(call) sweep_mpi_fatal((call), #call, __FILE__, __LINE__)
+
 #define SWEEP_CHECK_MPI(call, what, eb)                            \
     do {                                                           \
         int rc_ = sweep_check_mpi((call), (what), (eb));           \

@@ -23,7 +23,7 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
     const size_t one = sizeof(point_record) + tlen;
 
     const int max_batch = sweep_max_batch(one);
-    MPI_Comm_rank(comm, &rank);
+    SWEEP_MPI_FATAL(MPI_Comm_rank(comm, &rank));
     memset(&runner, 0, sizeof runner);
     snprintf(runner.dir, sizeof runner.dir, "%s", ext_dir != NULL ? ext_dir : "");
     runner.rank = rank;
@@ -37,7 +37,7 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
         SWEEP_OK)
         goto cleanup;
     if (group != MPI_COMM_NULL) {
-        MPI_Comm_rank(group, &grank);
+        SWEEP_MPI_FATAL(MPI_Comm_rank(group, &grank));
         if ((ret = pufm_grid_create(group, grid_rows, grid_cols, &grid, eb)) != SWEEP_OK)
             goto cleanup;
     }
@@ -49,7 +49,7 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
                         "worker receive", eb);
         if (st.MPI_TAG == SWEEP_TAG_STOP)
             break;
-        MPI_Get_count(&st, MPI_INT64_T, &count);
+        SWEEP_MPI_FATAL(MPI_Get_count(&st, MPI_INT64_T, &count));
         if (st.MPI_TAG == SWEEP_TAG_GROUP_TASK && grid != NULL && count == 1) {
             point_record *rec = (point_record *)out;
             double *trace = s->trace_points > 0 ? (double *)(out + sizeof *rec) : NULL;
@@ -77,7 +77,7 @@ int sweep_worker_run(const spec *s, MPI_Comm comm, MPI_Comm group, int grid_rows
     }
 cleanup:
     if (rectype != MPI_DATATYPE_NULL)
-        MPI_Type_free(&rectype);
+        SWEEP_MPI_FATAL(MPI_Type_free(&rectype));
     pufm_grid_destroy(&grid);
     free(ids);
     free(out);

@@ -845,12 +845,12 @@ int cmd_run_main(int argc, char **argv)
         return UFMSWEEP_EXIT_FAIL;
     }
     initialized = 1;
-    MPI_Comm_dup(MPI_COMM_WORLD, &comm);
+    SWEEP_MPI_FATAL(MPI_Comm_dup(MPI_COMM_WORLD, &comm));
     a.ranks_per_solve = 1;
     a.grid_rows = a.grid_cols = 0;
-    MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
-    MPI_Comm_rank(comm, &rank);
-    MPI_Comm_size(comm, &size);
+    SWEEP_MPI_FATAL(MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN));
+    SWEEP_MPI_FATAL(MPI_Comm_rank(comm, &rank));
+    SWEEP_MPI_FATAL(MPI_Comm_size(comm, &size));
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported by us, with context */
 
     /* 1. arguments and spec, on rank 0; every failure here exits before any work */
@@ -1019,8 +1019,8 @@ int cmd_run_main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     /* rank groups for grouped solves: workers 1 + g G .. g G + G */
     if (a.ranks_per_solve > 1)
-        MPI_Comm_split(comm, rank == 0 ? MPI_UNDEFINED : (rank - 1) / a.ranks_per_solve, rank,
-                       &group);
+        SWEEP_MPI_FATAL(MPI_Comm_split(comm, rank == 0 ? MPI_UNDEFINED : (rank - 1) / a.ranks_per_solve, rank,
+                       &group));
     if (rank == 0) {
         sweep_master_opts mo = {a.shard_index,     a.shard_count,    a.progress_s,
                                 2.0,               0.25,             &stop_requested,
@@ -1121,7 +1121,7 @@ int cmd_run_main(int argc, char **argv)
     }
 cleanup:
     if (group != MPI_COMM_NULL)
-        MPI_Comm_free(&group);
+        SWEEP_MPI_FATAL(MPI_Comm_free(&group));
     if (rs.st != NULL && store_close(&rs.st) != SWEEP_OK && exit_code == UFMSWEEP_EXIT_OK) {
         fprintf(stderr, "ufmsweep run: closing the store failed\n");
         exit_code = UFMSWEEP_EXIT_FAIL;
@@ -1145,8 +1145,10 @@ cleanup:
         MPI_Abort(comm, UFMSWEEP_EXIT_FAIL);
     }
     if (comm != MPI_COMM_NULL)
-        MPI_Comm_free(&comm);
-    if (initialized)
-        MPI_Finalize();
+        SWEEP_MPI_FATAL(MPI_Comm_free(&comm));
+    if (initialized && MPI_Finalize() != MPI_SUCCESS && exit_code == UFMSWEEP_EXIT_OK) {
+        fprintf(stderr, "ufmsweep run: MPI_Finalize failed\n");
+        exit_code = UFMSWEEP_EXIT_FAIL;
+    }
     return exit_code;
 }

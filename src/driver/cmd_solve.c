@@ -10,6 +10,7 @@
 #include "refsolve.h"
 #include "report.h"
 #include "spec.h"
+#include "sweep_proto.h"
 #include "ufm.h"
 
 #include <errno.h>
@@ -241,8 +242,8 @@ static int solve_grouped(const point_params *pp, int G, int pr, int pc, int nb, 
         fprintf(stderr, "ufmsweep solve: MPI_Init failed\n");
         return exit_code;
     }
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    SWEEP_MPI_FATAL(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
+    SWEEP_MPI_FATAL(MPI_Comm_size(MPI_COMM_WORLD, &size));
     if (size != G) {
         if (rank == 0)
             fprintf(stderr,
@@ -266,7 +267,7 @@ static int solve_grouped(const point_params *pp, int G, int pr, int pc, int nb, 
     pufm_point_ctx ctx = {grid, nb};
     const point_solve_opts popts = {0, 0, pufm_point_solve, &ctx, NULL, &po, NULL, NULL};
     point_record rec;
-    MPI_Barrier(MPI_COMM_WORLD);
+    SWEEP_MPI_FATAL(MPI_Barrier(MPI_COMM_WORLD));
     point_solve(pp, &popts, 0, rank, &rec, NULL);
     if (po.error.code != SWEEP_OK) {
         if (rank == 0)
@@ -310,7 +311,10 @@ cleanup:
     json_decref(obj);
     point_solve_out_clear(&po);
     pufm_grid_destroy(&grid);
-    MPI_Finalize();
+    if (MPI_Finalize() != MPI_SUCCESS && exit_code == UFMSWEEP_EXIT_OK) {
+        fprintf(stderr, "ufmsweep solve: MPI_Finalize failed\n");
+        exit_code = UFMSWEEP_EXIT_FAIL;
+    }
     return exit_code;
 }
 

@@ -554,7 +554,7 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
     MPI_Datatype rectype = MPI_DATATYPE_NULL;
     master mm, *m = &mm;
     memset(m, 0, sizeof *m);
-    MPI_Comm_size(comm, &size);
+    SWEEP_MPI_FATAL(MPI_Comm_size(comm, &size));
     if ((ret = sweep_comm_record_type(s->trace_points * POINT_TRACE_FIELDS, &rectype, eb)) !=
         SWEEP_OK)
         return ret;
@@ -734,7 +734,7 @@ cleanup:
         flush_buffer(m, &eb2);
     }
     if (rectype != MPI_DATATYPE_NULL)
-        MPI_Type_free(&rectype);
+        SWEEP_MPI_FATAL(MPI_Type_free(&rectype));
     free(trace_tmp);
     free(m->recs);
     free(m->traces);
