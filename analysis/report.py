@@ -154,9 +154,10 @@ def held(store, keep, reduce=("seed",), where=None):
             # everywhere would leave every figure blank); in a union of blocks, where a value
             # may hold only one block's points, among the values with at least half as many
             # finished points as the best one
-            n_done = (store.state == 1).sum([d for d in store.state.dims if d != a]).values
+            n_done = (store.state == store.codes["done"]).sum(
+                [d for d in store.state.dims if d != a]).values
             most = n_done.max() if n_done.size else 0
-            full = int((store.state != 4).sum()) == store.state.size
+            full = int((store.state != store.codes["not_in_study"]).sum()) == store.state.size
             cand = [u for u, k in zip(v, n_done) if k > 0 and (full or 2 * k >= most)] or list(v)
             val = cand[(2 * len(cand)) // 3]
         sel[a] = val

@@ -65,6 +65,10 @@ def open_group(path, group):
     return ds
 
 
+# the state codes of stores made before /status/state carried its flag attributes
+DEFAULT_STATE_CODES = {"pending": 0, "done": 1, "failed": 2, "not_converged": 3, "not_in_study": 4}
+
+
 class Store:
     def __init__(self, path):
         self.path = path
@@ -88,13 +92,21 @@ class Store:
                           for name in runs.dtype.names} for r in runs]
             self.has_results = "results" in f
             self.has_traces = "traces" in f
+            # the state codes as the store names them (CF flag_values / flag_meanings of
+            # /status/state, written from the program's one list of states)
+            sa = f["status/state"].attrs
+            if "flag_values" in sa and "flag_meanings" in sa:
+                self.codes = {name: int(v) for name, v in
+                              zip(_text(sa["flag_meanings"]).split(), sa["flag_values"])}
+            else:
+                self.codes = dict(DEFAULT_STATE_CODES)
         # the state first: a point it calls done had its data committed before it, so that a
         # store read while a run writes is consistent (points done later stay NaN here)
         self.status = self._group("status")
         self.state = self.status["state"]
         self.theory = self._group("theory")
         self.axes = [(d, self.state[d].values) for d in self.state.dims]
-        done = self.state == 1
+        done = self.state == self.codes["done"]
         self.results = self._group("results", mask=done) if self.has_results else None
         self.traces = self._group("traces", mask=done) if self.has_traces else None
 
@@ -125,11 +137,12 @@ class Store:
         others of the grid) and, of the finished ones, how many were computed and how many
         are copies of an equal point (points_reused; /status/source, stores of schema 3)."""
         s = self.state.values
-        fin = (s >= 1) & (s <= 3)
+        c = self.codes
+        n = {name: int((s == c[name]).sum()) if name in c else 0
+             for name in ("done", "failed", "not_converged", "pending", "not_in_study")}
+        fin = (s == c["done"]) | (s == c["failed"]) | (s == c["not_converged"])
         src = self.status["source"].values if "source" in self.status else np.full(s.shape, -1)
-        return {"done": int((s == 1).sum()), "failed": int((s == 2).sum()),
-                "not_converged": int((s == 3).sum()), "pending": int((s == 0).sum()),
-                "not_in_study": int((s == 4).sum()), "total": int((s != 4).sum()),
+        return {**n, "total": int(s.size - n["not_in_study"]),
                 "points_computed": int((fin & (src == -1)).sum()),
                 "points_reused": int((fin & (src != -1)).sum())}
 

@@ -435,7 +435,7 @@ static int export_netcdf(const char *out, const spec *s, store *st, hid_t file, 
         const unsigned char state_v[] = {0, 1, 2, 3, 4};
         const signed char source_v[] = {-1, 0, 1, 2}, outcome_v[] = {-1, 1, 2, 3, 4};
         NC_TRY(nc_put_att_uchar(nc, ids[v_state], "flag_values", NC_UBYTE, 5, state_v));
-        PUT_TEXT(ids[v_state], "flag_meanings", "pending done failed not_converged not_in_study");
+        PUT_TEXT(ids[v_state], "flag_meanings", point_state_flag_meanings());
         NC_TRY(nc_put_att_schar(nc, ids[v_source], "flag_values", NC_BYTE, 4, source_v));
         PUT_TEXT(ids[v_source], "flag_meanings", "pending none closed_form convex");
         NC_TRY(nc_put_att_schar(nc, ids[v_outcome], "flag_values", NC_BYTE, 5, outcome_v));

@@ -320,16 +320,7 @@ cleanup:
 
 static const char *point_state_text(int state)
 {
-    switch (state) {
-    case POINT_DONE:
-        return "done";
-    case POINT_FAILED:
-        return "failed";
-    case POINT_NOT_CONVERGED:
-        return "not_converged";
-    default:
-        return "pending";
-    }
+    return point_state_name(state);
 }
 
 /* `solve --spec SPEC --point K=V,...`: one point of a sweep through point_compute, the path the

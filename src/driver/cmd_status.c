@@ -349,8 +349,7 @@ static void point_label(const spec *s, int64_t p, char *buf, size_t cap)
 
 static const char *state_name(int st)
 {
-    static const char *names[] = {"pending", "done", "failed", "not_converged"};
-    return st >= 0 && st < 4 ? names[st] : "failed";
+    return st >= POINT_PENDING && st < POINT_NOT_IN_STUDY ? point_state_name(st) : "failed";
 }
 
 static int print_json(const status_opts *o, const status_view *v, FILE *out)

@@ -58,6 +58,34 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
 }
 
+const char *point_state_name(int state)
+{
+    switch (state) {
+#define POINT_STATE_CASE_(e, v, name, meaning)                                                  \
+    case e:                                                                                      \
+        return name;
+        POINT_STATE_LIST(POINT_STATE_CASE_)
+#undef POINT_STATE_CASE_
+    }
+    return "unknown";
+}
+
+const char *point_state_flag_meanings(void)
+{
+#define POINT_STATE_NAME_(e, v, name, meaning) " " name
+    static const char all[] = POINT_STATE_LIST(POINT_STATE_NAME_);
+#undef POINT_STATE_NAME_
+    return all + 1;
+}
+
+const char *point_state_comment(void)
+{
+#define POINT_STATE_NOTE_(e, v, name, meaning) "; " name ": " meaning
+    static const char all[] = POINT_STATE_LIST(POINT_STATE_NOTE_);
+#undef POINT_STATE_NOTE_
+    return all + 2;
+}
+
 void point_record_init(point_record *rec, int64_t p, int rank, int trace_points, double *trace)
 {
     memset(rec, 0, sizeof *rec);

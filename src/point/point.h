@@ -20,14 +20,33 @@
 #include <signal.h>
 #include <stdint.h>
 
-/* /status/state values */
+/* /status/state values: the one list of the states, their names (CF flag_meanings, JSON, the
+ * Python reading layer reads them from the store's attributes) and what they mean.
+ * X(enumerator, value, name, meaning) */
+#define POINT_STATE_LIST(X)                                                                     \
+    X(POINT_PENDING, 0, "pending", "not computed yet")                                          \
+    X(POINT_DONE, 1, "done", "computed (converged, or at its iteration budget)")                \
+    X(POINT_FAILED, 2, "failed", "an error or a diverged solve")                                \
+    X(POINT_NOT_CONVERGED, 3, "not_converged", "a tolerance was set and not reached")           \
+    X(POINT_NOT_IN_STUDY, 4, "not_in_study",                                                     \
+      "in no block of the spec's grids (never computed, NaN everywhere)")
+
 enum point_state {
-    POINT_PENDING = 0,
-    POINT_DONE = 1,
-    POINT_FAILED = 2,        /* an error, or a diverged solve */
-    POINT_NOT_CONVERGED = 3, /* a stop tolerance was set and not reached within iters */
-    POINT_NOT_IN_STUDY = 4   /* in no block of the spec's grids: never computed, NaN */
+#define POINT_STATE_ENUM_(e, v, name, meaning) e = v,
+    POINT_STATE_LIST(POINT_STATE_ENUM_)
+#undef POINT_STATE_ENUM_
+    POINT_STATE_COUNT = 5
 };
+
+/* point_state_name - "pending", "done", "failed", "not_converged", "not_in_study" ("unknown"
+ * for another value). Static. */
+const char *point_state_name(int state);
+
+/* point_state_flag_meanings - the names in value order, blank-separated (CF flag_meanings);
+ * point_state_comment - "name: meaning; ..." for every state (the CF comment of /status/state).
+ * Static. */
+const char *point_state_flag_meanings(void);
+const char *point_state_comment(void);
 
 /* point_record.source values (>= 1: the number of a --reuse store) */
 enum point_source {

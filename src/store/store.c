@@ -698,12 +698,9 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     static const int64_t state_v[] = {0, 1, 2, 3, 4}, source_v[] = {-1, 0, 1, 2},
                          outcome_v[] = {-1, 1, 2, 3, 4};
     fail |= attr_write_cf(st->st_state, "state of the point", NULL) < 0 ||
-            attr_write_flags(st->st_state, H5T_STD_U8LE, state_v, 5,
-                             "pending done failed not_converged not_in_study") < 0 ||
-            attr_write_string(st->st_state, "comment",
-                              "failed: an error or a diverged solve; not_converged: a "
-                              "tolerance was set and not reached; not_in_study: in no block "
-                              "of the spec's grids (never computed, NaN everywhere)") < 0;
+            attr_write_flags(st->st_state, H5T_STD_U8LE, state_v, POINT_STATE_COUNT,
+                             point_state_flag_meanings()) < 0 ||
+            attr_write_string(st->st_state, "comment", point_state_comment()) < 0;
     if (!s->every_point_in_study && !fail) {
         /* the points of no block: their own state from the start, never pending */
         uint8_t *init = malloc((size_t)s->n_points);
