@@ -61,6 +61,30 @@
         }                                                                                  \
     } while (0)
 
+/* n doubles of a and b bitwise equal (NaN payloads too); on failure, the first index that differs
+ * with both values in round-trip precision, and how many differ */
+static inline int check_doubles_equal_(const double *a, const double *b, size_t n, size_t *first,
+                                       size_t *count)
+{
+    *count = 0;
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&a[i], &b[i], sizeof(double)) != 0 && (*count)++ == 0)
+            *first = i;
+    return *count == 0;
+}
+#define CHECK_MEM_EQ(a, b, n)                                                                  \
+    do {                                                                                       \
+        size_t first_ = 0, count_ = 0;                                                         \
+        if (!check_doubles_equal_((a), (b), (n), &first_, &count_)) {                          \
+            fprintf(stderr,                                                                    \
+                    "%s:%d: CHECK_MEM_EQ failed: %s and %s differ at %zu of %zu values, first "  \
+                    "[%zu]: %.17g vs %.17g\n",                                                 \
+                    __FILE__, __LINE__, #a, #b, count_, (size_t)(n), first_, (a)[first_],     \
+                    (b)[first_]);                                                              \
+            fails++;                                                                           \
+        }                                                                                      \
+    } while (0)
+
 #define RUN_TEST(fn, passed, failed)                                                       \
     do {                                                                                   \
         int f_ = fn();                                                                     \

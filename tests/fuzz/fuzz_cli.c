@@ -2,7 +2,9 @@
  * replay of a corpus). The input is split at newlines into argv (at most 64 arguments) and parsed
  * with every PROBLEM, LOSS and SOLVER option and the commands' own flags; then, when it parses,
  * the objects a solve needs are built from it (profile, loss vectors, implicit-bias problem,
- * prediction). Any crash, leak or sanitizer report is a bug. */
+ * prediction). Any crash, leak or sanitizer report is a bug, and so is a broken property
+ * (abort): a refusal says why (a code and a message), and options that parse are finalized
+ * (finalizing them again changes nothing) and print the same canonical text when parsed twice. */
 #include "cli.h"
 #include "geom.h"
 #include "loss.h"
@@ -41,8 +43,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sweep_errbuf eb;
     sweep_errbuf_clear(&eb);
     params_default(&pp);
-    if (cli_parse(argc, argv, 1, PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS | PARAM_GROUP_SOLVER, opts,
-                  2, &pp, &help, &eb) == SWEEP_OK && !help) {
+    const int ret = cli_parse(argc, argv, 1, PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS |
+                                                 PARAM_GROUP_SOLVER,
+                              opts, 2, &pp, &help, &eb);
+    if (ret != SWEEP_OK && (ret >= 0 || eb.msg[0] == '\0'))
+        abort(); /* a refusal that does not say why */
+    if (ret == SWEEP_OK && !help) {
+        point_params again = pp;
+        char *a = params_canonical_dup(&pp, ~0u);
+        if (params_finalize(&again, NULL) != SWEEP_OK)
+            abort(); /* accepted options that do not finalize */
+        char *b = params_canonical_dup(&again, ~0u);
+        if (a == NULL || b == NULL || strcmp(a, b) != 0)
+            abort(); /* finalizing twice changed them */
+        free(a);
+        free(b);
+    }
+    if (ret == SWEEP_OK && !help) {
         profile *prof = NULL;
         loss_vectors *lv = NULL;
         geom_problem *gp = NULL;

@@ -1,6 +1,8 @@
 /* fuzz_replay_main.h - the main() of a fuzz target built without libFuzzer: run every file
  * named on the command line through LLVMFuzzerTestOneInput (make check replays the regression
- * corpora this way). Include it once, at the end of a target. */
+ * corpora this way). A target aborts on a crash or on a property it checks that does not hold,
+ * which ends the replay with a failure; the closing line counts the inputs that went through
+ * with every property held. Include it once, at the end of a target. */
 #ifndef UFMSWEEP_LIBFUZZER
 #include <stdint.h>
 #include <stdio.h>

@@ -163,6 +163,9 @@ static int test_table_against_the_code(void)
                                 solvers[si], bi, alts[ai].name, alts[ai].value, r0.state,
                                 r1.state, r1.message);
                         fails++;
+                        CHECK_MEM_EQ(r0.result, r1.result, (size_t)GEOM_METRICS_COUNT);
+                        CHECK_MEM_EQ(r0.theory, r1.theory, (size_t)GEOM_METRICS_COUNT);
+                        CHECK_MEM_EQ(ta, tb, (size_t)POINT_TRACE_FIELDS * P);
                     }
                 }
                 free(k1);
