@@ -840,6 +840,16 @@ int cmd_run_main(int argc, char **argv)
     memset(&reuse, 0, sizeof reuse);
     rs.lock_fd = -1;
     sweep_errbuf_clear(&eb);
+    /* every rank sets its flag, before MPI starts (a SIGTERM that SLURM sends to
+     * every process while another rank is still setting up must not kill this one): rank 0
+     * stops dispatching, and a UFM solve in progress on any rank gives up within an iteration,
+     * its point left pending (no rank dies mid-save; grouped solves finish their point) */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
         fprintf(stderr, "ufmsweep run: MPI_Init failed\n");
         return UFMSWEEP_EXIT_FAIL;
@@ -1008,15 +1018,6 @@ int cmd_run_main(int argc, char **argv)
     }
 
     /* 3. the sweep */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    /* every rank sets its flag: rank 0 stops dispatching, and a UFM solve in progress on any
-     * rank gives up within an iteration, its point left pending (a SIGTERM that SLURM sends to
-     * every process never kills a rank mid-save; grouped solves finish their point) */
-    sa.sa_handler = on_stop_signal;
-    sigaction(SIGUSR1, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
     /* rank groups for grouped solves: workers 1 + g G .. g G + G */
     if (a.ranks_per_solve > 1)
         SWEEP_MPI_FATAL(MPI_Comm_split(comm, rank == 0 ? MPI_UNDEFINED : (rank - 1) / a.ranks_per_solve, rank,
