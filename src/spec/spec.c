@@ -1140,6 +1140,8 @@ static char *dump_and_hash(json_t *root, char out[65])
     return text;
 }
 
+static void identity_axes_blocks(const spec *s, json_t *axes, json_t *blocks);
+
 /* The identity of ufmsweep 0.3 ("ufmsweep-config-1": every option of the base point as written
  * or defaulted, and which were written), still accepted from the stores and journals of 0.3. */
 static int build_identity_v1(spec *s)
@@ -1160,34 +1162,7 @@ static int build_identity_v1(spec *s)
     json_object_set_new(root, "base", json_string(canon));
     free(canon);
     json_object_set_new(root, "base_set", json_string(set));
-    for (int a = 0; a < s->n_axes; a++) {
-        json_t *ax = json_array(), *vals = json_array();
-        json_array_append_new(ax, json_string(s->axes[a].def->name));
-        for (int i = 0; i < s->axes[a].n; i++)
-            json_array_append_new(vals, canonical_value(&s->axes[a], i));
-        json_array_append_new(ax, vals);
-        json_array_append_new(axes, ax);
-    }
-    for (int bi = 0; bi < s->n_blocks; bi++) {
-        const spec_block *b = &s->blocks[bi];
-        json_t *blk = json_object(), *factors = json_array(), *at = json_array();
-        for (int fi = 0; fi < b->n_factors; fi++) {
-            const spec_factor *f = &b->factor[fi];
-            json_t *fa = json_array(), *names = json_array(), *combos = json_array();
-            for (int j = 0; j < f->n_axes; j++)
-                json_array_append_new(names, json_integer(f->axis[j]));
-            for (int i = 0; i < f->n; i++)
-                json_array_append_new(combos, json_integer(f->keys[i]));
-            json_array_append_new(fa, names);
-            json_array_append_new(fa, combos);
-            json_array_append_new(factors, fa);
-        }
-        for (int a = 0; a < s->n_axes; a++)
-            json_array_append_new(at, json_integer(b->has_axis[a] ? -1 : b->base_idx[a]));
-        json_object_set_new(blk, "factors", factors);
-        json_object_set_new(blk, "at", at);
-        json_array_append_new(blocks, blk);
-    }
+    identity_axes_blocks(s, axes, blocks);
     json_object_set_new(root, "axes", axes);
     json_object_set_new(root, "blocks", blocks);
     char *text = dump_and_hash(root, s->legacy_sha256);
