@@ -1,27 +1,24 @@
 #include "loss.h"
 
+#include "enumtab.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const loss_names[LOSS_KIND_COUNT] = {"ce", "wce", "la", "cdt", "vs", "ldt"};
 
 const char *loss_kind_name(loss_kind kind)
 {
-    if ((int)kind < 0 || (int)kind >= LOSS_KIND_COUNT)
-        return "unknown";
-    return loss_names[kind];
+    return enum_table_name(&loss_kind_table, (int)kind);
 }
 
 int loss_kind_parse(const char *name, loss_kind *out)
 {
-    for (int i = 0; i < LOSS_KIND_COUNT; i++) {
-        if (strcmp(name, loss_names[i]) == 0) {
-            *out = (loss_kind)i;
-            return SWEEP_OK;
-        }
-    }
-    return SWEEP_ERR_ARG;
+    int v = 0;
+    const int ret = enum_table_parse(&loss_kind_table, name, &v);
+    if (ret == SWEEP_OK)
+        *out = (loss_kind)v;
+    return ret;
 }
 
 void loss_opts_default(loss_opts *o)

@@ -1,20 +1,14 @@
 #include "profile.h"
 
+#include "enumtab.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 const char *profile_kind_name(profile_kind kind)
 {
-    switch (kind) {
-    case PROFILE_STEP:
-        return "step";
-    case PROFILE_LT:
-        return "lt";
-    case PROFILE_COUNTS:
-        return "counts";
-    }
-    return "unknown";
+    return enum_table_name(&profile_kind_table, (int)kind);
 }
 
 void profile_opts_default(profile_opts *o)

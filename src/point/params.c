@@ -1,6 +1,7 @@
 #include "params.h"
 
 #include "command.h"
+#include "enumtab.h"
 #include "numparse.h"
 
 #include "svm.h"
@@ -293,17 +294,28 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
                               value);
         break;
     }
-    case PARAM_OPT: {
-        ufm_opt_kind *o = field;
-        if (strcmp(value, "gd") == 0)
-            *o = UFM_OPT_GD;
-        else if (strcmp(value, "ngd") == 0)
-            *o = UFM_OPT_NGD;
-        else if (strcmp(value, "sgdm") == 0)
-            *o = UFM_OPT_SGDM;
-        else
-            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "opt",
-                                    "--opt: unknown optimizer '%s' (use gd, ngd or sgdm)", value);
+    case PARAM_OPT:
+    case PARAM_PROFILE:
+    case PARAM_LOSS: {
+        /* the core's enumeration tables: names, parsing and the list of choices */
+        const enum_table *et = def->type == PARAM_OPT       ? &ufm_opt_table
+                               : def->type == PARAM_PROFILE ? &profile_kind_table
+                                                            : &loss_kind_table;
+        int v = 0;
+        if (enum_table_parse(et, value, &v) == SWEEP_OK) {
+            if (def->type == PARAM_OPT)
+                *(ufm_opt_kind *)field = (ufm_opt_kind)v;
+            else if (def->type == PARAM_PROFILE)
+                *(profile_kind *)field = (profile_kind)v;
+            else
+                *(loss_kind *)field = (loss_kind)v;
+        } else {
+            char choices[128];
+            enum_table_choices(et, choices, sizeof choices);
+            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, def->name,
+                                    "--%s: unknown %s '%s' (use %s)", def->name, et->what, value,
+                                    choices);
+        }
         break;
     }
     case PARAM_INIT:
@@ -321,26 +333,6 @@ int params_set(point_params *p, const param_def *def, const char *value, sweep_e
                                     "--init: unknown initialization '%s' (use torch or gauss:STD)",
                                     value);
         }
-        break;
-    case PARAM_PROFILE: {
-        profile_kind *k = field;
-        if (strcmp(value, "step") == 0)
-            *k = PROFILE_STEP;
-        else if (strcmp(value, "lt") == 0)
-            *k = PROFILE_LT;
-        else if (strcmp(value, "counts") == 0)
-            *k = PROFILE_COUNTS;
-        else
-            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "profile",
-                                    "--profile: unknown profile '%s' (use step, lt or counts)",
-                                    value);
-        break;
-    }
-    case PARAM_LOSS:
-        if (loss_kind_parse(value, (loss_kind *)field) != SWEEP_OK)
-            ret = sweep_err_set_key(eb, SWEEP_ERR_ARG, "loss",
-                                    "--loss: unknown loss '%s' (use ce, wce, la, cdt, vs or ldt)",
-                                    value);
         break;
     }
     if (ret == SWEEP_OK)
@@ -536,11 +528,9 @@ static size_t append_value(const point_params *p, const param_def *def, char *bu
     case PARAM_SOLVER:
         APPEND("%s", point_solver_name(*(const point_solver *)field));
         break;
-    case PARAM_OPT: {
-        static const char *const names[] = {"gd", "ngd", "sgdm"};
-        APPEND("%s", names[*(const ufm_opt_kind *)field]);
+    case PARAM_OPT:
+        APPEND("%s", enum_table_name(&ufm_opt_table, (int)*(const ufm_opt_kind *)field));
         break;
-    }
     case PARAM_INIT:
         if (p->ufm.init == UFM_INIT_TORCH)
             snprintf(tmp, sizeof tmp, "torch");

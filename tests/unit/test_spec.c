@@ -4,6 +4,7 @@
  * unread options) or changes (an option a solver reads, an axis value); and the option table's
  * defaults against params_default. */
 #include "check.h"
+#include "enumtab.h"
 #include "params.h"
 #include "spec.h"
 
@@ -195,6 +196,30 @@ static int test_defaults(void)
     return fails;
 }
 
+/* the core's enumeration tables: every name parses back to its value; the choices message */
+static int test_enum_tables(void)
+{
+    int fails = 0;
+    const enum_table *tables[] = {&profile_kind_table, &loss_kind_table, &ufm_opt_table};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        for (int j = 0; j < tables[i]->n; j++) {
+            int v = -1;
+            CHECK_OK(enum_table_parse(tables[i], tables[i]->entries[j].name, &v));
+            CHECK_EQ_INT(v, tables[i]->entries[j].value);
+            CHECK(!strcmp(enum_table_name(tables[i], v), tables[i]->entries[j].name));
+        }
+    int v = 0;
+    CHECK_ERR(SWEEP_ERR_ARG, enum_table_parse(&loss_kind_table, "CE", &v));
+    CHECK(!strcmp(enum_table_name(&loss_kind_table, 99), "unknown"));
+    char buf[128];
+    CHECK(enum_table_choices(&loss_kind_table, buf, sizeof buf) == strlen("ce, wce, la, cdt, vs or ldt"));
+    CHECK(!strcmp(buf, "ce, wce, la, cdt, vs or ldt"));
+    enum_table_choices(&ufm_opt_table, buf, 5); /* cut, terminated */
+    CHECK(!strcmp(buf, "gd, "));
+    CHECK(!strcmp(loss_kind_name(LOSS_LDT), "ldt") && !strcmp(profile_kind_name(PROFILE_LT), "lt"));
+    return fails;
+}
+
 int main(void)
 {
     int failed = 0, passed = 0;
@@ -202,5 +227,6 @@ int main(void)
     RUN_TEST(test_union_and_zip, passed, failed);
     RUN_TEST(test_identity, passed, failed);
     RUN_TEST(test_defaults, passed, failed);
+    RUN_TEST(test_enum_tables, passed, failed);
     return TEST_SUMMARY(passed, failed);
 }
