@@ -33,6 +33,8 @@ static void fmt_duration(double s, char *buf, size_t cap)
         snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
 }
 
+#define SWEEP_TEST_MAX_HOLDS 8
+
 typedef struct master {
     const spec *s;
     const sweep_master_opts *o;
@@ -73,11 +75,12 @@ typedef struct master {
     const int64_t *rep;
     int64_t *chain;
     int64_t copied_run, reused_stores_run;
-    /* the test hook UFMSWEEP_TEST_HOLD=N:PATH (test_hold) */
-    int64_t hold_after;    /* points recorded before the hold; -2: once solves are handed out */
+    /* the test hook UFMSWEEP_TEST_HOLD=N1,N2,...:PATH or started:PATH (test_hold) */
+    int64_t hold_at[SWEEP_TEST_MAX_HOLDS]; /* points recorded before each hold; -2: once
+                                              solves are handed out */
+    int n_holds, next_hold;
     int64_t hold_initial;  /* points to dispatch when the run started */
     char hold_path[4096];
-    int hold_done;
 } master;
 
 /* a point that gets a copy of its group's record instead of being computed */
@@ -250,54 +253,63 @@ static int accept_record(master *m, const point_record *rec, const double *trace
 
 /* The test hook (docs/RELIABILITY.md): with UFMSWEEP_TEST_HOLD=N:PATH in rank 0's environment,
  * once N points of this run are recorded, everything recorded is committed (journal and
- * store), PATH.held is created and the master waits until PATH exists (or a stop signal), once
- * per run. UFMSWEEP_TEST_HOLD=started:PATH holds once every worker has a point (alone: before
- * its first point), with the signal handlers installed: a signal then reaches solves in
- * progress. Tests act at that known state (a signal, a kill, a file removed) instead of after
- * a sleep. Read by the driver only. */
+ * store), PATH.held is created and the master waits until PATH exists (or a stop signal).
+ * UFMSWEEP_TEST_HOLD=started:PATH holds once every worker has a point (alone: before its first
+ * point), with the signal handlers installed: a signal then reaches solves in progress. Several
+ * holds, N1,N2,...:PATH, hold again at each (the i-th from 2 on creates PATH.held<i> and waits
+ * for PATH<i>). Tests act at those known states (a signal, a kill, a file removed, a reader)
+ * instead of after a sleep. Read by the driver only. */
 static void test_hold_init(master *m)
 {
     const char *v = getenv("UFMSWEEP_TEST_HOLD");
     const char *colon = v != NULL ? strchr(v, ':') : NULL;
-    m->hold_after = -1;
+    m->n_holds = m->next_hold = 0;
     m->hold_initial = m->remaining;
     if (colon == NULL || colon[1] == '\0')
         return;
-    char *end = NULL;
-    const long long n = strtoll(v, &end, 10);
-    if (!strncmp(v, "started:", 8))
-        m->hold_after = -2;
-    else if (end == colon && n >= 0)
-        m->hold_after = n;
-    else
-        return;
+    if (!strncmp(v, "started:", 8)) {
+        m->hold_at[m->n_holds++] = -2;
+    } else {
+        for (const char *q = v; q < colon && m->n_holds < SWEEP_TEST_MAX_HOLDS;) {
+            char *end = NULL;
+            const long long n = strtoll(q, &end, 10);
+            if (end == q || n < 0 || (*end != ',' && *end != ':')) {
+                m->n_holds = 0; /* not a list of counts: no hold */
+                return;
+            }
+            m->hold_at[m->n_holds++] = n;
+            q = end + 1;
+        }
+    }
     snprintf(m->hold_path, sizeof m->hold_path, "%s", colon + 1);
 }
 
 static int test_hold(master *m, int n_workers, sweep_errbuf *eb)
 {
-    if (m->hold_after == -1 || m->hold_done)
+    if (m->next_hold >= m->n_holds)
         return SWEEP_OK;
-    if (m->hold_after >= 0 && m->done_run < m->hold_after)
+    const int64_t at = m->hold_at[m->next_hold];
+    if (at >= 0 && m->done_run < at)
         return SWEEP_OK;
-    if (m->hold_after == -2 && n_workers > 0 &&
+    if (at == -2 && n_workers > 0 &&
         m->hold_initial - m->remaining <
             (m->hold_initial < n_workers ? m->hold_initial : n_workers))
         return SWEEP_OK;
-    m->hold_done = 1;
+    const int i = ++m->next_hold;
     int ret = flush_buffer(m, eb);
     if (ret != SWEEP_OK)
         return ret;
-    char marker[4200];
-    snprintf(marker, sizeof marker, "%s.held", m->hold_path);
+    char marker[4200], go[4200];
+    snprintf(marker, sizeof marker, "%s.held%.0d", m->hold_path, i > 1 ? i : 0);
+    snprintf(go, sizeof go, "%s%.0d", m->hold_path, i > 1 ? i : 0);
     const int fd = open(marker, O_WRONLY | O_CREAT | O_EXCL, 0644);
     if (fd >= 0) {
         dprintf(fd, "%lld\n", (long long)m->done_run);
         close(fd);
     }
     fprintf(stderr, "[ufmsweep] test hook: held after %lld points until %s exists\n",
-            (long long)m->done_run, m->hold_path);
-    while (access(m->hold_path, F_OK) != 0 && !*m->o->stop) {
+            (long long)m->done_run, go);
+    while (access(go, F_OK) != 0 && !*m->o->stop) {
         struct timespec ts = {0, 10000000}; /* 10 ms */
         nanosleep(&ts, NULL);
     }

@@ -18,19 +18,6 @@ json_field() { # FILE KEY: the value of a top-level key of a JSON object
   "$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("null" if v is None else v)' "$1" "$2"
 }
 
-# wait_done STORE N: until status --json says at least N points are done (at most 60 s)
-wait_done() {
-  local i d
-  for i in $(seq 1 300); do
-    if "$BIN" status "$1" --json >wait.json 2>/dev/null; then
-      d=$(json_field wait.json done)
-      [ "${d:-0}" -ge "$2" ] && return 0
-    fi
-    sleep 0.2
-  done
-  return 1
-}
-
 # the reference: the same sweep, nobody reading
 "$MPIRUN" -n 2 "$BIN" run "$SPECS/live.yaml" --store quiet.h5 >/dev/null 2>quiet.err ||
   bad "reference run: $(tail -3 quiet.err)"
@@ -49,10 +36,14 @@ browser_done() { # N URL: the done count the page shows, as the browser sees it 
 for mode in locks nolocks; do
   if [ $mode = nolocks ]; then export HDF5_USE_FILE_LOCKING=FALSE; else unset HDF5_USE_FILE_LOCKING; fi
   store=live-$mode.h5
-  "$MPIRUN" -n 2 "$BIN" run "$SPECS/live.yaml" --store $store >run-$mode.out 2>run-$mode.err &
+  # the run is held after 3 committed points while the readers look (pending points, a
+  # writer), then after 20, so that a reloaded page must show more: known states, no race
+  # with the run's end whatever the machine's load
+  rm -f go go.held go2 go.held2
+  UFMSWEEP_TEST_HOLD=3,20:go "$MPIRUN" -n 2 "$BIN" run "$SPECS/live.yaml" --store $store >run-$mode.out 2>run-$mode.err &
   runpid=$!
-  if ! wait_done $store 3; then
-    bad "$mode: status never saw 3 points done while the run wrote ($(cat wait.json 2>/dev/null))"
+  if ! held_at go $runpid; then
+    bad "$mode: the run was never held after 3 points"
     wait $runpid
     continue
   fi
@@ -128,11 +119,13 @@ PY
     else
       for i in $(seq 1 100); do [ -s watch/index.html ] && break; sleep 0.2; done
       d1=$(browser_done 1 "file://$PWD/watch/index.html")
-      # load it again (as its reload does) until the count grows, while the run lasts
+      # release the run to its second hold (20 points), then load the page again (as its
+      # reload does) until it shows them: it must, the run waits there
+      touch go
+      for i in $(seq 1 6000); do [ -e go.held2 ] && break; kill -0 $runpid 2>/dev/null || break; sleep 0.05; done
+      [ -e go.held2 ] || bad "browser: the run was not held after 20 points"
       d2=$d1
-      for i in $(seq 1 20); do
-        kill -0 $runpid 2>/dev/null || break
-        sleep 1.5
+      for i in $(seq 1 60); do
         d2=$(browser_done 2 "file://$PWD/watch/index.html")
         [ -n "$d1" ] && [ -n "$d2" ] && [ "$d2" -gt "$d1" ] && break
       done
@@ -144,6 +137,7 @@ PY
       fi
     fi
   fi
+  touch go go2 # release the run (from whichever hold it is at) to its end
   wait $swatchpid
   rc=$?
   n=$(grep -c '^points' watch-status.out)
@@ -177,13 +171,16 @@ import h5netcdf
 from ufmstore import _h5_open
 f = _h5_open('held.h5', h5netcdf)
 print('open', flush=True)
-time.sleep(8)
+import os
+while not os.path.exists('held.release'):   # open until the run below has ended
+    time.sleep(0.05)
 " >held.out 2>&1 &
 heldpid=$!
 for i in $(seq 1 50); do grep -q open held.out && break; sleep 0.2; done
 "$BIN" run "$SPECS/live.yaml" --store held.h5 --resume >held-run.out 2>&1 &&
   ok "a reader holding the store open does not block run --resume" ||
   bad "run --resume with a reader open: $(tail -3 held-run.out)"
+touch held.release
 wait $heldpid
 
 # status --failed lists every failed point with its parameters and message
