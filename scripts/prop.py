@@ -258,7 +258,7 @@ class Case:
         reached = os.path.exists(go + ".held")
         if reached:
             token = argv[argv.index("--store") + 1]
-            pids = rank_pids(token)
+            pids = rank_pids(token, self.dir)
             if action == "kill9":
                 for q in pids:
                     try:
@@ -493,17 +493,20 @@ class Case:
                                     raise Violation(f"export netcdf {key} differs from the store")
 
 
-def rank_pids(token):
-    """the ufmsweep processes whose command line names token (the ranks of one run)"""
+def rank_pids(token, cwd):
+    """the ufmsweep processes whose command line names token and that run in cwd (the ranks of
+    one run of one case, whatever else runs on the machine)"""
     pids = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
         try:
             cmd = open(f"/proc/{d}/cmdline", "rb").read().split(b"\0")
+            here = os.readlink(f"/proc/{d}/cwd")
         except OSError:
             continue
-        if any(c.endswith(b"ufmsweep") for c in cmd[:1]) and token.encode() in cmd:
+        if any(c.endswith(b"ufmsweep") for c in cmd[:1]) and token.encode() in cmd and \
+                os.path.realpath(here) == os.path.realpath(cwd):
             pids.append(int(d))
     return pids
 
