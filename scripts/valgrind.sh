@@ -14,9 +14,11 @@ for t in unit_profile_loss unit_geom unit_metrics unit_ufm; do
 done
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-if mpirun -n 2 "${VG[@]}" --suppressions=/usr/share/openmpi/openmpi-valgrind.supp \
+# small.yaml's diverging points fail: the sweep exits 4; valgrind's own errors exit 9
+mpirun -n 2 "${VG[@]}" --suppressions=/usr/share/openmpi/openmpi-valgrind.supp \
      --suppressions="$SRC/tests/valgrind/pmix.supp" "$BUILD/ufmsweep" run "$SRC/tests/specs/small.yaml" \
-     --store "$W/vg.h5" >/dev/null 2>"$W/err"; then
+     --store "$W/vg.h5" >/dev/null 2>"$W/err"
+if [ $? -eq 4 ]; then
   echo "PASS valgrind 2-rank sweep"
 else
   echo "FAIL valgrind 2-rank sweep"; grep "==" "$W/err" | head -30; fail=$((fail + 1))
