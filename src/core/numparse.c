@@ -54,6 +54,17 @@ int numparse_int(const char *text, int lo, int hi, int *out)
     return ret;
 }
 
+int numparse_grid(const char *text, int *rows, int *cols)
+{
+    int64_t p = 0, q = 0;
+    if (numparse_pair(text, 'x', 1, NUMPARSE_MAX_GRID, &p, &q) != SWEEP_OK ||
+        p * q > NUMPARSE_MAX_GRID)
+        return SWEEP_ERR_ARG;
+    *rows = (int)p;
+    *cols = (int)q;
+    return SWEEP_OK;
+}
+
 int numparse_pair(const char *text, char sep, int64_t lo, int64_t hi, int64_t *a, int64_t *b)
 {
     if (text == NULL)

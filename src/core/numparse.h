@@ -22,4 +22,11 @@ SWEEP_MUST_USE int numparse_int(const char *text, int lo, int hi, int *out);
 /* numparse_pair - "AsepB" (e.g. "4x2" with sep 'x', "3/8" with sep '/'), each in [lo, hi]. */
 SWEEP_MUST_USE int numparse_pair(const char *text, char sep, int64_t lo, int64_t hi, int64_t *a, int64_t *b);
 
+/* The largest process grid of a grouped solve (ranks in one group). */
+#define NUMPARSE_MAX_GRID 4096
+
+/* numparse_grid - a process grid "PxQ" with P, Q >= 1 and P Q <= NUMPARSE_MAX_GRID (the one
+ * parser of --grid and process_grid). SWEEP_ERR_ARG otherwise; *rows, *cols untouched then. */
+SWEEP_MUST_USE int numparse_grid(const char *text, int *rows, int *cols);
+
 #endif /* UFMSWEEP_NUMPARSE_H */

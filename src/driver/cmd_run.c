@@ -171,13 +171,10 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
             const char *v = argv[++i];
             char *end = NULL;
             if (!strcmp(arg, "--grid")) {
-                int64_t pr = 0, pc = 0;
-                if (numparse_pair(v, 'x', 1, 4096, &pr, &pc) != SWEEP_OK || pr * pc > 4096)
+                if (numparse_grid(v, &a->grid_rows, &a->grid_cols) != SWEEP_OK)
                     return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                         "--grid: '%s' is not PxQ with P, Q >= 1 and P Q <= 4096",
-                                         v);
-                a->grid_rows = (int)pr;
-                a->grid_cols = (int)pc;
+                                         "--grid: '%s' is not PxQ with P, Q >= 1 and P Q <= %d",
+                                         v, NUMPARSE_MAX_GRID);
             } else if (!strcmp(arg, "--ranks-per-solve")) {
                 if (numparse_int(v, 1, 4096, &a->ranks_per_solve) != SWEEP_OK)
                     return sweep_err_set(eb, SWEEP_ERR_ARG,

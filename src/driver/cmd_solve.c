@@ -492,14 +492,14 @@ int cmd_solve_main(int argc, char **argv)
     }
     if (ranks_text != NULL) {
         int g = 0, nb = 0;
-        int64_t pr = 0, pc = 0;
-        if (numparse_int(ranks_text, 1, 4096, &g) != SWEEP_OK) {
+        int pr = 0, pc = 0;
+        if (numparse_int(ranks_text, 1, NUMPARSE_MAX_GRID, &g) != SWEEP_OK) {
             fprintf(stderr, "ufmsweep solve: --ranks-per-solve: '%s' is not a rank count in 1..4096\n",
                     ranks_text);
             goto cleanup;
         }
         if (grid_text != NULL &&
-            (numparse_pair(grid_text, 'x', 1, 4096, &pr, &pc) != SWEEP_OK || pr * pc != g)) {
+            (numparse_grid(grid_text, &pr, &pc) != SWEEP_OK || pr * pc != g)) {
             fprintf(stderr, "ufmsweep solve: --grid: '%s' is not PxQ with P*Q = %d\n", grid_text,
                     g);
             goto cleanup;
@@ -513,7 +513,7 @@ int cmd_solve_main(int argc, char **argv)
             fprintf(stderr, "ufmsweep solve: --ranks-per-solve runs --solver ufm only\n");
             goto cleanup;
         }
-        exit_code = solve_grouped(&pp, g, (int)pr, (int)pc, nb, json, trace_path, argc, argv);
+        exit_code = solve_grouped(&pp, g, pr, pc, nb, json, trace_path, argc, argv);
         goto cleanup;
     }
     if (trace_path != NULL && pp.ufm.trace_points == 0)

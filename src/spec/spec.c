@@ -1609,18 +1609,15 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
                 s->group_min_work = x;
         } else if (!strcmp(key, "process_grid")) {
             char buf[64];
-            int64_t pr = 0, pc = 0;
             if ((ret = scalar_text(&c, v, key, buf, sizeof buf)) != SWEEP_OK)
                 goto cleanup;
-            if (numparse_pair(buf, 'x', 1, 4096, &pr, &pc) != SWEEP_OK || pr * pc > 4096) {
+            if (numparse_grid(buf, &s->grid_rows, &s->grid_cols) != SWEEP_OK) {
                 ret = sweep_err_set(eb, SWEEP_ERR_ARG,
                                     "%s:%d: process_grid: '%s' is not PxQ with P, Q >= 1 and "
-                                    "P Q <= 4096",
-                                    path, line_of(v), buf);
+                                    "P Q <= %d",
+                                    path, line_of(v), buf, NUMPARSE_MAX_GRID);
                 goto cleanup;
             }
-            s->grid_rows = (int)pr;
-            s->grid_cols = (int)pc;
         } else if (!strcmp(key, "fixed")) {
             fixed = v;
         } else if (!strcmp(key, "grid")) {

@@ -398,6 +398,16 @@ static int test_numparse(void)
     CHECK(a == 4 && b == 2);
     CHECK_ERR(SWEEP_ERR_RANGE, numparse_pair("65536x65536", 'x', 1, 4096, &a, &b));
     CHECK_ERR(SWEEP_ERR_RANGE, numparse_pair("0/99999999999", '/', 0, INT32_MAX, &a, &b));
+    /* the one parser of process grids (--grid, process_grid) */
+    int gr = 0, gc = 0;
+    CHECK_OK(numparse_grid("4x2", &gr, &gc));
+    CHECK(gr == 4 && gc == 2);
+    CHECK_OK(numparse_grid("1x4096", &gr, &gc));
+    CHECK_ERR(SWEEP_ERR_ARG, numparse_grid("64x65", &gr, &gc)); /* 4160 ranks */
+    CHECK_ERR(SWEEP_ERR_ARG, numparse_grid("65536x65536", &gr, &gc));
+    CHECK_ERR(SWEEP_ERR_ARG, numparse_grid("0x2", &gr, &gc));
+    CHECK_ERR(SWEEP_ERR_ARG, numparse_grid("2x", &gr, &gc));
+    CHECK(gr == 1 && gc == 4096); /* untouched by a refusal */
     CHECK_ERR(SWEEP_ERR_ARG, numparse_pair("4x2x1", 'x', 1, 4096, &a, &b));
     CHECK_ERR(SWEEP_ERR_ARG, numparse_pair("4x", 'x', 1, 4096, &a, &b));
     CHECK_ERR(SWEEP_ERR_ARG, numparse_pair("x2", 'x', 1, 4096, &a, &b));
