@@ -210,18 +210,20 @@ static hid_t make_dataset(hid_t loc, const char *name, hid_t type, int rank, con
                           const void *fill)
 {
     hsize_t chunk[MAX_DIMS];
-    hid_t sp = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE), d;
+    hid_t sp = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
     chunk_dims(rank, dims, chunk);
-    H5Pset_chunk(dcpl, rank, chunk);
-    H5Pset_fletcher32(dcpl);
-    H5Pset_shuffle(dcpl);
-    H5Pset_deflate(dcpl, 1);
-    if (fill != NULL) /* NULL: HDF5's default, zero bytes */
-        H5Pset_fill_value(dcpl, type, fill);
-    H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC);
-    d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    H5Pclose(dcpl);
-    H5Sclose(sp);
+    /* a property that does not take (no checksum, no compression) means no dataset, never one
+     * made without it */
+    if (sp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0 &&
+        H5Pset_fletcher32(dcpl) >= 0 && H5Pset_shuffle(dcpl) >= 0 &&
+        H5Pset_deflate(dcpl, 1) >= 0 &&
+        (fill == NULL /* HDF5's default, zero bytes */ || H5Pset_fill_value(dcpl, type, fill) >= 0) &&
+        H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) >= 0)
+        d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (sp >= 0)
+        H5Sclose(sp);
     return d;
 }
 
@@ -230,9 +232,11 @@ static hid_t open_dataset(hid_t file, const char *path)
     if (H5Lexists(file, path, H5P_DEFAULT) <= 0)
         return -1;
     hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
-    H5Pset_chunk_cache(dapl, 1021, 1u << 20, 0.75);
-    hid_t d = H5Dopen2(file, path, dapl);
-    H5Pclose(dapl);
+    /* a larger chunk cache is only faster: without it, HDF5's default access */
+    const int cached = dapl >= 0 && H5Pset_chunk_cache(dapl, 1021, 1u << 20, 0.75) >= 0;
+    hid_t d = H5Dopen2(file, path, cached ? dapl : H5P_DEFAULT);
+    if (dapl >= 0)
+        H5Pclose(dapl);
     return d;
 }
 
@@ -400,8 +404,10 @@ static hid_t checksummed_1d(hsize_t n)
 {
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
     hsize_t chunk = n < 65536 ? n : 65536;
-    H5Pset_chunk(dcpl, 1, &chunk);
-    H5Pset_fletcher32(dcpl);
+    if (dcpl >= 0 && (H5Pset_chunk(dcpl, 1, &chunk) < 0 || H5Pset_fletcher32(dcpl) < 0)) {
+        H5Pclose(dcpl);
+        return -1; /* the dataset is then not made: never one without its checksum */
+    }
     return dcpl;
 }
 
@@ -744,14 +750,17 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     {
         hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = 16;
         hid_t sp = H5Screate_simple(1, &zero, &unlim), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        H5Pset_chunk(dcpl, 1, &chunk);
-        H5Pset_fletcher32(dcpl);
+        if (dcpl >= 0 && (H5Pset_chunk(dcpl, 1, &chunk) < 0 || H5Pset_fletcher32(dcpl) < 0)) {
+            H5Pclose(dcpl);
+            dcpl = -1; /* then no runs table: the store is refused below */
+        }
         st->runs = H5Dcreate2(g_prov, "runs", st->runs_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
         /* its dimension, so that netCDF readers (h5netcdf, xarray) open /provenance without
          * phony dimensions; it grows with the rows */
         st->runs_dim = H5Dcreate2(g_prov, "run", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl,
                                   H5P_DEFAULT);
-        H5Pclose(dcpl);
+        if (dcpl >= 0)
+            H5Pclose(dcpl);
         H5Sclose(sp);
         char dimname[96];
         snprintf(dimname, sizeof dimname, "%s%10d", NC_DIM_ONLY, 0);
