@@ -16,7 +16,7 @@ import sys
 os.environ.setdefault("MPLBACKEND", "Agg")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from report import draw_phase  # noqa: E402
+from report import draw_phase, parse_where  # noqa: E402
 from ufmstore import StoreError, open_store  # noqa: E402
 
 
@@ -43,24 +43,10 @@ def main(argv):
         if name not in axes:
             print(f"phase.py: {a.store} has no axis '{name}' (axes: {', '.join(axes)})", file=sys.stderr)
             return 1
-    where = {}
-    for w in a.where:
-        if "=" not in w:
-            print(f"phase.py: --where '{w}' is not AXIS=VALUE", file=sys.stderr)
-            return 1
-        k, v = w.split("=", 1)
-        if k not in axes:
-            print(f"phase.py: --where: no axis '{k}' (axes: {', '.join(axes)})", file=sys.stderr)
-            return 1
-        vals = axes[k]
-        match = [x for x in vals if str(x) == v or (vals.dtype.kind in "fiu" and float(x) == float(v))] \
-            if vals.dtype.kind not in "fiu" or v.replace(".", "", 1).lstrip("-").replace("e", "", 1).isdigit() \
-            else [x for x in vals if str(x) == v]
-        if not match:
-            print(f"phase.py: --where {k}={v}: not a value of {k} ({', '.join(map(str, vals))})",
-                  file=sys.stderr)
-            return 1
-        where[k] = match[0]
+    where, msg = parse_where(store, a.where)  # the one --where parser, report.py's
+    if msg is not None:
+        print(f"phase.py: {msg}", file=sys.stderr)
+        return 1
     source = "theory" if a.theory else "results"
     if source == "results" and store.results is None:
         print(f"phase.py: {a.store} holds no trained results (solver none): use --theory",
