@@ -295,7 +295,7 @@ int ufm_solver_create(const profile *p, const loss_vectors *lv, const ufm_opts *
         goto cleanup;
     }
     const double n_d = p->n;
-    if (n_d * (double)(k > d ? k : d) > 4.0e9) {
+    if (n_d * (double)(k > d ? k : d) > UFM_MAX_ONE_RANK_SIZE) {
         ret = sweep_err_set(eb, SWEEP_ERR_ARG,
                             "n = %g examples with k = %d, d = %d needs about %.1f GiB; too large "
                             "for one rank",

@@ -56,6 +56,9 @@ const char *ufm_outcome_reason(ufm_outcome o);
 
 #define UFM_MAX_MILESTONES 32
 #define UFM_MAX_TRACE_POINTS 10000
+/* The largest n max(k, d) one rank solves (about 48 bytes each: 180 GiB); larger problems are
+ * refused up front with the memory they would need. */
+#define UFM_MAX_ONE_RANK_SIZE 4.0e9
 
 typedef struct ufm_opts {
     ufm_opt_kind opt;

@@ -56,6 +56,9 @@ typedef struct run_args {
     int n_reuse;
 } run_args;
 
+#define UFMSWEEP_STR_(x) #x
+#define UFMSWEEP_STR(x) UFMSWEEP_STR_(x) /* a number macro as text, for --help */
+
 static void run_help(FILE *f)
 {
     fprintf(f,
@@ -110,7 +113,8 @@ static void run_help(FILE *f)
             "                     groups of G: ufm points with k d n iters >= --group-min-work run\n"
             "                     on a group's ScaLAPACK process grid (1 x G), the others on single\n"
             "                     ranks (docs/SCALING.md)\n"
-            "  --group-min-work W the size from which a point is grouped (default 6e10, about ten\n"
+            "  --group-min-work W the size from which a point is grouped (default "
+            UFMSWEEP_STR(SPEC_DEFAULT_GROUP_MIN_WORK) ", about ten\n"
             "                     seconds of one core)\n"
             "  --grid PxQ         the process grid of a group (P Q = G; default 1xG)\n"
             "\n"

@@ -1060,7 +1060,7 @@ static int validate_point(const point_params *pp, sweep_errbuf *eb)
         if ((ret = profile_check_integer_counts(prof, eb)) != SWEEP_OK)
             goto cleanup;
         const double big = prof->n * (double)(prof->k > prof->d ? prof->k : prof->d);
-        if (big > 4.0e9) {
+        if (big > UFM_MAX_ONE_RANK_SIZE) {
             ret = sweep_err_set(eb, SWEEP_ERR_ARG,
                                 "n = %g examples with k = %d, d = %d needs about %.1f GiB per "
                                 "solve; too large for one rank",
@@ -1473,7 +1473,7 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
     if (s == NULL)
         return SWEEP_ERR_NOMEM;
     s->ranks_per_solve = 1;
-    s->group_min_work = 6e10;
+    s->group_min_work = SPEC_DEFAULT_GROUP_MIN_WORK;
     s->path = strdup(path);
     s->text = malloc(len + 1);
     if (s->path == NULL || s->text == NULL) {

@@ -33,6 +33,9 @@
 #include <stdio.h>
 
 #define SPEC_MAX_AXES 16
+/* The default of `group_min_work` / --group-min-work: k d n iters from which a ufm point runs
+ * on a rank group (about ten seconds of one core). */
+#define SPEC_DEFAULT_GROUP_MIN_WORK 6e10
 #define SPEC_MAX_FIXED 64
 /* The most points one spec (one store) may have: 10^8 points already mean ~40 GB of grid-shaped
  * datasets and a few minutes of validation. */
