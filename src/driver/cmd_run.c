@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "fsafe.h"
 #include "journal.h"
+#include "store_plan.h"
 #include "numparse.h"
 #include "point.h"
 #include "spec.h"
@@ -463,17 +464,17 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
     const int P = s->any_ufm ? s->trace_points : 0;
     const int have_store = access(rs->store_path, F_OK) == 0;
     const int have_journal = access(rs->journal_path, F_OK) == 0;
-    run_args ar = *a; /* --continue: resume what exists, else start */
-    if (ar.cont)
-        ar.resume = have_store || have_journal;
+    run_args ar = *a;
     a = &ar;
-
-    if ((have_store || have_journal) && !a->resume && !a->restart)
+    const store_plan_request req = {a->resume, a->restart, a->cont};
+    const store_plan_action start = store_plan_start(&req, have_store, have_journal);
+    ar.resume = start == STORE_PLAN_OPEN_STORE || start == STORE_PLAN_CREATE_FROM_JOURNAL;
+    if (start == STORE_PLAN_REFUSE_EXISTS)
         return sweep_err_set(eb, SWEEP_ERR_EXISTS,
                              "%s: a store (or its journal) already exists: use --resume to "
                              "continue it, --restart to start over, or another --store",
                              rs->store_path);
-    if (!have_store && !have_journal && a->resume)
+    if (start == STORE_PLAN_REFUSE_NOTHING)
         return sweep_err_set(eb, SWEEP_ERR_ARG, "%s: nothing to resume (no store, no journal)",
                              rs->store_path);
     if ((have_store && read_only(rs->store_path)) || (have_journal && read_only(rs->journal_path)))
@@ -484,9 +485,8 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
     if (a->restart && (ret = restart_check(s, a, rs, have_store, have_journal, eb)) != SWEEP_OK)
         return ret;
     /* the journal must match before anything is touched */
-    if (a->resume && (ret = journal_check(rs->journal_path, s->spec_sha256, s->grid_sha256, s->legacy_sha256,
-                                       eb)) !=
-                         SWEEP_OK)
+    if (a->resume && (ret = journal_check(rs->journal_path, s->spec_sha256, s->grid_sha256,
+                                          s->legacy_sha256, eb)) != SWEEP_OK)
         return ret;
     if ((ret = acquire_lock(rs, eb)) != SWEEP_OK)
         return ret;
@@ -498,69 +498,65 @@ static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_er
                              (long long)s->n_points);
 
     int rebuild = 0, damaged = 0;
-    if (a->resume && have_store) {
-        sweep_errbuf eb2;
+    if (start == STORE_PLAN_OPEN_STORE) {
+        /* the facts store_plan_resume decides on: how the store opens, for writing and (when a
+         * writer left it open) for reading; its shard, numerics version and writing flag */
+        sweep_errbuf eb2, eb3;
         sweep_errbuf_clear(&eb2);
-        ret = store_open(rs->store_path, s, 1, &rs->st, &eb2);
-        if (ret == SWEEP_ERR_LEFT_OPEN) {
-            /* HDF5 marks it open by a writer, and we hold the run lock: that writer was killed.
-             * HDF5 refuses such a file for writing, but reads it in SWMR mode: rebuild from
-             * what it holds (and the journal) */
-            sweep_errbuf_clear(&eb2);
-            if ((ret = store_open(rs->store_path, s, 0, &old, &eb2)) == SWEEP_OK) {
-                rebuild = 1;
-                fprintf(stderr, "[ufmsweep] %s was left open by a writer that did not finish; "
-                                "rebuilding it from its own points%s\n",
-                        rs->store_path, have_journal ? " and the journal" : "");
-            } else if (have_journal && (ret == SWEEP_ERR_DAMAGED || ret == SWEEP_ERR_LEFT_OPEN)) {
-                rebuild = damaged = 1;
-                fprintf(stderr, "[ufmsweep] %s\n", eb2.msg);
-            } else {
-                return sweep_err_set(eb, ret, "%s", eb2.msg);
-            }
-        } else if (ret == SWEEP_ERR_DAMAGED && have_journal) {
-            rebuild = damaged = 1; /* unreadable: rebuilt from the journal, the file kept aside */
-            fprintf(stderr, "[ufmsweep] %s\n", eb2.msg);
-        } else if (ret == SWEEP_ERR_DAMAGED) {
-            return sweep_err_set(eb, ret, "%s; there is no journal to rebuild it from", eb2.msg);
-        } else if (ret != SWEEP_OK) {
-            /* locked, not ours, newer, another spec: refused, the file untouched */
-            return sweep_err_set(eb, ret, "%s", eb2.msg);
-        } else {
-            char sh[32];
-            store_attr_string(rs->st, "shard", sh, sizeof sh);
-            if (strcmp(sh, shard) != 0)
-                return sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
-                                     "%s: the store is shard '%s', this run is shard '%s'",
-                                     rs->store_path, sh, shard);
-            int writing = 1; /* unreadable: treated as left open, rebuilt from the journal */
-            if (store_get_writing(rs->st, &writing) != SWEEP_OK)
-                writing = 1;
-            if (writing && have_journal) {
-                /* the last writer died: rebuild from what the store holds plus the journal */
-                rebuild = 1;
-                fprintf(stderr, "[ufmsweep] %s was left open by a writer that did not finish; "
-                                "rebuilding it from its own points and the journal\n",
-                        rs->store_path);
-            } else if (writing) {
-                fprintf(stderr, "[ufmsweep] warning: %s was left open by a writer that did not "
-                                "finish and there is no journal; continuing with what it holds\n",
-                        rs->store_path);
-            }
+        sweep_errbuf_clear(&eb3);
+        store_plan_open facts = {0};
+        facts.have_journal = have_journal;
+        facts.open_code = store_open(rs->store_path, s, 1, &rs->st, &eb2);
+        if (facts.open_code == SWEEP_ERR_LEFT_OPEN)
+            facts.reader_code = store_open(rs->store_path, s, 0, &old, &eb3);
+        store *opened = rs->st != NULL ? rs->st : old;
+        char sh[32] = "", pv[64] = "";
+        if (opened != NULL) {
+            store_attr_string(opened, "shard", sh, sizeof sh);
+            store_attr_string(opened, "program_version", pv, sizeof pv);
+            facts.same_numerics = store_numerics_version(opened) == POINT_NUMERICS_VERSION;
         }
-        /* a store's points are of one numerics version: continuing one of another version
-         * would mix the bits of two programs */
-        store *chk = rs->st != NULL ? rs->st : old;
-        if (chk != NULL && store_numerics_version(chk) != POINT_NUMERICS_VERSION) {
-            char pv[64] = "";
-            store_attr_string(chk, "program_version", pv, sizeof pv);
-            ret = sweep_err_set(eb, SWEEP_ERR_NUMERICS,
-                                "%s: its points were computed by ufmsweep %s (numerics version "
-                                "%lld); this program computes version %d and cannot continue "
-                                "it: finish it with that version, or start over with --restart "
-                                "(docs/STORE.md, Numerics versions)",
-                                rs->store_path, pv[0] ? pv : "(unknown)",
-                                (long long)store_numerics_version(chk), POINT_NUMERICS_VERSION);
+        facts.same_shard = strcmp(sh, shard) == 0;
+        if (rs->st != NULL && store_get_writing(rs->st, &facts.writing) != SWEEP_OK)
+            facts.writing = 1; /* unreadable: treated as left open, rebuilt from the journal */
+        int code = SWEEP_OK;
+        const store_plan_action act = store_plan_resume(&facts, &code);
+        const char *why = facts.open_code == SWEEP_ERR_LEFT_OPEN ? eb3.msg : eb2.msg;
+        switch (act) {
+        case STORE_PLAN_CONTINUE:
+            break;
+        case STORE_PLAN_CONTINUE_WARN:
+            fprintf(stderr, "[ufmsweep] warning: %s was left open by a writer that did not "
+                            "finish and there is no journal; continuing with what it holds\n",
+                    rs->store_path);
+            break;
+        case STORE_PLAN_REBUILD_FROM_STORE:
+            rebuild = 1;
+            fprintf(stderr, "[ufmsweep] %s was left open by a writer that did not finish; "
+                            "rebuilding it from its own points%s\n",
+                    rs->store_path, have_journal ? " and the journal" : "");
+            break;
+        case STORE_PLAN_REBUILD_FROM_JOURNAL:
+            rebuild = damaged = 1; /* unreadable: rebuilt from the journal, the file kept aside */
+            fprintf(stderr, "[ufmsweep] %s\n", why);
+            break;
+        default: /* refused, the file untouched */
+            if (code == SWEEP_ERR_NUMERICS)
+                ret = sweep_err_set(eb, code,
+                                    "%s: its points were computed by ufmsweep %s (numerics "
+                                    "version %lld); this program computes version %d and cannot "
+                                    "continue it: finish it with that version, or start over "
+                                    "with --restart (docs/STORE.md, Numerics versions)",
+                                    rs->store_path, pv[0] ? pv : "(unknown)",
+                                    (long long)store_numerics_version(opened),
+                                    POINT_NUMERICS_VERSION);
+            else if (code == SWEEP_ERR_OTHER_SPEC && facts.open_code == SWEEP_OK)
+                ret = sweep_err_set(eb, code, "%s: the store is shard '%s', this run is shard '%s'",
+                                    rs->store_path, sh, shard);
+            else if (code == SWEEP_ERR_DAMAGED)
+                ret = sweep_err_set(eb, code, "%s; there is no journal to rebuild it from", why);
+            else
+                ret = sweep_err_set(eb, code, "%s", why);
             goto cleanup;
         }
         if (rebuild && old == NULL) {
