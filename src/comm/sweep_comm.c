@@ -1,5 +1,6 @@
 #include "sweep_comm.h"
 
+#include "record.h"
 #include "sweep_proto.h"
 
 #include <stddef.h>
@@ -91,25 +92,31 @@ cleanup:
 
 int sweep_comm_record_type(int trace_doubles, MPI_Datatype *out, sweep_errbuf *eb)
 {
-    int ret = SWEEP_OK;
+    int ret = SWEEP_OK, n_members = 0, n = 0;
     MPI_Datatype packed = MPI_DATATYPE_NULL;
-    enum { N = 16 };
-    int len[N] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, POINT_SOLVE_FIELDS, GEOM_METRICS_COUNT,
-                  GEOM_METRICS_COUNT, (int)sizeof(((point_record *)0)->message), trace_doubles,
-                  0};
-    MPI_Aint disp[N] = {offsetof(point_record, point),       offsetof(point_record, state),
-                        offsetof(point_record, outcome),     offsetof(point_record, theory_source),
-                        offsetof(point_record, error_code),  offsetof(point_record, rank),
-                        offsetof(point_record, attempts),    offsetof(point_record, wall_s),
-                        offsetof(point_record, source_point), offsetof(point_record, source),
-                        offsetof(point_record, solve),       offsetof(point_record, theory),
-                        offsetof(point_record, result),      offsetof(point_record, message),
-                        (MPI_Aint)sizeof(point_record),      0};
-    MPI_Datatype types[N] = {MPI_INT64_T, MPI_INT32_T, MPI_INT32_T, MPI_INT32_T, MPI_INT32_T,
-                             MPI_INT32_T, MPI_INT32_T, MPI_DOUBLE,  MPI_INT64_T, MPI_INT32_T,
-                             MPI_DOUBLE,  MPI_DOUBLE,  MPI_DOUBLE,  MPI_CHAR,    MPI_DOUBLE,
-                             MPI_DOUBLE};
-    const int n = trace_doubles > 0 ? 15 : 14;
+    enum { N = 32 };
+    int len[N];
+    MPI_Aint disp[N];
+    MPI_Datatype types[N];
+    /* the members of a record as the table of record.h lists them, then the trace */
+    const record_member *m = record_members(&n_members);
+    for (int i = 0; i < n_members && n < N - 1; i++) {
+        if (!m[i].transported)
+            continue;
+        len[n] = m[i].count;
+        disp[n] = (MPI_Aint)m[i].offset;
+        types[n] = m[i].elem == RECORD_I64   ? MPI_INT64_T
+                   : m[i].elem == RECORD_I32 ? MPI_INT32_T
+                   : m[i].elem == RECORD_F64 ? MPI_DOUBLE
+                                             : MPI_CHAR;
+        n++;
+    }
+    if (trace_doubles > 0) {
+        len[n] = trace_doubles;
+        disp[n] = (MPI_Aint)sizeof(point_record);
+        types[n] = MPI_DOUBLE;
+        n++;
+    }
     *out = MPI_DATATYPE_NULL;
     SWEEP_CHECK_MPI(MPI_Type_create_struct(n, len, disp, types, &packed), "record datatype", eb);
     SWEEP_CHECK_MPI(MPI_Type_create_resized(packed, 0,

@@ -12,6 +12,7 @@
 #include "check.h"
 #include "params.h"
 #include "point.h"
+#include "record.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -234,11 +235,33 @@ static int test_numerics_version_in_key(void)
     return fails;
 }
 
+/* the table of record.h covers point_record whole: in struct order, no gap, no overlap, the
+ * last member ending at sizeof(point_record) (a member added to the struct and not to the
+ * table would leave a gap, and never travel to rank 0) */
+static int test_record_table(void)
+{
+    int fails = 0, n = 0;
+    const record_member *m = record_members(&n);
+    size_t end = 0;
+    for (int i = 0; i < n; i++) {
+        if (m[i].offset != end) {
+            fprintf(stderr, "  record member %s at %zu, the previous one ends at %zu\n", m[i].name,
+                    m[i].offset, end);
+            fails++;
+        }
+        end = m[i].offset + record_elem_size(m[i].elem) * (size_t)m[i].count;
+    }
+    CHECK_EQ_INT(end, sizeof(point_record));
+    CHECK(n >= 15 && !strcmp(m[0].name, "point"));
+    return fails;
+}
+
 int main(void)
 {
     int failed = 0, passed = 0;
     RUN_TEST(test_table_against_the_code, passed, failed);
     RUN_TEST(test_no_length_limit, passed, failed);
     RUN_TEST(test_numerics_version_in_key, passed, failed);
+    RUN_TEST(test_record_table, passed, failed);
     return TEST_SUMMARY(passed, failed);
 }
