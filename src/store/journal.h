@@ -12,7 +12,7 @@
 #ifndef UFMSWEEP_JOURNAL_H
 #define UFMSWEEP_JOURNAL_H
 
-#include "point.h"
+#include "record.h"
 #include "sweep_err.h"
 
 #include <stdint.h>
