@@ -73,7 +73,11 @@ for _ in $(seq 120); do
   [[ "$st" =~ ^(COMPLETED|FAILED|CANCELLED|TIMEOUT)$ ]] && break
   sleep 2
 done
-sleep 3
+# the batch script's line may reach the log after the state changed: wait for the line itself
+for _ in $(seq 150); do
+  grep -q "stopped early with everything saved: requeueing" job2.out 2>/dev/null && break
+  sleep 0.2
+done
 if [ $requeued -eq 1 ] && grep -q "stopped early with everything saved: requeueing" job2.out; then
   ok "time limit: USR1, exit 3, requeued"
 else
