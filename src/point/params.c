@@ -578,6 +578,26 @@ char *params_value_dup(const point_params *p, const param_def *def)
     return s;
 }
 
+char *params_read_value_dup(const point_params *p, const param_def *def)
+{
+    const int iters = !strcmp(def->name, "iters"), tol = !strcmp(def->name, "tol-grad");
+    if (p->solver == POINT_SOLVER_EXTERNAL || (!iters && !tol))
+        return params_value_dup(p, def); /* a command reads the options as written */
+    char num[64];
+    int64_t max_iter = 0;
+    double t = 0.0;
+    params_budget(p, &max_iter, &t);
+    if (iters)
+        snprintf(num, sizeof num, "%lld", (long long)max_iter);
+    else
+        snprintf(num, sizeof num, "%.17g", t + 0.0);
+    const size_t n = strlen(num) + 1;
+    char *v = malloc(n);
+    if (v != NULL)
+        memcpy(v, num, n);
+    return v;
+}
+
 char *params_canonical_dup(const point_params *p, unsigned groups)
 {
     const size_t n = params_canonical_text(p, groups, NULL, 0);

@@ -204,6 +204,12 @@ void params_budget(const point_params *p, int64_t *max_iter, double *tol);
  * frees; NULL when out of memory). */
 char *params_value_dup(const point_params *p, const param_def *def);
 
+/* params_read_value_dup - the value of option def as point p's solve reads it, malloc'd: the
+ * budget (--iters, --tol-grad) as params_budget resolves it for a reference solver, every other
+ * option as params_value_text prints it. The one definition the solve key and the spec's
+ * identity share. NULL when out of memory. */
+char *params_read_value_dup(const point_params *p, const param_def *def);
+
 /* params_canonical_dup - params_canonical_text in a malloc'd string of exactly the needed length
  * (caller frees; NULL when out of memory). */
 char *params_canonical_dup(const point_params *p, unsigned groups);

@@ -185,16 +185,8 @@ size_t point_solve_identity(const point_params *pp, int64_t seed_base, int trace
         id_put(&w, def->name, strlen(def->name) + 1);
         if (!strcmp(def->name, "trace-points")) {
             id_i64(&w, trace_points); /* the store's trace length, common to every point */
-        } else if (!external && (!strcmp(def->name, "iters") || !strcmp(def->name, "tol-grad"))) {
-            int64_t max_iter = 0;
-            double tol = 0.0;
-            params_budget(pp, &max_iter, &tol);
-            if (!strcmp(def->name, "iters"))
-                id_i64(&w, max_iter);
-            else
-                id_f64(&w, tol);
         } else {
-            char *v = params_value_dup(pp, def);
+            char *v = params_read_value_dup(pp, def);
             if (v == NULL) {
                 sweep_err_set(eb, SWEEP_ERR_NOMEM, "no memory for the value of %s", def->name);
                 w.len = 0;

@@ -1222,21 +1222,7 @@ static int decides_reading(const param_def *def)
  * it, every other option as its canonical value. NULL when out of memory. */
 static char *read_value(const point_params *p, const param_def *def)
 {
-    char *v = NULL;
-    if (p->solver != POINT_SOLVER_EXTERNAL &&
-        (!strcmp(def->name, "iters") || !strcmp(def->name, "tol-grad"))) {
-        char num[64];
-        int64_t max_iter = 0;
-        double tol = 0.0;
-        params_budget(p, &max_iter, &tol);
-        if (!strcmp(def->name, "iters"))
-            snprintf(num, sizeof num, "%lld", (long long)max_iter);
-        else
-            snprintf(num, sizeof num, "%.17g", tol + 0.0);
-        v = strdup(num);
-    } else {
-        v = params_value_dup(p, def);
-    }
+    char *v = params_read_value_dup(p, def);
     if (v == NULL)
         return NULL;
     const size_t n = strlen(def->name) + 1 + strlen(v) + 1;
