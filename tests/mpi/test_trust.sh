@@ -23,15 +23,6 @@ export OPENBLAS_NUM_THREADS=1
 same_state() { # A B: /status/state equal
   h5diff -q "$1" "$2" /status/state /status/state >/dev/null 2>&1
 }
-# wait_for FILE [SECONDS]: until FILE exists (a state the run reports), or fail after a limit
-# far beyond any expected time (the limit only turns a hang into a failure, nothing waits on it)
-wait_for() {
-  local i=0 lim=$(( ${2:-300} * 20 ))
-  while [ ! -e "$1" ]; do
-    i=$((i + 1)); [ $i -gt $lim ] && return 1
-    sleep 0.05
-  done
-}
 
 # 1. overrides on 3 ranks (rank 0 only schedules: every point computed by a worker)
 cat >o.yaml <<'EOF'
@@ -63,7 +54,6 @@ same_data o3b.h5 o1b.h5 && ok "an option override: 3 ranks equal 1 rank" || bad 
 import h5py, numpy as np
 f = h5py.File("o3b.h5", "r")
 assert list(f["coords/trace_iter"][()])[-1] == 20, f["coords/trace_iter"][()]
-it = f["results/iters"][()] if "iters" in f["results"] else None
 PY
 
 # 2. failed points: exit 4, on 1 and 3 ranks, and again on --resume of such a store
@@ -173,7 +163,7 @@ for victim in store journal replaced; do
   rm -f d.h5 d.h5.journal go go.held
   UFMSWEEP_TEST_HOLD=3:go "$BIN" run d.yaml >d.out 2>&1 &
   pid=$!
-  if wait_for go.held; then
+  if held_at go $pid; then
     case $victim in
       store) rm d.h5 ;;
       journal) rm d.h5.journal ;;
@@ -197,7 +187,7 @@ done
 rm -f d.h5 d.h5.journal go go.held d.h5.lock
 UFMSWEEP_TEST_HOLD=3:go "$BIN" run d.yaml >d.out 2>&1 &
 pid=$!
-wait_for go.held && rm d.h5 && touch go
+held_at go $pid && rm d.h5 && touch go
 wait $pid
 "$BIN" run d.yaml --resume >dr.out 2>&1; rc=$?
 "$BIN" run d.yaml --store d-full.h5 >df.out 2>&1
@@ -254,7 +244,7 @@ EOF
 rm -f go go.held
 UFMSWEEP_TEST_HOLD=4:go "$BIN" run m.yaml >m.out 2>&1 &
 pid=$!
-if wait_for go.held; then kill -USR1 $pid; touch go; fi
+if held_at go $pid; then kill -USR1 $pid; touch go; fi
 wait $pid; rc1=$?
 "$BIN" run m2.yaml --resume >m2.out 2>&1; rc2=$?
 "$BIN" run m.yaml --store m-full.h5 >mf.out 2>&1
