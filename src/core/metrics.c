@@ -12,38 +12,9 @@ static const struct {
     size_t offset;
     const char *long_name; /* CF long_name (docs/THEORY.md, Metrics); every metric is unitless */
 } metric_fields[GEOM_METRICS_COUNT] = {
-    {"w_norm_ratio", offsetof(geom_metrics, w_norm_ratio),
-     "mean squared classifier norm of majority classes over that of minority classes"},
-    {"h_norm_ratio", offsetof(geom_metrics, h_norm_ratio),
-     "mean squared class-mean embedding norm of majority classes over that of minority classes"},
-    {"w_cos_majmaj", offsetof(geom_metrics, w_cos_majmaj),
-     "mean cosine between classifiers of two majority classes"},
-    {"w_cos_minmin", offsetof(geom_metrics, w_cos_minmin),
-     "mean cosine between classifiers of two minority classes"},
-    {"w_cos_majmin", offsetof(geom_metrics, w_cos_majmin),
-     "mean cosine between a majority and a minority classifier"},
-    {"h_cos_majmaj", offsetof(geom_metrics, h_cos_majmaj),
-     "mean cosine between class-mean embeddings of two majority classes"},
-    {"h_cos_minmin", offsetof(geom_metrics, h_cos_minmin),
-     "mean cosine between class-mean embeddings of two minority classes"},
-    {"h_cos_majmin", offsetof(geom_metrics, h_cos_majmin),
-     "mean cosine between a majority and a minority class-mean embedding"},
-    {"wh_cos_maj", offsetof(geom_metrics, wh_cos_maj),
-     "mean cosine between classifier and class-mean embedding over majority classes"},
-    {"wh_cos_min", offsetof(geom_metrics, wh_cos_min),
-     "mean cosine between classifier and class-mean embedding over minority classes"},
-    {"dist_gw", offsetof(geom_metrics, dist_gw),
-     "distance of the normalized classifier Gram matrix to the predicted one"},
-    {"dist_gh", offsetof(geom_metrics, dist_gh),
-     "distance of the normalized class-mean embedding Gram matrix to the predicted one"},
-    {"dist_z", offsetof(geom_metrics, dist_z),
-     "distance of the normalized class-mean logit matrix to the predicted one"},
-    {"nc1", offsetof(geom_metrics, nc1), "within-class variability collapse tr(Sigma_W Sigma_B^+)/k"},
-    {"train_acc", offsetof(geom_metrics, train_acc), "fraction of training examples classified correctly"},
-    {"margin", offsetof(geom_metrics, margin),
-     "minimum cost-sensitive margin over squared Frobenius norms of W and H"},
-    {"w_fro", offsetof(geom_metrics, w_fro), "Frobenius norm of the classifier W"},
-    {"h_fro", offsetof(geom_metrics, h_fro), "Frobenius norm of the embeddings H"},
+#define GEOM_METRIC_ROW_(name, long_name) {#name, offsetof(geom_metrics, name), long_name},
+    GEOM_METRIC_LIST(GEOM_METRIC_ROW_)
+#undef GEOM_METRIC_ROW_
 };
 
 const char *geom_metric_long_name(int i)

@@ -16,30 +16,55 @@
 
 #include <stdint.h>
 
+/* X(name, long name): every metric, in the order of docs/THEORY.md, Metrics. The one list:
+ * the struct below, the index enum, the names and CF long names (metrics.c) and every stored,
+ * transported and exported copy of a metric (src/point/record.c) are made from it. Adding a
+ * metric is a line here and the code in metrics.c that computes it. Every metric is
+ * dimensionless (CF units "1"). The fields, briefly: the norm ratios are mean ||w_c||^2 (class
+ * means hbar_c) over majority classes / over minority classes; the cosines are means over pairs
+ * within the majority, within the minority, and across; wh_cos_* the cosine of w_c and hbar_c
+ * (needs Z); dist_* are || G/|G|_F - Gp/|Gp|_F ||_F against the prediction Gp (dist_z on
+ * W^T Hbar); nc1
+ * is tr(Sigma_W Sigma_B^+)/k (0 for collapsed embeddings); margin the minimum cost-sensitive
+ * margin over ||W||_F^2 + ||H||_F^2; h_fro of collapsed embeddings sqrt(sum_c n_c ||hbar_c||^2). */
+#define GEOM_METRIC_LIST(X)                                                                        \
+    X(w_norm_ratio, "mean squared classifier norm of majority classes over that of minority "      \
+                    "classes")                                                                     \
+    X(h_norm_ratio, "mean squared class-mean embedding norm of majority classes over that of "     \
+                    "minority classes")                                                            \
+    X(w_cos_majmaj, "mean cosine between classifiers of two majority classes")                     \
+    X(w_cos_minmin, "mean cosine between classifiers of two minority classes")                     \
+    X(w_cos_majmin, "mean cosine between a majority and a minority classifier")                    \
+    X(h_cos_majmaj, "mean cosine between class-mean embeddings of two majority classes")           \
+    X(h_cos_minmin, "mean cosine between class-mean embeddings of two minority classes")           \
+    X(h_cos_majmin, "mean cosine between a majority and a minority class-mean embedding")          \
+    X(wh_cos_maj, "mean cosine between classifier and class-mean embedding over majority classes") \
+    X(wh_cos_min, "mean cosine between classifier and class-mean embedding over minority classes") \
+    X(dist_gw, "distance of the normalized classifier Gram matrix to the predicted one")           \
+    X(dist_gh, "distance of the normalized class-mean embedding Gram matrix to the predicted one") \
+    X(dist_z, "distance of the normalized class-mean logit matrix to the predicted one")           \
+    X(nc1, "within-class variability collapse tr(Sigma_W Sigma_B^+)/k")                            \
+    X(train_acc, "fraction of training examples classified correctly")                             \
+    X(margin, "minimum cost-sensitive margin over squared Frobenius norms of W and H")             \
+    X(w_fro, "Frobenius norm of the classifier W")                                                 \
+    X(h_fro, "Frobenius norm of the embeddings H")
+
 typedef struct geom_metrics {
-    double w_norm_ratio;  /* mean ||w_c||^2 over majority / mean over minority */
-    double h_norm_ratio;  /* same for the class means hbar_c */
-    double w_cos_majmaj;  /* mean pairwise cosine within the majority classifiers */
-    double w_cos_minmin;
-    double w_cos_majmin;  /* mean cosine over (majority, minority) pairs */
-    double h_cos_majmaj;
-    double h_cos_minmin;
-    double h_cos_majmin;
-    double wh_cos_maj;    /* mean cos(w_c, hbar_c) over majority classes (needs Z) */
-    double wh_cos_min;
-    double dist_gw;       /* || G_W/|G_W|_F - G*_W/|G*_W|_F ||_F (needs a reference) */
-    double dist_gh;
-    double dist_z;        /* same on W^T Hbar (needs Z and the reference Z) */
-    double nc1;           /* tr(Sigma_W Sigma_B^+)/k; 0 for collapsed embeddings */
-    double train_acc;     /* fraction of examples whose plain logits W^T h rank the label first */
-    double margin;        /* min cost-sensitive margin / (||W||_F^2 + ||H||_F^2) */
-    double w_fro;         /* ||W||_F */
-    double h_fro;         /* ||H||_F (collapsed: sqrt(sum_c n_c ||hbar_c||^2)) */
+#define GEOM_METRIC_MEMBER_(name, long_name) double name;
+    GEOM_METRIC_LIST(GEOM_METRIC_MEMBER_)
+#undef GEOM_METRIC_MEMBER_
 } geom_metrics;
+
+/* GEOM_METRIC_<name>: the index of a metric (geom_metric_name, the record's arrays). */
+enum geom_metric_index {
+#define GEOM_METRIC_INDEX_(name, long_name) GEOM_METRIC_##name,
+    GEOM_METRIC_LIST(GEOM_METRIC_INDEX_)
+#undef GEOM_METRIC_INDEX_
+    GEOM_METRICS_COUNT
+};
 
 /* The fields of geom_metrics in order, by index: names (docs/THEORY.md, Metrics) and values.
  * Every consumer (JSON, CSV, the store) iterates over these instead of listing fields. */
-#define GEOM_METRICS_COUNT 18
 const char *geom_metric_name(int i);
 double geom_metric_value(const geom_metrics *m, int i);
 /* geom_metric_long_name - a sentence naming metric i (CF long_name); NULL out of range. Every

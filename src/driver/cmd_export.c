@@ -6,11 +6,8 @@
 #include "point.h"
 #include "spec.h"
 #include "store.h"
-#include "store_h5.h"
-#include "store_schema.h"
 #include "version.h"
 
-#include <hdf5.h>
 #include <math.h>
 #if UFMSWEEP_HAVE_NETCDF
 #include <netcdf.h>
@@ -78,8 +75,30 @@ static void csv_num(FILE *o, double v)
         fprintf(o, ",%.17g", v);
 }
 
-static int export_csv(const char *path, const spec *s, store *st, hid_t file, FILE *o,
-                      sweep_errbuf *eb)
+/* the CSV columns: the table's fields marked for CSV that this store holds */
+static int csv_columns(const store *st, int *cols)
+{
+    int nf = 0, n = 0;
+    const record_field *fields = record_fields(&nf);
+    for (int i = 0; i < nf; i++)
+        if ((fields[i].exports & RECORD_EXPORT_CSV) && store_has_field(st, i))
+            cols[n++] = i;
+    return n;
+}
+
+static void csv_value(FILE *o, const record_field *f, const point_record *r)
+{
+    if (f->stored == RECORD_CHAR) {
+        fputc(',', o);
+        csv_field(o, (const char *)r + f->offset);
+    } else if (f->member == RECORD_F64) {
+        csv_num(o, record_field_get(f, r));
+    } else {
+        fprintf(o, ",%.0f", record_field_get(f, r)); /* integers, exact below 2^53 */
+    }
+}
+
+static int export_csv(const char *path, const spec *s, store *st, FILE *o, sweep_errbuf *eb)
 {
     const int64_t n = s->n_points;
     char attr[256];
@@ -94,23 +113,23 @@ static int export_csv(const char *path, const spec *s, store *st, hid_t file, FI
         csv_comment_value(o, attr);
         fputc('\n', o);
     }
-    fprintf(o, "# columns: point, the grid axes, state (0 pending 1 done 2 failed 3 not "
-               "converged), theory_source, trained metrics, theory_<metric>; NaN = not done or "
-               "does not exist\n");
+    fputs("# columns: point, the grid axes, state (", o);
+    for (int v = 0; v < POINT_STATE_COUNT; v++)
+        fprintf(o, "%s%d %s", v ? " " : "", v, point_state_name(v));
+    fputs("), theory_source, attempts, trained metrics and solve scalars, theory_<metric>, "
+          "message; NaN = not done or does not exist\n",
+          o);
+    int nf = 0, cols[256];
+    const record_field *fields = record_fields(&nf);
+    const int nc = csv_columns(st, cols);
     fputs("point", o);
     for (int a = 0; a < s->n_axes; a++) {
         fputc(',', o);
         csv_field(o, s->axes[a].key);
     }
-    fputs(",state,theory_source,attempts", o);
-    const int solved = H5Lexists(file, STORE_RESULTS, H5P_DEFAULT) > 0;
-    for (int i = 0; solved && i < GEOM_METRICS_COUNT; i++)
-        fprintf(o, ",%s", geom_metric_name(i));
-    for (int i = 0; solved && i < POINT_SOLVE_FIELDS; i++)
-        fprintf(o, ",%s", point_solve_field_name(i));
-    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
-        fprintf(o, ",theory_%s", geom_metric_name(i));
-    fputs(",message\n", o);
+    for (int k = 0; k < nc; k++)
+        fprintf(o, ",%s", fields[cols[k]].column);
+    fputc('\n', o);
 
     const int B = 4096;
     int64_t *ids = malloc((size_t)B * sizeof *ids);
@@ -138,16 +157,8 @@ static int export_csv(const char *path, const spec *s, store *st, hid_t file, FI
                 fputc(',', o);
                 csv_field(o, s->axes[a].text[idx[a]]);
             }
-            fprintf(o, ",%d,%d,%d", r->state, r->state == POINT_PENDING ? -1 : r->theory_source,
-                    r->attempts);
-            for (int k = 0; solved && k < GEOM_METRICS_COUNT; k++)
-                csv_num(o, r->result[k]);
-            for (int k = 0; solved && k < POINT_SOLVE_FIELDS; k++)
-                csv_num(o, r->solve[k]);
-            for (int k = 0; k < GEOM_METRICS_COUNT; k++)
-                csv_num(o, r->theory[k]);
-            fputc(',', o);
-            csv_field(o, r->message);
+            for (int k = 0; k < nc; k++)
+                csv_value(o, &fields[cols[k]], r);
             fputc('\n', o);
         }
     }
@@ -159,50 +170,6 @@ static int export_csv(const char *path, const spec *s, store *st, hid_t file, FI
 }
 
 #if UFMSWEEP_HAVE_NETCDF
-/* A whole dataset as doubles into a new buffer of n values (NaN-filled when the dataset is
- * absent). A dataset whose size is not n (a store edited by hand, or damaged) is refused before
- * anything is read into the buffer. */
-static int read_doubles(hid_t file, const char *path, size_t n, double **out, sweep_errbuf *eb)
-{
-    int ret = SWEEP_OK;
-    hid_t d = -1, sp = -1;
-    double *buf = malloc((n > 0 ? n : 1) * sizeof *buf);
-    *out = NULL;
-    if (buf == NULL)
-        return SWEEP_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++)
-        buf[i] = NAN;
-    if (H5Lexists(file, path, H5P_DEFAULT) > 0) {
-        if ((d = H5Dopen2(file, path, H5P_DEFAULT)) < 0 || (sp = H5Dget_space(d)) < 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot open (damaged? run ufmsweep "
-                                                       "verify)", path);
-            goto cleanup;
-        }
-        hssize_t got = H5Sget_simple_extent_npoints(sp);
-        if (got < 0 || (size_t)got != n) {
-            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED,
-                                "%s: holds %lld values where the store's spec says %zu (damaged "
-                                "or edited store: run ufmsweep verify)",
-                                path, (long long)got, n);
-            goto cleanup;
-        }
-        if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot read (damaged? run ufmsweep "
-                                                       "verify)", path);
-            goto cleanup;
-        }
-    }
-    *out = buf;
-    buf = NULL;
-cleanup:
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
-    free(buf);
-    return ret;
-}
-
 #define NC_TRY(call)                                                                       \
     do {                                                                                   \
         int nc_ = (call);                                                                  \
@@ -211,6 +178,7 @@ cleanup:
             goto cleanup;                                                                  \
         }                                                                                  \
     } while (0)
+#define PUT_TEXT(var, key, text) NC_TRY(nc_put_att_text(nc, var, key, strlen(text), text))
 
 /* a netCDF name from an option name ("n-min" -> "n_min") */
 static void nc_name(const char *in, char *out, size_t cap)
@@ -226,95 +194,44 @@ static int is_integer_param(const param_def *d)
     return d->type == PARAM_INT || d->type == PARAM_I64;
 }
 
-/* one whole string dataset of the store (message: G + (len,) characters, or G strings of len
- * bytes in schema 1) as n NUL-terminated strings of len + 1 bytes */
-static int read_messages(hid_t file, size_t n, size_t len, char **out, sweep_errbuf *eb)
+static nc_type nc_type_of(record_elem e)
 {
-    int ret = SWEEP_OK;
-    hid_t d = -1, sp = -1, ft = -1, mt = -1;
-    char *raw = calloc(n * len + 1, 1), *txt = calloc(n * (len + 1) + 1, 1);
-    *out = NULL;
-    if (raw == NULL || txt == NULL) {
-        ret = SWEEP_ERR_NOMEM;
-        goto cleanup;
+    switch (e) {
+    case RECORD_I64:
+        return NC_INT64;
+    case RECORD_I32:
+        return NC_INT;
+    case RECORD_I8:
+        return NC_BYTE;
+    case RECORD_U8:
+        return NC_UBYTE;
+    case RECORD_CHAR:
+        return NC_STRING;
+    case RECORD_F64:
+        break;
     }
-    if (H5Lexists(file, STORE_MESSAGE, H5P_DEFAULT) > 0) {
-        if ((d = H5Dopen2(file, STORE_MESSAGE, H5P_DEFAULT)) < 0 || (sp = H5Dget_space(d)) < 0 ||
-            (ft = H5Dget_type(d)) < 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot open", STORE_MESSAGE);
-            goto cleanup;
-        }
-        const hssize_t got = H5Sget_simple_extent_npoints(sp);
-        const size_t tsz = H5Tget_size(ft);
-        if (got < 0 || (size_t)got * tsz != n * len) {
-            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED,
-                                "%s: %lld values of %zu bytes where %zu of %zu were expected "
-                                "(damaged store: run ufmsweep verify)",
-                                STORE_MESSAGE, (long long)got, tsz, n, len);
-            goto cleanup;
-        }
-        mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, tsz);
-        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot be read", STORE_MESSAGE);
-            goto cleanup;
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        memcpy(txt + i * (len + 1), raw + i * len, len);
-        txt[i * (len + 1) + len] = '\0';
-    }
-    *out = txt;
-    txt = NULL;
-cleanup:
-    if (mt >= 0)
-        H5Tclose(mt);
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
-    free(raw);
-    free(txt);
-    return ret;
+    return NC_DOUBLE;
 }
 
-/* CF-1.8 netCDF-4: the axes as dimensions with coordinate variables (integers for integer
- * options such as seed), every variable with long_name (and units where one exists), flags as
- * flag_values + flag_meanings, the fixed parameters as scalar variables, the per-point status
- * (outcome, attempts, wall time, commit time, message), the provenance as global attributes. */
-static int export_netcdf(const char *out, const spec *s, store *st, hid_t file, sweep_errbuf *eb)
+/* the global attributes: CF's, the store's provenance, the spec */
+static int nc_globals(int nc, const spec *s, store *st, sweep_errbuf *eb)
 {
-    int ret = SWEEP_OK, nc = -1;
-    int dims[SPEC_MAX_AXES + 1];
-    double *buf = NULL;
-    char *msgs = NULL, **msgp = NULL;
-    const size_t n = (size_t)s->n_points;
-    const int R = s->n_axes;
-    const int P = H5Lexists(file, STORE_TRACES, H5P_DEFAULT) > 0 ? s->trace_points : 0;
-    const double nan = NAN;
-    char name[96], attr[8192], ln[512];
-#define PUT_TEXT(var, key, text) NC_TRY(nc_put_att_text(nc, var, key, strlen(text), text))
-
-    NC_TRY(nc_create(out, NC_NETCDF4 | NC_CLOBBER, &nc)); /* our own fresh temporary file */
-    {
-        char created[64], now[32];
-        store_attr_string(st, "created_utc", created, sizeof created);
-        utc_now(now);
-        PUT_TEXT(NC_GLOBAL, "Conventions", "CF-1.8");
-        PUT_TEXT(NC_GLOBAL, "title", s->name[0] ? s->name : "ufmsweep sweep");
-        snprintf(attr, sizeof attr, "%s: created by ufmsweep run; %s: exported by ufmsweep %s "
-                                    "export --format netcdf",
-                 created, now, UFMSWEEP_VERSION);
-        PUT_TEXT(NC_GLOBAL, "history", attr);
-        PUT_TEXT(NC_GLOBAL, "source", "ufmsweep " UFMSWEEP_VERSION
-                                      " (unconstrained features model sweeps)");
-        PUT_TEXT(NC_GLOBAL, "comment",
-                 "One point per combination of the axes. Trained metrics under their names, "
-                 "predictions as theory_<metric>, traces as <field>_trace; NaN where a point is "
-                 "not done. The spec and its expanded configuration are global attributes.");
-    }
+    int ret = SWEEP_OK;
+    char attr[8192], created[64], now[32];
+    store_attr_string(st, "created_utc", created, sizeof created);
+    utc_now(now);
+    PUT_TEXT(NC_GLOBAL, "Conventions", "CF-1.8");
+    PUT_TEXT(NC_GLOBAL, "title", s->name[0] ? s->name : "ufmsweep sweep");
+    snprintf(attr, sizeof attr, "%s: created by ufmsweep run; %s: exported by ufmsweep %s "
+                                "export --format netcdf",
+             created, now, UFMSWEEP_VERSION);
+    PUT_TEXT(NC_GLOBAL, "history", attr);
+    PUT_TEXT(NC_GLOBAL, "source", "ufmsweep " UFMSWEEP_VERSION
+                                  " (unconstrained features model sweeps)");
+    PUT_TEXT(NC_GLOBAL, "comment",
+             "One point per combination of the axes. Trained metrics under their names, "
+             "predictions as theory_<metric>, traces as <field>_trace; NaN where a point is "
+             "not done. The spec and its expanded configuration are global attributes.");
     const char *keys[] = {"name", "program_version", "created_utc", "spec_sha256", "grid_sha256",
                           "shard", "hostname", "hdf5_library", "mpi_library", "blas_library"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -325,30 +242,45 @@ static int export_netcdf(const char *out, const spec *s, store *st, hid_t file, 
     if (s->effective != NULL)
         NC_TRY(nc_put_att_text(nc, NC_GLOBAL, "effective_configuration", strlen(s->effective),
                                s->effective));
-    int coord[SPEC_MAX_AXES + 1];
+cleanup:
+    return ret;
+}
+
+/* the coordinates: a dimension and a variable per axis (dims[0..R)), the trace dimension
+ * dims[R] and its variable when P > 0, the fixed parameters as scalar variables */
+typedef struct nc_coords {
+    int dims[SPEC_MAX_AXES + 1];
+    int axis[SPEC_MAX_AXES];
+    int trace;
+    int fixed[SPEC_MAX_FIXED];
+} nc_coords;
+
+static int nc_define_coords(int nc, const spec *s, int P, nc_coords *co, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    char name[96], ln[512];
+    const int R = s->n_axes;
     for (int a = 0; a < R; a++) {
         const spec_axis *ax = &s->axes[a];
         nc_name(ax->def->name, name, sizeof name);
-        NC_TRY(nc_def_dim(nc, name, (size_t)ax->n, &dims[a]));
+        NC_TRY(nc_def_dim(nc, name, (size_t)ax->n, &co->dims[a]));
         const int type = !ax->numeric ? NC_STRING : is_integer_param(ax->def) ? NC_INT64 : NC_DOUBLE;
-        NC_TRY(nc_def_var(nc, name, type, 1, &dims[a], &coord[a]));
-        PUT_TEXT(coord[a], "long_name", ax->def->help);
+        NC_TRY(nc_def_var(nc, name, type, 1, &co->dims[a], &co->axis[a]));
+        PUT_TEXT(co->axis[a], "long_name", ax->def->help);
         if (ax->numeric)
-            PUT_TEXT(coord[a], "units", "1");
-        PUT_TEXT(coord[a], "spec_key", ax->key);
+            PUT_TEXT(co->axis[a], "units", "1");
+        PUT_TEXT(co->axis[a], "spec_key", ax->key);
     }
-    int trace_coord = -1;
+    co->trace = -1;
     if (P > 0) {
         const char *tn = s->trace_iters >= 0 ? "trace_iter" : "trace_point";
-        NC_TRY(nc_def_dim(nc, tn, (size_t)P, &dims[R]));
-        NC_TRY(nc_def_var(nc, tn, NC_INT64, 1, &dims[R], &trace_coord));
-        PUT_TEXT(trace_coord, "long_name", s->trace_iters >= 0
-                                               ? "iteration at which the trace point was recorded"
-                                               : "index of the trace point");
-        PUT_TEXT(trace_coord, "units", "1");
+        NC_TRY(nc_def_dim(nc, tn, (size_t)P, &co->dims[R]));
+        NC_TRY(nc_def_var(nc, tn, NC_INT64, 1, &co->dims[R], &co->trace));
+        PUT_TEXT(co->trace, "long_name", s->trace_iters >= 0
+                                             ? "iteration at which the trace point was recorded"
+                                             : "index of the trace point");
+        PUT_TEXT(co->trace, "units", "1");
     }
-    /* the fixed parameters: scalar variables named by their key */
-    int fixed_ids[SPEC_MAX_FIXED];
     for (int i = 0; i < s->n_fixed; i++) {
         const spec_fixed *fx = &s->fixed[i];
         char *end = NULL;
@@ -358,175 +290,173 @@ static int export_netcdf(const char *out, const spec *s, store *st, hid_t file, 
                              is_integer_param(fx->def));
         nc_name(fx->def->name, name, sizeof name);
         const int type = !numeric ? NC_STRING : is_integer_param(fx->def) ? NC_INT64 : NC_DOUBLE;
-        NC_TRY(nc_def_var(nc, name, type, 0, NULL, &fixed_ids[i]));
+        NC_TRY(nc_def_var(nc, name, type, 0, NULL, &co->fixed[i]));
         snprintf(ln, sizeof ln, "fixed parameter: %s", fx->def->help);
-        PUT_TEXT(fixed_ids[i], "long_name", ln);
+        PUT_TEXT(co->fixed[i], "long_name", ln);
         if (numeric)
-            PUT_TEXT(fixed_ids[i], "units", "1");
-        PUT_TEXT(fixed_ids[i], "spec_key", fx->key);
+            PUT_TEXT(co->fixed[i], "units", "1");
+        PUT_TEXT(co->fixed[i], "spec_key", fx->key);
     }
-    /* data variables: name in the file, HDF5 path, with trace dimension, type, attributes */
-    typedef struct {
-        char nc[96];
-        char h5[96];
-        int trace;
-        int type;
-        char long_name[512];
-        const char *units;
-    } var;
-    var vars[2 * GEOM_METRICS_COUNT + POINT_SOLVE_FIELDS + POINT_TRACE_FIELDS + 8];
-    int nv = 0;
-#define ADD_VAR(NC, H5, TRACE, TYPE, UNITS, ...)                                             \
-    do {                                                                                   \
-        snprintf(vars[nv].nc, sizeof vars[nv].nc, "%s", NC);                               \
-        snprintf(vars[nv].h5, sizeof vars[nv].h5, "%s", H5);                               \
-        vars[nv].trace = TRACE, vars[nv].type = TYPE, vars[nv].units = UNITS;             \
-        snprintf(vars[nv].long_name, sizeof vars[nv].long_name, __VA_ARGS__);              \
-        nv++;                                                                              \
-    } while (0)
-    const int solved = H5Lexists(file, STORE_RESULTS, H5P_DEFAULT) > 0;
-    char h5p[96], ncn[96];
-    for (int i = 0; solved && i < GEOM_METRICS_COUNT; i++) {
-        snprintf(h5p, sizeof h5p, STORE_RESULTS "/%s", geom_metric_name(i));
-        ADD_VAR(geom_metric_name(i), h5p, 0, NC_DOUBLE, "1", "%s of the trained model",
-                geom_metric_long_name(i));
-    }
-    for (int i = 0; solved && i < POINT_SOLVE_FIELDS; i++) {
-        snprintf(h5p, sizeof h5p, STORE_RESULTS "/%s", point_solve_field_name(i));
-        ADD_VAR(point_solve_field_name(i), h5p, 0, NC_DOUBLE, "1", "%s",
-                point_solve_field_long_name(i));
-    }
-    for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
-        snprintf(h5p, sizeof h5p, STORE_THEORY "/%s", geom_metric_name(i));
-        snprintf(ncn, sizeof ncn, "theory_%s", geom_metric_name(i));
-        ADD_VAR(ncn, h5p, 0, NC_DOUBLE, "1", "predicted %s", geom_metric_long_name(i));
-    }
-    const int v_source = nv;
-    ADD_VAR("theory_source", STORE_THEORY_SOURCE, 0, NC_BYTE, NULL, "source of the prediction");
-    const int v_state = nv;
-    ADD_VAR("state", STORE_STATE, 0, NC_UBYTE, NULL, "state of the point");
-    const int v_outcome = nv;
-    ADD_VAR("outcome", STORE_OUTCOME, 0, NC_BYTE, NULL, "outcome of the solve");
-    ADD_VAR("attempts", STORE_ATTEMPTS, 0, NC_INT, "1",
-            "number of times the point's result was recorded");
-    ADD_VAR("rank", STORE_RANK, 0, NC_INT, NULL, "MPI rank that computed the point");
-    ADD_VAR("wall_s", STORE_WALL, 0, NC_DOUBLE, "s", "wall-clock time of the point's solve");
-    if (H5Lexists(file, STORE_COMMIT_TIME, H5P_DEFAULT) > 0)
-        ADD_VAR("commit_time", STORE_COMMIT_TIME, 0, NC_DOUBLE,
-                "seconds since 1970-01-01 00:00:00",
-                "time the point was committed to the store (UTC)");
-    for (int i = 0; P > 0 && i < POINT_TRACE_FIELDS; i++) {
-        snprintf(h5p, sizeof h5p, STORE_TRACES "/%s", point_trace_field_name(i));
-        snprintf(ncn, sizeof ncn, "%s_trace", point_trace_field_name(i));
-        ADD_VAR(ncn, h5p, 1, NC_DOUBLE, "1", "%s along training", point_trace_field_long_name(i));
-    }
-#undef ADD_VAR
-    int ids[sizeof vars / sizeof vars[0]], msg_id = -1;
-    for (int v = 0; v < nv; v++) {
-        NC_TRY(nc_def_var(nc, vars[v].nc, vars[v].type, R + vars[v].trace, dims, &ids[v]));
-        NC_TRY(nc_def_var_deflate(nc, ids[v], 1, 1, 1));
-        if (vars[v].type == NC_DOUBLE)
-            NC_TRY(nc_def_var_fill(nc, ids[v], 0, &nan));
-        PUT_TEXT(ids[v], "long_name", vars[v].long_name);
-        if (vars[v].units != NULL)
-            PUT_TEXT(ids[v], "units", vars[v].units);
-    }
-    {
-        const unsigned char state_v[] = {0, 1, 2, 3, 4};
-        const signed char source_v[] = {-1, 0, 1, 2}, outcome_v[] = {-1, 1, 2, 3, 4};
-        NC_TRY(nc_put_att_uchar(nc, ids[v_state], "flag_values", NC_UBYTE, 5, state_v));
-        PUT_TEXT(ids[v_state], "flag_meanings", point_state_flag_meanings());
-        NC_TRY(nc_put_att_schar(nc, ids[v_source], "flag_values", NC_BYTE, 4, source_v));
-        PUT_TEXT(ids[v_source], "flag_meanings", "pending none closed_form convex");
-        NC_TRY(nc_put_att_schar(nc, ids[v_outcome], "flag_values", NC_BYTE, 5, outcome_v));
-        PUT_TEXT(ids[v_outcome], "flag_meanings",
-                 "pending_or_no_solve converged_gradient converged_loss max_iter diverged");
-        NC_TRY(nc_def_var(nc, "message", NC_STRING, R, dims, &msg_id));
-        PUT_TEXT(msg_id, "long_name", "why the point failed or did not converge");
-    }
-    NC_TRY(nc_enddef(nc));
-    for (int a = 0; a < R; a++) {
+cleanup:
+    return ret;
+}
+
+static int nc_write_coords(int nc, const spec *s, int P, const nc_coords *co, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    long long *iv = NULL;
+    int64_t *sched = NULL;
+    for (int a = 0; a < s->n_axes; a++) {
         const spec_axis *ax = &s->axes[a];
         if (!ax->numeric) {
-            NC_TRY(nc_put_var_string(nc, coord[a], (const char **)ax->text));
+            NC_TRY(nc_put_var_string(nc, co->axis[a], (const char **)ax->text));
         } else if (is_integer_param(ax->def)) {
-            long long *iv = malloc((size_t)ax->n * sizeof *iv);
-            if (iv == NULL) {
+            free(iv);
+            if ((iv = malloc((size_t)ax->n * sizeof *iv)) == NULL) {
                 ret = SWEEP_ERR_NOMEM;
                 goto cleanup;
             }
             for (int i = 0; i < ax->n; i++)
                 iv[i] = (long long)llround(ax->num[i]);
-            int r2 = nc_put_var_longlong(nc, coord[a], iv);
-            free(iv);
-            NC_TRY(r2);
+            NC_TRY(nc_put_var_longlong(nc, co->axis[a], iv));
         } else {
-            NC_TRY(nc_put_var_double(nc, coord[a], ax->num));
+            NC_TRY(nc_put_var_double(nc, co->axis[a], ax->num));
         }
     }
     for (int i = 0; i < s->n_fixed; i++) {
         const spec_fixed *fx = &s->fixed[i];
         nc_type t;
-        NC_TRY(nc_inq_vartype(nc, fixed_ids[i], &t));
+        NC_TRY(nc_inq_vartype(nc, co->fixed[i], &t));
         if (t == NC_STRING) {
             const char *txt = fx->text;
-            NC_TRY(nc_put_var_string(nc, fixed_ids[i], &txt));
+            NC_TRY(nc_put_var_string(nc, co->fixed[i], &txt));
         } else if (t == NC_INT64) {
-            long long iv = (long long)llround(strtod(fx->text, NULL));
-            NC_TRY(nc_put_var_longlong(nc, fixed_ids[i], &iv));
+            long long v = (long long)llround(strtod(fx->text, NULL));
+            NC_TRY(nc_put_var_longlong(nc, co->fixed[i], &v));
         } else {
-            double dv = strtod(fx->text, NULL);
-            NC_TRY(nc_put_var_double(nc, fixed_ids[i], &dv));
+            double v = strtod(fx->text, NULL);
+            NC_TRY(nc_put_var_double(nc, co->fixed[i], &v));
         }
     }
     if (P > 0) {
-        long long *it = malloc((size_t)P * sizeof *it);
-        int64_t *sched = malloc((size_t)P * sizeof *sched);
-        if (it == NULL || sched == NULL) {
-            free(it);
-            free(sched);
+        free(iv);
+        iv = malloc((size_t)P * sizeof *iv);
+        sched = malloc((size_t)P * sizeof *sched);
+        if (iv == NULL || sched == NULL) {
             ret = SWEEP_ERR_NOMEM;
             goto cleanup;
         }
         if (s->trace_iters >= 0 && ufm_trace_iters(s->trace_iters, P, sched) != SWEEP_OK) {
-            free(it);
-            free(sched);
             ret = SWEEP_ERR_ARG; /* the spec's trace schedule (validated when it was made) */
             goto cleanup;
         }
         for (int j = 0; j < P; j++)
-            it[j] = s->trace_iters >= 0 ? (long long)sched[j] : j;
-        int r2 = nc_put_var_longlong(nc, trace_coord, it);
-        free(it);
-        free(sched);
-        NC_TRY(r2);
+            iv[j] = s->trace_iters >= 0 ? (long long)sched[j] : j;
+        NC_TRY(nc_put_var_longlong(nc, co->trace, iv));
     }
-    for (int v = 0; v < nv; v++) {
-        size_t len = n * (size_t)(vars[v].trace ? P : 1);
-        if ((ret = read_doubles(file, vars[v].h5, len, &buf, eb)) != SWEEP_OK)
-            goto cleanup;
-        NC_TRY(nc_put_var_double(nc, ids[v], buf));
-        free(buf);
-        buf = NULL;
+cleanup:
+    free(iv);
+    free(sched);
+    return ret;
+}
+
+/* the data variables: a variable per field of the record's table that the store holds and
+ * exports to netCDF, with the field's CF attributes; ids[i] = its variable (-1: none) */
+static int nc_define_fields(int nc, store *st, int R, const nc_coords *co, int *ids,
+                            sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK, nf = 0;
+    const double nan = NAN;
+    const record_field *fields = record_fields(&nf);
+    for (int i = 0; i < nf; i++) {
+        const record_field *f = &fields[i];
+        ids[i] = -1;
+        if (!(f->exports & RECORD_EXPORT_NC) || !store_has_field(st, i))
+            continue;
+        const nc_type t = nc_type_of(f->stored);
+        const int rank = R + (f->group == RECORD_GROUP_TRACES);
+        NC_TRY(nc_def_var(nc, f->column, t, rank, co->dims, &ids[i]));
+        if (t != NC_STRING)
+            NC_TRY(nc_def_var_deflate(nc, ids[i], 1, 1, 1));
+        if (t == NC_DOUBLE)
+            NC_TRY(nc_def_var_fill(nc, ids[i], 0, &nan));
+        PUT_TEXT(ids[i], "long_name", f->long_name);
+        if (f->units != NULL)
+            PUT_TEXT(ids[i], "units", f->units);
+        if (f->n_flags > 0) {
+            NC_TRY(nc_put_att_longlong(nc, ids[i], "flag_values", t, (size_t)f->n_flags,
+                                       (const long long *)f->flag_values));
+            PUT_TEXT(ids[i], "flag_meanings", f->flag_meanings);
+        }
+        if (f->comment != NULL)
+            PUT_TEXT(ids[i], "comment", f->comment);
     }
-    {
-        const size_t ml = sizeof(((point_record *)0)->message);
-        if ((ret = read_messages(file, n, ml, &msgs, eb)) != SWEEP_OK)
-            goto cleanup;
+cleanup:
+    return ret;
+}
+
+static int nc_write_fields(int nc, store *st, const int *ids, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK, nf = 0;
+    const record_field *fields = record_fields(&nf);
+    const size_t n = (size_t)store_n_points(st), P = (size_t)store_trace_points(st);
+    const size_t ml = sizeof(((point_record *)0)->message) + 1;
+    double *buf = malloc((n * (P > 0 ? P : 1) + 1) * sizeof *buf);
+    char *msgs = NULL;
+    char **msgp = NULL;
+    if (buf == NULL) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (int i = 0; i < nf; i++) {
+        if (ids[i] < 0)
+            continue;
+        if (fields[i].stored != RECORD_CHAR) {
+            if ((ret = store_read_field(st, i, buf, eb)) != SWEEP_OK)
+                goto cleanup;
+            NC_TRY(nc_put_var_double(nc, ids[i], buf));
+            continue;
+        }
+        msgs = malloc(n * ml + 1);
         msgp = malloc((n > 0 ? n : 1) * sizeof *msgp);
-        if (msgp == NULL) {
+        if (msgs == NULL || msgp == NULL) {
             ret = SWEEP_ERR_NOMEM;
             goto cleanup;
         }
-        for (size_t i = 0; i < n; i++)
-            msgp[i] = msgs + i * (ml + 1);
-        NC_TRY(nc_put_var_string(nc, msg_id, (const char **)msgp));
+        if ((ret = store_read_messages(st, msgs, ml, eb)) != SWEEP_OK)
+            goto cleanup;
+        for (size_t p = 0; p < n; p++)
+            msgp[p] = msgs + p * ml;
+        NC_TRY(nc_put_var_string(nc, ids[i], (const char **)msgp));
     }
-#undef PUT_TEXT
 cleanup:
     free(buf);
     free(msgs);
     free(msgp);
+    return ret;
+}
+
+static int export_netcdf(const char *out, const spec *s, store *st, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK, nc = -1, nf = 0;
+    const int R = s->n_axes;
+    const int P = store_trace_points(st);
+    nc_coords co;
+    (void)record_fields(&nf);
+    int *ids = malloc((size_t)nf * sizeof *ids);
+    if (ids == NULL)
+        return SWEEP_ERR_NOMEM;
+    NC_TRY(nc_create(out, NC_NETCDF4 | NC_CLOBBER, &nc)); /* our own fresh temporary file */
+    if ((ret = nc_globals(nc, s, st, eb)) != SWEEP_OK ||
+        (ret = nc_define_coords(nc, s, P, &co, eb)) != SWEEP_OK ||
+        (ret = nc_define_fields(nc, st, R, &co, ids, eb)) != SWEEP_OK)
+        goto cleanup;
+    NC_TRY(nc_enddef(nc));
+    if ((ret = nc_write_coords(nc, s, P, &co, eb)) != SWEEP_OK ||
+        (ret = nc_write_fields(nc, st, ids, eb)) != SWEEP_OK)
+        goto cleanup;
+cleanup:
+    free(ids);
     if (nc >= 0) {
         int c = nc_close(nc);
         if (ret == SWEEP_OK && c != NC_NOERR)
@@ -534,11 +464,12 @@ cleanup:
     }
     return ret;
 }
+#undef PUT_TEXT
 
 #else
-static int export_netcdf(const char *out, const spec *s, store *st, hid_t file, sweep_errbuf *eb)
+static int export_netcdf(const char *out, const spec *s, store *st, sweep_errbuf *eb)
 {
-    (void)out, (void)s, (void)st, (void)file;
+    (void)out, (void)s, (void)st;
     return sweep_err_set(eb, SWEEP_ERR_UNSUPPORTED, "--format netcdf");
 }
 #endif
@@ -550,12 +481,11 @@ int cmd_export_main(int argc, char **argv)
     sweep_errbuf eb;
     spec *s = NULL;
     store *st = NULL;
-    hid_t file = -1;
     FILE *o = NULL;
     char tmp[4200] = "";
 
     sweep_errbuf_clear(&eb);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    store_quiet();
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             export_help(stdout);
@@ -595,12 +525,7 @@ int cmd_export_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
         goto cleanup;
     }
-    file = store_h5_open(path, 0, NULL, NULL);
     int ret, fd = -1;
-    if (file < 0) {
-        fprintf(stderr, "ufmsweep export: %s: cannot open\n", path);
-        goto cleanup;
-    }
     if (fsafe_temp_create(out, tmp, sizeof tmp, !strcmp(format, "csv") ? &fd : NULL, &eb) !=
         SWEEP_OK) {
         fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
@@ -613,12 +538,12 @@ int cmd_export_main(int argc, char **argv)
             fprintf(stderr, "ufmsweep export: cannot write %s\n", tmp);
             goto cleanup;
         }
-        ret = export_csv(path, s, st, file, o, &eb);
+        ret = export_csv(path, s, st, o, &eb);
         if (fclose(o) != 0 && ret == SWEEP_OK)
             ret = sweep_err_set(&eb, SWEEP_ERR_IO, "%s: write error", tmp);
         o = NULL;
     } else {
-        ret = export_netcdf(tmp, s, st, file, &eb);
+        ret = export_netcdf(tmp, s, st, &eb);
     }
     if (ret != SWEEP_OK) {
         fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
@@ -636,8 +561,6 @@ cleanup:
     if (o != NULL)
         fclose(o);
     fsafe_temp_discard(tmp);
-    if (file >= 0)
-        H5Fclose(file);
     store_discard(&st);
     spec_destroy(&s);
     return exit_code;

@@ -5,7 +5,6 @@
 #include "spec.h"
 #include "store.h"
 
-#include <hdf5.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +31,7 @@ int cmd_merge_main(int argc, char **argv)
     char tmp[4200] = "";
 
     sweep_errbuf_clear(&eb);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    store_quiet();
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             merge_help(stdout);

@@ -318,11 +318,6 @@ cleanup:
     return exit_code;
 }
 
-static const char *point_state_text(int state)
-{
-    return point_state_name(state);
-}
-
 /* `solve --spec SPEC --point K=V,...`: one point of a sweep through point_compute, the path the
  * sweep's workers run, so its numbers equal the store's bit for bit. No MPI. */
 static int solve_spec_point(int argc, char **argv)
@@ -409,7 +404,7 @@ static int solve_spec_point(int argc, char **argv)
         json_object_set_new(obj, "spec", json_string(spec_path));
         json_object_set_new(obj, "point", json_integer(p));
         json_object_set_new(obj, "label", json_string(label));
-        json_object_set_new(obj, "state", json_string(point_state_text(rec.state)));
+        json_object_set_new(obj, "state", json_string(point_state_name(rec.state)));
         json_object_set_new(obj, "outcome", rec.outcome > 0
                                                 ? json_string(ufm_outcome_name((ufm_outcome)rec.outcome))
                                                 : json_null());
@@ -418,8 +413,9 @@ static int solve_spec_point(int argc, char **argv)
             json_object_set_new(obj, geom_metric_name(i), report_json_real(rec.result[i]));
             json_object_set_new(th, geom_metric_name(i), report_json_real(rec.theory[i]));
         }
-        for (int i = 0; i < POINT_SOLVE_FIELDS; i++)
-            json_object_set_new(obj, point_solve_field_name(i), report_json_real(rec.solve[i]));
+#define SOLVE_JSON_(m, ln) json_object_set_new(obj, #m, report_json_real(rec.solve.m));
+        POINT_SOLVE_LIST(SOLVE_JSON_)
+#undef SOLVE_JSON_
         json_object_set_new(obj, "theory", th);
         json_object_set_new(obj, "theory_source", json_integer(rec.theory_source));
         json_object_set_new(obj, "wall_s", json_real(rec.wall_s));
@@ -434,7 +430,7 @@ static int solve_spec_point(int argc, char **argv)
             goto cleanup;
     } else {
         printf("point %lld of %s: %s\nstate %s%s%s\n", (long long)p, spec_path, label,
-               point_state_text(rec.state), rec.message[0] ? ": " : "", rec.message);
+               point_state_name(rec.state), rec.message[0] ? ": " : "", rec.message);
         printf("%-14s %22s %22s\n", "metric", "trained", "predicted");
         for (int i = 0; i < GEOM_METRICS_COUNT; i++)
             printf("%-14s %22.15g %22.15g\n", geom_metric_name(i), rec.result[i], rec.theory[i]);

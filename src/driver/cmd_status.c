@@ -7,7 +7,6 @@
 #include "spec.h"
 #include "store.h"
 
-#include <hdf5.h>
 #include <jansson.h>
 #include <math.h>
 #include <signal.h>
@@ -572,7 +571,7 @@ static int status_once(const status_opts *o, int *complete)
 int cmd_status_main(int argc, char **argv)
 {
     status_opts o = {.watch_s = STATUS_DEFAULT_WATCH_S, .window_s = STATUS_DEFAULT_WINDOW_S};
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    store_quiet();
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {

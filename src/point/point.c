@@ -12,78 +12,11 @@
 #include <string.h>
 #include <time.h>
 
-/* Stored names differ from the option names on purpose: a data variable may not share its name
- * with a grid axis in xarray/netCDF, and `loss`, `iters` and `lr` are axes in many specs. */
-static const char *const solve_names[POINT_SOLVE_FIELDS] = {"train_loss", "objective",
-                                                            "grad_norm", "iters_run"};
-static const char *const trace_head[4] = {"iter", "learning_rate", "train_loss", "grad_norm"};
-
-static const char *const solve_long[POINT_SOLVE_FIELDS] = {
-    "mean training loss at the final iterate",
-    "objective at the final iterate: mean loss plus ridge and weight-decay terms (reference "
-    "solvers: their objective)",
-    "norm of the objective's gradient at the final iterate",
-    "number of updates (iterations) performed"};
-static const char *const trace_long[4] = {"iteration", "learning rate", "mean training loss",
-                                          "norm of the gradient"};
-
-const char *point_solve_field_long_name(int i)
-{
-    return i >= 0 && i < POINT_SOLVE_FIELDS ? solve_long[i] : NULL;
-}
-
-const char *point_trace_field_long_name(int f)
-{
-    if (f >= 0 && f < 4)
-        return trace_long[f];
-    return geom_metric_long_name(f - 4);
-}
-
-const char *point_solve_field_name(int i)
-{
-    return i >= 0 && i < POINT_SOLVE_FIELDS ? solve_names[i] : NULL;
-}
-
-const char *point_trace_field_name(int f)
-{
-    if (f >= 0 && f < 4)
-        return trace_head[f];
-    return geom_metric_name(f - 4);
-}
-
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     return (double)(t1.tv_sec - t0->tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0->tv_nsec);
-}
-
-const char *point_state_name(int state)
-{
-    switch (state) {
-#define POINT_STATE_CASE_(e, v, name, meaning)                                                  \
-    case e:                                                                                      \
-        return name;
-        POINT_STATE_LIST(POINT_STATE_CASE_)
-#undef POINT_STATE_CASE_
-    }
-    return "unknown";
-}
-
-const char *point_state_flag_meanings(void)
-{
-#define POINT_STATE_NAME_(e, v, name, meaning) " " name
-    static const char all[] = POINT_STATE_LIST(POINT_STATE_NAME_);
-#undef POINT_STATE_NAME_
-    return all + 1;
-}
-
-const char *point_state_comment(void)
-{
-#define POINT_STATE_NOTE_(e, v, name, meaning) "; " name ": " meaning
-    static const char all[] = POINT_STATE_LIST(POINT_STATE_NOTE_);
-#undef POINT_STATE_NOTE_
-    return all + 2;
 }
 
 void point_record_init(point_record *rec, int64_t p, int rank, int trace_points, double *trace)
@@ -94,8 +27,9 @@ void point_record_init(point_record *rec, int64_t p, int rank, int trace_points,
     rec->source = POINT_COMPUTED;
     rec->source_point = -1;
     rec->state = POINT_FAILED;
-    for (int i = 0; i < POINT_SOLVE_FIELDS; i++)
-        rec->solve[i] = NAN;
+#define SOLVE_NAN_(m, ln) .m = NAN,
+    rec->solve = (point_solve_scalars){POINT_SOLVE_LIST(SOLVE_NAN_)};
+#undef SOLVE_NAN_
     for (int i = 0; i < GEOM_METRICS_COUNT; i++)
         rec->theory[i] = rec->result[i] = NAN;
     if (trace != NULL)
@@ -426,8 +360,8 @@ void point_solve(const point_params *params, const point_solve_opts *o, int64_t 
         }
         for (int i = 0; i < GEOM_METRICS_COUNT; i++)
             rec->result[i] = geom_metric_value(&rr.metrics, i);
-        rec->solve[1] = rr.objective;
-        rec->solve[3] = (double)rr.iters;
+        rec->solve.objective = rr.objective;
+        rec->solve.iters_run = (double)rr.iters;
         rec->outcome = rr.converged ? UFM_CONVERGED_GRAD : UFM_MAX_ITER;
         rec->state = rr.converged ? POINT_DONE : POINT_NOT_CONVERGED;
         if (!rr.converged)
@@ -465,10 +399,10 @@ void point_solve(const point_params *params, const point_solve_opts *o, int64_t 
     }
     for (int i = 0; i < GEOM_METRICS_COUNT; i++)
         rec->result[i] = geom_metric_value(&res.metrics, i);
-    rec->solve[0] = res.loss;
-    rec->solve[1] = res.objective;
-    rec->solve[2] = res.grad_norm;
-    rec->solve[3] = (double)res.iters;
+    rec->solve = (point_solve_scalars){.train_loss = res.loss,
+                                       .objective = res.objective,
+                                       .grad_norm = res.grad_norm,
+                                       .iters_run = (double)res.iters};
     rec->outcome = res.outcome;
     if (tr != NULL && trace != NULL) {
         for (int j = 0; j < P; j++) {

@@ -56,11 +56,39 @@ enum point_theory_source {
     POINT_THEORY_CONVEX = 2       /* the class-level convex solve, certified gap <= 1e-10 */
 };
 
-/* Scalars of a solve stored beside the metrics in /results. */
-#define POINT_SOLVE_FIELDS 4 /* train_loss, objective, grad_norm, iters_run */
-/* Per trace point: iter, learning_rate, train_loss, grad_norm, then the GEOM_METRICS_COUNT
- * metrics. */
-#define POINT_TRACE_FIELDS (4 + GEOM_METRICS_COUNT)
+/* X(name, long name): the scalars of a solve, stored beside the metrics in /results. Stored
+ * names differ from the option names on purpose: a data variable may not share its name with a
+ * grid axis in xarray/netCDF, and `loss`, `iters` and `lr` are axes in many specs. */
+#define POINT_SOLVE_LIST(X)                                                                     \
+    X(train_loss, "mean training loss at the final iterate")                                   \
+    X(objective, "objective at the final iterate: mean loss plus ridge and weight-decay terms " \
+                 "(reference solvers: their objective)")                                       \
+    X(grad_norm, "norm of the objective's gradient at the final iterate")                      \
+    X(iters_run, "number of updates (iterations) performed")
+
+typedef struct point_solve_scalars {
+#define POINT_SOLVE_MEMBER_(name, long_name) double name;
+    POINT_SOLVE_LIST(POINT_SOLVE_MEMBER_)
+#undef POINT_SOLVE_MEMBER_
+} point_solve_scalars;
+
+/* X(name, long name): the per-iteration values of a trace before the GEOM_METRICS_COUNT metrics;
+ * a trace holds trace[f * P + j] for field f (these, then the metrics) at trace point j. */
+#define POINT_TRACE_HEAD_LIST(X)                                                                \
+    X(iter, "iteration")                                                                       \
+    X(learning_rate, "learning rate")                                                          \
+    X(train_loss, "mean training loss")                                                        \
+    X(grad_norm, "norm of the gradient")
+
+enum point_trace_head {
+#define POINT_TRACE_HEAD_INDEX_(name, long_name) POINT_TRACE_##name,
+    POINT_TRACE_HEAD_LIST(POINT_TRACE_HEAD_INDEX_)
+#undef POINT_TRACE_HEAD_INDEX_
+    POINT_TRACE_HEAD_COUNT
+};
+
+#define POINT_SOLVE_FIELDS ((int)(sizeof(point_solve_scalars) / sizeof(double)))
+#define POINT_TRACE_FIELDS (POINT_TRACE_HEAD_COUNT + GEOM_METRICS_COUNT)
 
 typedef struct point_record {
     int64_t point;        /* linear grid index */
@@ -76,7 +104,7 @@ typedef struct point_record {
     int32_t source;       /* POINT_COMPUTED (-1), POINT_COPIED_HERE (0), or i >= 1: copied from
                              the store of the i-th --reuse source (/provenance/reuse) */
     int32_t reserved;     /* 0 */
-    double solve[POINT_SOLVE_FIELDS];
+    point_solve_scalars solve;
     double theory[GEOM_METRICS_COUNT];
     double result[GEOM_METRICS_COUNT];
     char message[128];    /* outcome or error text, "" when done cleanly */
@@ -100,7 +128,9 @@ typedef enum record_elem {
     RECORD_I64,  /* int64_t */
     RECORD_I32,  /* int32_t */
     RECORD_F64,  /* double */
-    RECORD_CHAR  /* char */
+    RECORD_CHAR, /* char */
+    RECORD_I8,   /* int8_t (stored only) */
+    RECORD_U8    /* uint8_t (stored only) */
 } record_elem;
 
 typedef struct record_member {
@@ -116,5 +146,66 @@ const record_member *record_members(int *n);
 
 /* record_elem_size - the bytes of one element. */
 size_t record_elem_size(record_elem e);
+
+/* The stored fields: one row per grid-shaped dataset of a store (docs/STORE.md), from which the
+ * store creates, opens, writes and reads its datasets with their CF attributes, `export` makes
+ * its CSV columns and netCDF variables, and verify knows what a store holds. Python's reading
+ * layer takes labels and state codes from the attributes written from it. */
+typedef enum record_group {
+    RECORD_GROUP_THEORY,  /* /theory: the prediction */
+    RECORD_GROUP_RESULTS, /* /results: what the solve found (stores whose spec solves) */
+    RECORD_GROUP_STATUS,  /* /status: state and bookkeeping */
+    RECORD_GROUP_TRACES   /* /traces: along training (a last dimension of trace points; stores
+                             of specs with traces) */
+} record_group;
+
+typedef enum record_code {
+    RECORD_CODE_PLAIN,      /* the member's value as it is */
+    RECORD_CODE_POSITIVE,   /* a positive value as it is, others as the fill (and read back as
+                               0): the outcome, 0 for "no solve" in a record, -1 on file */
+    RECORD_CODE_COMMIT_TIME /* not a member: the writer's clock when it commits the point (NaN
+                               unless store_stamp_commits) */
+} record_code;
+
+/* export columns: CSV rows, netCDF variables */
+#define RECORD_EXPORT_CSV 1u
+#define RECORD_EXPORT_NC 2u
+
+typedef struct record_field {
+    const char *name;        /* the dataset GROUP/name */
+    const char *column;      /* its name in CSV and netCDF (theory_<metric>, <field>_trace) */
+    record_group group;
+    record_elem stored;      /* element type of the dataset (RECORD_CHAR: text of
+                                point_record.message, characters along a last dimension) */
+    record_elem member;      /* element type of the point_record member */
+    size_t offset;           /* of the member in point_record; traces: the field index f */
+    record_code code;
+    double fill;             /* fill value of the dataset, what an absent optional field and a
+                                pending point read as */
+    const char *long_name;   /* CF long_name */
+    const char *units;       /* CF units, NULL: none */
+    const char *flag_meanings; /* CF flags (NULL: none): the values flag_values[0..n_flags) */
+    const int64_t *flag_values;
+    int n_flags;
+    const char *comment;     /* CF comment, NULL: none */
+    int optional;            /* older stores lack it (0.2: commit_time; 0.3: source*) */
+    unsigned exports;        /* RECORD_EXPORT_* */
+} record_field;
+
+/* record_fields - the table; *n receives its length. Static storage. The order is the CSV
+ * column and netCDF variable order. */
+const record_field *record_fields(int *n);
+
+/* record_field_find - the index of GROUP/name in the table, or -1. */
+int record_field_find(record_group group, const char *name);
+
+/* record_group_path - "/theory", "/results", "/status", "/traces". */
+const char *record_group_path(record_group group);
+
+/* record_field_get, record_field_set - the value of field f (not traces, not text, not the
+ * commit time) of a record as a double, and its inverse (with the field's code applied: the
+ * stored value). Exact for every value a record holds (int64 point indices below 2^53). */
+double record_field_get(const record_field *f, const point_record *rec);
+void record_field_set(const record_field *f, point_record *rec, double v);
 
 #endif /* UFMSWEEP_RECORD_H */

@@ -29,14 +29,12 @@ struct store {
     int64_t n_points;
     int P;                   /* trace points (0: no traces) */
     int has_results;
-    hid_t results[GEOM_METRICS_COUNT];
-    hid_t solve[POINT_SOLVE_FIELDS];
-    hid_t theory[GEOM_METRICS_COUNT];
-    hid_t theory_source;
-    hid_t traces[POINT_TRACE_FIELDS];
-    hid_t st_state, st_attempts, st_rank, st_wall, st_outcome, st_message;
-    hid_t st_commit;         /* /status/commit_time, -1 in stores made before 0.2 */
-    hid_t st_source, st_source_point; /* /status/source, source_point: -1 before 0.3 */
+    const record_field *fields; /* the record's field table (record_fields) */
+    int n_fields;
+    hid_t *ds;               /* ds[i]: the dataset of fields[i], -1 where the store has none
+                                (optional fields of older stores, /results of a theory-only
+                                spec, /traces without traces) */
+    hid_t st_state, st_attempts, st_message, st_commit, st_source; /* aliases into ds[] */
     int msg_chars;           /* /status/message is G + (MSG_LEN,) characters (schema 2); 0: a
                                 G-shaped dataset of MSG_LEN-byte strings (schema 1) */
     hid_t char_type;         /* one character (netCDF's NC_CHAR) */
@@ -72,6 +70,17 @@ static int flush_error(const char *path, sweep_errbuf *eb)
     char what[4200];
     snprintf(what, sizeof what, "%s: HDF5 flush", path);
     return write_error(what, eb);
+}
+
+void store_quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+int store_files_left_open(void)
+{
+    const ssize_t n = H5Fget_obj_count((hid_t)H5F_OBJ_ALL, H5F_OBJ_FILE);
+    return n > 0 ? (int)n : 0;
 }
 
 void utc_now(char buf[32])
@@ -205,9 +214,10 @@ static void chunk_dims(int rank, const hsize_t *dims, hsize_t *chunk)
     }
 }
 
-/* A chunked, compressed, checksummed dataset with a fill value. */
+/* A chunked, compressed, checksummed dataset with a fill value (a double that HDF5 converts to
+ * the dataset's type; NULL: HDF5's default, zero bytes). */
 static hid_t make_dataset(hid_t loc, const char *name, hid_t type, int rank, const hsize_t *dims,
-                          const void *fill)
+                          const double *fill)
 {
     hsize_t chunk[MAX_DIMS];
     hid_t sp = H5Screate_simple(rank, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
@@ -217,7 +227,7 @@ static hid_t make_dataset(hid_t loc, const char *name, hid_t type, int rank, con
     if (sp >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, rank, chunk) >= 0 &&
         H5Pset_fletcher32(dcpl) >= 0 && H5Pset_shuffle(dcpl) >= 0 &&
         H5Pset_deflate(dcpl, 1) >= 0 &&
-        (fill == NULL /* HDF5's default, zero bytes */ || H5Pset_fill_value(dcpl, type, fill) >= 0) &&
+        (fill == NULL || H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, fill) >= 0) &&
         H5Pset_fill_time(dcpl, H5D_FILL_TIME_ALLOC) >= 0)
         d = H5Dcreate2(loc, name, type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     if (dcpl >= 0)
@@ -261,24 +271,14 @@ static hid_t runs_type_create(void)
 
 static void store_free(store *st)
 {
-    hid_t *ids[] = {&st->theory_source, &st->st_state, &st->st_attempts, &st->st_rank,
-                    &st->st_wall, &st->st_outcome, &st->st_message, &st->st_commit,
-                    &st->st_source, &st->st_source_point, &st->runs, &st->runs_dim};
-    for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
-        if (st->results[i] >= 0)
-            H5Dclose(st->results[i]);
-        if (st->theory[i] >= 0)
-            H5Dclose(st->theory[i]);
-    }
-    for (int i = 0; i < POINT_SOLVE_FIELDS; i++)
-        if (st->solve[i] >= 0)
-            H5Dclose(st->solve[i]);
-    for (int i = 0; i < POINT_TRACE_FIELDS; i++)
-        if (st->traces[i] >= 0)
-            H5Dclose(st->traces[i]);
-    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
-        if (*ids[i] >= 0)
-            H5Dclose(*ids[i]);
+    for (int i = 0; st->ds != NULL && i < st->n_fields; i++)
+        if (st->ds[i] >= 0)
+            H5Dclose(st->ds[i]);
+    free(st->ds);
+    if (st->runs >= 0)
+        H5Dclose(st->runs);
+    if (st->runs_dim >= 0)
+        H5Dclose(st->runs_dim);
     if (st->runs_type >= 0)
         H5Tclose(st->runs_type);
     if (st->msg_type >= 0)
@@ -295,15 +295,16 @@ static store *store_alloc(void)
     if (st == NULL)
         return NULL;
     st->file = -1;
-    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
-        st->results[i] = st->theory[i] = -1;
-    for (int i = 0; i < POINT_SOLVE_FIELDS; i++)
-        st->solve[i] = -1;
-    for (int i = 0; i < POINT_TRACE_FIELDS; i++)
-        st->traces[i] = -1;
-    st->theory_source = st->st_state = st->st_attempts = st->st_rank = st->st_wall = -1;
-    st->st_outcome = st->st_message = st->st_commit = st->runs = st->runs_dim = -1;
-    st->st_source = st->st_source_point = -1;
+    st->fields = record_fields(&st->n_fields);
+    st->ds = malloc((size_t)st->n_fields * sizeof *st->ds);
+    if (st->ds == NULL) {
+        free(st);
+        return NULL;
+    }
+    for (int i = 0; i < st->n_fields; i++)
+        st->ds[i] = -1;
+    st->st_state = st->st_attempts = st->st_message = st->st_commit = st->st_source = -1;
+    st->runs = st->runs_dim = -1;
     st->runs_type = runs_type_create();
     st->msg_type = string_type(sizeof(((point_record *)0)->message));
     st->char_type = string_type(1);
@@ -331,37 +332,36 @@ int store_close(store **pst)
     return ret;
 }
 
-/* open every dataset by name (those that exist) */
+/* the dataset of GROUP/name (-1: none) */
+static hid_t field_dataset(const store *st, record_group group, const char *name)
+{
+    const int i = record_field_find(group, name);
+    return i >= 0 ? st->ds[i] : -1;
+}
+
+/* the aliases of the datasets the store reads by name */
+static void alias_fields(store *st)
+{
+    st->st_state = field_dataset(st, RECORD_GROUP_STATUS, "state");
+    st->st_attempts = field_dataset(st, RECORD_GROUP_STATUS, "attempts");
+    st->st_message = field_dataset(st, RECORD_GROUP_STATUS, "message");
+    st->st_commit = field_dataset(st, RECORD_GROUP_STATUS, "commit_time");
+    st->st_source = field_dataset(st, RECORD_GROUP_STATUS, "source");
+    st->has_results = field_dataset(st, RECORD_GROUP_RESULTS, "w_fro") >= 0;
+}
+
+/* open every dataset of the field table by name (those that exist) */
 static void open_all(store *st)
 {
     char path[128];
-    for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
-        snprintf(path, sizeof path, STORE_RESULTS "/%s", geom_metric_name(i));
-        st->results[i] = open_dataset(st->file, path);
-        snprintf(path, sizeof path, STORE_THEORY "/%s", geom_metric_name(i));
-        st->theory[i] = open_dataset(st->file, path);
+    for (int i = 0; i < st->n_fields; i++) {
+        snprintf(path, sizeof path, "%s/%s", record_group_path(st->fields[i].group),
+                 st->fields[i].name);
+        st->ds[i] = open_dataset(st->file, path);
     }
-    for (int i = 0; i < POINT_SOLVE_FIELDS; i++) {
-        snprintf(path, sizeof path, STORE_RESULTS "/%s", point_solve_field_name(i));
-        st->solve[i] = open_dataset(st->file, path);
-    }
-    for (int i = 0; i < POINT_TRACE_FIELDS; i++) {
-        snprintf(path, sizeof path, STORE_TRACES "/%s", point_trace_field_name(i));
-        st->traces[i] = open_dataset(st->file, path);
-    }
-    st->theory_source = open_dataset(st->file, STORE_THEORY_SOURCE);
-    st->st_state = open_dataset(st->file, STORE_STATE);
-    st->st_attempts = open_dataset(st->file, STORE_ATTEMPTS);
-    st->st_rank = open_dataset(st->file, STORE_RANK);
-    st->st_wall = open_dataset(st->file, STORE_WALL);
-    st->st_outcome = open_dataset(st->file, STORE_OUTCOME);
-    st->st_message = open_dataset(st->file, STORE_MESSAGE);
-    st->st_commit = open_dataset(st->file, STORE_COMMIT_TIME);
-    st->st_source = open_dataset(st->file, STORE_SOURCE);
-    st->st_source_point = open_dataset(st->file, STORE_SOURCE_POINT);
     st->runs = open_dataset(st->file, STORE_RUNS);
     st->runs_dim = open_dataset(st->file, STORE_PROVENANCE "/run");
-    st->has_results = st->results[0] >= 0;
+    alias_fields(st);
 }
 
 static void axis_dim_name(const spec_axis *ax, char *buf, size_t cap)
@@ -474,6 +474,99 @@ static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *sca
     return SWEEP_OK;
 }
 
+/* the HDF5 type of a field's element on file (little-endian, as every store) and in memory */
+static hid_t file_type(record_elem e)
+{
+    switch (e) {
+    case RECORD_I64:
+        return H5T_STD_I64LE;
+    case RECORD_I32:
+        return H5T_STD_I32LE;
+    case RECORD_I8:
+        return H5T_STD_I8LE;
+    case RECORD_U8:
+        return H5T_STD_U8LE;
+    case RECORD_F64:
+    case RECORD_CHAR:
+        break;
+    }
+    return H5T_IEEE_F64LE;
+}
+
+static hid_t memory_type(record_elem e)
+{
+    switch (e) {
+    case RECORD_I64:
+        return H5T_NATIVE_INT64;
+    case RECORD_I32:
+        return H5T_NATIVE_INT32;
+    case RECORD_I8:
+        return H5T_NATIVE_INT8;
+    case RECORD_U8:
+        return H5T_NATIVE_UINT8;
+    case RECORD_F64:
+    case RECORD_CHAR:
+        break;
+    }
+    return H5T_NATIVE_DOUBLE;
+}
+
+/* /status/message: characters along a last dimension message_len (netCDF's NC_CHAR layout:
+ * ncdump and xarray read it as text, where netCDF-C mis-sizes fixed-length string datasets),
+ * with the default fill (zero bytes: ""), not a user-defined one: netCDF-C reads a string
+ * dataset's user-defined fill value into a buffer of one character and overflows it (ncdump
+ * aborted on the store). */
+static hid_t create_message(store *st, hid_t g, const char *name)
+{
+    const int R = st->rank;
+    hsize_t mdims[MAX_DIMS + 1], ml = (hsize_t)MSG_LEN;
+    memcpy(mdims, st->dims, (size_t)R * sizeof(hsize_t));
+    mdims[R] = ml;
+    hid_t d = make_dataset(g, name, st->char_type, R + 1, mdims, NULL);
+    st->msg_chars = 1;
+    char dimname[96];
+    snprintf(dimname, sizeof dimname, "%s%10d", NC_DIM_ONLY, MSG_LEN);
+    hid_t sp1 = H5Screate_simple(1, &ml, NULL);
+    hid_t mlen = sp1 < 0 ? -1
+                         : H5Dcreate2(g, "message_len", H5T_IEEE_F32LE, sp1, H5P_DEFAULT,
+                                      H5P_DEFAULT, H5P_DEFAULT);
+    if (sp1 >= 0)
+        H5Sclose(sp1);
+    const int bad = mlen < 0 || H5DSset_scale(mlen, dimname) < 0 ||
+                    (d >= 0 && H5DSattach_scale(d, mlen, (unsigned)R) < 0) ||
+                    (d >= 0 && attr_write_string(d, "_Encoding", "utf-8") < 0);
+    if (mlen >= 0)
+        H5Dclose(mlen);
+    if (bad && d >= 0)
+        d = (H5Dclose(d), -1);
+    return d;
+}
+
+/* Field i of the table as a dataset of group g: the grid's scales attached (and the trace scale
+ * on the last dimension of a trace), its fill value and its CF attributes. */
+static int create_field(store *st, int i, hid_t g, const hid_t *scales, hid_t trace_scale)
+{
+    const record_field *f = &st->fields[i];
+    const int R = st->rank, trace = f->group == RECORD_GROUP_TRACES;
+    hid_t d;
+    if (f->stored == RECORD_CHAR) {
+        d = create_message(st, g, f->name);
+    } else {
+        hsize_t dims[MAX_DIMS];
+        memcpy(dims, st->dims, sizeof dims);
+        dims[R] = (hsize_t)st->P;
+        d = make_dataset(g, f->name, file_type(f->stored), R + trace, dims, &f->fill);
+    }
+    st->ds[i] = d;
+    if (d < 0 || attach_scales(d, scales, R, trace ? trace_scale : -1) != SWEEP_OK ||
+        attr_write_cf(d, f->long_name, f->units) != SWEEP_OK ||
+        (f->n_flags > 0 && attr_write_flags(d, file_type(f->stored), f->flag_values, f->n_flags,
+                                            f->flag_meanings) != SWEEP_OK) ||
+        (f->comment != NULL && attr_write_string(d, "comment", f->comment) != SWEEP_OK))
+        return SWEEP_ERR_HDF5;
+    return SWEEP_OK;
+}
+
 static int store_create_file(const char *path, const spec *s, const char *shard,
                              int with_traces, store **out, sweep_errbuf *eb);
 
@@ -578,11 +671,15 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     /* dimension scales in every group that holds grid-shaped data (xarray's h5netcdf engine
      * labels a group's dimensions with the coordinate variables of that group), hard-linked
      * under /coords */
-    hid_t groups_with_data[4] = {g_theory, g_status, g_results, g_traces};
+    hid_t gid[4];
+    gid[RECORD_GROUP_THEORY] = g_theory;
+    gid[RECORD_GROUP_RESULTS] = g_results;
+    gid[RECORD_GROUP_STATUS] = g_status;
+    gid[RECORD_GROUP_TRACES] = g_traces;
     for (int g = 0; g < 4; g++) {
-        if (groups_with_data[g] < 0)
+        if (gid[g] < 0)
             continue;
-        if (make_scales(groups_with_data[g], s, st->P, g == 3, gscales[g], &gtrace[g]) != 0) {
+        if (make_scales(gid[g], s, st->P, g == RECORD_GROUP_TRACES, gscales[g], &gtrace[g]) != 0) {
             ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot write the coordinates", path);
             goto cleanup;
         }
@@ -608,105 +705,14 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
         }
     }
 
-    /* grid-shaped datasets */
-    const double nan = NAN;
-    const int8_t minus1 = -1;
-    const uint8_t zero8 = 0;
-    const int32_t zero32 = 0, minus32 = -1;
-    const int R = st->rank;
-    hsize_t tdims[MAX_DIMS];
-    memcpy(tdims, st->dims, sizeof tdims);
-    tdims[R] = (hsize_t)st->P;
+    /* grid-shaped datasets: every field of the record's table whose group this store has */
     int fail = 0;
-    char ln[512];
-    for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
-        st->theory[i] = make_dataset(g_theory, geom_metric_name(i), H5T_IEEE_F64LE, R, st->dims, &nan);
-        snprintf(ln, sizeof ln, "predicted %s", geom_metric_long_name(i));
-        fail |= st->theory[i] < 0 || attach_scales(st->theory[i], gscales[0], R, -1) < 0 ||
-                attr_write_cf(st->theory[i], ln, "1") < 0;
-        if (st->has_results) {
-            st->results[i] = make_dataset(g_results, geom_metric_name(i), H5T_IEEE_F64LE, R,
-                                          st->dims, &nan);
-            snprintf(ln, sizeof ln, "%s of the trained model", geom_metric_long_name(i));
-            fail |= st->results[i] < 0 || attach_scales(st->results[i], gscales[2], R, -1) < 0 ||
-                    attr_write_cf(st->results[i], ln, "1") < 0;
-        }
+    for (int i = 0; i < st->n_fields && !fail; i++) {
+        const record_group g = st->fields[i].group;
+        if (gid[g] >= 0)
+            fail |= create_field(st, i, gid[g], gscales[g], gtrace[g]) != SWEEP_OK;
     }
-    for (int i = 0; st->has_results && i < POINT_SOLVE_FIELDS; i++) {
-        st->solve[i] = make_dataset(g_results, point_solve_field_name(i), H5T_IEEE_F64LE, R,
-                                    st->dims, &nan);
-        fail |= st->solve[i] < 0 || attach_scales(st->solve[i], gscales[2], R, -1) < 0 ||
-                attr_write_cf(st->solve[i], point_solve_field_long_name(i), "1") < 0;
-    }
-    for (int i = 0; st->P > 0 && i < POINT_TRACE_FIELDS; i++) {
-        st->traces[i] = make_dataset(g_traces, point_trace_field_name(i), H5T_IEEE_F64LE, R + 1,
-                                     tdims, &nan);
-        snprintf(ln, sizeof ln, "%s along training", point_trace_field_long_name(i));
-        fail |= st->traces[i] < 0 || attach_scales(st->traces[i], gscales[3], R, gtrace[3]) < 0 ||
-                attr_write_cf(st->traces[i], ln, "1") < 0;
-    }
-    st->theory_source = make_dataset(g_theory, "theory_source", H5T_STD_I8LE, R, st->dims, &minus1);
-    st->st_state = make_dataset(g_status, "state", H5T_STD_U8LE, R, st->dims, &zero8);
-    st->st_attempts = make_dataset(g_status, "attempts", H5T_STD_I32LE, R, st->dims, &zero32);
-    st->st_rank = make_dataset(g_status, "rank", H5T_STD_I32LE, R, st->dims, &minus32);
-    st->st_wall = make_dataset(g_status, "wall_s", H5T_IEEE_F64LE, R, st->dims, &nan);
-    st->st_outcome = make_dataset(g_status, "outcome", H5T_STD_I8LE, R, st->dims, &minus1);
-    /* the default fill (zero bytes: ""), not a user-defined one: netCDF-C reads a string
-     * dataset's user-defined fill value into a buffer of one character and overflows it (ncdump
-     * aborted on the store) */
-    {
-        /* characters along a last dimension message_len (netCDF's NC_CHAR layout: ncdump and
-         * xarray read it as text, where netCDF-C mis-sizes fixed-length string datasets) */
-        hsize_t mdims[MAX_DIMS + 1], ml = (hsize_t)MSG_LEN;
-        memcpy(mdims, st->dims, (size_t)R * sizeof(hsize_t));
-        mdims[R] = ml;
-        st->st_message = make_dataset(g_status, "message", st->char_type, R + 1, mdims, NULL);
-        st->msg_chars = 1;
-        char dimname[96];
-        snprintf(dimname, sizeof dimname, "%s%10d", NC_DIM_ONLY, MSG_LEN);
-        hid_t sp1 = H5Screate_simple(1, &ml, NULL);
-        hid_t mlen = H5Dcreate2(g_status, "message_len", H5T_IEEE_F32LE, sp1, H5P_DEFAULT,
-                                H5P_DEFAULT, H5P_DEFAULT);
-        H5Sclose(sp1);
-        fail |= mlen < 0 || H5DSset_scale(mlen, dimname) < 0 ||
-                (st->st_message >= 0 && H5DSattach_scale(st->st_message, mlen, (unsigned)R) < 0) ||
-                (st->st_message >= 0 && attr_write_string(st->st_message, "_Encoding", "utf-8") < 0);
-        if (mlen >= 0)
-            H5Dclose(mlen);
-    }
-    st->st_commit = make_dataset(g_status, "commit_time", H5T_IEEE_F64LE, R, st->dims, &nan);
-    fail |= st->st_commit < 0 ||
-            attr_write_string(st->st_commit, "units", "seconds since 1970-01-01 00:00:00") < 0 ||
-            attr_write_string(st->st_commit, "long_name",
-                              "when the writer committed the point to this store (UTC); NaN "
-                              "when pending or not known (points rebuilt from a journal or "
-                              "copied from another store)") < 0;
-    const int64_t minus64 = -1;
-    st->st_source = make_dataset(g_status, "source", H5T_STD_I32LE, R, st->dims, &minus32);
-    st->st_source_point = make_dataset(g_status, "source_point", H5T_STD_I64LE, R, st->dims,
-                                       &minus64);
-    fail |= st->st_source < 0 || st->st_source_point < 0 ||
-            attr_write_cf(st->st_source, "where the point's record comes from", NULL) < 0 ||
-            attr_write_string(st->st_source, "comment",
-                              "-1: computed for this point (or pending); 0: copied from "
-                              "source_point of this store, whose problem is the same; i >= 1: "
-                              "copied from source_point of the i-th store of the provenance "
-                              "attribute reuse_sources (run --reuse)") < 0 ||
-            attr_write_cf(st->st_source_point,
-                          "the point a copied record comes from (-1: computed)", NULL) < 0;
-    fail |= st->theory_source < 0 || attach_scales(st->theory_source, gscales[0], R, -1) < 0;
-    hid_t status_ds[] = {st->st_state,   st->st_attempts, st->st_rank,   st->st_wall,
-                         st->st_outcome, st->st_message,  st->st_commit, st->st_source,
-                         st->st_source_point};
-    for (size_t i = 0; i < sizeof status_ds / sizeof status_ds[0]; i++)
-        fail |= status_ds[i] < 0 || attach_scales(status_ds[i], gscales[1], R, -1) < 0;
-    /* CF flags, and the longer story in a comment */
-    static const int64_t state_v[] = {0, 1, 2, 3, 4}, source_v[] = {-1, 0, 1, 2},
-                         outcome_v[] = {-1, 1, 2, 3, 4};
-    fail |= attr_write_cf(st->st_state, "state of the point", NULL) < 0 ||
-            attr_write_flags(st->st_state, H5T_STD_U8LE, state_v, POINT_STATE_COUNT,
-                             point_state_flag_meanings()) < 0 ||
-            attr_write_string(st->st_state, "comment", point_state_comment()) < 0;
+    alias_fields(st);
     if (!s->every_point_in_study && !fail) {
         /* the points of no block: their own state from the start, never pending */
         uint8_t *init = malloc((size_t)s->n_points);
@@ -719,25 +725,6 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
         fail |= H5Dwrite(st->st_state, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, init) < 0;
         free(init);
     }
-    fail |= attr_write_cf(st->theory_source, "source of the prediction", NULL) < 0 ||
-            attr_write_flags(st->theory_source, H5T_STD_I8LE, source_v, 4,
-                             "pending none closed_form convex") < 0 ||
-            attr_write_string(st->theory_source, "comment",
-                              "none: no closed form and no certified convex solve; convex: the "
-                              "class-level convex problem solved to a certified gap") < 0;
-    fail |= attr_write_cf(st->st_outcome, "outcome of the solve", NULL) < 0 ||
-            attr_write_flags(st->st_outcome, H5T_STD_I8LE, outcome_v, 5,
-                             "pending_or_no_solve converged_gradient converged_loss max_iter "
-                             "diverged") < 0 ||
-            attr_write_string(st->st_outcome, "comment",
-                              "converged_gradient: grad_tol reached (reference solvers: their "
-                              "certified tolerance); converged_loss: loss_tol reached") < 0;
-    fail |= attr_write_cf(st->st_attempts, "number of times the point's result was recorded",
-                          "1") < 0 ||
-            attr_write_cf(st->st_rank, "MPI rank that computed the point", NULL) < 0 ||
-            attr_write_cf(st->st_wall, "wall-clock time of the point's solve", "s") < 0 ||
-            (st->st_message >= 0 &&
-             attr_write_cf(st->st_message, "why the point failed or did not converge", NULL) < 0);
 
     /* provenance */
     fail |= write_text_dataset(g_prov, "spec", s->text, s->text_len) < 0;
@@ -989,7 +976,8 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
         st->msg_chars = H5Sget_simple_extent_ndims(msp) == st->rank + 1;
         H5Sclose(msp);
     }
-    if ((int64_t)total != st->n_points || (st->P > 0 && st->traces[0] < 0)) {
+    if ((int64_t)total != st->n_points ||
+        (st->P > 0 && field_dataset(st, RECORD_GROUP_TRACES, "iter") < 0)) {
         ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: inconsistent shapes (damaged store)",
                             path);
         goto cleanup;
@@ -1230,24 +1218,90 @@ static int rw_points(store *st, hid_t d, hid_t memtype, void *buf, size_t nelem,
     return ret;
 }
 
-/* Gather/scatter helpers between records and a contiguous buffer. */
-typedef enum { F_THEORY, F_RESULT, F_SOLVE, F_WALL } field_kind;
-
-static double *field_ptr(point_record *r, field_kind kind, int i)
+/* Trace field f of n points between the records' trace buffers (traces[i * stride + f * P + j])
+ * and the dataset, at the coordinates fill_coords(..., P) set. */
+static int transfer_trace(store *st, hid_t d, int f, double *traces, size_t n, int write)
 {
-    switch (kind) {
-    case F_THEORY:
-        return &r->theory[i];
-    case F_RESULT:
-        return &r->result[i];
-    case F_SOLVE:
-        return &r->solve[i];
-    case F_WALL:
-    default:
-        return &r->wall_s;
-    }
+    const size_t P = (size_t)st->P, stride = P * POINT_TRACE_FIELDS;
+    for (size_t i = 0; write && i < n; i++)
+        memcpy(st->vbuf + i * P, traces + i * stride + (size_t)f * P, P * sizeof(double));
+    const int bad = rw_points(st, d, H5T_NATIVE_DOUBLE, st->vbuf, n * P, write);
+    for (size_t i = 0; !write && !bad && i < n; i++)
+        memcpy(traces + i * stride + (size_t)f * P, st->vbuf + i * P, P * sizeof(double));
+    return bad;
 }
 
+/* /status/message of n points: characters along the last dimension (schema 2), or MSG_LEN-byte
+ * strings (schema 1). */
+static int transfer_message(store *st, hid_t d, point_record *recs, const int64_t *points,
+                            int count, int write)
+{
+    const size_t n = (size_t)count, ml = sizeof recs[0].message;
+    char *msg = malloc(n * ml);
+    if (msg == NULL)
+        return -1;
+    for (size_t i = 0; write && i < n; i++)
+        memcpy(msg + i * ml, recs[i].message, ml);
+    int bad;
+    if (st->msg_chars) {
+        fill_coords(st, points, count, MSG_LEN);
+        bad = rw_points(st, d, st->char_type, msg, n * ml, write);
+        fill_coords(st, points, count, 0);
+    } else {
+        bad = rw_points(st, d, st->msg_type, msg, n, write);
+    }
+    for (size_t i = 0; !write && !bad && i < n; i++) {
+        memcpy(recs[i].message, msg + i * ml, ml);
+        recs[i].message[ml - 1] = '\0';
+    }
+    free(msg);
+    return bad;
+}
+
+/* A numeric field of n records, between the members and the dataset d (-1: the store has none;
+ * reading gives the fill, writing skips it), at the current coordinates. The elements travel in
+ * the member's type; HDF5 converts to the dataset's. */
+static int transfer_field(store *st, const record_field *f, hid_t d, point_record *recs,
+                          size_t n, int write)
+{
+    const size_t es = record_elem_size(f->member);
+    char *buf = (char *)st->vbuf;
+    if (f->code == RECORD_CODE_COMMIT_TIME) {
+        if (!write || d < 0)
+            return 0; /* not a member of the record */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        const double t = st->stamp_commits ? (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec : NAN;
+        for (size_t i = 0; i < n; i++)
+            st->vbuf[i] = t;
+        return rw_points(st, d, H5T_NATIVE_DOUBLE, st->vbuf, n, 1);
+    }
+    if (d < 0) {
+        for (size_t i = 0; !write && i < n; i++)
+            record_field_set(f, &recs[i], f->fill);
+        return 0;
+    }
+    for (size_t i = 0; write && i < n; i++) {
+        memcpy(buf + i * es, (const char *)&recs[i] + f->offset, es);
+        if (f->code == RECORD_CODE_POSITIVE) {
+            int32_t v;
+            memcpy(&v, buf + i * es, sizeof v);
+            v = v > 0 ? v : (int32_t)f->fill;
+            memcpy(buf + i * es, &v, sizeof v);
+        }
+    }
+    if (rw_points(st, d, memory_type(f->member), buf, n, write))
+        return 1;
+    for (size_t i = 0; !write && i < n; i++) {
+        memcpy((char *)&recs[i] + f->offset, buf + i * es, es);
+        if (f->code == RECORD_CODE_POSITIVE)
+            record_field_set(f, &recs[i], record_field_get(f, &recs[i]));
+    }
+    return 0;
+}
+
+/* Every field of the table for `count` points: traces first (the largest), then the values, the
+ * state last, so that a reader that sees a point finished sees its data. */
 static int transfer(store *st, point_record *recs, double *traces, const int64_t *points,
                     int count, int write, sweep_errbuf *eb)
 {
@@ -1263,117 +1317,29 @@ static int transfer(store *st, point_record *recs, double *traces, const int64_t
     if (ensure_scratch(st, most * (size_t)(st->rank + 1), (tn > n ? tn : n) + 1) !=
         SWEEP_OK)
         return SWEEP_ERR_NOMEM;
-    /* traces first (the largest), then scalars, then status with the state flag last */
-    if (st->P > 0 && st->traces[0] >= 0 && traces != NULL) {
+    const int with_traces = st->P > 0 && traces != NULL;
+    if (with_traces)
         fill_coords(st, points, count, st->P);
-        const size_t stride = (size_t)st->P * POINT_TRACE_FIELDS;
-        for (int f = 0; f < POINT_TRACE_FIELDS && !bad; f++) {
-            for (size_t i = 0; write && i < n; i++)
-                memcpy(st->vbuf + i * st->P, traces + i * stride + (size_t)f * st->P,
-                       (size_t)st->P * sizeof(double));
-            bad |= rw_points(st, st->traces[f], H5T_NATIVE_DOUBLE, st->vbuf, tn, write);
-            for (size_t i = 0; !write && i < n; i++)
-                memcpy(traces + i * stride + (size_t)f * st->P, st->vbuf + i * st->P,
-                       (size_t)st->P * sizeof(double));
-        }
-    }
+    for (int i = 0; with_traces && i < st->n_fields && !bad; i++)
+        if (st->fields[i].group == RECORD_GROUP_TRACES && st->ds[i] >= 0)
+            bad |= transfer_trace(st, st->ds[i], (int)st->fields[i].offset, traces, n, write);
     fill_coords(st, points, count, 0);
-    struct {
-        hid_t d;
-        field_kind kind;
-        int i;
-    } dbl[2 * GEOM_METRICS_COUNT + POINT_SOLVE_FIELDS + 1];
-    int nd = 0;
-    for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
-        dbl[nd].d = st->theory[i], dbl[nd].kind = F_THEORY, dbl[nd++].i = i;
-        if (st->has_results)
-            dbl[nd].d = st->results[i], dbl[nd].kind = F_RESULT, dbl[nd++].i = i;
+    int state = -1;
+    for (int i = 0; i < st->n_fields && !bad; i++) {
+        const record_field *f = &st->fields[i];
+        if (f->group == RECORD_GROUP_TRACES)
+            continue;
+        if (st->ds[i] == st->st_state)
+            state = i; /* last */
+        else if (f->stored == RECORD_CHAR)
+            bad |= transfer_message(st, st->ds[i], recs, points, count, write);
+        else
+            bad |= transfer_field(st, f, st->ds[i], recs, n, write);
     }
-    for (int i = 0; st->has_results && i < POINT_SOLVE_FIELDS; i++)
-        dbl[nd].d = st->solve[i], dbl[nd].kind = F_SOLVE, dbl[nd++].i = i;
-    dbl[nd].d = st->st_wall, dbl[nd].kind = F_WALL, dbl[nd++].i = 0;
-    for (int k = 0; k < nd && !bad; k++) {
-        for (size_t i = 0; write && i < n; i++)
-            st->vbuf[i] = *field_ptr(&recs[i], dbl[k].kind, dbl[k].i);
-        bad |= rw_points(st, dbl[k].d, H5T_NATIVE_DOUBLE, st->vbuf, n, write);
-        for (size_t i = 0; !write && i < n; i++)
-            *field_ptr(&recs[i], dbl[k].kind, dbl[k].i) = st->vbuf[i];
-    }
-    /* integer and string status fields, the state last */
-    int32_t *i32 = (int32_t *)st->vbuf;
-    int8_t *i8 = (int8_t *)st->vbuf;
-    uint8_t *u8 = (uint8_t *)st->vbuf;
-    char *msg = NULL;
-    if (!bad) {
-        for (size_t i = 0; write && i < n; i++)
-            i8[i] = (int8_t)recs[i].theory_source;
-        bad |= rw_points(st, st->theory_source, H5T_NATIVE_INT8, i8, n, write);
-        for (size_t i = 0; !write && i < n; i++)
-            recs[i].theory_source = i8[i];
-        for (size_t i = 0; write && i < n; i++)
-            i8[i] = (int8_t)(recs[i].outcome > 0 ? recs[i].outcome : -1);
-        bad |= rw_points(st, st->st_outcome, H5T_NATIVE_INT8, i8, n, write);
-        for (size_t i = 0; !write && i < n; i++)
-            recs[i].outcome = i8[i] > 0 ? i8[i] : 0;
-        for (size_t i = 0; write && i < n; i++)
-            i32[i] = recs[i].rank;
-        bad |= rw_points(st, st->st_rank, H5T_NATIVE_INT32, i32, n, write);
-        for (size_t i = 0; !write && i < n; i++)
-            recs[i].rank = i32[i];
-        for (size_t i = 0; write && i < n; i++)
-            i32[i] = recs[i].attempts;
-        bad |= rw_points(st, st->st_attempts, H5T_NATIVE_INT32, i32, n, write);
-        for (size_t i = 0; !write && i < n; i++)
-            recs[i].attempts = i32[i];
-        /* where a copy comes from (stores made before 0.3 have no such datasets) */
-        for (size_t i = 0; write && i < n; i++)
-            i32[i] = recs[i].source;
-        if (st->st_source >= 0)
-            bad |= rw_points(st, st->st_source, H5T_NATIVE_INT32, i32, n, write);
-        for (size_t i = 0; !write && i < n; i++)
-            recs[i].source = st->st_source >= 0 ? i32[i] : POINT_COMPUTED;
-        int64_t *i64 = (int64_t *)st->vbuf;
-        for (size_t i = 0; write && i < n; i++)
-            i64[i] = recs[i].source_point;
-        if (st->st_source_point >= 0)
-            bad |= rw_points(st, st->st_source_point, H5T_NATIVE_INT64, i64, n, write);
-        for (size_t i = 0; !write && i < n; i++)
-            recs[i].source_point = st->st_source_point >= 0 ? i64[i] : -1;
-        const size_t ml = sizeof recs[0].message;
-        msg = malloc(n * ml);
-        if (msg == NULL)
-            return SWEEP_ERR_NOMEM;
-        for (size_t i = 0; write && i < n; i++)
-            memcpy(msg + i * ml, recs[i].message, ml);
-        if (st->msg_chars) {
-            fill_coords(st, points, count, MSG_LEN);
-            bad |= rw_points(st, st->st_message, st->char_type, msg, n * ml, write);
-            fill_coords(st, points, count, 0);
-        } else {
-            bad |= rw_points(st, st->st_message, st->msg_type, msg, n, write);
-        }
-        for (size_t i = 0; !write && i < n; i++) {
-            memcpy(recs[i].message, msg + i * ml, ml);
-            recs[i].message[ml - 1] = '\0';
-        }
-        free(msg);
-        if (write && st->st_commit >= 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            const double t = st->stamp_commits ? (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec
-                                               : NAN;
-            for (size_t i = 0; i < n; i++)
-                st->vbuf[i] = t;
-            bad |= rw_points(st, st->st_commit, H5T_NATIVE_DOUBLE, st->vbuf, n, 1);
-        }
-        for (size_t i = 0; write && i < n; i++)
-            u8[i] = (uint8_t)recs[i].state;
-        bad |= rw_points(st, st->st_state, H5T_NATIVE_UINT8, u8, n, write);
-        for (size_t i = 0; !write && i < n; i++) {
-            recs[i].state = u8[i];
-            recs[i].point = points[i];
-        }
-    }
+    if (!bad && state >= 0)
+        bad |= transfer_field(st, &st->fields[state], st->ds[state], recs, n, write);
+    for (size_t i = 0; !write && i < n; i++)
+        recs[i].point = points[i];
     if (bad && write) {
         char what[4500];
         snprintf(what, sizeof what, "%s: HDF5 write of %d points", st->path, count);
@@ -1406,14 +1372,76 @@ int store_read_points(store *st, const int64_t *points, int count, point_record 
 {
     if (count <= 0)
         return SWEEP_OK;
-    for (int i = 0; i < count; i++) {
-        memset(&recs[i], 0, sizeof recs[i]);
-        for (int f = 0; f < POINT_SOLVE_FIELDS; f++)
-            recs[i].solve[f] = NAN;
-        for (int f = 0; f < GEOM_METRICS_COUNT; f++)
-            recs[i].result[f] = NAN;
-    }
+    memset(recs, 0, (size_t)count * sizeof *recs); /* what no field sets: error_code, reserved */
     return transfer(st, recs, traces, points, count, 0, eb);
+}
+
+int store_has_field(const store *st, int field)
+{
+    return field >= 0 && field < st->n_fields && st->ds[field] >= 0;
+}
+
+int store_read_field(store *st, int field, double *out, sweep_errbuf *eb)
+{
+    if (!store_has_field(st, field))
+        return sweep_err_set(eb, SWEEP_ERR_UNSUPPORTED, "%s: has no %s/%s", st->path,
+                             field >= 0 && field < st->n_fields
+                                 ? record_group_path(st->fields[field].group) : "",
+                             field >= 0 && field < st->n_fields ? st->fields[field].name : "?");
+    const record_field *f = &st->fields[field];
+    if (f->stored == RECORD_CHAR)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s/%s: text, not numbers",
+                             record_group_path(f->group), f->name);
+    const hid_t d = st->ds[field];
+    const hid_t sp = H5Dget_space(d);
+    const hssize_t got = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    const int64_t want = st->n_points * (f->group == RECORD_GROUP_TRACES ? st->P : 1);
+    if (got != (hssize_t)want)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s/%s: %lld values, expected %lld (wrong "
+                                                    "shape)",
+                             record_group_path(f->group), f->name, (long long)got,
+                             (long long)want);
+    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s/%s: cannot be read: checksum "
+                                                    "(Fletcher-32) mismatch or damaged chunk",
+                             record_group_path(f->group), f->name);
+    return SWEEP_OK;
+}
+
+int store_read_messages(store *st, char *out, size_t stride, sweep_errbuf *eb)
+{
+    enum { B = 4096 };
+    const size_t ml = (size_t)MSG_LEN;
+    if (stride < ml)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "message stride %zu < %zu", stride, ml);
+    point_record *recs = malloc(B * sizeof *recs);
+    int64_t *ids = malloc(B * sizeof *ids);
+    int ret = recs != NULL && ids != NULL ? SWEEP_OK : SWEEP_ERR_NOMEM;
+    if (ret == SWEEP_OK && ensure_scratch(st, (size_t)B * ml * (size_t)(st->rank + 1), 1) !=
+                               SWEEP_OK)
+        ret = SWEEP_ERR_NOMEM;
+    for (int64_t p0 = 0; ret == SWEEP_OK && p0 < st->n_points; p0 += B) {
+        const int cnt = (int)(st->n_points - p0 < B ? st->n_points - p0 : B);
+        for (int i = 0; i < cnt; i++)
+            ids[i] = p0 + i;
+        fill_coords(st, ids, cnt, 0);
+        if (st->st_message >= 0 &&
+            transfer_message(st, st->st_message, recs, ids, cnt, 0) != 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: /status/message cannot be read",
+                                st->path);
+            break;
+        }
+        for (int i = 0; i < cnt; i++) {
+            char *o = out + (size_t)(p0 + i) * stride;
+            memcpy(o, st->st_message >= 0 ? recs[i].message : "", st->st_message >= 0 ? ml : 1);
+            o[ml < stride ? ml : stride - 1] = '\0';
+        }
+    }
+    free(recs);
+    free(ids);
+    return ret;
 }
 
 int store_read_status(store *st, uint8_t *state, int32_t *attempts, sweep_errbuf *eb)
@@ -1772,7 +1800,7 @@ int store_verify_coords(store *st, const spec *s, sweep_errbuf *eb)
                 return ret;
         }
     }
-    if (st->P > 0 && st->traces[0] >= 0) {
+    if (st->P > 0 && field_dataset(st, RECORD_GROUP_TRACES, "iter") >= 0) {
         const char *tn = s->trace_iters >= 0 ? "trace_iter" : "trace_point";
         char where[64];
         snprintf(where, sizeof where, STORE_TRACES "/%s", tn);

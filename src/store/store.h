@@ -115,6 +115,22 @@ SWEEP_MUST_USE int store_read_sources(store *st, int32_t *source, sweep_errbuf *
  * /status/source for points copied from it). */
 SWEEP_MUST_USE int store_add_reuse_source(store *st, const char *text, int *index, sweep_errbuf *eb);
 
+/* store_has_field - 1 when the store holds the dataset of field `field` of the record's table
+ * (record_fields): /results only where the spec solves, /traces only with traces, the optional
+ * fields only in stores made since they exist. */
+SWEEP_MUST_USE int store_has_field(const store *st, int field);
+
+/* store_read_field - the whole dataset of a numeric field as doubles into out: n_points values
+ * in the grid's C order, a trace field n_points * trace_points (point-major). Every chunk is
+ * checked against its Fletcher-32 checksum. SWEEP_ERR_UNSUPPORTED when the store has no such
+ * dataset, SWEEP_ERR_DAMAGED when its size is not the grid's or a read fails. */
+SWEEP_MUST_USE int store_read_field(store *st, int field, double *out, sweep_errbuf *eb);
+
+/* store_read_messages - /status/message of every point into out (n_points strings, each
+ * starting at out + p * stride, stride >= sizeof point_record.message, NUL-terminated; "" in
+ * stores without messages). */
+SWEEP_MUST_USE int store_read_messages(store *st, char *out, size_t stride, sweep_errbuf *eb);
+
 /* store_read_status - state[n_points] and attempts[n_points] (either may be NULL). */
 SWEEP_MUST_USE int store_read_status(store *st, uint8_t *state, int32_t *attempts, sweep_errbuf *eb);
 
@@ -202,6 +218,14 @@ SWEEP_MUST_USE int store_verify_coords(store *st, const spec *s, sweep_errbuf *e
  * and check it: row i says run i, ranks >= 1, points_done >= 0, a known exit_reason, strings
  * terminated. SWEEP_OK or SWEEP_ERR_DAMAGED naming the row. */
 SWEEP_MUST_USE int store_verify_runs(store *st, sweep_errbuf *eb);
+
+/* store_quiet - HDF5's own printing of errors off for this process (every store function
+ * reports its failures with context through sweep_errbuf). Call once, before other store calls. */
+void store_quiet(void);
+
+/* store_files_left_open - the number of HDF5 files this process still has open (after every
+ * store was closed: a file HDF5 failed to close, e.g. when its last flush hit a full disk). */
+int store_files_left_open(void);
 
 /* utc_now - "2026-11-26T14:28:56Z". */
 void utc_now(char buf[32]);

@@ -99,7 +99,7 @@ static int same_record(const point_record *a, const double *ta, const point_reco
 {
     return a->state == b->state && a->outcome == b->outcome &&
            a->theory_source == b->theory_source && a->error_code == b->error_code &&
-           !memcmp(a->solve, b->solve, sizeof a->solve) &&
+           !memcmp(&a->solve, &b->solve, sizeof a->solve) &&
            !memcmp(a->theory, b->theory, sizeof a->theory) &&
            !memcmp(a->result, b->result, sizeof a->result) &&
            !strcmp(a->message, b->message) &&
