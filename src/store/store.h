@@ -209,6 +209,21 @@ void store_attr_string(store *st, const char *name, char *buf, size_t cap);
 SWEEP_MUST_USE int64_t store_n_points(const store *st);
 SWEEP_MUST_USE int store_trace_points(const store *st);
 
+/* store_verify - every check of `ufmsweep verify` on the store at path, read only: it opens
+ * and is ours; /provenance/spec against spec_sha256 and the spec it makes against grid_sha256;
+ * the coordinates against the spec's axes and every /provenance/runs row; every dataset of the
+ * record's field table that the store must hold, read whole (each chunk's Fletcher-32 checksum)
+ * with its dimension scales; status against data (finished points have their data, pending
+ * points none, not_in_study where the spec's blocks say); and, when PATH.journal exists, that it
+ * holds every finished point with the same values. Each finding is passed to report(user, text)
+ * as it is found. *live (may be NULL) is set to 1 when a run writes the store now (then pending
+ * points and a torn journal tail are not judged); *findings (may be NULL) to their number.
+ * Returns SWEEP_OK when the checks ran (whatever they found), SWEEP_ERR_NOMEM when they could
+ * not. Root rank. */
+typedef void (*store_finding_fn)(void *user, const char *text);
+SWEEP_MUST_USE int store_verify(const char *path, store_finding_fn report, void *user, int *live,
+                                int *findings);
+
 /* store_verify_coords - Compare every coordinate dataset (/coords and the scales in each data
  * group, and the trace iterations) with the values spec s expands to, bit for bit: SWEEP_OK, or
  * SWEEP_ERR_DAMAGED naming the first difference (a changed coordinate relabels results). */

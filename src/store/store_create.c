@@ -1,0 +1,407 @@
+/* store_create.c - a new store: the groups, the coordinates as dimension scales, a dataset per field of
+ * the record's table with its CF attributes, the provenance. Root rank. */
+#include "store_impl.h"
+
+#include "fsafe.h"
+#include "version.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void store_axis_dim_name(const spec_axis *ax, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", ax->def->name);
+    for (char *c = buf; *c; c++)
+        if (*c == '-')
+            *c = '_';
+}
+
+/* Attach the grid scales (and the trace scale) to dataset d. */
+static int attach_scales(hid_t d, const hid_t *scales, int rank, hid_t trace_scale)
+{
+    for (int a = 0; a < rank; a++)
+        if (H5DSattach_scale(d, scales[a], (unsigned)a) < 0)
+            return SWEEP_ERR_HDF5;
+    if (trace_scale >= 0 && H5DSattach_scale(d, trace_scale, (unsigned)rank) < 0)
+        return SWEEP_ERR_HDF5;
+    return SWEEP_OK;
+}
+
+static int write_text_dataset(hid_t loc, const char *name, const char *text, size_t len)
+{
+    hid_t t = h5_string_type(len + 1), sp = H5Screate(H5S_SCALAR);
+    hid_t d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    int ret = (d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, text) < 0) ? SWEEP_ERR_HDF5
+                                                                                : SWEEP_OK;
+    if (d >= 0)
+        H5Dclose(d);
+    H5Sclose(sp);
+    H5Tclose(t);
+    return ret;
+}
+
+/* The axis coordinates (and, with_trace, the trace coordinate) as dimension scales in group g.
+ * Returns 0 or -1; the scale ids go to scales[] and *trace. */
+/* Creation properties of a 1-D dataset of n values (n >= 1) with a Fletcher-32 checksum per
+ * chunk, so that a flipped bit in a coordinate makes its read fail instead of relabelling. */
+static hid_t checksummed_1d(hsize_t n)
+{
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hsize_t chunk = n < 65536 ? n : 65536;
+    if (dcpl >= 0 && (H5Pset_chunk(dcpl, 1, &chunk) < 0 || H5Pset_fletcher32(dcpl) < 0)) {
+        H5Pclose(dcpl);
+        return -1; /* the dataset is then not made: never one without its checksum */
+    }
+    return dcpl;
+}
+
+static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *scales, hid_t *trace)
+{
+    for (int a = 0; a < s->n_axes; a++) {
+        const spec_axis *ax = &s->axes[a];
+        char dn[64];
+        store_axis_dim_name(ax, dn, sizeof dn);
+        hsize_t n = (hsize_t)ax->n;
+        hid_t sp = H5Screate_simple(1, &n, NULL);
+        if (ax->numeric) {
+            hid_t dcpl = checksummed_1d(n);
+            scales[a] = H5Dcreate2(g, dn, H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+            H5Pclose(dcpl);
+            if (scales[a] >= 0 &&
+                H5Dwrite(scales[a], H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, ax->num) < 0)
+                scales[a] = (H5Dclose(scales[a]), -1);
+        } else {
+            /* variable-length UTF-8: xarray decodes these to str, so .sel(loss='cdt') works */
+            hid_t t = H5Tcopy(H5T_C_S1);
+            H5Tset_size(t, H5T_VARIABLE);
+            H5Tset_cset(t, H5T_CSET_UTF8);
+            scales[a] = H5Dcreate2(g, dn, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+            if (scales[a] >= 0 &&
+                H5Dwrite(scales[a], t, H5S_ALL, H5S_ALL, H5P_DEFAULT, (const void *)ax->text) < 0)
+                scales[a] = (H5Dclose(scales[a]), -1);
+            H5Tclose(t);
+        }
+        H5Sclose(sp);
+        if (scales[a] < 0 || H5DSset_scale(scales[a], dn) < 0 ||
+            h5_attr_write_string(scales[a], "spec_key", ax->key) < 0 ||
+            h5_attr_write_cf(scales[a], ax->def->help, ax->numeric ? "1" : NULL) < 0)
+            return SWEEP_ERR_HDF5;
+    }
+    if (with_trace && P > 0) {
+        hsize_t n = (hsize_t)P;
+        const char *tn = s->trace_iters >= 0 ? "trace_iter" : "trace_point";
+        int64_t *it = malloc((size_t)P * sizeof *it);
+        if (it == NULL)
+            return SWEEP_ERR_HDF5;
+        if (s->trace_iters >= 0 && ufm_trace_iters(s->trace_iters, P, it) != SWEEP_OK) {
+            free(it);
+            return SWEEP_ERR_ARG; /* more trace points than iterations: validated before */
+        }
+        if (s->trace_iters < 0)
+            for (int j = 0; j < P; j++)
+                it[j] = j;
+        hid_t sp = H5Screate_simple(1, &n, NULL), dcpl = checksummed_1d(n);
+        *trace = H5Dcreate2(g, tn, H5T_STD_I64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        H5Pclose(dcpl);
+        int bad = *trace < 0 ||
+                  H5Dwrite(*trace, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, it) < 0 ||
+                  H5DSset_scale(*trace, tn) < 0 ||
+                  h5_attr_write_cf(*trace, s->trace_iters >= 0 ? "iteration at which the trace "
+                                                              "point was recorded"
+                                                            : "index of the trace point",
+                                "1") < 0;
+        H5Sclose(sp);
+        free(it);
+        if (bad)
+            return SWEEP_ERR_HDF5;
+    }
+    return SWEEP_OK;
+}
+
+/* /status/message: characters along a last dimension message_len (netCDF's NC_CHAR layout:
+ * ncdump and xarray read it as text, where netCDF-C mis-sizes fixed-length string datasets),
+ * with the default fill (zero bytes: ""), not a user-defined one: netCDF-C reads a string
+ * dataset's user-defined fill value into a buffer of one character and overflows it (ncdump
+ * aborted on the store). */
+static hid_t create_message(store *st, hid_t g, const char *name)
+{
+    const int R = st->rank;
+    hsize_t mdims[MAX_DIMS + 1], ml = (hsize_t)MSG_LEN;
+    memcpy(mdims, st->dims, (size_t)R * sizeof(hsize_t));
+    mdims[R] = ml;
+    hid_t d = h5_make_dataset(g, name, st->char_type, R + 1, mdims, NULL);
+    st->msg_chars = 1;
+    char dimname[96];
+    snprintf(dimname, sizeof dimname, "%s%10d", NC_DIM_ONLY, MSG_LEN);
+    hid_t sp1 = H5Screate_simple(1, &ml, NULL);
+    hid_t mlen = sp1 < 0 ? -1
+                         : H5Dcreate2(g, "message_len", H5T_IEEE_F32LE, sp1, H5P_DEFAULT,
+                                      H5P_DEFAULT, H5P_DEFAULT);
+    if (sp1 >= 0)
+        H5Sclose(sp1);
+    const int bad = mlen < 0 || H5DSset_scale(mlen, dimname) < 0 ||
+                    (d >= 0 && H5DSattach_scale(d, mlen, (unsigned)R) < 0) ||
+                    (d >= 0 && h5_attr_write_string(d, "_Encoding", "utf-8") < 0);
+    if (mlen >= 0)
+        H5Dclose(mlen);
+    if (bad && d >= 0)
+        d = (H5Dclose(d), -1);
+    return d;
+}
+
+/* Field i of the table as a dataset of group g: the grid's scales attached (and the trace scale
+ * on the last dimension of a trace), its fill value and its CF attributes. */
+static int create_field(store *st, int i, hid_t g, const hid_t *scales, hid_t trace_scale)
+{
+    const record_field *f = &st->fields[i];
+    const int R = st->rank, trace = f->group == RECORD_GROUP_TRACES;
+    hid_t d;
+    if (f->stored == RECORD_CHAR) {
+        d = create_message(st, g, f->name);
+    } else {
+        hsize_t dims[MAX_DIMS];
+        memcpy(dims, st->dims, sizeof dims);
+        dims[R] = (hsize_t)st->P;
+        d = h5_make_dataset(g, f->name, h5_file_type(f->stored), R + trace, dims, &f->fill);
+    }
+    st->ds[i] = d;
+    if (d < 0 || attach_scales(d, scales, R, trace ? trace_scale : -1) != SWEEP_OK ||
+        h5_attr_write_cf(d, f->long_name, f->units) != SWEEP_OK ||
+        (f->n_flags > 0 && h5_attr_write_flags(d, h5_file_type(f->stored), f->flag_values, f->n_flags,
+                                            f->flag_meanings) != SWEEP_OK) ||
+        (f->comment != NULL && h5_attr_write_string(d, "comment", f->comment) != SWEEP_OK))
+        return SWEEP_ERR_HDF5;
+    return SWEEP_OK;
+}
+
+static int store_create_file(const char *path, const spec *s, const char *shard,
+                             int with_traces, store **out, sweep_errbuf *eb);
+
+int store_create_temp(const char *target, const spec *s, const char *shard, int with_traces,
+                      char *tmp, size_t cap, store **out, sweep_errbuf *eb)
+{
+    int ret = fsafe_temp_create(target, tmp, cap, NULL, eb);
+    if (ret != SWEEP_OK)
+        return ret;
+    ret = store_create_file(tmp, s, shard, with_traces, out, eb);
+    if (ret != SWEEP_OK)
+        tmp[0] = '\0'; /* store_create_file removed it */
+    return ret;
+}
+
+/* path is an empty file this process just made (fsafe_temp_create): the store is created in it
+ * (truncating), and a failure removes it. */
+static int store_create_file(const char *path, const spec *s, const char *shard,
+                             int with_traces, store **out, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    store *st = NULL;
+    hid_t gscales[4][SPEC_MAX_AXES], gtrace[4] = {-1, -1, -1, -1}, g_coords = -1, g_results = -1,
+                                     g_theory = -1, g_traces = -1, g_status = -1, g_prov = -1;
+    for (int g = 0; g < 4; g++)
+        for (int a = 0; a < SPEC_MAX_AXES; a++)
+            gscales[g][a] = -1;
+
+    st = store_alloc();
+    if (st == NULL) {
+        unlink(path);
+        return SWEEP_ERR_NOMEM;
+    }
+    snprintf(st->path, sizeof st->path, "%s", path);
+    /* HDF5 1.10's format: what single-writer/multiple-reader (SWMR) access needs, so that
+     * readers can follow a run while it writes (store_open) */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
+    errno = 0;
+    st->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (st->file < 0) {
+        int err = errno;
+        unlink(path); /* the empty file this process made */
+        ret = sweep_err_set(eb, fsafe_errno_code(err), "%s: cannot create the store: %s", path,
+                            err != 0 ? strerror(err) : "HDF5 refused");
+        goto cleanup;
+    }
+    st->rank = s->n_axes;
+    st->n_points = s->n_points;
+    st->P = s->any_ufm && with_traces ? s->trace_points : 0;
+    st->has_results = s->any_solve;
+    for (int a = 0; a < s->n_axes; a++)
+        st->dims[a] = (hsize_t)s->axes[a].n;
+
+    /* root attributes */
+    char now[32], host[64] = "";
+    utc_now(now);
+    gethostname(host, sizeof host - 1);
+    int bad = 0;
+    bad |= h5_attr_write_i64(st->file, "schema_version", STORE_SCHEMA_VERSION);
+    bad |= h5_attr_write_string(st->file, "program_version", UFMSWEEP_VERSION);
+    bad |= h5_attr_write_i64(st->file, "numerics_version", POINT_NUMERICS_VERSION);
+    st->numerics = POINT_NUMERICS_VERSION;
+    bad |= h5_attr_write_string(st->file, "created_utc", now);
+    bad |= h5_attr_write_string(st->file, "spec_sha256", s->spec_sha256);
+    bad |= h5_attr_write_string(st->file, "grid_sha256", s->grid_sha256);
+    bad |= h5_attr_write_string(st->file, "name", s->name);
+    bad |= h5_attr_write_i64(st->file, "seed_base", s->seed_base);
+    bad |= h5_attr_write_i64(st->file, "n_points", s->n_points);
+    bad |= h5_attr_write_i64(st->file, "trace_points", st->P);
+    bad |= h5_attr_write_string(st->file, "shard", shard);
+    bad |= h5_attr_write_i64(st->file, "open_for_writing", 1);
+    bad |= h5_attr_write_string(st->file, "hostname", host);
+    bad |= h5_attr_write_string(st->file, "slurm_job_id", "");
+    bad |= h5_attr_write_i64(st->file, "mpi_size", 0);
+    {
+        /* CF-1.8 (groups are allowed since 1.8): what xarray, ncdump and CF tools look for */
+        char title[512], history[256];
+        snprintf(title, sizeof title, "%s", s->name[0] ? s->name : "ufmsweep sweep");
+        snprintf(history, sizeof history, "%s: created by ufmsweep %s run", now, UFMSWEEP_VERSION);
+        bad |= h5_attr_write_string(st->file, "Conventions", "CF-1.8");
+        bad |= h5_attr_write_string(st->file, "title", title);
+        bad |= h5_attr_write_string(st->file, "history", history);
+        bad |= h5_attr_write_string(st->file, "source", "ufmsweep " UFMSWEEP_VERSION);
+    }
+
+    g_coords = H5Gcreate2(st->file, STORE_COORDS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    g_theory = H5Gcreate2(st->file, STORE_THEORY, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    g_status = H5Gcreate2(st->file, STORE_STATUS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    g_prov = H5Gcreate2(st->file, STORE_PROVENANCE, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (st->has_results)
+        g_results = H5Gcreate2(st->file, STORE_RESULTS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (st->P > 0)
+        g_traces = H5Gcreate2(st->file, STORE_TRACES, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g_coords < 0 || g_theory < 0 || g_status < 0 || g_prov < 0 ||
+        (st->has_results && g_results < 0) || (st->P > 0 && g_traces < 0) || bad) {
+        ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot create groups and attributes", path);
+        goto cleanup;
+    }
+
+    /* dimension scales in every group that holds grid-shaped data (xarray's h5netcdf engine
+     * labels a group's dimensions with the coordinate variables of that group), hard-linked
+     * under /coords */
+    hid_t gid[4];
+    gid[RECORD_GROUP_THEORY] = g_theory;
+    gid[RECORD_GROUP_RESULTS] = g_results;
+    gid[RECORD_GROUP_STATUS] = g_status;
+    gid[RECORD_GROUP_TRACES] = g_traces;
+    for (int g = 0; g < 4; g++) {
+        if (gid[g] < 0)
+            continue;
+        if (make_scales(gid[g], s, st->P, g == RECORD_GROUP_TRACES, gscales[g], &gtrace[g]) != 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot write the coordinates", path);
+            goto cleanup;
+        }
+    }
+    for (int a = 0; a < s->n_axes; a++) {
+        char dn[64], src[96], link[96];
+        store_axis_dim_name(&s->axes[a], dn, sizeof dn);
+        snprintf(src, sizeof src, STORE_THEORY "/%s", dn);
+        snprintf(link, sizeof link, STORE_COORDS "/%s", dn);
+        if (H5Lcreate_hard(st->file, src, st->file, link, H5P_DEFAULT, H5P_DEFAULT) < 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot link %s", path, link);
+            goto cleanup;
+        }
+    }
+    if (st->P > 0) {
+        const char *tn = s->trace_iters >= 0 ? "trace_iter" : "trace_point";
+        char src[64], link[64];
+        snprintf(src, sizeof src, STORE_TRACES "/%s", tn);
+        snprintf(link, sizeof link, STORE_COORDS "/%s", tn);
+        if (H5Lcreate_hard(st->file, src, st->file, link, H5P_DEFAULT, H5P_DEFAULT) < 0) {
+            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot link %s", path, link);
+            goto cleanup;
+        }
+    }
+
+    /* grid-shaped datasets: every field of the record's table whose group this store has */
+    int fail = 0;
+    for (int i = 0; i < st->n_fields && !fail; i++) {
+        const record_group g = st->fields[i].group;
+        if (gid[g] >= 0)
+            fail |= create_field(st, i, gid[g], gscales[g], gtrace[g]) != SWEEP_OK;
+    }
+    store_alias_fields(st);
+    if (!s->every_point_in_study && !fail) {
+        /* the points of no block: their own state from the start, never pending */
+        uint8_t *init = malloc((size_t)s->n_points);
+        if (init == NULL) {
+            ret = SWEEP_ERR_NOMEM;
+            goto cleanup;
+        }
+        for (int64_t p = 0; p < s->n_points; p++)
+            init[p] = spec_point_block(s, p) < 0 ? POINT_NOT_IN_STUDY : POINT_PENDING;
+        fail |= H5Dwrite(st->st_state, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, init) < 0;
+        free(init);
+    }
+
+    /* provenance */
+    fail |= write_text_dataset(g_prov, "spec", s->text, s->text_len) < 0;
+    fail |= write_text_dataset(g_prov, "effective", s->effective, strlen(s->effective)) < 0;
+    if (s->overrides != NULL && s->overrides[0] != '\0') {
+        /* the overrides as given, and the spec they make (what readers parse) */
+        fail |= write_text_dataset(g_prov, "overrides", s->overrides, strlen(s->overrides)) < 0;
+        fail |= write_text_dataset(g_prov, "spec_resolved", s->resolved, s->resolved_len) < 0;
+    }
+    {
+        hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = 16;
+        hid_t sp = H5Screate_simple(1, &zero, &unlim), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        if (dcpl >= 0 && (H5Pset_chunk(dcpl, 1, &chunk) < 0 || H5Pset_fletcher32(dcpl) < 0)) {
+            H5Pclose(dcpl);
+            dcpl = -1; /* then no runs table: the store is refused below */
+        }
+        st->runs = H5Dcreate2(g_prov, "runs", st->runs_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        /* its dimension, so that netCDF readers (h5netcdf, xarray) open /provenance without
+         * phony dimensions; it grows with the rows */
+        st->runs_dim = H5Dcreate2(g_prov, "run", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl,
+                                  H5P_DEFAULT);
+        if (dcpl >= 0)
+            H5Pclose(dcpl);
+        H5Sclose(sp);
+        char dimname[96];
+        snprintf(dimname, sizeof dimname, "%s%10d", NC_DIM_ONLY, 0);
+        fail |= st->runs < 0 || st->runs_dim < 0 || H5DSset_scale(st->runs_dim, dimname) < 0 ||
+                H5DSattach_scale(st->runs, st->runs_dim, 0) < 0 ||
+                h5_attr_write_cf(st->runs, "one row per invocation of ufmsweep run", NULL) < 0;
+    }
+    {
+        hid_t d = H5Dopen2(g_prov, "spec", H5P_DEFAULT), e = H5Dopen2(g_prov, "effective",
+                                                                        H5P_DEFAULT);
+        fail |= d < 0 || e < 0 || h5_attr_write_cf(d, "the spec file, verbatim", NULL) < 0 ||
+                h5_attr_write_cf(e, "the expanded configuration (JSON)", NULL) < 0;
+        if (d >= 0)
+            H5Dclose(d);
+        if (e >= 0)
+            H5Dclose(e);
+    }
+    if (fail) {
+        ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot create the datasets", path);
+        goto cleanup;
+    }
+    if (H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0) {
+        ret = h5_flush_error(path, eb);
+        goto cleanup;
+    }
+    *out = st;
+    st = NULL;
+cleanup:
+    for (int g = 0; g < 4; g++) {
+        for (int a = 0; a < SPEC_MAX_AXES; a++)
+            if (gscales[g][a] >= 0)
+                H5Dclose(gscales[g][a]);
+        if (gtrace[g] >= 0)
+            H5Dclose(gtrace[g]);
+    }
+    hid_t groups[] = {g_coords, g_results, g_theory, g_traces, g_status, g_prov};
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
+        if (groups[i] >= 0)
+            H5Gclose(groups[i]);
+    if (st != NULL) {
+        /* a half-made store in our own temporary file is worthless: never leave one */
+        store_discard(&st);
+        unlink(path);
+    }
+    return ret;
+}
