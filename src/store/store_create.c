@@ -193,20 +193,201 @@ int store_create_temp(const char *target, const spec *s, const char *shard, int 
     return ret;
 }
 
+/* the root attributes: identity, provenance, CF-1.8 (groups are allowed since 1.8: what xarray,
+ * ncdump and CF tools look for) */
+static int write_root_attrs(store *st, const spec *s, const char *shard)
+{
+    char now[32], host[64] = "", title[512], history[256];
+    utc_now(now);
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
+    snprintf(title, sizeof title, "%s", s->name[0] ? s->name : "ufmsweep sweep");
+    snprintf(history, sizeof history, "%s: created by ufmsweep %s run", now, UFMSWEEP_VERSION);
+    const hid_t f = st->file;
+    int bad = 0;
+    bad |= h5_attr_write_i64(f, "schema_version", STORE_SCHEMA_VERSION);
+    bad |= h5_attr_write_string(f, "program_version", UFMSWEEP_VERSION);
+    bad |= h5_attr_write_i64(f, "numerics_version", POINT_NUMERICS_VERSION);
+    st->numerics = POINT_NUMERICS_VERSION;
+    bad |= h5_attr_write_string(f, "created_utc", now);
+    bad |= h5_attr_write_string(f, "spec_sha256", s->spec_sha256);
+    bad |= h5_attr_write_string(f, "grid_sha256", s->grid_sha256);
+    bad |= h5_attr_write_string(f, "name", s->name);
+    bad |= h5_attr_write_i64(f, "seed_base", s->seed_base);
+    bad |= h5_attr_write_i64(f, "n_points", s->n_points);
+    bad |= h5_attr_write_i64(f, "trace_points", st->P);
+    bad |= h5_attr_write_string(f, "shard", shard);
+    bad |= h5_attr_write_i64(f, "open_for_writing", 1);
+    bad |= h5_attr_write_string(f, "hostname", host);
+    bad |= h5_attr_write_string(f, "slurm_job_id", "");
+    bad |= h5_attr_write_i64(f, "mpi_size", 0);
+    bad |= h5_attr_write_string(f, "Conventions", "CF-1.8");
+    bad |= h5_attr_write_string(f, "title", title);
+    bad |= h5_attr_write_string(f, "history", history);
+    bad |= h5_attr_write_string(f, "source", "ufmsweep " UFMSWEEP_VERSION);
+    return bad ? SWEEP_ERR_HDF5 : SWEEP_OK;
+}
+
+/* the groups of a new store (by record_group, -1 where it has none) and the others */
+typedef struct create_groups {
+    hid_t data[4];     /* by record_group: /theory, /results, /status, /traces */
+    hid_t coords, prov;
+    hid_t scales[4][SPEC_MAX_AXES]; /* each data group's axis scales */
+    hid_t trace[4];    /* the trace scale of /traces */
+} create_groups;
+
+static void create_groups_init(create_groups *g)
+{
+    for (int i = 0; i < 4; i++) {
+        g->data[i] = g->trace[i] = -1;
+        for (int a = 0; a < SPEC_MAX_AXES; a++)
+            g->scales[i][a] = -1;
+    }
+    g->coords = g->prov = -1;
+}
+
+static void create_groups_close(create_groups *g)
+{
+    for (int i = 0; i < 4; i++) {
+        for (int a = 0; a < SPEC_MAX_AXES; a++)
+            if (g->scales[i][a] >= 0)
+                H5Dclose(g->scales[i][a]);
+        if (g->trace[i] >= 0)
+            H5Dclose(g->trace[i]);
+        if (g->data[i] >= 0)
+            H5Gclose(g->data[i]);
+    }
+    if (g->coords >= 0)
+        H5Gclose(g->coords);
+    if (g->prov >= 0)
+        H5Gclose(g->prov);
+}
+
+static hid_t new_group(hid_t file, const char *name)
+{
+    return H5Gcreate2(file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+}
+
+/* the groups, and dimension scales in every group that holds grid-shaped data (xarray's
+ * h5netcdf engine labels a group's dimensions with the coordinate variables of that group),
+ * hard-linked under /coords */
+static int create_coordinates(store *st, const spec *s, create_groups *g, sweep_errbuf *eb)
+{
+    g->coords = new_group(st->file, STORE_COORDS);
+    g->prov = new_group(st->file, STORE_PROVENANCE);
+    g->data[RECORD_GROUP_THEORY] = new_group(st->file, STORE_THEORY);
+    g->data[RECORD_GROUP_STATUS] = new_group(st->file, STORE_STATUS);
+    if (st->has_results)
+        g->data[RECORD_GROUP_RESULTS] = new_group(st->file, STORE_RESULTS);
+    if (st->P > 0)
+        g->data[RECORD_GROUP_TRACES] = new_group(st->file, STORE_TRACES);
+    if (g->coords < 0 || g->prov < 0 || g->data[RECORD_GROUP_THEORY] < 0 ||
+        g->data[RECORD_GROUP_STATUS] < 0 || (st->has_results && g->data[RECORD_GROUP_RESULTS] < 0) ||
+        (st->P > 0 && g->data[RECORD_GROUP_TRACES] < 0))
+        return sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot create the groups", st->path);
+    for (int i = 0; i < 4; i++)
+        if (g->data[i] >= 0 && make_scales(g->data[i], s, st->P, i == RECORD_GROUP_TRACES,
+                                           g->scales[i], &g->trace[i]) != SWEEP_OK)
+            return sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot write the coordinates",
+                                 st->path);
+    for (int a = 0; a < s->n_axes; a++) {
+        char dn[64], src[96], link[96];
+        store_axis_dim_name(&s->axes[a], dn, sizeof dn);
+        snprintf(src, sizeof src, STORE_THEORY "/%s", dn);
+        snprintf(link, sizeof link, STORE_COORDS "/%s", dn);
+        if (H5Lcreate_hard(st->file, src, st->file, link, H5P_DEFAULT, H5P_DEFAULT) < 0)
+            return sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot link %s", st->path, link);
+    }
+    if (st->P > 0) {
+        const char *tn = s->trace_iters >= 0 ? "trace_iter" : "trace_point";
+        char src[64], link[64];
+        snprintf(src, sizeof src, STORE_TRACES "/%s", tn);
+        snprintf(link, sizeof link, STORE_COORDS "/%s", tn);
+        if (H5Lcreate_hard(st->file, src, st->file, link, H5P_DEFAULT, H5P_DEFAULT) < 0)
+            return sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot link %s", st->path, link);
+    }
+    return SWEEP_OK;
+}
+
+/* grid-shaped datasets: every field of the record's table whose group this store has; the
+ * points of no block get their own state from the start, never pending */
+static int create_fields(store *st, const spec *s, const create_groups *g)
+{
+    int fail = 0;
+    for (int i = 0; i < st->n_fields && !fail; i++) {
+        const record_group grp = st->fields[i].group;
+        if (g->data[grp] >= 0)
+            fail |= create_field(st, i, g->data[grp], g->scales[grp], g->trace[grp]) != SWEEP_OK;
+    }
+    store_alias_fields(st);
+    if (fail)
+        return SWEEP_ERR_HDF5;
+    if (s->every_point_in_study)
+        return SWEEP_OK;
+    uint8_t *init = malloc((size_t)s->n_points);
+    if (init == NULL)
+        return SWEEP_ERR_NOMEM;
+    for (int64_t p = 0; p < s->n_points; p++)
+        init[p] = spec_point_block(s, p) < 0 ? POINT_NOT_IN_STUDY : POINT_PENDING;
+    fail = H5Dwrite(st->st_state, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, init) < 0;
+    free(init);
+    return fail ? SWEEP_ERR_HDF5 : SWEEP_OK;
+}
+
+/* /provenance: the spec verbatim, the expanded configuration, the overrides and the spec they
+ * make, and the (empty, growing) table of runs with its netCDF dimension */
+static int create_provenance(store *st, const spec *s, hid_t g_prov)
+{
+    int fail = 0;
+    fail |= write_text_dataset(g_prov, "spec", s->text, s->text_len) < 0;
+    fail |= write_text_dataset(g_prov, "effective", s->effective, strlen(s->effective)) < 0;
+    if (s->overrides != NULL && s->overrides[0] != '\0') {
+        /* the overrides as given, and the spec they make (what readers parse) */
+        fail |= write_text_dataset(g_prov, "overrides", s->overrides, strlen(s->overrides)) < 0;
+        fail |= write_text_dataset(g_prov, "spec_resolved", s->resolved, s->resolved_len) < 0;
+    }
+    hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = 16;
+    hid_t sp = H5Screate_simple(1, &zero, &unlim), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (dcpl >= 0 && (H5Pset_chunk(dcpl, 1, &chunk) < 0 || H5Pset_fletcher32(dcpl) < 0)) {
+        H5Pclose(dcpl);
+        dcpl = -1; /* then no runs table: the store is refused */
+    }
+    if (sp >= 0 && dcpl >= 0) {
+        st->runs = H5Dcreate2(g_prov, "runs", st->runs_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        /* its dimension, so that netCDF readers (h5netcdf, xarray) open /provenance without
+         * phony dimensions; it grows with the rows */
+        st->runs_dim = H5Dcreate2(g_prov, "run", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl,
+                                  H5P_DEFAULT);
+    }
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (sp >= 0)
+        H5Sclose(sp);
+    char dimname[96];
+    snprintf(dimname, sizeof dimname, "%s%10d", NC_DIM_ONLY, 0);
+    fail |= st->runs < 0 || st->runs_dim < 0 || H5DSset_scale(st->runs_dim, dimname) < 0 ||
+            H5DSattach_scale(st->runs, st->runs_dim, 0) < 0 ||
+            h5_attr_write_cf(st->runs, "one row per invocation of ufmsweep run", NULL) < 0;
+    hid_t d = H5Dopen2(g_prov, "spec", H5P_DEFAULT), e = H5Dopen2(g_prov, "effective",
+                                                                    H5P_DEFAULT);
+    fail |= d < 0 || e < 0 || h5_attr_write_cf(d, "the spec file, verbatim", NULL) < 0 ||
+            h5_attr_write_cf(e, "the expanded configuration (JSON)", NULL) < 0;
+    if (d >= 0)
+        H5Dclose(d);
+    if (e >= 0)
+        H5Dclose(e);
+    return fail ? SWEEP_ERR_HDF5 : SWEEP_OK;
+}
+
 /* path is an empty file this process just made (fsafe_temp_create): the store is created in it
  * (truncating), and a failure removes it. */
 static int store_create_file(const char *path, const spec *s, const char *shard,
                              int with_traces, store **out, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
-    store *st = NULL;
-    hid_t gscales[4][SPEC_MAX_AXES], gtrace[4] = {-1, -1, -1, -1}, g_coords = -1, g_results = -1,
-                                     g_theory = -1, g_traces = -1, g_status = -1, g_prov = -1;
-    for (int g = 0; g < 4; g++)
-        for (int a = 0; a < SPEC_MAX_AXES; a++)
-            gscales[g][a] = -1;
-
-    st = store_alloc();
+    create_groups g;
+    create_groups_init(&g);
+    store *st = store_alloc();
     if (st == NULL) {
         unlink(path);
         return SWEEP_ERR_NOMEM;
@@ -215,10 +396,11 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     /* HDF5 1.10's format: what single-writer/multiple-reader (SWMR) access needs, so that
      * readers can follow a run while it writes (store_open) */
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
     errno = 0;
-    st->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
+    if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110) >= 0)
+        st->file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (fapl >= 0)
+        H5Pclose(fapl);
     if (st->file < 0) {
         int err = errno;
         unlink(path); /* the empty file this process made */
@@ -232,152 +414,15 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     st->has_results = s->any_solve;
     for (int a = 0; a < s->n_axes; a++)
         st->dims[a] = (hsize_t)s->axes[a].n;
-
-    /* root attributes */
-    char now[32], host[64] = "";
-    utc_now(now);
-    gethostname(host, sizeof host - 1);
-    int bad = 0;
-    bad |= h5_attr_write_i64(st->file, "schema_version", STORE_SCHEMA_VERSION);
-    bad |= h5_attr_write_string(st->file, "program_version", UFMSWEEP_VERSION);
-    bad |= h5_attr_write_i64(st->file, "numerics_version", POINT_NUMERICS_VERSION);
-    st->numerics = POINT_NUMERICS_VERSION;
-    bad |= h5_attr_write_string(st->file, "created_utc", now);
-    bad |= h5_attr_write_string(st->file, "spec_sha256", s->spec_sha256);
-    bad |= h5_attr_write_string(st->file, "grid_sha256", s->grid_sha256);
-    bad |= h5_attr_write_string(st->file, "name", s->name);
-    bad |= h5_attr_write_i64(st->file, "seed_base", s->seed_base);
-    bad |= h5_attr_write_i64(st->file, "n_points", s->n_points);
-    bad |= h5_attr_write_i64(st->file, "trace_points", st->P);
-    bad |= h5_attr_write_string(st->file, "shard", shard);
-    bad |= h5_attr_write_i64(st->file, "open_for_writing", 1);
-    bad |= h5_attr_write_string(st->file, "hostname", host);
-    bad |= h5_attr_write_string(st->file, "slurm_job_id", "");
-    bad |= h5_attr_write_i64(st->file, "mpi_size", 0);
-    {
-        /* CF-1.8 (groups are allowed since 1.8): what xarray, ncdump and CF tools look for */
-        char title[512], history[256];
-        snprintf(title, sizeof title, "%s", s->name[0] ? s->name : "ufmsweep sweep");
-        snprintf(history, sizeof history, "%s: created by ufmsweep %s run", now, UFMSWEEP_VERSION);
-        bad |= h5_attr_write_string(st->file, "Conventions", "CF-1.8");
-        bad |= h5_attr_write_string(st->file, "title", title);
-        bad |= h5_attr_write_string(st->file, "history", history);
-        bad |= h5_attr_write_string(st->file, "source", "ufmsweep " UFMSWEEP_VERSION);
-    }
-
-    g_coords = H5Gcreate2(st->file, STORE_COORDS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    g_theory = H5Gcreate2(st->file, STORE_THEORY, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    g_status = H5Gcreate2(st->file, STORE_STATUS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    g_prov = H5Gcreate2(st->file, STORE_PROVENANCE, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (st->has_results)
-        g_results = H5Gcreate2(st->file, STORE_RESULTS, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (st->P > 0)
-        g_traces = H5Gcreate2(st->file, STORE_TRACES, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    if (g_coords < 0 || g_theory < 0 || g_status < 0 || g_prov < 0 ||
-        (st->has_results && g_results < 0) || (st->P > 0 && g_traces < 0) || bad) {
-        ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot create groups and attributes", path);
+    if (write_root_attrs(st, s, shard) != SWEEP_OK) {
+        ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot write the attributes", path);
         goto cleanup;
     }
-
-    /* dimension scales in every group that holds grid-shaped data (xarray's h5netcdf engine
-     * labels a group's dimensions with the coordinate variables of that group), hard-linked
-     * under /coords */
-    hid_t gid[4];
-    gid[RECORD_GROUP_THEORY] = g_theory;
-    gid[RECORD_GROUP_RESULTS] = g_results;
-    gid[RECORD_GROUP_STATUS] = g_status;
-    gid[RECORD_GROUP_TRACES] = g_traces;
-    for (int g = 0; g < 4; g++) {
-        if (gid[g] < 0)
-            continue;
-        if (make_scales(gid[g], s, st->P, g == RECORD_GROUP_TRACES, gscales[g], &gtrace[g]) != 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot write the coordinates", path);
-            goto cleanup;
-        }
-    }
-    for (int a = 0; a < s->n_axes; a++) {
-        char dn[64], src[96], link[96];
-        store_axis_dim_name(&s->axes[a], dn, sizeof dn);
-        snprintf(src, sizeof src, STORE_THEORY "/%s", dn);
-        snprintf(link, sizeof link, STORE_COORDS "/%s", dn);
-        if (H5Lcreate_hard(st->file, src, st->file, link, H5P_DEFAULT, H5P_DEFAULT) < 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot link %s", path, link);
-            goto cleanup;
-        }
-    }
-    if (st->P > 0) {
-        const char *tn = s->trace_iters >= 0 ? "trace_iter" : "trace_point";
-        char src[64], link[64];
-        snprintf(src, sizeof src, STORE_TRACES "/%s", tn);
-        snprintf(link, sizeof link, STORE_COORDS "/%s", tn);
-        if (H5Lcreate_hard(st->file, src, st->file, link, H5P_DEFAULT, H5P_DEFAULT) < 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot link %s", path, link);
-            goto cleanup;
-        }
-    }
-
-    /* grid-shaped datasets: every field of the record's table whose group this store has */
-    int fail = 0;
-    for (int i = 0; i < st->n_fields && !fail; i++) {
-        const record_group g = st->fields[i].group;
-        if (gid[g] >= 0)
-            fail |= create_field(st, i, gid[g], gscales[g], gtrace[g]) != SWEEP_OK;
-    }
-    store_alias_fields(st);
-    if (!s->every_point_in_study && !fail) {
-        /* the points of no block: their own state from the start, never pending */
-        uint8_t *init = malloc((size_t)s->n_points);
-        if (init == NULL) {
-            ret = SWEEP_ERR_NOMEM;
-            goto cleanup;
-        }
-        for (int64_t p = 0; p < s->n_points; p++)
-            init[p] = spec_point_block(s, p) < 0 ? POINT_NOT_IN_STUDY : POINT_PENDING;
-        fail |= H5Dwrite(st->st_state, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, init) < 0;
-        free(init);
-    }
-
-    /* provenance */
-    fail |= write_text_dataset(g_prov, "spec", s->text, s->text_len) < 0;
-    fail |= write_text_dataset(g_prov, "effective", s->effective, strlen(s->effective)) < 0;
-    if (s->overrides != NULL && s->overrides[0] != '\0') {
-        /* the overrides as given, and the spec they make (what readers parse) */
-        fail |= write_text_dataset(g_prov, "overrides", s->overrides, strlen(s->overrides)) < 0;
-        fail |= write_text_dataset(g_prov, "spec_resolved", s->resolved, s->resolved_len) < 0;
-    }
-    {
-        hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = 16;
-        hid_t sp = H5Screate_simple(1, &zero, &unlim), dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        if (dcpl >= 0 && (H5Pset_chunk(dcpl, 1, &chunk) < 0 || H5Pset_fletcher32(dcpl) < 0)) {
-            H5Pclose(dcpl);
-            dcpl = -1; /* then no runs table: the store is refused below */
-        }
-        st->runs = H5Dcreate2(g_prov, "runs", st->runs_type, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-        /* its dimension, so that netCDF readers (h5netcdf, xarray) open /provenance without
-         * phony dimensions; it grows with the rows */
-        st->runs_dim = H5Dcreate2(g_prov, "run", H5T_IEEE_F32LE, sp, H5P_DEFAULT, dcpl,
-                                  H5P_DEFAULT);
-        if (dcpl >= 0)
-            H5Pclose(dcpl);
-        H5Sclose(sp);
-        char dimname[96];
-        snprintf(dimname, sizeof dimname, "%s%10d", NC_DIM_ONLY, 0);
-        fail |= st->runs < 0 || st->runs_dim < 0 || H5DSset_scale(st->runs_dim, dimname) < 0 ||
-                H5DSattach_scale(st->runs, st->runs_dim, 0) < 0 ||
-                h5_attr_write_cf(st->runs, "one row per invocation of ufmsweep run", NULL) < 0;
-    }
-    {
-        hid_t d = H5Dopen2(g_prov, "spec", H5P_DEFAULT), e = H5Dopen2(g_prov, "effective",
-                                                                        H5P_DEFAULT);
-        fail |= d < 0 || e < 0 || h5_attr_write_cf(d, "the spec file, verbatim", NULL) < 0 ||
-                h5_attr_write_cf(e, "the expanded configuration (JSON)", NULL) < 0;
-        if (d >= 0)
-            H5Dclose(d);
-        if (e >= 0)
-            H5Dclose(e);
-    }
-    if (fail) {
-        ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot create the datasets", path);
+    if ((ret = create_coordinates(st, s, &g, eb)) != SWEEP_OK)
+        goto cleanup;
+    if ((ret = create_fields(st, s, &g)) != SWEEP_OK ||
+        (ret = create_provenance(st, s, g.prov)) != SWEEP_OK) {
+        ret = sweep_err_set(eb, ret, "%s: cannot create the datasets", path);
         goto cleanup;
     }
     if (H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0) {
@@ -387,17 +432,7 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
     *out = st;
     st = NULL;
 cleanup:
-    for (int g = 0; g < 4; g++) {
-        for (int a = 0; a < SPEC_MAX_AXES; a++)
-            if (gscales[g][a] >= 0)
-                H5Dclose(gscales[g][a]);
-        if (gtrace[g] >= 0)
-            H5Dclose(gtrace[g]);
-    }
-    hid_t groups[] = {g_coords, g_results, g_theory, g_traces, g_status, g_prov};
-    for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++)
-        if (groups[i] >= 0)
-            H5Gclose(groups[i]);
+    create_groups_close(&g);
     if (st != NULL) {
         /* a half-made store in our own temporary file is worthless: never leave one */
         store_discard(&st);
