@@ -74,12 +74,12 @@ static int line_at(const char *text, size_t off)
  * cut keys and values short), and flow collections ([ ], { }) nested at most
  * SPEC_MAX_FLOW_DEPTH deep (libyaml takes time quadratic in the depth). Quoted scalars and
  * comments are skipped. One pass, linear in the length. */
-static int spec_text_check(const char *path, const char *text, size_t len, sweep_errbuf *eb)
+static int spec_text_check(const parse_ctx *c, const char *text, size_t len)
 {
     const char *nul = memchr(text, '\0', len);
     if (nul != NULL)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: a NUL byte (byte %zu): a spec is text",
-                             path, line_at(text, (size_t)(nul - text)), (size_t)(nul - text));
+        return spec_err_at(c, line_at(text, (size_t)(nul - text)), SWEEP_ERR_ARG,
+                           "a NUL byte (byte %zu): a spec is text", (size_t)(nul - text));
     int depth = 0, line = 1;
     char quote = 0;
     for (size_t i = 0; i < len; i++) {
@@ -102,9 +102,9 @@ static int spec_text_check(const char *path, const char *text, size_t len, sweep
             quote = ch; /* a quoted scalar starts (an apostrophe inside a word does not) */
         } else if (ch == '[' || ch == '{') {
             if (++depth > SPEC_MAX_FLOW_DEPTH)
-                return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                     "%s:%d: collections nested more than %d deep: not a spec",
-                                     path, line, SPEC_MAX_FLOW_DEPTH);
+                return spec_err_at(c, line, SWEEP_ERR_ARG,
+                                   "collections nested more than %d deep: not a spec",
+                                   SPEC_MAX_FLOW_DEPTH);
         } else if ((ch == ']' || ch == '}') && depth > 0) {
             depth--;
         }
@@ -121,7 +121,7 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
     yaml_parser_t parser;
     yaml_document_t doc;
     int parser_ok = 0, doc_ok = 0;
-    parse_ctx c = {&doc, path, eb};
+    parse_ctx c = {&doc, path, eb, overrides, n_overrides};
 
     s = calloc(1, sizeof *s);
     if (s == NULL)
@@ -154,7 +154,7 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
         }
     }
 
-    if ((ret = spec_text_check(path, text, len, eb)) != SWEEP_OK)
+    if ((ret = spec_text_check(&c, text, len)) != SWEEP_OK)
         goto cleanup;
     if (!yaml_parser_initialize(&parser)) {
         ret = SWEEP_ERR_NOMEM;
@@ -164,17 +164,16 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
     yaml_parser_set_input_string(&parser, (const unsigned char *)s->text, len);
     if (!yaml_parser_load(&parser, &doc)) {
         if (parser.error == YAML_READER_ERROR) /* bad encoding: libyaml gives a byte offset */
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: %s (byte %zu)", path,
-                                line_at(text, parser.problem_offset < len ? parser.problem_offset
-                                                                          : len),
-                                parser.problem ? parser.problem : "unreadable text",
-                                parser.problem_offset);
+            ret = spec_err_at(
+                &c, line_at(text, parser.problem_offset < len ? parser.problem_offset : len),
+                SWEEP_ERR_ARG, "%s (byte %zu)", parser.problem ? parser.problem : "unreadable text",
+                parser.problem_offset);
         else
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: YAML syntax error: %s%s%s (column %d)",
-                                path, (int)parser.problem_mark.line + 1,
-                                parser.problem ? parser.problem : "malformed",
-                                parser.context ? " " : "", parser.context ? parser.context : "",
-                                (int)parser.problem_mark.column + 1);
+            ret = spec_err_at(&c, (int)parser.problem_mark.line + 1, SWEEP_ERR_ARG,
+                              "YAML syntax error: %s%s%s (column %d)",
+                              parser.problem ? parser.problem : "malformed",
+                              parser.context ? " " : "", parser.context ? parser.context : "",
+                              (int)parser.problem_mark.column + 1);
         goto cleanup;
     }
     doc_ok = 1;
@@ -182,20 +181,19 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
         /* a second document would be ignored: refuse it */
         yaml_document_t more;
         if (!yaml_parser_load(&parser, &more)) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: YAML syntax error after the first "
-                                                   "document: %s",
-                                path, (int)parser.problem_mark.line + 1,
-                                parser.problem ? parser.problem : "malformed");
+            ret = spec_err_at(&c, (int)parser.problem_mark.line + 1, SWEEP_ERR_ARG,
+                              "YAML syntax error after the first "
+                              "document: %s",
+                              parser.problem ? parser.problem : "malformed");
             goto cleanup;
         }
         const int second = yaml_document_get_root_node(&more) != NULL;
         const int second_line = (int)more.start_mark.line + 1;
         yaml_document_delete(&more);
         if (second) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                "%s:%d: a second YAML document (after '---'): a spec is one "
-                                "document",
-                                path, second_line);
+            ret = spec_err_at(&c, second_line, SWEEP_ERR_ARG,
+                              "a second YAML document (after '---'): a spec is one "
+                              "document");
             goto cleanup;
         }
     }
@@ -221,8 +219,7 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
             yaml_node_t *kq = spec_yaml_node(&c, q->key);
             if (kq->type == YAML_SCALAR_NODE && kq->data.scalar.length == strlen(key) &&
                 !memcmp(kq->data.scalar.value, key, strlen(key))) {
-                ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: %s: key given twice", path,
-                                    spec_yaml_line(k), key);
+                ret = spec_err_at(&c, spec_yaml_line(k), SWEEP_ERR_ARG, "%s: key given twice", key);
                 goto cleanup;
             }
         }
@@ -238,8 +235,8 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
             if ((ret = spec_yaml_scalar(&c, v, key, buf, sizeof buf)) != SWEEP_OK)
                 goto cleanup;
             if (numparse_i64(buf, INT64_MIN, INT64_MAX, &sb) != SWEEP_OK) {
-                ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: seed_base: '%s' is not an integer",
-                                    path, spec_yaml_line(v), buf);
+                ret = spec_err_at(&c, spec_yaml_line(v), SWEEP_ERR_ARG,
+                                  "seed_base: '%s' is not an integer", buf);
                 goto cleanup;
             }
             s->seed_base = sb;
@@ -252,9 +249,8 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
             const int is_g = !strcmp(key, "ranks_per_solve");
             if (end == buf || *end != '\0' || errno == ERANGE || !(x >= (is_g ? 1 : 0)) ||
                 (is_g && (x != floor(x) || x > 4096))) {
-                ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: %s: '%s' is not %s", path,
-                                    spec_yaml_line(v), key, buf,
-                                    is_g ? "a rank count in 1..4096" : "a number >= 0");
+                ret = spec_err_at(&c, spec_yaml_line(v), SWEEP_ERR_ARG, "%s: '%s' is not %s", key,
+                                  buf, is_g ? "a rank count in 1..4096" : "a number >= 0");
                 goto cleanup;
             }
             if (is_g)
@@ -266,10 +262,10 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
             if ((ret = spec_yaml_scalar(&c, v, key, buf, sizeof buf)) != SWEEP_OK)
                 goto cleanup;
             if (numparse_grid(buf, &s->grid_rows, &s->grid_cols) != SWEEP_OK) {
-                ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                    "%s:%d: process_grid: '%s' is not PxQ with P, Q >= 1 and "
-                                    "P Q <= %d",
-                                    path, spec_yaml_line(v), buf, NUMPARSE_MAX_GRID);
+                ret = spec_err_at(&c, spec_yaml_line(v), SWEEP_ERR_ARG,
+                                  "process_grid: '%s' is not PxQ with P, Q >= 1 and "
+                                  "P Q <= %d",
+                                  buf, NUMPARSE_MAX_GRID);
                 goto cleanup;
             }
         } else if (!strcmp(key, "fixed")) {
@@ -284,22 +280,23 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
             char near[96] = "";
             if (!params_find(key, SPEC_GROUPS))
                 spec_key_suggestion(key, near, sizeof near);
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                "%s:%d: unknown key '%s'%s (a spec has name, store, seed_base, "
-                                "ranks_per_solve, group_min_work, process_grid, fixed, grid or "
-                                "grids)%s",
-                                path, spec_yaml_line(k), key, near,
-                                params_find(key, SPEC_GROUPS) ? "; put options under fixed or grid" : "");
+            ret = spec_err_at(&c, spec_yaml_line(k), SWEEP_ERR_ARG,
+                              "unknown key '%s'%s (a spec has name, store, seed_base, "
+                              "ranks_per_solve, group_min_work, process_grid, fixed, grid or "
+                              "grids)%s",
+                              key, near,
+                              params_find(key, SPEC_GROUPS) ? "; put options under fixed or grid"
+                                                            : "");
             goto cleanup;
         }
     }
     if (fixed != NULL && (ret = spec_parse_fixed(&c, s, fixed)) != SWEEP_OK)
         goto cleanup;
     if (grid != NULL && grids != NULL) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                            "%s:%d: grids: the spec also has grid (line %d): give one grid, or "
-                            "a list of blocks under grids",
-                            path, grids_line, grid_line);
+        ret = spec_err_at(&c, grids_line, SWEEP_ERR_ARG,
+                          "grids: the spec also has grid (line %d): give one grid, or "
+                          "a list of blocks under grids",
+                          grid_line);
         goto cleanup;
     }
     if (grid == NULL && grids == NULL) {
@@ -316,10 +313,9 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
         s->union_of_blocks = 1;
         if (grids->type != YAML_SEQUENCE_NODE ||
             grids->data.sequence.items.top == grids->data.sequence.items.start) {
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                "%s:%d: grids: expected a list of blocks, each a mapping of axis: "
-                                "values (- {loss: [ce], R: [1, 10]})",
-                                path, grids_line);
+            ret = spec_err_at(&c, grids_line, SWEEP_ERR_ARG,
+                              "grids: expected a list of blocks, each a mapping of axis: "
+                              "values (- {loss: [ce], R: [1, 10]})");
             goto cleanup;
         }
         int bi = 0;
@@ -372,8 +368,8 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
             const char *key = NULL;
             int line = spec_line_for_error(s, &eb2, &key);
             spec_point_label(s, p, label, sizeof label);
-            ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s:%d: %s: at grid point %lld (%s): %s", path,
-                                line, key, (long long)p, label, eb2.msg);
+            ret = spec_err_at(&c, line, SWEEP_ERR_ARG, "%s: at grid point %lld (%s): %s", key,
+                              (long long)p, label, eb2.msg);
             goto cleanup;
         }
     }
@@ -397,8 +393,6 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
     *out = s;
     s = NULL;
 cleanup:
-    if (ret != SWEEP_OK)
-        spec_overrides_relabel(eb, path, overrides, n_overrides);
     if (doc_ok)
         yaml_document_delete(&doc);
     if (parser_ok)

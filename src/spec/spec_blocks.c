@@ -154,26 +154,25 @@ static int block_axis_def(parse_ctx *c, spec *s, const param_def **seen, int n_s
     if (def == NULL) {
         char near[96];
         spec_key_suggestion(key, near, sizeof near);
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: unknown key '%s'%s", c->path,
-                             spec_yaml_line(k), where, key, near);
+        return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG, "%s: unknown key '%s'%s", where,
+                           key, near);
     }
     if (strcmp(def->name, "trace-points") == 0)
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                             "%s:%d: trace_points: cannot be a grid axis (every trace in a store "
-                             "has one length); set it under fixed",
-                             c->path, spec_yaml_line(k));
+        return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG,
+                           "trace_points: cannot be a grid axis (every trace in a store "
+                           "has one length); set it under fixed");
     for (int i = 0; i < n_seen; i++)
         if (seen[i] == def)
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: '%s' is given twice", c->path,
-                                 spec_yaml_line(k), where, key);
+            return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG, "%s: '%s' is given twice",
+                               where, key);
     for (int f = 0; legacy && f < s->n_fixed; f++)
         if (s->fixed[f].def == def)
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                                 "%s:%d: grid: '%s' is also fixed (line %d); give it once",
-                                 c->path, spec_yaml_line(k), key, s->fixed[f].line);
+            return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG,
+                               "grid: '%s' is also fixed (line %d); give it once", key,
+                               s->fixed[f].line);
     if (n_seen >= SPEC_MAX_AXES)
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: more than %d axes", c->path,
-                             spec_yaml_line(k), where, SPEC_MAX_AXES);
+        return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG, "%s: more than %d axes", where,
+                           SPEC_MAX_AXES);
     *out = def;
     return SWEEP_OK;
 }
@@ -187,13 +186,12 @@ static int parse_zip(parse_ctx *c, spec *s, spec_block *b, yaml_node_t *map, con
     int32_t *idx = NULL;
     memset(tmp, 0, sizeof tmp);
     if (map->type != YAML_MAPPING_NODE || map->data.mapping.pairs.top == map->data.mapping.pairs.start)
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                             "%s:%d: %s: zip: expected a mapping of axis: values (axes of equal "
-                             "length varied together), or a list of such mappings",
-                             c->path, spec_yaml_line(map), where);
+        return spec_err_at(c, spec_yaml_line(map), SWEEP_ERR_ARG,
+                           "%s: zip: expected a mapping of axis: values (axes of equal "
+                           "length varied together), or a list of such mappings",
+                           where);
     if (b->n_factors >= SPEC_MAX_AXES)
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: too many axes", c->path,
-                             spec_yaml_line(map), where);
+        return spec_err_at(c, spec_yaml_line(map), SWEEP_ERR_ARG, "%s: too many axes", where);
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
          p++, m++) {
         yaml_node_t *k = spec_yaml_node(c, p->key), *v = spec_yaml_node(c, p->value);
@@ -206,10 +204,10 @@ static int parse_zip(parse_ctx *c, spec *s, spec_block *b, yaml_node_t *map, con
         if ((ret = spec_parse_values(c, def, key, spec_yaml_line(k), v, 0, &tmp[m])) != SWEEP_OK)
             goto cleanup;
         if (tmp[m].n != tmp[0].n) {
-            ret = sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                                "%s:%d: zip: %s has %d values and %s has %d: zipped axes vary "
-                                "together and need equal lengths",
-                                c->path, spec_yaml_line(k), tmp[0].key, tmp[0].n, key, tmp[m].n);
+            ret = spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG,
+                              "zip: %s has %d values and %s has %d: zipped axes vary "
+                              "together and need equal lengths",
+                              tmp[0].key, tmp[0].n, key, tmp[m].n);
             m++;
             goto cleanup;
         }
@@ -255,11 +253,9 @@ int spec_parse_block(parse_ctx *c, spec *s, yaml_node_t *map, int line, const ch
     int ret = SWEEP_OK, n_seen = 0;
     const param_def *seen[SPEC_MAX_AXES];
     if (map->type != YAML_MAPPING_NODE || map->data.mapping.pairs.top == map->data.mapping.pairs.start)
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: expected a mapping of axis: values",
-                             c->path, line, where);
+        return spec_err_at(c, line, SWEEP_ERR_ARG, "%s: expected a mapping of axis: values", where);
     if (s->n_blocks >= SPEC_MAX_BLOCKS)
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: grids: more than %d blocks", c->path,
-                             line, SPEC_MAX_BLOCKS);
+        return spec_err_at(c, line, SWEEP_ERR_ARG, "grids: more than %d blocks", SPEC_MAX_BLOCKS);
     spec_block *b = &s->blocks[s->n_blocks++];
     memset(b, 0, sizeof *b);
     b->line = line;
@@ -402,12 +398,11 @@ int spec_finish_blocks(parse_ctx *c, spec *s)
     for (int a = 0; a < s->n_axes; a++) {
         s->n_points *= s->axes[a].n;
         if (s->n_points > SPEC_MAX_POINTS)
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                                 "%s:%d: %s: the grid reaches %lld points, more than the %lld one "
-                                 "store holds (tens of GB of status and results): split the sweep "
-                                 "into several specs",
-                                 c->path, s->axes[a].line, s->axes[a].key, (long long)s->n_points,
-                                 (long long)SPEC_MAX_POINTS);
+            return spec_err_at(c, s->axes[a].line, SWEEP_ERR_ARG,
+                               "%s: the grid reaches %lld points, more than the %lld one "
+                               "store holds (tens of GB of status and results): split the sweep "
+                               "into several specs",
+                               s->axes[a].key, (long long)s->n_points, (long long)SPEC_MAX_POINTS);
     }
     s->every_point_in_study = s->n_blocks == 1;
     for (int bi = 0; bi < s->n_blocks; bi++) {
@@ -432,11 +427,10 @@ int spec_finish_blocks(parse_ctx *c, spec *s)
             qsort(f->keys, (size_t)f->n, sizeof *f->keys, spec_cmp_i64);
             for (int i = 1; i < f->n; i++)
                 if (f->keys[i] == f->keys[i - 1])
-                    return sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                                         "%s:%d: zip: a combination of %s, ... appears twice: "
-                                         "each must appear once",
-                                         c->path, s->axes[f->axis[0]].line,
-                                         s->axes[f->axis[0]].key);
+                    return spec_err_at(c, s->axes[f->axis[0]].line, SWEEP_ERR_ARG,
+                                       "zip: a combination of %s, ... appears twice: "
+                                       "each must appear once",
+                                       s->axes[f->axis[0]].key);
             b->n_points *= f->n;
             if (f->n != s->axes[f->axis[0]].n || f->n_axes > 1)
                 s->every_point_in_study = 0;
@@ -452,8 +446,8 @@ int spec_parse_fixed(parse_ctx *c, spec *s, yaml_node_t *map)
 {
     int ret;
     if (map->type != YAML_MAPPING_NODE)
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: fixed: expected a mapping of key: value",
-                             c->path, spec_yaml_line(map));
+        return spec_err_at(c, spec_yaml_line(map), SWEEP_ERR_ARG,
+                           "fixed: expected a mapping of key: value");
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
         yaml_node_t *k = spec_yaml_node(c, p->key), *v = spec_yaml_node(c, p->value);
         char key[64];
@@ -463,16 +457,15 @@ int spec_parse_fixed(parse_ctx *c, spec *s, yaml_node_t *map)
         if (def == NULL) {
             char near[96];
             spec_key_suggestion(key, near, sizeof near);
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: fixed: unknown key '%s'%s",
-                                 c->path, spec_yaml_line(k), key, near);
+            return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG, "fixed: unknown key '%s'%s",
+                               key, near);
         }
         for (int f = 0; f < s->n_fixed; f++)
             if (s->fixed[f].def == def)
-                return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: fixed: '%s' is given twice",
-                                     c->path, spec_yaml_line(k), key);
+                return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG,
+                                   "fixed: '%s' is given twice", key);
         if (s->n_fixed >= SPEC_MAX_FIXED)
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: fixed: too many keys", c->path,
-                                 spec_yaml_line(k));
+            return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG, "fixed: too many keys");
         spec_fixed *fx = &s->fixed[s->n_fixed];
         memset(fx, 0, sizeof *fx);
         if ((ret = spec_yaml_value_text(c, v, key, &fx->text)) != SWEEP_OK)
@@ -484,8 +477,8 @@ int spec_parse_fixed(parse_ctx *c, spec *s, yaml_node_t *map)
         sweep_errbuf eb2;
         sweep_errbuf_clear(&eb2);
         if (params_set(&s->base, def, fx->text, &eb2) != SWEEP_OK)
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: %s", c->path, spec_yaml_line(v), key,
-                                 spec_err_detail(eb2.msg));
+            return spec_err_at(c, spec_yaml_line(v), SWEEP_ERR_ARG, "%s: %s", key,
+                               spec_err_detail(eb2.msg));
     }
     return SWEEP_OK;
 }

@@ -24,10 +24,6 @@
  * range), SWEEP_ERR_NOMEM. */
 SWEEP_MUST_USE int spec_overrides_apply(yaml_document_t *doc, const char *const *ov, int n, sweep_errbuf *eb);
 
-/* spec_overrides_relabel - When eb's message starts "path:LINE:" with LINE of an override's
- * node, make it start "path: override 'KEY=VALUE':" instead. */
-void spec_overrides_relabel(sweep_errbuf *eb, const char *path, const char *const *ov, int n);
-
 /* spec_yaml_emit - doc as YAML text (*out malloc'd, NUL-terminated, caller frees). libyaml's
  * emitter takes the document: doc is emptied whatever the outcome. */
 SWEEP_MUST_USE int spec_yaml_emit(yaml_document_t *doc, char **out, size_t *len);
@@ -40,7 +36,19 @@ typedef struct parse_ctx {
     yaml_document_t *doc;
     const char *path;
     sweep_errbuf *eb;
+    const char *const *overrides; /* what the nodes of override lines came from */
+    int n_overrides;
 } parse_ctx;
+
+/* spec_err_at - set c->eb to "PATH:LINE: message" for a line of the spec, or "PATH: override
+ * 'KEY=VALUE': message" for a node an override made (line SPEC_OVERRIDE_LINE + i + 1), and
+ * return code. Every message about a place in a spec is made here: its place is data, never
+ * read back out of the text. */
+int spec_err_at(const parse_ctx *c, int line, int code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
 
 /* ---- spec_yaml.c ---- */
 

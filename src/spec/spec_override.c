@@ -384,26 +384,6 @@ int spec_overrides_apply(yaml_document_t *doc, const char *const *ov, int n, swe
     return SWEEP_OK;
 }
 
-void spec_overrides_relabel(sweep_errbuf *eb, const char *path, const char *const *ov, int n)
-{
-    if (eb == NULL || n <= 0)
-        return;
-    const size_t pl = strlen(path);
-    if (strncmp(eb->msg, path, pl) != 0 || eb->msg[pl] != ':')
-        return;
-    char *end = NULL;
-    const long line = strtol(eb->msg + pl + 1, &end, 10);
-    const long i = line - 1 - SPEC_OVERRIDE_LINE;
-    if (end == eb->msg + pl + 1 || *end != ':' || i < 0 || i >= n)
-        return;
-    char head[1200], rest[sizeof eb->msg];
-    snprintf(rest, sizeof rest, "%s", end + 1);
-    snprintf(head, sizeof head, "%.500s: override '%.600s':", path, ov[i]);
-    const size_t hl = strlen(head);
-    memcpy(eb->msg, head, hl);
-    snprintf(eb->msg + hl, sizeof eb->msg - hl, "%.*s", (int)(sizeof eb->msg - hl - 1), rest);
-}
-
 /* ---- writing the document back ----------------------------------------------------------------- */
 
 typedef struct text_buf {

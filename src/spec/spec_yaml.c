@@ -9,11 +9,26 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
+int spec_err_at(const parse_ctx *c, int line, int code, const char *fmt, ...)
+{
+    char where[1200], msg[sizeof c->eb->msg];
+    const long i = (long)line - 1 - SPEC_OVERRIDE_LINE;
+    if (i >= 0 && i < c->n_overrides)
+        snprintf(where, sizeof where, "%.500s: override '%.600s'", c->path, c->overrides[i]);
+    else
+        snprintf(where, sizeof where, "%.1000s:%d", c->path, line);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return sweep_err_set(c->eb, code, "%s: %s", where, msg);
+}
 
 int spec_yaml_line(const yaml_node_t *n)
 {
@@ -29,13 +44,13 @@ yaml_node_t *spec_yaml_node(parse_ctx *c, int id)
 int spec_yaml_scalar(parse_ctx *c, yaml_node_t *n, const char *key, char *buf, size_t cap)
 {
     if (n->type != YAML_SCALAR_NODE)
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: expected a single value, got a %s",
-                             c->path, spec_yaml_line(n), key,
-                             n->type == YAML_SEQUENCE_NODE ? "list" : "mapping");
+        return spec_err_at(c, spec_yaml_line(n), SWEEP_ERR_ARG,
+                           "%s: expected a single value, got a %s", key,
+                           n->type == YAML_SEQUENCE_NODE ? "list" : "mapping");
     size_t len = n->data.scalar.length;
     if (len >= cap)
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: value longer than %zu characters",
-                             c->path, spec_yaml_line(n), key, cap - 1);
+        return spec_err_at(c, spec_yaml_line(n), SWEEP_ERR_ARG,
+                           "%s: value longer than %zu characters", key, cap - 1);
     memcpy(buf, n->data.scalar.value, len);
     buf[len] = '\0';
     return SWEEP_OK;
@@ -82,14 +97,13 @@ int spec_yaml_value_text(parse_ctx *c, yaml_node_t *n, const char *key, char **o
         }
         if (len == 0) {
             free(t);
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: empty list", c->path,
-                                 spec_yaml_line(n), key);
+            return spec_err_at(c, spec_yaml_line(n), SWEEP_ERR_ARG, "%s: empty list", key);
         }
         *out = t;
         return SWEEP_OK;
     }
-    return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: expected a value or a list, got a mapping",
-                         c->path, spec_yaml_line(n), key);
+    return spec_err_at(c, spec_yaml_line(n), SWEEP_ERR_ARG,
+                       "%s: expected a value or a list, got a mapping", key);
 }
 
 static int parse_number(parse_ctx *c, yaml_node_t *n, const char *key, double *out)
@@ -102,8 +116,8 @@ static int parse_number(parse_ctx *c, yaml_node_t *n, const char *key, double *o
     errno = 0;
     double v = strtod(buf, &end);
     if (end == buf || *end != '\0' || !isfinite(v))
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: '%s' is not a finite number",
-                             c->path, spec_yaml_line(n), key, buf);
+        return spec_err_at(c, spec_yaml_line(n), SWEEP_ERR_ARG, "%s: '%s' is not a finite number",
+                           key, buf);
     *out = v;
     return SWEEP_OK;
 }
@@ -129,8 +143,7 @@ static int check_value(parse_ctx *c, const param_def *def, const char *key, cons
     params_default(&tmp);
     sweep_errbuf_clear(&eb2);
     if (params_set(&tmp, def, text, &eb2) != SWEEP_OK)
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: %s", c->path, line, key,
-                             spec_err_detail(eb2.msg));
+        return spec_err_at(c, line, SWEEP_ERR_ARG, "%s: %s", key, spec_err_detail(eb2.msg));
     return SWEEP_OK;
 }
 
@@ -178,15 +191,14 @@ static int axis_check_unique(parse_ctx *c, const spec_axis *ax)
             const int a = r[i - 1].i < r[i].i ? r[i - 1].i : r[i].i;
             const int b = r[i - 1].i < r[i].i ? r[i].i : r[i - 1].i;
             if (strcmp(ax->text[a], ax->text[b]) == 0)
-                ret = sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                                    "%s:%d: %s: value '%s' appears twice (values %d and %d)",
-                                    c->path, ax->line, ax->key, ax->text[a], a + 1, b + 1);
+                ret = spec_err_at(c, ax->line, SWEEP_ERR_ARG,
+                                  "%s: value '%s' appears twice (values %d and %d)", ax->key,
+                                  ax->text[a], a + 1, b + 1);
             else
-                ret = sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                                    "%s:%d: %s: value '%s' (number %d) and '%s' (number %d) are "
-                                    "the same value: each coordinate must appear once",
-                                    c->path, ax->line, ax->key, ax->text[a], a + 1, ax->text[b],
-                                    b + 1);
+                ret = spec_err_at(c, ax->line, SWEEP_ERR_ARG,
+                                  "%s: value '%s' (number %d) and '%s' (number %d) are "
+                                  "the same value: each coordinate must appear once",
+                                  ax->key, ax->text[a], a + 1, ax->text[b], b + 1);
         }
     free(r);
     return ret;
@@ -228,10 +240,10 @@ int spec_parse_values(parse_ctx *c, const param_def *def, const char *key, int l
     } else if (v->type == YAML_MAPPING_NODE) {
         yaml_node_pair_t *pair = v->data.mapping.pairs.start;
         if (v->data.mapping.pairs.top - pair != 1)
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                                 "%s:%d: %s: a generated axis is one of {linspace: [a, b, n]}, "
-                                 "{logspace: [a, b, n]}, {range: [a, b]}",
-                                 c->path, spec_yaml_line(v), key);
+            return spec_err_at(c, spec_yaml_line(v), SWEEP_ERR_ARG,
+                               "%s: a generated axis is one of {linspace: [a, b, n]}, "
+                               "{logspace: [a, b, n]}, {range: [a, b]}",
+                               key);
         char kind[32];
         yaml_node_t *gk = spec_yaml_node(c, pair->key), *gv = spec_yaml_node(c, pair->value);
         if ((ret = spec_yaml_scalar(c, gk, key, kind, sizeof kind)) != SWEEP_OK)
@@ -239,20 +251,20 @@ int spec_parse_values(parse_ctx *c, const param_def *def, const char *key, int l
         int is_lin = !strcmp(kind, "linspace"), is_log = !strcmp(kind, "logspace"),
             is_range = !strcmp(kind, "range");
         if (!is_lin && !is_log && !is_range)
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                                 "%s:%d: %s: unknown generator '%s' (use linspace, logspace or "
-                                 "range)",
-                                 c->path, spec_yaml_line(gk), key, kind);
+            return spec_err_at(c, spec_yaml_line(gk), SWEEP_ERR_ARG,
+                               "%s: unknown generator '%s' (use linspace, logspace or "
+                               "range)",
+                               key, kind);
         if (gv->type != YAML_SEQUENCE_NODE)
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: %s takes a list", c->path,
-                                 spec_yaml_line(gv), key, kind);
+            return spec_err_at(c, spec_yaml_line(gv), SWEEP_ERR_ARG, "%s: %s takes a list", key,
+                               kind);
         double arg[3] = {0, 0, 1};
         int nargs = (int)(gv->data.sequence.items.top - gv->data.sequence.items.start);
         int want_min = is_range ? 2 : 3, want_max = 3;
         if (nargs < want_min || nargs > want_max)
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: %s takes %s, got %d values",
-                                 c->path, spec_yaml_line(gv), key, kind,
-                                 is_range ? "[a, b] or [a, b, step]" : "[a, b, n]", nargs);
+            return spec_err_at(c, spec_yaml_line(gv), SWEEP_ERR_ARG,
+                               "%s: %s takes %s, got %d values", key, kind,
+                               is_range ? "[a, b] or [a, b, step]" : "[a, b, n]", nargs);
         for (int i = 0; i < nargs; i++)
             if ((ret = parse_number(c, spec_yaml_node(c, gv->data.sequence.items.start[i]), key, &arg[i])) !=
                 SWEEP_OK)
@@ -261,23 +273,21 @@ int spec_parse_values(parse_ctx *c, const param_def *def, const char *key, int l
         if (is_range) {
             if (arg[0] != floor(arg[0]) || arg[1] != floor(arg[1]) || arg[2] != floor(arg[2]) ||
                 arg[2] == 0)
-                return sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                                     "%s:%d: %s: range needs integers and a non-zero step",
-                                     c->path, spec_yaml_line(gv), key);
+                return spec_err_at(c, spec_yaml_line(gv), SWEEP_ERR_ARG,
+                                   "%s: range needs integers and a non-zero step", key);
             count = ceil((arg[1] - arg[0]) / arg[2]);
         } else {
             count = arg[2];
             if (count != floor(count) || count < 1)
-                return sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                                     "%s:%d: %s: %s: n = %g must be a whole number >= 1",
-                                     c->path, spec_yaml_line(gv), key, kind, count);
+                return spec_err_at(c, spec_yaml_line(gv), SWEEP_ERR_ARG,
+                                   "%s: %s: n = %g must be a whole number >= 1", key, kind, count);
         }
         if (count < 1)
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: the axis is empty (%s [%g, %g])",
-                                 c->path, spec_yaml_line(gv), key, kind, arg[0], arg[1]);
+            return spec_err_at(c, spec_yaml_line(gv), SWEEP_ERR_ARG,
+                               "%s: the axis is empty (%s [%g, %g])", key, kind, arg[0], arg[1]);
         if (count > 1e7)
-            return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: %g values is too many",
-                                 c->path, spec_yaml_line(gv), key, count);
+            return spec_err_at(c, spec_yaml_line(gv), SWEEP_ERR_ARG, "%s: %g values is too many",
+                               key, count);
         /* Generated values are the decimals the user meant: rounded to 12 significant digits
          * on the scale of the range's ends (so linspace(0, 1, 11) gives 0.3, not
          * 0.30000000000000004, and a cancellation that should give 0 gives 0), and each logspace
@@ -308,14 +318,13 @@ int spec_parse_values(parse_ctx *c, const param_def *def, const char *key, int l
                 return ret;
         }
     } else {
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG,
-                             "%s:%d: %s: an axis is a list of values or a generator such as "
-                             "{linspace: [a, b, n]}; for a single value use fixed",
-                             c->path, spec_yaml_line(v), key);
+        return spec_err_at(c, spec_yaml_line(v), SWEEP_ERR_ARG,
+                           "%s: an axis is a list of values or a generator such as "
+                           "{linspace: [a, b, n]}; for a single value use fixed",
+                           key);
     }
     if (ax->n == 0)
-        return sweep_err_set(c->eb, SWEEP_ERR_ARG, "%s:%d: %s: the axis has no values", c->path,
-                             ax->line, key);
+        return spec_err_at(c, ax->line, SWEEP_ERR_ARG, "%s: the axis has no values", key);
     ax->num = malloc((size_t)ax->n * sizeof(double));
     if (ax->num == NULL)
         return SWEEP_ERR_NOMEM;
