@@ -112,225 +112,215 @@ static int spec_text_check(const parse_ctx *c, const char *text, size_t len)
     return SWEEP_OK;
 }
 
-static int spec_parse_impl(const char *path, const char *text, size_t len,
-                           const char *const *overrides, int n_overrides, int validate,
-                           spec **out, sweep_errbuf *eb)
+/* A new spec holding its text, path, hash, overrides (one per line) and defaults. */
+static int spec_new(const char *path, const char *text, size_t len, const char *const *overrides,
+                    int n_overrides, spec **out)
 {
-    int ret = SWEEP_OK;
-    spec *s = NULL;
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    int parser_ok = 0, doc_ok = 0;
-    parse_ctx c = {&doc, path, eb, overrides, n_overrides};
-
-    s = calloc(1, sizeof *s);
+    spec *s = calloc(1, sizeof *s);
     if (s == NULL)
         return SWEEP_ERR_NOMEM;
     s->ranks_per_solve = 1;
     s->group_min_work = SPEC_DEFAULT_GROUP_MIN_WORK;
     s->path = strdup(path);
     s->text = malloc(len + 1);
-    if (s->path == NULL || s->text == NULL) {
-        ret = SWEEP_ERR_NOMEM;
-        goto cleanup;
+    size_t olen = 1;
+    for (int i = 0; i < n_overrides; i++)
+        olen += strlen(overrides[i]) + 1;
+    s->overrides = malloc(olen);
+    if (s->path == NULL || s->text == NULL || s->overrides == NULL) {
+        spec_destroy(&s);
+        return SWEEP_ERR_NOMEM;
     }
     memcpy(s->text, text, len);
     s->text[len] = '\0';
     s->text_len = len;
     sha256_hex(text, len, s->spec_sha256);
     params_default(&s->base);
-    {
-        size_t olen = 1;
-        for (int i = 0; i < n_overrides; i++)
-            olen += strlen(overrides[i]) + 1;
-        if ((s->overrides = malloc(olen)) == NULL) {
-            ret = SWEEP_ERR_NOMEM;
-            goto cleanup;
-        }
-        s->overrides[0] = '\0';
-        for (int i = 0; i < n_overrides; i++) {
-            strcat(s->overrides, overrides[i]);
-            strcat(s->overrides, "\n");
-        }
+    s->overrides[0] = '\0';
+    for (int i = 0; i < n_overrides; i++) {
+        strcat(s->overrides, overrides[i]);
+        strcat(s->overrides, "\n");
     }
+    *out = s;
+    return SWEEP_OK;
+}
 
-    if ((ret = spec_text_check(&c, text, len)) != SWEEP_OK)
-        goto cleanup;
-    if (!yaml_parser_initialize(&parser)) {
-        ret = SWEEP_ERR_NOMEM;
-        goto cleanup;
+/* The one YAML document of text into c->doc (*loaded set once it must be deleted); a syntax
+ * error, bad encoding or a second document is refused with its line. */
+static int load_document(parse_ctx *c, yaml_parser_t *parser, const char *text, size_t len,
+                         int *loaded)
+{
+    yaml_parser_set_input_string(parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(parser, c->doc)) {
+        if (parser->error == YAML_READER_ERROR) /* bad encoding: libyaml gives a byte offset */
+            return spec_err_at(c,
+                               line_at(text, parser->problem_offset < len ? parser->problem_offset
+                                                                          : len),
+                               SWEEP_ERR_ARG, "%s (byte %zu)",
+                               parser->problem ? parser->problem : "unreadable text",
+                               parser->problem_offset);
+        return spec_err_at(c, (int)parser->problem_mark.line + 1, SWEEP_ERR_ARG,
+                           "YAML syntax error: %s%s%s (column %d)",
+                           parser->problem ? parser->problem : "malformed",
+                           parser->context ? " " : "", parser->context ? parser->context : "",
+                           (int)parser->problem_mark.column + 1);
     }
-    parser_ok = 1;
-    yaml_parser_set_input_string(&parser, (const unsigned char *)s->text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        if (parser.error == YAML_READER_ERROR) /* bad encoding: libyaml gives a byte offset */
-            ret = spec_err_at(
-                &c, line_at(text, parser.problem_offset < len ? parser.problem_offset : len),
-                SWEEP_ERR_ARG, "%s (byte %zu)", parser.problem ? parser.problem : "unreadable text",
-                parser.problem_offset);
+    *loaded = 1;
+    /* a second document would be ignored: refuse it */
+    yaml_document_t more;
+    if (!yaml_parser_load(parser, &more))
+        return spec_err_at(c, (int)parser->problem_mark.line + 1, SWEEP_ERR_ARG,
+                           "YAML syntax error after the first document: %s",
+                           parser->problem ? parser->problem : "malformed");
+    const int second = yaml_document_get_root_node(&more) != NULL;
+    const int second_line = (int)more.start_mark.line + 1;
+    yaml_document_delete(&more);
+    if (second)
+        return spec_err_at(c, second_line, SWEEP_ERR_ARG,
+                           "a second YAML document (after '---'): a spec is one document");
+    return SWEEP_OK;
+}
+
+/* the top-level keys that hold blocks and fixed options, found by parse_top_keys */
+typedef struct spec_top {
+    yaml_node_t *grid, *grids, *fixed;
+    int grid_line, grids_line;
+} spec_top;
+
+/* A top-level key with a scalar value (name, store, seed_base, ranks_per_solve,
+ * group_min_work, process_grid); 1 in *known when key is one of them. */
+static int parse_top_scalar(parse_ctx *c, spec *s, const char *key, yaml_node_t *v, int *known)
+{
+    char buf[64];
+    int ret;
+    *known = 1;
+    if (!strcmp(key, "name"))
+        return spec_yaml_scalar(c, v, key, s->name, sizeof s->name);
+    if (!strcmp(key, "store"))
+        return spec_yaml_scalar(c, v, key, s->store, sizeof s->store);
+    const int is_rps = !strcmp(key, "ranks_per_solve"), is_gmw = !strcmp(key, "group_min_work");
+    if (strcmp(key, "seed_base") != 0 && !is_rps && !is_gmw && strcmp(key, "process_grid") != 0) {
+        *known = 0;
+        return SWEEP_OK;
+    }
+    if ((ret = spec_yaml_scalar(c, v, key, buf, sizeof buf)) != SWEEP_OK)
+        return ret;
+    if (!strcmp(key, "seed_base")) {
+        if (numparse_i64(buf, INT64_MIN, INT64_MAX, &s->seed_base) != SWEEP_OK)
+            return spec_err_at(c, spec_yaml_line(v), SWEEP_ERR_ARG,
+                               "seed_base: '%s' is not an integer", buf);
+    } else if (is_rps || is_gmw) {
+        /* a number (ranks_per_solve a whole one: 4 and 4.0 alike) */
+        char *end = NULL;
+        errno = 0;
+        const double x = strtod(buf, &end);
+        if (end == buf || *end != '\0' || errno == ERANGE || !(x >= (is_rps ? 1 : 0)) ||
+            (is_rps && (x != floor(x) || x > NUMPARSE_MAX_GRID)))
+            return is_rps ? spec_err_at(c, spec_yaml_line(v), SWEEP_ERR_ARG,
+                                        "%s: '%s' is not a rank count in 1..%d", key, buf,
+                                        NUMPARSE_MAX_GRID)
+                          : spec_err_at(c, spec_yaml_line(v), SWEEP_ERR_ARG,
+                                        "%s: '%s' is not a number >= 0", key, buf);
+        if (is_rps)
+            s->ranks_per_solve = (int)x;
         else
-            ret = spec_err_at(&c, (int)parser.problem_mark.line + 1, SWEEP_ERR_ARG,
-                              "YAML syntax error: %s%s%s (column %d)",
-                              parser.problem ? parser.problem : "malformed",
-                              parser.context ? " " : "", parser.context ? parser.context : "",
-                              (int)parser.problem_mark.column + 1);
-        goto cleanup;
+            s->group_min_work = x;
+    } else if (numparse_grid(buf, &s->grid_rows, &s->grid_cols) != SWEEP_OK) {
+        return spec_err_at(c, spec_yaml_line(v), SWEEP_ERR_ARG,
+                           "process_grid: '%s' is not PxQ with P, Q >= 1 and P Q <= %d", buf,
+                           NUMPARSE_MAX_GRID);
     }
-    doc_ok = 1;
-    {
-        /* a second document would be ignored: refuse it */
-        yaml_document_t more;
-        if (!yaml_parser_load(&parser, &more)) {
-            ret = spec_err_at(&c, (int)parser.problem_mark.line + 1, SWEEP_ERR_ARG,
-                              "YAML syntax error after the first "
-                              "document: %s",
-                              parser.problem ? parser.problem : "malformed");
-            goto cleanup;
-        }
-        const int second = yaml_document_get_root_node(&more) != NULL;
-        const int second_line = (int)more.start_mark.line + 1;
-        yaml_document_delete(&more);
-        if (second) {
-            ret = spec_err_at(&c, second_line, SWEEP_ERR_ARG,
-                              "a second YAML document (after '---'): a spec is one "
-                              "document");
-            goto cleanup;
-        }
-    }
-    if (n_overrides > 0 && (ret = spec_overrides_apply(&doc, overrides, n_overrides, eb)) !=
-                               SWEEP_OK)
-        goto cleanup;
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (root == NULL || root->type != YAML_MAPPING_NODE) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                            "%s:1: a spec is a mapping with keys name, store, seed_base, fixed, "
-                            "grid%s",
-                            path, root == NULL ? " (the file is empty)" : "");
-        goto cleanup;
-    }
-    yaml_node_t *grid = NULL, *grids = NULL, *fixed = NULL;
-    int grid_line = 1, grids_line = 1;
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-        yaml_node_t *k = spec_yaml_node(&c, p->key), *v = spec_yaml_node(&c, p->value);
+    return SWEEP_OK;
+}
+
+/* The top-level mapping: scalars into s, the block and fixed nodes into *top; unknown and
+ * repeated keys refused. */
+static int parse_top_keys(parse_ctx *c, spec *s, yaml_node_t *root, spec_top *top)
+{
+    int ret;
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = spec_yaml_node(c, p->key), *v = spec_yaml_node(c, p->value);
         char key[64];
-        if ((ret = spec_yaml_scalar(&c, k, "spec", key, sizeof key)) != SWEEP_OK)
-            goto cleanup;
+        int known = 0;
+        if ((ret = spec_yaml_scalar(c, k, "spec", key, sizeof key)) != SWEEP_OK)
+            return ret;
         for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < p; q++) {
-            yaml_node_t *kq = spec_yaml_node(&c, q->key);
+            yaml_node_t *kq = spec_yaml_node(c, q->key);
             if (kq->type == YAML_SCALAR_NODE && kq->data.scalar.length == strlen(key) &&
-                !memcmp(kq->data.scalar.value, key, strlen(key))) {
-                ret = spec_err_at(&c, spec_yaml_line(k), SWEEP_ERR_ARG, "%s: key given twice", key);
-                goto cleanup;
-            }
+                !memcmp(kq->data.scalar.value, key, strlen(key)))
+                return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG, "%s: key given twice",
+                                   key);
         }
-        if (!strcmp(key, "name")) {
-            if ((ret = spec_yaml_scalar(&c, v, key, s->name, sizeof s->name)) != SWEEP_OK)
-                goto cleanup;
-        } else if (!strcmp(key, "store")) {
-            if ((ret = spec_yaml_scalar(&c, v, key, s->store, sizeof s->store)) != SWEEP_OK)
-                goto cleanup;
-        } else if (!strcmp(key, "seed_base")) {
-            char buf[64];
-            int64_t sb = 0;
-            if ((ret = spec_yaml_scalar(&c, v, key, buf, sizeof buf)) != SWEEP_OK)
-                goto cleanup;
-            if (numparse_i64(buf, INT64_MIN, INT64_MAX, &sb) != SWEEP_OK) {
-                ret = spec_err_at(&c, spec_yaml_line(v), SWEEP_ERR_ARG,
-                                  "seed_base: '%s' is not an integer", buf);
-                goto cleanup;
-            }
-            s->seed_base = sb;
-        } else if (!strcmp(key, "ranks_per_solve") || !strcmp(key, "group_min_work")) {
-            char buf[64], *end = NULL;
-            if ((ret = spec_yaml_scalar(&c, v, key, buf, sizeof buf)) != SWEEP_OK)
-                goto cleanup;
-            errno = 0;
-            const double x = strtod(buf, &end);
-            const int is_g = !strcmp(key, "ranks_per_solve");
-            if (end == buf || *end != '\0' || errno == ERANGE || !(x >= (is_g ? 1 : 0)) ||
-                (is_g && (x != floor(x) || x > 4096))) {
-                ret = spec_err_at(&c, spec_yaml_line(v), SWEEP_ERR_ARG, "%s: '%s' is not %s", key,
-                                  buf, is_g ? "a rank count in 1..4096" : "a number >= 0");
-                goto cleanup;
-            }
-            if (is_g)
-                s->ranks_per_solve = (int)x;
-            else
-                s->group_min_work = x;
-        } else if (!strcmp(key, "process_grid")) {
-            char buf[64];
-            if ((ret = spec_yaml_scalar(&c, v, key, buf, sizeof buf)) != SWEEP_OK)
-                goto cleanup;
-            if (numparse_grid(buf, &s->grid_rows, &s->grid_cols) != SWEEP_OK) {
-                ret = spec_err_at(&c, spec_yaml_line(v), SWEEP_ERR_ARG,
-                                  "process_grid: '%s' is not PxQ with P, Q >= 1 and "
-                                  "P Q <= %d",
-                                  buf, NUMPARSE_MAX_GRID);
-                goto cleanup;
-            }
+        if ((ret = parse_top_scalar(c, s, key, v, &known)) != SWEEP_OK)
+            return ret;
+        if (known) {
+            continue;
         } else if (!strcmp(key, "fixed")) {
-            fixed = v;
+            top->fixed = v;
         } else if (!strcmp(key, "grid")) {
-            grid = v;
-            grid_line = spec_yaml_line(k);
+            top->grid = v;
+            top->grid_line = spec_yaml_line(k);
         } else if (!strcmp(key, "grids")) {
-            grids = v;
-            grids_line = spec_yaml_line(k);
+            top->grids = v;
+            top->grids_line = spec_yaml_line(k);
         } else {
             char near[96] = "";
             if (!params_find(key, SPEC_GROUPS))
                 spec_key_suggestion(key, near, sizeof near);
-            ret = spec_err_at(&c, spec_yaml_line(k), SWEEP_ERR_ARG,
-                              "unknown key '%s'%s (a spec has name, store, seed_base, "
-                              "ranks_per_solve, group_min_work, process_grid, fixed, grid or "
-                              "grids)%s",
-                              key, near,
-                              params_find(key, SPEC_GROUPS) ? "; put options under fixed or grid"
-                                                            : "");
-            goto cleanup;
+            return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG,
+                               "unknown key '%s'%s (a spec has name, store, seed_base, "
+                               "ranks_per_solve, group_min_work, process_grid, fixed, grid or "
+                               "grids)%s",
+                               key, near,
+                               params_find(key, SPEC_GROUPS) ? "; put options under fixed or grid"
+                                                             : "");
         }
     }
-    if (fixed != NULL && (ret = spec_parse_fixed(&c, s, fixed)) != SWEEP_OK)
-        goto cleanup;
-    if (grid != NULL && grids != NULL) {
-        ret = spec_err_at(&c, grids_line, SWEEP_ERR_ARG,
-                          "grids: the spec also has grid (line %d): give one grid, or "
-                          "a list of blocks under grids",
-                          grid_line);
-        goto cleanup;
+    return SWEEP_OK;
+}
+
+/* `grid:` (one block) or `grids:` (a list of blocks), then their union */
+static int parse_blocks(parse_ctx *c, spec *s, const spec_top *top)
+{
+    int ret;
+    if (top->grid != NULL && top->grids != NULL)
+        return spec_err_at(c, top->grids_line, SWEEP_ERR_ARG,
+                           "grids: the spec also has grid (line %d): give one grid, or a list of "
+                           "blocks under grids",
+                           top->grid_line);
+    if (top->grid == NULL && top->grids == NULL)
+        return spec_err_at(c, 1, SWEEP_ERR_ARG,
+                           "grid: missing (a sweep needs at least one axis: grid: {axis: "
+                           "values}, or grids: [{...}, {...}] for a union of blocks)");
+    if (top->grid != NULL) {
+        if ((ret = spec_parse_block(c, s, top->grid, top->grid_line, "grid", 1)) != SWEEP_OK)
+            return ret;
+        return spec_finish_blocks(c, s);
     }
-    if (grid == NULL && grids == NULL) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                            "%s:1: grid: missing (a sweep needs at least one axis: grid: {axis: "
-                            "values}, or grids: [{...}, {...}] for a union of blocks)",
-                            path);
-        goto cleanup;
+    const yaml_node_t *grids = top->grids;
+    s->union_of_blocks = 1;
+    if (grids->type != YAML_SEQUENCE_NODE ||
+        grids->data.sequence.items.top == grids->data.sequence.items.start)
+        return spec_err_at(c, top->grids_line, SWEEP_ERR_ARG,
+                           "grids: expected a list of blocks, each a mapping of axis: values (- "
+                           "{loss: [ce], R: [1, 10]})");
+    int bi = 0;
+    for (yaml_node_item_t *it = grids->data.sequence.items.start;
+         it < grids->data.sequence.items.top; it++, bi++) {
+        char where[32];
+        yaml_node_t *blk = spec_yaml_node(c, *it);
+        snprintf(where, sizeof where, "grids[%d]", bi);
+        if ((ret = spec_parse_block(c, s, blk, spec_yaml_line(blk), where, 0)) != SWEEP_OK)
+            return ret;
     }
-    if (grid != NULL) {
-        if ((ret = spec_parse_block(&c, s, grid, grid_line, "grid", 1)) != SWEEP_OK)
-            goto cleanup;
-    } else {
-        s->union_of_blocks = 1;
-        if (grids->type != YAML_SEQUENCE_NODE ||
-            grids->data.sequence.items.top == grids->data.sequence.items.start) {
-            ret = spec_err_at(&c, grids_line, SWEEP_ERR_ARG,
-                              "grids: expected a list of blocks, each a mapping of axis: "
-                              "values (- {loss: [ce], R: [1, 10]})");
-            goto cleanup;
-        }
-        int bi = 0;
-        for (yaml_node_item_t *it = grids->data.sequence.items.start;
-             it < grids->data.sequence.items.top; it++, bi++) {
-            char where[32];
-            yaml_node_t *blk = spec_yaml_node(&c, *it);
-            snprintf(where, sizeof where, "grids[%d]", bi);
-            if ((ret = spec_parse_block(&c, s, blk, spec_yaml_line(blk), where, 0)) != SWEEP_OK)
-                goto cleanup;
-        }
-    }
-    if ((ret = spec_finish_blocks(&c, s)) != SWEEP_OK)
-        goto cleanup;
-    /* Every point: options finalize and every object a worker needs can be built. */
+    return spec_finish_blocks(c, s);
+}
+
+/* What the study does as a whole: traces, whether any point solves, runs gradient descent on
+ * the UFM (the only solver that records traces), or measures a network. */
+static void derive_study(spec *s)
+{
     s->trace_points = s->base.ufm.trace_points;
     s->trace_iters = s->base.ufm.iters;
     for (int a = 0; a < s->n_axes; a++)
@@ -351,8 +341,13 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
             }
         }
     if (!s->any_ufm)
-        s->trace_points = 0; /* only gradient descent on the UFM records traces */
-    /* the points of the study, counted, and (validate) each one checked */
+        s->trace_points = 0;
+}
+
+/* The points of the study, counted, and (validate) each one's options finalized: every object a
+ * worker needs can be built; the first point that cannot is named with its spec line. */
+static int check_points(parse_ctx *c, spec *s, int validate)
+{
     s->n_in_study = s->every_point_in_study && !validate ? s->n_points : 0;
     for (int64_t p = 0; (validate || !s->every_point_in_study) && p < s->n_points; p++) {
         point_params pp;
@@ -361,19 +356,56 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
         if (spec_point_block(s, p) < 0)
             continue;
         s->n_in_study++;
-        if (!validate)
-            continue;
-        if (spec_point_params(s, p, &pp, &eb2) != SWEEP_OK) {
+        if (validate && spec_point_params(s, p, &pp, &eb2) != SWEEP_OK) {
             char label[512];
             const char *key = NULL;
-            int line = spec_line_for_error(s, &eb2, &key);
+            const int line = spec_line_for_error(s, &eb2, &key);
             spec_point_label(s, p, label, sizeof label);
-            ret = spec_err_at(&c, line, SWEEP_ERR_ARG, "%s: at grid point %lld (%s): %s", key,
-                              (long long)p, label, eb2.msg);
-            goto cleanup;
+            return spec_err_at(c, line, SWEEP_ERR_ARG, "%s: at grid point %lld (%s): %s", key,
+                               (long long)p, label, eb2.msg);
         }
     }
-    if ((ret = spec_build_effective(s)) != SWEEP_OK)
+    return SWEEP_OK;
+}
+
+static int spec_parse_impl(const char *path, const char *text, size_t len,
+                           const char *const *overrides, int n_overrides, int validate,
+                           spec **out, sweep_errbuf *eb)
+{
+    int ret, parser_ok = 0, doc_ok = 0;
+    spec *s = NULL;
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    parse_ctx c = {&doc, path, eb, overrides, n_overrides};
+    spec_top top = {NULL, NULL, NULL, 1, 1};
+
+    if ((ret = spec_new(path, text, len, overrides, n_overrides, &s)) != SWEEP_OK ||
+        (ret = spec_text_check(&c, text, len)) != SWEEP_OK)
+        goto cleanup;
+    if (!yaml_parser_initialize(&parser)) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
+    }
+    parser_ok = 1;
+    if ((ret = load_document(&c, &parser, s->text, len, &doc_ok)) != SWEEP_OK)
+        goto cleanup;
+    if (n_overrides > 0 && (ret = spec_overrides_apply(&doc, overrides, n_overrides, eb)) !=
+                               SWEEP_OK)
+        goto cleanup;
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (root == NULL || root->type != YAML_MAPPING_NODE) {
+        ret = spec_err_at(&c, 1, SWEEP_ERR_ARG,
+                          "a spec is a mapping with keys name, store, seed_base, fixed, grid%s",
+                          root == NULL ? " (the file is empty)" : "");
+        goto cleanup;
+    }
+    if ((ret = parse_top_keys(&c, s, root, &top)) != SWEEP_OK ||
+        (top.fixed != NULL && (ret = spec_parse_fixed(&c, s, top.fixed)) != SWEEP_OK) ||
+        (ret = parse_blocks(&c, s, &top)) != SWEEP_OK)
+        goto cleanup;
+    derive_study(s);
+    if ((ret = check_points(&c, s, validate)) != SWEEP_OK ||
+        (ret = spec_build_effective(s)) != SWEEP_OK)
         goto cleanup;
     if (n_overrides > 0) {
         /* the document with the overrides applied, as text that parses to this spec (libyaml's
@@ -381,13 +413,10 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
         doc_ok = 0;
         if ((ret = spec_yaml_emit(&doc, &s->resolved, &s->resolved_len)) != SWEEP_OK)
             goto cleanup;
+    } else if ((s->resolved = strdup(s->text)) == NULL) {
+        ret = SWEEP_ERR_NOMEM;
+        goto cleanup;
     } else {
-        if ((s->resolved = malloc(len + 1)) == NULL) {
-            ret = SWEEP_ERR_NOMEM;
-            goto cleanup;
-        }
-        memcpy(s->resolved, text, len);
-        s->resolved[len] = '\0';
         s->resolved_len = len;
     }
     *out = s;
