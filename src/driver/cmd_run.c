@@ -2,6 +2,7 @@
  * Collective on MPI_COMM_WORLD: run it under mpirun / srun (or alone: one rank computes). */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "blasinfo.h"
+#include "run.h"
 #include "commands.h"
 #include "fsafe.h"
 #include "journal.h"
@@ -36,25 +37,6 @@ static void on_stop_signal(int sig)
     (void)sig;
     stop_requested = 1;
 }
-
-typedef struct run_args {
-    const char *spec_path;
-    const char *store_path;
-    int resume, restart, cont, check;
-    int shard_index, shard_count;
-    double progress_s;
-    int ranks_per_solve;   /* 1: every point on one rank */
-    double group_min_work; /* k d n iters from which a ufm point goes to a rank group */
-    int grid_rows, grid_cols; /* process grid of a group (0 x 0: 1 x G) */
-    int want_help;
-    int no_reuse;          /* --no-reuse: compute every point, also those equal to another */
-#define RUN_MAX_OVERRIDES 64
-#define RUN_MAX_REUSE 16
-    const char *overrides[RUN_MAX_OVERRIDES]; /* KEY=VALUE, in order */
-    int n_overrides;
-    const char *reuse[RUN_MAX_REUSE];         /* --reuse OLD.h5 ... */
-    int n_reuse;
-} run_args;
 
 #define UFMSWEEP_STR_(x) #x
 #define UFMSWEEP_STR(x) UFMSWEEP_STR_(x) /* a number macro as text, for --help */
@@ -229,523 +211,6 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
     return SWEEP_OK;
 }
 
-/* Journal replay target: collect records, write them in batches to the store. */
-typedef struct replay_ctx {
-    store *st;
-    uint8_t *state; /* store state before the replay; NULL: take every record (rebuild) */
-    int64_t n_points;
-    int P;
-    point_record *recs;
-    double *traces;
-    int n, cap;
-    int64_t applied;
-    int64_t out_of_range; /* CRC-valid records naming no point of this grid, or no outcome */
-    int have_open_run;    /* a run's start row seen without its end row */
-    store_run_row open_run;
-    int64_t open_run_points; /* point records after that start row */
-    sweep_errbuf *eb;
-} replay_ctx;
-
-static int replay_flush(replay_ctx *r)
-{
-    int ret = store_write_points(r->st, r->recs, r->traces, r->n, r->eb);
-    r->n = 0;
-    return ret;
-}
-
-/* A run whose start row has no end row was killed: its row says so, with the points that the
- * journal holds after its start. */
-static int replay_close_open_run(replay_ctx *r)
-{
-    if (!r->have_open_run)
-        return SWEEP_OK;
-    r->have_open_run = 0;
-    snprintf(r->open_run.exit_reason, sizeof r->open_run.exit_reason, "killed");
-    r->open_run.points_done = r->open_run_points;
-    return store_run_put(r->st, &r->open_run, r->eb);
-}
-
-static int replay_record(int type, const void *payload, uint32_t len, void *user)
-{
-    replay_ctx *r = user;
-    (void)len;
-    if (type == JOURNAL_RUN) {
-        store_run_row row;
-        memcpy(&row, payload, sizeof row);
-        row.exit_reason[sizeof row.exit_reason - 1] = '\0';
-        const int ends_open = r->have_open_run && row.run == r->open_run.run;
-        if (!ends_open) {
-            int ret = replay_close_open_run(r);
-            if (ret != SWEEP_OK)
-                return ret;
-        }
-        r->have_open_run = 0;
-        if (!strcmp(row.exit_reason, "running")) {
-            r->open_run = row;
-            r->have_open_run = 1;
-            r->open_run_points = 0;
-            return SWEEP_OK;
-        }
-        return store_run_put(r->st, &row, r->eb);
-    }
-    point_record rec;
-    memcpy(&rec, payload, sizeof rec);
-    if (rec.point < 0 || rec.point >= r->n_points ||
-        (rec.state != POINT_DONE && rec.state != POINT_FAILED && rec.state != POINT_NOT_CONVERGED)) {
-        r->out_of_range++; /* its CRC holds, but it is no finished point of this grid */
-        return SWEEP_OK;
-    }
-    rec.message[sizeof rec.message - 1] = '\0';
-    r->open_run_points += r->have_open_run;
-    if (r->state != NULL && r->state[rec.point] != POINT_PENDING)
-        return SWEEP_OK; /* already in the store */
-    if (r->n == r->cap) {
-        int ret = replay_flush(r);
-        if (ret != SWEEP_OK)
-            return ret;
-    }
-    r->recs[r->n] = rec;
-    const size_t tlen = (size_t)r->P * POINT_TRACE_FIELDS * sizeof(double);
-    if (tlen > 0)
-        memcpy((char *)r->traces + (size_t)r->n * tlen, (const char *)payload + sizeof rec, tlen);
-    r->n++;
-    r->applied++;
-    return SWEEP_OK;
-}
-
-/* Replay journal j into st (all records when state == NULL) and say on stderr what was
- * applied and what was skipped. */
-static int replay_journal(journal *j, store *st, uint8_t *state, int P, const char *verb,
-                          sweep_errbuf *eb)
-{
-    replay_ctx r;
-    journal_replay_report rep;
-    memset(&r, 0, sizeof r);
-    r.st = st;
-    r.state = state;
-    r.n_points = store_n_points(st);
-    r.P = P;
-    r.cap = 4096;
-    r.eb = eb;
-    r.recs = malloc((size_t)r.cap * sizeof *r.recs);
-    r.traces = P > 0 ? malloc((size_t)r.cap * P * POINT_TRACE_FIELDS * sizeof(double)) : NULL;
-    int ret = (r.recs == NULL || (P > 0 && r.traces == NULL)) ? SWEEP_ERR_NOMEM : SWEEP_OK;
-    if (ret == SWEEP_OK)
-        ret = journal_replay(j, replay_record, &r, &rep, eb);
-    if (ret == SWEEP_OK)
-        ret = replay_flush(&r);
-    if (ret == SWEEP_OK)
-        ret = replay_close_open_run(&r);
-    if (ret == SWEEP_OK)
-        ret = store_flush(st, eb);
-    if (ret == SWEEP_OK) {
-        char what[512];
-        journal_report_describe(&rep, what, sizeof what);
-        if (r.applied > 0 || state == NULL)
-            fprintf(stderr, "[ufmsweep] %s the journal: %lld points\n", verb,
-                    (long long)r.applied);
-        if (what[0] != '\0')
-            fprintf(stderr, "[ufmsweep] warning: the journal has %s; every intact record was "
-                            "used\n", what);
-        if (r.out_of_range > 0)
-            fprintf(stderr, "[ufmsweep] warning: the journal has %lld intact records that name "
-                            "no finished point of this grid (skipped)\n",
-                    (long long)r.out_of_range);
-    }
-    free(r.recs);
-    free(r.traces);
-    return ret;
-}
-
-typedef struct run_setup {
-    char store_path[4096];
-    char journal_path[4200];
-    char lock_path[4200];
-    int lock_fd;
-    store *st;
-    journal *j;
-    uint8_t *state;
-    int32_t *attempts;
-    int run_index;
-} run_setup;
-
-static int acquire_lock(run_setup *rs, sweep_errbuf *eb)
-{
-    rs->lock_fd = open(rs->lock_path, O_RDWR | O_CREAT, 0644);
-    if (rs->lock_fd < 0)
-        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot create the lock file: %s (is the "
-                                               "directory writable?)",
-                             rs->lock_path, strerror(errno));
-    if (flock(rs->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        char who[256] = "";
-        ssize_t n = pread(rs->lock_fd, who, sizeof who - 1, 0);
-        who[n > 0 ? n : 0] = '\0';
-        close(rs->lock_fd);
-        rs->lock_fd = -1;
-        return sweep_err_set(eb, SWEEP_ERR_IO,
-                             "%s: another ufmsweep is writing this store (%s); refusing a second "
-                             "writer",
-                             rs->store_path, who[0] ? who : "holder unknown");
-    }
-    char host[64] = "", line[256];
-    gethostname(host, sizeof host - 1);
-    int len = snprintf(line, sizeof line, "pid %ld on %s", (long)getpid(), host);
-    if (ftruncate(rs->lock_fd, 0) != 0 || pwrite(rs->lock_fd, line, (size_t)len, 0) < 0)
-        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot write the lock file", rs->lock_path);
-    return SWEEP_OK;
-}
-
-static void release_lock(run_setup *rs)
-{
-    if (rs->lock_fd >= 0) {
-        unlink(rs->lock_path);
-        close(rs->lock_fd);
-        rs->lock_fd = -1;
-    }
-}
-
-/* 1 when path has no write permission for us, or no write bit at all: a file someone marked
- * read-only (chmod a-w) is respected even by root, whom access(2) would let through. */
-static int read_only(const char *path)
-{
-    struct stat sb;
-    if (stat(path, &sb) != 0)
-        return 0;
-    return access(path, W_OK) != 0 || (sb.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0;
-}
-
-/* --restart: prove that the store and journal at this path are ours before anything replaces
- * them. A ufmsweep store of this spec's grid is replaced; one of another grid only when the
- * user named the path on the command line (--store); anything else (not ours, newer, damaged,
- * locked) never. Root only. */
-static int restart_check(const spec *s, const run_args *a, const run_setup *rs, int have_store,
-                         int have_journal, sweep_errbuf *eb)
-{
-    sweep_errbuf e2;
-    sweep_errbuf_clear(&e2);
-    if (have_store) {
-        int same_grid = 0;
-        int ret = store_identify(rs->store_path, s, &same_grid, &e2);
-        if (ret == SWEEP_OK && !same_grid && a->store_path == NULL)
-            return sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
-                                 "%s: holds a ufmsweep store of another grid; --restart replaces "
-                                 "it only when you name it: --store %s --restart",
-                                 rs->store_path, rs->store_path);
-        if (ret == SWEEP_ERR_BUSY)
-            return sweep_err_set(eb, ret, "%s", e2.msg);
-        if (ret != SWEEP_OK)
-            return sweep_err_set(eb, ret,
-                                 "%s; --restart replaces only a ufmsweep store it can read, so "
-                                 "it leaves this file alone: move it away yourself",
-                                 e2.msg);
-    }
-    if (have_journal) {
-        int ret = journal_check(rs->journal_path, NULL, NULL, NULL, &e2);
-        if (ret != SWEEP_OK)
-            return sweep_err_set(eb, ret,
-                                 "%s; --restart removes only a ufmsweep journal: move it away "
-                                 "yourself",
-                                 e2.msg);
-    }
-    return SWEEP_OK;
-}
-
-/* Open or create the store and journal, bringing them in line. Root only. Nothing at the store
- * path is deleted: a new store is built in a fresh temporary file and renamed over it; a
- * damaged store is renamed aside. */
-static int setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_errbuf *eb)
-{
-    int ret = SWEEP_OK;
-    char shard[32] = "", tmp[4300] = "";
-    store *old = NULL;
-    if (a->shard_count > 1)
-        snprintf(shard, sizeof shard, "%d/%d", a->shard_index, a->shard_count);
-    const int P = s->any_ufm ? s->trace_points : 0;
-    const int have_store = access(rs->store_path, F_OK) == 0;
-    const int have_journal = access(rs->journal_path, F_OK) == 0;
-    run_args ar = *a;
-    a = &ar;
-    const store_plan_request req = {a->resume, a->restart, a->cont};
-    const store_plan_action start = store_plan_start(&req, have_store, have_journal);
-    ar.resume = start == STORE_PLAN_OPEN_STORE || start == STORE_PLAN_CREATE_FROM_JOURNAL;
-    if (start == STORE_PLAN_REFUSE_EXISTS)
-        return sweep_err_set(eb, SWEEP_ERR_EXISTS,
-                             "%s: a store (or its journal) already exists: use --resume to "
-                             "continue it, --restart to start over, or another --store",
-                             rs->store_path);
-    if (start == STORE_PLAN_REFUSE_NOTHING)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s: nothing to resume (no store, no journal)",
-                             rs->store_path);
-    if ((have_store && read_only(rs->store_path)) || (have_journal && read_only(rs->journal_path)))
-        return sweep_err_set(eb, SWEEP_ERR_IO,
-                             "%s: the store or its journal is read-only (no write permission): "
-                             "cannot %s it; status, verify and export still read it",
-                             rs->store_path, a->restart ? "restart" : "resume");
-    if (a->restart && (ret = restart_check(s, a, rs, have_store, have_journal, eb)) != SWEEP_OK)
-        return ret;
-    /* the journal must match before anything is touched */
-    if (a->resume && (ret = journal_check(rs->journal_path, s->spec_sha256, s->grid_sha256,
-                                          s->legacy_sha256, eb)) != SWEEP_OK)
-        return ret;
-    if ((ret = acquire_lock(rs, eb)) != SWEEP_OK)
-        return ret;
-
-    rs->state = calloc((size_t)s->n_points, 1);
-    rs->attempts = calloc((size_t)s->n_points, sizeof *rs->attempts);
-    if (rs->state == NULL || rs->attempts == NULL)
-        return sweep_err_set(eb, SWEEP_ERR_NOMEM, "cannot allocate the status of %lld points",
-                             (long long)s->n_points);
-
-    int rebuild = 0, damaged = 0;
-    if (start == STORE_PLAN_OPEN_STORE) {
-        /* the facts store_plan_resume decides on: how the store opens, for writing and (when a
-         * writer left it open) for reading; its shard, numerics version and writing flag */
-        sweep_errbuf eb2, eb3;
-        sweep_errbuf_clear(&eb2);
-        sweep_errbuf_clear(&eb3);
-        store_plan_open facts = {0};
-        facts.have_journal = have_journal;
-        facts.open_code = store_open(rs->store_path, s, 1, &rs->st, &eb2);
-        if (facts.open_code == SWEEP_ERR_LEFT_OPEN)
-            facts.reader_code = store_open(rs->store_path, s, 0, &old, &eb3);
-        store *opened = rs->st != NULL ? rs->st : old;
-        char sh[32] = "", pv[64] = "";
-        if (opened != NULL) {
-            store_attr_string(opened, "shard", sh, sizeof sh);
-            store_attr_string(opened, "program_version", pv, sizeof pv);
-            facts.same_numerics = store_numerics_version(opened) == POINT_NUMERICS_VERSION;
-        }
-        facts.same_shard = strcmp(sh, shard) == 0;
-        if (rs->st != NULL && store_get_writing(rs->st, &facts.writing) != SWEEP_OK)
-            facts.writing = 1; /* unreadable: treated as left open, rebuilt from the journal */
-        int code = SWEEP_OK;
-        const store_plan_action act = store_plan_resume(&facts, &code);
-        const char *why = facts.open_code == SWEEP_ERR_LEFT_OPEN ? eb3.msg : eb2.msg;
-        switch (act) {
-        case STORE_PLAN_CONTINUE:
-            break;
-        case STORE_PLAN_CONTINUE_WARN:
-            fprintf(stderr, "[ufmsweep] warning: %s was left open by a writer that did not "
-                            "finish and there is no journal; continuing with what it holds\n",
-                    rs->store_path);
-            break;
-        case STORE_PLAN_REBUILD_FROM_STORE:
-            rebuild = 1;
-            fprintf(stderr, "[ufmsweep] %s was left open by a writer that did not finish; "
-                            "rebuilding it from its own points%s\n",
-                    rs->store_path, have_journal ? " and the journal" : "");
-            break;
-        case STORE_PLAN_REBUILD_FROM_JOURNAL:
-            rebuild = damaged = 1; /* unreadable: rebuilt from the journal, the file kept aside */
-            fprintf(stderr, "[ufmsweep] %s\n", why);
-            break;
-        default: /* refused, the file untouched */
-            if (code == SWEEP_ERR_NUMERICS)
-                ret = sweep_err_set(eb, code,
-                                    "%s: its points were computed by ufmsweep %s (numerics "
-                                    "version %lld); this program computes version %d and cannot "
-                                    "continue it: finish it with that version, or start over "
-                                    "with --restart (docs/STORE.md, Numerics versions)",
-                                    rs->store_path, pv[0] ? pv : "(unknown)",
-                                    (long long)store_numerics_version(opened),
-                                    POINT_NUMERICS_VERSION);
-            else if (code == SWEEP_ERR_OTHER_SPEC && facts.open_code == SWEEP_OK)
-                ret = sweep_err_set(eb, code, "%s: the store is shard '%s', this run is shard '%s'",
-                                    rs->store_path, sh, shard);
-            else if (code == SWEEP_ERR_DAMAGED)
-                ret = sweep_err_set(eb, code, "%s; there is no journal to rebuild it from", why);
-            else
-                ret = sweep_err_set(eb, code, "%s", why);
-            goto cleanup;
-        }
-        if (rebuild && old == NULL) {
-            old = rs->st; /* read from while the rebuild is made (NULL when damaged) */
-            rs->st = NULL;
-        }
-    }
-    if (rebuild || !a->resume || !have_store) {
-        /* a fresh store, filled from the old one and the journal: built aside, then renamed */
-        if ((ret = store_create_temp(rs->store_path, s, shard, 1, tmp, sizeof tmp, &rs->st, eb)) !=
-            SWEEP_OK)
-            goto cleanup;
-        if (old != NULL) {
-            int64_t copied = 0, dups = 0;
-            int next_run = 0;
-            sweep_errbuf eb2;
-            sweep_errbuf_clear(&eb2);
-            if (store_copy_finished(rs->st, old, NULL, &copied, &dups, &eb2) != SWEEP_OK ||
-                store_copy_runs(rs->st, old, &next_run, &eb2) != SWEEP_OK) {
-                /* parts of it cannot be read: start the rebuild again from the journal alone,
-                 * and keep the file aside */
-                fprintf(stderr, "[ufmsweep] %s: %s; rebuilding from the journal alone\n",
-                        rs->store_path, eb2.msg);
-                store_discard(&rs->st);
-                fsafe_temp_discard(tmp);
-                damaged = 1;
-                if ((ret = store_create_temp(rs->store_path, s, shard, 1, tmp, sizeof tmp,
-                                             &rs->st, eb)) != SWEEP_OK)
-                    goto cleanup;
-            } else {
-                fprintf(stderr, "[ufmsweep] kept the %lld finished points the store held\n",
-                        (long long)copied);
-            }
-            store_discard(&old);
-        }
-        if (have_journal && a->resume) {
-            if ((ret = journal_open(rs->journal_path, s->spec_sha256, s->grid_sha256, s->legacy_sha256, P, &rs->j,
-                                    eb)) != SWEEP_OK)
-                goto cleanup;
-            if ((ret = replay_journal(rs->j, rs->st, NULL, P, "rebuilt the store from", eb)) !=
-                SWEEP_OK)
-                goto cleanup;
-        }
-        if ((ret = store_close(&rs->st)) != SWEEP_OK) {
-            ret = sweep_err_set(eb, ret, "%s: cannot close", tmp);
-            goto cleanup;
-        }
-        if (a->restart && have_journal && unlink(rs->journal_path) != 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot remove the old journal: %s",
-                                rs->journal_path, strerror(errno));
-            goto cleanup;
-        }
-        if (damaged && have_store) {
-            /* unreadable: keep it for inspection rather than delete anything */
-            char aside[4400], now[32];
-            utc_now(now);
-            snprintf(aside, sizeof aside, "%s.damaged-%s", rs->store_path, now);
-            if (access(aside, F_OK) == 0 || rename(rs->store_path, aside) != 0) {
-                ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot move aside to %s", rs->store_path,
-                                    aside);
-                goto cleanup;
-            }
-            fprintf(stderr, "[ufmsweep] the damaged store is kept as %s\n", aside);
-        }
-        /* the rebuilt store holds everything the old one and the journal held: it replaces it */
-        if ((ret = fsafe_commit(tmp, rs->store_path, eb)) != SWEEP_OK)
-            goto cleanup;
-        tmp[0] = '\0';
-        if ((ret = store_open(rs->store_path, s, 1, &rs->st, eb)) != SWEEP_OK)
-            goto cleanup;
-    }
-    if (rs->j == NULL &&
-        (ret = journal_open(rs->journal_path, s->spec_sha256, s->grid_sha256, s->legacy_sha256, P, &rs->j, eb)) !=
-            SWEEP_OK)
-        goto cleanup;
-    if ((ret = store_read_status(rs->st, rs->state, rs->attempts, eb)) != SWEEP_OK)
-        goto cleanup;
-    if (a->resume && !rebuild && have_store) {
-        /* points the journal has but the store lost (killed between journal and store) */
-        if ((ret = replay_journal(rs->j, rs->st, rs->state, P, "replayed from", eb)) != SWEEP_OK)
-            goto cleanup;
-        if ((ret = store_read_status(rs->st, rs->state, rs->attempts, eb)) != SWEEP_OK)
-            goto cleanup;
-    }
-    if ((ret = store_set_writing(rs->st, 1, eb)) != SWEEP_OK)
-        goto cleanup;
-    if (!store_is_live(rs->st))
-        fprintf(stderr, "[ufmsweep] note: %s was made before ufmsweep 0.2 (HDF5 1.8 format): "
-                        "readers (status, h5py, xarray) cannot open it while this run writes; "
-                        "`ufmsweep compact` makes a copy in the current format\n",
-                rs->store_path);
-    store_stamp_commits(rs->st, 1); /* from here on every write is a newly computed point */
-cleanup:
-    store_discard(&old);
-    if (tmp[0] != '\0') {
-        store_discard(&rs->st);
-        fsafe_temp_discard(tmp); /* our own unfinished temporary file */
-    }
-    return ret;
-}
-
-/* The stores of --reuse, open read-only with their specs, and their numbers in this store's
- * provenance (filled when the run starts). Root only. */
-typedef struct reuse_set {
-    int n;
-    store *st[RUN_MAX_REUSE];
-    spec *s[RUN_MAX_REUSE];
-    int index[RUN_MAX_REUSE];
-} reuse_set;
-
-static void reuse_close(reuse_set *r)
-{
-    for (int i = 0; i < r->n; i++) {
-        store_discard(&r->st[i]);
-        spec_destroy(&r->s[i]);
-    }
-    r->n = 0;
-}
-
-/* Open every --reuse store (never the run's own store: that is --resume). */
-static int reuse_open(const run_args *a, const char *store_path, reuse_set *r, sweep_errbuf *eb)
-{
-    struct stat own, sb;
-    const int have_own = store_path != NULL && stat(store_path, &own) == 0;
-    for (int i = 0; i < a->n_reuse; i++) {
-        sweep_errbuf e2;
-        sweep_errbuf_clear(&e2);
-        if (have_own && stat(a->reuse[i], &sb) == 0 && sb.st_dev == own.st_dev &&
-            sb.st_ino == own.st_ino)
-            return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                 "--reuse %s: that is this run's own store; continue it with "
-                                 "--resume",
-                                 a->reuse[i]);
-        int ret = store_open_with_spec(a->reuse[i], 0, &r->st[r->n], &r->s[r->n], &e2);
-        if (ret != SWEEP_OK)
-            return sweep_err_set(eb, ret, "--reuse: %s", e2.msg);
-        r->n++;
-        /* a source is believed only when it is what it says it is: its spec the one its hashes
-         * name, its points of this program's numerics, every point it could give readable
-         * against its checksums; else the run is refused before anything is written */
-        store *src = r->st[r->n - 1];
-        const int64_t nv = store_numerics_version(src);
-        if ((ret = store_verify_identity(src, r->s[r->n - 1], &e2)) != SWEEP_OK)
-            return sweep_err_set(eb, ret, "--reuse: %s; not copying from it", e2.msg);
-        if (nv != POINT_NUMERICS_VERSION) {
-            char pv[64] = "";
-            store_attr_string(src, "program_version", pv, sizeof pv);
-            return sweep_err_set(eb, SWEEP_ERR_NUMERICS,
-                                 "--reuse %s: its points were computed by ufmsweep %s (numerics "
-                                 "version %lld) and this program computes version %d: copies "
-                                 "would not be bit for bit what computing them now gives; leave "
-                                 "it out to recompute them (docs/STORE.md, Numerics versions)",
-                                 a->reuse[i], pv[0] ? pv : "(unknown)", (long long)nv,
-                                 POINT_NUMERICS_VERSION);
-        }
-        if ((ret = store_check_points(src, &e2)) != SWEEP_OK)
-            return sweep_err_set(eb, ret, "--reuse: %s; not copying from it", e2.msg);
-    }
-    return SWEEP_OK;
-}
-
-/* The reuse plan over the points of this run (the shard's points in the study): rep[] as in
- * spec_reuse_plan, or NULL with --no-reuse. */
-static int plan_reuse(const spec *s, const run_args *a, int64_t **rep_out, int64_t *n_wanted,
-                      int64_t *n_distinct, sweep_errbuf *eb)
-{
-    *rep_out = NULL;
-    *n_wanted = *n_distinct = 0;
-    uint8_t *want = malloc((size_t)s->n_points);
-    int64_t *rep = malloc((size_t)s->n_points * sizeof *rep);
-    int ret = SWEEP_OK;
-    if (want == NULL || rep == NULL) {
-        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "cannot allocate the reuse plan");
-        goto cleanup;
-    }
-    for (int64_t p = 0; p < s->n_points; p++) {
-        want[p] = (a->shard_count <= 1 || p % a->shard_count == a->shard_index) &&
-                  spec_point_block(s, p) >= 0;
-        *n_wanted += want[p];
-    }
-    if ((ret = spec_reuse_plan(s, want, rep, n_distinct, eb)) != SWEEP_OK)
-        goto cleanup;
-    *rep_out = rep;
-    rep = NULL;
-cleanup:
-    free(want);
-    free(rep);
-    return ret;
-}
-
 /* `run --check`: what the spec means, and what a run would compute, copy and reuse. */
 static int print_check(const spec *s, const run_args *a, sweep_errbuf *eb)
 {
@@ -753,9 +218,9 @@ static int print_check(const spec *s, const run_args *a, sweep_errbuf *eb)
     int64_t *rep = NULL, n_wanted = 0, n_distinct = 0;
     reuse_set r;
     memset(&r, 0, sizeof r);
-    int ret = plan_reuse(s, a, &rep, &n_wanted, &n_distinct, eb);
+    int ret = run_plan_reuse(s, a, &rep, &n_wanted, &n_distinct, eb);
     if (ret == SWEEP_OK)
-        ret = reuse_open(a, path[0] ? path : NULL, &r, eb);
+        ret = run_reuse_open(a, path[0] ? path : NULL, &r, eb);
     if (ret != SWEEP_OK)
         goto cleanup;
     spec_print_summary(s, stdout);
@@ -803,7 +268,7 @@ static int print_check(const spec *s, const run_args *a, sweep_errbuf *eb)
                                                : "");
 cleanup:
     free(rep);
-    reuse_close(&r);
+    run_reuse_close(&r);
     return ret;
 }
 
@@ -931,11 +396,11 @@ int cmd_run_main(int argc, char **argv)
             snprintf(rs.journal_path, sizeof rs.journal_path, "%s.journal", path);
             snprintf(rs.lock_path, sizeof rs.lock_path, "%s.lock", path);
             /* the other stores and the plan first: a bad --reuse touches nothing */
-            if (reuse_open(&a, path, &reuse, &eb) != SWEEP_OK)
+            if (run_reuse_open(&a, path, &reuse, &eb) != SWEEP_OK)
                 ok = 0;
             if (ok && !a.no_reuse) {
                 int64_t n_wanted = 0, n_distinct = 0;
-                if (plan_reuse(s, &a, &rep, &n_wanted, &n_distinct, &eb) != SWEEP_OK)
+                if (run_plan_reuse(s, &a, &rep, &n_wanted, &n_distinct, &eb) != SWEEP_OK)
                     ok = 0;
                 else if (n_distinct < n_wanted)
                     fprintf(stderr, "[ufmsweep] %lld points, %lld distinct solves: %lld points "
@@ -944,7 +409,7 @@ int cmd_run_main(int argc, char **argv)
                             (long long)n_wanted, (long long)n_distinct,
                             (long long)(n_wanted - n_distinct));
             }
-            if (ok && setup_store(s, &a, &rs, &eb) != SWEEP_OK)
+            if (ok && run_setup_store(s, &a, &rs, &eb) != SWEEP_OK)
                 ok = 0;
             for (int i = 0; ok && i < reuse.n; i++) {
                 /* where copied points come from, in the store's provenance */
@@ -1081,7 +546,7 @@ int cmd_run_main(int argc, char **argv)
              * remove the lock file before the abort ends this process */
             journal_close(&rs.j);
             store_discard(&rs.st);
-            release_lock(&rs);
+            run_release_lock(&rs);
             MPI_Abort(comm, 1);
         }
         if (ret2 != SWEEP_OK) {
@@ -1124,8 +589,8 @@ cleanup:
         exit_code = UFMSWEEP_EXIT_FAIL;
     }
     journal_close(&rs.j);
-    release_lock(&rs);
-    reuse_close(&reuse);
+    run_release_lock(&rs);
+    run_reuse_close(&reuse);
     free(rep);
     free(rs.state);
     free(rs.attempts);
