@@ -284,83 +284,299 @@ static int bcast_int(int v, MPI_Comm comm)
     return v;
 }
 
-int cmd_run_main(int argc, char **argv)
+/* Rank 0: the arguments and the spec, the grouped-solve settings resolved against the spec's
+ * and checked against the ranks; `--help` and `--check` answered. 1: go on; 2: done; 0: failed
+ * (eb says why). */
+static int root_prepare(int argc, char **argv, int size, run_args *a, spec **s, sweep_errbuf *eb)
 {
-    int exit_code = UFMSWEEP_EXIT_FAIL, ret = SWEEP_OK, rank = 0, size = 1, initialized = 0;
-    MPI_Comm comm = MPI_COMM_NULL, group = MPI_COMM_NULL;
-    run_args a;
-    run_setup rs;
-    reuse_set reuse;
-    int64_t *rep = NULL;
-    char ext_dir[4096] = "";
-    spec *s = NULL;
-    sweep_errbuf eb;
-    store_run_row row;
+    int ret = parse_args(argc, argv, a, eb);
+    if (ret == SWEEP_OK && a->want_help) {
+        run_help(stdout);
+        return 2;
+    }
+    if (ret == SWEEP_OK)
+        ret = spec_load_with(a->spec_path, a->overrides, a->n_overrides, s, eb);
+    if (ret != SWEEP_OK)
+        return 0;
+    if (a->ranks_per_solve == 0)
+        a->ranks_per_solve = (*s)->ranks_per_solve;
+    if (a->group_min_work < 0.0)
+        a->group_min_work = (*s)->group_min_work;
+    if (a->grid_rows == 0) {
+        a->grid_rows = (*s)->grid_rows;
+        a->grid_cols = (*s)->grid_cols;
+    }
+    if (a->grid_rows > 0 && (int64_t)a->grid_rows * a->grid_cols != a->ranks_per_solve) {
+        sweep_err_set(eb, SWEEP_ERR_ARG, "process grid %dx%d does not have ranks_per_solve = %d "
+                                         "ranks",
+                      a->grid_rows, a->grid_cols, a->ranks_per_solve);
+        return 0;
+    }
+    if (!a->check && a->ranks_per_solve > 1 &&
+        (size - 1 < a->ranks_per_solve || (size - 1) % a->ranks_per_solve != 0)) {
+        sweep_err_set(eb, SWEEP_ERR_ARG,
+                      "--ranks-per-solve %d: the %d workers (ranks 1..%d) must form whole groups "
+                      "of %d; run on 1 + a multiple of %d ranks",
+                      a->ranks_per_solve, size - 1, size - 1, a->ranks_per_solve,
+                      a->ranks_per_solve);
+        return 0;
+    }
+    if (a->check)
+        return print_check(*s, a, eb) == SWEEP_OK ? 2 : 0;
+    return 1;
+}
 
-    memset(&rs, 0, sizeof rs);
-    memset(&reuse, 0, sizeof reuse);
-    rs.lock_fd = -1;
+/* where copied points come from, in the store's provenance (/provenance reuse_sources) */
+static int record_reuse_sources(const run_args *a, run_setup *rs, reuse_set *reuse,
+                                sweep_errbuf *eb)
+{
+    for (int i = 0; i < reuse->n; i++) {
+        char src[8192], created[64], grid[80], rp[4096];
+        store_attr_string(reuse->st[i], "created_utc", created, sizeof created);
+        store_attr_string(reuse->st[i], "grid_sha256", grid, sizeof grid);
+        if (realpath(a->reuse[i], rp) == NULL)
+            snprintf(rp, sizeof rp, "%s", a->reuse[i]);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "path", rp, "name", reuse->s[i]->name,
+                              "grid_sha256", grid, "created_utc", created);
+        char *js = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(o);
+        snprintf(src, sizeof src, "%s", js != NULL ? js : rp);
+        free(js);
+        const int ret = store_add_reuse_source(rs->st, src, &reuse->index[i], eb);
+        if (ret != SWEEP_OK)
+            return ret;
+    }
+    return SWEEP_OK;
+}
+
+/* the run's row ("running") in the journal and the store, and the run attributes */
+static int start_run_row(run_setup *rs, int size, const char *hostnames, store_run_row *row,
+                         sweep_errbuf *eb)
+{
+    int n_runs = 0;
+    char host[64] = "";
+    const char *job = getenv("SLURM_JOB_ID");
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
+    if (store_run_count(rs->st, &n_runs) != SWEEP_OK)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: /provenance/runs cannot be read: the new "
+                                                    "run's row cannot be numbered",
+                             rs->store_path);
+    memset(row, 0, sizeof *row);
+    row->run = n_runs;
+    row->ranks = size;
+    utc_now(row->start_utc);
+    snprintf(row->exit_reason, sizeof row->exit_reason, "running");
+    snprintf(row->hostname, sizeof row->hostname, "%s", host);
+    snprintf(row->slurm_job_id, sizeof row->slurm_job_id, "%s", job ? job : "");
+    snprintf(row->program_version, sizeof row->program_version, "%s", UFMSWEEP_VERSION);
+    versions v;
+    versions_get(&v);
+    const store_run_info info = {size, host, hostnames, job ? job : "", v.program, v.mpi, v.hdf5,
+                                 v.blas};
+    int ret;
+    if ((ret = journal_append_run(rs->j, row, eb)) != SWEEP_OK ||
+        (ret = store_run_put(rs->st, row, eb)) != SWEEP_OK ||
+        (ret = store_set_run_attrs(rs->st, &info, eb)) != SWEEP_OK)
+        return ret;
+    return store_flush(rs->st, eb);
+}
+
+/* Rank 0: the store path, the --reuse stores and the reuse plan first (a bad --reuse touches
+ * nothing), then the store set up, the reuse sources recorded and the run's row started. */
+static int root_open_store(const run_args *a, const spec *s, int size, const char *hostnames,
+                           run_setup *rs, reuse_set *reuse, int64_t **rep, store_run_row *row,
+                           sweep_errbuf *eb)
+{
+    int ret;
+    const char *path = a->store_path ? a->store_path : s->store;
+    if (path[0] == '\0')
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s: no store path: give --store PATH or `store:` "
+                                                "in the spec",
+                             a->spec_path);
+    snprintf(rs->store_path, sizeof rs->store_path, "%s", path);
+    snprintf(rs->journal_path, sizeof rs->journal_path, "%s.journal", path);
+    snprintf(rs->lock_path, sizeof rs->lock_path, "%s.lock", path);
+    if ((ret = run_reuse_open(a, path, reuse, eb)) != SWEEP_OK)
+        return ret;
+    if (!a->no_reuse) {
+        int64_t n_wanted = 0, n_distinct = 0;
+        if ((ret = run_plan_reuse(s, a, rep, &n_wanted, &n_distinct, eb)) != SWEEP_OK)
+            return ret;
+        if (n_distinct < n_wanted)
+            fprintf(stderr, "[ufmsweep] %lld points, %lld distinct solves: %lld points get the "
+                            "record of an equal point (--no-reuse computes them)\n",
+                    (long long)n_wanted, (long long)n_distinct,
+                    (long long)(n_wanted - n_distinct));
+    }
+    if ((ret = run_setup_store(s, a, rs, eb)) != SWEEP_OK ||
+        (ret = record_reuse_sources(a, rs, reuse, eb)) != SWEEP_OK)
+        return ret;
+    return start_run_row(rs, size, hostnames, row, eb);
+}
+
+/* solver external: its files in STORE.external/, made on rank 0 and known to every rank */
+static void share_external_dir(MPI_Comm comm, int rank, const spec *s, const run_setup *rs,
+                               char *ext_dir, size_t cap)
+{
+    sweep_errbuf eb;
     sweep_errbuf_clear(&eb);
-    /* every rank sets its flag, before MPI starts (a SIGTERM that SLURM sends to
-     * every process while another rank is still setting up must not kill this one): rank 0
-     * stops dispatching, and a UFM solve in progress on any rank gives up within an iteration,
-     * its point left pending (no rank dies mid-save; grouped solves finish their point) */
+    ext_dir[0] = '\0';
+    if (rank == 0 && s->any_external) {
+        snprintf(ext_dir, cap, "%.4000s.external", rs->store_path);
+        if (mkdir(ext_dir, 0755) != 0 && errno != EEXIST) {
+            fprintf(stderr, "ufmsweep run: %s: cannot create the directory of the external "
+                            "commands' files: %s\n",
+                    ext_dir, strerror(errno));
+            ext_dir[0] = '\0';
+        }
+    }
+    if (sweep_comm_bcast_text(comm, ext_dir, (int)cap, &eb) != SWEEP_OK) {
+        fprintf(stderr, "[rank %d] ufmsweep run: %s\n", rank, eb.msg);
+        MPI_Abort(comm, 1);
+    }
+}
+
+/* The sweep ended with an error or its files were deleted or replaced: say where every finished
+ * point is, close what is ours, remove the lock and end the job (workers may be mid-task). */
+static void root_abort(MPI_Comm comm, run_setup *rs, int ret, const sweep_errbuf *eb)
+{
+    const int named = !strncmp(eb->msg, rs->store_path, strlen(rs->store_path));
+    sweep_errbuf eb3;
+    sweep_errbuf_clear(&eb3);
+    const int store_gone = ret == SWEEP_ERR_REPLACED && store_check_path(rs->st, &eb3) != SWEEP_OK;
+    fprintf(stderr, "ufmsweep run: %s%s%s\n", named ? "" : rs->store_path, named ? "" : ": ",
+            eb->msg);
+    if (ret != SWEEP_ERR_REPLACED)
+        fprintf(stderr, "ufmsweep run: every point finished so far is in %s; fix the cause and "
+                        "run again with --resume\n",
+                rs->journal_path);
+    else if (store_gone)
+        fprintf(stderr, "ufmsweep run: stopped: the points finished so far are in the journal %s "
+                        "(unless it went too); move back what is at %s, or run again with "
+                        "--resume to rebuild the store from the journal\n",
+                rs->journal_path, rs->store_path);
+    else
+        fprintf(stderr, "ufmsweep run: stopped: the store %s holds every point finished so far; "
+                        "run again with --resume (a new journal is started)\n",
+                rs->store_path);
+    journal_close(&rs->j);
+    store_discard(&rs->st);
+    run_release_lock(rs);
+    MPI_Abort(comm, 1);
+}
+
+/* Rank 0: the sweep; then the run's row closed, the files checked to still be where the run
+ * wrote them, and the exit code with its last line: 0 every point of the shard done, 3 stopped
+ * on a signal, 4 some failed (from this run or an earlier one). */
+static int root_run(const run_args *a, const spec *s, MPI_Comm comm, run_setup *rs,
+                    reuse_set *reuse, const int64_t *rep, store_run_row *row, const char *ext_dir)
+{
+    sweep_errbuf eb, eb2;
+    sweep_errbuf_clear(&eb);
+    sweep_errbuf_clear(&eb2);
+    sweep_master_opts mo = {a->shard_index,     a->shard_count,    a->progress_s,
+                            2.0,                0.25,              &stop_requested,
+                            a->ranks_per_solve, a->group_min_work, rep,
+                            reuse->n,           reuse->st,         (const spec *const *)reuse->s,
+                            reuse->index,       ext_dir};
+    sweep_master_stats stats;
+    memset(&stats, 0, sizeof stats);
+    int ret = sweep_master_run(s, comm, rs->st, rs->j, rs->state, rs->attempts, &mo, &stats, &eb);
+    row->points_done = stats.done_this_run;
+    int64_t failed = 0, in_shard = 0;
+    for (int64_t p = 0; ret == SWEEP_OK && p < s->n_points; p++) {
+        if ((a->shard_count > 1 && p % a->shard_count != a->shard_index) ||
+            spec_point_block(s, p) < 0)
+            continue;
+        in_shard++;
+        failed += rs->state[p] == POINT_FAILED;
+    }
+    utc_now(row->end_utc);
+    snprintf(row->exit_reason, sizeof row->exit_reason, "%s",
+             ret != SWEEP_OK ? "error" : stats.stopped_by_signal ? "signal" : "complete");
+    int ret2 = journal_append_run(rs->j, row, &eb2);
+    if (ret2 == SWEEP_OK)
+        ret2 = store_run_put(rs->st, row, &eb2);
+    if (ret2 == SWEEP_OK)
+        ret2 = store_set_writing(rs->st, 0, &eb2);
+    if (ret == SWEEP_OK && ret2 == SWEEP_OK &&
+        ((ret2 = store_check_path(rs->st, &eb2)) != SWEEP_OK ||
+         (ret2 = journal_check_path(rs->j, &eb2)) != SWEEP_OK)) {
+        /* deleted or replaced after the last flush: what the user finds is not this run */
+        ret = ret2;
+        eb = eb2;
+    }
+    if (ret != SWEEP_OK)
+        root_abort(comm, rs, ret, &eb);
+    if (ret2 != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep run: %s\n", eb2.msg);
+        return UFMSWEEP_EXIT_FAIL;
+    }
+    if (stats.stopped_by_signal) {
+        fprintf(stderr, "[ufmsweep] stopped on a signal: %lld points saved this run, %lld left; "
+                        "continue with --resume\n",
+                (long long)stats.done_this_run, (long long)stats.remaining);
+        return UFMSWEEP_EXIT_STOPPED;
+    }
+    if (failed > 0) {
+        fprintf(stderr, "[ufmsweep] finished with %lld failed point%s of %lld: %s (`ufmsweep "
+                        "status %s --failed` lists them; exit %d)\n",
+                (long long)failed, failed == 1 ? "" : "s", (long long)in_shard, rs->store_path,
+                rs->store_path, UFMSWEEP_EXIT_POINTS_FAILED);
+        return UFMSWEEP_EXIT_POINTS_FAILED;
+    }
+    if (stats.copied_this_run > 0)
+        fprintf(stderr, "[ufmsweep] %lld of the %lld points of this run are copies of an equal "
+                        "point (%lld from --reuse stores)\n",
+                (long long)stats.copied_this_run, (long long)stats.done_this_run,
+                (long long)stats.reused_from_stores);
+    fprintf(stderr, "[ufmsweep] done: %s\n", rs->store_path);
+    return UFMSWEEP_EXIT_OK;
+}
+
+/* every rank sets its flag, before MPI starts (a SIGTERM that SLURM sends to every process
+ * while another rank is still setting up must not kill this one): rank 0 stops dispatching, and
+ * a UFM solve in progress on any rank gives up within an iteration, its point left pending (no
+ * rank dies mid-save; grouped solves finish their point) */
+static void install_stop_handlers(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop_signal;
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+}
+
+int cmd_run_main(int argc, char **argv)
+{
+    int exit_code = UFMSWEEP_EXIT_FAIL, rank = 0, size = 1, ok = 1;
+    MPI_Comm comm = MPI_COMM_NULL, group = MPI_COMM_NULL;
+    run_args a = {.ranks_per_solve = 1};
+    run_setup rs = {.lock_fd = -1};
+    reuse_set reuse = {0};
+    int64_t *rep = NULL;
+    char ext_dir[4096] = "", hostnames[4096] = "";
+    spec *s = NULL;
+    sweep_errbuf eb;
+    store_run_row row;
+
+    sweep_errbuf_clear(&eb);
+    install_stop_handlers();
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
         fprintf(stderr, "ufmsweep run: MPI_Init failed\n");
         return UFMSWEEP_EXIT_FAIL;
     }
-    initialized = 1;
     SWEEP_MPI_FATAL(MPI_Comm_dup(MPI_COMM_WORLD, &comm));
-    a.ranks_per_solve = 1;
-    a.grid_rows = a.grid_cols = 0;
     SWEEP_MPI_FATAL(MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN));
     SWEEP_MPI_FATAL(MPI_Comm_rank(comm, &rank));
     SWEEP_MPI_FATAL(MPI_Comm_size(comm, &size));
     store_quiet(); /* errors are reported by us, with context */
 
     /* 1. arguments and spec, on rank 0; every failure here exits before any work */
-    int ok = 1;
-    if (rank == 0) {
-        ret = parse_args(argc, argv, &a, &eb);
-        if (ret == SWEEP_OK && a.want_help) {
-            run_help(stdout);
-            ok = 2;
-        } else if (ret == SWEEP_OK) {
-            ret = spec_load_with(a.spec_path, a.overrides, a.n_overrides, &s, &eb);
-        }
-        if (ret == SWEEP_OK && ok == 1) {
-            if (a.ranks_per_solve == 0)
-                a.ranks_per_solve = s->ranks_per_solve;
-            if (a.group_min_work < 0.0)
-                a.group_min_work = s->group_min_work;
-            if (a.grid_rows == 0) {
-                a.grid_rows = s->grid_rows;
-                a.grid_cols = s->grid_cols;
-            }
-        }
-        if (ret == SWEEP_OK && ok == 1 && a.grid_rows > 0 &&
-            (int64_t)a.grid_rows * a.grid_cols != a.ranks_per_solve)
-            ret = sweep_err_set(&eb, SWEEP_ERR_ARG,
-                                "process grid %dx%d does not have ranks_per_solve = %d ranks",
-                                a.grid_rows, a.grid_cols, a.ranks_per_solve);
-        if (ret == SWEEP_OK && ok == 1 && !a.check && a.ranks_per_solve > 1 &&
-            (size - 1 < a.ranks_per_solve || (size - 1) % a.ranks_per_solve != 0))
-            ret = sweep_err_set(&eb, SWEEP_ERR_ARG,
-                                "--ranks-per-solve %d: the %d workers (ranks 1..%d) must form whole "
-                                "groups of %d; run on 1 + a multiple of %d ranks",
-                                a.ranks_per_solve, size - 1, size - 1, a.ranks_per_solve,
-                                a.ranks_per_solve);
-        if (ret != SWEEP_OK)
-            ok = 0;
-    }
-    if (rank == 0 && ok == 1 && a.check)
-        ok = print_check(s, &a, &eb) == SWEEP_OK ? 2 : 0;
+    if (rank == 0)
+        ok = root_prepare(argc, argv, size, &a, &s, &eb);
     ok = bcast_int(ok, comm);
     if (ok != 1) {
         if (rank == 0 && ok == 0)
@@ -370,7 +586,6 @@ int cmd_run_main(int argc, char **argv)
     }
     /* the settings, the spec (every rank parses the same text, so tasks are just point ids)
      * and every rank's host name for provenance (sweep_comm.h) */
-    char hostnames[4096] = "";
     int gi[3] = {a.ranks_per_solve, a.grid_rows, a.grid_cols};
     if (sweep_comm_bcast_ints(comm, gi, 3, &eb) != SWEEP_OK ||
         sweep_comm_share_spec(comm, &s, &eb) != SWEEP_OK ||
@@ -383,202 +598,26 @@ int cmd_run_main(int argc, char **argv)
     a.grid_cols = gi[2];
 
     /* 2. the store, on rank 0 */
-    ok = 1;
     if (rank == 0) {
-        const char *path = a.store_path ? a.store_path : s->store;
-        if (path[0] == '\0') {
-            sweep_err_set(&eb, SWEEP_ERR_ARG, "%s: no store path: give --store PATH or `store:` "
-                                              "in the spec",
-                          a.spec_path);
-            ok = 0;
-        } else {
-            snprintf(rs.store_path, sizeof rs.store_path, "%s", path);
-            snprintf(rs.journal_path, sizeof rs.journal_path, "%s.journal", path);
-            snprintf(rs.lock_path, sizeof rs.lock_path, "%s.lock", path);
-            /* the other stores and the plan first: a bad --reuse touches nothing */
-            if (run_reuse_open(&a, path, &reuse, &eb) != SWEEP_OK)
-                ok = 0;
-            if (ok && !a.no_reuse) {
-                int64_t n_wanted = 0, n_distinct = 0;
-                if (run_plan_reuse(s, &a, &rep, &n_wanted, &n_distinct, &eb) != SWEEP_OK)
-                    ok = 0;
-                else if (n_distinct < n_wanted)
-                    fprintf(stderr, "[ufmsweep] %lld points, %lld distinct solves: %lld points "
-                                    "get the record of an equal point (--no-reuse computes "
-                                    "them)\n",
-                            (long long)n_wanted, (long long)n_distinct,
-                            (long long)(n_wanted - n_distinct));
-            }
-            if (ok && run_setup_store(s, &a, &rs, &eb) != SWEEP_OK)
-                ok = 0;
-            for (int i = 0; ok && i < reuse.n; i++) {
-                /* where copied points come from, in the store's provenance */
-                char src[8192], created[64], grid[80], rp[4096];
-                store_attr_string(reuse.st[i], "created_utc", created, sizeof created);
-                store_attr_string(reuse.st[i], "grid_sha256", grid, sizeof grid);
-                if (realpath(a.reuse[i], rp) == NULL)
-                    snprintf(rp, sizeof rp, "%s", a.reuse[i]);
-                json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "path", rp, "name", reuse.s[i]->name,
-                                      "grid_sha256", grid, "created_utc", created);
-                char *js = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-                json_decref(o);
-                snprintf(src, sizeof src, "%s", js != NULL ? js : rp);
-                free(js);
-                if (store_add_reuse_source(rs.st, src, &reuse.index[i], &eb) != SWEEP_OK)
-                    ok = 0;
-            }
-        }
-        if (ok) {
-            int n_runs = 0;
-            char host[64] = "";
-            const char *job = getenv("SLURM_JOB_ID");
-            gethostname(host, sizeof host - 1);
-            if (store_run_count(rs.st, &n_runs) != SWEEP_OK) {
-                sweep_err_set(&eb, SWEEP_ERR_DAMAGED, "%s: /provenance/runs cannot be read: "
-                                                      "the new run's row cannot be numbered",
-                              rs.store_path);
-                ok = 0;
-            }
-            memset(&row, 0, sizeof row);
-            row.run = n_runs;
-            row.ranks = size;
-            utc_now(row.start_utc);
-            snprintf(row.exit_reason, sizeof row.exit_reason, "running");
-            snprintf(row.hostname, sizeof row.hostname, "%s", host);
-            snprintf(row.slurm_job_id, sizeof row.slurm_job_id, "%s", job ? job : "");
-            snprintf(row.program_version, sizeof row.program_version, "%s", UFMSWEEP_VERSION);
-            versions v;
-            versions_get(&v);
-            const store_run_info info = {size,   host,  hostnames, job ? job : "",
-                                         v.program, v.mpi, v.hdf5,   v.blas};
-            if (!ok || journal_append_run(rs.j, &row, &eb) != SWEEP_OK ||
-                store_run_put(rs.st, &row, &eb) != SWEEP_OK ||
-                store_set_run_attrs(rs.st, &info, &eb) != SWEEP_OK ||
-                store_flush(rs.st, &eb) != SWEEP_OK)
-                ok = 0;
-        }
+        ok = root_open_store(&a, s, size, hostnames, &rs, &reuse, &rep, &row, &eb) == SWEEP_OK;
         if (!ok)
             fprintf(stderr, "ufmsweep run: %s\n", eb.msg);
     }
-    ok = bcast_int(ok, comm);
-    if (!ok)
+    if (!bcast_int(ok, comm))
         goto cleanup;
-    /* solver external: its files in STORE.external/ (made here, on rank 0), known to every rank */
-    if (rank == 0 && s->any_external) {
-        snprintf(ext_dir, sizeof ext_dir, "%.4000s.external", rs.store_path);
-        if (mkdir(ext_dir, 0755) != 0 && errno != EEXIST) {
-            fprintf(stderr, "ufmsweep run: %s: cannot create the directory of the external "
-                            "commands' files: %s\n",
-                    ext_dir, strerror(errno));
-            ext_dir[0] = '\0';
-        }
-    }
-    if (sweep_comm_bcast_text(comm, ext_dir, (int)sizeof ext_dir, &eb) != SWEEP_OK) {
+    share_external_dir(comm, rank, s, &rs, ext_dir, sizeof ext_dir);
+
+    /* 3. the sweep; rank groups for grouped solves: workers 1 + g G .. g G + G */
+    if (a.ranks_per_solve > 1)
+        SWEEP_MPI_FATAL(MPI_Comm_split(
+            comm, rank == 0 ? MPI_UNDEFINED : (rank - 1) / a.ranks_per_solve, rank, &group));
+    if (rank == 0) {
+        exit_code = root_run(&a, s, comm, &rs, &reuse, rep, &row, ext_dir);
+    } else if (sweep_worker_run(s, comm, group, a.grid_rows, a.grid_cols, ext_dir, &stop_requested,
+                                &eb) != SWEEP_OK) {
         fprintf(stderr, "[rank %d] ufmsweep run: %s\n", rank, eb.msg);
         MPI_Abort(comm, 1);
-    }
-
-    /* 3. the sweep */
-    /* rank groups for grouped solves: workers 1 + g G .. g G + G */
-    if (a.ranks_per_solve > 1)
-        SWEEP_MPI_FATAL(MPI_Comm_split(comm, rank == 0 ? MPI_UNDEFINED : (rank - 1) / a.ranks_per_solve, rank,
-                       &group));
-    if (rank == 0) {
-        sweep_master_opts mo = {a.shard_index,     a.shard_count,    a.progress_s,
-                                2.0,               0.25,             &stop_requested,
-                                a.ranks_per_solve, a.group_min_work, rep,
-                                reuse.n,           reuse.st,         (const spec *const *)reuse.s,
-                                reuse.index,       ext_dir};
-        sweep_master_stats stats;
-        memset(&stats, 0, sizeof stats);
-        ret = sweep_master_run(s, comm, rs.st, rs.j, rs.state, rs.attempts, &mo, &stats, &eb);
-        row.points_done = stats.done_this_run;
-        /* failed points of the study in this shard, from this run or an earlier one: a run
-         * exits 0 only when every one of its points is done */
-        int64_t failed = 0, in_shard = 0;
-        for (int64_t p = 0; ret == SWEEP_OK && p < s->n_points; p++) {
-            if ((a.shard_count > 1 && p % a.shard_count != a.shard_index) ||
-                spec_point_block(s, p) < 0)
-                continue;
-            in_shard++;
-            failed += rs.state[p] == POINT_FAILED;
-        }
-        utc_now(row.end_utc);
-        snprintf(row.exit_reason, sizeof row.exit_reason, "%s",
-                 ret != SWEEP_OK ? "error" : stats.stopped_by_signal ? "signal" : "complete");
-        sweep_errbuf eb2;
-        sweep_errbuf_clear(&eb2);
-        int ret2 = journal_append_run(rs.j, &row, &eb2);
-        if (ret2 == SWEEP_OK)
-            ret2 = store_run_put(rs.st, &row, &eb2);
-        if (ret2 == SWEEP_OK)
-            ret2 = store_set_writing(rs.st, 0, &eb2);
-        if (ret == SWEEP_OK && ret2 == SWEEP_OK &&
-            ((ret2 = store_check_path(rs.st, &eb2)) != SWEEP_OK ||
-             (ret2 = journal_check_path(rs.j, &eb2)) != SWEEP_OK)) {
-            /* deleted or replaced after the last flush: what the user finds is not this run */
-            ret = ret2;
-            snprintf(eb.msg, sizeof eb.msg, "%s", eb2.msg);
-        }
-        if (ret != SWEEP_OK) {
-            const int named = !strncmp(eb.msg, rs.store_path, strlen(rs.store_path));
-            sweep_errbuf eb3;
-            sweep_errbuf_clear(&eb3);
-            const int store_gone = ret == SWEEP_ERR_REPLACED &&
-                                   store_check_path(rs.st, &eb3) != SWEEP_OK;
-            fprintf(stderr, "ufmsweep run: %s%s%s\n", named ? "" : rs.store_path,
-                    named ? "" : ": ", eb.msg);
-            if (ret != SWEEP_ERR_REPLACED)
-                fprintf(stderr, "ufmsweep run: every point finished so far is in %s; fix the "
-                                "cause and run again with --resume\n",
-                        rs.journal_path);
-            else if (store_gone)
-                fprintf(stderr, "ufmsweep run: stopped: the points finished so far are in the "
-                                "journal %s (unless it went too); move back what is at %s, or "
-                                "run again with --resume to rebuild the store from the "
-                                "journal\n",
-                        rs.journal_path, rs.store_path);
-            else
-                fprintf(stderr, "ufmsweep run: stopped: the store %s holds every point finished "
-                                "so far; run again with --resume (a new journal is started)\n",
-                        rs.store_path);
-            /* workers may be mid-task; everything finished is saved: close what is ours and
-             * remove the lock file before the abort ends this process */
-            journal_close(&rs.j);
-            store_discard(&rs.st);
-            run_release_lock(&rs);
-            MPI_Abort(comm, 1);
-        }
-        if (ret2 != SWEEP_OK) {
-            fprintf(stderr, "ufmsweep run: %s\n", eb2.msg);
-            exit_code = UFMSWEEP_EXIT_FAIL;
-        } else if (stats.stopped_by_signal) {
-            fprintf(stderr, "[ufmsweep] stopped on a signal: %lld points saved this run, %lld "
-                            "left; continue with --resume\n",
-                    (long long)stats.done_this_run, (long long)stats.remaining);
-            exit_code = UFMSWEEP_EXIT_STOPPED;
-        } else if (failed > 0) {
-            fprintf(stderr, "[ufmsweep] finished with %lld failed point%s of %lld: %s "
-                            "(`ufmsweep status %s --failed` lists them; exit %d)\n",
-                    (long long)failed, failed == 1 ? "" : "s", (long long)in_shard,
-                    rs.store_path, rs.store_path, UFMSWEEP_EXIT_POINTS_FAILED);
-            exit_code = UFMSWEEP_EXIT_POINTS_FAILED;
-        } else {
-            if (stats.copied_this_run > 0)
-                fprintf(stderr, "[ufmsweep] %lld of the %lld points of this run are copies of an "
-                                "equal point (%lld from --reuse stores)\n",
-                        (long long)stats.copied_this_run, (long long)stats.done_this_run,
-                        (long long)stats.reused_from_stores);
-            fprintf(stderr, "[ufmsweep] done: %s\n", rs.store_path);
-            exit_code = UFMSWEEP_EXIT_OK;
-        }
     } else {
-        ret = sweep_worker_run(s, comm, group, a.grid_rows, a.grid_cols, ext_dir,
-                               &stop_requested, &eb);
-        if (ret != SWEEP_OK) {
-            fprintf(stderr, "[rank %d] ufmsweep run: %s\n", rank, eb.msg);
-            MPI_Abort(comm, 1);
-        }
         exit_code = UFMSWEEP_EXIT_OK;
     }
 cleanup:
@@ -608,7 +647,7 @@ cleanup:
     }
     if (comm != MPI_COMM_NULL)
         SWEEP_MPI_FATAL(MPI_Comm_free(&comm));
-    if (initialized && MPI_Finalize() != MPI_SUCCESS && exit_code == UFMSWEEP_EXIT_OK) {
+    if (MPI_Finalize() != MPI_SUCCESS && exit_code == UFMSWEEP_EXIT_OK) {
         fprintf(stderr, "ufmsweep run: MPI_Finalize failed\n");
         exit_code = UFMSWEEP_EXIT_FAIL;
     }
