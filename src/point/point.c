@@ -253,181 +253,149 @@ void point_solve_out_clear(point_solve_out *out)
     out->solve_wall_s = NAN;
 }
 
-void point_solve(const point_params *params, const point_solve_opts *o, int64_t point, int rank,
-                 point_record *rec, double *trace)
+/* What a solve builds and may hand to the caller (point_solve_out) or destroys. */
+typedef struct point_work {
+    point_params pp;
+    profile *prof;
+    loss_vectors *lv;
+    geom_problem *gp;
+    geom_prediction *pred;
+    ufm_trace *tr;
+    struct timespec t_solve; /* when the solve (after the theory) started */
+} point_work;
+
+/* Theory: the max-margin geometry of the loss's implicit bias (lambda -> 0): the closed form,
+ * else the certified class-level convex solve; none when neither exists (not an error). */
+static int solve_theory(point_work *w, const point_solve_opts *o, point_record *rec,
+                        sweep_errbuf *eb)
 {
-    const int64_t seed_base = o->seed_base;
-    const point_ufm_solve_fn ufm_solve = o->ufm_solve;
-    void *const ufm_ctx = o->ufm_ctx;
-    const volatile sig_atomic_t *const stop = o->stop;
-    struct timespec t0;
-    point_params pp = *params;
-    sweep_errbuf eb;
-    profile *prof = NULL;
-    loss_vectors *lv = NULL;
-    geom_problem *gp = NULL;
-    geom_prediction *pred = NULL;
-    ufm_solver *solver = NULL;
-    ufm_trace *tr = NULL;
-    const int P = o->trace_points;
-    int ret;
-
-    struct timespec ts0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    point_record_init(rec, point, rank, P, trace);
-    sweep_errbuf_clear(&eb);
-    if (o->out != NULL) { /* overwritten, not freed: the caller cleared what it held */
-        memset(o->out, 0, sizeof *o->out);
-        o->out->solve_wall_s = NAN;
-    }
-
-    if ((ret = params_build_problem(&pp, &prof, &lv, &gp, &eb)) != SWEEP_OK)
-        goto fail;
-
-    /* Theory: the max-margin geometry of the loss's implicit bias (lambda -> 0): the closed
-     * form, else the certified class-level convex solve. */
-    gp->regularized = 0;
     geom_metrics m;
     int source = POINT_THEORY_NONE;
     sweep_errbuf th_eb;
     sweep_errbuf_clear(&th_eb);
-    ret = refsolve_theory(gp, &pred, &source, o->out != NULL ? &o->out->theory_cert : NULL,
-                          &th_eb);
+    w->gp->regularized = 0;
+    int ret = refsolve_theory(w->gp, &w->pred, &source,
+                              o->out != NULL ? &o->out->theory_cert : NULL, &th_eb);
     if (o->out != NULL)
         o->out->theory_source = source;
-    if (ret == SWEEP_OK) {
-        if ((ret = geom_prediction_metrics(gp, pred, &m)) != SWEEP_OK)
-            goto fail;
-        for (int i = 0; i < GEOM_METRICS_COUNT; i++)
-            rec->theory[i] = geom_metric_value(&m, i);
-        rec->theory_source = source == REFSOLVE_THEORY_CONVEX ? POINT_THEORY_CONVEX
-                                                              : POINT_THEORY_CLOSED_FORM;
-    } else if (ret == SWEEP_ERR_NO_CLOSED_FORM) {
+    if (ret == SWEEP_ERR_NO_CLOSED_FORM) {
         rec->theory_source = POINT_THEORY_NONE;
         if (o->out != NULL)
             o->out->theory_note = th_eb;
-    } else {
-        eb = th_eb;
-        goto fail;
+        return SWEEP_OK;
     }
+    if (ret != SWEEP_OK) {
+        *eb = th_eb;
+        return ret;
+    }
+    if ((ret = geom_prediction_metrics(w->gp, w->pred, &m)) != SWEEP_OK)
+        return ret;
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+        rec->theory[i] = geom_metric_value(&m, i);
+    rec->theory_source = source == REFSOLVE_THEORY_CONVEX ? POINT_THEORY_CONVEX
+                                                          : POINT_THEORY_CLOSED_FORM;
+    return SWEEP_OK;
+}
 
-    const point_solver_def *sd = point_solver_info(pp.solver);
-    if (!sd->solves) {
-        rec->state = POINT_DONE;
-        goto done;
-    }
-    clock_gettime(CLOCK_MONOTONIC, &ts0);
-    if (pp.solver == POINT_SOLVER_EXTERNAL) {
-        /* a network trained by the point's command, measured against the prediction */
-        point_network net;
-        double acc_b = NAN;
-        memset(&net, 0, sizeof net);
-        if (o->external == NULL) {
-            ret = sweep_err_set(&eb, SWEEP_ERR_UNSUPPORTED,
-                                "solver external runs in sweeps (ufmsweep run); for a file a "
-                                "network wrote, use ufmsweep measure");
-            goto fail;
-        }
-        ret = o->external(o->external_ctx, &pp, point, stop, &net, &eb);
-        if (ret == SWEEP_ERR_INTERRUPTED) {
-            rec->state = POINT_PENDING; /* the command was killed: computed again later */
-            rec->error_code = ret;
-            snprintf(rec->message, sizeof rec->message, "%s", sweep_strerror(ret));
-            point_network_clear(&net);
-            goto done;
-        }
-        if (ret == SWEEP_OK)
-            ret = point_measure(prof, gp, pred, &net, &m, &acc_b, &eb);
+/* a stop request ended the solve: no result, the point is computed again later */
+static void record_interrupted(point_record *rec, int code)
+{
+    rec->state = POINT_PENDING;
+    rec->error_code = code;
+    snprintf(rec->message, sizeof rec->message, "%s", sweep_strerror(code));
+}
+
+/* solver external: a network trained by the point's command, measured against the prediction */
+static int solve_external(point_work *w, const point_solve_opts *o, int64_t point,
+                          point_record *rec, sweep_errbuf *eb)
+{
+    point_network net;
+    geom_metrics m;
+    double acc_b = NAN;
+    memset(&net, 0, sizeof net);
+    if (o->external == NULL)
+        return sweep_err_set(eb, SWEEP_ERR_UNSUPPORTED,
+                             "solver external runs in sweeps (ufmsweep run); for a file a "
+                             "network wrote, use ufmsweep measure");
+    int ret = o->external(o->external_ctx, &w->pp, point, o->stop, &net, eb);
+    if (ret == SWEEP_ERR_INTERRUPTED) {
+        record_interrupted(rec, ret); /* the command was killed */
         point_network_clear(&net);
-        if (ret != SWEEP_OK)
-            goto fail;
-        for (int i = 0; i < GEOM_METRICS_COUNT; i++)
-            rec->result[i] = geom_metric_value(&m, i);
-        rec->state = POINT_DONE;
-        if (o->out != NULL)
-            o->out->solve_wall_s = seconds_since(&ts0);
-        goto done;
+        return SWEEP_OK;
     }
-    if (pp.solver != POINT_SOLVER_UFM) {
-        /* a reference solver: no trace, the certificate decides the state */
-        refsolve_result rr;
-        if ((ret = refsolve_run(&pp, prof, lv, gp, pred, params_init_key(&pp, prof, seed_base),
-                                &rr, &eb)) != SWEEP_OK)
-            goto fail;
-        if (o->out != NULL) {
-            o->out->ref = rr;
-            o->out->solve_wall_s = seconds_since(&ts0);
-        }
-        for (int i = 0; i < GEOM_METRICS_COUNT; i++)
-            rec->result[i] = geom_metric_value(&rr.metrics, i);
-        rec->solve.objective = rr.objective;
-        rec->solve.iters_run = (double)rr.iters;
-        rec->outcome = rr.converged ? UFM_CONVERGED_GRAD : UFM_MAX_ITER;
-        rec->state = rr.converged ? POINT_DONE : POINT_NOT_CONVERGED;
-        if (!rr.converged)
-            snprintf(rec->message, sizeof rec->message,
-                     "%s: certificate %.3g above tolerance %.3g after %lld iterations",
-                     point_solver_name(pp.solver), rr.certificate, rr.tol, (long long)rr.iters);
-        goto done;
-    }
-    pp.ufm.trace_points = P;
-    if (P > 0 && (ret = ufm_trace_create(P, &tr)) != SWEEP_OK)
-        goto fail;
-    ufm_result res;
-    if (ufm_solve != NULL) {
-        /* a large point on a process group (docs/SCALING.md) */
-        if ((ret = ufm_solve(ufm_ctx, prof, lv, &pp.ufm, params_init_key(&pp, prof, seed_base), gp,
-                             pred, tr, &res, &eb)) != SWEEP_OK)
-            goto fail;
-    } else {
-        if ((ret = ufm_solver_create(prof, lv, &pp.ufm, params_init_key(&pp, prof, seed_base),
-                                     &solver, &eb)) != SWEEP_OK)
-            goto fail;
-        ufm_solver_set_stop(solver, stop);
-        if ((ret = ufm_solver_solve(solver, gp, pred, tr, &res)) == SWEEP_ERR_INTERRUPTED) {
-            rec->state = POINT_PENDING; /* no result: the point is computed again later */
-            rec->error_code = ret;
-            snprintf(rec->message, sizeof rec->message, "%s", sweep_strerror(ret));
-            goto done;
-        }
-        if (ret != SWEEP_OK)
-            goto fail;
-    }
+    if (ret == SWEEP_OK)
+        ret = point_measure(w->prof, w->gp, w->pred, &net, &m, &acc_b, eb);
+    point_network_clear(&net);
+    if (ret != SWEEP_OK)
+        return ret;
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+        rec->result[i] = geom_metric_value(&m, i);
+    rec->state = POINT_DONE;
+    if (o->out != NULL)
+        o->out->solve_wall_s = seconds_since(&w->t_solve);
+    return SWEEP_OK;
+}
+
+/* a reference solver: no trace, the certificate decides the state */
+static int solve_reference(point_work *w, const point_solve_opts *o, point_record *rec,
+                           sweep_errbuf *eb)
+{
+    refsolve_result rr;
+    const int ret = refsolve_run(&w->pp, w->prof, w->lv, w->gp, w->pred,
+                                 params_init_key(&w->pp, w->prof, o->seed_base), &rr, eb);
+    if (ret != SWEEP_OK)
+        return ret;
     if (o->out != NULL) {
-        o->out->ufm = res;
-        o->out->solve_wall_s = seconds_since(&ts0);
+        o->out->ref = rr;
+        o->out->solve_wall_s = seconds_since(&w->t_solve);
     }
     for (int i = 0; i < GEOM_METRICS_COUNT; i++)
-        rec->result[i] = geom_metric_value(&res.metrics, i);
-    rec->solve = (point_solve_scalars){.train_loss = res.loss,
-                                       .objective = res.objective,
-                                       .grad_norm = res.grad_norm,
-                                       .iters_run = (double)res.iters};
-    rec->outcome = res.outcome;
-    if (tr != NULL && trace != NULL) {
-        for (int j = 0; j < P; j++) {
-            if (tr->iter[j] < 0)
-                continue;
-            trace[0 * P + j] = (double)tr->iter[j];
-            trace[1 * P + j] = tr->lr[j];
-            trace[2 * P + j] = tr->loss[j];
-            trace[3 * P + j] = tr->grad_norm[j];
-            for (int i = 0; i < GEOM_METRICS_COUNT; i++)
-                trace[(4 + i) * P + j] = geom_metric_value(&tr->metrics[j], i);
-        }
+        rec->result[i] = geom_metric_value(&rr.metrics, i);
+    rec->solve.objective = rr.objective;
+    rec->solve.iters_run = (double)rr.iters;
+    rec->outcome = rr.converged ? UFM_CONVERGED_GRAD : UFM_MAX_ITER;
+    rec->state = rr.converged ? POINT_DONE : POINT_NOT_CONVERGED;
+    if (!rr.converged)
+        snprintf(rec->message, sizeof rec->message,
+                 "%s: certificate %.3g above tolerance %.3g after %lld iterations",
+                 point_solver_name(w->pp.solver), rr.certificate, rr.tol, (long long)rr.iters);
+    return SWEEP_OK;
+}
+
+/* a UFM solve's result into the record: metrics, scalars, outcome and state, and the trace
+ * (trace[f * P + j], points not reached left NaN) */
+static void record_ufm_result(const ufm_result *res, const ufm_trace *tr, const ufm_opts *uo,
+                              point_record *rec, double *trace, int P)
+{
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+        rec->result[i] = geom_metric_value(&res->metrics, i);
+    rec->solve = (point_solve_scalars){.train_loss = res->loss,
+                                       .objective = res->objective,
+                                       .grad_norm = res->grad_norm,
+                                       .iters_run = (double)res->iters};
+    rec->outcome = res->outcome;
+    for (int j = 0; tr != NULL && trace != NULL && j < P; j++) {
+        if (tr->iter[j] < 0)
+            continue;
+        trace[POINT_TRACE_iter * P + j] = (double)tr->iter[j];
+        trace[POINT_TRACE_learning_rate * P + j] = tr->lr[j];
+        trace[POINT_TRACE_train_loss * P + j] = tr->loss[j];
+        trace[POINT_TRACE_grad_norm * P + j] = tr->grad_norm[j];
+        for (int i = 0; i < GEOM_METRICS_COUNT; i++)
+            trace[(POINT_TRACE_HEAD_COUNT + i) * P + j] = geom_metric_value(&tr->metrics[j], i);
     }
-    switch (res.outcome) {
+    switch (res->outcome) {
     case UFM_DIVERGED:
         rec->state = POINT_FAILED;
         snprintf(rec->message, sizeof rec->message, "diverged (NaN or Inf) at iteration %lld",
-                 (long long)res.iters);
+                 (long long)res->iters);
         break;
     case UFM_MAX_ITER:
-        if (pp.ufm.tol_grad > 0.0 || pp.ufm.tol_loss > 0.0) {
+        if (uo->tol_grad > 0.0 || uo->tol_loss > 0.0) {
             rec->state = POINT_NOT_CONVERGED;
             snprintf(rec->message, sizeof rec->message,
                      "tolerance not reached in %lld iterations (gradient norm %.3g, loss %.3g)",
-                     (long long)res.iters, res.grad_norm, res.loss);
+                     (long long)res->iters, res->grad_norm, res->loss);
         } else {
             rec->state = POINT_DONE; /* a fixed budget without a tolerance is the plan */
         }
@@ -436,31 +404,90 @@ void point_solve(const point_params *params, const point_solve_opts *o, int64_t 
         rec->state = POINT_DONE;
         break;
     }
-    goto done;
+}
 
-fail:
-    point_record_fail(rec, ret, eb.msg);
-    if (o->out != NULL)
-        sweep_err_set(&o->out->error, ret, "%s", eb.msg[0] ? eb.msg : sweep_strerror(ret));
-done:
+/* gradient descent on the UFM: on this rank, or on a process group through o->ufm_solve */
+static int solve_ufm(point_work *w, const point_solve_opts *o, point_record *rec, double *trace,
+                     sweep_errbuf *eb)
+{
+    const int P = o->trace_points;
+    const uint64_t key = params_init_key(&w->pp, w->prof, o->seed_base);
+    ufm_solver *solver = NULL;
+    ufm_result res;
+    int ret;
+    w->pp.ufm.trace_points = P;
+    if (P > 0 && (ret = ufm_trace_create(P, &w->tr)) != SWEEP_OK)
+        return ret;
+    if (o->ufm_solve != NULL) {
+        /* a large point on a process group (docs/SCALING.md) */
+        ret = o->ufm_solve(o->ufm_ctx, w->prof, w->lv, &w->pp.ufm, key, w->gp, w->pred, w->tr,
+                           &res, eb);
+    } else if ((ret = ufm_solver_create(w->prof, w->lv, &w->pp.ufm, key, &solver, eb)) ==
+               SWEEP_OK) {
+        ufm_solver_set_stop(solver, o->stop);
+        ret = ufm_solver_solve(solver, w->gp, w->pred, w->tr, &res);
+        ufm_solver_destroy(&solver);
+        if (ret == SWEEP_ERR_INTERRUPTED) {
+            record_interrupted(rec, ret);
+            return SWEEP_OK;
+        }
+    }
+    if (ret != SWEEP_OK)
+        return ret;
+    if (o->out != NULL) {
+        o->out->ufm = res;
+        o->out->solve_wall_s = seconds_since(&w->t_solve);
+    }
+    record_ufm_result(&res, w->tr, &w->pp.ufm, rec, trace, P);
+    return SWEEP_OK;
+}
+
+void point_solve(const point_params *params, const point_solve_opts *o, int64_t point, int rank,
+                 point_record *rec, double *trace)
+{
+    struct timespec t0;
+    point_work w = {.pp = *params};
+    sweep_errbuf eb;
+    int ret;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    point_record_init(rec, point, rank, o->trace_points, trace);
+    sweep_errbuf_clear(&eb);
+    if (o->out != NULL) { /* overwritten, not freed: the caller cleared what it held */
+        memset(o->out, 0, sizeof *o->out);
+        o->out->solve_wall_s = NAN;
+    }
+    if ((ret = params_build_problem(&w.pp, &w.prof, &w.lv, &w.gp, &eb)) == SWEEP_OK &&
+        (ret = solve_theory(&w, o, rec, &eb)) == SWEEP_OK) {
+        clock_gettime(CLOCK_MONOTONIC, &w.t_solve);
+        if (!point_solver_info(w.pp.solver)->solves) {
+            rec->state = POINT_DONE;
+        } else if (w.pp.solver == POINT_SOLVER_EXTERNAL) {
+            ret = solve_external(&w, o, point, rec, &eb);
+        } else if (w.pp.solver != POINT_SOLVER_UFM) {
+            ret = solve_reference(&w, o, rec, &eb);
+        } else {
+            ret = solve_ufm(&w, o, rec, trace, &eb);
+        }
+    }
+    if (ret != SWEEP_OK) {
+        point_record_fail(rec, ret, eb.msg);
+        if (o->out != NULL)
+            sweep_err_set(&o->out->error, ret, "%s", eb.msg[0] ? eb.msg : sweep_strerror(ret));
+    }
     rec->wall_s = seconds_since(&t0);
-    ufm_solver_destroy(&solver);
     if (o->out != NULL) {
         /* the caller reports from these; it destroys them with point_solve_out_clear */
-        o->out->prof = prof;
-        o->out->lv = lv;
-        o->out->gp = gp;
-        o->out->pred = pred;
-        o->out->trace = tr;
-        prof = NULL;
-        lv = NULL;
-        gp = NULL;
-        pred = NULL;
-        tr = NULL;
+        o->out->prof = w.prof;
+        o->out->lv = w.lv;
+        o->out->gp = w.gp;
+        o->out->pred = w.pred;
+        o->out->trace = w.tr;
+        return;
     }
-    ufm_trace_destroy(&tr);
-    geom_prediction_destroy(&pred);
-    geom_problem_destroy(&gp);
-    loss_vectors_destroy(&lv);
-    profile_destroy(&prof);
+    ufm_trace_destroy(&w.tr);
+    geom_prediction_destroy(&w.pred);
+    geom_problem_destroy(&w.gp);
+    loss_vectors_destroy(&w.lv);
+    profile_destroy(&w.prof);
 }
