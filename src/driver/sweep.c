@@ -42,6 +42,7 @@ typedef struct master {
     journal *j;
     uint8_t *state;
     int32_t *attempts;
+    double *trace_tmp;     /* one record's trace, as received or computed here */
     int64_t interrupted;   /* points given up on a stop signal this run (they stay pending) */
     size_t one;            /* bytes of one record + trace in a RESULT */
     size_t tlen;           /* trace bytes */
@@ -557,19 +558,11 @@ static void progress(master *m, int final)
     fflush(stderr);
 }
 
-int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_t *state,
-                     int32_t *attempts, const sweep_master_opts *o, sweep_master_stats *stats,
-                     sweep_errbuf *eb)
+/* The master's buffers and counts: points of the shard done before and pending, the chains of
+ * points that copy an equal one, and (grouped solves) which points go to a rank group. */
+static int master_init(master *m, const spec *s, int size, store *st, journal *j, uint8_t *state,
+                       int32_t *attempts, const sweep_master_opts *o, sweep_errbuf *eb)
 {
-    int ret = SWEEP_OK, size = 1;
-    double *trace_tmp = NULL;
-    MPI_Datatype rectype = MPI_DATATYPE_NULL;
-    master mm, *m = &mm;
-    memset(m, 0, sizeof *m);
-    SWEEP_MPI_FATAL(MPI_Comm_size(comm, &size));
-    if ((ret = sweep_comm_record_type(s->trace_points * POINT_TRACE_FIELDS, &rectype, eb)) !=
-        SWEEP_OK)
-        return ret;
     m->s = s;
     m->o = o;
     m->st = st;
@@ -584,10 +577,10 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
     m->traces = m->tlen > 0 ? malloc((size_t)m->cap_buf * m->tlen) : NULL;
     m->msg = malloc((size_t)m->max_batch * m->one);
     m->ids = malloc((size_t)m->max_batch * sizeof *m->ids);
-    if (m->recs == NULL || (m->tlen > 0 && m->traces == NULL) || m->msg == NULL || m->ids == NULL) {
-        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "master: cannot allocate buffers");
-        goto cleanup;
-    }
+    m->trace_tmp = m->tlen > 0 ? malloc(m->tlen) : NULL;
+    if (m->recs == NULL || (m->tlen > 0 && (m->traces == NULL || m->trace_tmp == NULL)) ||
+        m->msg == NULL || m->ids == NULL)
+        return sweep_err_set(eb, SWEEP_ERR_NOMEM, "master: cannot allocate buffers");
     for (int64_t p = 0; p < s->n_points; p++) {
         if (!in_shard(m, p) || state[p] == POINT_NOT_IN_STUDY)
             continue;
@@ -600,10 +593,8 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
     m->unfinished = m->remaining;
     m->rep = o->rep;
     if (m->rep != NULL) {
-        if ((m->chain = malloc((size_t)s->n_points * sizeof *m->chain)) == NULL) {
-            ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "master: cannot allocate the reuse chains");
-            goto cleanup;
-        }
+        if ((m->chain = malloc((size_t)s->n_points * sizeof *m->chain)) == NULL)
+            return sweep_err_set(eb, SWEEP_ERR_NOMEM, "master: cannot allocate the reuse chains");
         for (int64_t p = 0; p < s->n_points; p++)
             m->chain[p] = -1;
         for (int64_t p = s->n_points - 1; p >= 0; p--)
@@ -613,18 +604,17 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
             }
     }
     m->last_flush = now_s();
-    if ((ret = copy_known(m, eb)) != SWEEP_OK)
-        goto cleanup;
+    const int ret = copy_known(m, eb);
+    if (ret != SWEEP_OK)
+        return ret;
     m->G = o->ranks_per_solve > 1 ? o->ranks_per_solve : 1;
     if (m->G > 1) {
         m->n_groups = (size - 1) / m->G;
         m->big = calloc((size_t)s->n_points, 1);
         m->held = calloc((size_t)size, 1);
         m->group_busy = calloc((size_t)(m->n_groups > 0 ? m->n_groups : 1), 1);
-        if (m->big == NULL || m->held == NULL || m->group_busy == NULL) {
-            ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "master: cannot allocate the group tables");
-            goto cleanup;
-        }
+        if (m->big == NULL || m->held == NULL || m->group_busy == NULL)
+            return sweep_err_set(eb, SWEEP_ERR_NOMEM, "master: cannot allocate the group tables");
         for (int64_t p = 0; p < s->n_points; p++) {
             int groupable = 0;
             if (!in_shard(m, p) || state[p] != POINT_PENDING || is_copy(m, p))
@@ -639,115 +629,12 @@ int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_
     m->last_progress = m->t_start;
     test_hold_init(m);
     m->tty = isatty(2);
+    return SWEEP_OK;
+}
 
-    const int n_workers = size - 1;
-    int active = n_workers;
-    int stopping = 0;
-    double last_local_sync = now_s();
-    trace_tmp = m->tlen > 0 ? malloc(m->tlen) : NULL;
-    if (m->tlen > 0 && trace_tmp == NULL) {
-        ret = SWEEP_ERR_NOMEM;
-        goto cleanup;
-    }
-    while (active > 0 || (!stopping && m->remaining > 0)) {
-        if ((ret = test_hold(m, n_workers, eb)) != SWEEP_OK)
-            goto cleanup;
-        if (((o->stop != NULL && *o->stop) || m->interrupted > 0) && !stopping) {
-            stopping = 1;
-            fprintf(stderr, "%s[ufmsweep] stop requested: collecting the points in flight, then "
-                            "saving and exiting (resume with --resume)\n",
-                    m->tty ? "\n" : "");
-        }
-        int flag = 0;
-        MPI_Status stt;
-        if (active > 0)
-            SWEEP_CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &stt), "master probe",
-                            eb);
-        if (flag) {
-            int count = 0;
-            const int is_result = stt.MPI_TAG == SWEEP_TAG_RESULT;
-            /* RESULT: typed records (sweep_comm_record_type); the other tags carry nothing */
-            SWEEP_CHECK_MPI(MPI_Recv(m->msg, is_result ? m->max_batch : 0,
-                                     is_result ? rectype : MPI_BYTE, stt.MPI_SOURCE, stt.MPI_TAG,
-                                     comm, &stt),
-                            "master receive", eb);
-            if (is_result) {
-                SWEEP_CHECK_MPI(MPI_Get_count(&stt, rectype, &count), "master RESULT count", eb);
-                for (int i = 0; i < count; i++) {
-                    const unsigned char *r = m->msg + (size_t)i * m->one;
-                    point_record rec;
-                    memcpy(&rec, r, sizeof rec);
-                    if (m->tlen > 0)
-                        memcpy(trace_tmp, r + sizeof rec, m->tlen);
-                    if ((ret = accept_record(m, &rec, trace_tmp, eb)) != SWEEP_OK)
-                        goto cleanup;
-                }
-                if ((ret = journal_pending(m, eb)) != SWEEP_OK)
-                    goto cleanup;
-            } else if (stt.MPI_TAG != SWEEP_TAG_READY) {
-                ret = sweep_err_set(eb, SWEEP_ERR_INTERNAL, "master: unexpected tag %s from %d",
-                                    sweep_tag_name(stt.MPI_TAG), stt.MPI_SOURCE);
-                goto cleanup;
-            }
-            if (m->G > 1) {
-                /* a message from the first rank of a busy group ends its grouped point */
-                const int g = (stt.MPI_SOURCE - 1) / m->G;
-                if (g < m->n_groups && stt.MPI_SOURCE == 1 + g * m->G && m->group_busy[g])
-                    m->group_busy[g] = 0;
-            }
-            if ((ret = serve(m, comm, stt.MPI_SOURCE, stopping, n_workers, &active, eb)) !=
-                SWEEP_OK)
-                goto cleanup;
-        } else if (!stopping && m->remaining > 0 &&
-                   (n_workers == 0 || (n_workers == 1 && m->cost >= 0.0 && m->cost < 0.05))) {
-            /* rank 0 computes too: always when alone, and next to one worker when points are
-             * cheap (a long point here would hold up that worker's next task). One point at a
-             * time, so a worker's request waits at most one point; the journal is synced about
-             * every 0.2 s of local work rather than after every (maybe microsecond) point. */
-            if (take_points(m, 1, m->ids) == 1) {
-                point_record rec;
-                ext_runner runner;
-                memset(&runner, 0, sizeof runner);
-                snprintf(runner.dir, sizeof runner.dir, "%s", o->ext_dir ? o->ext_dir : "");
-                spec_point_compute(s, m->ids[0], 0, NULL, NULL, ext_run_point, &runner, o->stop,
-                                   &rec, trace_tmp);
-                if ((ret = accept_record(m, &rec, trace_tmp, eb)) != SWEEP_OK)
-                    goto cleanup;
-            }
-            if (now_s() - last_local_sync >= 0.2 || m->remaining == 0) {
-                if ((ret = journal_pending(m, eb)) != SWEEP_OK)
-                    goto cleanup;
-                last_local_sync = now_s();
-            }
-        } else {
-            struct timespec ts = {0, 1000000}; /* 1 ms: stay responsive to signals and timers */
-            nanosleep(&ts, NULL);
-        }
-        if ((ret = release_held(m, comm, stopping, n_workers, &active, eb)) != SWEEP_OK)
-            goto cleanup;
-        if (now_s() - m->last_flush >= o->flush_interval_s &&
-            (ret = flush_buffer(m, eb)) != SWEEP_OK)
-            goto cleanup;
-        progress(m, 0);
-    }
-    ret = flush_buffer(m, eb);
-    progress(m, 1);
-    stats->done_this_run = m->done_run;
-    stats->copied_this_run = m->copied_run;
-    stats->reused_from_stores = m->reused_stores_run;
-    stats->remaining = m->unfinished;
-    /* an interrupted point can be the last message: the run stopped although the loop ended */
-    stats->stopped_by_signal = stopping || m->interrupted > 0;
-cleanup:
-    if (ret != SWEEP_OK) {
-        /* keep what is finished: commit the buffer before reporting the error */
-        sweep_errbuf eb2;
-        sweep_errbuf_clear(&eb2);
-        flush_buffer(m, &eb2);
-    }
-    if (rectype != MPI_DATATYPE_NULL)
-        SWEEP_MPI_FATAL(MPI_Type_free(&rectype));
-    free(trace_tmp);
+static void master_free(master *m)
+{
+    free(m->trace_tmp);
     free(m->recs);
     free(m->traces);
     free(m->msg);
@@ -756,5 +643,147 @@ cleanup:
     free(m->chain);
     free(m->held);
     free(m->group_busy);
+}
+
+/* One message from a worker (stt, probed): RESULT's typed records accepted and journaled, READY
+ * served with a task (or STOP); a message from the first rank of a busy group ends its grouped
+ * point. */
+static int master_receive(master *m, MPI_Comm comm, MPI_Datatype rectype, MPI_Status *stt,
+                          int stopping, int n_workers, int *active, sweep_errbuf *eb)
+{
+    int count = 0, ret = SWEEP_OK;
+    const int is_result = stt->MPI_TAG == SWEEP_TAG_RESULT;
+    /* RESULT: typed records (sweep_comm_record_type); the other tags carry nothing */
+    SWEEP_CHECK_MPI(MPI_Recv(m->msg, is_result ? m->max_batch : 0, is_result ? rectype : MPI_BYTE,
+                             stt->MPI_SOURCE, stt->MPI_TAG, comm, stt),
+                    "master receive", eb);
+    if (is_result) {
+        SWEEP_CHECK_MPI(MPI_Get_count(stt, rectype, &count), "master RESULT count", eb);
+        for (int i = 0; i < count; i++) {
+            const unsigned char *r = m->msg + (size_t)i * m->one;
+            point_record rec;
+            memcpy(&rec, r, sizeof rec);
+            if (m->tlen > 0)
+                memcpy(m->trace_tmp, r + sizeof rec, m->tlen);
+            if ((ret = accept_record(m, &rec, m->trace_tmp, eb)) != SWEEP_OK)
+                return ret;
+        }
+        if ((ret = journal_pending(m, eb)) != SWEEP_OK)
+            return ret;
+    } else if (stt->MPI_TAG != SWEEP_TAG_READY) {
+        return sweep_err_set(eb, SWEEP_ERR_INTERNAL, "master: unexpected tag %s from %d",
+                             sweep_tag_name(stt->MPI_TAG), stt->MPI_SOURCE);
+    }
+    if (m->G > 1) {
+        const int g = (stt->MPI_SOURCE - 1) / m->G;
+        if (g < m->n_groups && stt->MPI_SOURCE == 1 + g * m->G && m->group_busy[g])
+            m->group_busy[g] = 0;
+    }
+    ret = serve(m, comm, stt->MPI_SOURCE, stopping, n_workers, active, eb);
+cleanup:
+    return ret;
+}
+
+/* rank 0 computes too: always when alone, and next to one worker when points are cheap (a long
+ * point here would hold up that worker's next task). One point at a time, so a worker's request
+ * waits at most one point; the journal is synced about every 0.2 s of local work rather than
+ * after every (maybe microsecond) point. */
+static int master_compute_local(master *m, double *last_sync, sweep_errbuf *eb)
+{
+    int ret;
+    if (take_points(m, 1, m->ids) == 1) {
+        point_record rec;
+        ext_runner runner;
+        memset(&runner, 0, sizeof runner);
+        snprintf(runner.dir, sizeof runner.dir, "%s", m->o->ext_dir ? m->o->ext_dir : "");
+        spec_point_compute(m->s, m->ids[0], 0, NULL, NULL, ext_run_point, &runner, m->o->stop,
+                           &rec, m->trace_tmp);
+        if ((ret = accept_record(m, &rec, m->trace_tmp, eb)) != SWEEP_OK)
+            return ret;
+    }
+    if (now_s() - *last_sync >= 0.2 || m->remaining == 0) {
+        if ((ret = journal_pending(m, eb)) != SWEEP_OK)
+            return ret;
+        *last_sync = now_s();
+    }
+    return SWEEP_OK;
+}
+
+/* The scheduling loop: until every worker was sent STOP and (unless stopping) no point is left. */
+static int master_loop(master *m, MPI_Comm comm, MPI_Datatype rectype, int n_workers,
+                       int *stopping, sweep_errbuf *eb)
+{
+    const sweep_master_opts *o = m->o;
+    int active = n_workers, ret = SWEEP_OK;
+    double last_local_sync = now_s();
+    while (active > 0 || (!*stopping && m->remaining > 0)) {
+        if ((ret = test_hold(m, n_workers, eb)) != SWEEP_OK)
+            return ret;
+        if (((o->stop != NULL && *o->stop) || m->interrupted > 0) && !*stopping) {
+            *stopping = 1;
+            fprintf(stderr, "%s[ufmsweep] stop requested: collecting the points in flight, then "
+                            "saving and exiting (resume with --resume)\n",
+                    m->tty ? "\n" : "");
+        }
+        int flag = 0;
+        MPI_Status stt;
+        if (active > 0)
+            SWEEP_CHECK_MPI(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &stt),
+                            "master probe", eb);
+        if (flag) {
+            ret = master_receive(m, comm, rectype, &stt, *stopping, n_workers, &active, eb);
+        } else if (!*stopping && m->remaining > 0 &&
+                   (n_workers == 0 || (n_workers == 1 && m->cost >= 0.0 && m->cost < 0.05))) {
+            ret = master_compute_local(m, &last_local_sync, eb);
+        } else {
+            struct timespec ts = {0, 1000000}; /* 1 ms: stay responsive to signals and timers */
+            nanosleep(&ts, NULL);
+            ret = SWEEP_OK;
+        }
+        if (ret != SWEEP_OK ||
+            (ret = release_held(m, comm, *stopping, n_workers, &active, eb)) != SWEEP_OK)
+            return ret;
+        if (now_s() - m->last_flush >= o->flush_interval_s &&
+            (ret = flush_buffer(m, eb)) != SWEEP_OK)
+            return ret;
+        progress(m, 0);
+    }
+cleanup: /* SWEEP_CHECK_MPI's exit */
+    return ret;
+}
+
+int sweep_master_run(const spec *s, MPI_Comm comm, store *st, journal *j, uint8_t *state,
+                     int32_t *attempts, const sweep_master_opts *o, sweep_master_stats *stats,
+                     sweep_errbuf *eb)
+{
+    int ret, size = 1, stopping = 0;
+    MPI_Datatype rectype = MPI_DATATYPE_NULL;
+    master mm, *m = &mm;
+    memset(m, 0, sizeof *m);
+    SWEEP_MPI_FATAL(MPI_Comm_size(comm, &size));
+    if ((ret = sweep_comm_record_type(s->trace_points * POINT_TRACE_FIELDS, &rectype, eb)) !=
+        SWEEP_OK)
+        return ret;
+    if ((ret = master_init(m, s, size, st, j, state, attempts, o, eb)) == SWEEP_OK &&
+        (ret = master_loop(m, comm, rectype, size - 1, &stopping, eb)) == SWEEP_OK) {
+        ret = flush_buffer(m, eb);
+        progress(m, 1);
+        stats->done_this_run = m->done_run;
+        stats->copied_this_run = m->copied_run;
+        stats->reused_from_stores = m->reused_stores_run;
+        stats->remaining = m->unfinished;
+        /* an interrupted point can be the last message: the run stopped although the loop
+         * ended */
+        stats->stopped_by_signal = stopping || m->interrupted > 0;
+    }
+    if (ret != SWEEP_OK) {
+        /* keep what is finished: commit the buffer before reporting the error (whose message
+         * is the one to report, whatever this flush says) */
+        sweep_errbuf eb2;
+        sweep_errbuf_clear(&eb2);
+        (void)flush_buffer(m, &eb2);
+    }
+    SWEEP_MPI_FATAL(MPI_Type_free(&rectype));
+    master_free(m);
     return ret;
 }
