@@ -245,6 +245,7 @@ void point_solve_out_clear(point_solve_out *out)
     if (out == NULL)
         return;
     ufm_trace_destroy(&out->trace);
+    geom_prediction_destroy(&out->ref_solution);
     geom_prediction_destroy(&out->pred);
     geom_problem_destroy(&out->gp);
     loss_vectors_destroy(&out->lv);
@@ -342,7 +343,8 @@ static int solve_reference(point_work *w, const point_solve_opts *o, point_recor
 {
     refsolve_result rr;
     const int ret = refsolve_run(&w->pp, w->prof, w->lv, w->gp, w->pred,
-                                 params_init_key(&w->pp, w->prof, o->seed_base), &rr, eb);
+                                 params_init_key(&w->pp, w->prof, o->seed_base), &rr,
+                                 o->out != NULL ? &o->out->ref_solution : NULL, eb);
     if (ret != SWEEP_OK)
         return ret;
     if (o->out != NULL) {

@@ -45,6 +45,8 @@ typedef struct point_solve_out {
     ufm_result ufm;          /* solver ufm */
     ufm_trace *trace;        /* solver ufm with a trace */
     refsolve_result ref;     /* the reference solvers */
+    geom_prediction *ref_solution; /* their class-level solution (refsolve_run), NULL for
+                                      svm-gd */
     double solve_wall_s;     /* seconds of the solve alone (not the theory) */
     sweep_errbuf error;      /* code and detail of a point that failed with an error */
 } point_solve_out;

@@ -75,7 +75,7 @@ static int metrics_of(const geom_problem *gp, int d, const double *W, const doub
 
 int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors *lv,
                  const geom_problem *gp, const geom_prediction *ref, uint64_t init_key,
-                 refsolve_result *res, sweep_errbuf *eb)
+                 refsolve_result *res, geom_prediction **solution, sweep_errbuf *eb)
 {
     geom_prediction *sol = NULL;
     double *H = NULL, *W = NULL, *Hbar = NULL;
@@ -191,6 +191,11 @@ int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors
         break;
     }
 cleanup:
+    if (solution != NULL) {
+        *solution = ret == SWEEP_OK ? sol : NULL;
+        if (ret == SWEEP_OK)
+            sol = NULL;
+    }
     geom_prediction_destroy(&sol);
     free(H);
     free(W);

@@ -52,9 +52,13 @@ typedef struct refsolve_result {
 
 /* refsolve_run - Run pp->solver (one of the reference solvers) on the problem (prof, lv, gp),
  * computing metrics against ref (may be NULL). init_key keys the SVM-GD initialization. Not
- * converging is an outcome (res->converged = 0), not an error. */
-SWEEP_MUST_USE int refsolve_run(const point_params *pp, const profile *prof, const loss_vectors *lv,
-                 const geom_problem *gp, const geom_prediction *ref, uint64_t init_key,
-                 refsolve_result *res, sweep_errbuf *eb);
+ * converging is an outcome (res->converged = 0), not an error. solution (may be NULL) receives
+ * the class-level solution's factors (svm, svm-example, reg, reg-example; NULL for svm-gd),
+ * owned by the caller (geom_prediction_destroy). */
+SWEEP_MUST_USE int refsolve_run(const point_params *pp, const profile *prof,
+                                const loss_vectors *lv, const geom_problem *gp,
+                                const geom_prediction *ref, uint64_t init_key,
+                                refsolve_result *res, geom_prediction **solution,
+                                sweep_errbuf *eb);
 
 #endif /* UFMSWEEP_REFSOLVE_H */

@@ -174,6 +174,19 @@ assert d['certificate_residual'] <= 1e-9 and d['iters'] > 0
 assert d['w_norm_ratio'] > 1.0 and abs(d['w_norm_ratio'] - 2.672) > 0.05, d['w_norm_ratio']
 " theory --k 10 --R 10 --lambda 1e-3 --n-min 5 --json
 
+# theory --lambda is a sweep's `solver: reg` point: the same solve, the same numbers bit for bit
+out_t=$("$BIN" theory --k 5 --rho 0.4 --R 4 --n-min 2 --lambda 3e-3 --loss cdt --gamma 0.5 --json)
+out_s=$("$BIN" solve --k 5 --rho 0.4 --R 4 --n-min 2 --lambda 3e-3 --loss cdt --gamma 0.5 --solver reg --json)
+if "$PY" -c '
+import json, sys
+t, s = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert t["objective"] == s["objective"], (t["objective"], s["objective"])
+for m in ("w_norm_ratio", "h_norm_ratio", "w_fro", "h_fro", "w_cos_majmin", "margin"):
+    assert t[m] == s[m], (m, t[m], s[m])
+assert t["iters"] == s["iters"] and t["certificate_residual"] <= 1e-10, t
+' "$out_t" "$out_s"; then ok "theory --lambda equals solve --solver reg bit for bit"
+else bad "theory --lambda against solve --solver reg: $out_t | $out_s"; fi
+
 # human-readable output mentions the method and the anchor
 out=$("$BIN" theory --k 10 --R 10 --rho 0.5)
 if [[ "$out" == *"seli_matrix"* && "$out" == *"2.672"* ]]; then ok text-output; else bad "text-output: $out"; fi
