@@ -57,6 +57,97 @@ static int gives_profile(int argc, char **argv)
     return 0;
 }
 
+/* the class counts of the network's labels as the problem's counts (not an option the user set) */
+static int counts_from_labels(const point_network *net, point_params *pp, const char *path)
+{
+    sweep_errbuf eb;
+    sweep_errbuf_clear(&eb);
+    int64_t *count = calloc((size_t)net->k, sizeof *count);
+    size_t cap = (size_t)net->k * 24 + 1, len = 0;
+    char *text = malloc(cap);
+    if (count == NULL || text == NULL) {
+        free(count);
+        free(text);
+        fprintf(stderr, "ufmsweep measure: out of memory\n");
+        return SWEEP_ERR_NOMEM;
+    }
+    for (int64_t i = 0; i < net->n; i++)
+        count[net->labels[i]]++;
+    text[0] = '\0';
+    for (int c = 0; c < net->k; c++)
+        len += (size_t)snprintf(text + len, cap - len, "%s%lld", c ? "," : "",
+                                (long long)count[c]);
+    const param_def *def = params_find("counts", PARAM_GROUP_PROBLEM);
+    const int r = params_set(pp, def, text, &eb);
+    pp->set_mask &= ~(UINT64_C(1) << (size_t)(def - params_table(&cap))); /* not the user's */
+    free(count);
+    free(text);
+    if (r != SWEEP_OK)
+        fprintf(stderr, "ufmsweep measure: %s: labels: %s\n", path, eb.msg);
+    return r;
+}
+
+/* what the command reports (borrowed) */
+typedef struct measure_view {
+    const char *path;
+    const point_network *net;
+    const point_params *pp;
+    const profile *prof;
+    const loss_vectors *lv;
+    const geom_problem *gp;
+    const geom_prediction *pred;
+    const geom_metrics *m, *th;
+    int source;
+    double acc_b, wall_s;
+    const char *no_prediction; /* why there is none */
+} measure_view;
+
+static int measure_json(const measure_view *v)
+{
+    json_t *theory = json_object(), *obj = json_object();
+    if (obj == NULL || theory == NULL || report_problem_json(obj, v->pp, v->prof, v->lv) != SWEEP_OK ||
+        report_metrics_json(obj, v->m) != SWEEP_OK ||
+        report_metrics_json(theory, v->th) != SWEEP_OK) {
+        json_decref(theory);
+        json_decref(obj);
+        fprintf(stderr, "ufmsweep measure: out of memory building JSON\n");
+        return 0;
+    }
+    json_object_set_new(obj, "file", json_string(v->path));
+    json_object_set_new(obj, "n", json_integer(v->net->n));
+    json_object_set_new(obj, "problem", json_string(geom_problem_kind_name(v->gp->kind)));
+    json_object_set_new(obj, "theory_source", json_string(refsolve_theory_source_name(v->source)));
+    json_object_set_new(obj, "theory", theory);
+    json_object_set_new(obj, "train_acc_bias", report_json_real(v->acc_b));
+    json_object_set_new(obj, "outcome", json_string("measured"));
+    json_object_set_new(obj, "iters", json_null());
+    json_object_set_new(obj, "wall_s", json_real(v->wall_s));
+    const int ok = report_json_print(stdout, obj) == SWEEP_OK;
+    json_decref(obj);
+    if (!ok)
+        fprintf(stderr, "ufmsweep measure: cannot write to stdout\n");
+    return ok;
+}
+
+static void measure_text(const measure_view *v)
+{
+    printf("ufmsweep measure: %s: a network of k = %d classes, d = %d, n = %lld examples\n",
+           v->path, v->net->k, v->net->d, (long long)v->net->n);
+    report_problem_text(stdout, v->pp, v->prof, v->lv);
+    printf("problem  %s (implicit bias of %s)\n\n", geom_problem_kind_name(v->gp->kind),
+           loss_kind_name(v->lv->kind));
+    printf("the network (distances to the prediction):\n");
+    report_metrics_text(stdout, v->m);
+    if (v->pred != NULL) {
+        printf("\nthe prediction (%s):\n", refsolve_theory_source_name(v->source));
+        report_metrics_text(stdout, v->th);
+    } else {
+        printf("\nno prediction: %s\n", v->no_prediction);
+    }
+    if (isfinite(v->acc_b))
+        printf("\ntraining accuracy with the bias b: %.6g\n", v->acc_b);
+}
+
 int cmd_measure_main(int argc, char **argv)
 {
     int exit_code = UFMSWEEP_EXIT_FAIL, json = 0, want_help = 0;
@@ -67,7 +158,6 @@ int cmd_measure_main(int argc, char **argv)
     loss_vectors *lv = NULL;
     geom_problem *gp = NULL;
     geom_prediction *pred = NULL;
-    json_t *obj = NULL;
     geom_metrics m, th;
     int source = REFSOLVE_THEORY_NONE;
     struct timespec t0, t1;
@@ -96,32 +186,8 @@ int cmd_measure_main(int argc, char **argv)
         goto cleanup;
     }
     /* the counts of the labels, unless the command line gives a profile to check them with */
-    if (!gives_profile(argc, argv)) {
-        int64_t *count = calloc((size_t)net.k, sizeof *count);
-        size_t cap = (size_t)net.k * 24 + 1, len = 0;
-        char *text = malloc(cap);
-        if (count == NULL || text == NULL) {
-            free(count);
-            free(text);
-            fprintf(stderr, "ufmsweep measure: out of memory\n");
-            goto cleanup;
-        }
-        for (int64_t i = 0; i < net.n; i++)
-            count[net.labels[i]]++;
-        text[0] = '\0';
-        for (int c = 0; c < net.k; c++)
-            len += (size_t)snprintf(text + len, cap - len, "%s%lld", c ? "," : "",
-                                    (long long)count[c]);
-        const param_def *def = params_find("counts", PARAM_GROUP_PROBLEM);
-        const int r = params_set(&pp, def, text, &eb);
-        pp.set_mask &= ~(UINT64_C(1) << (size_t)(def - params_table(&cap))); /* not the user's */
-        free(count);
-        free(text);
-        if (r != SWEEP_OK) {
-            fprintf(stderr, "ufmsweep measure: %s: labels: %s\n", path, eb.msg);
-            goto cleanup;
-        }
-    }
+    if (!gives_profile(argc, argv) && counts_from_labels(&net, &pp, path) != SWEEP_OK)
+        goto cleanup;
     pp.profile.d = net.d;
     if (cli_parse(argc, argv, 2, PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS, opts, n_opts, &pp,
                   &want_help, &eb) != SWEEP_OK) {
@@ -164,52 +230,18 @@ int cmd_measure_main(int argc, char **argv)
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     const double wall_s = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    if (json) {
-        json_t *theory = json_object();
-        obj = json_object();
-        if (obj == NULL || theory == NULL || report_problem_json(obj, &pp, prof, lv) != SWEEP_OK ||
-            report_metrics_json(obj, &m) != SWEEP_OK || report_metrics_json(theory, &th) != SWEEP_OK) {
-            json_decref(theory);
-            fprintf(stderr, "ufmsweep measure: out of memory building JSON\n");
-            goto cleanup;
-        }
-        json_object_set_new(obj, "file", json_string(path));
-        json_object_set_new(obj, "n", json_integer(net.n));
-        json_object_set_new(obj, "problem", json_string(geom_problem_kind_name(gp->kind)));
-        json_object_set_new(obj, "theory_source", json_string(refsolve_theory_source_name(source)));
-        json_object_set_new(obj, "theory", theory);
-        json_object_set_new(obj, "train_acc_bias", report_json_real(acc_b));
-        json_object_set_new(obj, "outcome", json_string("measured"));
-        json_object_set_new(obj, "iters", json_null());
-        json_object_set_new(obj, "wall_s", json_real(wall_s));
-        if (report_json_print(stdout, obj) != SWEEP_OK) {
-            fprintf(stderr, "ufmsweep measure: cannot write to stdout\n");
-            goto cleanup;
-        }
-    } else {
-        printf("ufmsweep measure: %s: a network of k = %d classes, d = %d, n = %lld examples\n",
-               path, net.k, net.d, (long long)net.n);
-        report_problem_text(stdout, &pp, prof, lv);
-        printf("problem  %s (implicit bias of %s)\n\n", geom_problem_kind_name(gp->kind),
-               loss_kind_name(lv->kind));
-        printf("the network (distances to the prediction):\n");
-        report_metrics_text(stdout, &m);
-        if (pred != NULL) {
-            printf("\nthe prediction (%s):\n", refsolve_theory_source_name(source));
-            report_metrics_text(stdout, &th);
-        } else {
-            printf("\nno prediction: %s\n", th_eb.msg);
-        }
-        if (isfinite(acc_b))
-            printf("\ntraining accuracy with the bias b: %.6g\n", acc_b);
-    }
+    const measure_view v = {path, &net, &pp, prof, lv, gp, pred, &m, &th, source, acc_b, wall_s,
+                            th_eb.msg};
+    if (!json)
+        measure_text(&v);
+    else if (!measure_json(&v))
+        goto cleanup;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "ufmsweep measure: cannot write to stdout\n");
         goto cleanup;
     }
     exit_code = UFMSWEEP_EXIT_OK;
 cleanup:
-    json_decref(obj);
     point_network_clear(&net);
     geom_prediction_destroy(&pred);
     geom_problem_destroy(&gp);

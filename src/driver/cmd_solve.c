@@ -443,6 +443,68 @@ cleanup:
     return exit_code;
 }
 
+/* --ranks-per-solve G [--grid PxQ] [--block NB]: the ufm solve on a process group */
+static int solve_grouped_cli(const point_params *pp, const char *ranks_text, const char *grid_text,
+                             const char *block_text, int json, const char *trace_path, int argc,
+                             char **argv)
+{
+    int g = 0, nb = 0, pr = 0, pc = 0;
+    if (numparse_int(ranks_text, 1, NUMPARSE_MAX_GRID, &g) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep solve: --ranks-per-solve: '%s' is not a rank count in 1..%d\n",
+                ranks_text, NUMPARSE_MAX_GRID);
+        return UFMSWEEP_EXIT_FAIL;
+    }
+    if (grid_text != NULL && (numparse_grid(grid_text, &pr, &pc) != SWEEP_OK || pr * pc != g)) {
+        fprintf(stderr, "ufmsweep solve: --grid: '%s' is not PxQ with P*Q = %d\n", grid_text, g);
+        return UFMSWEEP_EXIT_FAIL;
+    }
+    if (block_text != NULL && numparse_int(block_text, 1, 1 << 20, &nb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep solve: --block: '%s' is not a block size in 1..%d\n",
+                block_text, 1 << 20);
+        return UFMSWEEP_EXIT_FAIL;
+    }
+    if (pp->solver != POINT_SOLVER_UFM) {
+        fprintf(stderr, "ufmsweep solve: --ranks-per-solve runs --solver ufm only\n");
+        return UFMSWEEP_EXIT_FAIL;
+    }
+    return solve_grouped(pp, g, pr, pc, nb, json, trace_path, argc, argv);
+}
+
+/* the result of a ufm solve: one JSON object (with the trace arrays), or the tables. 0: failed
+ * (said on stderr). */
+static int print_ufm(const point_params *pp, const point_solve_out *po, int json)
+{
+    const ufm_result *res = &po->ufm;
+    if (json) {
+        json_t *obj = ufm_result_json(pp, po->prof, po->lv, po->gp, po->pred, po->theory_source,
+                                      res, po->solve_wall_s);
+        if (obj == NULL) {
+            fprintf(stderr, "ufmsweep solve: out of memory building JSON\n");
+            return 0;
+        }
+        if (po->trace != NULL)
+            json_object_set_new(obj, "trace", trace_json(po->trace));
+        const int ok = report_json_print(stdout, obj) == SWEEP_OK;
+        json_decref(obj);
+        if (!ok)
+            fprintf(stderr, "ufmsweep solve: cannot write to stdout\n");
+        return ok;
+    }
+    printf("ufmsweep solve: ufm, %s after %lld iterations (%s), %.3g s\n",
+           ufm_outcome_name(res->outcome), (long long)res->iters,
+           ufm_outcome_reason(res->outcome), po->solve_wall_s);
+    report_problem_text(stdout, pp, po->prof, po->lv);
+    printf("final    loss %.6g, objective %.6g, gradient norm %.3g, lr %.3g\n", res->loss,
+           res->objective, res->grad_norm, res->lr_final);
+    if (po->pred != NULL)
+        printf("distances to %s (%s)\n\n", geom_problem_kind_name(po->gp->kind),
+               geom_method_name(po->pred->method));
+    else
+        printf("distances: none (%s)\n\n", po->theory_note.msg);
+    report_metrics_text(stdout, &res->metrics);
+    return 1;
+}
+
 int cmd_solve_main(int argc, char **argv)
 {
     int exit_code = UFMSWEEP_EXIT_FAIL;
@@ -452,7 +514,6 @@ int cmd_solve_main(int argc, char **argv)
     point_params pp;
     sweep_errbuf eb;
     point_solve_out po;
-    json_t *obj = NULL;
     const char *ranks_text = NULL, *grid_text = NULL, *block_text = NULL;
     const cli_option opts[] = {
         {"json", NULL, &json, NULL, "print one JSON object on stdout (with the trace arrays)"},
@@ -487,29 +548,8 @@ int cmd_solve_main(int argc, char **argv)
         goto cleanup;
     }
     if (ranks_text != NULL) {
-        int g = 0, nb = 0;
-        int pr = 0, pc = 0;
-        if (numparse_int(ranks_text, 1, NUMPARSE_MAX_GRID, &g) != SWEEP_OK) {
-            fprintf(stderr, "ufmsweep solve: --ranks-per-solve: '%s' is not a rank count in 1..4096\n",
-                    ranks_text);
-            goto cleanup;
-        }
-        if (grid_text != NULL &&
-            (numparse_grid(grid_text, &pr, &pc) != SWEEP_OK || pr * pc != g)) {
-            fprintf(stderr, "ufmsweep solve: --grid: '%s' is not PxQ with P*Q = %d\n", grid_text,
-                    g);
-            goto cleanup;
-        }
-        if (block_text != NULL && numparse_int(block_text, 1, 1 << 20, &nb) != SWEEP_OK) {
-            fprintf(stderr, "ufmsweep solve: --block: '%s' is not a block size in 1..%d\n",
-                    block_text, 1 << 20);
-            goto cleanup;
-        }
-        if (pp.solver != POINT_SOLVER_UFM) {
-            fprintf(stderr, "ufmsweep solve: --ranks-per-solve runs --solver ufm only\n");
-            goto cleanup;
-        }
-        exit_code = solve_grouped(&pp, g, pr, pc, nb, json, trace_path, argc, argv);
+        exit_code = solve_grouped_cli(&pp, ranks_text, grid_text, block_text, json, trace_path,
+                                      argc, argv);
         goto cleanup;
     }
     if (trace_path != NULL && pp.ufm.trace_points == 0)
@@ -541,18 +581,8 @@ int cmd_solve_main(int argc, char **argv)
         exit_code = print_reference(&pp, &po, json);
         goto cleanup;
     }
-    const profile *prof = po.prof;
-    const loss_vectors *lv = po.lv;
-    const geom_problem *gp = po.gp;
-    const geom_prediction *ref = po.pred;
-    const int source = po.theory_source;
-    const char *theory_note = po.theory_note.msg;
-    const ufm_trace *trace = po.trace;
-    const ufm_result res = po.ufm;
-    const double wall_s = po.solve_wall_s;
-
     if (trace_file != NULL) {
-        int wr = write_trace_csv(trace_file, trace);
+        int wr = write_trace_csv(trace_file, po.trace);
         int cl = fclose(trace_file);
         trace_file = NULL;
         if (wr != SWEEP_OK || cl != 0) {
@@ -560,32 +590,8 @@ int cmd_solve_main(int argc, char **argv)
             goto cleanup;
         }
     }
-    if (json) {
-        obj = ufm_result_json(&pp, prof, lv, gp, ref, source, &res, wall_s);
-        if (obj == NULL) {
-            fprintf(stderr, "ufmsweep solve: out of memory building JSON\n");
-            goto cleanup;
-        }
-        if (trace != NULL)
-            json_object_set_new(obj, "trace", trace_json(trace));
-        if (report_json_print(stdout, obj) != SWEEP_OK) {
-            fprintf(stderr, "ufmsweep solve: cannot write to stdout\n");
-            goto cleanup;
-        }
-    } else {
-        printf("ufmsweep solve: ufm, %s after %lld iterations (%s), %.3g s\n",
-               ufm_outcome_name(res.outcome), (long long)res.iters,
-               ufm_outcome_reason(res.outcome), wall_s);
-        report_problem_text(stdout, &pp, prof, lv);
-        printf("final    loss %.6g, objective %.6g, gradient norm %.3g, lr %.3g\n", res.loss,
-               res.objective, res.grad_norm, res.lr_final);
-        if (ref != NULL)
-            printf("distances to %s (%s)\n\n", geom_problem_kind_name(gp->kind),
-                   geom_method_name(ref->method));
-        else
-            printf("distances: none (%s)\n\n", theory_note);
-        report_metrics_text(stdout, &res.metrics);
-    }
+    if (!print_ufm(&pp, &po, json))
+        goto cleanup;
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "ufmsweep solve: cannot write to stdout\n");
         goto cleanup;
@@ -594,7 +600,6 @@ int cmd_solve_main(int argc, char **argv)
 cleanup:
     if (trace_file != NULL)
         fclose(trace_file);
-    json_decref(obj);
     point_solve_out_clear(&po);
     return exit_code;
 }
