@@ -256,6 +256,103 @@ static int test_record_table(void)
     return fails;
 }
 
+/* The stored-field table (record_fields): every metric under /theory, /results and /traces with
+ * the names of geom_metric_name; the solve scalars and the trace head by name; the record's
+ * members that carry data each stored once; names unique in a group; CF flags with one meaning
+ * per value; record_field_set then record_field_get gives the stored value back. */
+static int test_field_table(void)
+{
+    int fails = 0, n = 0;
+    const record_field *f = record_fields(&n);
+    for (int i = 0; i < GEOM_METRICS_COUNT; i++) {
+        const char *m = geom_metric_name(i);
+        const int th = record_field_find(RECORD_GROUP_THEORY, m);
+        const int re = record_field_find(RECORD_GROUP_RESULTS, m);
+        const int tr = record_field_find(RECORD_GROUP_TRACES, m);
+        CHECK(th >= 0 && re >= 0 && tr >= 0);
+        if (th < 0 || re < 0 || tr < 0)
+            continue;
+        point_record rec;
+        memset(&rec, 0, sizeof rec);
+        rec.theory[i] = 1.5 + i;
+        rec.result[i] = -2.5 - i;
+        CHECK(record_field_get(&f[th], &rec) == 1.5 + i);
+        CHECK(record_field_get(&f[re], &rec) == -2.5 - i);
+        CHECK_EQ_INT((int)f[tr].offset, POINT_TRACE_HEAD_COUNT + i);
+    }
+    for (int i = 0; i < POINT_SOLVE_FIELDS; i++)
+        CHECK(record_field_find(RECORD_GROUP_RESULTS, point_solve_field_name(i)) >= 0);
+    for (int f0 = 0; f0 < POINT_TRACE_FIELDS; f0++) {
+        const int tr = record_field_find(RECORD_GROUP_TRACES, point_trace_field_name(f0));
+        CHECK(tr >= 0 && (int)f[tr].offset == f0);
+    }
+    static const char *const members[] = {"state", "outcome", "theory_source", "attempts", "rank",
+                                          "wall_s", "source", "source_point", "message"};
+    for (size_t k = 0; k < sizeof members / sizeof members[0]; k++) {
+        int found = 0;
+        for (int i = 0; i < n; i++)
+            found += f[i].group != RECORD_GROUP_TRACES && !strcmp(f[i].name, members[k]);
+        if (found != 1) {
+            fprintf(stderr, "  member %s is stored %d times\n", members[k], found);
+            fails++;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        for (int j = i + 1; j < n; j++)
+            CHECK(f[i].group != f[j].group || strcmp(f[i].name, f[j].name) != 0);
+        if (f[i].n_flags > 0) {
+            int words = 0;
+            for (const char *c = f[i].flag_meanings; *c; c++)
+                words += (c == f[i].flag_meanings || c[-1] == ' ') && *c != ' ';
+            CHECK_EQ_INT(words, f[i].n_flags);
+        }
+        if (f[i].group == RECORD_GROUP_TRACES || f[i].stored == RECORD_CHAR ||
+            f[i].code == RECORD_CODE_COMMIT_TIME)
+            continue;
+        point_record rec;
+        memset(&rec, 0, sizeof rec);
+        record_field_set(&f[i], &rec, 3.0);
+        CHECK(record_field_get(&f[i], &rec) == 3.0);
+    }
+    /* the outcome: 0 (no solve) in a record is the fill -1 on file, and back */
+    const int oc = record_field_find(RECORD_GROUP_STATUS, "outcome");
+    point_record rec;
+    memset(&rec, 0, sizeof rec);
+    CHECK(oc >= 0 && record_field_get(&f[oc], &rec) == -1.0);
+    record_field_set(&f[oc], &rec, -1.0);
+    CHECK_EQ_INT(rec.outcome, 0);
+    CHECK(!strcmp(point_state_flag_meanings(),
+                  "pending done failed not_converged not_in_study"));
+    return fails;
+}
+
+/* The defaults the option table documents are the defaults params_default sets: every default
+ * that is a value (not a label such as "k", "preset" or "0 (off)") set on the defaults changes
+ * nothing (a default changed in one place and not the other fails here). */
+static int test_documented_defaults(void)
+{
+    int fails = 0;
+    size_t n = 0;
+    const param_def *t = params_table(&n);
+    point_params p0;
+    params_default(&p0);
+    for (size_t i = 0; i < n; i++) {
+        point_params p1;
+        params_default(&p1);
+        if (t[i].type == PARAM_TEXT || params_set(&p1, &t[i], t[i].deflt, NULL) != SWEEP_OK)
+            continue; /* a label ("-" for no command), not a value */
+        char *a = params_value_dup(&p0, &t[i]), *b = params_value_dup(&p1, &t[i]);
+        if (a == NULL || b == NULL || strcmp(a, b) != 0) {
+            fprintf(stderr, "  --%s: documented default '%s', params_default sets '%s'\n",
+                    t[i].name, t[i].deflt, a != NULL ? a : "?");
+            fails++;
+        }
+        free(a);
+        free(b);
+    }
+    return fails;
+}
+
 int main(void)
 {
     int failed = 0, passed = 0;
@@ -263,5 +360,7 @@ int main(void)
     RUN_TEST(test_no_length_limit, passed, failed);
     RUN_TEST(test_numerics_version_in_key, passed, failed);
     RUN_TEST(test_record_table, passed, failed);
+    RUN_TEST(test_field_table, passed, failed);
+    RUN_TEST(test_documented_defaults, passed, failed);
     return TEST_SUMMARY(passed, failed);
 }
