@@ -1,4 +1,5 @@
 /* `ufmsweep compact STORE.h5 -o OUT.h5 [--drop-traces]`: a finished store rewritten for keeping. */
+#include "cli.h"
 #include "commands.h"
 #include "fsafe.h"
 #include "point.h"
@@ -26,29 +27,43 @@ int cmd_compact_main(int argc, char **argv)
     store *in = NULL, *dst = NULL;
     char tmp[4200] = "";
 
+    int n_pos = 0, want_help = 0;
+    const cli_arg args[] = {
+        {.name = "output",
+         .alias = "-o",
+         .kind = CLI_VALUE,
+         .out = &out,
+         .metavar = "OUT.h5",
+         .help = "the compacted store (it must not exist)"},
+        {.name = "drop-traces", .kind = CLI_FLAG, .out = &drop, .help = "leave the traces out"},
+    };
+    const cli_command cmd = {.usage = "ufmsweep compact STORE.h5 -o OUT.h5 [--drop-traces]",
+                             .args = args,
+                             .n_args = 2,
+                             .positional = &path,
+                             .min_positional = 1,
+                             .max_positional = 1,
+                             .n_positional = &n_pos,
+                             .positional_name = "store"};
     sweep_errbuf_clear(&eb);
     store_quiet();
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: ufmsweep compact STORE.h5 -o OUT.h5 [--drop-traces]\n\n"
-                   "Rewrite a store into OUT.h5 without its journal and free space, repacked\n"
-                   "(chunked, compressed, checksummed as new), with every finished point, the\n"
-                   "provenance and, unless --drop-traces, the traces; then verify OUT.h5. The\n"
-                   "input is only read. OUT.h5 must not exist; it appears only once verified. Exit 0, or 1 with a message.\n");
-            return UFMSWEEP_EXIT_OK;
-        } else if (!strcmp(argv[i], "--drop-traces")) {
-            drop = 1;
-        } else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (argv[i][0] == '-' || path != NULL) {
-            fprintf(stderr, "ufmsweep compact: unexpected argument '%s' (see --help)\n", argv[i]);
-            return UFMSWEEP_EXIT_FAIL;
-        } else {
-            path = argv[i];
-        }
+    if (cli_parse_args(&cmd, argc, argv, 1, &want_help, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
+        return UFMSWEEP_EXIT_FAIL;
     }
-    if (path == NULL || out == NULL) {
-        fprintf(stderr, "ufmsweep compact: usage: ufmsweep compact STORE.h5 -o OUT.h5 [--drop-traces]\n");
+    if (want_help) {
+        printf("usage: %s\n\n"
+               "Rewrite a store into OUT.h5 without its journal and free space, repacked\n"
+               "(chunked, compressed, checksummed as new), with every finished point, the\n"
+               "provenance and, unless --drop-traces, the traces; then verify OUT.h5. The\n"
+               "input is only read. OUT.h5 must not exist; it appears only once verified.\n"
+               "Exit 0, or 1 with a message.\n\nOptions:\n",
+               cmd.usage);
+        cli_print_options(stdout, args, 2);
+        return UFMSWEEP_EXIT_OK;
+    }
+    if (out == NULL) {
+        fprintf(stderr, "ufmsweep compact: -o OUT.h5 missing (usage: %s)\n", cmd.usage);
         return UFMSWEEP_EXIT_FAIL;
     }
     const char *inputs[1] = {path};

@@ -1,5 +1,6 @@
 /* `ufmsweep export STORE.h5 --format csv|netcdf -o FILE`: the store for pandas, R, ncdump and
  * xarray users, readable without ufmsweep. */
+#include "cli.h"
 #include "commands.h"
 #include "fsafe.h"
 #include "params.h"
@@ -484,26 +485,41 @@ int cmd_export_main(int argc, char **argv)
     FILE *o = NULL;
     char tmp[4200] = "";
 
+    int n_pos = 0, want_help = 0;
+    const cli_arg args[] = {
+        {.name = "format",
+         .kind = CLI_VALUE,
+         .out = &format,
+         .metavar = "csv|netcdf",
+         .help = "the file's format"},
+        {.name = "output",
+         .alias = "-o",
+         .kind = CLI_VALUE,
+         .out = &out,
+         .metavar = "FILE",
+         .help = "the file to write (it must not exist)"},
+    };
+    const cli_command cmd = {.usage = "ufmsweep export STORE.h5 --format csv|netcdf -o FILE",
+                             .args = args,
+                             .n_args = 2,
+                             .positional = &path,
+                             .min_positional = 1,
+                             .max_positional = 1,
+                             .n_positional = &n_pos,
+                             .positional_name = "store"};
     sweep_errbuf_clear(&eb);
     store_quiet();
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            export_help(stdout);
-            return UFMSWEEP_EXIT_OK;
-        } else if ((!strcmp(argv[i], "--format") || !strcmp(argv[i], "-o")) && i + 1 < argc) {
-            if (!strcmp(argv[i], "--format"))
-                format = argv[++i];
-            else
-                out = argv[++i];
-        } else if (argv[i][0] == '-' || path != NULL) {
-            fprintf(stderr, "ufmsweep export: unexpected argument '%s' (see --help)\n", argv[i]);
-            return UFMSWEEP_EXIT_FAIL;
-        } else {
-            path = argv[i];
-        }
+    if (cli_parse_args(&cmd, argc, argv, 1, &want_help, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
+        return UFMSWEEP_EXIT_FAIL;
     }
-    if (path == NULL || format == NULL || out == NULL) {
-        fprintf(stderr, "ufmsweep export: usage: ufmsweep export STORE.h5 --format csv|netcdf -o FILE\n");
+    if (want_help) {
+        export_help(stdout);
+        return UFMSWEEP_EXIT_OK;
+    }
+    if (format == NULL || out == NULL) {
+        fprintf(stderr, "ufmsweep export: %s missing (usage: %s)\n",
+                format == NULL ? "--format" : "-o FILE", cmd.usage);
         return UFMSWEEP_EXIT_FAIL;
     }
     if (strcmp(format, "csv") != 0 && strcmp(format, "netcdf") != 0) {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-static void measure_help(FILE *f, const cli_option *opts, size_t n_opts)
+static void measure_help(FILE *f, const cli_arg *opts, size_t n_opts)
 {
     fprintf(f,
             "usage: ufmsweep measure FILE.h5 [PROBLEM] [LOSS] [--json]\n"
@@ -161,8 +161,11 @@ int cmd_measure_main(int argc, char **argv)
     geom_metrics m, th;
     int source = REFSOLVE_THEORY_NONE;
     struct timespec t0, t1;
-    const cli_option opts[] = {
-        {"json", NULL, &json, NULL, "print one JSON object on stdout instead of the tables"},
+    const cli_arg opts[] = {
+        {.name = "json",
+         .kind = CLI_FLAG,
+         .out = &json,
+         .help = "print one JSON object on stdout instead of the tables"},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
 

@@ -1,4 +1,5 @@
 /* `ufmsweep merge OUT.h5 SHARD.h5...`: join the shard stores of one spec into one store. */
+#include "cli.h"
 #include "commands.h"
 #include "fsafe.h"
 #include "point.h"
@@ -30,31 +31,41 @@ int cmd_merge_main(int argc, char **argv)
     unsigned char *taken = NULL;
     char tmp[4200] = "";
 
+    int n_pos = 0, want_help = 0;
+    const char **pos = calloc((size_t)(argc > 0 ? argc : 1), sizeof *pos);
+    const cli_command cmd = {.usage = "ufmsweep merge OUT.h5 SHARD.h5 [SHARD.h5 ...]",
+                             .positional = pos,
+                             .min_positional = 2,
+                             .max_positional = argc,
+                             .n_positional = &n_pos,
+                             .positional_name = "OUT.h5 and shard"};
     sweep_errbuf_clear(&eb);
     store_quiet();
-    for (int i = 1; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            merge_help(stdout);
-            return UFMSWEEP_EXIT_OK;
-        }
-    if (argc < 3) {
-        fprintf(stderr, "ufmsweep merge: usage: ufmsweep merge OUT.h5 SHARD.h5...\n");
+    if (pos == NULL || cli_parse_args(&cmd, argc, argv, 1, &want_help, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep merge: %s\n", pos == NULL ? "out of memory" : eb.msg);
+        free(pos);
         return UFMSWEEP_EXIT_FAIL;
     }
-    const char *out_path = argv[1];
-    if (fsafe_check_output(out_path, (const char *const *)argv + 2, argc - 2, 0, "another OUT",
-                           &eb) != SWEEP_OK) {
+    if (want_help) {
+        merge_help(stdout);
+        free(pos);
+        return UFMSWEEP_EXIT_OK;
+    }
+    const char *out_path = pos[0], *const *shards = pos + 1;
+    const int n_shards = n_pos - 1;
+    if (fsafe_check_output(out_path, shards, n_shards, 0, "another OUT", &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
+        free(pos);
         return UFMSWEEP_EXIT_FAIL;
     }
-    if (store_open_with_spec(argv[2], 0, &in, &s, &eb) != SWEEP_OK) {
+    if (store_open_with_spec(shards[0], 0, &in, &s, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
         goto cleanup;
     }
     store_discard(&in);
     /* every shard must belong to this spec: check all before writing anything */
-    for (int i = 2; i < argc; i++) {
-        if ((ret = store_open(argv[i], s, 0, &in, &eb)) != SWEEP_OK) {
+    for (int i = 0; i < n_shards; i++) {
+        if ((ret = store_open(shards[i], s, 0, &in, &eb)) != SWEEP_OK) {
             fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
             goto cleanup;
         }
@@ -71,12 +82,12 @@ int cmd_merge_main(int argc, char **argv)
     }
     int run = 0;
     int64_t merged = 0, duplicates = 0;
-    for (int i = 2; i < argc; i++) {
+    for (int i = 0; i < n_shards; i++) {
         int64_t copied = 0, dups = 0;
-        if (store_open(argv[i], s, 0, &in, &eb) != SWEEP_OK ||
+        if (store_open(shards[i], s, 0, &in, &eb) != SWEEP_OK ||
             store_copy_finished(out, in, taken, &copied, &dups, &eb) != SWEEP_OK ||
             store_copy_runs(out, in, &run, &eb) != SWEEP_OK) {
-            fprintf(stderr, "ufmsweep merge: %s: %s\n", argv[i], eb.msg);
+            fprintf(stderr, "ufmsweep merge: %s: %s\n", shards[i], eb.msg);
             goto cleanup;
         }
         merged += copied;
@@ -93,13 +104,14 @@ int cmd_merge_main(int argc, char **argv)
     }
     tmp[0] = '\0';
     fprintf(stderr, "[ufmsweep] merged %lld points from %d shards into %s%s\n", (long long)merged,
-            argc - 2, out_path, duplicates ? " (points done in several shards taken once)" : "");
+            n_shards, out_path, duplicates ? " (points done in several shards taken once)" : "");
     exit_code = UFMSWEEP_EXIT_OK;
 cleanup:
     store_discard(&in);
     store_discard(&out);
     fsafe_temp_discard(tmp);
     free(taken);
+    free(pos);
     spec_destroy(&s);
     return exit_code;
 }

@@ -2,6 +2,7 @@
  * Collective on MPI_COMM_WORLD: run it under mpirun / srun (or alone: one rank computes). */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include "blasinfo.h"
+#include "cli.h"
 #include "run.h"
 #include "commands.h"
 #include "fsafe.h"
@@ -113,98 +114,102 @@ static void run_help(FILE *f)
             "requeues on 3 only.\n");
 }
 
+static int parse_shard(const char *option, const char *v, void *out, sweep_errbuf *eb)
+{
+    run_args *a = out;
+    int64_t si = -1, sn = -1;
+    if (numparse_pair(v, '/', 0, INT32_MAX, &si, &sn) != SWEEP_OK || sn < 1 || si >= sn)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s: '%s' is not I/N with 0 <= I < N <= %d", option,
+                             v, INT32_MAX);
+    a->shard_index = (int)si;
+    a->shard_count = (int)sn;
+    return SWEEP_OK;
+}
+
+static int parse_grid(const char *option, const char *v, void *out, sweep_errbuf *eb)
+{
+    run_args *a = out;
+    if (numparse_grid(v, &a->grid_rows, &a->grid_cols) != SWEEP_OK)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s: '%s' is not PxQ with P, Q >= 1 and P Q <= %d",
+                             option, v, NUMPARSE_MAX_GRID);
+    return SWEEP_OK;
+}
+
+static int parse_ranks(const char *option, const char *v, void *out, sweep_errbuf *eb)
+{
+    if (numparse_int(v, 1, NUMPARSE_MAX_GRID, out) != SWEEP_OK)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s: '%s' is not a rank count in 1..%d", option, v,
+                             NUMPARSE_MAX_GRID);
+    return SWEEP_OK;
+}
+
+/* --reuse OLD.h5 ...: the stores that follow, up to the next option (an override KEY=VALUE ends
+ * them too, unless a file of that name exists) */
+static int reuse_value(const char *arg)
+{
+    return arg[0] != '-' && (strchr(arg, '=') == NULL || access(arg, F_OK) == 0);
+}
+
 static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
 {
+    const char *pos[1 + RUN_MAX_OVERRIDES];
+    int n_pos = 0, ret;
     memset(a, 0, sizeof *a);
     a->shard_count = 1;
     a->progress_s = 10.0;
     a->ranks_per_solve = 0;   /* 0 / -1: not given, take the spec's */
     a->group_min_work = -1.0;
-    a->grid_rows = a->grid_cols = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-            a->want_help = 1;
-            return SWEEP_OK;
-        } else if (!strcmp(arg, "--resume")) {
-            a->resume = 1;
-        } else if (!strcmp(arg, "--restart")) {
-            a->restart = 1;
-        } else if (!strcmp(arg, "--continue")) {
-            a->cont = 1;
-        } else if (!strcmp(arg, "--check")) {
-            a->check = 1;
-        } else if (!strcmp(arg, "--no-reuse")) {
-            a->no_reuse = 1;
-        } else if (!strcmp(arg, "--reuse")) {
-            int taken = 0;
-            while (i + 1 < argc && argv[i + 1][0] != '-' &&
-                   (strchr(argv[i + 1], '=') == NULL || access(argv[i + 1], F_OK) == 0)) {
-                if (a->n_reuse >= RUN_MAX_REUSE)
-                    return sweep_err_set(eb, SWEEP_ERR_ARG, "--reuse: at most %d stores",
-                                         RUN_MAX_REUSE);
-                a->reuse[a->n_reuse++] = argv[++i];
-                taken++;
-            }
-            if (taken == 0)
-                return sweep_err_set(eb, SWEEP_ERR_ARG, "--reuse needs one or more stores "
-                                                        "(--reuse OLD.h5 [OLD2.h5 ...])");
-        } else if (!strcmp(arg, "--store") || !strcmp(arg, "--shard") || !strcmp(arg, "--progress") ||
-                   !strcmp(arg, "--ranks-per-solve") || !strcmp(arg, "--group-min-work") ||
-                   !strcmp(arg, "--grid")) {
-            if (i + 1 >= argc)
-                return sweep_err_set(eb, SWEEP_ERR_ARG, "%s needs a value", arg);
-            const char *v = argv[++i];
-            char *end = NULL;
-            if (!strcmp(arg, "--grid")) {
-                if (numparse_grid(v, &a->grid_rows, &a->grid_cols) != SWEEP_OK)
-                    return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                         "--grid: '%s' is not PxQ with P, Q >= 1 and P Q <= %d",
-                                         v, NUMPARSE_MAX_GRID);
-            } else if (!strcmp(arg, "--ranks-per-solve")) {
-                if (numparse_int(v, 1, 4096, &a->ranks_per_solve) != SWEEP_OK)
-                    return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                         "--ranks-per-solve: '%s' is not a rank count in 1..4096", v);
-            } else if (!strcmp(arg, "--group-min-work")) {
-                a->group_min_work = strtod(v, &end);
-                if (end == v || *end != '\0' || !(a->group_min_work >= 0))
-                    return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                         "--group-min-work: '%s' is not a non-negative number", v);
-            } else if (!strcmp(arg, "--store")) {
-                a->store_path = v;
-            } else if (!strcmp(arg, "--progress")) {
-                a->progress_s = strtod(v, &end);
-                if (end == v || *end != '\0' || !(a->progress_s > 0))
-                    return sweep_err_set(eb, SWEEP_ERR_ARG, "--progress: '%s' is not a positive "
-                                                            "number of seconds", v);
-            } else {
-                int64_t si = -1, sn = -1;
-                if (numparse_pair(v, '/', 0, INT32_MAX, &si, &sn) != SWEEP_OK || sn < 1 ||
-                    si >= sn)
-                    return sweep_err_set(eb, SWEEP_ERR_ARG,
-                                         "--shard: '%s' is not I/N with 0 <= I < N <= %d", v,
-                                         INT32_MAX);
-                a->shard_index = (int)si;
-                a->shard_count = (int)sn;
-            }
-        } else if (arg[0] == '-') {
-            return sweep_err_set(eb, SWEEP_ERR_ARG, "unknown option '%s' (see ufmsweep run --help)",
-                                 arg);
-        } else if (a->spec_path == NULL) {
-            a->spec_path = arg;
-        } else if (strchr(arg, '=') != NULL) {
-            if (a->n_overrides >= RUN_MAX_OVERRIDES)
-                return sweep_err_set(eb, SWEEP_ERR_ARG, "at most %d overrides", RUN_MAX_OVERRIDES);
-            a->overrides[a->n_overrides++] = arg;
-        } else {
+    const cli_arg args[] = {
+        {.name = "store", .kind = CLI_VALUE, .out = &a->store_path, .metavar = "PATH"},
+        {.name = "resume", .kind = CLI_FLAG, .out = &a->resume},
+        {.name = "restart", .kind = CLI_FLAG, .out = &a->restart},
+        {.name = "continue", .kind = CLI_FLAG, .out = &a->cont},
+        {.name = "check", .kind = CLI_FLAG, .out = &a->check},
+        {.name = "no-reuse", .kind = CLI_FLAG, .out = &a->no_reuse},
+        {.name = "reuse",
+         .kind = CLI_VALUES,
+         .out = a->reuse,
+         .accept = reuse_value,
+         .count = &a->n_reuse,
+         .max = RUN_MAX_REUSE,
+         .metavar = "OLD.h5 [OLD2.h5 ...]"},
+        {.name = "shard", .kind = CLI_VALUE, .out = a, .parse = parse_shard, .metavar = "I/N"},
+        {.name = "progress",
+         .kind = CLI_VALUE,
+         .out = &a->progress_s,
+         .parse = cli_parse_positive,
+         .metavar = "S"},
+        {.name = "ranks-per-solve",
+         .kind = CLI_VALUE,
+         .out = &a->ranks_per_solve,
+         .parse = parse_ranks,
+         .metavar = "G"},
+        {.name = "group-min-work",
+         .kind = CLI_VALUE,
+         .out = &a->group_min_work,
+         .parse = cli_parse_nonnegative,
+         .metavar = "W"},
+        {.name = "grid", .kind = CLI_VALUE, .out = a, .parse = parse_grid, .metavar = "PxQ"},
+    };
+    const cli_command cmd = {.usage = "ufmsweep run SPEC.yaml [KEY=VALUE ...] [options]",
+                             .args = args,
+                             .n_args = sizeof args / sizeof args[0],
+                             .positional = pos,
+                             .min_positional = 1,
+                             .max_positional = 1 + RUN_MAX_OVERRIDES,
+                             .n_positional = &n_pos,
+                             .positional_name = "spec"};
+    if ((ret = cli_parse_args(&cmd, argc, argv, 1, &a->want_help, eb)) != SWEEP_OK || a->want_help)
+        return ret;
+    a->spec_path = pos[0];
+    for (int i = 1; i < n_pos; i++) {
+        if (strchr(pos[i], '=') == NULL)
             return sweep_err_set(eb, SWEEP_ERR_ARG,
                                  "unexpected argument '%s' (one spec per run; overrides are "
                                  "KEY=VALUE)",
-                                 arg);
-        }
+                                 pos[i]);
+        a->overrides[a->n_overrides++] = pos[i];
     }
-    if (a->spec_path == NULL)
-        return sweep_err_set(eb, SWEEP_ERR_ARG, "no spec given (usage: ufmsweep run SPEC.yaml)");
     if (a->resume + a->restart + a->cont > 1)
         return sweep_err_set(eb, SWEEP_ERR_ARG, "--resume, --restart and --continue exclude each "
                                                 "other");

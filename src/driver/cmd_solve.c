@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-static void solve_help(FILE *f, const cli_option *opts, size_t n_opts)
+static void solve_help(FILE *f, const cli_arg *opts, size_t n_opts)
 {
     fprintf(f,
             "usage: ufmsweep solve [PROBLEM] [LOSS] [SOLVER] [--json] [--trace-csv FILE]\n"
@@ -515,15 +515,33 @@ int cmd_solve_main(int argc, char **argv)
     sweep_errbuf eb;
     point_solve_out po;
     const char *ranks_text = NULL, *grid_text = NULL, *block_text = NULL;
-    const cli_option opts[] = {
-        {"json", NULL, &json, NULL, "print one JSON object on stdout (with the trace arrays)"},
-        {"trace-csv", "FILE", NULL, &trace_path,
-         "write the trace (one row per trace point) as CSV; implies --trace-points 50 when 0"},
-        {"ranks-per-solve", "G", NULL, &ranks_text,
-         "run the ufm solve on G ranks (start under mpirun -n G): a ScaLAPACK process grid"},
-        {"grid", "PxQ", NULL, &grid_text, "process grid shape for --ranks-per-solve (default 1xG)"},
-        {"block", "NB", NULL, &block_text,
-         "block size of the distributed matrices (>= k; default max(k, 64))"},
+    const cli_arg opts[] = {
+        {.name = "json",
+         .kind = CLI_FLAG,
+         .out = &json,
+         .help = "print one JSON object on stdout (with the trace arrays)"},
+        {.name = "trace-csv",
+         .kind = CLI_VALUE,
+         .out = &trace_path,
+         .metavar = "FILE",
+         .help =
+             "write the trace (one row per trace point) as CSV; implies --trace-points 50 when 0"},
+        {.name = "ranks-per-solve",
+         .kind = CLI_VALUE,
+         .out = &ranks_text,
+         .metavar = "G",
+         .help =
+             "run the ufm solve on G ranks (start under mpirun -n G): a ScaLAPACK process grid"},
+        {.name = "grid",
+         .kind = CLI_VALUE,
+         .out = &grid_text,
+         .metavar = "PxQ",
+         .help = "process grid shape for --ranks-per-solve (default 1xG)"},
+        {.name = "block",
+         .kind = CLI_VALUE,
+         .out = &block_text,
+         .metavar = "NB",
+         .help = "block size of the distributed matrices (>= k; default max(k, 64))"},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
     const unsigned groups = PARAM_GROUP_PROBLEM | PARAM_GROUP_LOSS | PARAM_GROUP_SOLVER;

@@ -1,5 +1,6 @@
 /* `ufmsweep status STORE.h5 [--json] [--failed] [--watch [SECONDS]] [--window SECONDS]`: what a
  * store holds, per axis, how fast it fills and when it will be done, also while a run writes. */
+#include "cli.h"
 #include "commands.h"
 #include "numparse.h"
 #include "point.h"
@@ -525,15 +526,33 @@ static void print_text(const status_opts *o, const status_view *v, FILE *out)
 }
 
 /* a finite number, the whole text */
-static int parse_seconds(const char *text, double *out)
+/* --watch [S]: a number of seconds is its value, unless a store of that name exists */
+static int watch_value(const char *arg)
 {
     char *end = NULL;
-    if (text == NULL || text[0] == '\0')
-        return SWEEP_ERR_ARG;
-    double v = strtod(text, &end);
-    if (end == text || *end != '\0' || !isfinite(v))
-        return SWEEP_ERR_ARG;
-    *out = v;
+    const double v = strtod(arg, &end);
+    return end != arg && *end == '\0' && isfinite(v) && access(arg, F_OK) != 0;
+}
+
+static int parse_watch_s(const char *option, const char *value, void *out, sweep_errbuf *eb)
+{
+    char *end = NULL;
+    const double v = strtod(value, &end);
+    if (end == value || *end != '\0' || !(v >= 0.1) || v > 86400)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s %s: give seconds between 0.1 and 86400", option,
+                             value);
+    *(double *)out = v;
+    return SWEEP_OK;
+}
+
+static int parse_window_s(const char *option, const char *value, void *out, sweep_errbuf *eb)
+{
+    char *end = NULL;
+    const double v = strtod(value, &end);
+    if (end == value || *end != '\0' || !(v >= 1) || v > 1e7)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "%s %s: give seconds between 1 and 1e7", option,
+                             value);
+    *(double *)out = v;
     return SWEEP_OK;
 }
 
@@ -571,48 +590,43 @@ static int status_once(const status_opts *o, int *complete)
 int cmd_status_main(int argc, char **argv)
 {
     status_opts o = {.watch_s = STATUS_DEFAULT_WATCH_S, .window_s = STATUS_DEFAULT_WINDOW_S};
+    int n_pos = 0, want_help = 0;
+    sweep_errbuf eb;
+    const cli_arg args[] = {
+        {.name = "json", .kind = CLI_FLAG, .out = &o.json, .help = "one JSON object"},
+        {.name = "failed", .kind = CLI_FLAG, .out = &o.failed, .help = "list the failed points"},
+        {.name = "watch",
+         .kind = CLI_OPTIONAL_VALUE,
+         .out = &o.watch_s,
+         .flag = &o.watch,
+         .parse = parse_watch_s,
+         .accept = watch_value,
+         .metavar = "[S]",
+         .help = "look again every S seconds until the sweep is finished"},
+        {.name = "window",
+         .kind = CLI_VALUE,
+         .out = &o.window_s,
+         .parse = parse_window_s,
+         .metavar = "S",
+         .help = "the rate and ETA over the last S seconds"},
+    };
+    const cli_command cmd = {.usage = "ufmsweep status STORE.h5 [--json] [--failed] [--watch [S]]",
+                             .args = args,
+                             .n_args = sizeof args / sizeof args[0],
+                             .positional = &o.path,
+                             .min_positional = 1,
+                             .max_positional = 1,
+                             .n_positional = &n_pos,
+                             .positional_name = "store"};
     store_quiet();
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            status_help(stdout);
-            return UFMSWEEP_EXIT_OK;
-        } else if (!strcmp(a, "--json")) {
-            o.json = 1;
-        } else if (!strcmp(a, "--failed")) {
-            o.failed = 1;
-        } else if (!strcmp(a, "--watch")) {
-            o.watch = 1;
-            double w;
-            /* an optional number of seconds (a store named like a number is taken as the store) */
-            if (i + 1 < argc && parse_seconds(argv[i + 1], &w) == SWEEP_OK &&
-                access(argv[i + 1], F_OK) != 0) {
-                o.watch_s = w;
-                if (!(o.watch_s >= 0.1) || o.watch_s > 86400) {
-                    fprintf(stderr, "ufmsweep status: --watch %s: give seconds between 0.1 and "
-                                    "86400\n", argv[i + 1]);
-                    return UFMSWEEP_EXIT_FAIL;
-                }
-                i++;
-            }
-        } else if (!strcmp(a, "--window")) {
-            if (i + 1 >= argc || parse_seconds(argv[i + 1], &o.window_s) != SWEEP_OK ||
-                !(o.window_s >= 1) || o.window_s > 1e7) {
-                fprintf(stderr, "ufmsweep status: --window %s: give seconds between 1 and 1e7\n",
-                        i + 1 < argc ? argv[i + 1] : "(missing)");
-                return UFMSWEEP_EXIT_FAIL;
-            }
-            i++;
-        } else if (a[0] == '-' || o.path != NULL) {
-            fprintf(stderr, "ufmsweep status: unexpected argument '%s' (see --help)\n", a);
-            return UFMSWEEP_EXIT_FAIL;
-        } else {
-            o.path = a;
-        }
-    }
-    if (o.path == NULL) {
-        fprintf(stderr, "ufmsweep status: no store given (usage: ufmsweep status STORE.h5)\n");
+    sweep_errbuf_clear(&eb);
+    if (cli_parse_args(&cmd, argc, argv, 1, &want_help, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep status: %s\n", eb.msg);
         return UFMSWEEP_EXIT_FAIL;
+    }
+    if (want_help) {
+        status_help(stdout);
+        return UFMSWEEP_EXIT_OK;
     }
     if (!o.watch) {
         int complete = 0;

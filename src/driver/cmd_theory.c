@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-static void theory_help(FILE *f, const cli_option *opts, size_t n_opts)
+static void theory_help(FILE *f, const cli_arg *opts, size_t n_opts)
 {
     fprintf(f,
             "usage: ufmsweep theory [PROBLEM options] [LOSS options] [--json] [--matrices]\n"
@@ -190,10 +190,15 @@ int cmd_theory_main(int argc, char **argv)
     point_solve_out po;
     theory_view v;
     struct timespec t0, t1;
-    const cli_option opts[] = {
-        {"json", NULL, &json, NULL, "print one JSON object on stdout instead of the table"},
-        {"matrices", NULL, &matrices, NULL,
-         "also print G_W = W^T W, G_H = Hbar^T Hbar and Z = W^T Hbar (k x k)"},
+    const cli_arg opts[] = {
+        {.name = "json",
+         .kind = CLI_FLAG,
+         .out = &json,
+         .help = "print one JSON object on stdout instead of the table"},
+        {.name = "matrices",
+         .kind = CLI_FLAG,
+         .out = &matrices,
+         .help = "also print G_W = W^T W, G_H = Hbar^T Hbar and Z = W^T Hbar (k x k)"},
     };
     const size_t n_opts = sizeof opts / sizeof opts[0];
 

@@ -1,5 +1,6 @@
 /* `ufmsweep verify STORE.h5 [--json]`: re-read everything and check it (docs/STORE.md). The
  * checks are the store's (store_verify); this command reports them. */
+#include "cli.h"
 #include "commands.h"
 #include "report.h"
 #include "store.h"
@@ -16,7 +17,7 @@ static const char verify_usage[] =
     "/provenance/runs row, the consistency of /status with the data (done points\n"
     "have their results, pending points none) and, when STORE.h5.journal exists, that\n"
     "the journal holds every done point with the same values. Exit 0 when all hold;\n"
-    "otherwise a list of findings and exit 1.\n";
+    "otherwise a list of findings and exit 1.\n\nOptions:\n";
 
 /* the first 1000 findings are kept for the report; all are counted */
 static void keep_finding(void *user, const char *text)
@@ -28,24 +29,32 @@ static void keep_finding(void *user, const char *text)
 
 int cmd_verify_main(int argc, char **argv)
 {
-    int json = 0, live = 0, n = 0;
+    int json = 0, live = 0, n = 0, n_pos = 0, want_help = 0;
     const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(verify_usage, stdout);
-            return UFMSWEEP_EXIT_OK;
-        } else if (!strcmp(argv[i], "--json")) {
-            json = 1;
-        } else if (argv[i][0] == '-' || path != NULL) {
-            fprintf(stderr, "ufmsweep verify: unexpected argument '%s' (see --help)\n", argv[i]);
-            return UFMSWEEP_EXIT_FAIL;
-        } else {
-            path = argv[i];
-        }
-    }
-    if (path == NULL) {
-        fprintf(stderr, "ufmsweep verify: no store given (usage: ufmsweep verify STORE.h5)\n");
+    sweep_errbuf eb;
+    const cli_arg args[] = {
+        {.name = "json",
+         .kind = CLI_FLAG,
+         .out = &json,
+         .help = "one JSON object: store, ok, writing, findings"},
+    };
+    const cli_command cmd = {.usage = "ufmsweep verify STORE.h5 [--json]",
+                             .args = args,
+                             .n_args = 1,
+                             .positional = &path,
+                             .min_positional = 1,
+                             .max_positional = 1,
+                             .n_positional = &n_pos,
+                             .positional_name = "store"};
+    sweep_errbuf_clear(&eb);
+    if (cli_parse_args(&cmd, argc, argv, 1, &want_help, &eb) != SWEEP_OK) {
+        fprintf(stderr, "ufmsweep verify: %s\n", eb.msg);
         return UFMSWEEP_EXIT_FAIL;
+    }
+    if (want_help) {
+        fputs(verify_usage, stdout);
+        cli_print_options(stdout, args, 1);
+        return UFMSWEEP_EXIT_OK;
     }
     store_quiet();
     json_t *list = json_array();
