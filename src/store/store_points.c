@@ -195,8 +195,9 @@ static int transfer_field(store *st, const record_field *f, hid_t d, point_recor
     return 0;
 }
 
-/* Every field of the table for `count` points: traces first (the largest), then the values, the
- * state last, so that a reader that sees a point finished sees its data. */
+/* Every field of the table for `count` points: traces first (the largest), then the values; the
+ * state written last and read first, so that a reader that sees a point finished sees its
+ * data. */
 static int transfer(store *st, point_record *recs, double *traces, const int64_t *points,
                     int count, int write, sweep_errbuf *eb)
 {
@@ -213,26 +214,28 @@ static int transfer(store *st, point_record *recs, double *traces, const int64_t
         SWEEP_OK)
         return SWEEP_ERR_NOMEM;
     const int with_traces = st->P > 0 && traces != NULL;
+    const int state = record_field_find(RECORD_GROUP_STATUS, "state");
+    if (!write) { /* first: what it calls finished had its data committed before it */
+        fill_coords(st, points, count, 0);
+        bad |= transfer_field(st, &st->fields[state], st->ds[state], recs, n, 0);
+    }
     if (with_traces)
         fill_coords(st, points, count, st->P);
     for (int i = 0; with_traces && i < st->n_fields && !bad; i++)
         if (st->fields[i].group == RECORD_GROUP_TRACES && st->ds[i] >= 0)
             bad |= transfer_trace(st, st->ds[i], (int)st->fields[i].offset, traces, n, write);
     fill_coords(st, points, count, 0);
-    int state = -1;
     for (int i = 0; i < st->n_fields && !bad; i++) {
         const record_field *f = &st->fields[i];
-        if (f->group == RECORD_GROUP_TRACES)
+        if (f->group == RECORD_GROUP_TRACES || i == state)
             continue;
-        if (st->ds[i] == st->st_state)
-            state = i; /* last */
-        else if (f->stored == RECORD_CHAR)
+        if (f->stored == RECORD_CHAR)
             bad |= transfer_message(st, st->ds[i], recs, points, count, write);
         else
             bad |= transfer_field(st, f, st->ds[i], recs, n, write);
     }
-    if (!bad && state >= 0)
-        bad |= transfer_field(st, &st->fields[state], st->ds[state], recs, n, write);
+    if (write && !bad) /* last: a reader that sees the point finished sees its data */
+        bad |= transfer_field(st, &st->fields[state], st->ds[state], recs, n, 1);
     for (size_t i = 0; !write && i < n; i++)
         recs[i].point = points[i];
     if (bad && write) {
