@@ -16,6 +16,9 @@ SRC = os.environ["UFMSWEEP_SOURCE_DIR"]
 sys.path.insert(0, os.path.join(SRC, "analysis"))
 from ufmstore import StoreError, open_store  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Checks, run  # noqa: E402  (the tests' one harness)
+
 SPEC = """
 name: analysis test
 fixed: {k: 4, n_min: 2, d: 4, opt: ngd, lr: 0.2, iters: 300, trace_points: 6}
@@ -28,16 +31,7 @@ grid:
 
 
 def main():
-    passed = failed = 0
-
-    def check(name, cond, detail=""):
-        nonlocal passed, failed
-        if cond:
-            passed += 1
-            print("PASS", name)
-        else:
-            failed += 1
-            print("FAIL", name, detail)
+    check = Checks()
 
     with tempfile.TemporaryDirectory() as tmp:
         spec = os.path.join(tmp, "s.yaml")
@@ -45,8 +39,7 @@ def main():
         with open(spec, "w") as f:
             f.write(SPEC)
         # a partial store: only the even shard of the grid is computed
-        r = subprocess.run([os.environ["UFMSWEEP"], "run", spec, "--store", store, "--shard", "0/2"],
-                           capture_output=True, text=True)
+        r = run("run", spec, "--store", store, "--shard", "0/2")
         check("partial sweep runs", r.returncode == 0, r.stderr)
         s = open_store(store)
         check("axes in spec order with their values",
@@ -162,8 +155,7 @@ def main():
             sp, st, od = (os.path.join(tmp, f"{name}.{e}") for e in ("yaml", "h5", "d"))
             with open(sp, "w") as f:
                 f.write(f"name: {name}\n" + body)
-            r = subprocess.run([os.environ["UFMSWEEP"], "run", sp, "--store", st],
-                               capture_output=True, text=True)
+            r = run("run", sp, "--store", st)
             # every point of "allfailed" diverges: that run exits 4 (points failed)
             want_rc = 4 if name == "allfailed" else 0
             rr = run_report(st, od) if r.returncode == want_rc else r
@@ -188,8 +180,7 @@ def main():
             check("newer schema refused", False)
         except StoreError as e:
             check("newer schema refused", "newer than this analysis code reads" in str(e), str(e))
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return check.summary()
 
 
 if __name__ == "__main__":

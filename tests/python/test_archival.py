@@ -18,25 +18,13 @@ import h5py
 import numpy as np
 import xarray as xr
 
-BIN = os.environ["UFMSWEEP"]
-SPECS = os.path.join(os.environ["UFMSWEEP_SOURCE_DIR"], "tests", "specs")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import BIN, SPECS, Checks, run  # noqa: E402  (the tests' one harness)
 
-
-def run(*args, **kw):
-    return subprocess.run([BIN, *args], capture_output=True, text=True, **kw)
 
 
 def main():
-    passed = failed = 0
-
-    def check(name, cond, detail=""):
-        nonlocal passed, failed
-        if cond:
-            passed += 1
-            print("PASS", name)
-        else:
-            failed += 1
-            print("FAIL", name, detail)
+    check = Checks()
 
     def verify(path):
         r = run("verify", path)
@@ -274,8 +262,7 @@ def main():
               r.returncode == 0 and same and not os.path.exists(comp + ".journal"), r.stdout + r.stderr)
     finally:
         shutil.rmtree(tmp)
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return check.summary()
 
 
 if __name__ == "__main__":

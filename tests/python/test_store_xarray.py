@@ -3,13 +3,15 @@
 dimensions and coordinates equal to the spec's axes, and values equal to what h5py reads; pending
 points are NaN. Runs a small theory-and-solve sweep itself (needs $UFMSWEEP)."""
 import os
-import subprocess
 import sys
 import tempfile
 
 import h5py
 import numpy as np
 import xarray as xr
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import Checks, run  # noqa: E402  (the tests' one harness)
 
 SPEC = """
 name: xarray test
@@ -22,24 +24,14 @@ grid:
 
 
 def main():
-    passed = failed = 0
-
-    def check(name, cond, detail=""):
-        nonlocal passed, failed
-        if cond:
-            passed += 1
-            print("PASS", name)
-        else:
-            failed += 1
-            print("FAIL", name, detail)
+    check = Checks()
 
     with tempfile.TemporaryDirectory() as tmp:
         spec = os.path.join(tmp, "s.yaml")
         store = os.path.join(tmp, "s.h5")
         with open(spec, "w") as f:
             f.write(SPEC)
-        r = subprocess.run([os.environ["UFMSWEEP"], "run", spec, "--store", store],
-                           capture_output=True, text=True)
+        r = run("run", spec, "--store", store)
         check("sweep runs", r.returncode == 0, r.stderr)
         for group in ["results", "theory", "traces", "status"]:
             ds = xr.open_dataset(store, engine="h5netcdf", group=group)
@@ -69,8 +61,7 @@ def main():
         store2 = os.path.join(tmp, "p.h5")
         with h5py.File(store, "r") as f:
             pass
-        r = subprocess.run([os.environ["UFMSWEEP"], "run", spec, "--store", store2, "--shard", "0/2"],
-                           capture_output=True, text=True)
+        r = run("run", spec, "--store", store2, "--shard", "0/2")
         check("shard run", r.returncode == 0, r.stderr)
         ds = xr.open_dataset(store2, engine="h5netcdf", group="results")
         st = xr.open_dataset(store2, engine="h5netcdf", group="status")
@@ -89,16 +80,14 @@ def main():
             f.write("name: decimals\nfixed: {k: 4, solver: none}\n"
                     "grid:\n  gamma: {linspace: [0, 1, 11]}\n  tau: {logspace: [-2, 0, 5]}\n"
                     "  lambda: {linspace: [-1e-3, 1e-3, 3]}\n")
-        r = subprocess.run([os.environ["UFMSWEEP"], "run", spec3, "--store", store3],
-                           capture_output=True, text=True)
+        r = run("run", spec3, "--store", store3)
         # lambda has a negative value: refused, naming it; with [0, 2e-3, 3] it runs
         check("a negative generated lambda is refused", r.returncode == 1 and "lambda" in r.stderr,
               r.stderr)
         with open(spec3, "w") as f:
             f.write("name: decimals\nfixed: {k: 4, loss: ldt, solver: none}\n"
                     "grid:\n  gamma: {linspace: [0, 1, 11]}\n  tau: {logspace: [-2, 0, 5]}\n")
-        r = subprocess.run([os.environ["UFMSWEEP"], "run", spec3, "--store", store3],
-                           capture_output=True, text=True)
+        r = run("run", spec3, "--store", store3)
         check("decimal sweep runs", r.returncode == 0, r.stderr)
         th = xr.open_dataset(store3, engine="h5netcdf", group="theory")
         g = list(th["gamma"].values)
@@ -108,16 +97,14 @@ def main():
         check("logspace(-2, 0, 5) to 12 significant digits",
               t == [0.01, 0.0316227766017, 0.1, 0.316227766017, 1.0], str(t))
         v = float(th["w_norm_ratio"].sel(gamma=0.3, tau=0.1))
-        r = subprocess.run([os.environ["UFMSWEEP"], "solve", "--spec", spec3, "--point",
-                            "gamma=0.3,tau=0.1", "--json"], capture_output=True, text=True)
+        r = run("solve", "--spec", spec3, "--point", "gamma=0.3,tau=0.1", "--json")
         import json
         p = json.loads(r.stdout) if r.returncode == 0 else {}
         check("the point's parameters are the coordinates (gamma=0.3 names it; its values equal the store)",
               p.get("label") == "gamma=0.3, tau=0.1" and p.get("theory", {}).get("w_norm_ratio") == v,
               r.stdout[:300] + r.stderr)
         th.close()
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return check.summary()
 
 
 if __name__ == "__main__":
