@@ -50,6 +50,24 @@ static inline int sweep_max_batch(size_t record_bytes)
     return by_bytes < SWEEP_MAX_BATCH ? (int)by_bytes : SWEEP_MAX_BATCH;
 }
 
+/* sweep_batch_size - the points of the next task for one worker: about target_s seconds of work
+ * at the measured cost_s per point (1 point until a cost is measured, cost_s <= 0), at most
+ * max_batch, and never more than half a worker's share of the `remaining` points (the tail stays
+ * balanced across n_workers); at least 1. */
+static inline int sweep_batch_size(double cost_s, double target_s, int max_batch,
+                                   int64_t remaining, int n_workers)
+{
+    int b = 1;
+    if (cost_s > 0.0) {
+        const double want = target_s / cost_s;
+        b = want > max_batch ? max_batch : (want < 1.0 ? 1 : (int)want);
+    }
+    const int64_t share = remaining / (2 * (int64_t)(n_workers > 0 ? n_workers : 1));
+    if (b > share) /* below one point per share: one point each */
+        b = (int)share;
+    return b < 1 ? 1 : b;
+}
+
 /* worker receive result: SWEEP_OK with a task, or this for STOP */
 #define SWEEP_SHUTDOWN 1
 

@@ -125,16 +125,7 @@ static int64_t take_big(master *m)
 
 static int batch_size(const master *m, int n_workers)
 {
-    int b = 1;
-    if (m->cost > 0.0) {
-        double want = m->o->target_batch_s / m->cost;
-        b = want > m->max_batch ? m->max_batch : (want < 1.0 ? 1 : (int)want);
-    }
-    /* keep the tail balanced: never more than half a worker's share of what is left */
-    int64_t share = m->remaining / (2 * (int64_t)(n_workers > 0 ? n_workers : 1));
-    if (share >= 1 && b > share)
-        b = (int)share;
-    return b < 1 ? 1 : b;
+    return sweep_batch_size(m->cost, m->o->target_batch_s, m->max_batch, m->remaining, n_workers);
 }
 
 /* give worker r (idle) a batch of single-rank points, or STOP when none is left and no group
