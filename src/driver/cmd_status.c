@@ -361,11 +361,10 @@ static int print_json(const status_opts *o, const status_view *v, FILE *out)
     json_object_set_new(obj, "name", json_string(s->name));
     json_object_set_new(obj, "shard", json_string(v->shard));
     json_object_set_new(obj, "points", json_integer(v->total));
-    json_object_set_new(obj, "done", json_integer(v->counts[POINT_DONE]));
-    json_object_set_new(obj, "failed", json_integer(v->counts[POINT_FAILED]));
-    json_object_set_new(obj, "not_converged", json_integer(v->counts[POINT_NOT_CONVERGED]));
-    json_object_set_new(obj, "pending", json_integer(v->counts[POINT_PENDING]));
-    json_object_set_new(obj, "not_in_study", json_integer(v->not_in_study));
+    for (int st = 0; st < POINT_STATE_COUNT; st++) /* a count per state, under its name */
+        json_object_set_new(obj, point_state_name(st),
+                            json_integer(st == POINT_NOT_IN_STUDY ? v->not_in_study
+                                                                  : v->counts[state_index(st)]));
     json_object_set_new(obj, "grid_points", json_integer(v->total + v->not_in_study));
     json_object_set_new(obj, "points_computed", json_integer(v->computed));
     json_object_set_new(obj, "points_reused", json_integer(v->copied));
@@ -400,10 +399,8 @@ static int print_json(const status_opts *o, const status_view *v, FILE *out)
         free(c);
         json_object_set_new(ax, "axis", json_string(s->axes[a].key));
         json_object_set_new(ax, "values", vals);
-        json_object_set_new(ax, "done", by[POINT_DONE]);
-        json_object_set_new(ax, "failed", by[POINT_FAILED]);
-        json_object_set_new(ax, "not_converged", by[POINT_NOT_CONVERGED]);
-        json_object_set_new(ax, "pending", by[POINT_PENDING]);
+        for (int k = 0; k < 4; k++) /* the states of study points, under their names */
+            json_object_set_new(ax, point_state_name(k), by[k]);
         json_object_set_new(ax, "finished", fin);
         json_object_set_new(ax, "total", tot);
         json_array_append_new(axes, ax);
