@@ -326,33 +326,6 @@ static int test_field_table(void)
     return fails;
 }
 
-/* The defaults the option table documents are the defaults params_default sets: every default
- * that is a value (not a label such as "k", "preset" or "0 (off)") set on the defaults changes
- * nothing (a default changed in one place and not the other fails here). */
-static int test_documented_defaults(void)
-{
-    int fails = 0;
-    size_t n = 0;
-    const param_def *t = params_table(&n);
-    point_params p0;
-    params_default(&p0);
-    for (size_t i = 0; i < n; i++) {
-        point_params p1;
-        params_default(&p1);
-        if (t[i].type == PARAM_TEXT || params_set(&p1, &t[i], t[i].deflt, NULL) != SWEEP_OK)
-            continue; /* a label ("-" for no command), not a value */
-        char *a = params_value_dup(&p0, &t[i]), *b = params_value_dup(&p1, &t[i]);
-        if (a == NULL || b == NULL || strcmp(a, b) != 0) {
-            fprintf(stderr, "  --%s: documented default '%s', params_default sets '%s'\n",
-                    t[i].name, t[i].deflt, a != NULL ? a : "?");
-            fails++;
-        }
-        free(a);
-        free(b);
-    }
-    return fails;
-}
-
 int main(void)
 {
     int failed = 0, passed = 0;
@@ -361,6 +334,5 @@ int main(void)
     RUN_TEST(test_numerics_version_in_key, passed, failed);
     RUN_TEST(test_record_table, passed, failed);
     RUN_TEST(test_field_table, passed, failed);
-    RUN_TEST(test_documented_defaults, passed, failed);
     return TEST_SUMMARY(passed, failed);
 }
