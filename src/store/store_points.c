@@ -11,37 +11,40 @@
 #include <string.h>
 #include <time.h>
 
-int store_check_points(store *st, sweep_errbuf *eb)
+/* The points of src whose state take() accepts, read in batches of WALK_BATCH (every chunk read
+ * is checked against its Fletcher-32 checksum), each batch handed to each(); traces too when
+ * P > 0 (src's trace length). */
+enum { WALK_BATCH = 4096 };
+typedef int (*walk_take_fn)(void *user, int64_t p, uint8_t state);
+typedef int (*walk_each_fn)(void *user, point_record *recs, double *traces, int count,
+                            sweep_errbuf *eb);
+
+static int walk_points(store *src, int P, walk_take_fn take, walk_each_fn each, void *user,
+                       sweep_errbuf *eb)
 {
-    enum { B = 4096 };
     int ret = SWEEP_OK, cnt = 0;
-    const int64_t n = st->n_points;
+    const int64_t n = src->n_points;
     uint8_t *state = malloc((size_t)(n > 0 ? n : 1));
-    int64_t *ids = malloc(B * sizeof *ids);
-    point_record *recs = malloc(B * sizeof *recs);
-    double *traces = st->P > 0 ? malloc((size_t)B * st->P * POINT_TRACE_FIELDS * sizeof(double))
-                               : NULL;
-    if (state == NULL || ids == NULL || recs == NULL || (st->P > 0 && traces == NULL)) {
-        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "%s: cannot allocate the check buffers",
-                            st->path);
+    int64_t *ids = malloc(WALK_BATCH * sizeof *ids);
+    point_record *recs = malloc(WALK_BATCH * sizeof *recs);
+    double *traces =
+        P > 0 ? malloc((size_t)WALK_BATCH * P * POINT_TRACE_FIELDS * sizeof(double)) : NULL;
+    if (state == NULL || ids == NULL || recs == NULL || (P > 0 && traces == NULL)) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM,
+                            "%s: cannot allocate the buffers of a read of "
+                            "its points",
+                            src->path);
         goto cleanup;
     }
-    if ((ret = store_read_status(st, state, NULL, eb)) != SWEEP_OK)
+    if ((ret = store_read_status(src, state, NULL, eb)) != SWEEP_OK)
         goto cleanup;
     for (int64_t p = 0; p <= n; p++) {
-        if (p < n && (state[p] == POINT_DONE || state[p] == POINT_NOT_CONVERGED))
+        if (p < n && take(user, p, state[p]))
             ids[cnt++] = p;
-        if (cnt == B || (p == n && cnt > 0)) {
-            /* every chunk read is checked against its Fletcher-32 checksum by HDF5 */
-            sweep_errbuf e2;
-            sweep_errbuf_clear(&e2);
-            if (store_read_points(st, ids, cnt, recs, traces, &e2) != SWEEP_OK) {
-                ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED,
-                                    "%s: its finished points cannot be read back intact (a "
-                                    "checksum fails or a dataset is damaged): %s",
-                                    st->path, e2.msg);
+        if (cnt == WALK_BATCH || (p == n && cnt > 0)) {
+            if ((ret = store_read_points(src, ids, cnt, recs, traces, eb)) != SWEEP_OK ||
+                (ret = each(user, recs, traces, cnt, eb)) != SWEEP_OK)
                 goto cleanup;
-            }
             cnt = 0;
         }
     }
@@ -51,6 +54,33 @@ cleanup:
     free(recs);
     free(traces);
     return ret;
+}
+
+static int take_done(void *user, int64_t p, uint8_t state)
+{
+    (void)user, (void)p;
+    return state == POINT_DONE || state == POINT_NOT_CONVERGED;
+}
+
+static int each_nothing(void *user, point_record *recs, double *traces, int count, sweep_errbuf *eb)
+{
+    (void)user, (void)recs, (void)traces, (void)count, (void)eb;
+    return SWEEP_OK; /* reading them was the check */
+}
+
+int store_check_points(store *st, sweep_errbuf *eb)
+{
+    sweep_errbuf e2;
+    sweep_errbuf_clear(&e2);
+    const int ret = walk_points(st, st->P, take_done, each_nothing, NULL, &e2);
+    if (ret == SWEEP_ERR_NOMEM)
+        return sweep_err_set(eb, ret, "%s", e2.msg);
+    if (ret != SWEEP_OK)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED,
+                             "%s: its finished points cannot be read back intact (a checksum "
+                             "fails or a dataset is damaged): %s",
+                             st->path, e2.msg);
+    return SWEEP_OK;
 }
 
 static int ensure_scratch(store *st, size_t ncoords, size_t nvals)
@@ -394,70 +424,64 @@ int store_check_path(store *st, sweep_errbuf *eb)
     return fsafe_check_same(*(int *)handle, st->path, "store", eb);
 }
 
+typedef struct copy_walk {
+    store *dst;
+    unsigned char *taken;
+    int64_t copied, duplicates;
+    int with_traces;
+} copy_walk;
+
+/* every point that is not pending and not in the study; a point another source gave already is
+ * counted as a duplicate and left */
+static int take_finished_once(void *user, int64_t p, uint8_t state)
+{
+    copy_walk *w = user;
+    if (state == POINT_PENDING || state == POINT_NOT_IN_STUDY)
+        return 0;
+    if (w->taken != NULL && w->taken[p]) {
+        w->duplicates++;
+        return 0;
+    }
+    if (w->taken != NULL)
+        w->taken[p] = 1;
+    return 1;
+}
+
+static int each_copy(void *user, point_record *recs, double *traces, int count, sweep_errbuf *eb)
+{
+    copy_walk *w = user;
+    const int ret = store_write_points(w->dst, recs, w->with_traces ? traces : NULL, count, eb);
+    if (ret == SWEEP_OK)
+        w->copied += count;
+    return ret;
+}
+
 int store_copy_finished(store *dst, store *src, unsigned char *taken, int64_t *copied,
                         int64_t *duplicates, sweep_errbuf *eb)
 {
-    int ret = SWEEP_OK;
-    const int B = 4096, P = src->P > 0 && dst->P == src->P ? src->P : 0;
-    const int64_t n = src->n_points;
-    uint8_t *state = malloc((size_t)n);
-    int64_t *ids = malloc((size_t)B * sizeof *ids);
-    point_record *recs = malloc((size_t)B * sizeof *recs);
-    double *traces = P > 0 ? malloc((size_t)B * P * POINT_TRACE_FIELDS * sizeof(double)) : NULL;
+    /* traces travel only when both stores keep traces of the same length */
+    const int P = src->P > 0 && dst->P == src->P ? src->P : 0;
+    copy_walk w = {dst, taken, 0, 0, P > 0};
     *copied = *duplicates = 0;
-    if (!state || !ids || !recs || (P > 0 && !traces)) {
-        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "cannot allocate the copy buffers");
-        goto cleanup;
-    }
-    if (dst->n_points != n) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "stores of %lld and %lld points", (long long)n,
-                            (long long)dst->n_points);
-        goto cleanup;
-    }
+    if (dst->n_points != src->n_points)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "stores of %lld and %lld points",
+                             (long long)src->n_points, (long long)dst->n_points);
     if (src->numerics != dst->numerics) {
         /* a store holds the bits of one numerics version: a fresh copy takes its source's, and
          * points of another version never join points already there */
-        if (dst->written) {
-            ret = sweep_err_set(eb, SWEEP_ERR_NUMERICS,
-                                "%s: its points are of numerics version %lld and %s already holds "
-                                "points of version %lld: they cannot be joined",
-                                src->path, (long long)src->numerics, dst->path,
-                                (long long)dst->numerics);
-            goto cleanup;
-        }
-        if (h5_attr_write_i64(dst->file, "numerics_version", src->numerics) < 0) {
-            ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot write numerics_version",
-                                dst->path);
-            goto cleanup;
-        }
+        if (dst->written)
+            return sweep_err_set(eb, SWEEP_ERR_NUMERICS,
+                                 "%s: its points are of numerics version %lld and %s already "
+                                 "holds points of version %lld: they cannot be joined",
+                                 src->path, (long long)src->numerics, dst->path,
+                                 (long long)dst->numerics);
+        if (h5_attr_write_i64(dst->file, "numerics_version", src->numerics) < 0)
+            return sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot write numerics_version",
+                                 dst->path);
         dst->numerics = src->numerics;
     }
-    if ((ret = store_read_status(src, state, NULL, eb)) != SWEEP_OK)
-        goto cleanup;
-    int cnt = 0;
-    for (int64_t p = 0; p <= n; p++) {
-        if (p < n && state[p] != POINT_PENDING && state[p] != POINT_NOT_IN_STUDY) {
-            if (taken != NULL && taken[p]) {
-                (*duplicates)++;
-            } else {
-                if (taken != NULL)
-                    taken[p] = 1;
-                ids[cnt++] = p;
-            }
-        }
-        if (cnt == B || (p == n && cnt > 0)) {
-            /* traces travel only when both stores keep traces of the same length */
-            if ((ret = store_read_points(src, ids, cnt, recs, P > 0 ? traces : NULL, eb)) != SWEEP_OK ||
-                (ret = store_write_points(dst, recs, P > 0 ? traces : NULL, cnt, eb)) != SWEEP_OK)
-                goto cleanup;
-            *copied += cnt;
-            cnt = 0;
-        }
-    }
-cleanup:
-    free(state);
-    free(ids);
-    free(recs);
-    free(traces);
+    const int ret = walk_points(src, P, take_finished_once, each_copy, &w, eb);
+    *copied = w.copied;
+    *duplicates = w.duplicates;
     return ret;
 }

@@ -107,16 +107,26 @@ int store_run_count(store *st, int *n)
     return SWEEP_OK;
 }
 
-int store_run_get(store *st, int i, store_run_row *row)
+/* row i of /provenance/runs read into or written from row */
+static int runs_row_io(store *st, int i, store_run_row *row, int write)
 {
     hsize_t start = (hsize_t)i, one = 1;
     hid_t fs = H5Dget_space(st->runs), ms = H5Screate_simple(1, &one, NULL);
-    H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL);
-    int ret = H5Dread(st->runs, st->runs_type, ms, fs, H5P_DEFAULT, row) < 0 ? SWEEP_ERR_HDF5
-                                                                              : SWEEP_OK;
-    H5Sclose(ms);
-    H5Sclose(fs);
-    return ret;
+    int bad =
+        fs < 0 || ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL) < 0;
+    if (!bad)
+        bad = (write ? H5Dwrite(st->runs, st->runs_type, ms, fs, H5P_DEFAULT, row)
+                     : H5Dread(st->runs, st->runs_type, ms, fs, H5P_DEFAULT, row)) < 0;
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (fs >= 0)
+        H5Sclose(fs);
+    return bad ? SWEEP_ERR_HDF5 : SWEEP_OK;
+}
+
+int store_run_get(store *st, int i, store_run_row *row)
+{
+    return runs_row_io(st, i, row, 0);
 }
 
 int store_run_put(store *st, const store_run_row *row, sweep_errbuf *eb)
@@ -132,13 +142,8 @@ int store_run_put(store *st, const store_run_row *row, sweep_errbuf *eb)
             (st->runs_dim >= 0 && H5Dset_extent(st->runs_dim, &nn) < 0))
             return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot extend /provenance/runs");
     }
-    hsize_t start = (hsize_t)row->run, one = 1;
-    hid_t fs = H5Dget_space(st->runs), ms = H5Screate_simple(1, &one, NULL);
-    H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL);
-    int ret = H5Dwrite(st->runs, st->runs_type, ms, fs, H5P_DEFAULT, row) < 0 ? SWEEP_ERR_HDF5
-                                                                              : SWEEP_OK;
-    H5Sclose(ms);
-    H5Sclose(fs);
+    store_run_row copy = *row;
+    const int ret = runs_row_io(st, row->run, &copy, 1);
     if (ret != SWEEP_OK)
         return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot write /provenance/runs row %d", row->run);
     return SWEEP_OK;
