@@ -197,7 +197,7 @@ typedef struct record_field {
 const record_field *record_fields(int *n);
 
 /* record_field_find - the index of GROUP/name in the table, or -1. */
-int record_field_find(record_group group, const char *name);
+SWEEP_MUST_USE int record_field_find(record_group group, const char *name);
 
 /* record_group_path - "/theory", "/results", "/status", "/traces". */
 const char *record_group_path(record_group group);

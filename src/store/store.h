@@ -240,7 +240,7 @@ void store_quiet(void);
 
 /* store_files_left_open - the number of HDF5 files this process still has open (after every
  * store was closed: a file HDF5 failed to close, e.g. when its last flush hit a full disk). */
-int store_files_left_open(void);
+SWEEP_MUST_USE int store_files_left_open(void);
 
 /* utc_now - "2026-11-26T14:28:56Z". */
 void utc_now(char buf[32]);

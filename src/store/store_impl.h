@@ -65,11 +65,11 @@ hid_t h5_string_type(size_t len);
  * CF flags (flag_values of the dataset's type, given as int64, and flag_meanings), an int64;
  * SWEEP_OK or SWEEP_ERR_HDF5. The reads leave *v / "" when the attribute is absent (and return
  * nonzero). */
-int h5_attr_write_string(hid_t obj, const char *name, const char *value);
-int h5_attr_write_cf(hid_t obj, const char *long_name, const char *units);
-int h5_attr_write_flags(hid_t d, hid_t type, const int64_t *values, int n, const char *meanings);
-int h5_attr_write_i64(hid_t obj, const char *name, int64_t v);
-int h5_attr_read_i64(hid_t obj, const char *name, int64_t *v);
+SWEEP_MUST_USE int h5_attr_write_string(hid_t obj, const char *name, const char *value);
+SWEEP_MUST_USE int h5_attr_write_cf(hid_t obj, const char *long_name, const char *units);
+SWEEP_MUST_USE int h5_attr_write_flags(hid_t d, hid_t type, const int64_t *values, int n, const char *meanings);
+SWEEP_MUST_USE int h5_attr_write_i64(hid_t obj, const char *name, int64_t v);
+SWEEP_MUST_USE int h5_attr_read_i64(hid_t obj, const char *name, int64_t *v);
 void h5_attr_read_string(hid_t obj, const char *name, char *buf, size_t cap);
 
 /* h5_make_dataset - a chunked, compressed, checksummed dataset with a fill value (a double

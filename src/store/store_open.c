@@ -186,12 +186,12 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
                             path, g, s->grid_sha256, path);
         goto cleanup;
     }
-    h5_attr_read_i64(st->file, "n_points", &np);
-    h5_attr_read_i64(st->file, "trace_points", &P);
-    if (np < 1 || np > SPEC_MAX_POINTS || P < 0 || P > UFM_MAX_TRACE_POINTS) {
+    const int missing = h5_attr_read_i64(st->file, "n_points", &np) != SWEEP_OK ||
+                        h5_attr_read_i64(st->file, "trace_points", &P) != SWEEP_OK;
+    if (missing || np < 1 || np > SPEC_MAX_POINTS || P < 0 || P > UFM_MAX_TRACE_POINTS) {
         ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED,
-                            "%s: n_points %lld or trace_points %lld out of range (damaged store)",
-                            path, (long long)np, (long long)P);
+                            "%s: n_points %lld or trace_points %lld %s (damaged store)", path,
+                            (long long)np, (long long)P, missing ? "missing" : "out of range");
         goto cleanup;
     }
     st->n_points = np;
