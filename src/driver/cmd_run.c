@@ -101,12 +101,13 @@ static void run_help(FILE *f)
             "                     seconds of one core)\n"
             "  --grid PxQ         the process grid of a group (P Q = G; default 1xG)\n"
             "\n"
-            "Signals: SIGTERM, SIGINT and SIGUSR1 to any rank stop the sweep: a UFM solve in\n"
+            "Signals: SIGTERM, SIGINT, SIGHUP and SIGUSR1 to any rank stop the sweep: a UFM solve in\n"
             "progress gives up within an iteration (its point stays pending and is computed\n"
             "again on --resume; grouped and reference solves finish their point), rank 0 saves\n"
             "everything finished and exits 3. mpirun and srun forward SIGUSR1 to every rank;\n"
             "Open MPI's mpirun ends the job with exit 1 on SIGTERM/SIGINT, so under mpirun\n"
-            "stop with SIGUSR1 or use jobs/ufmsweep-mpirun, which turns them into SIGUSR1.\n"
+            "stop with SIGUSR1 or use jobs/ufmsweep-mpirun, which turns them (and SIGHUP)\n"
+            "into SIGUSR1.\n"
             "Exit status: 0 every point of the study (of the shard) done; 1 error (nothing started,\n"
             "or saved so far); 3 stopped early on a signal, everything finished is saved: run\n"
             "again with --resume; 4 the run ended but some points failed (this run or an earlier\n"
@@ -552,6 +553,7 @@ static void install_stop_handlers(void)
     sigaction(SIGUSR1, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* a closed terminal or a dropped ssh session */
 }
 
 int cmd_run_main(int argc, char **argv)

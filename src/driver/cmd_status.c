@@ -182,6 +182,8 @@ static int failed_points(const status_view *v, int max, int64_t **pts_out, point
         return SWEEP_ERR_NOMEM;
     }
     int ret = store_read_points(v->st, pts, n, recs, NULL, eb);
+    for (int i = 0; ret == SWEEP_OK && i < n; i++)
+        point_text_clean(recs[i].message); /* stores made before 0.4 may hold raw escapes */
     if (ret != SWEEP_OK) {
         free(pts);
         free(recs);
@@ -635,6 +637,7 @@ int cmd_status_main(int argc, char **argv)
     sa.sa_handler = status_on_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     int exit_code = UFMSWEEP_EXIT_OK, complete = 0, first = 1;
     while (!status_stop) {
         if (o.tty)

@@ -55,6 +55,11 @@ int ext_network_read(const char *path, point_network *net, sweep_errbuf *eb)
     if (stat(path, &st) != 0)
         return sweep_err_set(eb, SWEEP_ERR_IO, "%s: no such file (the network was not written)",
                              path);
+    if (!S_ISREG(st.st_mode)) /* a FIFO would block the open below for as long as nobody writes */
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: not a regular file (a %s): the network is "
+                                               "read from a file",
+                             path, S_ISDIR(st.st_mode) ? "directory" : S_ISFIFO(st.st_mode) ? "FIFO"
+                                                                                            : "device or socket");
     if (H5Fis_hdf5(path) <= 0)
         return sweep_err_set(eb, SWEEP_ERR_IO, "%s: not an HDF5 file (W, H, labels expected)",
                              path);

@@ -159,6 +159,7 @@ int ext_run_point(void *ctx, const point_params *pp, int64_t point,
     sigaddset(&def, SIGTERM);
     sigaddset(&def, SIGINT);
     sigaddset(&def, SIGUSR1);
+    sigaddset(&def, SIGHUP);
     posix_spawnattr_setsigdefault(&attr, &def);
     posix_spawnattr_setpgroup(&attr, 0);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);

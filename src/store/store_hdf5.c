@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* The error of a failed HDF5 write or flush: ENOSPC and EDQUOT (left in errno by the write
@@ -270,6 +271,11 @@ int store_superblock_flags(const char *path, int *version, int *flags)
     unsigned char b[12];
     *version = -1;
     *flags = 0;
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return SWEEP_ERR_IO;
+    if (!S_ISREG(sb.st_mode)) /* a FIFO would block the read */
+        return SWEEP_ERR_NOT_OURS;
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return SWEEP_ERR_IO;

@@ -126,6 +126,9 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
         return sweep_err_set(eb, SWEEP_ERR_NOT_OURS, "%s: is a directory, not a store", path);
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) /* a FIFO would block HDF5's open */
+        return sweep_err_set(eb, SWEEP_ERR_NOT_OURS, "%s: not a regular file (a %s), not a store",
+                             path, S_ISFIFO(sb.st_mode) ? "FIFO" : "device or socket");
     if (access(path, R_OK) != 0)
         return sweep_err_set(eb, SWEEP_ERR_IO, "%s: not readable: %s", path, strerror(errno));
     htri_t is = H5Fis_hdf5(path);

@@ -264,7 +264,7 @@ print(len(r), r[0]["exit_reason"].decode(), int(r[0]["points_done"]) > 0, int(r[
 
 # 11. signals: a long solve gives up at once and stays pending; a worker's signal stops the
 # sweep with exit 3 (ranks that got none finish their point); jobs/ufmsweep-mpirun turns
-# Ctrl-C and SIGTERM into a clean stop
+# Ctrl-C, SIGTERM and SIGHUP into a clean stop
 cat >long.yaml <<'YAML'
 name: points far longer than the test
 fixed: {k: 4, n_min: 2, d: 5, opt: ngd, lr: 0.1, iters: 200000000, trace_points: 4}
@@ -275,17 +275,21 @@ pending_of() { "$BIN" status "$1" --json | "$PY" -c 'import json,sys; d=json.loa
 # each run is held once its solves are handed out (its signal handlers installed), then
 # released and signalled: the solve is in progress, or about to start and gives up at its first
 # iteration; either way the point stays pending (no sleep decides it)
-rm -f go go.held
-UFMSWEEP_TEST_HOLD=started:go "$BIN" run long.yaml --store long1.h5 >/dev/null 2>&1 &
-job=$!
-held_at go $job || bad "long solve: the run was not held"
-touch go
-kill -TERM $job
-wait $job
-rc=$?
-st=$(pending_of long1.h5)
-[ $rc -eq 3 ] && [ "$st" = "0 2" ] && ok "SIGTERM interrupts a long UFM solve: exit 3, the point stays pending" ||
-  bad "long solve and SIGTERM: rc=$rc done/pending=$st"
+# SIGHUP (a closed terminal, a dropped ssh session) is a stop like SIGTERM
+for sig in TERM HUP; do
+  rm -f go go.held
+  UFMSWEEP_TEST_HOLD=started:go "$BIN" run long.yaml --store long1$sig.h5 >/dev/null 2>&1 &
+  job=$!
+  held_at go $job || bad "long solve: the run was not held"
+  touch go
+  kill -$sig $job
+  wait $job
+  rc=$?
+  st=$(pending_of long1$sig.h5)
+  [ $rc -eq 3 ] && [ "$st" = "0 2" ] && [ ! -e long1$sig.h5.lock ] &&
+    ok "SIG$sig interrupts a long UFM solve: exit 3, the point stays pending, no lock left" ||
+    bad "long solve and SIG$sig: rc=$rc done/pending=$st"
+done
 rm -f go go.held
 UFMSWEEP_TEST_HOLD=started:go "$MPIRUN" -n 3 "$BIN" run long.yaml --store long3.h5 >/dev/null 2>&1 &
 job=$!
@@ -304,7 +308,7 @@ rc=$?
 st=$(pending_of long3.h5)
 [ $rc -eq 3 ] && [ "$st" = "0 2" ] && ok "SIGTERM to the worker ranks alone stops the sweep: exit 3" ||
   bad "SIGTERM to the workers: rc=$rc ranks=$ranks done/pending=$st"
-for sig in INT TERM; do
+for sig in INT TERM HUP; do
   set -m # as from a terminal: the wrapper does not inherit an ignored SIGINT
   rm -f go go.held
   UFMSWEEP_TEST_HOLD=started:go MPIRUN="$MPIRUN" "$UFMSWEEP_SOURCE_DIR/jobs/ufmsweep-mpirun" -n 3 "$BIN" run long.yaml --store wrap$sig.h5 >/dev/null 2>wrap.err &
@@ -356,6 +360,20 @@ if mount -t tmpfs -o size=16k tmpfs tiny 2>/dev/null; then
 else
   echo "SKIP full disk at store creation (cannot mount a tmpfs here)"
 fi
+
+# 14. a FIFO where a store or a network file is expected is refused at once (HDF5's open of a
+# FIFO blocks until someone writes to it); the ceiling only turns a hang into a failure
+mkfifo pipe.h5
+fifo_ok=1
+for cmd in "status pipe.h5" "verify pipe.h5" "export pipe.h5 --format csv -o pipe.csv" \
+           "measure pipe.h5" "run $SPECS/small.yaml --store fifo-reuse.h5 --reuse pipe.h5"; do
+  err=$(timeout 60 "$BIN" $cmd 2>&1)
+  rc=$?
+  [ $rc -eq 1 ] && [[ "$err" == *"pipe.h5: not a regular file (a FIFO)"* ]] ||
+    { fifo_ok=0; echo "  a FIFO given to $cmd: rc=$rc $err"; }
+done
+[ $fifo_ok -eq 1 ] && [ ! -e fifo-reuse.h5 ] && [ ! -e pipe.csv ] && ok "a FIFO as a store or a network file is refused at once, naming it" ||
+  bad "FIFO: files were created"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
