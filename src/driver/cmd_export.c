@@ -147,6 +147,8 @@ static int export_csv(const char *path, const spec *s, store *st, FILE *o, sweep
             ids[i] = p0 + i;
         if ((ret = store_read_points(st, ids, cnt, recs, NULL, eb)) != SWEEP_OK)
             break;
+        for (int i = 0; i < cnt; i++)
+            point_text_clean(recs[i].message); /* stores made before 0.4 may hold escapes */
         for (int i = 0; i < cnt; i++) {
             const point_record *r = &recs[i];
             int64_t idx[SPEC_MAX_AXES];
@@ -193,6 +195,15 @@ static void nc_name(const char *in, char *out, size_t cap)
 static int is_integer_param(const param_def *d)
 {
     return d->type == PARAM_INT || d->type == PARAM_I64;
+}
+
+/* whether the option is an axis of the spec's grid */
+static int is_axis(const spec *s, const param_def *def)
+{
+    for (int a = 0; a < s->n_axes; a++)
+        if (s->axes[a].def == def)
+            return 1;
+    return 0;
 }
 
 static nc_type nc_type_of(record_elem e)
@@ -284,6 +295,9 @@ static int nc_define_coords(int nc, const spec *s, int P, nc_coords *co, sweep_e
     }
     for (int i = 0; i < s->n_fixed; i++) {
         const spec_fixed *fx = &s->fixed[i];
+        co->fixed[i] = -1;
+        if (is_axis(s, fx->def))
+            continue; /* fixed here, varied in a block: the axis holds it (and its name) */
         char *end = NULL;
         strtod(fx->text, &end);
         const int numeric = end != fx->text && *end == '\0' &&
@@ -327,6 +341,8 @@ static int nc_write_coords(int nc, const spec *s, int P, const nc_coords *co, sw
     for (int i = 0; i < s->n_fixed; i++) {
         const spec_fixed *fx = &s->fixed[i];
         nc_type t;
+        if (co->fixed[i] < 0)
+            continue;
         NC_TRY(nc_inq_vartype(nc, co->fixed[i], &t));
         if (t == NC_STRING) {
             const char *txt = fx->text;
@@ -427,7 +443,7 @@ static int nc_write_fields(int nc, store *st, const int *ids, sweep_errbuf *eb)
         if ((ret = store_read_messages(st, msgs, ml, eb)) != SWEEP_OK)
             goto cleanup;
         for (size_t p = 0; p < n; p++)
-            msgp[p] = msgs + p * ml;
+            msgp[p] = point_text_clean(msgs + p * ml);
         NC_TRY(nc_put_var_string(nc, ids[i], (const char **)msgp));
     }
 cleanup:

@@ -43,6 +43,7 @@ void point_record_fail(point_record *rec, int code, const char *detail)
     rec->error_code = code;
     snprintf(rec->message, sizeof rec->message, "%.40s: %.80s", sweep_strerror(code),
              detail != NULL && detail[0] ? detail : "(no detail)");
+    point_text_clean(rec->message); /* a command's stderr line may hold terminal escapes */
 }
 
 typedef struct id_writer {

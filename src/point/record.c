@@ -226,6 +226,14 @@ void record_field_set(const record_field *f, point_record *rec, double v)
     }
 }
 
+char *point_text_clean(char *s)
+{
+    for (unsigned char *c = (unsigned char *)s; *c != '\0'; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    return s;
+}
+
 /* ---- names of the solve scalars and trace fields ---- */
 
 #define NAME_(m, ln) #m,

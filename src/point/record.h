@@ -110,6 +110,11 @@ typedef struct point_record {
     char message[128];    /* outcome or error text, "" when done cleanly */
 } point_record;
 
+/* point_text_clean - control characters of s (bytes below 0x20, and 0x7f) replaced by '?', in
+ * place: a message stored or printed never carries a terminal escape or a line break (an
+ * external command's stderr line can hold both). Returns s. */
+char *point_text_clean(char *s);
+
 /* point_solve_field_name - "train_loss", "objective", "grad_norm", "iters_run" (the JSON of
  * `solve` says loss and iters; in a store these names would clash with the axes loss/iters). */
 const char *point_solve_field_name(int i);

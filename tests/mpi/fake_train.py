@@ -2,8 +2,8 @@
 """A stand-in for a training program (tests/mpi/test_external.sh): writes the exact predicted
 geometry of `ufmsweep theory` for its options as a network file (W k x d, H n x d with the
 examples in a shuffled order, labels), so that measuring it must give the prediction back.
---seed picks what goes wrong: 1 exits 1 with a message on stderr, 2 never finishes, 3 takes a
-second before writing, 4 writes a file whose labels are out of range."""
+--seed picks what goes wrong: 1 exits 1 with a message (and terminal escapes) on stderr, 2 never
+finishes, 3 takes a second before writing, 4 writes a file whose labels are out of range."""
 import argparse
 import json
 import os
@@ -29,7 +29,8 @@ a = ap.parse_args()
 print(" ".join(f"{v}={os.environ.get(v, '')}" for v in
                ("UFMSWEEP_POINT", "UFMSWEEP_SEED", "UFMSWEEP_OUT", "UFMSWEEP_RANK")), flush=True)
 if a.seed == 1:
-    print("fake_train.py: CUDA out of memory (pretend)", file=sys.stderr)
+    # with terminal escapes (clear the screen, set the title), as a hostile or careless program
+    print("fake_train.py: CUDA out of memory (pretend)\x1b[2J\x1b]0;pwned\x07", file=sys.stderr)
     sys.exit(1)
 if a.seed == 2:
     time.sleep(1000)

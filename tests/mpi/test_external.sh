@@ -135,9 +135,16 @@ for k in ("w_norm_ratio", "h_norm_ratio", "w_cos_majmin"):
 assert (f["results/dist_gw"][()][done] < 1e-9).all()
 msg = {int(x["params"]["seed"]): x["message"] for x in json.load(open("ext.json"))["failed_points"]}
 assert "exit 1: fake_train.py: CUDA out of memory (pretend)" in msg[1], msg
+assert "\x1b" not in msg[1] and "\x07" not in msg[1] and "?[2J" in msg[1], msg  # escapes neutralized
 assert "timed out after 3 s" in msg[2], msg
 assert "labels[" in msg[4] and "is not a class of W" in msg[4], msg
 PY
+"$BIN" status ext.h5 --failed >ext-failed.txt 2>&1
+"$BIN" export ext.h5 --format csv -o ext.csv >/dev/null 2>&1
+grep -q "CUDA out of memory" ext-failed.txt && grep -q "CUDA out of memory" ext.csv &&
+  ! grep -q $'\x1b' ext-failed.txt ext.csv && ! grep -q $'\x07' ext-failed.txt ext.csv &&
+  ok "a command's terminal escapes never reach status --failed or the CSV" ||
+  bad "escapes: $(cat -v ext-failed.txt | grep CUDA)"
 n_logs=$(ls ext.h5.external/points/*/command.err 2>/dev/null | wc -l)
 grep -q "UFMSWEEP_POINT=0 UFMSWEEP_SEED=0 UFMSWEEP_OUT=.*/p0-.*/network.h5 UFMSWEEP_RANK=[12]" ext.h5.external/points/p0-*/command.out &&
   ok "the command's environment names its point, seed, file and rank" || bad "environment: $(cat ext.h5.external/points/p0-*/command.out)"
