@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "fsafe.h"
+#include "numparse.h"
 #include "point.h"
 #include "spec.h"
 #include "store.h"
@@ -20,6 +21,59 @@ static void merge_help(FILE *f)
                "from the same spec (same spec and grid hashes); OUT.h5 must not exist. Points still\n"
                "pending in every shard stay pending in OUT.h5 (resume it to finish them).\n"
                "Exit 0, or 1 on any refusal (OUT.h5 is then not created).\n");
+}
+
+/* The shards (run --shard I/N) that are not among the inputs are named on stderr: a partial
+ * merge is allowed (their points stay pending in OUT), never silent. */
+static int report_missing_shards(const char *const *shards, int n_shards, const spec *s)
+{
+    int64_t count = 0;
+    unsigned char *seen = NULL;
+    int ret = SWEEP_OK;
+    for (int i = 0; i < n_shards && ret == SWEEP_OK; i++) {
+        store *in = NULL;
+        sweep_errbuf eb;
+        char text[32] = "";
+        int64_t si = -1, sn = -1;
+        sweep_errbuf_clear(&eb);
+        if ((ret = store_open(shards[i], s, 0, &in, &eb)) != SWEEP_OK) {
+            fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
+            break;
+        }
+        store_attr_string(in, "shard", text, sizeof text);
+        store_discard(&in);
+        if (text[0] == '\0' || numparse_pair(text, '/', 0, INT32_MAX, &si, &sn) != SWEEP_OK ||
+            si >= sn) {
+            free(seen);
+            return SWEEP_OK; /* a whole store among the inputs: nothing is missing */
+        }
+        if (count == 0 && (seen = calloc((size_t)sn, 1)) == NULL)
+            return SWEEP_ERR_NOMEM;
+        if (count != 0 && sn != count) {
+            fprintf(stderr, "ufmsweep merge: %s is shard %s, another input is of %lld shards: "
+                            "the inputs come from different --shard splits\n",
+                    shards[i], text, (long long)count);
+            ret = SWEEP_ERR_ARG;
+            break;
+        }
+        count = sn;
+        seen[si] = 1;
+    }
+    int64_t missing = 0;
+    for (int64_t k = 0; ret == SWEEP_OK && k < count; k++)
+        missing += !seen[k];
+    if (missing > 0) {
+        fprintf(stderr, "[ufmsweep] merge: %lld of the %lld shards are not among the inputs (",
+                (long long)missing, (long long)count);
+        for (int64_t k = 0, listed = 0; k < count && listed < 10; k++)
+            if (!seen[k])
+                fprintf(stderr, "%s%lld/%lld", listed++ ? ", " : "", (long long)k,
+                        (long long)count);
+        fprintf(stderr, "%s): their points stay pending in the merged store\n",
+                missing > 10 ? ", ..." : "");
+    }
+    free(seen);
+    return ret;
 }
 
 int cmd_merge_main(int argc, char **argv)
@@ -71,6 +125,8 @@ int cmd_merge_main(int argc, char **argv)
         }
         store_discard(&in);
     }
+    if (report_missing_shards(shards, n_shards, s) != SWEEP_OK)
+        goto cleanup;
     if (store_create_temp(out_path, s, "", 1, tmp, sizeof tmp, &out, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
         goto cleanup;

@@ -141,6 +141,10 @@ for i in 0 1 2; do
   [ $? -eq $EXIT_POINTS_FAILED ] || bad "shard $i"
 done
 "$BIN" merge merged.h5 shard0.h5 shard1.h5 shard2.h5 2>merge.err && same_data r1.h5 merged.h5 && ok "3 shards merge to the single-run store" || bad "merge: $(cat merge.err)"
+! grep -q "not among the inputs" merge.err || bad "a complete merge names missing shards: $(cat merge.err)"
+"$BIN" merge partial.h5 shard0.h5 shard2.h5 2>partial.err
+[ $? -eq 0 ] && grep -q "1 of the 3 shards are not among the inputs (1/3)" partial.err &&
+  ok "a partial merge is allowed and names the missing shard" || bad "partial merge: $(cat partial.err)"
 err=$("$BIN" merge merged2.h5 shard0.h5 sig.h5 2>&1)
 [ $? -eq 1 ] && [ ! -e merged2.h5 ] && [[ "$err" == *"another meaning"* ]] && ok "merge refuses a shard of another spec" || bad "merge refusal: $err"
 

@@ -205,6 +205,20 @@ def main():
               and ds["R"].dtype == np.float64, r1.stderr + r2.stderr)
         if ds is not None:
             ds.close()
+        # a key fixed and also varied in a block (n_min here, zipped with R there): the axis is the
+        # variable, not a second one of the same name (netCDF refused the export)
+        uspec = os.path.join(tmp, "union.yaml")
+        with open(uspec, "w") as f:
+            f.write("name: union\nfixed: {k: 4, n_min: 2, d: 4, opt: ngd, lr: 0.2, iters: 20}\n"
+                    "grids:\n  - {R: [1, 2]}\n  - zip: {R: [4, 16], n_min: [4, 1]}\n")
+        ust, unc = os.path.join(tmp, "union.h5"), os.path.join(tmp, "union.nc")
+        r1, r2 = run("run", uspec, "--store", ust), run("export", ust, "--format", "netcdf", "-o", unc)
+        ds = xr.open_dataset(unc, engine="h5netcdf") if r2.returncode == 0 else None
+        check("netcdf export of a key both fixed and in a block: n_min is the axis",
+              ds is not None and "n_min" in ds.dims and sorted(ds["n_min"].values.tolist()) == [1, 2, 4],
+              r1.stderr + r2.stderr)
+        if ds is not None:
+            ds.close()
         # ncdump reads the raw store and the export in full (it aborted on the raw store:
         # a fixed-length string dataset, which netCDF-C mis-sizes)
         for path in (fresh, ncp):
