@@ -284,11 +284,12 @@ static int parse_top_keys(parse_ctx *c, spec *s, yaml_node_t *root, spec_top *to
 static int parse_blocks(parse_ctx *c, spec *s, const spec_top *top)
 {
     int ret;
+    char place[700];
     if (top->grid != NULL && top->grids != NULL)
         return spec_err_at(c, top->grids_line, SWEEP_ERR_ARG,
-                           "grids: the spec also has grid (line %d): give one grid, or a list of "
+                           "grids: the spec also has grid (%s): give one grid, or a list of "
                            "blocks under grids",
-                           top->grid_line);
+                           spec_place(c, top->grid_line, place, sizeof place));
     if (top->grid == NULL && top->grids == NULL)
         return spec_err_at(c, 1, SWEEP_ERR_ARG,
                            "grid: missing (a sweep needs at least one axis: grid: {axis: "

@@ -165,11 +165,12 @@ static int block_axis_def(parse_ctx *c, spec *s, const param_def **seen, int n_s
         if (seen[i] == def)
             return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG, "%s: '%s' is given twice",
                                where, key);
+    char place[700];
     for (int f = 0; legacy && f < s->n_fixed; f++)
         if (s->fixed[f].def == def)
             return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG,
-                               "grid: '%s' is also fixed (line %d); give it once", key,
-                               s->fixed[f].line);
+                               "grid: '%s' is also fixed (%s); give it once", key,
+                               spec_place(c, s->fixed[f].line, place, sizeof place));
     if (n_seen >= SPEC_MAX_AXES)
         return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG, "%s: more than %d axes", where,
                            SPEC_MAX_AXES);

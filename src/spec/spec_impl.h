@@ -50,6 +50,10 @@ int spec_err_at(const parse_ctx *c, int line, int code, const char *fmt, ...)
 #endif
     ;
 
+/* spec_place - "line N" of the spec, or "override 'KEY=VALUE'" for a node an override made: a
+ * place named inside a message. Returns buf. */
+const char *spec_place(const parse_ctx *c, int line, char *buf, size_t cap);
+
 /* ---- spec_yaml.c ---- */
 
 /* spec_yaml_line - the 1-based line of a node; spec_yaml_node - the node of an id (NULL: none) */

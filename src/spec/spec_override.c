@@ -264,6 +264,24 @@ static int apply_option(yaml_document_t *doc, int root, const char *ovr, const c
     return SWEEP_OK;
 }
 
+/* After the value's document: nothing but blanks and comments, as in a spec file (libyaml
+ * would leave text after a complete flow collection, "[1, 2]] extra", unread). */
+static int value_ends_here(yaml_parser_t *parser, const char *ovr, sweep_errbuf *eb)
+{
+    yaml_document_t more;
+    if (!yaml_parser_load(parser, &more))
+        return sweep_err_set(eb, SWEEP_ERR_ARG,
+                             "override '%s': text after the value: %s (column %d)", ovr,
+                             parser->problem ? parser->problem : "malformed",
+                             (int)parser->problem_mark.column + 1);
+    const int second = yaml_document_get_root_node(&more) != NULL;
+    yaml_document_delete(&more);
+    if (second)
+        return sweep_err_set(eb, SWEEP_ERR_ARG, "override '%s': a second value after the first",
+                             ovr);
+    return SWEEP_OK;
+}
+
 static int apply_one(yaml_document_t *doc, const char *ovr, int line, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
@@ -282,6 +300,11 @@ static int apply_one(yaml_document_t *doc, const char *ovr, int line, sweep_errb
     const char *value = eq + 1;
     if (value[0] == '\0')
         return sweep_err_set(eb, SWEEP_ERR_ARG, "override '%s': no value after '='", ovr);
+    if (path[0] == '.' || path[strlen(path) - 1] == '.' || strstr(path, "..") != NULL)
+        return sweep_err_set(eb, SWEEP_ERR_ARG,
+                             "override '%s': the path '%s' has an empty key (keys and list "
+                             "positions are joined by single dots: grids.1.R)",
+                             ovr, path);
     if (!yaml_parser_initialize(&parser))
         return SWEEP_ERR_NOMEM;
     parser_ok = 1;
@@ -299,6 +322,8 @@ static int apply_one(yaml_document_t *doc, const char *ovr, int line, sweep_errb
         ret = sweep_err_set(eb, SWEEP_ERR_ARG, "override '%s': no value", ovr);
         goto cleanup;
     }
+    if ((ret = value_ends_here(&parser, ovr, eb)) != SWEEP_OK)
+        goto cleanup;
     yaml_node_t *root = yaml_document_get_root_node(doc);
     if (root == NULL || root->type != YAML_MAPPING_NODE) {
         ret = sweep_err_set(eb, SWEEP_ERR_ARG,

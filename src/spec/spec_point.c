@@ -1,5 +1,6 @@
 /* The points of a spec: their options and their computation through the point layer. */
 #include "spec.h"
+#include "spec_impl.h"
 
 #include "profile.h"
 
@@ -152,8 +153,12 @@ void spec_print_summary(const spec *s, FILE *f)
     fprintf(f, "\n");
     for (int b = 0; b < s->n_blocks; b++) {
         const spec_block *bl = &s->blocks[b];
-        fprintf(f, "  block %d (line %d): %lld points: ", b + 1, bl->line,
-                (long long)bl->n_points);
+        if (bl->line > SPEC_OVERRIDE_LINE)
+            fprintf(f, "  block %d (from an override): %lld points: ", b + 1,
+                    (long long)bl->n_points);
+        else
+            fprintf(f, "  block %d (line %d): %lld points: ", b + 1, bl->line,
+                    (long long)bl->n_points);
         for (int fi = 0; fi < bl->n_factors; fi++) {
             const spec_factor *fa = &bl->factor[fi];
             fprintf(f, "%s", fi ? " x " : "");

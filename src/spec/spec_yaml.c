@@ -15,6 +15,16 @@
 #include <string.h>
 #include <yaml.h>
 
+const char *spec_place(const parse_ctx *c, int line, char *buf, size_t cap)
+{
+    const long i = (long)line - 1 - SPEC_OVERRIDE_LINE;
+    if (i >= 0 && i < c->n_overrides)
+        snprintf(buf, cap, "override '%.600s'", c->overrides[i]);
+    else
+        snprintf(buf, cap, "line %d", line);
+    return buf;
+}
+
 int spec_err_at(const parse_ctx *c, int line, int code, const char *fmt, ...)
 {
     char where[1200], msg[sizeof c->eb->msg];
