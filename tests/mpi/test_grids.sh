@@ -189,6 +189,18 @@ out=$("$BIN" run o.yaml lr_dacay=2 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" == *"unknown key 'lr_dacay' (did you mean 'lr_decay'?)"* ]] && ok "an unknown override key refused with a suggestion" || bad "override unknown: $out"
 out=$("$BIN" run o.yaml grid.R='[1, 2' 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" == *"override 'grid.R=[1, 2': the value is not YAML flow syntax"* ]] && ok "a value that is not YAML refused" || bad "override yaml: $out"
+# as strict as the file: text after a value, empty keys in a path; a place named in a message
+# is the override, never the internal line of its nodes
+out=$("$BIN" run o.yaml grid.R='[1, 2]] extra' --check 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"override 'grid.R=[1, 2]] extra': text after the value"* ]] && ok "text after an override's value refused" || bad "trailing text: $out"
+for ov in .=5 grid..R=[1] fixed.=2; do
+  out=$("$BIN" run o.yaml "$ov" --check 2>&1); rc=$?
+  [ $rc -eq 1 ] && [[ "$out" == *"has an empty key"* ]] || bad "empty key in $ov: $out"
+done
+out=$("$BIN" run o.yaml 'grids=[{R: [1]}, {R: [3]}]' --check 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"grids: the spec also has grid (line "* ]] && [[ "$out" != *"10000000"* ]] || bad "grid and grids: $out"
+out=$("$BIN" run u.yaml 'grids.2={R: [7]}' --check 2>&1)
+[[ "$out" == *"(from an override)"* ]] && [[ "$out" != *"10000000"* ]] && ok "empty keys refused; places in messages name the override" || bad "override block label: $out"
 "$BIN" run o.yaml iters=20 >/dev/null 2>&1 || bad "run with an override"
 "$PY" - <<'PY' && ok "the store records the spec text and the overrides verbatim" || bad "override provenance"
 import h5py
