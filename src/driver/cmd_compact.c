@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "fsafe.h"
+#include "testhook.h"
 #include "point.h"
 #include "spec.h"
 #include "store.h"
@@ -81,6 +82,7 @@ int cmd_compact_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
         goto cleanup;
     }
+    fsafe_temp_guard(tmp); /* a stop signal removes it */
     int64_t copied = 0, dups = 0;
     int run = 0;
     if (store_copy_finished(dst, in, NULL, &copied, &dups, &eb) != SWEEP_OK ||
@@ -99,6 +101,7 @@ int cmd_compact_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep compact: the copy does not verify; %s not written\n", out);
         goto cleanup;
     }
+    test_hook_hold("output");
     if (fsafe_commit(tmp, out, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
         goto cleanup;
@@ -108,6 +111,7 @@ int cmd_compact_main(int argc, char **argv)
 cleanup:
     store_discard(&dst);
     store_discard(&in);
+    fsafe_temp_guard(NULL);
     fsafe_temp_discard(tmp);
     spec_destroy(&s);
     return exit_code;

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "fsafe.h"
+#include "testhook.h"
 #include "params.h"
 #include "point.h"
 #include "spec.h"
@@ -563,6 +564,7 @@ int cmd_export_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
         goto cleanup;
     }
+    fsafe_temp_guard(tmp); /* a stop signal removes it */
     if (!strcmp(format, "csv")) {
         o = fdopen(fd, "w");
         if (o == NULL) {
@@ -581,6 +583,7 @@ int cmd_export_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
         goto cleanup;
     }
+    test_hook_hold("output");
     if (fsafe_commit(tmp, out, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep export: %s\n", eb.msg);
         goto cleanup;
@@ -592,6 +595,7 @@ int cmd_export_main(int argc, char **argv)
 cleanup:
     if (o != NULL)
         fclose(o);
+    fsafe_temp_guard(NULL);
     fsafe_temp_discard(tmp);
     store_discard(&st);
     spec_destroy(&s);

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "fsafe.h"
+#include "testhook.h"
 #include "numparse.h"
 #include "point.h"
 #include "spec.h"
@@ -131,6 +132,7 @@ int cmd_merge_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
         goto cleanup;
     }
+    fsafe_temp_guard(tmp); /* a stop signal removes it */
     taken = calloc((size_t)s->n_points, 1);
     if (taken == NULL) {
         fprintf(stderr, "ufmsweep merge: out of memory\n");
@@ -154,6 +156,7 @@ int cmd_merge_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep merge: %s: cannot finish writing\n", tmp);
         goto cleanup;
     }
+    test_hook_hold("output");
     if (fsafe_commit(tmp, out_path, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
         goto cleanup;
@@ -165,6 +168,7 @@ int cmd_merge_main(int argc, char **argv)
 cleanup:
     store_discard(&in);
     store_discard(&out);
+    fsafe_temp_guard(NULL);
     fsafe_temp_discard(tmp);
     free(taken);
     free(pos);

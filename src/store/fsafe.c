@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,33 @@ int fsafe_commit(const char *tmp, const char *target, sweep_errbuf *eb)
         close(dfd);
     }
     return SWEEP_OK;
+}
+
+/* the temporary that a signal removes (fsafe_temp_guard) */
+static char guard_path[4352];
+static volatile sig_atomic_t guard_armed;
+
+static void guard_on_signal(int sig)
+{
+    if (guard_armed)
+        (void)unlink(guard_path); /* async-signal-safe */
+    raise(sig); /* the handler was reset (SA_RESETHAND): the signal's own action now */
+}
+
+void fsafe_temp_guard(const char *tmp)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa;
+    guard_armed = 0;
+    if (tmp == NULL || tmp[0] == '\0' || strlen(tmp) >= sizeof guard_path)
+        return;
+    memcpy(guard_path, tmp, strlen(tmp) + 1);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = guard_on_signal;
+    sa.sa_flags = SA_RESETHAND;
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
+    guard_armed = 1;
 }
 
 void fsafe_temp_discard(char *tmp)

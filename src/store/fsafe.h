@@ -36,6 +36,14 @@ SWEEP_MUST_USE int fsafe_commit(const char *tmp, const char *target, sweep_errbu
  * commit), then set tmp[0] = '\0'. Errors are ignored: nothing else can be lost. */
 void fsafe_temp_discard(char *tmp);
 
+/* fsafe_temp_guard - for the commands that write one output through a temporary (export,
+ * compact, merge): while tmp (a temporary this process made) is guarded, SIGINT, SIGTERM and
+ * SIGHUP remove it and then end the process as the signal would; NULL ends the guard (before
+ * the temporary is committed or discarded). Not for `run`, whose ranks turn those signals into
+ * a stop. A signal handler reaches only static storage: the guarded path is the one piece of
+ * process-wide state of this module. */
+void fsafe_temp_guard(const char *tmp);
+
 /* fsafe_same_file - 1 when paths a and b both exist and are the same file (device, inode). */
 SWEEP_MUST_USE int fsafe_same_file(const char *a, const char *b);
 
