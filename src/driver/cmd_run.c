@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "run.h"
 #include "commands.h"
+#include "ext.h"
 #include "fsafe.h"
 #include "journal.h"
 #include "store_plan.h"
@@ -388,11 +389,23 @@ static int start_run_row(run_setup *rs, int size, const char *hostnames, store_r
     return store_flush(rs->st, eb);
 }
 
+/* solver external: its files in STORE.external/, a real directory of this user (made here when
+ * missing), before anything else is written */
+static int make_external_dir(const run_setup *rs, char *ext_dir, size_t cap, sweep_errbuf *eb)
+{
+    snprintf(ext_dir, cap, "%.4000s.external", rs->store_path);
+    if (mkdir(ext_dir, 0755) != 0 && errno != EEXIST)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot create the directory of the external "
+                                               "commands' files: %s",
+                             ext_dir, strerror(errno));
+    return ext_own_directory(ext_dir, eb);
+}
+
 /* Rank 0: the store path, the --reuse stores and the reuse plan first (a bad --reuse touches
  * nothing), then the store set up, the reuse sources recorded and the run's row started. */
 static int root_open_store(const run_args *a, const spec *s, int size, const char *hostnames,
                            run_setup *rs, reuse_set *reuse, int64_t **rep, store_run_row *row,
-                           sweep_errbuf *eb)
+                           char *ext_dir, size_t ext_cap, sweep_errbuf *eb)
 {
     int ret;
     const char *path = a->store_path ? a->store_path : s->store;
@@ -403,6 +416,8 @@ static int root_open_store(const run_args *a, const spec *s, int size, const cha
     snprintf(rs->store_path, sizeof rs->store_path, "%s", path);
     snprintf(rs->journal_path, sizeof rs->journal_path, "%s.journal", path);
     snprintf(rs->lock_path, sizeof rs->lock_path, "%s.lock", path);
+    if (s->any_external && (ret = make_external_dir(rs, ext_dir, ext_cap, eb)) != SWEEP_OK)
+        return ret;
     if ((ret = run_reuse_open(a, path, reuse, eb)) != SWEEP_OK)
         return ret;
     if (!a->no_reuse) {
@@ -421,22 +436,11 @@ static int root_open_store(const run_args *a, const spec *s, int size, const cha
     return start_run_row(rs, size, hostnames, row, eb);
 }
 
-/* solver external: its files in STORE.external/, made on rank 0 and known to every rank */
-static void share_external_dir(MPI_Comm comm, int rank, const spec *s, const run_setup *rs,
-                               char *ext_dir, size_t cap)
+/* the external commands' directory (rank 0's), on every rank */
+static void share_external_dir(MPI_Comm comm, int rank, char *ext_dir, size_t cap)
 {
     sweep_errbuf eb;
     sweep_errbuf_clear(&eb);
-    ext_dir[0] = '\0';
-    if (rank == 0 && s->any_external) {
-        snprintf(ext_dir, cap, "%.4000s.external", rs->store_path);
-        if (mkdir(ext_dir, 0755) != 0 && errno != EEXIST) {
-            fprintf(stderr, "ufmsweep run: %s: cannot create the directory of the external "
-                            "commands' files: %s\n",
-                    ext_dir, strerror(errno));
-            ext_dir[0] = '\0';
-        }
-    }
     if (sweep_comm_bcast_text(comm, ext_dir, (int)cap, &eb) != SWEEP_OK) {
         fprintf(stderr, "[rank %d] ufmsweep run: %s\n", rank, eb.msg);
         MPI_Abort(comm, 1);
@@ -606,13 +610,14 @@ int cmd_run_main(int argc, char **argv)
 
     /* 2. the store, on rank 0 */
     if (rank == 0) {
-        ok = root_open_store(&a, s, size, hostnames, &rs, &reuse, &rep, &row, &eb) == SWEEP_OK;
+        ok = root_open_store(&a, s, size, hostnames, &rs, &reuse, &rep, &row, ext_dir,
+                             sizeof ext_dir, &eb) == SWEEP_OK;
         if (!ok)
             fprintf(stderr, "ufmsweep run: %s\n", eb.msg);
     }
     if (!bcast_int(ok, comm))
         goto cleanup;
-    share_external_dir(comm, rank, s, &rs, ext_dir, sizeof ext_dir);
+    share_external_dir(comm, rank, ext_dir, sizeof ext_dir);
 
     /* 3. the sweep; rank groups for grouped solves: workers 1 + g G .. g G + G */
     if (a.ranks_per_solve > 1)

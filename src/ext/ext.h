@@ -43,4 +43,9 @@ typedef struct ext_runner {
 SWEEP_MUST_USE int ext_run_point(void *ctx, const point_params *pp, int64_t point,
                   const volatile sig_atomic_t *stop, point_network *net, sweep_errbuf *eb);
 
+/* ext_own_directory - SWEEP_OK when path is a real directory (not a symbolic link) owned by
+ * this user; else SWEEP_ERR_NOT_OURS saying what it is: the only kind of directory in which the
+ * external commands' files are made (a planted symlink would put them elsewhere). */
+SWEEP_MUST_USE int ext_own_directory(const char *path, sweep_errbuf *eb);
+
 #endif /* UFMSWEEP_EXT_H */

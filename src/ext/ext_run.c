@@ -105,6 +105,22 @@ static void stop_group(pid_t pid, double grace)
     waitpid(pid, &status, 0);
 }
 
+int ext_own_directory(const char *path, sweep_errbuf *eb)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: %s", path, strerror(errno));
+    if (S_ISLNK(sb.st_mode) || !S_ISDIR(sb.st_mode) || sb.st_uid != geteuid())
+        return sweep_err_set(eb, SWEEP_ERR_NOT_OURS,
+                             "%s: not a directory of this user (%s): the external commands' "
+                             "files are made only in a real directory the run owns; remove it "
+                             "or give another --store",
+                             path, S_ISLNK(sb.st_mode)  ? "a symbolic link"
+                                   : !S_ISDIR(sb.st_mode) ? "not a directory"
+                                                          : "owned by another user");
+    return SWEEP_OK;
+}
+
 int ext_run_point(void *ctx, const point_params *pp, int64_t point,
                   const volatile sig_atomic_t *stop, point_network *net, sweep_errbuf *eb)
 {
@@ -125,6 +141,9 @@ int ext_run_point(void *ctx, const point_params *pp, int64_t point,
         if (mkdir(points, 0755) != 0 && errno != EEXIST)
             return sweep_err_set(eb, SWEEP_ERR_IO, "%s: cannot create: %s", points,
                                  strerror(errno));
+        if ((ret = ext_own_directory(r->dir, eb)) != SWEEP_OK ||
+            (ret = ext_own_directory(points, eb)) != SWEEP_OK)
+            return ret;
         snprintf(dir, sizeof dir, "%s/p%lld-XXXXXX", points, (long long)point);
     } else {
         const char *tmp = getenv("TMPDIR");
