@@ -105,6 +105,38 @@ static void stop_group(pid_t pid, double grace)
     waitpid(pid, &status, 0);
 }
 
+/* A command's log above EXT_LOG_MAX bytes keeps its first and last EXT_LOG_KEEP bytes, with a
+ * line between them saying how much was left out (a command that prints hundreds of MB per
+ * point would fill the disk with its logs). Best effort: a log it cannot shorten stays whole. */
+#define EXT_LOG_MAX ((off_t)8 << 20)
+#define EXT_LOG_KEEP ((off_t)1 << 20)
+
+static void cap_log(const char *path)
+{
+    const int fd = open(path, O_RDWR | O_NOFOLLOW);
+    struct stat sb;
+    if (fd < 0)
+        return;
+    char *tail = NULL;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > EXT_LOG_MAX &&
+        (tail = malloc((size_t)EXT_LOG_KEEP)) != NULL) {
+        const off_t from = sb.st_size - EXT_LOG_KEEP;
+        char note[200];
+        const int nl = snprintf(note, sizeof note,
+                                "\n[ufmsweep: %lld bytes of this log left out here; it keeps the "
+                                "first and the last %lld bytes]\n",
+                                (long long)(from - EXT_LOG_KEEP), (long long)EXT_LOG_KEEP);
+        if (pread(fd, tail, (size_t)EXT_LOG_KEEP, from) == (ssize_t)EXT_LOG_KEEP &&
+            pwrite(fd, note, (size_t)nl, EXT_LOG_KEEP) == nl &&
+            pwrite(fd, tail, (size_t)EXT_LOG_KEEP, EXT_LOG_KEEP + nl) == (ssize_t)EXT_LOG_KEEP &&
+            ftruncate(fd, EXT_LOG_KEEP + nl + EXT_LOG_KEEP) != 0) {
+            /* left longer than planned: still complete at both ends */
+        }
+    }
+    free(tail);
+    close(fd);
+}
+
 int ext_own_directory(const char *path, sweep_errbuf *eb)
 {
     struct stat sb;
@@ -241,6 +273,10 @@ int ext_run_point(void *ctx, const point_params *pp, int64_t point,
 cleanup:
     if (pid > 0)
         stop_group(pid, 1.0);
+    if (fa_ok) { /* the logs exist */
+        cap_log(log_out);
+        cap_log(log_err);
+    }
     if (fa_ok)
         posix_spawn_file_actions_destroy(&fa);
     if (attr_ok)
