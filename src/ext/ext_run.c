@@ -4,6 +4,7 @@
 
 #include "command.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +17,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
 
 extern char **environ;
 
@@ -105,6 +109,69 @@ static void stop_group(pid_t pid, double grace)
     waitpid(pid, &status, 0);
 }
 
+/* The children of this process (at most max of them into out; Linux's /proc; elsewhere none). */
+#define EXT_MAX_CHILDREN 256
+static int list_children(pid_t *out, int max)
+{
+    int n = 0;
+#if defined(__linux__)
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return 0;
+    const pid_t self = getpid();
+    struct dirent *e;
+    while (n < max && (e = readdir(d)) != NULL) {
+        char path[300], buf[512];
+        const long pid = strtol(e->d_name, NULL, 10);
+        if (pid <= 0 || pid == self)
+            continue;
+        snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        const size_t got = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[got] = '\0';
+        const char *close_paren = strrchr(buf, ')'); /* the name may hold spaces */
+        long ppid = -1;
+        char state;
+        if (close_paren != NULL && sscanf(close_paren + 1, " %c %ld", &state, &ppid) == 2 &&
+            ppid == self)
+            out[n++] = (pid_t)pid;
+    }
+    closedir(d);
+#else
+    (void)out, (void)max;
+#endif
+    return n;
+}
+
+/* Everything a command left behind outside its process group: with this process a child
+ * subreaper (prctl, set before the command starts), the orphans of the command's processes (a
+ * daemon that called setsid() and ignores SIGTERM) become its children; each child that was not
+ * one before the command (before[0..n_before): an MPI library's helper, say) is killed and
+ * reaped, again as long as killing one leaves new orphans. */
+static void reap_descendants(const pid_t *before, int n_before)
+{
+    pid_t now[EXT_MAX_CHILDREN];
+    for (int round = 0; round < 64; round++) {
+        int killed = 0;
+        const int n = list_children(now, EXT_MAX_CHILDREN);
+        for (int i = 0; i < n; i++) {
+            int old = 0;
+            for (int j = 0; j < n_before && !old; j++)
+                old = now[i] == before[j];
+            if (old)
+                continue;
+            kill(now[i], SIGKILL);
+            waitpid(now[i], NULL, 0);
+            killed++;
+        }
+        if (killed == 0)
+            return;
+    }
+}
+
 /* A command's log above EXT_LOG_MAX bytes keeps its first and last EXT_LOG_KEEP bytes, with a
  * line between them saying how much was left out (a command that prints hundreds of MB per
  * point would fill the disk with its logs). Best effort: a log it cannot shorten stays whole. */
@@ -162,8 +229,8 @@ int ext_run_point(void *ctx, const point_params *pp, int64_t point,
     char **argv = NULL, **env = NULL;
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
-    int fa_ok = 0, attr_ok = 0;
-    pid_t pid = -1;
+    int fa_ok = 0, attr_ok = 0, n_before = -1;
+    pid_t pid = -1, before[EXT_MAX_CHILDREN];
 
     memset(net, 0, sizeof *net);
     /* a fresh directory for this attempt of this point: nothing of another attempt is reused */
@@ -195,6 +262,11 @@ int ext_run_point(void *ctx, const point_params *pp, int64_t point,
         ret = SWEEP_ERR_NOMEM;
         goto cleanup;
     }
+#if defined(__linux__)
+    /* the orphans of the command's processes become ours (reap_descendants ends them) */
+    (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+#endif
+    n_before = list_children(before, EXT_MAX_CHILDREN);
     if (posix_spawn_file_actions_init(&fa) != 0 || posix_spawnattr_init(&attr) != 0) {
         ret = SWEEP_ERR_NOMEM;
         goto cleanup;
@@ -273,6 +345,8 @@ int ext_run_point(void *ctx, const point_params *pp, int64_t point,
 cleanup:
     if (pid > 0)
         stop_group(pid, 1.0);
+    if (n_before >= 0)
+        reap_descendants(before, n_before); /* whatever it started outside its group */
     if (fa_ok) { /* the logs exist */
         cap_log(log_out);
         cap_log(log_err);

@@ -183,5 +183,41 @@ out=$("$BIN" run ext.yaml fixed.command="python3 x.py {lossy} {out}" --store c.h
 out=$("$BIN" run ext.yaml fixed.external_timeout=0 --store c.h5 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" == *"external-timeout"* ]] && ok "a zero time limit refused" || bad "timeout 0: $out"
 
+# 6. what a command leaves: a daemon it started outside its process group (setsid, SIGTERM
+# ignored) does not outlive the point; logs above 8 MiB keep their head and tail; a planted
+# symbolic link as STORE.external is refused before anything is written
+cat >leave.sh <<'SH'
+#!/bin/sh
+setsid sh -c 'trap "" TERM; exec sleep 987654' </dev/null >/dev/null 2>&1 &
+head -c 20000000 /dev/zero | tr '\0' a
+echo
+echo the end
+touch "$1"
+SH
+cat >leave.yaml <<YAML
+name: a command that leaves a daemon and prints a lot
+fixed: {k: 4, d: 4, n_min: 2, solver: external, command: "sh $PWD/leave.sh {out}"}
+grid:
+  R: [1]
+YAML
+"$BIN" run leave.yaml --store leave.h5 >leave.out 2>&1
+log=$(ls leave.h5.external/points/*/command.out 2>/dev/null | head -1)
+size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+if pgrep -f "sleep 987654" >/dev/null; then
+  pkill -9 -f "sleep 987654"
+  bad "a daemon started by the command outlived the run"
+elif [ "$size" -gt 0 ] && [ "$size" -lt 3000000 ] && tail -c 20 "$log" | grep -q "the end" &&
+     grep -q "bytes of this log left out here" "$log"; then
+  ok "no process of a command outlives its point; a 20 MB log keeps its head and tail ($size bytes)"
+else
+  bad "command leftovers: log $log of $size bytes $(tail -2 leave.out)"
+fi
+mkdir -p elsewhere && ln -sfn "$PWD/elsewhere" planted.h5.external
+out=$("$BIN" run ext.yaml --store planted.h5 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"planted.h5.external: not a directory of this user (a symbolic link)"* ]] &&
+  [ ! -e planted.h5 ] && [ -z "$(ls -A elsewhere)" ] &&
+  ok "a symbolic link planted as STORE.external is refused before anything is written" ||
+  bad "planted link: rc=$rc $(ls -A elsewhere) $out"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -375,5 +375,27 @@ done
 [ $fifo_ok -eq 1 ] && [ ! -e fifo-reuse.h5 ] && [ ! -e pipe.csv ] && ok "a FIFO as a store or a network file is refused at once, naming it" ||
   bad "FIFO: files were created"
 
+# 15. a stop signal to export, compact or merge removes the command's own temporary output
+# (each is held just before its commit, then signalled)
+"$BIN" run "$SPECS/small.yaml" --store sh0.h5 --shard 0/2 >/dev/null 2>&1
+guard_ok=1
+for cmd in "export ref.h5 --format csv -o g.csv" "compact ref.h5 -o g.h5" "merge gm.h5 sh0.h5"; do
+  for sig in TERM INT HUP; do
+    rm -f go go.held
+    UFMSWEEP_TEST_HOLD=output:go "$BIN" $cmd >/dev/null 2>&1 &
+    job=$!
+    held_at go $job || { guard_ok=0; echo "  $cmd was not held"; }
+    kill -$sig $job
+    wait $job
+    rc=$?
+    if [ $rc -ne $((128 + $(kill -l $sig))) ] || ! no_temp_left . || [ -e g.csv ] || [ -e g.h5 ] || [ -e gm.h5 ]; then
+      guard_ok=0
+      echo "  SIG$sig to $cmd: rc=$rc $(ls ./*.tmp-* 2>/dev/null)"
+    fi
+  done
+done
+[ $guard_ok -eq 1 ] && ok "SIGTERM, SIGINT or SIGHUP to export, compact or merge leaves no temporary file" ||
+  bad "a signalled export, compact or merge left its temporary file"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
