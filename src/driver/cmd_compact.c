@@ -72,6 +72,15 @@ int cmd_compact_main(int argc, char **argv)
         fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
         return UFMSWEEP_EXIT_FAIL;
     }
+    int sb_version = -1, sb_flags = 0;
+    if (store_superblock_flags(path, &sb_version, &sb_flags) == SWEEP_OK && (sb_flags & 0x05)) {
+        /* a copy of a store in flight would hold some points of a batch and not others */
+        fprintf(stderr, "ufmsweep compact: %s: a writer has it open (a run writes it now, or the "
+                        "last one was killed: `ufmsweep run --resume` closes it): compact it "
+                        "once no run writes it\n",
+                path);
+        goto cleanup;
+    }
     if (store_open_with_spec(path, 0, &in, &s, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep compact: %s\n", eb.msg);
         goto cleanup;

@@ -397,5 +397,18 @@ done
 [ $guard_ok -eq 1 ] && ok "SIGTERM, SIGINT or SIGHUP to export, compact or merge leaves no temporary file" ||
   bad "a signalled export, compact or merge left its temporary file"
 
+# 16. compact refuses a store a run is writing (a copy in flight would hold part of a batch)
+rm -f go go.held
+UFMSWEEP_TEST_HOLD=4:go "$BIN" run "$SPECS/small.yaml" --store inflight.h5 >/dev/null 2>&1 &
+job=$!
+held_at go $job || bad "compact of a live store: the run was not held"
+err=$("$BIN" compact inflight.h5 -o inflight-c.h5 2>&1); rc=$?
+touch go
+wait $job
+[ $rc -eq 1 ] && [[ "$err" == *"a writer has it open"* ]] && [ ! -e inflight-c.h5 ] && no_temp_left . &&
+  "$BIN" compact inflight.h5 -o inflight-c.h5 >/dev/null 2>&1 &&
+  ok "compact refuses a store a run writes, and compacts it once the run has ended" ||
+  bad "compact of a live store: rc=$rc $err"
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
