@@ -29,6 +29,46 @@ static hid_t open_ds(hid_t f, const char *name, int *rank, hsize_t dims[2], H5T_
     return d;
 }
 
+static const char *class_name(H5T_class_t c)
+{
+    switch (c) {
+    case H5T_INTEGER:
+        return "integers";
+    case H5T_FLOAT:
+        return "floats";
+    case H5T_STRING:
+        return "strings";
+    case H5T_COMPOUND:
+        return "compound records";
+    case H5T_ENUM:
+        return "enumerated values";
+    case H5T_ARRAY:
+        return "arrays";
+    default:
+        return "another kind of element";
+    }
+}
+
+/* A dataset that declares far more than the file stores (never written, or a few KB that claim
+ * GB) is refused before anything is allocated for it: compressed data are at most about 1000
+ * times smaller than they read. */
+static int stored_enough(const char *path, const char *name, hid_t d, hsize_t values,
+                         sweep_errbuf *eb)
+{
+    const hid_t t = H5Dget_type(d);
+    const size_t es = t >= 0 ? H5Tget_size(t) : 8;
+    if (t >= 0)
+        H5Tclose(t);
+    const double declared = (double)values * (double)es;
+    const double stored = (double)H5Dget_storage_size(d);
+    if (declared > 1048576.0 + 1100.0 * stored)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED,
+                             "%s: %s declares %llu values (%.3g MB) but the file stores %.0f bytes "
+                             "of it: not written, or truncated",
+                             path, name, (unsigned long long)values, declared / 1e6, stored);
+    return SWEEP_OK;
+}
+
 static int finite_all(const char *path, const char *name, const double *v, size_t n, int cols,
                       sweep_errbuf *eb)
 {
@@ -78,9 +118,11 @@ int ext_network_read(const char *path, point_network *net, sweep_errbuf *eb)
         goto cleanup;
     }
     if (rW != 2 || cW != H5T_FLOAT || rH != 2 || cH != H5T_FLOAT) {
-        ret = sweep_err_set(eb, SWEEP_ERR_ARG, "%s: %s must be a 2-D float dataset (it has rank %d)",
-                            path, rW != 2 || cW != H5T_FLOAT ? "W" : "H",
-                            rW != 2 || cW != H5T_FLOAT ? rW : rH);
+        const int bad_w = rW != 2 || cW != H5T_FLOAT;
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "%s: %s must be a 2-D float dataset (it is a %d-D dataset of %s)",
+                            path, bad_w ? "W" : "H", bad_w ? rW : rH,
+                            class_name(bad_w ? cW : cH));
         goto cleanup;
     }
     if (rl != 1 || cl != H5T_INTEGER) {
@@ -125,6 +167,10 @@ int ext_network_read(const char *path, point_network *net, sweep_errbuf *eb)
                             (unsigned long long)k);
         goto cleanup;
     }
+    if ((ret = stored_enough(path, "W", dW, k * d, eb)) != SWEEP_OK ||
+        (ret = stored_enough(path, "H", dH, n * d, eb)) != SWEEP_OK ||
+        (ret = stored_enough(path, "labels", dl, n, eb)) != SWEEP_OK)
+        goto cleanup;
     net->k = (int)k;
     net->d = (int)d;
     net->n = (int64_t)n;

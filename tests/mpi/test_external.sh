@@ -84,6 +84,11 @@ yy = y.copy(); yy[yy == 2] = 1
 write("empty.h5", W=W, H=H, labels=yy)
 write("bias.h5", W=W, H=H, labels=y, b=np.zeros(3))
 open("text.h5", "w").write("not hdf5\n")
+write("intW.h5", W=W.astype(np.int32), H=H, labels=y)
+with h5py.File("huge.h5", "w") as f:  # 2 KB that declare 1.6 GB: never allocated
+    f["W"] = W
+    f.create_dataset("H", shape=(50000000, W.shape[1]), dtype="f8")
+    f.create_dataset("labels", shape=(50000000,), dtype="i8")
 PY
 check_bad() { # FILE EXPECTED...
   local f=$1; shift
@@ -101,6 +106,8 @@ check_bad float.h5 "labels must be a 1-D integer dataset"
 check_bad empty.h5 "class 2 has no example in labels"
 check_bad bias.h5 "b must be a 1-D float dataset of k = 6 values"
 check_bad text.h5 "text.h5: not an HDF5 file"
+check_bad intW.h5 "W must be a 2-D float dataset (it is a 2-D dataset of integers)"
+check_bad huge.h5 "huge.h5: H declares 300000000 values" "not written, or truncated"
 check_bad missing.h5 "missing.h5: no such file"
 
 # 3. a sweep of an external command: measured points, a failure, a time limit
