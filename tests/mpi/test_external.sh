@@ -85,6 +85,9 @@ write("empty.h5", W=W, H=H, labels=yy)
 write("bias.h5", W=W, H=H, labels=y, b=np.zeros(3))
 open("text.h5", "w").write("not hdf5\n")
 write("intW.h5", W=W.astype(np.int32), H=H, labels=y)
+with h5py.File("loop.h5", "w") as f:  # a link to itself
+    f["W"] = h5py.SoftLink("/W")
+    f["H"], f["labels"] = H, y
 with h5py.File("huge.h5", "w") as f:  # 2 KB that declare 1.6 GB: never allocated
     f["W"] = W
     f.create_dataset("H", shape=(50000000, W.shape[1]), dtype="f8")
@@ -108,6 +111,8 @@ check_bad bias.h5 "b must be a 1-D float dataset of k = 6 values"
 check_bad text.h5 "text.h5: not an HDF5 file"
 check_bad intW.h5 "W must be a 2-D float dataset (it is a 2-D dataset of integers)"
 check_bad huge.h5 "huge.h5: H declares 300000000 values" "not written, or truncated"
+check_bad loop.h5 "loop.h5: no dataset 'W'"
+[[ "$out" != *"HDF5-DIAG"* ]] && ok "no HDF5 error stack before measure's message" || bad "HDF5 stack: $out"
 check_bad missing.h5 "missing.h5: no such file"
 
 # 3. a sweep of an external command: measured points, a failure, a time limit
