@@ -69,6 +69,28 @@ static int stored_enough(const char *path, const char *name, hid_t d, hsize_t va
     return SWEEP_OK;
 }
 
+/* labels as int64: unsigned 64-bit labels are read as such, so that a value above INT64_MAX is
+ * named as it is (HDF5 would clip it to INT64_MAX). SWEEP_OK, SWEEP_ERR_ARG (a label no int64
+ * can hold) or SWEEP_ERR_IO (the read failed). */
+static int read_labels(hid_t dl, int64_t *labels, size_t n, const char *path, hsize_t k,
+                       sweep_errbuf *eb)
+{
+    const hid_t t = H5Dget_type(dl);
+    const int u64 = t >= 0 && H5Tget_sign(t) == H5T_SGN_NONE && H5Tget_size(t) == 8;
+    if (t >= 0)
+        H5Tclose(t);
+    uint64_t *u = (uint64_t *)labels; /* same size */
+    if (H5Dread(dl, u64 ? H5T_NATIVE_UINT64 : H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                labels) < 0)
+        return sweep_err_set(eb, SWEEP_ERR_IO, "%s: HDF5 cannot read labels (damaged?)", path);
+    for (size_t i = 0; u64 && i < n; i++)
+        if (u[i] > (uint64_t)INT64_MAX)
+            return sweep_err_set(eb, SWEEP_ERR_ARG,
+                                 "%s: labels[%zu] = %llu is not a class of W (0..%llu)", path, i,
+                                 (unsigned long long)u[i], (unsigned long long)k - 1);
+    return SWEEP_OK; /* every value fits: the bits are the int64 values */
+}
+
 static int finite_all(const char *path, const char *name, const double *v, size_t n, int cols,
                       sweep_errbuf *eb)
 {
@@ -183,12 +205,12 @@ static int network_read(const char *path, point_network *net, sweep_errbuf *eb)
                             (unsigned long long)n, (unsigned long long)d);
         goto cleanup;
     }
+    if ((ret = read_labels(dl, net->labels, (size_t)n, path, k, eb)) != SWEEP_OK)
+        goto cleanup;
     if (H5Dread(dW, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, net->W) < 0 ||
         H5Dread(dH, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, net->H) < 0 ||
-        H5Dread(dl, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, net->labels) < 0 ||
         (db >= 0 && H5Dread(db, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, net->b) < 0)) {
-        ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: HDF5 cannot read W, H, labels or b (damaged?)",
-                            path);
+        ret = sweep_err_set(eb, SWEEP_ERR_IO, "%s: HDF5 cannot read W, H or b (damaged?)", path);
         goto cleanup;
     }
     if ((ret = finite_all(path, "W", net->W, (size_t)(k * d), (int)d, eb)) != SWEEP_OK ||

@@ -85,6 +85,8 @@ write("empty.h5", W=W, H=H, labels=yy)
 write("bias.h5", W=W, H=H, labels=y, b=np.zeros(3))
 open("text.h5", "w").write("not hdf5\n")
 write("intW.h5", W=W.astype(np.int32), H=H, labels=y)
+yy = y.astype(np.uint64); yy[5] = 2**63 + 5
+write("u64.h5", W=W, H=H, labels=yy)
 with h5py.File("loop.h5", "w") as f:  # a link to itself
     f["W"] = h5py.SoftLink("/W")
     f["H"], f["labels"] = H, y
@@ -111,6 +113,7 @@ check_bad bias.h5 "b must be a 1-D float dataset of k = 6 values"
 check_bad text.h5 "text.h5: not an HDF5 file"
 check_bad intW.h5 "W must be a 2-D float dataset (it is a 2-D dataset of integers)"
 check_bad huge.h5 "huge.h5: H declares 300000000 values" "not written, or truncated"
+check_bad u64.h5 "labels[5] = 9223372036854775813 is not a class of W (0..5)"
 check_bad loop.h5 "loop.h5: no dataset 'W'"
 [[ "$out" != *"HDF5-DIAG"* ]] && ok "no HDF5 error stack before measure's message" || bad "HDF5 stack: $out"
 check_bad missing.h5 "missing.h5: no such file"
