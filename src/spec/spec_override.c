@@ -88,12 +88,22 @@ static void mark_node(yaml_document_t *doc, int id, int line)
     }
 }
 
-/* Copy node id of src into dst (every node marked with line); the new id, 0 when out of memory */
-static int copy_node(yaml_document_t *dst, yaml_document_t *src, int id, int line, int depth)
+/* limits of an override's value: nesting, and nodes after aliases are expanded (an alias inside
+ * its own anchor, "&a [1, *a]", is a cycle; "&a [1, 2], &b [*a, *a], ..." doubles at each level) */
+#define OVERRIDE_MAX_DEPTH 64
+#define OVERRIDE_MAX_NODES 100000
+#define COPY_TOO_BIG (-1)
+
+/* Copy node id of src into dst (every node marked with line); the new id, 0 when out of memory,
+ * COPY_TOO_BIG past the limits; *budget counts the nodes left */
+static int copy_node(yaml_document_t *dst, yaml_document_t *src, int id, int line, int depth,
+                     long *budget)
 {
     yaml_node_t *n = doc_node(src, id);
     int out = 0;
-    if (n == NULL || depth > 64)
+    if (depth > OVERRIDE_MAX_DEPTH || --*budget < 0)
+        return COPY_TOO_BIG;
+    if (n == NULL)
         return 0;
     switch (n->type) {
     case YAML_SCALAR_NODE:
@@ -106,8 +116,10 @@ static int copy_node(yaml_document_t *dst, yaml_document_t *src, int id, int lin
         for (int i = 0; out && i < count; i++) {
             /* src is not changed, but its stacks may be read only through a fresh pointer */
             const int item = doc_node(src, id)->data.sequence.items.start[i];
-            const int c = copy_node(dst, src, item, line, depth + 1);
-            if (!c || !yaml_document_append_sequence_item(dst, out, c))
+            const int c = copy_node(dst, src, item, line, depth + 1, budget);
+            if (c <= 0)
+                return c;
+            if (!yaml_document_append_sequence_item(dst, out, c))
                 return 0;
         }
         break;
@@ -117,9 +129,11 @@ static int copy_node(yaml_document_t *dst, yaml_document_t *src, int id, int lin
         const int count = (int)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
         for (int i = 0; out && i < count; i++) {
             const yaml_node_pair_t pr = doc_node(src, id)->data.mapping.pairs.start[i];
-            const int k = copy_node(dst, src, pr.key, line, depth + 1);
-            const int v = k ? copy_node(dst, src, pr.value, line, depth + 1) : 0;
-            if (!v || !yaml_document_append_mapping_pair(dst, out, k, v))
+            const int k = copy_node(dst, src, pr.key, line, depth + 1, budget);
+            const int v = k > 0 ? copy_node(dst, src, pr.value, line, depth + 1, budget) : k;
+            if (v <= 0)
+                return v;
+            if (!yaml_document_append_mapping_pair(dst, out, k, v))
                 return 0;
         }
         break;
@@ -331,9 +345,17 @@ static int apply_one(yaml_document_t *doc, const char *ovr, int line, sweep_errb
         goto cleanup;
     }
     const int root_id = (int)(root - doc->nodes.start) + 1;
-    const int v = copy_node(doc, &vdoc, (int)(vroot - vdoc.nodes.start) + 1, line, 0);
-    if (!v) {
-        ret = SWEEP_ERR_NOMEM;
+    long budget = OVERRIDE_MAX_NODES;
+    const int v = copy_node(doc, &vdoc, (int)(vroot - vdoc.nodes.start) + 1, line, 0, &budget);
+    if (v == COPY_TOO_BIG) {
+        ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                            "override '%s': the value nests deeper than %d levels or expands to "
+                            "more than %d values (an alias inside its own anchor?)",
+                            ovr, OVERRIDE_MAX_DEPTH, OVERRIDE_MAX_NODES);
+        goto cleanup;
+    }
+    if (v == 0) {
+        ret = sweep_err_set(eb, SWEEP_ERR_NOMEM, "override '%s': out of memory", ovr);
         goto cleanup;
     }
     if (strchr(path, '.') == NULL && !is_top_key(path) && params_find(path, ~0u) != NULL) {

@@ -197,6 +197,8 @@ for ov in .=5 grid..R=[1] fixed.=2; do
   out=$("$BIN" run o.yaml "$ov" --check 2>&1); rc=$?
   [ $rc -eq 1 ] && [[ "$out" == *"has an empty key"* ]] || bad "empty key in $ov: $out"
 done
+out=$("$BIN" run o.yaml 'grid.R=&a [1, *a]' --check 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"an alias inside its own anchor?"* ]] && ok "an override whose value refers to itself is refused with a message" || bad "alias cycle: $out"
 out=$("$BIN" run o.yaml 'grids=[{R: [1]}, {R: [3]}]' --check 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" == *"grids: the spec also has grid (line "* ]] && [[ "$out" != *"10000000"* ]] || bad "grid and grids: $out"
 out=$("$BIN" run u.yaml 'grids.2={R: [7]}' --check 2>&1)
