@@ -116,6 +116,8 @@ int cmd_compact_main(int argc, char **argv)
         goto cleanup;
     }
     tmp[0] = '\0';
+    fprintf(stderr, "[ufmsweep] compacted %lld finished points into %s (verified)%s\n",
+            (long long)copied, out, drop ? ", without traces" : "");
     exit_code = UFMSWEEP_EXIT_OK;
 cleanup:
     store_discard(&dst);
