@@ -105,6 +105,32 @@ static int finite_all(const char *path, const char *name, const double *v, size_
     return SWEEP_OK;
 }
 
+/* every label a class of W, and every class with an example */
+static int check_labels(const point_network *net, const char *path, sweep_errbuf *eb)
+{
+    const int64_t k = net->k;
+    int ret = SWEEP_OK;
+    int64_t *count = calloc((size_t)k, sizeof *count);
+    if (count == NULL)
+        return SWEEP_ERR_NOMEM;
+    for (int64_t i = 0; i < net->n && ret == SWEEP_OK; i++) {
+        const int64_t y = net->labels[i];
+        if (y < 0 || y >= k)
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "%s: labels[%lld] = %lld is not a class of W (0..%lld)", path,
+                                (long long)i, (long long)y, (long long)k - 1);
+        else
+            count[y]++;
+    }
+    for (int64_t c = 0; c < k && ret == SWEEP_OK; c++)
+        if (count[c] == 0)
+            ret = sweep_err_set(eb, SWEEP_ERR_ARG,
+                                "%s: class %lld has no example in labels (W has k = %lld classes)",
+                                path, (long long)c, (long long)k);
+    free(count);
+    return ret;
+}
+
 static int network_read(const char *path, point_network *net, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
@@ -217,30 +243,7 @@ static int network_read(const char *path, point_network *net, sweep_errbuf *eb)
         (ret = finite_all(path, "H", net->H, (size_t)(n * d), (int)d, eb)) != SWEEP_OK ||
         (db >= 0 && (ret = finite_all(path, "b", net->b, (size_t)k, 1, eb)) != SWEEP_OK))
         goto cleanup;
-    {
-        int64_t *count = calloc((size_t)k, sizeof *count);
-        if (count == NULL) {
-            ret = SWEEP_ERR_NOMEM;
-            goto cleanup;
-        }
-        for (hsize_t i = 0; i < n && ret == SWEEP_OK; i++) {
-            const int64_t y = net->labels[i];
-            if (y < 0 || y >= (int64_t)k)
-                ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                    "%s: labels[%llu] = %lld is not a class of W (0..%llu)", path,
-                                    (unsigned long long)i, (long long)y,
-                                    (unsigned long long)k - 1);
-            else
-                count[y]++;
-        }
-        for (hsize_t c = 0; c < k && ret == SWEEP_OK; c++)
-            if (count[c] == 0)
-                ret = sweep_err_set(eb, SWEEP_ERR_ARG,
-                                    "%s: class %llu has no example in labels (W has k = %llu "
-                                    "classes)",
-                                    path, (unsigned long long)c, (unsigned long long)k);
-        free(count);
-    }
+    ret = check_labels(net, path, eb);
 cleanup:
     if (dW >= 0)
         H5Dclose(dW);
