@@ -589,8 +589,14 @@ int cmd_export_main(int argc, char **argv)
         goto cleanup;
     }
     tmp[0] = '\0';
-    fprintf(stderr, "[ufmsweep] exported %lld points to %s (%s)\n", (long long)s->n_points, out,
-            format);
+    if (s->n_in_study < s->n_points)
+        fprintf(stderr, "[ufmsweep] exported %lld points of the study to %s (%s; the grid has %lld, "
+                        "%lld in no block)\n",
+                (long long)s->n_in_study, out, format, (long long)s->n_points,
+                (long long)(s->n_points - s->n_in_study));
+    else
+        fprintf(stderr, "[ufmsweep] exported %lld points to %s (%s)\n", (long long)s->n_points,
+                out, format);
     exit_code = UFMSWEEP_EXIT_OK;
 cleanup:
     if (o != NULL)

@@ -117,6 +117,31 @@ static void fmt_duration(double s, char *buf, size_t cap)
         snprintf(buf, cap, "%lds", t);
 }
 
+/* The outcomes of a solve, as /status/outcome's CF flags name them: -1 pending_or_no_solve,
+ * 1 converged_gradient, 2 converged_loss, 3 max_iter, 4 diverged (index: value + 1, 0 unused). */
+#define STATUS_OUTCOMES 6
+
+/* the name of outcome value v (flag_meanings of the stored field), "" for none */
+static const char *outcome_name(int v, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    const int f = record_field_find(RECORD_GROUP_STATUS, "outcome");
+    int nf = 0;
+    const record_field *fields = record_fields(&nf);
+    if (f < 0)
+        return buf;
+    const char *m = fields[f].flag_meanings;
+    for (int k = 0; k < fields[f].n_flags; k++) {
+        const size_t len = strcspn(m, " ");
+        if (fields[f].flag_values[k] == v) {
+            snprintf(buf, cap, "%.*s", (int)len, m);
+            return buf;
+        }
+        m += len + (m[len] == ' ');
+    }
+    return buf;
+}
+
 /* What one look at the store found. */
 typedef struct status_view {
     spec *s;
@@ -129,6 +154,7 @@ typedef struct status_view {
                                  the study: total is their sum) */
     int64_t not_in_study;     /* points of the grid in no block of the spec */
     int64_t computed, copied, copied_from_stores; /* finished points by /status/source */
+    int64_t outcomes[STATUS_OUTCOMES]; /* finished points by /status/outcome (outcome_names) */
     int n_runs;
     store_run_row last;
     int writing;              /* a writer holds the store (or was killed holding it) */
@@ -242,8 +268,17 @@ static int status_view_read(const status_opts *o, status_view *v, sweep_errbuf *
                              "ufmsweep verify)",
                              o->path, v->shard);
     int32_t *source = malloc((size_t)s->n_points * sizeof *source);
-    if (source == NULL)
+    double *outcome = malloc((size_t)s->n_points * sizeof *outcome);
+    if (source == NULL || outcome == NULL) {
+        free(source);
+        free(outcome);
         return SWEEP_ERR_NOMEM;
+    }
+    const int f_outcome = record_field_find(RECORD_GROUP_STATUS, "outcome");
+    if (store_read_field(v->st, f_outcome, outcome, &e2) != SWEEP_OK) {
+        free(outcome); /* a store without outcomes: none counted */
+        outcome = NULL;
+    }
     if (store_read_sources(v->st, source, &e2) != SWEEP_OK)
         for (int64_t p = 0; p < s->n_points; p++)
             source[p] = POINT_COMPUTED;
@@ -256,6 +291,10 @@ static int status_view_read(const status_opts *o, status_view *v, sweep_errbuf *
         }
         v->total++;
         v->counts[state_index(v->state[p])]++;
+        if (v->state[p] != POINT_PENDING && outcome != NULL) {
+            const int oc = (int)outcome[p];
+            v->outcomes[oc >= -1 && oc < STATUS_OUTCOMES - 1 ? oc + 1 : 0]++;
+        }
         if (v->state[p] != POINT_PENDING) {
             v->computed += source[p] == POINT_COMPUTED;
             v->copied += source[p] != POINT_COMPUTED;
@@ -263,6 +302,7 @@ static int status_view_read(const status_opts *o, status_view *v, sweep_errbuf *
         }
     }
     free(source);
+    free(outcome);
     if (store_run_count(v->st, &v->n_runs) != SWEEP_OK)
         return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: /provenance/runs cannot be read", o->path);
     if (v->n_runs > 0 && store_run_get(v->st, v->n_runs - 1, &v->last) != SWEEP_OK)
@@ -371,6 +411,12 @@ static int print_json(const status_opts *o, const status_view *v, FILE *out)
     json_object_set_new(obj, "points_computed", json_integer(v->computed));
     json_object_set_new(obj, "points_reused", json_integer(v->copied));
     json_object_set_new(obj, "points_reused_from_stores", json_integer(v->copied_from_stores));
+    json_t *oc = json_object();
+    char name[64];
+    for (int k = 0; k < STATUS_OUTCOMES; k++) /* finished points by outcome, under its name */
+        if (outcome_name(k - 1, name, sizeof name)[0] != '\0')
+            json_object_set_new(oc, name, json_integer(v->outcomes[k]));
+    json_object_set_new(obj, "outcomes", oc);
     json_object_set_new(obj, "writing", json_boolean(v->writing));
     json_object_set_new(obj, "live_readable", json_boolean(store_is_live(v->st)));
     json_object_set_new(obj, "rate", report_json_real(v->rate));
@@ -450,6 +496,21 @@ static int print_json(const status_opts *o, const status_view *v, FILE *out)
     return ret;
 }
 
+/* "outcomes 12 converged_gradient, 351 max_iter, 3 diverged" of the finished points that solved */
+static void print_outcomes(const status_view *v, FILE *out)
+{
+    int listed = 0;
+    char name[64];
+    for (int k = 2; k < STATUS_OUTCOMES; k++) { /* the solves; "no solve" is not an outcome */
+        if (v->outcomes[k] == 0)
+            continue;
+        fprintf(out, "%s%lld %s", listed++ ? ", " : "outcomes ", (long long)v->outcomes[k],
+                outcome_name(k - 1, name, sizeof name));
+    }
+    if (listed)
+        fputc('\n', out);
+}
+
 static void print_text(const status_opts *o, const status_view *v, FILE *out)
 {
     const spec *s = v->s;
@@ -462,6 +523,7 @@ static void print_text(const status_opts *o, const status_view *v, FILE *out)
                  "(%.1f%% finished)\n",
             (long long)v->total, (long long)c[1], (long long)c[2], (long long)c[3],
             (long long)c[0], v->total ? 100.0 * (double)finished / (double)v->total : 100.0);
+    print_outcomes(v, out);
     if (v->not_in_study > 0)
         fprintf(out, "grid     %lld points, of which %lld in no block of the spec (not in the "
                      "study)\n",
