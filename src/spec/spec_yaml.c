@@ -252,7 +252,7 @@ int spec_parse_values(parse_ctx *c, const param_def *def, const char *key, int l
         if (v->data.mapping.pairs.top - pair != 1)
             return spec_err_at(c, spec_yaml_line(v), SWEEP_ERR_ARG,
                                "%s: a generated axis is one of {linspace: [a, b, n]}, "
-                               "{logspace: [a, b, n]}, {range: [a, b]}",
+                               "{logspace: [a, b, n]}, {range: [a, b]} (half-open: a .. b-1)",
                                key);
         char kind[32];
         yaml_node_t *gk = spec_yaml_node(c, pair->key), *gv = spec_yaml_node(c, pair->value);
