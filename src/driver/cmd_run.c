@@ -380,8 +380,8 @@ static int start_run_row(run_setup *rs, int size, const char *hostnames, store_r
     snprintf(row->program_version, sizeof row->program_version, "%s", UFMSWEEP_VERSION);
     versions v;
     versions_get(&v);
-    const store_run_info info = {size, host, hostnames, job ? job : "", v.program, v.mpi, v.hdf5,
-                                 v.blas};
+    const store_run_info info = {size,   host,   hostnames, job ? job : "", v.program,
+                                 v.mpi,  v.hdf5, v.blas,    v.source_commit};
     int ret;
     if ((ret = journal_append_run(rs->j, row, eb)) != SWEEP_OK ||
         (ret = store_run_put(rs->st, row, eb)) != SWEEP_OK ||

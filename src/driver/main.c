@@ -46,6 +46,7 @@ static void print_version(void)
     versions v;
     versions_get(&v);
     printf("ufmsweep %s\n", v.program);
+    printf("  source: %s\n", v.source_commit);
     printf("  MPI:  %s\n", v.mpi);
     printf("  HDF5: %s\n", v.hdf5);
     printf("  BLAS: %s\n", v.blas);

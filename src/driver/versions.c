@@ -1,6 +1,7 @@
 #include "versions.h"
 
 #include "blasinfo.h"
+#include "source_commit.h"
 #include "version.h"
 
 #include <hdf5.h>
@@ -15,6 +16,7 @@ void versions_get(versions *v)
     unsigned maj = 0, min = 0, rel = 0;
     memset(v, 0, sizeof *v);
     snprintf(v->program, sizeof v->program, "%s", UFMSWEEP_VERSION);
+    snprintf(v->source_commit, sizeof v->source_commit, "%s", UFMSWEEP_SOURCE_COMMIT);
     MPI_Get_library_version(mpi, &len);
     char *nl = strchr(mpi, '\n');
     if (nl != NULL)

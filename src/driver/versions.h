@@ -7,6 +7,8 @@
 
 typedef struct versions {
     char program[32];
+    char source_commit[64]; /* the git commit built from ("+modified": with local changes),
+                               "unknown" outside a checkout */
     char mpi[256];   /* MPI_Get_library_version, first line */
     char hdf5[32];
     char blas[256];  /* the BLAS vendor's configuration or version string (blasinfo.h) */

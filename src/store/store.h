@@ -196,10 +196,11 @@ typedef struct store_run_info {
     const char *slurm_job_id;    /* "" outside SLURM */
     const char *program_version;
     const char *mpi_library, *hdf5_library, *blas_library;
+    const char *source_commit;   /* the git commit of the build ("unknown" outside a checkout) */
 } store_run_info;
 
 /* store_set_run_attrs - write info as the root attributes mpi_size, hostname, hostnames,
- * slurm_job_id, program_version, mpi_library, hdf5_library, blas_library. */
+ * slurm_job_id, program_version, mpi_library, hdf5_library, blas_library, source_commit. */
 SWEEP_MUST_USE int store_set_run_attrs(store *st, const store_run_info *info, sweep_errbuf *eb);
 
 /* store_attr_string - read a root string attribute ("" when absent). */

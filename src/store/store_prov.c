@@ -88,7 +88,9 @@ int store_set_run_attrs(store *st, const store_run_info *info, sweep_errbuf *eb)
         h5_attr_write_string(st->file, "program_version", info->program_version) < 0 ||
         h5_attr_write_string(st->file, "mpi_library", info->mpi_library) < 0 ||
         h5_attr_write_string(st->file, "hdf5_library", info->hdf5_library) < 0 ||
-        h5_attr_write_string(st->file, "blas_library", info->blas_library) < 0)
+        h5_attr_write_string(st->file, "blas_library", info->blas_library) < 0 ||
+        h5_attr_write_string(st->file, "source_commit",
+                             info->source_commit != NULL ? info->source_commit : "unknown") < 0)
         return sweep_err_set(eb, SWEEP_ERR_HDF5, "cannot write the run attributes");
     return SWEEP_OK;
 }
