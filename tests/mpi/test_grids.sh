@@ -51,7 +51,8 @@ c="$(jget u.json points) $(jget u.json done) $(jget u.json pending) $(jget u.jso
 "$BIN" status u-nr.h5 --json >unr.json
 [ "$(jget unr.json points_computed) $(jget unr.json points_reused)" = "25 0" ] && ok "--no-reuse computes every point" || bad "--no-reuse counts"
 "$BIN" verify u.h5 >v.out 2>&1 && ok "verify accepts a union store" || bad "verify: $(cat v.out)"
-"$BIN" export u.h5 --format csv -o u.csv >/dev/null 2>&1
+"$BIN" export u.h5 --format csv -o u.csv >/dev/null 2>u-export.err
+grep -q "exported 25 points of the study to u.csv (csv; the grid has" u-export.err || bad "export message: $(cat u-export.err)"
 rows=$(grep -v '^#' u.csv | tail -n +2 | wc -l)
 [ "$rows" -eq 25 ] && ok "export csv: one row per point of the study (25)" || bad "export rows: $rows"
 "$PY" - <<'PY' && ok "not-in-study points: state 4, NaN; copies name their source; R sorted" || bad "union store content"

@@ -155,7 +155,15 @@ import json, sys
 d = json.loads(sys.argv[1])
 assert d["points"] == 48 and d["done"] == 24 and d["failed"] == 24 and d["pending"] == 0, d
 assert d["axes"][0]["axis"] == "rho" and d["axes"][0]["total"] == [24, 24]
-' "$st" && ok "status --json counts" || bad "status: $st"
+oc = d["outcomes"]  # finished points by the outcome of their solve
+assert oc["max_iter"] == 24 and oc["diverged"] == 24 and oc["converged_gradient"] == 0, oc
+' "$st" && ok "status --json counts, by state and by outcome" || bad "status: $st"
+"$BIN" status r1.h5 | grep -q "^outcomes 24 max_iter, 24 diverged$" || bad "status text outcomes: $("$BIN" status r1.h5)"
+# provenance names the source commit the binary was built from
+want=$(git -C "$UFMSWEEP_SOURCE_DIR" rev-parse HEAD 2>/dev/null || echo unknown)
+got=$("$PY" -c 'import h5py,sys; print(h5py.File(sys.argv[1], "r").attrs["source_commit"])' r1.h5)
+[[ "$got" == "$want" || "$got" == "$want+modified" ]] && "$BIN" --version | grep -q "source: $got" &&
+  ok "the store and --version name the source commit ($got)" || bad "source commit: $got, checkout $want"
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
