@@ -255,9 +255,16 @@ static int print_check(const spec *s, const run_args *a, sweep_errbuf *eb)
                 if (match[p] >= 0)
                     want[p] = 0;
             if (ret == SWEEP_OK)
-                printf("  --reuse %s: %lld points held there, done\n", a->reuse[i],
-                       (long long)n_match);
+                printf("  --reuse %s: %lld of this run's points copied from it (done there)\n",
+                       a->reuse[i], (long long)n_match);
         }
+        int64_t left = 0;
+        for (int64_t p = 0; p < s->n_points; p++)
+            left += want[p];
+        if (ret == SWEEP_OK)
+            printf("  left: %lld points found in no --reuse store (computed, or copied from an "
+                   "equal point)\n",
+                   (long long)left);
         free(want);
         free(match);
         if (ret != SWEEP_OK)

@@ -266,7 +266,8 @@ EOF
 sed -e 's/g1.h5/g2.h5/' -e 's/R: \[1, 4\]/R: [1, 4, 8]/' -e 's/seed: \[0, 1\]/seed: [0, 1, 2]/' g1.yaml >g2.yaml
 "$BIN" run g1.yaml >/dev/null 2>&1 || bad "g1 run"
 out=$("$BIN" run g2.yaml --reuse g1.h5 --check 2>&1)
-[[ "$out" == *"--reuse g1.h5: 8 points held there"* ]] && ok "--check counts the points --reuse copies" || bad "reuse check: $out"
+[[ "$out" == *"--reuse g1.h5: 8 of this run's points copied from it"* ]] && [[ "$out" == *"left: 10 points found in no --reuse store"* ]] &&
+  ok "--check counts the points --reuse copies and those left" || bad "reuse check: $out"
 "$BIN" run g2.yaml --reuse g1.h5 >g2.err 2>&1 || bad "g2 run: $(tail -2 g2.err)"
 "$BIN" run g2.yaml --store g2-nr.h5 --no-reuse >/dev/null 2>&1 || bad "g2 --no-reuse"
 same_data g2.h5 g2-nr.h5 && ok "a store grown with --reuse is bitwise equal to computing it all" || bad "reuse store differs"
