@@ -15,11 +15,18 @@
 #include <string.h>
 #include <yaml.h>
 
-const char *spec_place(const parse_ctx *c, int line, char *buf, size_t cap)
+/* the override whose node carries this line (SPEC_OVERRIDE_LINE + i + 1), or NULL */
+static const char *override_of(const parse_ctx *c, int line)
 {
     const long i = (long)line - 1 - SPEC_OVERRIDE_LINE;
-    if (i >= 0 && i < c->n_overrides)
-        snprintf(buf, cap, "override '%.600s'", c->overrides[i]);
+    return i >= 0 && i < c->n_overrides ? c->overrides[i] : NULL;
+}
+
+const char *spec_place(const parse_ctx *c, int line, char *buf, size_t cap)
+{
+    const char *ov = override_of(c, line);
+    if (ov != NULL)
+        snprintf(buf, cap, "override '%.600s'", ov);
     else
         snprintf(buf, cap, "line %d", line);
     return buf;
@@ -28,9 +35,9 @@ const char *spec_place(const parse_ctx *c, int line, char *buf, size_t cap)
 int spec_err_at(const parse_ctx *c, int line, int code, const char *fmt, ...)
 {
     char where[1200], msg[sizeof c->eb->msg];
-    const long i = (long)line - 1 - SPEC_OVERRIDE_LINE;
-    if (i >= 0 && i < c->n_overrides)
-        snprintf(where, sizeof where, "%.500s: override '%.600s'", c->path, c->overrides[i]);
+    const char *ov = override_of(c, line);
+    if (ov != NULL)
+        snprintf(where, sizeof where, "%.500s: override '%.600s'", c->path, ov);
     else
         snprintf(where, sizeof where, "%.1000s:%d", c->path, line);
     va_list ap;
