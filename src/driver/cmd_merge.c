@@ -24,13 +24,15 @@ static void merge_help(FILE *f)
                "Exit 0, or 1 on any refusal (OUT.h5 is then not created).\n");
 }
 
-/* The shards (run --shard I/N) that are not among the inputs are named on stderr: a partial
- * merge is allowed (their points stay pending in OUT), never silent. */
-static int report_missing_shards(const char *const *shards, int n_shards, const spec *s)
+/* Every input is a store of spec s (checked before anything is written), and the shards (run
+ * --shard I/N) that are not among the inputs are named on stderr: a partial merge is allowed
+ * (their points stay pending in OUT), never silent. Inputs of different --shard splits are
+ * refused; a whole store among them leaves nothing missing. */
+static int check_shards(const char *const *shards, int n_shards, const spec *s)
 {
     int64_t count = 0;
     unsigned char *seen = NULL;
-    int ret = SWEEP_OK;
+    int ret = SWEEP_OK, whole = 0;
     for (int i = 0; i < n_shards && ret == SWEEP_OK; i++) {
         store *in = NULL;
         sweep_errbuf eb;
@@ -45,11 +47,14 @@ static int report_missing_shards(const char *const *shards, int n_shards, const 
         store_discard(&in);
         if (text[0] == '\0' || numparse_pair(text, '/', 0, INT32_MAX, &si, &sn) != SWEEP_OK ||
             si >= sn) {
-            free(seen);
-            return SWEEP_OK; /* a whole store among the inputs: nothing is missing */
+            whole = 1;
+            continue;
         }
-        if (count == 0 && (seen = calloc((size_t)sn, 1)) == NULL)
-            return SWEEP_ERR_NOMEM;
+        if (count == 0 && (seen = calloc((size_t)sn, 1)) == NULL) {
+            ret = SWEEP_ERR_NOMEM;
+            fprintf(stderr, "ufmsweep merge: out of memory\n");
+            break;
+        }
         if (count != 0 && sn != count) {
             fprintf(stderr, "ufmsweep merge: %s is shard %s, another input is of %lld shards: "
                             "the inputs come from different --shard splits\n",
@@ -61,7 +66,7 @@ static int report_missing_shards(const char *const *shards, int n_shards, const 
         seen[si] = 1;
     }
     int64_t missing = 0;
-    for (int64_t k = 0; ret == SWEEP_OK && k < count; k++)
+    for (int64_t k = 0; ret == SWEEP_OK && !whole && k < count; k++)
         missing += !seen[k];
     if (missing > 0) {
         fprintf(stderr, "[ufmsweep] merge: %lld of the %lld shards are not among the inputs (",
@@ -79,7 +84,7 @@ static int report_missing_shards(const char *const *shards, int n_shards, const 
 
 int cmd_merge_main(int argc, char **argv)
 {
-    int exit_code = UFMSWEEP_EXIT_FAIL, ret;
+    int exit_code = UFMSWEEP_EXIT_FAIL;
     sweep_errbuf eb;
     spec *s = NULL;
     store *out = NULL, *in = NULL;
@@ -118,15 +123,7 @@ int cmd_merge_main(int argc, char **argv)
         goto cleanup;
     }
     store_discard(&in);
-    /* every shard must belong to this spec: check all before writing anything */
-    for (int i = 0; i < n_shards; i++) {
-        if ((ret = store_open(shards[i], s, 0, &in, &eb)) != SWEEP_OK) {
-            fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
-            goto cleanup;
-        }
-        store_discard(&in);
-    }
-    if (report_missing_shards(shards, n_shards, s) != SWEEP_OK)
+    if (check_shards(shards, n_shards, s) != SWEEP_OK)
         goto cleanup;
     if (store_create_temp(out_path, s, "", 1, tmp, sizeof tmp, &out, &eb) != SWEEP_OK) {
         fprintf(stderr, "ufmsweep merge: %s\n", eb.msg);
