@@ -32,6 +32,7 @@ struct store {
                                 (optional fields of older stores, /results of a theory-only
                                 spec, /traces without traces) */
     hid_t st_state, st_attempts, st_message, st_commit, st_source; /* aliases into ds[] */
+    int f_state;             /* the state's index in fields[] (written last, read first) */
     int msg_chars;           /* /status/message is G + (MSG_LEN,) characters (schema 2); 0: a
                                 G-shaped dataset of MSG_LEN-byte strings (schema 1) */
     hid_t char_type;         /* one character (netCDF's NC_CHAR) */

@@ -90,6 +90,7 @@ hid_t store_field_dataset(const store *st, record_group group, const char *name)
 /* the aliases of the datasets the store reads by name */
 void store_alias_fields(store *st)
 {
+    st->f_state = record_field_find(RECORD_GROUP_STATUS, "state");
     st->st_state = store_field_dataset(st, RECORD_GROUP_STATUS, "state");
     st->st_attempts = store_field_dataset(st, RECORD_GROUP_STATUS, "attempts");
     st->st_message = store_field_dataset(st, RECORD_GROUP_STATUS, "message");

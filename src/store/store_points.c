@@ -244,7 +244,7 @@ static int transfer(store *st, point_record *recs, double *traces, const int64_t
         SWEEP_OK)
         return SWEEP_ERR_NOMEM;
     const int with_traces = st->P > 0 && traces != NULL;
-    const int state = record_field_find(RECORD_GROUP_STATUS, "state");
+    const int state = st->f_state;
     if (!write) { /* first: what it calls finished had its data committed before it */
         fill_coords(st, points, count, 0);
         bad |= transfer_field(st, &st->fields[state], st->ds[state], recs, n, 0);
