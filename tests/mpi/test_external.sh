@@ -227,6 +227,12 @@ elif [ "$size" -gt 0 ] && [ "$size" -lt 3000000 ] && tail -c 20 "$log" | grep -q
 else
   bad "command leftovers: log $log of $size bytes $(tail -2 leave.out)"
 fi
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then # a directory of another user
+  mkdir -p theirs.h5.external && chown nobody theirs.h5.external
+  out=$("$BIN" run ext.yaml --store theirs.h5 2>&1); rc=$?
+  [ $rc -eq 1 ] && [[ "$out" == *"theirs.h5.external: not a directory of this user (owned by another user)"* ]] &&
+    [ ! -e theirs.h5 ] || bad "another user's STORE.external: rc=$rc $out"
+fi
 mkdir -p elsewhere && ln -sfn "$PWD/elsewhere" planted.h5.external
 out=$("$BIN" run ext.yaml --store planted.h5 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" == *"planted.h5.external: not a directory of this user (a symbolic link)"* ]] &&

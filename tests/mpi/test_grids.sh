@@ -202,6 +202,13 @@ out=$("$BIN" run o.yaml 'grid.R=&a [1, *a]' --check 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" == *"an alias inside its own anchor?"* ]] && ok "an override whose value refers to itself is refused with a message" || bad "alias cycle: $out"
 out=$("$BIN" run o.yaml 'grids=[{R: [1]}, {R: [3]}]' --check 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" == *"grids: the spec also has grid (line "* ]] && [[ "$out" != *"10000000"* ]] || bad "grid and grids: $out"
+cat >legacy.yaml <<'EOF'
+fixed: {k: 4, n_min: 2}
+grid:
+  R: [1, 4]
+EOF
+out=$("$BIN" run legacy.yaml fixed.R=2 --check 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ "$out" == *"grid: 'R' is also fixed (override 'fixed.R=2')"* ]] || bad "fixed by an override: $out"
 out=$("$BIN" run u.yaml 'grids.2={R: [7]}' --check 2>&1)
 [[ "$out" == *"(from an override)"* ]] && [[ "$out" != *"10000000"* ]] && ok "empty keys refused; places in messages name the override" || bad "override block label: $out"
 "$BIN" run o.yaml iters=20 >/dev/null 2>&1 || bad "run with an override"

@@ -145,6 +145,10 @@ done
 "$BIN" merge partial.h5 shard0.h5 shard2.h5 2>partial.err
 [ $? -eq 0 ] && grep -q "1 of the 3 shards are not among the inputs (1/3)" partial.err &&
   ok "a partial merge is allowed and names the missing shard" || bad "partial merge: $(cat partial.err)"
+"$BIN" run "$SPECS/small.yaml" --store half0.h5 --shard 0/2 >/dev/null 2>&1
+err=$("$BIN" merge mixed.h5 shard1.h5 half0.h5 2>&1)
+[ $? -eq 1 ] && [ ! -e mixed.h5 ] && [[ "$err" == *"the inputs come from different --shard splits"* ]] &&
+  ok "merge refuses shards of different --shard splits" || bad "mixed splits: $err"
 err=$("$BIN" merge merged2.h5 shard0.h5 sig.h5 2>&1)
 [ $? -eq 1 ] && [ ! -e merged2.h5 ] && [[ "$err" == *"another meaning"* ]] && ok "merge refuses a shard of another spec" || bad "merge refusal: $err"
 
