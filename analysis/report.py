@@ -591,6 +591,52 @@ spec sha256 <code>{html.escape(str(store.attrs.get('spec_sha256', '')))}</code>.
     replace_atomically(os.path.join(outdir, "index.html"), lambda f: f.write(page.encode()))
 
 
+def scatter_figures(store, outdir, figs, opts):
+    """A points-layout store whose points form no small product (a sampled design): each
+    metric over each pair of numeric axes as one marker per point, coloured by its value
+    (trained where there are results, else predicted), one panel per value of the first
+    categorical axis."""
+    import matplotlib.pyplot as plt
+    num = [a for a in store.numeric_axes() if a != "seed"]
+    pairs = [tuple(opts.axes)] if opts.axes else [(num[i], num[j]) for i in range(len(num))
+                                                  for j in range(i + 1, len(num))][:3]
+    cat = [a for a in store.categorical_axes() if a not in opts.where]
+    panel_axis = cat[0] if cat else None
+    source = "results" if store.results is not None else "theory"
+    data = store.results if source == "results" else store.theory
+    what = "trained" if source == "results" else "predicted"
+    for x, y in pairs:
+        for metric in opts.metrics or PHASE_METRICS:
+            if metric not in data or (source == "theory" and numerically_zero(data[metric].values)):
+                continue
+            v = data[metric].values
+            xs, ys = store.state[x].values, store.state[y].values
+            panels = list(dict.fromkeys(store.state[panel_axis].values)) if panel_axis else [None]
+            panels = [pv for pv in panels
+                      if np.isfinite(v[(store.state[panel_axis].values == pv) if panel_axis
+                                       else slice(None)]).any()]
+            if not panels:
+                continue
+            fig, axs = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 1, 3.8),
+                                    squeeze=False)
+            norm, lognorm = _color_norm(v[np.isfinite(v)])
+            for ax, pv in zip(axs[0], panels):
+                m = np.isfinite(v) & ((store.state[panel_axis].values == pv) if panel_axis else True)
+                sc = ax.scatter(xs[m], ys[m], c=v[m], s=14, norm=norm, cmap="viridis")
+                log_scale_if_wide(ax, xs, "x")
+                log_scale_if_wide(ax, ys, "y")
+                ax.set_xlabel(label(x))
+                ax.set_ylabel(label(y))
+                if panel_axis:
+                    ax.set_title(f"{panel_axis} = {fmt_value(pv)}", fontsize=10)
+            fig.colorbar(sc, ax=axs[0].tolist(), label=f"{what} {metric}")
+            fig.suptitle(f"{label(metric)} ({what}) at the design's {int(np.isfinite(v).sum())} "
+                         f"points", fontsize=9)
+            name = f"points_{metric}_{x}_{y}.{opts.fmt}"
+            save_figure(fig, os.path.join(outdir, name), opts)
+            figs.append((name, f"Sampled design: {what} {metric} at each point over ({x}, {y})."))
+
+
 def render(store, outdir, watch_s=None, figures=True, figs=None, opts=None):
     """Write the figures (unless figures is False: keep those of figs) and index.html. While
     watching, the page's progress line is brought up to date first, before the figures (which
@@ -600,9 +646,18 @@ def render(store, outdir, watch_s=None, figures=True, figs=None, opts=None):
         write_index(store, outdir, figs, watch_s)
     if figures:
         figs = []
-        phase_figures(store, outdir, figs, opts)
-        curve_figures(store, outdir, figs, opts)
-        convergence_figures(store, outdir, figs, opts)
+        grid = store
+        if store.layout == "points":
+            try:  # points that form a product: the grid's figures over the dense view
+                grid = store.as_grid()
+            except StoreError:
+                grid = None
+        if grid is None:
+            scatter_figures(store, outdir, figs, opts)
+        else:
+            phase_figures(grid, outdir, figs, opts)
+            curve_figures(grid, outdir, figs, opts)
+            convergence_figures(grid, outdir, figs, opts)
     write_index(store, outdir, figs, watch_s)
     return figs
 

@@ -12,6 +12,14 @@
     s.spec_text, s.runs, s.attrs
     s.progress()                # counts, rate (points/s), eta_s, writing
 
+A store in the points layout (s.layout == "points": a union mostly of holes, a long zip, a
+sampled design) holds every array over one dimension `point` with each axis as a coordinate
+over it; s.axes lists each axis's distinct values all the same. s.as_grid() gives the dense
+view over the axes (NaN and state 4 where no point is) when the points fit in a product of
+at most 10^7 cells, so that .sel works as on a grid store:
+    g = s.as_grid()
+    g.results["w_norm_ratio"].sel(loss="cdt")
+
 It works while a run writes the store: it opens it in HDF5's single-writer/multiple-reader
 (SWMR) mode without file locks (open_group does the same for one group), sees every point
 committed so far, and never blocks or changes the writer.
@@ -105,7 +113,13 @@ class Store:
         self.status = self._group("status")
         self.state = self.status["state"]
         self.theory = self._group("theory")
-        self.axes = [(d, self.state[d].values) for d in self.state.dims]
+        self.layout = str(self.attrs.get("layout", "grid"))
+        if self.layout == "points":
+            # each axis's distinct values (sorted when numeric), in the store's axis order
+            names = _text(f_coordinates(self.path)).split()
+            self.axes = [(n, _distinct(self.state[n].values)) for n in names]
+        else:
+            self.axes = [(d, self.state[d].values) for d in self.state.dims]
         done = self.state == self.codes["done"]
         self.results = self._group("results", mask=done) if self.has_results else None
         self.traces = self._group("traces", mask=done) if self.has_traces else None
@@ -120,6 +134,35 @@ class Store:
                 if ds[name].dtype.kind == "f":
                     ds[name] = ds[name].where(mask)
         return ds
+
+    def as_grid(self, max_cells=10_000_000):
+        """The dense view of a points-layout store: every group unstacked over the axes (a
+        grid-layout store is returned as it is). Cells no point fills are NaN, with state 4
+        (not in the study). StoreError when the product of the axes passes max_cells (a sampled
+        design: plot it as points, e.g. against s.state["R"] and s.state["gamma"])."""
+        if self.layout != "points":
+            return self
+        cells = 1
+        for _, v in self.axes:
+            cells *= len(v)
+        if cells > max_cells:
+            raise StoreError(f"{self.path}: its points span a product of {cells} cells "
+                             f"(more than {max_cells}): use the point arrays as they are")
+        import copy
+        g = copy.copy(self)
+        names = self.axis_names
+        unstack = (lambda ds: ds.set_index(point=names).unstack("point")
+                   .transpose(*names, ...))
+        g.status = unstack(self.status)
+        nis = self.codes["not_in_study"]
+        g.state = g.status["state"].fillna(nis).astype(self.state.dtype)
+        g.status["state"] = g.state
+        g.theory = unstack(self.theory)
+        g.results = unstack(self.results) if self.results is not None else None
+        g.traces = unstack(self.traces) if self.traces is not None else None
+        g.axes = [(d, g.state[d].values) for d in g.state.dims]
+        g.layout = "grid"
+        return g
 
     @property
     def axis_names(self):
@@ -169,6 +212,22 @@ class Store:
             rate = float(((t[ok] > now - window_s) & (t[ok] <= now + 1)).sum()) / window
         eta = c["pending"] / rate if rate > 0 else (0.0 if c["pending"] == 0 else None)
         return dict(c, rate=rate, window_s=window, eta_s=eta, writing=running)
+
+
+def f_coordinates(path):
+    """The axes of a points-layout store, as its /status/state names them (`coordinates`)."""
+    with _h5_open(path) as f:
+        return f["status/state"].attrs.get("coordinates", b"")
+
+
+def _distinct(values):
+    """The distinct values of a coordinate: sorted numbers, text in order of appearance."""
+    if values.dtype.kind in "fiu":
+        return np.unique(values)
+    seen = {}
+    for v in values:
+        seen.setdefault(v, None)
+    return np.array(list(seen), dtype=object)
 
 
 def _utc_seconds(text):

@@ -131,8 +131,28 @@ def gen_study(rng, py, binary):
                     z = rng.sample(lists, 2)
                     block["zip"] = {a: block.pop(a) for a in z}
             spec["grid"] = block
+        # a sampled design inside the (first) block: R on integers with a continuous option
+        cont = [a for a in ("lr", "gamma", "rho") if a in pool and kind != "external"]
+        if cont and rng.random() < 0.2:
+            blk = spec["grids"][0] if "grids" in spec else spec["grid"]
+            c = rng.choice(cont)
+            ranges = {"R": {"int": [1, 6]},
+                      c: {"lr": [0.1, 0.6], "gamma": [-0.5, 0.5], "rho": [0.2, 0.6]}[c]}
+            for a in ranges:
+                blk.pop(a, None)
+                blk.get("zip", {}).pop(a, None)
+            if "zip" in blk and len(blk["zip"]) < 2:
+                blk.update(blk.pop("zip"))
+            blk["sample"] = {"method": rng.choice(["sobol", "lhs", "random"]),
+                             "n": rng.choice([3, 5, 8]), "seed": rng.randint(0, 9),
+                             "ranges": ranges}
+        # the layout: chosen by the spec now and then (else the default: points for a sample
+        # or a union mostly of holes)
+        if rng.random() < 0.3:
+            spec["layout"] = rng.choice(["grid", "points"])
         for a in list(spec["fixed"]):  # an axis is not also fixed in a plain grid
-            if "grid" in spec and (a in spec["grid"] or a in spec["grid"].get("zip", {})):
+            if "grid" in spec and (a in spec["grid"] or a in spec["grid"].get("zip", {}) or
+                                   a in spec["grid"].get("sample", {}).get("ranges", {})):
                 del spec["fixed"][a]
         n = study_points(spec)
         if 1 <= n <= 24 and (kind != "external" or n <= 4):
@@ -151,7 +171,8 @@ def axis_len(v):
 def block_points(b):
     n = 1
     for k, v in b.items():
-        n *= axis_len(next(iter(v.values()))) if k == "zip" else axis_len(v)
+        n *= (axis_len(next(iter(v.values()))) if k == "zip" else v["n"] if k == "sample"
+              else axis_len(v))
     return n
 
 
@@ -399,7 +420,6 @@ class Case:
         f = h5py.File(self.path(store), "r")
         st = f["status/state"][()]
         dims = dims_of(f)
-        axes = {n: f["coords/" + n][()] for n in dims}
         done = np.argwhere((st == 1) | (st == 3) | (st == 2))
         if len(done) == 0 or self.spec["fixed"].get("solver") == "external":
             f.close()
@@ -407,8 +427,8 @@ class Case:
         for pick in self.rng.sample(list(done), min(2, len(done))):
             idx = tuple(int(i) for i in pick)
             parts = []
-            for n, i in zip(dims, idx):
-                v = axes[n][i]
+            for n in dims:
+                v = value_at(f, dims, idx, n)
                 parts.append(f"{n}={v.decode() if isinstance(v, bytes) else repr(float(v))}")
             r = self.run(["solve", "--spec", "edited.yaml", "--point", ",".join(parts), "--json"])
             if r.returncode != 0:
@@ -416,7 +436,7 @@ class Case:
             j = json.loads(r.stdout)
             for name in f["theory"]:
                 d = f["theory/" + name]
-                if name == "theory_source" or name in dims or d.ndim != st.ndim:
+                if name == "theory_source" or name in dims or name == "point" or d.ndim != st.ndim:
                     continue
                 if not same_json(j["theory"].get(name), d[idx]):
                     raise Violation(f"solve --point {','.join(parts)}: theory {name} "
@@ -424,7 +444,7 @@ class Case:
             if "results" in f:
                 for name in f["results"]:
                     d = f["results/" + name]
-                    if d.ndim != st.ndim or name not in j or name in dims:
+                    if d.ndim != st.ndim or name not in j or name in dims or name == "point":
                         continue
                     if not same_json(j[name], d[idx]):
                         raise Violation(f"solve --point {','.join(parts)}: {name} {j[name]!r} "
@@ -459,16 +479,15 @@ class Case:
         dims = dims_of(f)
         if len(rows) != int((st != 4).sum()):
             raise Violation(f"export csv: {len(rows)} rows for {(st != 4).sum()} study points")
-        coords = {n: f["coords/" + n][()] for n in dims}
         for row in rows[:6]:
-            idx = []
-            for n in dims:
-                c = coords[n]
-                if c.dtype.kind in "OS":
-                    idx.append([x.decode() for x in c].index(row[n]))
-                else:
-                    idx.append(int(np.argmin(np.abs(c - float(row[n])))))
-            idx = tuple(idx)
+            idx = tuple(int(i) for i in np.unravel_index(int(row["point"]), st.shape))
+            for n in dims:  # the row's coordinates are the point's
+                v = value_at(f, dims, idx, n)
+                v = v.decode() if isinstance(v, bytes) else v
+                if (str(v) if isinstance(v, str) else float(v)) != \
+                        (row[n] if isinstance(v, str) else float(row[n])):
+                    raise Violation(f"export csv: point {row['point']} {n} = {row[n]}, the store "
+                                    f"says {v!r}")
             for g, prefix in (("theory", "theory_"), ("results", "")):
                 if g not in f:
                     continue
@@ -512,8 +531,18 @@ def rank_pids(token, cwd):
 
 
 def dims_of(f):
-    """the axis names of a store, in order (its dimension scales)"""
+    """the axis names of a store, in order: its dimension scales (grid layout) or the
+    coordinates of its one dimension `point` (points layout)"""
+    coords = f["status/state"].attrs.get("coordinates")
+    if coords is not None:
+        return (coords.decode() if isinstance(coords, bytes) else str(coords)).split()
     return [d[0].name.rsplit("/", 1)[-1] for d in f["status/state"].dims]
+
+
+def value_at(f, dims, idx, n):
+    """axis n's coordinate at the point of index tuple idx"""
+    c = f["coords/" + n]
+    return c[idx[0]] if "coordinates" in f["status/state"].attrs else c[idx[dims.index(n)]]
 
 
 def state_of(path):

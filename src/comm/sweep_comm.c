@@ -29,12 +29,15 @@ int sweep_comm_share_spec(MPI_Comm comm, spec **s, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK, rank = 0;
     char *text = NULL;
-    int64_t len = 0;
+    int64_t len = 0, head[2] = {0, 0};
     SWEEP_MPI_FATAL(MPI_Comm_rank(comm, &rank));
-    if (rank == 0)
-        len = (int64_t)(*s)->resolved_len; /* overrides applied: what rank 0 computes from */
-    SWEEP_CHECK_MPI(MPI_Bcast(&len, 1, MPI_INT64_T, 0, comm), "broadcast of the spec's length",
+    if (rank == 0) {
+        head[0] = (int64_t)(*s)->resolved_len; /* overrides applied: what rank 0 computes from */
+        head[1] = (*s)->layout;                /* and the layout rank 0 chose (its store's) */
+    }
+    SWEEP_CHECK_MPI(MPI_Bcast(head, 2, MPI_INT64_T, 0, comm), "broadcast of the spec's length",
                     eb);
+    len = head[0];
     if (len < 0 || len > INT32_MAX) {
         ret = sweep_err_set(eb, SWEEP_ERR_ARG, "a spec of %lld bytes cannot be broadcast",
                             (long long)len);
@@ -52,6 +55,8 @@ int sweep_comm_share_spec(MPI_Comm comm, spec **s, sweep_errbuf *eb)
         SWEEP_CHECK_MPI(MPI_Bcast(text, (int)len, MPI_CHAR, 0, comm), "broadcast of the spec",
                         eb);
         ret = spec_parse_trusted("spec", text, (size_t)len, s, eb);
+        if (ret == SWEEP_OK && (*s)->layout != (int)head[1])
+            ret = spec_set_layout(*s, (int)head[1], eb);
     }
 cleanup:
     free(text);

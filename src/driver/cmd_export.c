@@ -263,6 +263,7 @@ cleanup:
  * dims[R] and its variable when P > 0, the fixed parameters as scalar variables */
 typedef struct nc_coords {
     int dims[SPEC_MAX_AXES + 1];
+    int point;                   /* the points layout's `point` variable (-1: grid layout) */
     int axis[SPEC_MAX_AXES];
     int trace;
     int fixed[SPEC_MAX_FIXED];
@@ -272,13 +273,23 @@ static int nc_define_coords(int nc, const spec *s, int P, nc_coords *co, sweep_e
 {
     int ret = SWEEP_OK;
     char name[96], ln[512];
-    const int R = s->n_axes;
-    for (int a = 0; a < R; a++) {
+    const int points = s->layout == SPEC_LAYOUT_POINTS, R = points ? 1 : s->n_axes;
+    co->point = -1;
+    if (points) {
+        /* one dimension over the study's points; each axis an auxiliary coordinate variable
+         * over it (CF's `coordinates` attribute on every data variable) */
+        NC_TRY(nc_def_dim(nc, "point", (size_t)s->n_points, &co->dims[0]));
+        NC_TRY(nc_def_var(nc, "point", NC_INT64, 1, &co->dims[0], &co->point));
+        PUT_TEXT(co->point, "long_name", "the study's point (index in the store)");
+        PUT_TEXT(co->point, "units", "1");
+    }
+    for (int a = 0; a < s->n_axes; a++) {
         const spec_axis *ax = &s->axes[a];
         nc_name(ax->def->name, name, sizeof name);
-        NC_TRY(nc_def_dim(nc, name, (size_t)ax->n, &co->dims[a]));
+        if (!points)
+            NC_TRY(nc_def_dim(nc, name, (size_t)ax->n, &co->dims[a]));
         const int type = !ax->numeric ? NC_STRING : is_integer_param(ax->def) ? NC_INT64 : NC_DOUBLE;
-        NC_TRY(nc_def_var(nc, name, type, 1, &co->dims[a], &co->axis[a]));
+        NC_TRY(nc_def_var(nc, name, type, 1, &co->dims[points ? 0 : a], &co->axis[a]));
         PUT_TEXT(co->axis[a], "long_name", ax->def->help);
         if (ax->numeric)
             PUT_TEXT(co->axis[a], "units", "1");
@@ -322,8 +333,25 @@ static int nc_write_coords(int nc, const spec *s, int P, const nc_coords *co, sw
     int ret = SWEEP_OK;
     long long *iv = NULL;
     int64_t *sched = NULL;
+    spec_axis col = {0};
+    if (co->point >= 0) {
+        if ((iv = malloc((size_t)s->n_points * sizeof *iv)) == NULL) {
+            ret = SWEEP_ERR_NOMEM;
+            goto cleanup;
+        }
+        for (int64_t p = 0; p < s->n_points; p++)
+            iv[p] = p;
+        NC_TRY(nc_put_var_longlong(nc, co->point, iv));
+    }
     for (int a = 0; a < s->n_axes; a++) {
         const spec_axis *ax = &s->axes[a];
+        if (co->point >= 0) { /* the axis's value at every point */
+            free(col.text);
+            free(col.num);
+            if ((ret = spec_axis_at_points(s, a, &col)) != SWEEP_OK)
+                goto cleanup;
+            ax = &col;
+        }
         if (!ax->numeric) {
             NC_TRY(nc_put_var_string(nc, co->axis[a], (const char **)ax->text));
         } else if (is_integer_param(ax->def)) {
@@ -375,15 +403,26 @@ static int nc_write_coords(int nc, const spec *s, int P, const nc_coords *co, sw
 cleanup:
     free(iv);
     free(sched);
+    free(col.text);
+    free(col.num);
     return ret;
 }
 
 /* the data variables: a variable per field of the record's table that the store holds and
  * exports to netCDF, with the field's CF attributes; ids[i] = its variable (-1: none) */
-static int nc_define_fields(int nc, store *st, int R, const nc_coords *co, int *ids,
-                            sweep_errbuf *eb)
+static int nc_define_fields(int nc, const spec *s, store *st, int R, const nc_coords *co,
+                            int *ids, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK, nf = 0;
+    char coordinates[SPEC_MAX_AXES * 64];
+    size_t clen = 0;
+    coordinates[0] = '\0';
+    for (int a = 0; a < s->n_axes && clen < sizeof coordinates; a++) {
+        char name[96];
+        nc_name(s->axes[a].def->name, name, sizeof name);
+        int w = snprintf(coordinates + clen, sizeof coordinates - clen, "%s%s", a ? " " : "", name);
+        clen += w > 0 ? (size_t)w : 0;
+    }
     const double nan = NAN;
     const record_field *fields = record_fields(&nf);
     for (int i = 0; i < nf; i++) {
@@ -408,6 +447,8 @@ static int nc_define_fields(int nc, store *st, int R, const nc_coords *co, int *
         }
         if (f->comment != NULL)
             PUT_TEXT(ids[i], "comment", f->comment);
+        if (co->point >= 0)
+            PUT_TEXT(ids[i], "coordinates", coordinates);
     }
 cleanup:
     return ret;
@@ -457,7 +498,7 @@ cleanup:
 static int export_netcdf(const char *out, const spec *s, store *st, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK, nc = -1, nf = 0;
-    const int R = s->n_axes;
+    const int R = s->layout == SPEC_LAYOUT_POINTS ? 1 : s->n_axes;
     const int P = store_trace_points(st);
     nc_coords co;
     (void)record_fields(&nf);
@@ -467,7 +508,7 @@ static int export_netcdf(const char *out, const spec *s, store *st, sweep_errbuf
     NC_TRY(nc_create(out, NC_NETCDF4 | NC_CLOBBER, &nc)); /* our own fresh temporary file */
     if ((ret = nc_globals(nc, s, st, eb)) != SWEEP_OK ||
         (ret = nc_define_coords(nc, s, P, &co, eb)) != SWEEP_OK ||
-        (ret = nc_define_fields(nc, st, R, &co, ids, eb)) != SWEEP_OK)
+        (ret = nc_define_fields(nc, s, st, R, &co, ids, eb)) != SWEEP_OK)
         goto cleanup;
     NC_TRY(nc_enddef(nc));
     if ((ret = nc_write_coords(nc, s, P, &co, eb)) != SWEEP_OK ||

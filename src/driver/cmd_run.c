@@ -302,6 +302,33 @@ static int bcast_int(int v, MPI_Comm comm)
 /* Rank 0: the arguments and the spec, the grouped-solve settings resolved against the spec's
  * and checked against the ranks; `--help` and `--check` answered. 1: go on; 2: done; 0: failed
  * (eb says why). */
+/* A spec that does not choose its layout continues an existing store of its study in the
+ * store's layout (a store made before the default changed, or with another layout: key); one
+ * that chooses the other layout is refused before anything is touched. */
+static int adopt_store_layout(const run_args *a, spec *s, sweep_errbuf *eb)
+{
+    const char *path = a->store_path ? a->store_path : s->store;
+    store *st = NULL;
+    sweep_errbuf quiet;
+    sweep_errbuf_clear(&quiet);
+    if (path[0] == '\0' || store_open(path, NULL, 0, &st, &quiet) != SWEEP_OK)
+        return SWEEP_OK; /* nothing to continue, or run's checks will say what the file is */
+    const int layout = store_layout(st), same = store_grid_matches(st, s);
+    store_discard(&st);
+    if (!same || layout == s->layout)
+        return SWEEP_OK;
+    if (s->layout_written)
+        return sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
+                             "%s: the store lays its points out as %s, the spec as %s (its "
+                             "layout: key): write layout: %s to resume it, --restart to replace "
+                             "it, or copy its points into a new store with --reuse %s",
+                             path, spec_layout_name(layout), spec_layout_name(s->layout),
+                             spec_layout_name(layout), path);
+    fprintf(stderr, "[ufmsweep] %s holds its points in the %s layout: continuing in it\n", path,
+            spec_layout_name(layout));
+    return spec_set_layout(s, layout, eb);
+}
+
 static int root_prepare(int argc, char **argv, int size, run_args *a, spec **s, sweep_errbuf *eb)
 {
     int ret = parse_args(argc, argv, a, eb);
@@ -311,6 +338,8 @@ static int root_prepare(int argc, char **argv, int size, run_args *a, spec **s, 
     }
     if (ret == SWEEP_OK)
         ret = spec_load_with(a->spec_path, a->overrides, a->n_overrides, s, eb);
+    if (ret == SWEEP_OK && !a->restart)
+        ret = adopt_store_layout(a, *s, eb);
     if (ret != SWEEP_OK)
         return 0;
     if (a->ranks_per_solve == 0)

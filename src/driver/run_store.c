@@ -250,8 +250,8 @@ static int setup_begin(const spec *s, const run_args *a, run_setup *rs, store_pl
         return ret;
     /* the journal must match before anything is touched */
     const int resume = start == STORE_PLAN_OPEN_STORE || start == STORE_PLAN_CREATE_FROM_JOURNAL;
-    if (resume && (ret = journal_check(rs->journal_path, s->spec_sha256, s->grid_sha256,
-                                       s->legacy_sha256, eb)) != SWEEP_OK)
+    if (resume && (ret = journal_check(rs->journal_path, s->spec_sha256, s->layout_sha256,
+                                       spec_layout_alt_sha256(s), eb)) != SWEEP_OK)
         return ret;
     if ((ret = acquire_lock(rs, eb)) != SWEEP_OK)
         return ret;
@@ -383,8 +383,8 @@ static int build_fresh(const spec *s, const run_args *a, run_setup *rs, int resu
     if (ret != SWEEP_OK)
         return ret;
     if (have_journal && resume) {
-        if ((ret = journal_open(rs->journal_path, s->spec_sha256, s->grid_sha256,
-                                s->legacy_sha256, P, &rs->j, eb)) != SWEEP_OK ||
+        if ((ret = journal_open(rs->journal_path, s->spec_sha256, s->layout_sha256,
+                                spec_layout_alt_sha256(s), P, &rs->j, eb)) != SWEEP_OK ||
             (ret = replay_journal(rs->j, rs->st, NULL, P, "rebuilt the store from", eb)) !=
                 SWEEP_OK)
             return ret;
@@ -434,8 +434,8 @@ int run_setup_store(const spec *s, const run_args *a, run_setup *rs, sweep_errbu
         (ret = build_fresh(s, a, rs, resume, have_store, have_journal, shard, &old, damaged, tmp,
                            sizeof tmp, eb)) != SWEEP_OK)
         goto cleanup;
-    if ((rs->j == NULL && (ret = journal_open(rs->journal_path, s->spec_sha256, s->grid_sha256,
-                                              s->legacy_sha256, P, &rs->j, eb)) != SWEEP_OK) ||
+    if ((rs->j == NULL && (ret = journal_open(rs->journal_path, s->spec_sha256, s->layout_sha256,
+                                              spec_layout_alt_sha256(s), P, &rs->j, eb)) != SWEEP_OK) ||
         (ret = store_read_status(rs->st, rs->state, rs->attempts, eb)) != SWEEP_OK)
         goto cleanup;
     if (resume && !rebuild && have_store) {

@@ -51,6 +51,8 @@ void spec_destroy(spec **ps)
             free(s->blocks[b].factor[f].idx);
             free(s->blocks[b].factor[f].keys);
         }
+    free(s->pt_idx);
+    free(s->pt_block);
     free(s->overrides);
     free(s->resolved);
     free(s->path);
@@ -198,6 +200,19 @@ static int parse_top_scalar(parse_ctx *c, spec *s, const char *key, yaml_node_t 
         return spec_yaml_scalar(c, v, key, s->name, sizeof s->name);
     if (!strcmp(key, "store"))
         return spec_yaml_scalar(c, v, key, s->store, sizeof s->store);
+    if (!strcmp(key, "layout")) {
+        if ((ret = spec_yaml_scalar(c, v, key, buf, sizeof buf)) != SWEEP_OK)
+            return ret;
+        if (strcmp(buf, "grid") != 0 && strcmp(buf, "points") != 0)
+            return spec_err_at(c, spec_yaml_line(v), SWEEP_ERR_ARG,
+                               "layout: '%s' is not a layout (grid: datasets shaped like the "
+                               "product of the axes; points: one dimension over the study's "
+                               "points)",
+                               buf);
+        s->layout = !strcmp(buf, "points") ? SPEC_LAYOUT_POINTS : SPEC_LAYOUT_GRID;
+        s->layout_written = 1;
+        return SWEEP_OK;
+    }
     const int is_rps = !strcmp(key, "ranks_per_solve"), is_gmw = !strcmp(key, "group_min_work");
     if (strcmp(key, "seed_base") != 0 && !is_rps && !is_gmw && strcmp(key, "process_grid") != 0) {
         *known = 0;
@@ -269,7 +284,7 @@ static int parse_top_keys(parse_ctx *c, spec *s, yaml_node_t *root, spec_top *to
             if (!params_find(key, SPEC_GROUPS))
                 spec_key_suggestion(key, near, sizeof near);
             return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG,
-                               "unknown key '%s'%s (a spec has name, store, seed_base, "
+                               "unknown key '%s'%s (a spec has name, store, layout, seed_base, "
                                "ranks_per_solve, group_min_work, process_grid, fixed, grid or "
                                "grids)%s",
                                key, near,
@@ -349,6 +364,11 @@ static void derive_study(spec *s)
  * worker needs can be built; the first point that cannot is named with its spec line. */
 static int check_points(parse_ctx *c, spec *s, int validate)
 {
+    if (!s->layout_written)
+        s->layout = spec_default_layout(s);
+    int ret = spec_set_layout(s, s->layout, c->eb);
+    if (ret != SWEEP_OK)
+        return ret;
     s->n_in_study = s->every_point_in_study && !validate ? s->n_points : 0;
     for (int64_t p = 0; (validate || !s->every_point_in_study) && p < s->n_points; p++) {
         point_params pp;
@@ -408,6 +428,7 @@ static int spec_parse_impl(const char *path, const char *text, size_t len,
     if ((ret = check_points(&c, s, validate)) != SWEEP_OK ||
         (ret = spec_build_effective(s)) != SWEEP_OK)
         goto cleanup;
+    spec_layout_identity(s);
     if (n_overrides > 0) {
         /* the document with the overrides applied, as text that parses to this spec (libyaml's
          * emitter takes the document) */

@@ -60,8 +60,26 @@ typedef struct spec_factor {
     int32_t *idx;            /* [n * n_axes] union value index of each axis in each combination,
                                 in the order written */
     int64_t *keys;           /* [n] each combination as a mixed-radix number over its axes'
-                                union sizes, sorted (membership by binary search) */
+                                union sizes, sorted (membership by binary search); NULL when
+                                that number would not fit in 64 bits (a large sample: only in
+                                the points layout, which never needs it) */
+    int is_sample;           /* 1: the combinations of a `sample:` design */
 } spec_factor;
+
+/* A block's `sample:` design (what --check and the expanded configuration show). */
+typedef enum spec_range_kind { SPEC_RANGE_UNIFORM = 0, SPEC_RANGE_LOG = 1, SPEC_RANGE_INT = 2 } spec_range_kind;
+typedef struct spec_sample {
+    int factor;              /* the block's factor it made, -1 when the block has no sample */
+    int method;              /* design_method */
+    int64_t n, seed;
+    int digits;              /* significant digits of the values (int ranges: integers) */
+    int n_ranges;
+    struct {
+        int axis;            /* index into spec.axes */
+        int kind;            /* spec_range_kind */
+        double lo, hi;
+    } range[SPEC_MAX_AXES];
+} spec_sample;
 
 typedef struct spec_block {
     int line;                 /* 1-based line where the block starts */
@@ -71,6 +89,7 @@ typedef struct spec_block {
     int32_t base_idx[SPEC_MAX_AXES]; /* axes not in the block: the value index of the block's
                                         (fixed or default) value */
     int64_t n_points;         /* points of the block alone */
+    spec_sample sample;
 } spec_block;
 
 typedef struct spec_fixed {
@@ -79,6 +98,12 @@ typedef struct spec_fixed {
     int line;
     char *text;
 } spec_fixed;
+
+/* How a store holds the points (docs/STORE.md): grid - every dataset is shaped like the
+ * product of the axes and point p is its C-order linear index (holes: "not in the study");
+ * points - every dataset has one dimension `point` over the study's points, each axis is a
+ * coordinate variable over it. */
+typedef enum spec_layout { SPEC_LAYOUT_GRID = 0, SPEC_LAYOUT_POINTS = 1 } spec_layout;
 
 typedef struct spec {
     char *path;            /* as given (for messages) */
@@ -102,8 +127,19 @@ typedef struct spec {
     spec_block blocks[SPEC_MAX_BLOCKS];
     int union_of_blocks;   /* 1 when written with `grids:` */
     int every_point_in_study; /* 1: one block holding every point of the grid */
-    int64_t n_points;      /* points of the grid (the union's product) */
+    int layout;            /* spec_layout of the store */
+    int layout_written;    /* 1 when the spec's `layout:` key chose it; 0 when spec_parse did
+                              (points for a sample, past SPEC_MAX_POINTS, or when the blocks
+                              hold fewer than half the product; else grid) */
+    int64_t n_points;      /* points of the store: the product (grid), the study's (points) */
     int64_t n_in_study;    /* points in some block */
+    double n_product;      /* points of the product of the union's axes (may pass 2^63) */
+    int every_in_grid;     /* every point of the product is in the study (one plain block) */
+    int32_t *pt_idx;       /* points layout: [n_points * n_axes] each axis's value index at each
+                              point; the study's points in the order of the blocks, each block
+                              in C order (last factor fastest), a point of an earlier block not
+                              repeated */
+    int16_t *pt_block;     /* points layout: [n_points] the first block that holds the point */
     char spec_sha256[65];  /* hex digest of text (verbatim, without the overrides) */
     char grid_sha256[65];  /* the spec's identity ("ufmsweep-config-2"): hex digest of its
                               meaning: the numerics version, seed_base, every axis's values
@@ -112,6 +148,10 @@ typedef struct spec {
                               (params_option_read, params_budget): comments, key order, zip key
                               order, defaults written out and options no solver reads do not
                               change it */
+    char layout_sha256[65]; /* the identity of the store's point numbering, which journals carry:
+                               grid_sha256 in the grid layout, the hash of "points:" and
+                               grid_sha256 in the points layout (a journal of one layout is
+                               never replayed into the other) */
     char legacy_sha256[65]; /* the identity of ufmsweep 0.3 ("ufmsweep-config-1"), which its
                                stores and journals carry: still accepted on --resume */
     char *effective;       /* the expanded configuration as JSON text (stored in provenance) */
@@ -156,10 +196,29 @@ SWEEP_MUST_USE int spec_parse_trusted(const char *path, const char *text, size_t
 /* spec_destroy - Free *s (NULL accepted), set *s = NULL. */
 void spec_destroy(spec **s);
 
-/* spec_point_index - the multi-index (one entry per axis) of linear point p. */
+/* spec_set_layout - Lay the points out as layout (spec_layout): the store of another layout is
+ * read and written through it (run --resume of a store made in the other layout, readers of a
+ * stored spec). n_points, pt_idx and pt_block follow. SWEEP_ERR_ARG (in eb) when grid is asked
+ * of a product past SPEC_MAX_POINTS; SWEEP_ERR_NOMEM. */
+SWEEP_MUST_USE int spec_set_layout(spec *s, int layout, sweep_errbuf *eb);
+
+/* spec_layout_alt_sha256 - the other identity a journal of this spec's store may carry: the
+ * 0.3 hash (legacy_sha256) in the grid layout, NULL in the points layout. */
+const char *spec_layout_alt_sha256(const spec *s);
+
+/* spec_layout_name - "grid" or "points". */
+const char *spec_layout_name(int layout);
+
+/* spec_axis_at_points - axis a's value at every point of s, as an axis of n_points values
+ * (col->text borrows s's strings: free col->text and col->num, not the strings). For the
+ * coordinate variables of the points layout. SWEEP_ERR_NOMEM. */
+SWEEP_MUST_USE int spec_axis_at_points(const spec *s, int a, spec_axis *col);
+
+/* spec_point_index - the value index of every axis at point p. */
 void spec_point_index(const spec *s, int64_t p, int64_t *idx);
 
-/* spec_point_block - the first block that holds point p, or -1 when p is not in the study. */
+/* spec_point_block - the first block that holds point p, or -1 when p is not in the study
+ * (grid layout) or out of range. */
 SWEEP_MUST_USE int spec_point_block(const spec *s, int64_t p);
 
 /* spec_point_params - the finalized, validated options of point p. Detail in eb; SWEEP_ERR_ARG

@@ -146,9 +146,9 @@ void spec_key_suggestion(const char *key, char *buf, size_t cap)
 
 /* The option of axis key k in a block, checked: known, not trace_points, not twice in the
  * block, and (legacy `grid:`) not also fixed. */
-static int block_axis_def(parse_ctx *c, spec *s, const param_def **seen, int n_seen,
-                          yaml_node_t *k, const char *key, const char *where, int legacy,
-                          const param_def **out)
+int spec_block_axis_def(parse_ctx *c, spec *s, const param_def **seen, int n_seen,
+                        yaml_node_t *k, const char *key, const char *where, int legacy,
+                        const param_def **out)
 {
     const param_def *def = params_find(key, SPEC_GROUPS);
     if (def == NULL) {
@@ -184,7 +184,6 @@ static int parse_zip(parse_ctx *c, spec *s, spec_block *b, yaml_node_t *map, con
 {
     int ret = SWEEP_OK, m = 0;
     spec_axis tmp[SPEC_MAX_AXES];
-    int32_t *idx = NULL;
     memset(tmp, 0, sizeof tmp);
     if (map->type != YAML_MAPPING_NODE || map->data.mapping.pairs.top == map->data.mapping.pairs.start)
         return spec_err_at(c, spec_yaml_line(map), SWEEP_ERR_ARG,
@@ -199,7 +198,7 @@ static int parse_zip(parse_ctx *c, spec *s, spec_block *b, yaml_node_t *map, con
         char key[64];
         const param_def *def = NULL;
         if ((ret = spec_yaml_scalar(c, k, "zip", key, sizeof key)) != SWEEP_OK ||
-            (ret = block_axis_def(c, s, seen, *n_seen, k, key, "zip", legacy, &def)) != SWEEP_OK)
+            (ret = spec_block_axis_def(c, s, seen, *n_seen, k, key, "zip", legacy, &def)) != SWEEP_OK)
             goto cleanup;
         seen[(*n_seen)++] = def;
         if ((ret = spec_parse_values(c, def, key, spec_yaml_line(k), v, 0, &tmp[m])) != SWEEP_OK)
@@ -213,6 +212,17 @@ static int parse_zip(parse_ctx *c, spec *s, spec_block *b, yaml_node_t *map, con
             goto cleanup;
         }
     }
+    ret = spec_add_zip(c, s, b, tmp, m);
+cleanup:
+    for (int j = 0; j < SPEC_MAX_AXES; j++)
+        spec_axis_free(&tmp[j]);
+    return ret;
+}
+
+int spec_add_zip(parse_ctx *c, spec *s, spec_block *b, spec_axis *tmp, int m)
+{
+    int ret = SWEEP_OK;
+    int32_t *idx = NULL;
     /* the zipped axes in the option table's order, whatever order they were written in: the
      * same zip is the same study (its new axes take that order in the grid) */
     for (int i = 1; i < m; i++)
@@ -225,8 +235,8 @@ static int parse_zip(parse_ctx *c, spec *s, spec_block *b, yaml_node_t *map, con
     const int n = tmp[0].n;
     if ((idx = malloc((size_t)n * sizeof *idx)) == NULL ||
         (f->idx = malloc((size_t)n * (size_t)m * sizeof *f->idx)) == NULL) {
-        ret = SWEEP_ERR_NOMEM;
-        goto cleanup;
+        free(idx);
+        return SWEEP_ERR_NOMEM;
     }
     b->n_factors++;
     f->n_axes = m;
@@ -234,15 +244,12 @@ static int parse_zip(parse_ctx *c, spec *s, spec_block *b, yaml_node_t *map, con
     for (int j = 0; j < m; j++) {
         int a = -1;
         if ((ret = union_merge(s, &tmp[j], 0, idx, &a, c->eb)) != SWEEP_OK)
-            goto cleanup;
+            break;
         f->axis[j] = a;
         b->has_axis[a] = 1;
         for (int i = 0; i < n; i++)
             f->idx[(size_t)i * m + j] = idx[i];
     }
-cleanup:
-    for (int j = 0; j < SPEC_MAX_AXES; j++)
-        spec_axis_free(&tmp[j]);
     free(idx);
     return ret;
 }
@@ -260,6 +267,7 @@ int spec_parse_block(parse_ctx *c, spec *s, yaml_node_t *map, int line, const ch
     spec_block *b = &s->blocks[s->n_blocks++];
     memset(b, 0, sizeof *b);
     b->line = line;
+    b->sample.factor = -1;
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
         yaml_node_t *k = spec_yaml_node(c, p->key), *v = spec_yaml_node(c, p->value);
         char key[64];
@@ -277,8 +285,18 @@ int spec_parse_block(parse_ctx *c, spec *s, yaml_node_t *map, int line, const ch
             }
             continue;
         }
+        if (!strcmp(key, "sample")) {
+            if (b->sample.factor >= 0)
+                return spec_err_at(c, spec_yaml_line(k), SWEEP_ERR_ARG,
+                                   "%s: sample: given twice (one design per block; a union of "
+                                   "blocks under grids holds several)",
+                                   where);
+            if ((ret = spec_parse_sample(c, s, b, v, where, seen, &n_seen, legacy)) != SWEEP_OK)
+                return ret;
+            continue;
+        }
         const param_def *def = NULL;
-        if ((ret = block_axis_def(c, s, seen, n_seen, k, key, where, legacy, &def)) != SWEEP_OK)
+        if ((ret = spec_block_axis_def(c, s, seen, n_seen, k, key, where, legacy, &def)) != SWEEP_OK)
             return ret;
         seen[n_seen++] = def;
         spec_axis tmp;
@@ -380,6 +398,46 @@ static int sort_union_axis(spec *s, int a)
     return SWEEP_OK;
 }
 
+/* A factor's combinations checked (each once) and, where they fit in 64 bits, numbered
+ * (mixed radix over the union sizes of its axes) and sorted for membership tests. */
+static int factor_finish(parse_ctx *c, const spec *s, spec_factor *f)
+{
+    int64_t dup = -1;
+    int ret = spec_rows_first(f->idx, f->n, f->n_axes, NULL, &dup);
+    if (ret != SWEEP_OK)
+        return ret;
+    if (dup >= 0 && f->is_sample)
+        return spec_err_at(c, s->axes[f->axis[0]].line, SWEEP_ERR_ARG,
+                           "sample: two of its %d points have the same values (point %lld "
+                           "repeats an earlier one after rounding): give more digits, wider "
+                           "ranges or fewer points",
+                           f->n, (long long)dup);
+    if (dup >= 0)
+        return spec_err_at(c, s->axes[f->axis[0]].line, SWEEP_ERR_ARG,
+                           "zip: a combination of %s, ... appears twice: each must appear once",
+                           s->axes[f->axis[0]].key);
+    double space = 1;
+    int64_t stride[SPEC_MAX_AXES], st = 1;
+    for (int j = 0; j < f->n_axes; j++)
+        space *= (double)s->axes[f->axis[j]].n;
+    if (space > 9e18)
+        return SWEEP_OK; /* keys == NULL: the points layout needs none */
+    for (int j = f->n_axes - 1; j >= 0; j--) {
+        stride[j] = st;
+        st *= s->axes[f->axis[j]].n;
+    }
+    if ((f->keys = malloc((size_t)f->n * sizeof *f->keys)) == NULL)
+        return SWEEP_ERR_NOMEM;
+    for (int i = 0; i < f->n; i++) {
+        int64_t key = 0;
+        for (int j = 0; j < f->n_axes; j++)
+            key += (int64_t)f->idx[(size_t)i * f->n_axes + j] * stride[j];
+        f->keys[i] = key;
+    }
+    qsort(f->keys, (size_t)f->n, sizeof *f->keys, spec_cmp_i64);
+    return SWEEP_OK;
+}
+
 int spec_finish_blocks(parse_ctx *c, spec *s)
 {
     for (int bi = 0; bi < s->n_blocks; bi++) {
@@ -395,51 +453,35 @@ int spec_finish_blocks(parse_ctx *c, spec *s)
             if (ret != SWEEP_OK)
                 return ret;
         }
-    s->n_points = 1;
-    for (int a = 0; a < s->n_axes; a++) {
-        s->n_points *= s->axes[a].n;
-        if (s->n_points > SPEC_MAX_POINTS)
-            return spec_err_at(c, s->axes[a].line, SWEEP_ERR_ARG,
-                               "%s: the grid reaches %lld points, more than the %lld one "
-                               "store holds (tens of GB of status and results): split the sweep "
-                               "into several specs",
-                               s->axes[a].key, (long long)s->n_points, (long long)SPEC_MAX_POINTS);
-    }
+    s->n_product = 1;
+    for (int a = 0; a < s->n_axes; a++)
+        s->n_product *= (double)s->axes[a].n;
+    s->n_points = s->n_product <= (double)SPEC_MAX_POINTS ? (int64_t)s->n_product : -1;
     s->every_point_in_study = s->n_blocks == 1;
     for (int bi = 0; bi < s->n_blocks; bi++) {
         spec_block *b = &s->blocks[bi];
-        b->n_points = 1;
+        double held = 1;
         for (int fi = 0; fi < b->n_factors; fi++) {
             spec_factor *f = &b->factor[fi];
-            int64_t stride[SPEC_MAX_AXES];
-            int64_t st = 1;
-            for (int j = f->n_axes - 1; j >= 0; j--) {
-                stride[j] = st;
-                st *= s->axes[f->axis[j]].n;
-            }
-            if ((f->keys = malloc((size_t)f->n * sizeof *f->keys)) == NULL)
-                return SWEEP_ERR_NOMEM;
-            for (int i = 0; i < f->n; i++) {
-                int64_t key = 0;
-                for (int j = 0; j < f->n_axes; j++)
-                    key += (int64_t)f->idx[(size_t)i * f->n_axes + j] * stride[j];
-                f->keys[i] = key;
-            }
-            qsort(f->keys, (size_t)f->n, sizeof *f->keys, spec_cmp_i64);
-            for (int i = 1; i < f->n; i++)
-                if (f->keys[i] == f->keys[i - 1])
-                    return spec_err_at(c, s->axes[f->axis[0]].line, SWEEP_ERR_ARG,
-                                       "zip: a combination of %s, ... appears twice: "
-                                       "each must appear once",
-                                       s->axes[f->axis[0]].key);
-            b->n_points *= f->n;
+            int ret = factor_finish(c, s, f);
+            if (ret != SWEEP_OK)
+                return ret;
+            held *= (double)f->n;
             if (f->n != s->axes[f->axis[0]].n || f->n_axes > 1)
                 s->every_point_in_study = 0;
         }
+        if (held > (double)SPEC_MAX_POINTS)
+            return spec_err_at(c, b->line, SWEEP_ERR_ARG,
+                               "%s: the block holds %.4g points, more than the %lld one store "
+                               "holds: split the sweep into several specs",
+                               s->union_of_blocks ? "grids" : "grid", held,
+                               (long long)SPEC_MAX_POINTS);
+        b->n_points = (int64_t)held;
         for (int a = 0; a < s->n_axes; a++)
             if (!b->has_axis[a])
                 s->every_point_in_study = 0;
     }
+    s->every_in_grid = s->every_point_in_study;
     return SWEEP_OK;
 }
 

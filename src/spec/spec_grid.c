@@ -16,10 +16,35 @@
 
 void spec_point_index(const spec *s, int64_t p, int64_t *idx)
 {
+    if (s->layout == SPEC_LAYOUT_POINTS) {
+        for (int a = 0; a < s->n_axes; a++)
+            idx[a] = s->pt_idx[p * s->n_axes + a];
+        return;
+    }
     for (int a = s->n_axes - 1; a >= 0; a--) {
         idx[a] = p % s->axes[a].n;
         p /= s->axes[a].n;
     }
+}
+
+/* the point whose value indices are idx, -1 when no point of the study has them */
+static int64_t point_of_index(const spec *s, const int64_t *idx)
+{
+    if (s->layout == SPEC_LAYOUT_POINTS) {
+        for (int64_t p = 0; p < s->n_points; p++) {
+            const int32_t *row = s->pt_idx + p * s->n_axes;
+            int a = 0;
+            while (a < s->n_axes && row[a] == idx[a])
+                a++;
+            if (a == s->n_axes)
+                return p;
+        }
+        return -1;
+    }
+    int64_t lin = 0;
+    for (int a = 0; a < s->n_axes; a++)
+        lin = lin * s->axes[a].n + idx[a];
+    return spec_point_block(s, lin) >= 0 ? lin : -1;
 }
 
 static int block_holds(const spec *s, const spec_block *b, const int64_t *idx)
@@ -43,6 +68,8 @@ int spec_point_block(const spec *s, int64_t p)
     int64_t idx[SPEC_MAX_AXES];
     if (p < 0 || p >= s->n_points)
         return -1;
+    if (s->layout == SPEC_LAYOUT_POINTS)
+        return s->pt_block[p];
     if (s->every_point_in_study)
         return 0;
     spec_point_index(s, p, idx);
@@ -136,7 +163,7 @@ int spec_point_find(const spec *s, const char *assignments, int64_t *p, sweep_er
                 cand[a] = s->blocks[b].base_idx[a];
             ok = cand[a] >= 0;
         }
-        if (ok && block_holds(s, &s->blocks[b], cand)) {
+        if (ok && point_of_index(s, cand) >= 0) {
             for (int a = 0; a < s->n_axes; a++) {
                 idx[a] = cand[a];
                 given[a] = 1;
@@ -156,17 +183,21 @@ int spec_point_find(const spec *s, const char *assignments, int64_t *p, sweep_er
                                     : "");
         }
     if (ret == SWEEP_OK) {
-        int64_t lin = 0;
-        for (int a = 0; a < s->n_axes; a++)
-            lin = lin * s->axes[a].n + idx[a];
-        if (spec_point_block(s, lin) < 0) {
+        const int64_t q = point_of_index(s, idx);
+        if (q < 0) {
             char label[512];
-            spec_point_label(s, lin, label, sizeof label);
+            size_t len = 0;
+            label[0] = '\0';
+            for (int a = 0; a < s->n_axes && len < sizeof label; a++) {
+                int w = snprintf(label + len, sizeof label - len, "%s%s=%s", a ? ", " : "",
+                                 s->axes[a].key, s->axes[a].text[idx[a]]);
+                len += w > 0 ? (size_t)w : 0;
+            }
             ret = sweep_err_set(eb, SWEEP_ERR_ARG,
                                 "--point: (%s) is in no block of %s's grids: not in the study",
                                 label, s->path);
         } else {
-            *p = lin;
+            *p = q;
         }
     }
     free(copy);

@@ -89,8 +89,17 @@ static void identity_axes_blocks(const spec *s, json_t *axes, json_t *blocks)
             json_t *fa = json_array(), *names = json_array(), *combos = json_array();
             for (int j = 0; j < f->n_axes; j++)
                 json_array_append_new(names, json_integer(f->axis[j]));
+            /* each combination by its number, or (a sample too large to number) by its
+             * value indices */
             for (int i = 0; i < f->n; i++)
-                json_array_append_new(combos, json_integer(f->keys[i]));
+                if (f->keys != NULL) {
+                    json_array_append_new(combos, json_integer(f->keys[i]));
+                } else {
+                    json_t *row = json_array();
+                    for (int j = 0; j < f->n_axes; j++)
+                        json_array_append_new(row, json_integer(f->idx[(size_t)i * f->n_axes + j]));
+                    json_array_append_new(combos, row);
+                }
             json_array_append_new(fa, names);
             json_array_append_new(fa, combos);
             json_array_append_new(factors, fa);
@@ -246,6 +255,7 @@ int spec_build_effective(spec *s)
     json_object_set_new(root, "store", json_string(s->store));
     json_object_set_new(root, "base_point", json_string(canon));
     free(canon);
+    json_object_set_new(root, "layout", json_string(spec_layout_name(s->layout)));
     json_object_set_new(root, "n_points", json_integer(s->n_points));
     json_object_set_new(root, "n_in_study", json_integer(s->n_in_study));
     json_object_set_new(root, "grid_sha256", json_string(s->grid_sha256));

@@ -10,6 +10,7 @@
 #include "sweep_err.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <yaml.h>
 
 /* ---- spec_override.c ---- */
@@ -78,6 +79,12 @@ const char *spec_err_detail(const char *msg);
 SWEEP_MUST_USE int spec_parse_values(parse_ctx *c, const param_def *def, const char *key,
                                      int line, yaml_node_t *v, int unique, spec_axis *ax);
 
+/* spec_check_value - SWEEP_ERR_ARG naming key and line when text is not a value of option def;
+ * spec_yaml_number - a finite number from scalar node n. */
+SWEEP_MUST_USE int spec_check_value(parse_ctx *c, const param_def *def, const char *key,
+                                    const char *text, int line);
+SWEEP_MUST_USE int spec_yaml_number(parse_ctx *c, yaml_node_t *n, const char *key, double *out);
+
 /* spec_axis_add_value - append text (taken: freed on failure too) to ax; spec_axis_free - an
  * axis's values (not the struct). */
 SWEEP_MUST_USE int spec_axis_add_value(spec_axis *ax, char *text);
@@ -102,6 +109,42 @@ SWEEP_MUST_USE int spec_parse_block(parse_ctx *c, spec *s, yaml_node_t *map, int
                                     const char *where, int legacy);
 SWEEP_MUST_USE int spec_finish_blocks(parse_ctx *c, spec *s);
 SWEEP_MUST_USE int spec_parse_fixed(parse_ctx *c, spec *s, yaml_node_t *map);
+
+/* spec_add_zip - a factor of block b from the m axes tmp[0..m) of equal length (a zip, or a
+ * sample's columns): their values merged into the union axes (non-unique: values repeat), in
+ * the option table's order. tmp stays the caller's. */
+SWEEP_MUST_USE int spec_add_zip(parse_ctx *c, spec *s, spec_block *b, spec_axis *tmp, int m);
+
+/* spec_block_axis_def - the option of axis key k of a block, checked: known, not trace_points,
+ * not already in seen[0..n_seen), (legacy) not also fixed. */
+SWEEP_MUST_USE int spec_block_axis_def(parse_ctx *c, spec *s, const param_def **seen, int n_seen,
+                                       yaml_node_t *k, const char *key, const char *where,
+                                       int legacy, const param_def **out);
+
+/* ---- spec_sample.c ---- */
+
+/* spec_parse_sample - the `sample:` mapping map of block b (method, n, seed, digits, ranges):
+ * the design's points as a factor of the block (spec_add_zip), b->sample filled. */
+SWEEP_MUST_USE int spec_parse_sample(parse_ctx *c, spec *s, spec_block *b, yaml_node_t *map,
+                                     const char *where, const param_def **seen, int *n_seen,
+                                     int legacy);
+
+/* ---- spec_layout.c ---- */
+
+/* spec_rows_first - first[i] = 1 when row i of rows[n][width] equals no earlier row (first may
+ * be NULL), *dup = the smallest index of a row equal to an earlier one (-1: none). O(n log n)
+ * through a hash of each row. SWEEP_ERR_NOMEM. */
+SWEEP_MUST_USE int spec_rows_first(const int32_t *rows, int64_t n, int width, uint8_t *first,
+                                   int64_t *dup);
+
+/* spec_layout_identity - s->layout_sha256 from s->grid_sha256 and s->layout (after
+ * spec_build_effective). */
+void spec_layout_identity(spec *s);
+
+/* spec_default_layout - the layout a spec without `layout:` gets: points when a block has a
+ * sample, when the product passes SPEC_MAX_POINTS or when the blocks hold (counted block by
+ * block) fewer than half of it; grid otherwise. */
+SWEEP_MUST_USE int spec_default_layout(const spec *s);
 
 /* spec_cmp_i64 - the qsort/bsearch comparison of int64_t (a factor's sorted keys) */
 int spec_cmp_i64(const void *a, const void *b);

@@ -10,7 +10,7 @@
 
 /* ---- nearest key ---------------------------------------------------------------------------- */
 
-static const char *const top_keys[] = {"name",           "store",        "seed_base",
+static const char *const top_keys[] = {"name",           "store",        "layout",         "seed_base",
                                        "ranks_per_solve", "group_min_work", "process_grid",
                                        "fixed",          "grid",         "grids",
                                        "zip"};

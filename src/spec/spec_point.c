@@ -2,6 +2,8 @@
 #include "spec.h"
 #include "spec_impl.h"
 
+#include "design.h"
+
 #include "profile.h"
 
 #include <stdlib.h>
@@ -147,6 +149,13 @@ void spec_print_summary(const spec *s, FILE *f)
     if (s->n_in_study != s->n_points)
         fprintf(f, " (of a grid of %lld; the others are not in the study)",
                 (long long)s->n_points);
+    if (s->layout == SPEC_LAYOUT_POINTS)
+        fprintf(f, "\n  layout: points (one dimension over the study's points%s; the product "
+                   "of the axes would hold %.4g)",
+                s->layout_written ? ", the spec's layout:" : "", s->n_product);
+    else
+        fprintf(f, "\n  layout: grid (datasets over the product of the axes%s)",
+                s->layout_written ? ", the spec's layout:" : "");
     fprintf(f, "\n  grid: ");
     for (int a = 0; a < s->n_axes; a++)
         fprintf(f, "%s%s: %d", a ? " x " : "", s->axes[a].key, s->axes[a].n);
@@ -162,7 +171,18 @@ void spec_print_summary(const spec *s, FILE *f)
         for (int fi = 0; fi < bl->n_factors; fi++) {
             const spec_factor *fa = &bl->factor[fi];
             fprintf(f, "%s", fi ? " x " : "");
-            if (fa->n_axes == 1) {
+            if (fa->is_sample) {
+                const spec_sample *sm = &bl->sample;
+                static const char *const kinds[] = {"", "log: ", "int: "};
+                fprintf(f, "sample %s of %lld points (seed %lld): ",
+                        design_method_name((design_method)sm->method), (long long)sm->n,
+                        (long long)sm->seed);
+                for (int j = 0; j < sm->n_ranges; j++)
+                    fprintf(f, "%s%s %s%s[%.10g, %.10g]%s", j ? ", " : "",
+                            s->axes[sm->range[j].axis].key, sm->range[j].kind ? "{" : "",
+                            kinds[sm->range[j].kind], sm->range[j].lo, sm->range[j].hi,
+                            sm->range[j].kind ? "}" : "");
+            } else if (fa->n_axes == 1) {
                 fprintf(f, "%s (%d)", s->axes[fa->axis[0]].key, fa->n);
             } else {
                 fprintf(f, "zip(");

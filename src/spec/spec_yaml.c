@@ -123,7 +123,7 @@ int spec_yaml_value_text(parse_ctx *c, yaml_node_t *n, const char *key, char **o
                        "%s: expected a value or a list, got a mapping", key);
 }
 
-static int parse_number(parse_ctx *c, yaml_node_t *n, const char *key, double *out)
+int spec_yaml_number(parse_ctx *c, yaml_node_t *n, const char *key, double *out)
 {
     char buf[128];
     int ret = spec_yaml_scalar(c, n, key, buf, sizeof buf);
@@ -152,8 +152,8 @@ const char *spec_err_detail(const char *msg)
 }
 
 /* Check that text is a valid value of def (parsing only: ranges are checked per point). */
-static int check_value(parse_ctx *c, const param_def *def, const char *key, const char *text,
-                       int line)
+int spec_check_value(parse_ctx *c, const param_def *def, const char *key, const char *text,
+                     int line)
 {
     point_params tmp;
     sweep_errbuf eb2;
@@ -251,7 +251,7 @@ int spec_parse_values(parse_ctx *c, const param_def *def, const char *key, int l
                 free(t);
                 return ret;
             }
-            if ((ret = check_value(c, ax->def, key, t, spec_yaml_line(item))) != SWEEP_OK)
+            if ((ret = spec_check_value(c, ax->def, key, t, spec_yaml_line(item))) != SWEEP_OK)
                 return ret;
         }
     } else if (v->type == YAML_MAPPING_NODE) {
@@ -283,7 +283,7 @@ int spec_parse_values(parse_ctx *c, const param_def *def, const char *key, int l
                                "%s: %s takes %s, got %d values", key, kind,
                                is_range ? "[a, b] or [a, b, step]" : "[a, b, n]", nargs);
         for (int i = 0; i < nargs; i++)
-            if ((ret = parse_number(c, spec_yaml_node(c, gv->data.sequence.items.start[i]), key, &arg[i])) !=
+            if ((ret = spec_yaml_number(c, spec_yaml_node(c, gv->data.sequence.items.start[i]), key, &arg[i])) !=
                 SWEEP_OK)
                 return ret;
         double count;
@@ -331,7 +331,7 @@ int spec_parse_values(parse_ctx *c, const param_def *def, const char *key, int l
                 free(tx);
                 return SWEEP_ERR_NOMEM;
             }
-            if ((ret = check_value(c, ax->def, key, tx, spec_yaml_line(gv))) != SWEEP_OK)
+            if ((ret = spec_check_value(c, ax->def, key, tx, spec_yaml_line(gv))) != SWEEP_OK)
                 return ret;
         }
     } else {

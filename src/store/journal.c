@@ -88,8 +88,8 @@ static int header_matches(const journal_header *h, const char *spec_sha256,
         (alt_grid_sha256 == NULL || memcmp(h->grid_sha256, alt_grid_sha256, 64) != 0))
         return sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
                              "%s: the journal belongs to another grid, a spec of another "
-                             "meaning (grid hash %.12s..., this spec %.12s...); refusing to mix "
-                             "results",
+                             "meaning or its points in the other layout (grid hash %.12s..., "
+                             "this spec %.12s...); refusing to mix results",
                              path, h->grid_sha256, grid_sha256);
     if (h->record_size != sizeof(point_record))
         return sweep_err_set(eb, SWEEP_ERR_UNSUPPORTED,

@@ -47,7 +47,8 @@ SWEEP_MUST_USE int store_create_temp(const char *target, const spec *s, const ch
  *   SWEEP_ERR_BUSY        another process holds HDF5's lock on it (a reader or a writer)
  *   SWEEP_ERR_NOT_OURS    a directory, not an HDF5 file, or HDF5 without ufmsweep's schema_version
  *   SWEEP_ERR_NEWER       a ufmsweep store of a newer schema_version than this build reads
- *   SWEEP_ERR_OTHER_SPEC  s given and the store's grid or spec hash differs (both in eb)
+ *   SWEEP_ERR_OTHER_SPEC  s given and the store's grid or spec hash differs (both in eb), or
+ *                         its layout is not s->layout
  *   SWEEP_ERR_DAMAGED     an HDF5 file that cannot be opened, or ours with missing datasets or
  *                         inconsistent shapes
  *   SWEEP_ERR_LEFT_OPEN   HDF5 marks the file open by a writer and refuses it: for writing,
@@ -205,6 +206,10 @@ SWEEP_MUST_USE int store_set_run_attrs(store *st, const store_run_info *info, sw
 
 /* store_attr_string - read a root string attribute ("" when absent). */
 void store_attr_string(store *st, const char *name, char *buf, size_t cap);
+
+/* store_layout - how the store holds its points (spec_layout; stores before 0.4: grid). A
+ * reader lays the spec out the same way (spec_set_layout) before it names points. */
+SWEEP_MUST_USE int store_layout(const store *st);
 
 /* store_n_points, store_trace_points - sizes. */
 SWEEP_MUST_USE int64_t store_n_points(const store *st);

@@ -20,6 +20,18 @@ void store_axis_dim_name(const spec_axis *ax, char *buf, size_t cap)
             *c = '_';
 }
 
+void store_coordinates_attr(const spec *s, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int a = 0; a < s->n_axes && len < cap; a++) {
+        char dn[64];
+        store_axis_dim_name(&s->axes[a], dn, sizeof dn);
+        int w = snprintf(buf + len, cap - len, "%s%s", a ? " " : "", dn);
+        len += w > 0 ? (size_t)w : 0;
+    }
+}
+
 /* Attach the grid scales (and the trace scale) to dataset d. */
 static int attach_scales(hid_t d, const hid_t *scales, int rank, hid_t trace_scale)
 {
@@ -59,38 +71,83 @@ static hid_t checksummed_1d(hsize_t n)
     return dcpl;
 }
 
+/* One coordinate dataset of group g: the values of ax (numbers as float64, text as
+ * variable-length UTF-8) under the name of its option, its spec key and CF attributes; a
+ * dimension scale of its own (grid layout) or a variable over the `point` scale. -1 on failure. */
+static hid_t write_axis_dataset(hid_t g, const spec_axis *ax, hid_t point_scale)
+{
+    char dn[64];
+    store_axis_dim_name(ax, dn, sizeof dn);
+    hsize_t n = (hsize_t)ax->n;
+    hid_t sp = H5Screate_simple(1, &n, NULL), d;
+    if (ax->numeric) {
+        hid_t dcpl = checksummed_1d(n);
+        d = H5Dcreate2(g, dn, H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        H5Pclose(dcpl);
+        if (d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, ax->num) < 0)
+            d = (H5Dclose(d), -1);
+    } else {
+        /* variable-length UTF-8: xarray decodes these to str, so .sel(loss='cdt') works */
+        hid_t t = H5Tcopy(H5T_C_S1);
+        H5Tset_size(t, H5T_VARIABLE);
+        H5Tset_cset(t, H5T_CSET_UTF8);
+        d = H5Dcreate2(g, dn, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (d >= 0 && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, (const void *)ax->text) < 0)
+            d = (H5Dclose(d), -1);
+        H5Tclose(t);
+    }
+    H5Sclose(sp);
+    const int bad = d < 0 ||
+                    (point_scale < 0 ? H5DSset_scale(d, dn) < 0
+                                     : H5DSattach_scale(d, point_scale, 0) < 0) ||
+                    h5_attr_write_string(d, "spec_key", ax->key) < 0 ||
+                    h5_attr_write_cf(d, ax->def->help, ax->numeric ? "1" : NULL) < 0;
+    if (bad && d >= 0)
+        d = (H5Dclose(d), -1);
+    return d;
+}
+
+/* The points layout's coordinates in group g: the `point` dimension scale (0 .. n_points - 1)
+ * in scales[0], each axis's value at every point in scales[1 + a]. */
+static int make_point_coords(hid_t g, const spec *s, hid_t *scales)
+{
+    hsize_t n = (hsize_t)s->n_points;
+    int64_t *ix = malloc((size_t)n * sizeof *ix);
+    if (ix == NULL)
+        return SWEEP_ERR_NOMEM;
+    for (hsize_t i = 0; i < n; i++)
+        ix[i] = (int64_t)i;
+    hid_t sp = H5Screate_simple(1, &n, NULL), dcpl = checksummed_1d(n);
+    scales[0] = H5Dcreate2(g, "point", H5T_STD_I64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    int bad = scales[0] < 0 ||
+              H5Dwrite(scales[0], H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, ix) < 0 ||
+              H5DSset_scale(scales[0], "point") < 0 ||
+              h5_attr_write_cf(scales[0], "the study's point (index in the store)", "1") < 0;
+    free(ix);
+    for (int a = 0; !bad && a < s->n_axes; a++) {
+        spec_axis col;
+        if (spec_axis_at_points(s, a, &col) != SWEEP_OK)
+            return SWEEP_ERR_NOMEM;
+        scales[1 + a] = write_axis_dataset(g, &col, scales[0]);
+        free(col.text);
+        free(col.num);
+        bad = scales[1 + a] < 0;
+    }
+    return bad ? SWEEP_ERR_HDF5 : SWEEP_OK;
+}
+
 static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *scales, hid_t *trace)
 {
-    for (int a = 0; a < s->n_axes; a++) {
-        const spec_axis *ax = &s->axes[a];
-        char dn[64];
-        store_axis_dim_name(ax, dn, sizeof dn);
-        hsize_t n = (hsize_t)ax->n;
-        hid_t sp = H5Screate_simple(1, &n, NULL);
-        if (ax->numeric) {
-            hid_t dcpl = checksummed_1d(n);
-            scales[a] = H5Dcreate2(g, dn, H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-            H5Pclose(dcpl);
-            if (scales[a] >= 0 &&
-                H5Dwrite(scales[a], H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, ax->num) < 0)
-                scales[a] = (H5Dclose(scales[a]), -1);
-        } else {
-            /* variable-length UTF-8: xarray decodes these to str, so .sel(loss='cdt') works */
-            hid_t t = H5Tcopy(H5T_C_S1);
-            H5Tset_size(t, H5T_VARIABLE);
-            H5Tset_cset(t, H5T_CSET_UTF8);
-            scales[a] = H5Dcreate2(g, dn, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-            if (scales[a] >= 0 &&
-                H5Dwrite(scales[a], t, H5S_ALL, H5S_ALL, H5P_DEFAULT, (const void *)ax->text) < 0)
-                scales[a] = (H5Dclose(scales[a]), -1);
-            H5Tclose(t);
-        }
-        H5Sclose(sp);
-        if (scales[a] < 0 || H5DSset_scale(scales[a], dn) < 0 ||
-            h5_attr_write_string(scales[a], "spec_key", ax->key) < 0 ||
-            h5_attr_write_cf(scales[a], ax->def->help, ax->numeric ? "1" : NULL) < 0)
-            return SWEEP_ERR_HDF5;
+    if (s->layout == SPEC_LAYOUT_POINTS) {
+        int ret = make_point_coords(g, s, scales);
+        if (ret != SWEEP_OK)
+            return ret;
     }
+    for (int a = 0; s->layout == SPEC_LAYOUT_GRID && a < s->n_axes; a++)
+        if ((scales[a] = write_axis_dataset(g, &s->axes[a], -1)) < 0)
+            return SWEEP_ERR_HDF5;
     if (with_trace && P > 0) {
         hsize_t n = (hsize_t)P;
         const char *tn = s->trace_iters >= 0 ? "trace_iter" : "trace_point";
@@ -155,7 +212,8 @@ static hid_t create_message(store *st, hid_t g, const char *name)
 
 /* Field i of the table as a dataset of group g: the grid's scales attached (and the trace scale
  * on the last dimension of a trace), its fill value and its CF attributes. */
-static int create_field(store *st, int i, hid_t g, const hid_t *scales, hid_t trace_scale)
+static int create_field(store *st, int i, hid_t g, const hid_t *scales, hid_t trace_scale,
+                        const char *coordinates)
 {
     const record_field *f = &st->fields[i];
     const int R = st->rank, trace = f->group == RECORD_GROUP_TRACES;
@@ -173,7 +231,8 @@ static int create_field(store *st, int i, hid_t g, const hid_t *scales, hid_t tr
         h5_attr_write_cf(d, f->long_name, f->units) != SWEEP_OK ||
         (f->n_flags > 0 && h5_attr_write_flags(d, h5_file_type(f->stored), f->flag_values, f->n_flags,
                                             f->flag_meanings) != SWEEP_OK) ||
-        (f->comment != NULL && h5_attr_write_string(d, "comment", f->comment) != SWEEP_OK))
+        (f->comment != NULL && h5_attr_write_string(d, "comment", f->comment) != SWEEP_OK) ||
+        (coordinates != NULL && h5_attr_write_string(d, "coordinates", coordinates) != SWEEP_OK))
         return SWEEP_ERR_HDF5;
     return SWEEP_OK;
 }
@@ -215,6 +274,8 @@ static int write_root_attrs(store *st, const spec *s, const char *shard)
     bad |= h5_attr_write_string(f, "name", s->name);
     bad |= h5_attr_write_i64(f, "seed_base", s->seed_base);
     bad |= h5_attr_write_i64(f, "n_points", s->n_points);
+    if (s->layout == SPEC_LAYOUT_POINTS) /* absent: grid (every store before 0.4) */
+        bad |= h5_attr_write_string(f, "layout", spec_layout_name(s->layout));
     bad |= h5_attr_write_i64(f, "trace_points", st->P);
     bad |= h5_attr_write_string(f, "shard", shard);
     bad |= h5_attr_write_i64(f, "open_for_writing", 1);
@@ -232,7 +293,8 @@ static int write_root_attrs(store *st, const spec *s, const char *shard)
 typedef struct create_groups {
     hid_t data[4];     /* by record_group: /theory, /results, /status, /traces */
     hid_t coords, prov;
-    hid_t scales[4][SPEC_MAX_AXES]; /* each data group's axis scales */
+    hid_t scales[4][SPEC_MAX_AXES + 1]; /* each data group's axis scales (points layout: the
+                                           point scale, then each axis's values) */
     hid_t trace[4];    /* the trace scale of /traces */
 } create_groups;
 
@@ -240,7 +302,7 @@ static void create_groups_init(create_groups *g)
 {
     for (int i = 0; i < 4; i++) {
         g->data[i] = g->trace[i] = -1;
-        for (int a = 0; a < SPEC_MAX_AXES; a++)
+        for (int a = 0; a <= SPEC_MAX_AXES; a++)
             g->scales[i][a] = -1;
     }
     g->coords = g->prov = -1;
@@ -249,7 +311,7 @@ static void create_groups_init(create_groups *g)
 static void create_groups_close(create_groups *g)
 {
     for (int i = 0; i < 4; i++) {
-        for (int a = 0; a < SPEC_MAX_AXES; a++)
+        for (int a = 0; a <= SPEC_MAX_AXES; a++)
             if (g->scales[i][a] >= 0)
                 H5Dclose(g->scales[i][a]);
         if (g->trace[i] >= 0)
@@ -290,9 +352,12 @@ static int create_coordinates(store *st, const spec *s, create_groups *g, sweep_
                                            g->scales[i], &g->trace[i]) != SWEEP_OK)
             return sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot write the coordinates",
                                  st->path);
-    for (int a = 0; a < s->n_axes; a++) {
+    for (int a = s->layout == SPEC_LAYOUT_POINTS ? -1 : 0; a < s->n_axes; a++) {
         char dn[64], src[96], link[96];
-        store_axis_dim_name(&s->axes[a], dn, sizeof dn);
+        if (a < 0)
+            snprintf(dn, sizeof dn, "point");
+        else
+            store_axis_dim_name(&s->axes[a], dn, sizeof dn);
         snprintf(src, sizeof src, STORE_THEORY "/%s", dn);
         snprintf(link, sizeof link, STORE_COORDS "/%s", dn);
         if (H5Lcreate_hard(st->file, src, st->file, link, H5P_DEFAULT, H5P_DEFAULT) < 0)
@@ -314,10 +379,13 @@ static int create_coordinates(store *st, const spec *s, create_groups *g, sweep_
 static int create_fields(store *st, const spec *s, const create_groups *g)
 {
     int fail = 0;
+    char coordinates[SPEC_MAX_AXES * 64];
+    store_coordinates_attr(s, coordinates, sizeof coordinates);
     for (int i = 0; i < st->n_fields && !fail; i++) {
         const record_group grp = st->fields[i].group;
         if (g->data[grp] >= 0)
-            fail |= create_field(st, i, g->data[grp], g->scales[grp], g->trace[grp]) != SWEEP_OK;
+            fail |= create_field(st, i, g->data[grp], g->scales[grp], g->trace[grp],
+                                 s->layout == SPEC_LAYOUT_POINTS ? coordinates : NULL) != SWEEP_OK;
     }
     store_alias_fields(st);
     if (fail)
@@ -408,12 +476,15 @@ static int store_create_file(const char *path, const spec *s, const char *shard,
                             err != 0 ? strerror(err) : "HDF5 refused");
         goto cleanup;
     }
-    st->rank = s->n_axes;
+    st->layout = s->layout;
+    st->rank = s->layout == SPEC_LAYOUT_POINTS ? 1 : s->n_axes;
     st->n_points = s->n_points;
     st->P = s->any_ufm && with_traces ? s->trace_points : 0;
     st->has_results = s->any_solve;
     for (int a = 0; a < s->n_axes; a++)
         st->dims[a] = (hsize_t)s->axes[a].n;
+    if (s->layout == SPEC_LAYOUT_POINTS)
+        st->dims[0] = (hsize_t)s->n_points;
     if (write_root_attrs(st, s, shard) != SWEEP_OK) {
         ret = sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot write the attributes", path);
         goto cleanup;

@@ -21,6 +21,7 @@
 
 struct store {
     hid_t file;
+    int layout;              /* spec_layout: grid (rank = the axes) or points (rank 1) */
     int rank;                /* grid dimensions */
     hsize_t dims[MAX_DIMS];
     int64_t n_points;
@@ -115,5 +116,9 @@ void store_alias_fields(store *st);
 /* store_axis_dim_name - the dimension (and scale dataset) name of an axis: its option name
  * with '-' as '_'. */
 void store_axis_dim_name(const spec_axis *ax, char *buf, size_t cap);
+
+/* store_coordinates_attr - "R gamma loss": the CF `coordinates` attribute of a points-layout
+ * dataset (the axes' names). */
+void store_coordinates_attr(const spec *s, char *buf, size_t cap);
 
 #endif /* UFMSWEEP_STORE_IMPL_H */

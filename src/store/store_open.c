@@ -200,6 +200,23 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
     }
     st->n_points = np;
     st->P = (int)P;
+    char layout[16];
+    h5_attr_read_string(st->file, "layout", layout, sizeof layout);
+    st->layout = !strcmp(layout, "points") ? SPEC_LAYOUT_POINTS : SPEC_LAYOUT_GRID;
+    if (layout[0] != '\0' && strcmp(layout, "points") != 0 && strcmp(layout, "grid") != 0) {
+        ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: layout '%s' is not grid or points "
+                                                   "(damaged store)", path, layout);
+        goto cleanup;
+    }
+    if (s != NULL && s->layout != st->layout) {
+        ret = sweep_err_set(eb, SWEEP_ERR_OTHER_SPEC,
+                            "%s: the store lays its points out as %s, the spec as %s (its "
+                            "layout: key): write layout: %s to resume it, or copy its points "
+                            "into a new store with --reuse %s",
+                            path, spec_layout_name(st->layout), spec_layout_name(s->layout),
+                            spec_layout_name(st->layout), path);
+        goto cleanup;
+    }
     st->numerics = h5_read_numerics_version(st->file);
     open_all(st);
     if (st->st_state < 0) {
@@ -219,7 +236,7 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
         st->msg_chars = H5Sget_simple_extent_ndims(msp) == st->rank + 1;
         H5Sclose(msp);
     }
-    if ((int64_t)total != st->n_points ||
+    if ((int64_t)total != st->n_points || (st->layout == SPEC_LAYOUT_POINTS && st->rank != 1) ||
         (st->P > 0 && store_field_dataset(st, RECORD_GROUP_TRACES, "iter") < 0)) {
         ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: inconsistent shapes (damaged store)",
                             path);
@@ -270,6 +287,11 @@ int store_open_with_spec(const char *path, int writable, store **out, spec **s_o
         spec_parse_trusted(path, text, len, &s, &eb2) != SWEEP_OK) {
         ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: its spec (/provenance/spec): %s", path,
                             eb2.msg);
+        goto cleanup;
+    }
+    if (spec_set_layout(s, st->layout, &eb2) != SWEEP_OK) {
+        ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: its spec cannot be laid out as the store "
+                                                   "is: %s", path, eb2.msg);
         goto cleanup;
     }
     if (s->n_points != st->n_points) {
@@ -323,6 +345,11 @@ cleanup:
     if (f >= 0)
         H5Fclose(f);
     return ret;
+}
+
+int store_layout(const store *st)
+{
+    return st->layout;
 }
 
 int64_t store_n_points(const store *st)

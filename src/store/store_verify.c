@@ -102,7 +102,19 @@ int store_verify_coords(store *st, const spec *s, sweep_errbuf *eb)
             hid_t d = h5_open_dataset(st->file, where);
             if (d < 0)
                 return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: missing", where);
-            int ret = verify_one_scale(d, &s->axes[a], where, eb);
+            int ret;
+            if (s->layout == SPEC_LAYOUT_POINTS) {
+                /* the axis's value at every point */
+                spec_axis col;
+                ret = spec_axis_at_points(s, a, &col);
+                if (ret == SWEEP_OK) {
+                    ret = verify_one_scale(d, &col, where, eb);
+                    free(col.text);
+                    free(col.num);
+                }
+            } else {
+                ret = verify_one_scale(d, &s->axes[a], where, eb);
+            }
             H5Dclose(d);
             if (ret != SWEEP_OK)
                 return ret;
@@ -238,6 +250,11 @@ static int verify_identity(verify_ctx *v)
     free(resolved);
     if (pr != SWEEP_OK) {
         finding(v, "/provenance/spec: does not parse: %s", eb.msg);
+        return -1;
+    }
+    if (spec_set_layout(v->s, v->st->layout, &eb) != SWEEP_OK) {
+        finding(v, "/provenance/spec: cannot be laid out as the store is (%s): %s",
+                spec_layout_name(v->st->layout), eb.msg);
         return -1;
     }
     if (strcmp(v->s->grid_sha256, want_grid) != 0 && strcmp(v->s->legacy_sha256, want_grid) != 0)
@@ -511,7 +528,7 @@ static void verify_journal(verify_ctx *v, const double *state)
     journal *j = NULL;
     sweep_errbuf eb;
     sweep_errbuf_clear(&eb);
-    if (journal_check(jpath, v->spec_sha, s->grid_sha256, s->legacy_sha256, &eb) != SWEEP_OK) {
+    if (journal_check(jpath, v->spec_sha, s->layout_sha256, spec_layout_alt_sha256(s), &eb) != SWEEP_OK) {
         finding(v, "%s", eb.msg);
         return;
     }
@@ -519,7 +536,7 @@ static void verify_journal(verify_ctx *v, const double *state)
                            calloc((size_t)s->n_points, sizeof(point_record)), 0};
     if (c.seen == NULL || c.last == NULL) {
         finding(v, "%s: not enough memory to check it", jpath);
-    } else if (journal_open_readonly(jpath, v->spec_sha, s->grid_sha256, s->legacy_sha256,
+    } else if (journal_open_readonly(jpath, v->spec_sha, s->layout_sha256, spec_layout_alt_sha256(s),
                                      s->any_ufm ? s->trace_points : 0, &j, &eb) != SWEEP_OK) {
         finding(v, "%s: %s", jpath, eb.msg[0] ? eb.msg : "cannot be read");
     } else {

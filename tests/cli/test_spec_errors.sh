@@ -41,7 +41,7 @@ name: x
 gird:
   R: [1, 2]
 EOF2
-case_ option-at-top "spec.yaml:2: unknown key 'lr' (a spec has name, store, seed_base, ranks_per_solve, group_min_work, process_grid, fixed, grid or grids); put options under fixed or grid" <<'EOF2'
+case_ option-at-top "spec.yaml:2: unknown key 'lr' (a spec has name, store, layout, seed_base, ranks_per_solve, group_min_work, process_grid, fixed, grid or grids); put options under fixed or grid" <<'EOF2'
 name: x
 lr: 0.1
 grid:
@@ -150,7 +150,7 @@ printf 'name: x\ngrid: {R: [2]}\nfixed: {k: 4}\nother: "a\0b"\n' | case_ nul-byt
 printf 'name: x\ngrid: {R: [2]}\n\nname2: "\xff\xfe"\n' | case_ invalid-utf8 "spec.yaml:4: invalid leading UTF-8 octet"
 "${UFMSWEEP_PYTHON:-/usr/bin/python3}" -c "print('name: x\ngrid:\n  R: ' + '[' * 100000 + ']' * 100000)" | case_ deep-nesting "spec.yaml:3: collections nested more than 64 deep"
 "${UFMSWEEP_PYTHON:-/usr/bin/python3}" -c "print('name: x\ngrid:\n  gamma: {linspace: [0, 1, 80000]}\n  R: {linspace: [1, 2, 80000]}')" |
-  case_ two-wide-axes "spec.yaml:4: R: the grid reaches 6400000000 points"
+  case_ two-wide-axes "spec.yaml:2: grid: the block holds 6.4e+09 points, more than the 100000000 one store holds"
 case_ duplicate-key "spec.yaml:3: name: key given twice" <<'EOF2'
 name: x
 grid: {R: [1]}

@@ -22,6 +22,7 @@ fail=0
 cat >u.yaml <<'EOF'
 name: union test
 store: u.h5
+layout: grid
 fixed: {k: 4, rho: 0.5, n_min: 2, d: 6, opt: gd, lr: 0.5, iters: 200, trace_points: 5}
 grids:
   - {loss: [ce], R: [1, 10]}
@@ -32,7 +33,7 @@ EOF
 out=$("$BIN" run u.yaml --check 2>&1)
 # R=1: every loss is CE (equal counts); R=10: CE = CDT(0) = LDT(0); the three LA points differ
 if [[ "$out" == *"valid: 25 points in the study (of a grid of 320"* ]] &&
-   [[ "$out" == *"block 3 (line 7): 3 points: zip(R, n_min) (3) x loss (1); at gamma=0"* ]] &&
+   [[ "$out" == *"block 3 (line 8): 3 points: zip(R, n_min) (3) x loss (1); at gamma=0"* ]] &&
    [[ "$out" == *"distinct solves: 13 of 25 points (12 copied"* ]]; then
   ok "--check lists blocks, points and distinct solves"
 else
@@ -108,6 +109,7 @@ out=$("$BIN" run readme.yaml --check 2>&1)
 # 2. zips: lists and generators of equal length; errors
 cat >z.yaml <<'EOF'
 store: z.h5
+layout: grid
 fixed: {k: 4, d: 6, solver: none}
 grid:
   zip: {R: {logspace: [0, 2, 3]}, n_min: {linspace: [4, 2, 3]}}
@@ -121,7 +123,7 @@ out=$("$BIN" run zbad.yaml --check 2>&1); rc=$?
 printf 'store: z.h5\nfixed: {k: 4}\ngrid:\n  zip: {R: [1, 1], n_min: [2, 2]}\n' >zdup.yaml
 out=$("$BIN" run zdup.yaml --check 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" == *"appears twice"* ]] && ok "a zip combination given twice refused" || bad "zip duplicate: $out"
-printf 'store: z.h5\nfixed: {k: 4, d: 6, solver: none}\ngrid:\n  zip: [{R: [1, 4], n_min: [4, 1]}, {gamma: [0, 1, 2], tau: [1, 2, 3]}]\n  loss: [la]\n' >z2.yaml
+printf 'store: z.h5\nlayout: grid\nfixed: {k: 4, d: 6, solver: none}\ngrid:\n  zip: [{R: [1, 4], n_min: [4, 1]}, {gamma: [0, 1, 2], tau: [1, 2, 3]}]\n  loss: [la]\n' >z2.yaml
 out=$("$BIN" run z2.yaml --check 2>&1)
 [[ "$out" == *"valid: 6 points in the study (of a grid of 36"* ]] && [[ "$out" == *"zip(R, n_min) (2) x zip(gamma, tau) (3) x loss (1)"* ]] &&
   ok "two zip groups in one block: 2 x 3 combinations" || bad "two zips: $out"
@@ -175,7 +177,7 @@ else
   bad "overrides --check: $out"
 fi
 out=$("$BIN" run u.yaml 'grids.1.gamma=[0, 0.5]' --check 2>&1)
-[[ "$out" == *"block 2 (line 6): 8 points: loss (2) x R (2) x gamma (2)"* ]] && ok "an override addresses a block by its number" || bad "grids.1 override: $out"
+[[ "$out" == *"block 2 (line 7): 8 points: loss (2) x R (2) x gamma (2)"* ]] && ok "an override addresses a block by its number" || bad "grids.1 override: $out"
 out=$("$BIN" run u.yaml n_min=3 --check 2>&1); rc=$?
 [ $rc -eq 1 ] && [[ "$out" == *"override 'n_min=3': n_min is a zipped axis"* ]] && ok "an option that is zipped is addressed by its block's path" || bad "zipped override: $out"
 out=$("$BIN" run u.yaml grids.7.R=[1] --check 2>&1); rc=$?

@@ -209,7 +209,7 @@ def main():
         # variable, not a second one of the same name (netCDF refused the export)
         uspec = os.path.join(tmp, "union.yaml")
         with open(uspec, "w") as f:
-            f.write("name: union\nfixed: {k: 4, n_min: 2, d: 4, opt: ngd, lr: 0.2, iters: 20}\n"
+            f.write("name: union\nlayout: grid\nfixed: {k: 4, n_min: 2, d: 4, opt: ngd, lr: 0.2, iters: 20}\n"
                     "grids:\n  - {R: [1, 2]}\n  - zip: {R: [4, 16], n_min: [4, 1]}\n")
         ust, unc = os.path.join(tmp, "union.h5"), os.path.join(tmp, "union.nc")
         r1, r2 = run("run", uspec, "--store", ust), run("export", ust, "--format", "netcdf", "-o", unc)

@@ -69,7 +69,7 @@ static int test_union_and_zip(void)
 {
     int fails = 0;
     /* the README's union: CE once, CDT/LDT over gamma, LA on a zip */
-    spec *s = parse("store: x.h5\nfixed: {k: 4, n_min: 2, solver: none}\n"
+    spec *s = parse("store: x.h5\nlayout: grid\nfixed: {k: 4, n_min: 2, solver: none}\n"
                     "grids:\n"
                     "  - {loss: [ce], R: [10, 1]}\n"
                     "  - {loss: [cdt, ldt], R: [1, 10], gamma: [-1, 0, 1]}\n"
@@ -99,7 +99,144 @@ static int test_union_and_zip(void)
     /* CE takes gamma's default 0 (a coordinate) and n_min's fixed 2 */
     CHECK_OK(spec_point_find(s, "loss=ce,R=10,gamma=0,n_min=2", &p, NULL));
     CHECK_EQ_INT(spec_point_block(s, p), 0);
+
+    /* without `layout:`, 17 points of 192 are stored as a list of the study's points: the
+     * same points (labels and parameters), the blocks' order, no holes */
+    spec *l = parse("store: x.h5\nfixed: {k: 4, n_min: 2, solver: none}\n"
+                    "grids:\n"
+                    "  - {loss: [ce], R: [10, 1]}\n"
+                    "  - {loss: [cdt, ldt], R: [1, 10], gamma: [-1, 0, 1]}\n"
+                    "  - loss: [la]\n"
+                    "    zip: {R: [16, 4, 1], n_min: [1, 4, 16]}\n");
+    CHECK(l != NULL);
+    if (l == NULL) {
+        spec_destroy(&s);
+        return fails;
+    }
+    CHECK_EQ_INT(l->layout, SPEC_LAYOUT_POINTS);
+    CHECK_EQ_INT(l->n_points, 17);
+    CHECK_EQ_INT(l->n_in_study, 17);
+    CHECK(l->every_point_in_study);
+    CHECK(!strcmp(l->grid_sha256, s->grid_sha256)); /* the layout is not the meaning */
+    char la[512], lg[512];
+    spec_point_label(l, 0, la, sizeof la);
+    CHECK_CONTAINS(la, "loss=ce, R=10");            /* the first block's first point */
+    spec_point_label(l, 16, la, sizeof la);
+    CHECK_CONTAINS(la, "loss=la, R=1,");            /* the zip's last pair */
+    CHECK_CONTAINS(la, "n_min=16");
+    int64_t seen = 0;
+    for (int64_t q = 0; q < l->n_points; q++) {
+        int64_t g = -1;
+        spec_point_label(l, q, la, sizeof la);
+        /* the same point in the grid layout: found by its coordinates, same block, same key */
+        char assign[512];
+        snprintf(assign, sizeof assign, "%s", la);
+        for (char *c = assign; *c; c++)
+            if (*c == ' ')
+                memmove(c, c + 1, strlen(c));
+        CHECK_OK(spec_point_find(s, assign, &g, NULL));
+        spec_point_label(s, g, lg, sizeof lg);
+        CHECK(!strcmp(la, lg));
+        CHECK_EQ_INT(spec_point_block(s, g), spec_point_block(l, q));
+        unsigned char ka[32], kb[32];
+        CHECK_OK(spec_solve_key(l, q, ka, NULL));
+        CHECK_OK(spec_solve_key(s, g, kb, NULL));
+        CHECK(memcmp(ka, kb, 32) == 0);
+        int64_t back = -1;
+        CHECK_OK(spec_point_find(l, assign, &back, NULL));
+        CHECK_EQ_INT(back, q);
+        seen++;
+    }
+    CHECK_EQ_INT(seen, 17);
+    CHECK_ERR(SWEEP_ERR_ARG, spec_point_find(l, "loss=la,R=16,gamma=0,n_min=4", &p, NULL));
+    /* and back to the grid */
+    CHECK_OK(spec_set_layout(l, SPEC_LAYOUT_GRID, NULL));
+    CHECK_EQ_INT(l->n_points, 192);
+    CHECK(!l->every_point_in_study);
+    spec_destroy(&l);
     spec_destroy(&s);
+    return fails;
+}
+
+/* sample: a Sobol design of 3 ranges crossed with a loss axis, reproducible from its settings */
+static int test_sample(void)
+{
+    int fails = 0;
+    const char *text = "store: x.h5\nfixed: {k: 4, solver: none}\n"
+                       "grids:\n"
+                       "  - loss: [cdt, ldt]\n"
+                       "    sample:\n"
+                       "      method: sobol\n"
+                       "      n: 64\n"
+                       "      seed: 3\n"
+                       "      ranges:\n"
+                       "        gamma: [-1.5, 1.5]\n"
+                       "        R: {log: [1, 1000]}\n"
+                       "        n_min: {int: [1, 20]}\n";
+    spec *s = parse(text), *t = parse(text);
+    CHECK(s != NULL && t != NULL);
+    if (s == NULL || t == NULL) {
+        spec_destroy(&s);
+        spec_destroy(&t);
+        return fails;
+    }
+    CHECK_EQ_INT(s->layout, SPEC_LAYOUT_POINTS);
+    CHECK_EQ_INT(s->n_points, 128);
+    CHECK(!strcmp(s->grid_sha256, t->grid_sha256));
+    const int aR = axis_of(s, "R"), ag = axis_of(s, "gamma"), an = axis_of(s, "n-min");
+    CHECK(aR >= 0 && ag >= 0 && an >= 0);
+    /* the loss axis is crossed with the sample: the sample's 64 points under each loss */
+    int64_t ia[SPEC_MAX_AXES], ib[SPEC_MAX_AXES];
+    int strata[64] = {0};
+    for (int64_t p = 0; p < 64; p++) {
+        spec_point_index(s, p, ia);
+        spec_point_index(s, 64 + p, ib);
+        CHECK(ia[aR] == ib[aR] && ia[ag] == ib[ag] && ia[an] == ib[an]);
+        const double R = s->axes[aR].num[ia[aR]], g = s->axes[ag].num[ia[ag]];
+        const double nm = s->axes[an].num[ia[an]];
+        CHECK(R >= 1 && R <= 1000 && g >= -1.5 && g <= 1.5 && nm >= 1 && nm <= 20 &&
+              nm == floor(nm));
+        /* Sobol: 64 = 2^6 points, one per stratum of 1/64 on each axis's scale */
+        const int k = (int)((g + 1.5) / 3.0 * 64.0);
+        if (k >= 0 && k < 64)
+            strata[k]++;
+        /* values written back into a spec give the same numbers */
+        char buf[64];
+        snprintf(buf, sizeof buf, "%s", s->axes[ag].text[ia[ag]]);
+        CHECK(strtod(buf, NULL) == g);
+        char eight[64];
+        snprintf(eight, sizeof eight, "%.8g", g); /* 8 significant digits */
+        CHECK(!strcmp(buf, eight));
+    }
+    int one_each = 1;
+    for (int k = 0; k < 64; k++)
+        one_each &= strata[k] == 1;
+    CHECK(one_each);
+    /* another seed is another design; the settings are refused with their line */
+    sweep_errbuf eb;
+    sweep_errbuf_clear(&eb);
+    spec *u = NULL;
+    const char *bad[][2] = {
+        {"grid:\n  sample: {method: halton, n: 4, ranges: {R: [1, 2]}}\n", "spec.yaml:2: sample: method: 'halton'"},
+        {"grid:\n  sample: {method: lhs, n: 0, ranges: {R: [1, 2]}}\n", "sample: n: '0' is not a number of points"},
+        {"grid:\n  sample: {method: lhs, n: 4, ranges: {R: [2, 1]}}\n", "R: [2, 1] is empty"},
+        {"grid:\n  sample: {method: lhs, n: 4, ranges: {R: {log: [0, 1]}}}\n", "needs 0 < a"},
+        {"grid:\n  sample: {method: lhs, n: 4, ranges: {R: [0.5, 1]}}\n", "R:"},
+        {"grid:\n  sample: {method: lhs, n: 50, ranges: {n_min: {int: [1, 5]}}}\n", "two of its 50 points have the same values"},
+        {"grid:\n  R: [1, 2]\n  sample: {method: lhs, n: 4, ranges: {R: [1, 2]}}\n", "'R' is given twice"},
+        {"grid:\n  sample: {method: lhs, n: 4, ranges: {R: [1, 2]}, size: 3}\n", "sample: unknown key 'size'"},
+        {"grid:\n  sample: {n: 4, ranges: {R: [1, 2]}}\n", "sample: needs method"},
+        {"layout: grid\ngrid:\n  zip: {R: {linspace: [1, 2, 20000]}, gamma: {linspace: [0, 1, 20000]}}\n", "layout grid: the product of the axes has 4e+08 points"},
+        {"layout: list\ngrid: {R: [1]}\n", "layout: 'list' is not a layout"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        sweep_errbuf_clear(&eb);
+        CHECK_ERR(SWEEP_ERR_ARG, spec_parse("spec.yaml", bad[i][0], strlen(bad[i][0]), &u, &eb));
+        CHECK_CONTAINS(eb.msg, bad[i][1]);
+        spec_destroy(&u);
+    }
+    spec_destroy(&s);
+    spec_destroy(&t);
     return fails;
 }
 
@@ -225,6 +362,7 @@ int main(void)
     int failed = 0, passed = 0;
     RUN_TEST(test_product, passed, failed);
     RUN_TEST(test_union_and_zip, passed, failed);
+    RUN_TEST(test_sample, passed, failed);
     RUN_TEST(test_identity, passed, failed);
     RUN_TEST(test_defaults, passed, failed);
     RUN_TEST(test_enum_tables, passed, failed);
