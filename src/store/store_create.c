@@ -71,10 +71,10 @@ static hid_t checksummed_1d(hsize_t n)
     return dcpl;
 }
 
-/* One coordinate dataset of group g: the values of ax (numbers as float64, text as
- * variable-length UTF-8) under the name of its option, its spec key and CF attributes; a
- * dimension scale of its own (grid layout) or a variable over the `point` scale. -1 on failure. */
-static hid_t write_axis_dataset(hid_t g, const spec_axis *ax, hid_t point_scale)
+/* One grid-layout coordinate of group g: the values of ax (numbers as float64, text as
+ * variable-length UTF-8) as a dimension scale under the name of its option, with its spec key
+ * and CF attributes. -1 on failure. */
+static hid_t write_axis_dataset(hid_t g, const spec_axis *ax)
 {
     char dn[64];
     store_axis_dim_name(ax, dn, sizeof dn);
@@ -97,9 +97,7 @@ static hid_t write_axis_dataset(hid_t g, const spec_axis *ax, hid_t point_scale)
         H5Tclose(t);
     }
     H5Sclose(sp);
-    const int bad = d < 0 ||
-                    (point_scale < 0 ? H5DSset_scale(d, dn) < 0
-                                     : H5DSattach_scale(d, point_scale, 0) < 0) ||
+    const int bad = d < 0 || H5DSset_scale(d, dn) < 0 ||
                     h5_attr_write_string(d, "spec_key", ax->key) < 0 ||
                     h5_attr_write_cf(d, ax->def->help, ax->numeric ? "1" : NULL) < 0;
     if (bad && d >= 0)
@@ -107,8 +105,46 @@ static hid_t write_axis_dataset(hid_t g, const spec_axis *ax, hid_t point_scale)
     return d;
 }
 
+/* A points-layout text coordinate: the labels as characters along a last dimension
+ * <name>_strlen (netCDF's NC_CHAR layout with _Encoding, which xarray reads as text), chunked
+ * and compressed like the data: a label per point costs a byte or two on disk, where
+ * variable-length strings cost a heap object each. -1 on failure. */
+static hid_t write_label_column(hid_t g, const spec_axis *col, const char *dn, hid_t point_scale)
+{
+    size_t L = 1;
+    for (int i = 0; i < col->n; i++)
+        L = strlen(col->text[i]) > L ? strlen(col->text[i]) : L;
+    hsize_t dims[2] = {(hsize_t)col->n, (hsize_t)L};
+    char *buf = calloc((size_t)col->n, L), lname[96], dimname[128];
+    hid_t ct = h5_string_type(1), d = -1, len = -1;
+    if (buf == NULL || ct < 0)
+        goto cleanup;
+    for (int i = 0; i < col->n; i++)
+        memcpy(buf + (size_t)i * L, col->text[i], strlen(col->text[i]));
+    d = h5_make_dataset(g, dn, ct, 2, dims, NULL);
+    snprintf(lname, sizeof lname, "%s_strlen", dn);
+    snprintf(dimname, sizeof dimname, "%s%10d", NC_DIM_ONLY, (int)L);
+    hid_t sp1 = H5Screate_simple(1, &dims[1], NULL);
+    if (sp1 >= 0) {
+        len = H5Dcreate2(g, lname, H5T_IEEE_F32LE, sp1, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        H5Sclose(sp1);
+    }
+    if (d < 0 || len < 0 || H5Dwrite(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0 ||
+        H5DSset_scale(len, dimname) < 0 || H5DSattach_scale(d, point_scale, 0) < 0 ||
+        H5DSattach_scale(d, len, 1) < 0 || h5_attr_write_string(d, "_Encoding", "utf-8") < 0)
+        d = d >= 0 ? (H5Dclose(d), -1) : -1;
+cleanup:
+    if (len >= 0)
+        H5Dclose(len);
+    if (ct >= 0)
+        H5Tclose(ct);
+    free(buf);
+    return d;
+}
+
 /* The points layout's coordinates in group g: the `point` dimension scale (0 .. n_points - 1)
- * in scales[0], each axis's value at every point in scales[1 + a]. */
+ * in scales[0], each axis's value at every point in scales[1 + a] (numbers as float64, labels
+ * as characters), chunked, compressed and checksummed like the data. */
 static int make_point_coords(hid_t g, const spec *s, hid_t *scales)
 {
     hsize_t n = (hsize_t)s->n_points;
@@ -117,10 +153,7 @@ static int make_point_coords(hid_t g, const spec *s, hid_t *scales)
         return SWEEP_ERR_NOMEM;
     for (hsize_t i = 0; i < n; i++)
         ix[i] = (int64_t)i;
-    hid_t sp = H5Screate_simple(1, &n, NULL), dcpl = checksummed_1d(n);
-    scales[0] = H5Dcreate2(g, "point", H5T_STD_I64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    H5Pclose(dcpl);
-    H5Sclose(sp);
+    scales[0] = h5_make_dataset(g, "point", H5T_STD_I64LE, 1, &n, NULL);
     int bad = scales[0] < 0 ||
               H5Dwrite(scales[0], H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, ix) < 0 ||
               H5DSset_scale(scales[0], "point") < 0 ||
@@ -128,12 +161,24 @@ static int make_point_coords(hid_t g, const spec *s, hid_t *scales)
     free(ix);
     for (int a = 0; !bad && a < s->n_axes; a++) {
         spec_axis col;
+        char dn[64];
         if (spec_axis_at_points(s, a, &col) != SWEEP_OK)
             return SWEEP_ERR_NOMEM;
-        scales[1 + a] = write_axis_dataset(g, &col, scales[0]);
+        store_axis_dim_name(&col, dn, sizeof dn);
+        hid_t d;
+        if (col.numeric) {
+            d = h5_make_dataset(g, dn, H5T_IEEE_F64LE, 1, &n, NULL);
+            if (d >= 0 && (H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, col.num) < 0 ||
+                           H5DSattach_scale(d, scales[0], 0) < 0))
+                d = (H5Dclose(d), -1);
+        } else {
+            d = write_label_column(g, &col, dn, scales[0]);
+        }
         free(col.text);
         free(col.num);
-        bad = scales[1 + a] < 0;
+        scales[1 + a] = d;
+        bad = d < 0 || h5_attr_write_string(d, "spec_key", s->axes[a].key) < 0 ||
+              h5_attr_write_cf(d, s->axes[a].def->help, col.numeric ? "1" : NULL) < 0;
     }
     return bad ? SWEEP_ERR_HDF5 : SWEEP_OK;
 }
@@ -146,7 +191,7 @@ static int make_scales(hid_t g, const spec *s, int P, int with_trace, hid_t *sca
             return ret;
     }
     for (int a = 0; s->layout == SPEC_LAYOUT_GRID && a < s->n_axes; a++)
-        if ((scales[a] = write_axis_dataset(g, &s->axes[a], -1)) < 0)
+        if ((scales[a] = write_axis_dataset(g, &s->axes[a])) < 0)
             return SWEEP_ERR_HDF5;
     if (with_trace && P > 0) {
         hsize_t n = (hsize_t)P;

@@ -36,13 +36,51 @@ int store_verify_identity(store *st, const spec *s, sweep_errbuf *eb)
 }
 
 /* The axis values of one coordinate dataset against the spec's, bit for bit. */
+/* A points-layout label column: n_points x L characters (store_create.c) against ax's text. */
+static int verify_label_column(hid_t d, const spec_axis *ax, const hsize_t *dims,
+                               const char *where, sweep_errbuf *eb)
+{
+    int ret = SWEEP_OK;
+    if (dims[0] != (hsize_t)ax->n || dims[1] < 1 || dims[1] > 4096)
+        return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: %llu x %llu characters, the spec has %d "
+                                                    "points",
+                             where, (unsigned long long)dims[0], (unsigned long long)dims[1], ax->n);
+    const size_t L = (size_t)dims[1];
+    char *buf = malloc((size_t)ax->n * L), *one = malloc(L + 1);
+    hid_t ct = h5_string_type(1);
+    if (buf == NULL || one == NULL || ct < 0)
+        ret = SWEEP_ERR_NOMEM;
+    else if (H5Dread(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: cannot be read (checksum mismatch or "
+                                                   "damaged chunk)", where);
+    for (int i = 0; ret == SWEEP_OK && i < ax->n; i++) {
+        memcpy(one, buf + (size_t)i * L, L);
+        one[L] = '\0';
+        if (strcmp(one, ax->text[i]) != 0)
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: value %d is '%s' where the spec says "
+                                                       "'%s'",
+                                where, i, one, ax->text[i]);
+    }
+    if (ct >= 0)
+        H5Tclose(ct);
+    free(buf);
+    free(one);
+    return ret;
+}
+
 static int verify_one_scale(hid_t d, const spec_axis *ax, const char *where, sweep_errbuf *eb)
 {
     int ret = SWEEP_OK;
     hid_t sp = H5Dget_space(d);
     hssize_t n = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    hsize_t dims[2] = {0, 0};
+    const int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    if (rank == 2)
+        H5Sget_simple_extent_dims(sp, dims, NULL);
     if (sp >= 0)
         H5Sclose(sp);
+    if (rank == 2 && !ax->numeric)
+        return verify_label_column(d, ax, dims, where, eb);
     if (n != ax->n)
         return sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: %lld values, the spec's axis has %d",
                              where, (long long)n, ax->n);

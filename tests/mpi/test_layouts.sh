@@ -33,6 +33,8 @@ na, pa = axes(a)
 nb, pb = axes(b)
 assert pa and sorted(na) == sorted(nb), (na, nb)
 def key(v):
+    if isinstance(v, np.ndarray):  # a label of a points store: characters
+        v = b"".join(v.tolist()).rstrip(b"\0")
     return v.decode() if isinstance(v, bytes) else float(v)
 ca = {n: [key(v) for v in a["coords/" + n][()]] for n in na}
 cb = {n: [key(v) for v in b["coords/" + n][()]] for n in nb}
@@ -55,7 +57,8 @@ for p in range(len(a["status/state"])):
             continue
         for k in a[g]:
             d = a[g][k]
-            if k in na or k in ("point", "trace_iter", "trace_point") or d.ndim == 0 or k not in b[g]:
+            if k in na or k.endswith("_strlen") or k in ("point", "trace_iter", "trace_point") or \
+                    d.ndim == 0 or k not in b[g]:
                 continue
             x, y = np.asarray(d[p]), np.asarray(b[g][k][idx])
             if x.tobytes() != y.tobytes():
@@ -104,6 +107,8 @@ for p in (0, 9, 17):
     parts = []
     for n in names:
         v = f["coords/" + n][p]
+        if f["coords/" + n].ndim == 2:  # a label: characters
+            v = b"".join(v.tolist()).rstrip(b"\0")
         parts.append(f"{n}={v.decode() if isinstance(v, bytes) else repr(float(v))}")
     print(p, ",".join(parts), repr(float(f["results/w_norm_ratio"][p])), repr(float(f["theory/dist_gw"][p])))
 PY
