@@ -48,7 +48,7 @@ static void run_help(FILE *f)
     fprintf(f,
             "usage: mpirun -n N ufmsweep run SPEC.yaml [KEY=VALUE ...] [--store PATH]\n"
             "                  [--resume | --restart | --continue] [--shard I/N] [--progress SECONDS]\n"
-            "                  [--reuse OLD.h5 [OLD2.h5 ...]] [--no-reuse]\n"
+            "                  [--reuse OLD.h5 [OLD2.h5 ...]] [--no-reuse] [--keep-journal]\n"
             "       ufmsweep run SPEC.yaml [KEY=VALUE ...] --check\n"
             "\n"
             "Run every point of the sweep SPEC.yaml (its `grid:`, or the union of its `grids:`\n"
@@ -89,6 +89,10 @@ static void run_help(FILE *f)
             "                     seed key) instead of computing it: a store grows by a seed or an\n"
             "                     R value this way; /status/source says where each came from\n"
             "  --no-reuse         compute every point, also those equal to another point\n"
+            "  --keep-journal     keep every journal record (about 500 bytes a point): a store\n"
+            "                     that becomes unreadable is rebuilt from the journal alone;\n"
+            "                     without it the journal is cut (checkpointed) once its points\n"
+            "                     are synced in the store, and such points are recomputed\n"
             "  --shard I/N        compute only points p with p %% N == I (job arrays; `ufmsweep\n"
             "                     merge` joins the shards)\n"
             "  --progress S       seconds between progress lines when stderr is not a terminal\n"
@@ -169,6 +173,7 @@ static int parse_args(int argc, char **argv, run_args *a, sweep_errbuf *eb)
         {.name = "continue", .kind = CLI_FLAG, .out = &a->cont},
         {.name = "check", .kind = CLI_FLAG, .out = &a->check},
         {.name = "no-reuse", .kind = CLI_FLAG, .out = &a->no_reuse},
+        {.name = "keep-journal", .kind = CLI_FLAG, .out = &a->keep_journal},
         {.name = "reuse",
          .kind = CLI_VALUES,
          .out = a->reuse,
@@ -526,18 +531,20 @@ static int root_run(const run_args *a, const spec *s, MPI_Comm comm, run_setup *
                             2.0,                0.25,              &stop_requested,
                             a->ranks_per_solve, a->group_min_work, rep,
                             reuse->n,           reuse->st,         (const spec *const *)reuse->s,
-                            reuse->index,       ext_dir};
+                            reuse->index,       ext_dir,
+                            a->keep_journal,    row};
     sweep_master_stats stats;
     memset(&stats, 0, sizeof stats);
     int ret = sweep_master_run(s, comm, rs->st, rs->j, rs->state, rs->attempts, &mo, &stats, &eb);
     row->points_done = stats.done_this_run;
-    int64_t failed = 0, in_shard = 0;
+    int64_t failed = 0, in_shard = 0, finished = 0;
     for (int64_t p = 0; ret == SWEEP_OK && p < s->n_points; p++) {
         if ((a->shard_count > 1 && p % a->shard_count != a->shard_index) ||
             spec_point_block(s, p) < 0)
             continue;
         in_shard++;
         failed += rs->state[p] == POINT_FAILED;
+        finished += rs->state[p] != POINT_PENDING;
     }
     utc_now(row->end_utc);
     snprintf(row->exit_reason, sizeof row->exit_reason, "%s",
@@ -547,6 +554,11 @@ static int root_run(const run_args *a, const spec *s, MPI_Comm comm, run_setup *
         ret2 = store_run_put(rs->st, row, &eb2);
     if (ret2 == SWEEP_OK)
         ret2 = store_set_writing(rs->st, 0, &eb2);
+    /* everything is in the store: synced, the journal keeps only its last rows (a few hundred
+     * bytes), unless --keep-journal */
+    if (ret == SWEEP_OK && ret2 == SWEEP_OK && !a->keep_journal &&
+        (ret2 = store_sync(rs->st, &eb2)) == SWEEP_OK)
+        ret2 = journal_checkpoint(rs->j, finished, row, &eb2);
     if (ret == SWEEP_OK && ret2 == SWEEP_OK &&
         ((ret2 = store_check_path(rs->st, &eb2)) != SWEEP_OK ||
          (ret2 = journal_check_path(rs->j, &eb2)) != SWEEP_OK)) {

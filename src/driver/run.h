@@ -21,6 +21,7 @@ typedef struct run_args {
     int grid_rows, grid_cols; /* process grid of a group (0 x 0: 1 x G) */
     int want_help;
     int no_reuse;          /* --no-reuse: compute every point, also those equal to another */
+    int keep_journal;      /* --keep-journal: never checkpoint the journal (every record kept) */
 #define RUN_MAX_OVERRIDES 64
 #define RUN_MAX_REUSE 16
     const char *overrides[RUN_MAX_OVERRIDES]; /* KEY=VALUE, in order */

@@ -1,4 +1,5 @@
 #include "sweep.h"
+#include "testhook.h"
 
 #include "ext.h"
 #include "point.h"
@@ -216,6 +217,23 @@ static int journal_pending(master *m, sweep_errbuf *eb)
     return ret;
 }
 
+/* The journal's checkpoint (a write-ahead log's): once the journal passes
+ * JOURNAL_CHECKPOINT_BYTES and everything it holds is in the store (just flushed), the store is
+ * synced to disk and the journal cut to what comes next. A kill before the cut replays the
+ * whole journal into the synced store; after it, nothing is needed from the journal. The test
+ * hook UFMSWEEP_TEST_HOLD=checkpoint:PATH holds between the two. */
+static int journal_bounded(master *m, sweep_errbuf *eb)
+{
+    if (m->o->keep_journal || journal_bytes(m->j) <= JOURNAL_CHECKPOINT_BYTES)
+        return SWEEP_OK;
+    int ret = store_sync(m->st, eb);
+    if (ret != SWEEP_OK)
+        return ret;
+    test_hook_hold("checkpoint");
+    return journal_checkpoint(m->j, m->done_before + m->done_run + m->failed_run, m->o->run_row,
+                              eb);
+}
+
 /* Write the buffered records to the store (data, then state flags) and flush it. The store is
  * written less often than the journal: it can always be brought up to date from the journal. */
 static int flush_buffer(master *m, sweep_errbuf *eb)
@@ -237,7 +255,7 @@ static int flush_buffer(master *m, sweep_errbuf *eb)
     if ((ret = store_check_path(m->st, eb)) != SWEEP_OK ||
         (ret = journal_check_path(m->j, eb)) != SWEEP_OK)
         return ret;
-    return SWEEP_OK;
+    return journal_bounded(m, eb);
 }
 
 static int accept_record(master *m, const point_record *rec, const double *trace,

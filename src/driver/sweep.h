@@ -33,6 +33,11 @@ typedef struct sweep_master_opts {
     const spec *const *reuse_specs;
     const int *reuse_index;
     const char *ext_dir;               /* solver external's per-store directory ("" for none) */
+    /* the journal: checkpointed (journal_checkpoint, after store_sync) once it passes
+     * JOURNAL_CHECKPOINT_BYTES, unless keep_journal; run_row is this run's provenance row, kept
+     * in the journal after each checkpoint */
+    int keep_journal;
+    const store_run_row *run_row;
 } sweep_master_opts;
 
 typedef struct sweep_master_stats {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -224,7 +225,8 @@ static int record_at(journal *j, off_t pos, off_t end, unsigned char **payload, 
         return -1;
     const uint32_t t = head[0], l = head[1];
     if (!((t == JOURNAL_POINT && l == j->point_payload) ||
-          (t == JOURNAL_RUN && l == sizeof(store_run_row))))
+          (t == JOURNAL_RUN && l == sizeof(store_run_row)) ||
+          (t == JOURNAL_CHECKPOINT && l == sizeof(journal_checkpoint_row))))
         return 0;
     if (end - pos - (off_t)sizeof head < (off_t)l) {
         *incomplete = 1;
@@ -417,6 +419,34 @@ int journal_append_run(journal *j, const store_run_row *row, sweep_errbuf *eb)
     if (reserve(j, one) != SWEEP_OK)
         return SWEEP_ERR_NOMEM;
     size_t len = put_record(j->buf, JOURNAL_RUN, row, sizeof *row, NULL, 0);
+    return flush_buf(j, len, eb);
+}
+
+int64_t journal_bytes(const journal *j)
+{
+    struct stat st;
+    return fstat(j->fd, &st) == 0 ? (int64_t)st.st_size : -1;
+}
+
+int journal_checkpoint(journal *j, int64_t points_in_store, const store_run_row *row,
+                       sweep_errbuf *eb)
+{
+    journal_checkpoint_row cp;
+    memset(&cp, 0, sizeof cp);
+    cp.points_in_store = points_in_store;
+    time_t now = time(NULL);
+    struct tm tm;
+    strftime(cp.utc, sizeof cp.utc, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+    const size_t need = 2 * 3 * sizeof(uint32_t) + sizeof cp + sizeof *row;
+    if (reserve(j, need) != SWEEP_OK)
+        return SWEEP_ERR_NOMEM;
+    size_t len = put_record(j->buf, JOURNAL_CHECKPOINT, &cp, sizeof cp, NULL, 0);
+    if (row != NULL)
+        len += put_record(j->buf + len, JOURNAL_RUN, row, sizeof *row, NULL, 0);
+    if (ftruncate(j->fd, (off_t)sizeof(journal_header)) != 0 ||
+        lseek(j->fd, (off_t)sizeof(journal_header), SEEK_SET) < 0)
+        return sweep_err_set(eb, fsafe_errno_code(errno), "%s: cannot cut the journal: %s",
+                             j->path, strerror(errno));
     return flush_buf(j, len, eb);
 }
 

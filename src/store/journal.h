@@ -18,9 +18,20 @@
 #include <stdint.h>
 
 enum journal_record_type {
-    JOURNAL_POINT = 1, /* payload: point_record + trace doubles */
-    JOURNAL_RUN = 2    /* payload: store_run_row (a run's provenance row) */
+    JOURNAL_POINT = 1,     /* payload: point_record + trace doubles */
+    JOURNAL_RUN = 2,       /* payload: store_run_row (a run's provenance row) */
+    JOURNAL_CHECKPOINT = 3 /* payload: journal_checkpoint_row: the records before it were
+                              dropped, every one of them durable in the store */
 };
+
+/* What a checkpoint says (journal_checkpoint). */
+typedef struct journal_checkpoint_row {
+    int64_t points_in_store; /* finished points the store held, synced to disk */
+    char utc[32];            /* when */
+} journal_checkpoint_row;
+
+/* Journals are checkpointed once they pass this size (run --keep-journal: never). */
+#define JOURNAL_CHECKPOINT_BYTES ((int64_t)256 * 1024)
 
 /* A run's provenance row, as stored in /provenance/runs. */
 typedef struct store_run_row {
@@ -78,6 +89,18 @@ void journal_report_describe(const journal_replay_report *rep, char *buf, size_t
  * traces may be NULL when P = 0) and sync to disk. */
 SWEEP_MUST_USE int journal_append_points(journal *j, const point_record *recs, const double *traces, int count,
                           sweep_errbuf *eb);
+
+/* journal_bytes - the journal's size now (header and records). */
+SWEEP_MUST_USE int64_t journal_bytes(const journal *j);
+
+/* journal_checkpoint - Drop every record: the caller has made each one durable in the store
+ * (store_sync). The journal is cut to its header in place and a CHECKPOINT record (and row, the
+ * run now writing, when not NULL) appended and synced, so that it holds only what comes after.
+ * A kill at any moment leaves the journal whole, cut to its header, or cut and checkpointed:
+ * each replays into the synced store without loss. Like SQLite's WAL checkpoint in TRUNCATE
+ * mode. */
+SWEEP_MUST_USE int journal_checkpoint(journal *j, int64_t points_in_store, const store_run_row *row,
+                                      sweep_errbuf *eb);
 
 /* journal_append_run - Append a run row and sync. */
 SWEEP_MUST_USE int journal_append_run(journal *j, const store_run_row *row, sweep_errbuf *eb);

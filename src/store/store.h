@@ -156,6 +156,10 @@ SWEEP_MUST_USE int store_copy_runs(store *dst, store *src, int *next_run, sweep_
 /* store_flush - H5Fflush of everything written so far. */
 SWEEP_MUST_USE int store_flush(store *st, sweep_errbuf *eb);
 
+/* store_sync - store_flush, then fsync of the file: what was written survives a crash of the
+ * machine, not only of the process (before a journal checkpoint drops its records). */
+SWEEP_MUST_USE int store_sync(store *st, sweep_errbuf *eb);
+
 /* store_verify_identity - SWEEP_OK when st's /provenance/spec is the text its spec_sha256 names
  * and s (parsed from its resolved spec) the study its grid_sha256 names; SWEEP_ERR_DAMAGED
  * naming the file and what does not match otherwise (a store whose spec was edited). */

@@ -297,6 +297,9 @@ static herr_t find_lock_error(unsigned n, const H5E_error2_t *e, void *user)
     return 0;
 }
 
+/* metadata read attempts of a SWMR reader (store_h5_open) */
+#define STORE_SWMR_READ_ATTEMPTS 12
+
 hid_t store_h5_open(const char *path, int writable, int *live, int *locked)
 {
     /* SWMR first: a writer in SWMR mode lets readers in while it writes; a reader in SWMR mode
@@ -304,8 +307,14 @@ hid_t store_h5_open(const char *path, int writable, int *live, int *locked)
      * 1.8 format) cannot do SWMR: they are opened the plain way, with HDF5's locks. */
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110);
-    if (!writable)
+    if (!writable) {
         H5Pset_file_locking(fapl, 0, 1);
+        /* a SWMR reader retries a metadata read whose checksum fails (a writer may be midway
+         * through it) with growing sleeps: HDF5's 100 attempts made a damaged store (truncated,
+         * its writer flags still set) hang a reader for many minutes; a writer's update is
+         * whole long before the 12th */
+        H5Pset_metadata_read_attempts(fapl, STORE_SWMR_READ_ATTEMPTS);
+    }
     hid_t f = H5Fopen(path, writable ? H5F_ACC_RDWR | H5F_ACC_SWMR_WRITE
                                      : H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fapl);
     int lock_error = 0;

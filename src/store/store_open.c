@@ -168,8 +168,13 @@ int store_open(const char *path, const spec *s, int writable, store **out, sweep
     }
     int64_t version = 0, np = 0, P = 0;
     if (h5_attr_read_i64(st->file, "schema_version", &version) != 0) {
-        ret = sweep_err_set(eb, SWEEP_ERR_NOT_OURS, "%s: an HDF5 file but not a ufmsweep store "
-                                                    "(no schema_version)", path);
+        /* absent: another program's file; unreadable: a damaged one (a truncated store) */
+        if (H5Aexists(st->file, "schema_version") < 0)
+            ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: its attributes cannot be read "
+                                                       "(damaged or truncated)", path);
+        else
+            ret = sweep_err_set(eb, SWEEP_ERR_NOT_OURS, "%s: an HDF5 file but not a ufmsweep "
+                                                        "store (no schema_version)", path);
         goto cleanup;
     }
     if (version > STORE_SCHEMA_VERSION) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 /* The points of src whose state take() accepts, read in batches of WALK_BATCH (every chunk read
@@ -412,6 +413,21 @@ int store_flush(store *st, sweep_errbuf *eb)
     errno = 0;
     if (H5Fflush(st->file, H5F_SCOPE_GLOBAL) < 0)
         return h5_flush_error(st->path, eb);
+    return SWEEP_OK;
+}
+
+int store_sync(store *st, sweep_errbuf *eb)
+{
+    void *handle = NULL;
+    int ret = store_flush(st, eb);
+    if (ret != SWEEP_OK)
+        return ret;
+    if (H5Fget_vfd_handle(st->file, H5P_DEFAULT, &handle) < 0 || handle == NULL)
+        return sweep_err_set(eb, SWEEP_ERR_HDF5, "%s: cannot get the open file's descriptor",
+                             st->path);
+    if (fsync(*(int *)handle) != 0)
+        return sweep_err_set(eb, fsafe_errno_code(errno), "%s: cannot sync the store to disk: %s",
+                             st->path, strerror(errno));
     return SWEEP_OK;
 }
 

@@ -493,14 +493,18 @@ typedef struct journal_check_ctx {
     unsigned char *seen;
     point_record *last; /* last record per point (n_points) */
     int64_t bad_points;
+    int64_t points;      /* point records */
+    int checkpointed;    /* a checkpoint record: the points before it are in the store only */
 } journal_check_ctx;
 
 static int journal_collect(int type, const void *payload, uint32_t len, void *user)
 {
     journal_check_ctx *c = user;
     (void)len;
+    c->checkpointed |= type == JOURNAL_CHECKPOINT;
     if (type != JOURNAL_POINT)
         return SWEEP_OK;
+    c->points++;
     point_record rec;
     memcpy(&rec, payload, sizeof rec);
     if (rec.point < 0 || rec.point >= c->n_points) {
@@ -524,8 +528,13 @@ static void journal_against_store(verify_ctx *v, const journal_check_ctx *c, con
     int64_t missing = 0, differ = 0, first_missing = -1, first_differ = -1;
     sweep_errbuf eb;
     sweep_errbuf_clear(&eb);
+    /* a journal that was checkpointed, or never held a point (cut to its header by a checkpoint
+     * that was killed), holds only what came after: the store alone holds the rest */
+    const int whole = !c->checkpointed && c->points > 0;
     for (int64_t p = 0; p < c->n_points; p++) {
         if (state[p] == POINT_PENDING || state[p] == POINT_NOT_IN_STUDY)
+            continue;
+        if (!c->seen[p] && !whole)
             continue;
         if (!c->seen[p]) {
             if (missing++ == 0)
@@ -555,7 +564,8 @@ static void journal_against_store(verify_ctx *v, const journal_check_ctx *c, con
                 (long long)c->bad_points);
 }
 
-/* 4. the journal, when present: it holds every done point with the same values */
+/* 4. the journal, when present: its points have the store's values, and a journal never
+ * checkpointed (run --keep-journal, or made before 0.4) holds every done point */
 static void verify_journal(verify_ctx *v, const double *state)
 {
     char jpath[4200];
@@ -571,7 +581,7 @@ static void verify_journal(verify_ctx *v, const double *state)
         return;
     }
     journal_check_ctx c = {s->n_points, calloc((size_t)s->n_points, 1),
-                           calloc((size_t)s->n_points, sizeof(point_record)), 0};
+                           calloc((size_t)s->n_points, sizeof(point_record)), 0, 0, 0};
     if (c.seen == NULL || c.last == NULL) {
         finding(v, "%s: not enough memory to check it", jpath);
     } else if (journal_open_readonly(jpath, v->spec_sha, s->layout_sha256, spec_layout_alt_sha256(s),

@@ -34,8 +34,10 @@ static int count_record(int type, const void *payload, uint32_t len, void *user)
     seen *s = user;
     const size_t want = type == JOURNAL_POINT
                             ? sizeof(point_record) + FUZZ_P * POINT_TRACE_FIELDS * sizeof(double)
-                            : sizeof(store_run_row);
-    if ((type != JOURNAL_POINT && type != JOURNAL_RUN) || len != want)
+                        : type == JOURNAL_CHECKPOINT ? sizeof(journal_checkpoint_row)
+                                                     : sizeof(store_run_row);
+    if ((type != JOURNAL_POINT && type != JOURNAL_RUN && type != JOURNAL_CHECKPOINT) ||
+        len != want)
         abort();
     int64_t first = 0;
     memcpy(&first, payload, sizeof first);

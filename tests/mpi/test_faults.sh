@@ -1,6 +1,7 @@
 #!/bin/bash
 # Resource faults: a read-only store is refused for resume but still read; an axis of 5000
-# values runs; a store on a full file system stops the run with exit 1 naming the store and the
+# values runs; the journal is bounded (checkpointed), and a kill at its checkpoint or after it
+# loses nothing; a store on a full file system stops the run with exit 1 naming the store and the
 # cause, after every finished point reached the journal; moved to a roomy disk, --resume
 # completes it equal to an uninterrupted run. The full-disk part needs root to mount a small
 # tmpfs; the script exits 77 (CTest: skipped) where mounting is not allowed.
@@ -24,9 +25,9 @@ else
 fi
 chmod u+w ro.h5
 
-# an unreadable (truncated) store with its journal: resume rebuilds it from the journal and keeps
-# the damaged file aside
-"$BIN" run "$SPEC" --store ref2.h5 >/dev/null 2>&1
+# an unreadable (truncated) store with its whole journal (--keep-journal): resume rebuilds it
+# from the journal and keeps the damaged file aside
+"$BIN" run "$SPEC" --store ref2.h5 --keep-journal >/dev/null 2>&1
 cp ref2.h5 trunc.h5
 cp ref2.h5.journal trunc.h5.journal
 truncate -s 4096 trunc.h5
@@ -64,6 +65,58 @@ out=$("$BIN" run wide.yaml --store wide.h5 2>&1)
 rc=$?
 n=$("$BIN" status wide.h5 --json 2>/dev/null | "${UFMSWEEP_PYTHON:-/usr/bin/python3}" -c 'import json,sys; print(json.load(sys.stdin)["done"])' 2>/dev/null)
 if [ $rc -eq 0 ] && [ "$n" = 5000 ]; then ok "an axis of 5000 values"; else bad "wide axis: rc=$rc done=$n $out"; fi
+
+# the bounded journal (a write-ahead log's checkpoint): a finished run leaves a few hundred bytes;
+# a run held between its store sync and the journal cut, killed there (-9), resumes to the
+# uninterrupted store; so does one killed after checkpoints, and one whose store is then
+# truncated (the journal rebuilds what it holds, the rest is computed again)
+MPIRUN=${MPIEXEC:-mpirun}
+cat >many.yaml <<'YAML'
+name: many theory points
+fixed: {k: 4, solver: none}
+grid:
+  gamma: {linspace: [-2, 2, 60]}
+  R: {linspace: [1, 100, 50]}
+YAML
+"$BIN" run many.yaml --store many.h5 >/dev/null 2>&1 || bad "3000-point reference run"
+"$BIN" run many.yaml --store kept.h5 --keep-journal >/dev/null 2>&1 || bad "--keep-journal run"
+js=$(stat -c %s many.h5.journal); jk=$(stat -c %s kept.h5.journal)
+[ "$js" -lt 4096 ] && [ "$jk" -gt 1500000 ] && "$BIN" verify many.h5 >/dev/null 2>&1 && "$BIN" verify kept.h5 >/dev/null 2>&1 &&
+  ok "a finished run leaves a journal of $js bytes (--keep-journal: $jk), both verified" ||
+  bad "journal sizes: $js and $jk bytes; $("$BIN" verify many.h5 2>&1 | tail -2)"
+rm -f go go.held
+UFMSWEEP_TEST_HOLD=checkpoint:go "$MPIRUN" -n 2 "$BIN" run many.yaml --store mid.h5 >mid.out 2>&1 &
+pid=$!
+if held_at go $pid; then
+  held=$(stat -c %s mid.h5.journal)
+  pkill -9 -f "run many.yaml --store mid.h5"
+  wait $pid 2>/dev/null
+  "$MPIRUN" -n 2 "$BIN" run many.yaml --store mid.h5 --resume >midr.out 2>&1 && same_data mid.h5 many.h5 &&
+    "$BIN" verify mid.h5 >/dev/null 2>&1 && [ "$held" -gt 262144 ] &&
+    ok "killed mid-checkpoint (store synced, journal of $held bytes not yet cut): resumed to the same store" ||
+    bad "kill mid-checkpoint: held=$held $(tail -3 midr.out)"
+else
+  bad "the run never reached a checkpoint"
+fi
+rm -f go go.held
+UFMSWEEP_TEST_HOLD=2000:go "$MPIRUN" -n 2 "$BIN" run many.yaml --store late.h5 >late.out 2>&1 &
+pid=$!
+if held_at go $pid; then
+  pkill -9 -f "run many.yaml --store late.h5"
+  wait $pid 2>/dev/null
+  cp late.h5 cut.h5; cp late.h5.journal cut.h5.journal
+  jl=$(stat -c %s late.h5.journal)
+  "$MPIRUN" -n 2 "$BIN" run many.yaml --store late.h5 --resume >later.out 2>&1 && same_data late.h5 many.h5 &&
+    [ "$jl" -lt 600000 ] && ok "killed after 2000 points (journal checkpointed to $jl bytes): resumed to the same store" ||
+    bad "kill after checkpoints: journal $jl bytes, $(tail -3 later.out)"
+  truncate -s 4096 cut.h5
+  "$BIN" run many.yaml --store cut.h5 --resume >cut.out 2>&1 && same_data cut.h5 many.h5 &&
+    grep -q "rebuilt the store from the journal" cut.out &&
+    ok "a truncated store with a checkpointed journal: rebuilt from it, the rest computed again, the same store" ||
+    bad "truncated after checkpoints: $(tail -3 cut.out)"
+else
+  bad "the run was not held after 2000 points"
+fi
 
 if ! mount -t tmpfs -o size=160k tmpfs tiny 2>/dev/null; then
   echo "cannot mount a tmpfs here (not root?): skipped"

@@ -14,7 +14,7 @@ PY=${UFMSWEEP_PYTHON:-/usr/bin/python3}
 . "${UFMSWEEP_SOURCE_DIR:?}/tests/lib.sh"
 no_temp_left() { ! ls "$1"/*.tmp-?????? >/dev/null 2>&1; }
 rm -rf safety && mkdir safety && cd safety || exit 1
-"$BIN" run "$SPECS/small.yaml" --store ref.h5 >/dev/null 2>&1
+"$BIN" run "$SPECS/small.yaml" --store ref.h5 --keep-journal >/dev/null 2>&1 # a whole journal: sections 3 and 4 rebuild from it
 [ $? -eq $EXIT_POINTS_FAILED ] || bad "reference run"
 
 # 1. --restart refuses what is not this spec's store
@@ -109,7 +109,7 @@ while pos < len(b):
 open("flip.h5.journal", "wb").write(b)
 PY
 cp flip.h5.journal flip.journal.copy
-err=$("$BIN" run "$SPECS/small.yaml" --store flip.h5 --resume 2>&1)
+err=$("$BIN" run "$SPECS/small.yaml" --store flip.h5 --resume --keep-journal 2>&1)
 rc=$?
 prefix_kept=$(cmp -s -n "$(stat -c %s flip.journal.copy)" flip.h5.journal flip.journal.copy && echo 1)
 if [ $rc -eq $EXIT_POINTS_FAILED ] && [[ "$err" == *"rebuilt the store from the journal: 47 points"* ]] &&
@@ -151,12 +151,12 @@ with open("oor.h5.journal", "ab") as f:
         f.write(struct.pack("<III", 1, ln, zlib.crc32(rec)) + rec)
 PY
 "$PY" -c 'import h5py; f = h5py.File("oor.h5", "a"); s = f["status/state"]; a = s[()]; a.flat[0] = 0; s[...] = a'
-err=$("$BIN" run "$SPECS/small.yaml" --store oor.h5 --resume 2>&1)
+err=$("$BIN" run "$SPECS/small.yaml" --store oor.h5 --resume --keep-journal 2>&1)
 rc=$?
 [ $rc -eq $EXIT_POINTS_FAILED ] && [[ "$err" == *"3 intact records that name no finished point"* ]] && same_data ref.h5 oor.h5 &&
   ok "journal records naming points outside the grid are skipped and reported" || bad "out-of-range records: rc=$rc $err"
 rm -f oor.h5
-err=$("$BIN" run "$SPECS/small.yaml" --store oor.h5 --resume 2>&1)
+err=$("$BIN" run "$SPECS/small.yaml" --store oor.h5 --resume --keep-journal 2>&1)
 rc=$?
 [ $rc -eq $EXIT_POINTS_FAILED ] && same_data ref.h5 oor.h5 && ok "the same journal rebuilds the store" || bad "out-of-range rebuild: rc=$rc $err"
 

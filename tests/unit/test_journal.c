@@ -130,6 +130,10 @@ static int collect(int type, const void *payload, uint32_t len, void *user)
         point_record rec;
         memcpy(&rec, payload, sizeof rec);
         c->key[c->n] = rec.point;
+    } else if (type == JOURNAL_CHECKPOINT) {
+        journal_checkpoint_row cp;
+        memcpy(&cp, payload, sizeof cp);
+        c->key[c->n] = 2000 + cp.points_in_store;
     } else {
         store_run_row row;
         memcpy(&row, payload, sizeof row);
@@ -373,6 +377,65 @@ static int test_journal_header_codes(void)
     return fails;
 }
 
+/* A checkpoint drops every record before it: the journal shrinks to its header, the checkpoint
+ * and the run row, and appends after it replay after them; a checkpoint cut short after its
+ * truncation (a kill) leaves a header-only journal that replays nothing and takes appends. */
+static int test_journal_checkpoint(void)
+{
+    int fails = 0;
+    journal *j = NULL;
+    const char *path = "checkpoint.journal";
+    unlink(path);
+    CHECK_OK(journal_open(path, SPEC_HASH, GRID_HASH, NULL, P_TRACE, &j, NULL));
+    if (j == NULL)
+        return fails + 1;
+    const int64_t header = journal_bytes(j);
+    point_record rec;
+    double trace[P_TRACE * POINT_TRACE_FIELDS];
+    for (int i = 0; i < 40; i++) {
+        make_point(i, &rec, trace);
+        CHECK_OK(journal_append_points(j, &rec, trace, 1, NULL));
+    }
+    CHECK(journal_bytes(j) > 40 * (int64_t)sizeof rec);
+    store_run_row row;
+    memset(&row, 0, sizeof row);
+    row.run = 3;
+    snprintf(row.exit_reason, sizeof row.exit_reason, "running");
+    CHECK_OK(journal_checkpoint(j, 40, &row, NULL));
+    const int64_t after = journal_bytes(j);
+    CHECK(after > header && after < header + 1024);
+    for (int i = 40; i < 43; i++) {
+        make_point(i, &rec, trace);
+        CHECK_OK(journal_append_points(j, &rec, trace, 1, NULL));
+    }
+    journal_close(&j);
+    collected c = {0};
+    journal_replay_report rep;
+    CHECK_OK(journal_open(path, SPEC_HASH, GRID_HASH, NULL, P_TRACE, &j, NULL));
+    CHECK_OK(journal_replay(j, collect, &c, &rep, NULL));
+    CHECK_EQ_INT(c.n, 5);
+    CHECK(c.n == 5 && c.type[0] == JOURNAL_CHECKPOINT && c.key[0] == 2040 &&
+          c.type[1] == JOURNAL_RUN && c.key[1] == 1003 && c.key[2] == 40 && c.key[4] == 42);
+    CHECK_EQ_INT(rep.skipped_bytes, 0);
+    journal_close(&j);
+    /* killed between the cut and the checkpoint record: the header alone */
+    CHECK(truncate(path, (off_t)header) == 0);
+    CHECK_OK(journal_open(path, SPEC_HASH, GRID_HASH, NULL, P_TRACE, &j, NULL));
+    collected e = {0};
+    CHECK_OK(journal_replay(j, collect, &e, &rep, NULL));
+    CHECK_EQ_INT(e.n, 0);
+    make_point(50, &rec, trace);
+    CHECK_OK(journal_append_points(j, &rec, trace, 1, NULL));
+    journal_close(&j);
+    collected f = {0};
+    CHECK_OK(journal_open(path, SPEC_HASH, GRID_HASH, NULL, P_TRACE, &j, NULL));
+    CHECK_OK(journal_replay(j, collect, &f, &rep, NULL));
+    CHECK(f.n == 1 && f.key[0] == 50);
+    journal_close(&j);
+    unlink(path);
+    return fails;
+}
+
 static int test_numparse(void)
 {
     int fails = 0;
@@ -420,6 +483,7 @@ int main(void)
     RUN_TEST(test_journal_damage_properties, passed, failed);
     RUN_TEST(test_journal_one_flip_reported, passed, failed);
     RUN_TEST(test_journal_header_codes, passed, failed);
+    RUN_TEST(test_journal_checkpoint, passed, failed);
     RUN_TEST(test_numparse, passed, failed);
     return TEST_SUMMARY(passed, failed);
 }
