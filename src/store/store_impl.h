@@ -47,6 +47,8 @@ struct store {
     hid_t msg_type;
     hsize_t *coords;         /* scratch for point selections */
     size_t coords_cap;
+    hid_t sel;               /* the file selection of the points being transferred (a dataspace
+                                of the shape it was made for, select_points), -1: none */
     double *vbuf;            /* scratch values */
     size_t vbuf_cap;
     char path[4352];         /* for messages */

@@ -35,6 +35,8 @@ static void store_free_handles(store *st)
         H5Tclose(st->char_type);
     free(st->coords);
     free(st->vbuf);
+    if (st->sel >= 0)
+        H5Sclose(st->sel);
 }
 
 store *store_alloc(void)
@@ -52,7 +54,7 @@ store *store_alloc(void)
     for (int i = 0; i < st->n_fields; i++)
         st->ds[i] = -1;
     st->st_state = st->st_attempts = st->st_message = st->st_commit = st->st_source = -1;
-    st->runs = st->runs_dim = -1;
+    st->runs = st->runs_dim = st->sel = -1;
     st->runs_type = h5_runs_type_create();
     st->msg_type = h5_string_type(sizeof(((point_record *)0)->message));
     st->char_type = h5_string_type(1);

@@ -103,12 +103,47 @@ static int ensure_scratch(store *st, size_t ncoords, size_t nvals)
     return SWEEP_OK;
 }
 
-/* coordinates of points[i] (grid), each expanded by a last index 0..reps-1 (reps 0: none) */
-static void fill_coords(store *st, const int64_t *points, int count, int reps_last)
+/* The length of the run that starts points[]: points[i] = points[0] + i, all on one row of the
+ * last axis (so that one hyperslab holds them). */
+static int store_run_length(const store *st, const int64_t *points, int count)
 {
-    const int with_trace = reps_last > 0;
-    const int R = st->rank, W = R + (with_trace ? 1 : 0);
-    const int reps = with_trace ? reps_last : 1;
+    const int64_t last = (int64_t)st->dims[st->rank - 1];
+    int e = count > 0 ? 1 : 0;
+    while (e < count && points[e] == points[e - 1] + 1 && points[e] % last != 0)
+        e++;
+    return e;
+}
+
+/* The selection of points[0..count) in datasets of the store's shape, each point expanded by
+ * a last dimension of reps elements (reps 0: none), into st->sel: one hyperslab when the points
+ * are one run (consecutive along the last axis), which HDF5 maps to chunks at once; else an
+ * element list, which it walks element by element (store_write_points and store_read_points
+ * hand it runs). The data travel in the order of points[]. */
+static int select_points(store *st, const int64_t *points, int count, int reps)
+{
+    const int R = st->rank, W = R + (reps > 0 ? 1 : 0);
+    hsize_t dims[MAX_DIMS + 1];
+    memcpy(dims, st->dims, (size_t)R * sizeof *dims);
+    if (reps > 0)
+        dims[R] = (hsize_t)reps;
+    if (st->sel >= 0)
+        H5Sclose(st->sel);
+    if ((st->sel = H5Screate_simple(W, dims, NULL)) < 0)
+        return -1;
+    if (store_run_length(st, points, count) == count) {
+        hsize_t start[MAX_DIMS + 1], cnt[MAX_DIMS + 1];
+        int64_t p = points[0];
+        for (int a = R - 1; a >= 0; a--) {
+            start[a] = (hsize_t)(p % (int64_t)st->dims[a]);
+            cnt[a] = 1;
+            p /= (int64_t)st->dims[a];
+        }
+        cnt[R - 1] = (hsize_t)count;
+        start[R] = 0;
+        cnt[R] = (hsize_t)reps;
+        return H5Sselect_hyperslab(st->sel, H5S_SELECT_SET, start, NULL, cnt, NULL) < 0 ? -1 : 0;
+    }
+    const size_t reps1 = reps > 0 ? (size_t)reps : 1;
     size_t k = 0;
     for (int i = 0; i < count; i++) {
         int64_t p = points[i];
@@ -117,35 +152,34 @@ static void fill_coords(store *st, const int64_t *points, int count, int reps_la
             idx[a] = (hsize_t)(p % (int64_t)st->dims[a]);
             p /= (int64_t)st->dims[a];
         }
-        for (int j = 0; j < reps; j++) {
+        for (size_t j = 0; j < reps1; j++) {
             memcpy(st->coords + k * W, idx, (size_t)R * sizeof(hsize_t));
-            if (with_trace)
+            if (reps > 0)
                 st->coords[k * W + R] = (hsize_t)j;
             k++;
         }
     }
+    return H5Sselect_elements(st->sel, H5S_SELECT_SET, k, st->coords) < 0 ? -1 : 0;
 }
 
-/* read or write `count` elements of dataset d at the current coordinates */
+/* read or write nelem elements of dataset d at the current selection (select_points) */
 static int rw_points(store *st, hid_t d, hid_t memtype, void *buf, size_t nelem, int write)
 {
-    hid_t fs = H5Dget_space(d);
     hsize_t n = nelem;
     hid_t ms = H5Screate_simple(1, &n, NULL);
-    int ret = H5Sselect_elements(fs, H5S_SELECT_SET, nelem, st->coords) < 0 ? SWEEP_ERR_HDF5
-                                                                             : SWEEP_OK;
+    int ret = ms < 0 || st->sel < 0 ? -1 : 0;
     if (ret == 0)
-        ret = (write ? H5Dwrite(d, memtype, ms, fs, H5P_DEFAULT, buf)
-                     : H5Dread(d, memtype, ms, fs, H5P_DEFAULT, buf)) < 0
+        ret = (write ? H5Dwrite(d, memtype, ms, st->sel, H5P_DEFAULT, buf)
+                     : H5Dread(d, memtype, ms, st->sel, H5P_DEFAULT, buf)) < 0
                   ? -1
                   : 0;
-    H5Sclose(ms);
-    H5Sclose(fs);
+    if (ms >= 0)
+        H5Sclose(ms);
     return ret;
 }
 
 /* Trace field f of n points between the records' trace buffers (traces[i * stride + f * P + j])
- * and the dataset, at the coordinates fill_coords(..., P) set. */
+ * and the dataset, at the selection select_points(..., P) made. */
 static int transfer_trace(store *st, hid_t d, int f, double *traces, size_t n, int write)
 {
     const size_t P = (size_t)st->P, stride = P * POINT_TRACE_FIELDS;
@@ -170,9 +204,9 @@ static int transfer_message(store *st, hid_t d, point_record *recs, const int64_
         memcpy(msg + i * ml, recs[i].message, ml);
     int bad;
     if (st->msg_chars) {
-        fill_coords(st, points, count, MSG_LEN);
-        bad = rw_points(st, d, st->char_type, msg, n * ml, write);
-        fill_coords(st, points, count, 0);
+        bad = select_points(st, points, count, MSG_LEN) != 0 ||
+              rw_points(st, d, st->char_type, msg, n * ml, write);
+        bad = bad || select_points(st, points, count, 0) != 0;
     } else {
         bad = rw_points(st, d, st->msg_type, msg, n, write);
     }
@@ -247,15 +281,15 @@ static int transfer(store *st, point_record *recs, double *traces, const int64_t
     const int with_traces = st->P > 0 && traces != NULL;
     const int state = st->f_state;
     if (!write) { /* first: what it calls finished had its data committed before it */
-        fill_coords(st, points, count, 0);
-        bad |= transfer_field(st, &st->fields[state], st->ds[state], recs, n, 0);
+        bad |= select_points(st, points, count, 0) != 0;
+        bad = bad || transfer_field(st, &st->fields[state], st->ds[state], recs, n, 0);
     }
-    if (with_traces)
-        fill_coords(st, points, count, st->P);
+    if (with_traces && !bad)
+        bad |= select_points(st, points, count, st->P) != 0;
     for (int i = 0; with_traces && i < st->n_fields && !bad; i++)
         if (st->fields[i].group == RECORD_GROUP_TRACES && st->ds[i] >= 0)
             bad |= transfer_trace(st, st->ds[i], (int)st->fields[i].offset, traces, n, write);
-    fill_coords(st, points, count, 0);
+    bad = bad || select_points(st, points, count, 0) != 0;
     for (int i = 0; i < st->n_fields && !bad; i++) {
         const record_field *f = &st->fields[i];
         if (f->group == RECORD_GROUP_TRACES || i == state)
@@ -280,19 +314,71 @@ static int transfer(store *st, point_record *recs, double *traces, const int64_t
     return SWEEP_OK;
 }
 
+/* the batch as runs (store_run_length) when they are few, so that each transfer is one
+ * hyperslab; else one transfer of the element list. recs/traces/points are in point order. */
+static int transfer_runs(store *st, point_record *recs, double *traces, const int64_t *points,
+                         int count, int write, sweep_errbuf *eb)
+{
+    int runs = 0;
+    for (int i = 0; i < count; i += store_run_length(st, points + i, count - i))
+        runs++;
+    if (runs > 4 + count / 4) /* short runs: one element list costs less than their calls */
+        return transfer(st, recs, traces, points, count, write, eb);
+    const size_t tstride = (size_t)st->P * POINT_TRACE_FIELDS;
+    for (int i = 0; i < count;) {
+        const int e = i + store_run_length(st, points + i, count - i);
+        int ret = transfer(st, recs + i, traces != NULL ? traces + (size_t)i * tstride : NULL,
+                           points + i, e - i, write, eb);
+        if (ret != SWEEP_OK)
+            return ret;
+        i = e;
+    }
+    return SWEEP_OK;
+}
+
+typedef struct point_order {
+    int64_t p;
+    int i;
+} point_order;
+
+static int point_order_cmp(const void *a, const void *b)
+{
+    const point_order *x = a, *y = b;
+    return x->p < y->p ? -1 : x->p > y->p ? 1 : (x->i > y->i) - (x->i < y->i);
+}
+
 int store_write_points(store *st, const point_record *recs, const double *traces, int count,
                        sweep_errbuf *eb)
 {
     if (count <= 0)
         return SWEEP_OK;
+    /* in point order (a sweep's batch comes in the order the workers finished) */
+    const size_t tstride = st->P > 0 && traces != NULL ? (size_t)st->P * POINT_TRACE_FIELDS : 0;
     int64_t *points = malloc((size_t)count * sizeof *points);
-    if (points == NULL)
-        return SWEEP_ERR_NOMEM;
-    for (int i = 0; i < count; i++)
-        points[i] = recs[i].point;
-    int ret = transfer(st, (point_record *)recs, (double *)traces, points, count, 1, eb);
+    point_order *ord = malloc((size_t)count * sizeof *ord);
+    point_record *sr = malloc((size_t)count * sizeof *sr);
+    double *stc = tstride > 0 ? malloc((size_t)count * tstride * sizeof *stc) : NULL;
+    int ret = points == NULL || ord == NULL || sr == NULL || (tstride > 0 && stc == NULL)
+                  ? SWEEP_ERR_NOMEM
+                  : SWEEP_OK;
+    for (int i = 0; ret == SWEEP_OK && i < count; i++)
+        ord[i] = (point_order){recs[i].point, i};
+    if (ret == SWEEP_OK)
+        qsort(ord, (size_t)count, sizeof *ord, point_order_cmp);
+    for (int i = 0; ret == SWEEP_OK && i < count; i++) {
+        sr[i] = recs[ord[i].i];
+        points[i] = ord[i].p;
+        if (tstride > 0)
+            memcpy(stc + (size_t)i * tstride, traces + (size_t)ord[i].i * tstride,
+                   tstride * sizeof *stc);
+    }
+    if (ret == SWEEP_OK)
+        ret = transfer_runs(st, sr, tstride > 0 ? stc : NULL, points, count, 1, eb);
     st->written = 1;
     free(points);
+    free(ord);
+    free(sr);
+    free(stc);
     return ret;
 }
 
@@ -302,7 +388,11 @@ int store_read_points(store *st, const int64_t *points, int count, point_record 
     if (count <= 0)
         return SWEEP_OK;
     memset(recs, 0, (size_t)count * sizeof *recs); /* what no field sets: error_code, reserved */
-    return transfer(st, recs, traces, points, count, 0, eb);
+    int sorted = 1;
+    for (int i = 1; i < count && sorted; i++)
+        sorted = points[i] > points[i - 1];
+    return sorted ? transfer_runs(st, recs, traces, points, count, 0, eb)
+                  : transfer(st, recs, traces, points, count, 0, eb);
 }
 
 int store_read_field(store *st, int field, double *out, sweep_errbuf *eb)
@@ -351,7 +441,6 @@ int store_read_messages(store *st, char *out, size_t stride, sweep_errbuf *eb)
         const int cnt = (int)(st->n_points - p0 < B ? st->n_points - p0 : B);
         for (int i = 0; i < cnt; i++)
             ids[i] = p0 + i;
-        fill_coords(st, ids, cnt, 0);
         if (st->st_message >= 0 &&
             transfer_message(st, st->st_message, recs, ids, cnt, 0) != 0) {
             ret = sweep_err_set(eb, SWEEP_ERR_DAMAGED, "%s: /status/message cannot be read",
