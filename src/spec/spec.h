@@ -223,6 +223,11 @@ SWEEP_MUST_USE int spec_point_block(const spec *s, int64_t p);
 
 /* spec_point_params - the finalized, validated options of point p. Detail in eb; SWEEP_ERR_ARG
  * for a point that is not in the study. */
+/* spec_point_options - the finalized options of point p without building its profile and loss
+ * (spec_load validated every point): what a solve, its key and its size read, at a fraction of
+ * the cost. */
+SWEEP_MUST_USE int spec_point_options(const spec *s, int64_t p, point_params *out, sweep_errbuf *eb);
+
 SWEEP_MUST_USE int spec_point_params(const spec *s, int64_t p, point_params *out, sweep_errbuf *eb);
 
 /* spec_point_find - The linear index of the point named by assignments, "R=4,loss=ldt,gamma=0.5"

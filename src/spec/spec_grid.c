@@ -247,6 +247,12 @@ cleanup:
 
 int spec_point_params(const spec *s, int64_t p, point_params *out, sweep_errbuf *eb)
 {
+    int ret = spec_point_options(s, p, out, eb);
+    return ret != SWEEP_OK ? ret : validate_point(out, eb);
+}
+
+int spec_point_options(const spec *s, int64_t p, point_params *out, sweep_errbuf *eb)
+{
     int64_t idx[SPEC_MAX_AXES];
     int ret;
     const int b = spec_point_block(s, p);
@@ -259,9 +265,7 @@ int spec_point_params(const spec *s, int64_t p, point_params *out, sweep_errbuf 
         if (s->blocks[b].has_axis[a] &&
             (ret = params_set(out, s->axes[a].def, s->axes[a].text[idx[a]], eb)) != SWEEP_OK)
             return ret;
-    if ((ret = params_finalize(out, eb)) != SWEEP_OK)
-        return ret;
-    return validate_point(out, eb);
+    return params_finalize(out, eb);
 }
 
 /* The line of the option a validation message starts with ("rho = ...", "counts[1] = ..."). */

@@ -16,7 +16,7 @@ void spec_point_compute(const spec *s, int64_t p, int rank, point_ufm_solve_fn u
     point_params pp;
     sweep_errbuf eb;
     sweep_errbuf_clear(&eb);
-    int ret = spec_point_params(s, p, &pp, &eb);
+    int ret = spec_point_options(s, p, &pp, &eb); /* point_solve builds and checks the rest */
     if (ret != SWEEP_OK) {
         point_record_init(rec, p, rank, s->trace_points, trace);
         point_record_fail(rec, ret, eb.msg);
@@ -32,7 +32,7 @@ double spec_point_work(const spec *s, int64_t p, int *groupable)
     profile *prof = NULL;
     double work = 0.0;
     *groupable = 0;
-    if (spec_point_params(s, p, &pp, NULL) == SWEEP_OK &&
+    if (spec_point_options(s, p, &pp, NULL) == SWEEP_OK &&
         profile_create(&pp.profile, &prof, NULL) == SWEEP_OK) {
         work = (double)prof->k * (double)prof->d * prof->n * (double)pp.ufm.iters;
         *groupable = point_solver_info(pp.solver)->groupable && !pp.ufm.bias;
@@ -45,7 +45,7 @@ int spec_solve_key(const spec *s, int64_t p, unsigned char key[32], sweep_errbuf
 {
     point_params pp;
     unsigned char small[4096], *buf = small;
-    int ret = spec_point_params(s, p, &pp, eb);
+    int ret = spec_point_options(s, p, &pp, eb);
     if (ret != SWEEP_OK)
         return ret;
     size_t len = point_solve_identity(&pp, s->seed_base, s->trace_points, buf, sizeof small, eb);

@@ -49,6 +49,10 @@ struct store {
     size_t coords_cap;
     hid_t sel;               /* the file selection of the points being transferred (a dataspace
                                 of the shape it was made for, select_points), -1: none */
+    int sel_rank;            /* a hyperslab selection: the memory shape that matches it (HDF5
+                                maps a selection of another shape element by element); 0: an
+                                element list (memory is one dimension) */
+    hsize_t sel_count[MAX_DIMS + 1];
     double *vbuf;            /* scratch values */
     size_t vbuf_cap;
     char path[4352];         /* for messages */

@@ -141,8 +141,11 @@ static int select_points(store *st, const int64_t *points, int count, int reps)
         cnt[R - 1] = (hsize_t)count;
         start[R] = 0;
         cnt[R] = (hsize_t)reps;
+        st->sel_rank = W;
+        memcpy(st->sel_count, cnt, sizeof cnt);
         return H5Sselect_hyperslab(st->sel, H5S_SELECT_SET, start, NULL, cnt, NULL) < 0 ? -1 : 0;
     }
+    st->sel_rank = 0;
     const size_t reps1 = reps > 0 ? (size_t)reps : 1;
     size_t k = 0;
     for (int i = 0; i < count; i++) {
@@ -166,7 +169,8 @@ static int select_points(store *st, const int64_t *points, int count, int reps)
 static int rw_points(store *st, hid_t d, hid_t memtype, void *buf, size_t nelem, int write)
 {
     hsize_t n = nelem;
-    hid_t ms = H5Screate_simple(1, &n, NULL);
+    hid_t ms = st->sel_rank > 0 ? H5Screate_simple(st->sel_rank, st->sel_count, NULL)
+                                : H5Screate_simple(1, &n, NULL);
     int ret = ms < 0 || st->sel < 0 ? -1 : 0;
     if (ret == 0)
         ret = (write ? H5Dwrite(d, memtype, ms, st->sel, H5P_DEFAULT, buf)
