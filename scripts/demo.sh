@@ -5,7 +5,9 @@
 #    each time), and its status.
 # 2. Its report: results/demo-report/index.html with phase diagrams, theory-vs-training curves
 #    and convergence traces (analysis/report.py).
-# 3. A table of the predicted geometry of CE, LDT and CDT over R (ufmsweep theory), also written
+# 3. A sampled design, specs/design.yaml, and its report (points coloured by the metric):
+#    results/design-report/index.html.
+# 4. A table of the predicted geometry of CE, LDT and CDT over R (ufmsweep theory), also written
 #    to results/demo-theory.jsonl.
 set -euo pipefail
 BUILD=${1:-build}
@@ -24,6 +26,12 @@ mpirun -n "$NP" "$BIN" run specs/demo.yaml --progress 5
 echo
 echo "== the report"
 MPLBACKEND=Agg /usr/bin/python3 analysis/report.py results/demo.h5 results/demo-report
+
+echo
+echo "== a sampled design: specs/design.yaml (2 x 2048 Sobol points, theory only, points layout)"
+rm -f results/design.h5 results/design.h5.journal
+mpirun -n "$NP" "$BIN" run specs/design.yaml --progress 5
+MPLBACKEND=Agg /usr/bin/python3 analysis/report.py results/design.h5 results/design-report
 
 echo
 echo "== the predicted geometry (ufmsweep theory), k = 10, rho = 1/2"
@@ -48,7 +56,8 @@ done
 mv "$OUT.tmp" "$OUT"
 cat <<MSG
 
-Open results/demo-report/index.html for the figures of the sweep.
+Open results/demo-report/index.html for the figures of the sweep, and
+results/design-report/index.html for the sampled design.
 
 Read the table: CE's classifiers grow with R (SELI: majority norms up, majority angles closing);
 LDT with gamma = 1/2 keeps them an exact simplex ETF (ratio 1, all cosines -1/9);

@@ -16,13 +16,18 @@
 
 /* An axis value in canonical form: the option's value printed back (1, 1.0 and 1e0 alike), or
  * the text itself for a label that is not a value (a default such as "k"). */
-static json_t *canonical_value(const spec_axis *ax, int i)
+/* tmp: the defaults (the caller's, reused along an axis of one scalar field: a value of
+ * PARAM_INT, PARAM_I64 or PARAM_REAL sets that field alone, so the 34 KB of defaults are made
+ * once per axis and not once per value of a sampled axis) */
+static json_t *canonical_value(const spec_axis *ax, int i, point_params *tmp)
 {
-    point_params tmp;
-    params_default(&tmp);
-    if (params_set(&tmp, ax->def, ax->text[i], NULL) != SWEEP_OK)
+    const int scalar = ax->def->type == PARAM_INT || ax->def->type == PARAM_I64 ||
+                       ax->def->type == PARAM_REAL;
+    if (!scalar)
+        params_default(tmp);
+    if (params_set(tmp, ax->def, ax->text[i], NULL) != SWEEP_OK)
         return json_string(ax->text[i]);
-    char *v = params_value_dup(&tmp, ax->def);
+    char *v = params_value_dup(tmp, ax->def);
     json_t *j = v != NULL ? json_string(v) : json_string(ax->text[i]);
     free(v);
     return j;
@@ -36,7 +41,7 @@ static char *dump_and_hash(json_t *root, char out[65])
     return text;
 }
 
-static void identity_axes_blocks(const spec *s, json_t *axes, json_t *blocks);
+static int identity_axes_blocks(const spec *s, json_t *axes, json_t *blocks);
 
 /* The identity of ufmsweep 0.3 ("ufmsweep-config-1": every option of the base point as written
  * or defaulted, and which were written), still accepted from the stores and journals of 0.3. */
@@ -58,9 +63,13 @@ static int build_identity_v1(spec *s)
     json_object_set_new(root, "base", json_string(canon));
     free(canon);
     json_object_set_new(root, "base_set", json_string(set));
-    identity_axes_blocks(s, axes, blocks);
+    const int made = identity_axes_blocks(s, axes, blocks);
     json_object_set_new(root, "axes", axes);
     json_object_set_new(root, "blocks", blocks);
+    if (made != SWEEP_OK) {
+        json_decref(root);
+        return made;
+    }
     char *text = dump_and_hash(root, s->legacy_sha256);
     json_decref(root);
     if (text == NULL)
@@ -71,13 +80,15 @@ static int build_identity_v1(spec *s)
 
 /* The axes and blocks of the identity: each axis's option and canonical values, each block's
  * factors (axes and sorted combination keys) and held value indices. */
-static void identity_axes_blocks(const spec *s, json_t *axes, json_t *blocks)
+static int identity_axes_blocks(const spec *s, json_t *axes, json_t *blocks)
 {
-    for (int a = 0; a < s->n_axes; a++) {
+    point_params *tmp = malloc(sizeof *tmp);
+    for (int a = 0; tmp != NULL && a < s->n_axes; a++) {
         json_t *ax = json_array(), *vals = json_array();
         json_array_append_new(ax, json_string(s->axes[a].def->name));
+        params_default(tmp);
         for (int i = 0; i < s->axes[a].n; i++)
-            json_array_append_new(vals, canonical_value(&s->axes[a], i));
+            json_array_append_new(vals, canonical_value(&s->axes[a], i, tmp));
         json_array_append_new(ax, vals);
         json_array_append_new(axes, ax);
     }
@@ -110,6 +121,9 @@ static void identity_axes_blocks(const spec *s, json_t *axes, json_t *blocks)
         json_object_set_new(blk, "at", at);
         json_array_append_new(blocks, blk);
     }
+    const int ret = tmp != NULL ? SWEEP_OK : SWEEP_ERR_NOMEM;
+    free(tmp);
+    return ret;
 }
 
 /* The options on which whether another option is read depends (params_option_read). */
@@ -205,10 +219,10 @@ static int build_identity(spec *s)
     json_object_set_new(root, "identity", json_string("ufmsweep-config-2"));
     json_object_set_new(root, "numerics_version", json_integer(POINT_NUMERICS_VERSION));
     json_object_set_new(root, "seed_base", json_integer(s->seed_base));
-    identity_axes_blocks(s, axes, blocks);
+    ret = identity_axes_blocks(s, axes, blocks);
     json_object_set_new(root, "axes", axes);
     json_object_set_new(root, "blocks", blocks);
-    if ((ret = identity_base(s, base)) != SWEEP_OK) {
+    if (ret != SWEEP_OK || (ret = identity_base(s, base)) != SWEEP_OK) {
         json_decref(base);
         json_decref(root);
         return ret;
@@ -222,6 +236,9 @@ static int build_identity(spec *s)
     return SWEEP_OK;
 }
 
+/* axes with more values are summarized in the expanded configuration (count, first, last) */
+#define SPEC_EFFECTIVE_MAX_VALUES 4096
+
 int spec_build_effective(spec *s)
 {
     int ret;
@@ -233,8 +250,15 @@ int spec_build_effective(spec *s)
     for (int a = 0; a < s->n_axes; a++) {
         json_t *ax = json_array(), *vals = json_array();
         json_array_append_new(ax, json_string(s->axes[a].def->name));
-        for (int i = 0; i < s->axes[a].n; i++)
-            json_array_append_new(vals, json_string(s->axes[a].text[i]));
+        if (s->axes[a].n > SPEC_EFFECTIVE_MAX_VALUES) {
+            /* a sampled axis: its values are the store's coordinates, not a page of JSON */
+            json_decref(vals);
+            vals = json_pack("{s:i, s:s, s:s}", "values", s->axes[a].n, "first",
+                             s->axes[a].text[0], "last", s->axes[a].text[s->axes[a].n - 1]);
+        } else {
+            for (int i = 0; i < s->axes[a].n; i++)
+                json_array_append_new(vals, json_string(s->axes[a].text[i]));
+        }
         json_array_append_new(ax, vals);
         json_array_append_new(grid, ax);
     }

@@ -130,29 +130,46 @@ static int parse_settings(parse_ctx *c, yaml_node_t *map, spec_sample *smp, yaml
     return SWEEP_OK;
 }
 
+static int sample_column(parse_ctx *c, const spec_sample *smp, const double *u, int j,
+                         spec_axis *tmp, point_params *pp);
+
 /* the sample's columns: tmp[j] holds axis j's n values as text and numbers */
 static int sample_columns(parse_ctx *c, const spec_sample *smp, const double *u, spec_axis *tmp)
 {
     const int m = smp->n_ranges;
-    for (int j = 0; j < m; j++) {
-        spec_axis *ax = &tmp[j];
-        ax->text = calloc((size_t)smp->n, sizeof *ax->text);
-        ax->num = malloc((size_t)smp->n * sizeof *ax->num);
-        if (ax->text == NULL || ax->num == NULL)
+    point_params *pp = malloc(sizeof *pp); /* each value checked as its option, on one copy of
+                                              the defaults per axis (a value sets one field) */
+    int ret = pp != NULL ? SWEEP_OK : SWEEP_ERR_NOMEM;
+    for (int j = 0; ret == SWEEP_OK && j < m; j++)
+        ret = sample_column(c, smp, u, j, tmp, pp);
+    free(pp);
+    return ret;
+}
+
+static int sample_column(parse_ctx *c, const spec_sample *smp, const double *u, int j,
+                         spec_axis *tmp, point_params *pp)
+{
+    const int m = smp->n_ranges;
+    params_default(pp);
+    spec_axis *ax = &tmp[j];
+    ax->text = calloc((size_t)smp->n, sizeof *ax->text);
+    ax->num = malloc((size_t)smp->n * sizeof *ax->num);
+    if (ax->text == NULL || ax->num == NULL)
+        return SWEEP_ERR_NOMEM;
+    ax->numeric = 1;
+    for (int64_t i = 0; i < smp->n; i++) {
+        char buf[48];
+        range_value_text(smp->range[j].kind, smp->range[j].lo, smp->range[j].hi, smp->digits,
+                         u[i * m + j], buf, sizeof buf);
+        if ((ax->text[i] = strdup(buf)) == NULL)
             return SWEEP_ERR_NOMEM;
-        ax->numeric = 1;
-        for (int64_t i = 0; i < smp->n; i++) {
-            char buf[48];
-            range_value_text(smp->range[j].kind, smp->range[j].lo, smp->range[j].hi, smp->digits,
-                             u[i * m + j], buf, sizeof buf);
-            if ((ax->text[i] = strdup(buf)) == NULL)
-                return SWEEP_ERR_NOMEM;
-            ax->n = (int)i + 1;
-            ax->num[i] = strtod(buf, NULL);
-            int ret = spec_check_value(c, ax->def, ax->key, buf, ax->line);
-            if (ret != SWEEP_OK)
-                return ret;
-        }
+        ax->n = (int)i + 1;
+        ax->num[i] = strtod(buf, NULL);
+        sweep_errbuf eb2;
+        sweep_errbuf_clear(&eb2);
+        if (params_set(pp, ax->def, buf, &eb2) != SWEEP_OK)
+            return spec_err_at(c, ax->line, SWEEP_ERR_ARG, "%s: %s", ax->key,
+                               spec_err_detail(eb2.msg));
     }
     return SWEEP_OK;
 }
