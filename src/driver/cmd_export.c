@@ -242,9 +242,17 @@ static int nc_globals(int nc, const spec *s, store *st, sweep_errbuf *eb)
     PUT_TEXT(NC_GLOBAL, "source", "ufmsweep " UFMSWEEP_VERSION
                                   " (unconstrained features model sweeps)");
     PUT_TEXT(NC_GLOBAL, "comment",
-             "One point per combination of the axes. Trained metrics under their names, "
-             "predictions as theory_<metric>, traces as <field>_trace; NaN where a point is "
-             "not done. The spec and its expanded configuration are global attributes.");
+             s->layout == SPEC_LAYOUT_POINTS
+                 ? "One dimension point over the study's points, each axis a coordinate "
+                   "variable over it (the data variables name them in `coordinates`). Trained "
+                   "metrics under their names, predictions as theory_<metric>, traces as "
+                   "<field>_trace; NaN where a point is not done. The spec and its expanded "
+                   "configuration are global attributes."
+                 : "One point per combination of the axes. Trained metrics under their names, "
+                   "predictions as theory_<metric>, traces as <field>_trace; NaN where a point "
+                   "is not done. The spec and its expanded configuration are global "
+                   "attributes.");
+    PUT_TEXT(NC_GLOBAL, "layout", spec_layout_name(s->layout));
     const char *keys[] = {"name", "program_version", "created_utc", "spec_sha256", "grid_sha256",
                           "shard", "hostname", "hdf5_library", "mpi_library", "blas_library"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
