@@ -21,6 +21,8 @@ PACKAGES=(
   libnetcdf-mpi-dev netcdf-bin
   # tests and analysis: Debian's python3 (/usr/bin/python3) with its numeric stack
   python3 python3-numpy python3-h5py python3-matplotlib python3-xarray python3-h5netcdf
+  # the Python package's offline install into a virtual environment (tests/python/test_package.sh)
+  python3-venv python3-pip python3-setuptools
   # the live report page's browser test (tests/mpi/test_live.sh): headless Chromium
   chromium
   # real networks (examples/deepnet, tests/python/test_deepnet.sh): PyTorch and the digits data

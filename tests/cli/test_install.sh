@@ -11,7 +11,8 @@ cmake --install "$BUILD" --prefix "$prefix" >install.log 2>&1 && ok "cmake --ins
   bad "cmake --install: $(tail -3 install.log)"
 "$prefix/bin/ufmsweep" --version >v.out 2>&1 && grep -q "ufmsweep 0\." v.out &&
   ok "installed ufmsweep --version" || bad "installed ufmsweep: $(cat v.out)"
-for f in share/ufmsweep/analysis/ufmstore.py share/ufmsweep/jobs/slurm/sweep.sbatch \
+for f in share/ufmsweep/analysis/ufmstore.py share/ufmsweep/python/ufmsweep/store.py \
+         share/ufmsweep/python/pyproject.toml share/ufmsweep/jobs/slurm/sweep.sbatch \
          share/ufmsweep/jobs/ufmsweep-mpirun share/ufmsweep/specs/demo.yaml \
          share/doc/ufmsweep/README.md share/doc/ufmsweep/INSTALL.md; do
   [ -e "$prefix/$f" ] || bad "missing $f"
@@ -32,7 +33,9 @@ rm -rf s.h5 s.h5.journal rep
 # from another directory, so that nothing is found relative to the source tree
 (cd / && "$prefix/bin/ufmsweep-report" "$OLDPWD/s.h5" "$OLDPWD/rep") >rep.out 2>&1 &&
   [ -s rep/index.html ] && ls rep/*.png >/dev/null 2>&1 &&
-  ok "installed ufmsweep-report writes the report" || bad "installed report: $(tail -5 rep.out)"
+  ok "installed ufmsweep-report writes the report (the package from share/)" || bad "installed report: $(tail -5 rep.out)"
+grep -q "ufmsweep's Python package: $prefix/share/ufmsweep/python" install.log &&
+  ok "cmake --install prints where the Python package is" || bad "install message: $(grep -i python install.log)"
 head -5 "$prefix/bin/ufmsweep-report" | grep -q "${UFMSWEEP_PYTHON:-/usr/bin/python3}" &&
   ok "ufmsweep-report runs the configured Python" || bad "wrapper interpreter: $(head -5 "$prefix/bin/ufmsweep-report")"
 echo "$pass passed, $fail failed"
