@@ -2,13 +2,9 @@
 """phase.py STORE --x AXIS --y AXIS --metric NAME [...] -o FILE.png: the ufmsweep package's
 phase diagram (ufmsweep-phase; python/ufmsweep/phase.py), run from the repository or
 share/ufmsweep/analysis. --help lists the options."""
-import os
 import sys
 
-_here = os.path.dirname(os.path.abspath(__file__))
-for _p in (os.path.join(_here, "..", "python"),):
-    if os.path.isdir(os.path.join(_p, "ufmsweep")) and _p not in sys.path:
-        sys.path.insert(0, _p)
+import _package  # noqa: F401  (the package, from beside this directory)
 
 from ufmsweep import phase as _impl  # noqa: E402
 

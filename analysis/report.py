@@ -2,13 +2,9 @@
 """report.py STORE OUTDIR [options]: the ufmsweep package's report (ufmsweep-report; python/
 ufmsweep/report.py), run from the repository or share/ufmsweep/analysis. --help lists the
 options."""
-import os
 import sys
 
-_here = os.path.dirname(os.path.abspath(__file__))
-for _p in (os.path.join(_here, "..", "python"),):
-    if os.path.isdir(os.path.join(_p, "ufmsweep")) and _p not in sys.path:
-        sys.path.insert(0, _p)
+import _package  # noqa: F401  (the package, from beside this directory)
 
 from ufmsweep import report as _impl  # noqa: E402
 

@@ -8,13 +8,9 @@ beside this directory when the package is not installed. New code imports the pa
 
 (`python/README.md`; install it with `pip install --no-build-isolation --no-index python/`).
 """
-import os
 import sys
 
-_here = os.path.dirname(os.path.abspath(__file__))
-for _p in (os.path.join(_here, "..", "python"),):
-    if os.path.isdir(os.path.join(_p, "ufmsweep")) and _p not in sys.path:
-        sys.path.insert(0, _p)
+import _package  # noqa: F401  (the package, from beside this directory)
 
 from ufmsweep import store as _impl  # noqa: E402
 
