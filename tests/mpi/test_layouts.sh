@@ -177,7 +177,11 @@ out=$("$BIN" verify e.h5 2>&1); rc=$?
 "$BIN" export s1.h5 --format csv -o s.csv >/dev/null 2>&1
 rows=$(grep -vc '^#' s.csv)
 [ "$rows" -eq 19 ] && ok "CSV: a row per point (18 and the header)" || bad "CSV rows: $rows"
-"$BIN" export s1.h5 --format netcdf -o s.nc >/dev/null 2>&1 || bad "netCDF export"
+err=$("$BIN" export s1.h5 --format netcdf -o s.nc 2>&1)
+if [[ "$err" == *"this build has no netCDF library"* ]]; then
+  echo "SKIP netCDF of a points store: this build has no netCDF export"
+else
+[ -s s.nc ] || bad "netCDF export: $err"
 "$PY" - <<'PY' && ok "netCDF: one dimension point, the axes as coordinates, the store's values" || bad "netCDF of a points store"
 import h5py
 import numpy as np
@@ -191,6 +195,7 @@ with h5py.File("s1.h5", "r") as f:
 la = d.w_norm_ratio.where(d.loss == "la", drop=True)
 assert la.sizes["point"] == 2
 PY
+fi
 
 # 7. a store made in the grid layout is continued in it by a spec that would choose points
 "$MPIRUN" -n 2 "$BIN" run u.yaml layout=grid --store adopt.h5 >/dev/null 2>&1
