@@ -132,12 +132,12 @@ def gen_study(rng, py, binary):
                     block["zip"] = {a: block.pop(a) for a in z}
             spec["grid"] = block
         # a sampled design inside the (first) block: R on integers with a continuous option
-        cont = [a for a in ("lr", "gamma", "rho") if a in pool and kind != "external"]
+        # (continuous options any value of which is valid: rho * k must be a whole number)
+        cont = [a for a in ("lr", "gamma") if a in pool and kind != "external"]
         if cont and rng.random() < 0.2:
             blk = spec["grids"][0] if "grids" in spec else spec["grid"]
             c = rng.choice(cont)
-            ranges = {"R": {"int": [1, 6]},
-                      c: {"lr": [0.1, 0.6], "gamma": [-0.5, 0.5], "rho": [0.2, 0.6]}[c]}
+            ranges = {"R": {"int": [1, 6]}, c: {"lr": [0.1, 0.6], "gamma": [-0.5, 0.5]}[c]}
             for a in ranges:
                 blk.pop(a, None)
                 blk.get("zip", {}).pop(a, None)
