@@ -616,7 +616,7 @@ def scatter_figures(store, outdir, figs, opts):
             if not panels:
                 continue
             fig, axs = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 1, 3.8),
-                                    squeeze=False)
+                                    squeeze=False, sharey=True)
             norm, lognorm = _color_norm(v[np.isfinite(v)])
             for ax, pv in zip(axs[0], panels):
                 m = np.isfinite(v) & ((store.state[panel_axis].values == pv) if panel_axis else True)
@@ -624,7 +624,8 @@ def scatter_figures(store, outdir, figs, opts):
                 log_scale_if_wide(ax, xs, "x")
                 log_scale_if_wide(ax, ys, "y")
                 ax.set_xlabel(label(x))
-                ax.set_ylabel(label(y))
+                if ax is axs[0][0]:  # the panels share the y axis: one label
+                    ax.set_ylabel(label(y))
                 if panel_axis:
                     ax.set_title(f"{panel_axis} = {fmt_value(pv)}", fontsize=10)
             fig.colorbar(sc, ax=axs[0].tolist(), label=f"{what} {metric}")

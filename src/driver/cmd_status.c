@@ -404,6 +404,16 @@ static int print_json(const status_opts *o, const status_view *v, FILE *out)
     json_object_set_new(obj, "store", json_string(o->path));
     json_object_set_new(obj, "name", json_string(s->name));
     json_object_set_new(obj, "shard", json_string(v->shard));
+    /* what identifies the store's data (README, "Citing a store") */
+    static const char *const ids[] = {"grid_sha256", "spec_sha256", "program_version",
+                                      "source_commit"};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        char attr[128];
+        store_attr_string(v->st, ids[i], attr, sizeof attr);
+        json_object_set_new(obj, ids[i], json_string(attr));
+    }
+    json_object_set_new(obj, "numerics_version", json_integer(store_numerics_version(v->st)));
+    json_object_set_new(obj, "layout", json_string(spec_layout_name(store_layout(v->st))));
     json_object_set_new(obj, "points", json_integer(v->total));
     for (int st = 0; st < POINT_STATE_COUNT; st++) /* a count per state, under its name */
         json_object_set_new(obj, point_state_name(st),

@@ -96,6 +96,12 @@ layout=$(h5dump -a layout s1.h5 2>/dev/null | grep -o '"points"')
 same_data s1.h5 s3.h5 && h5diff -q s1.h5 s3.h5 /status/state /status/state >/dev/null &&
   ok "3 ranks (rank 0 only schedules) give the 1-rank store bitwise" || bad "1 vs 3 ranks"
 "$BIN" verify s1.h5 >/dev/null 2>&1 && ok "verify accepts a points-layout store" || bad "verify: $("$BIN" verify s1.h5 2>&1)"
+"$BIN" status s1.h5 --json >s1.json
+grid=$(h5dump -a grid_sha256 s1.h5 | grep -o '"[0-9a-f]*"' | tr -d '"')
+[ "$(jget s1.json layout)" = points ] && [ "$(jget s1.json grid_sha256)" = "$grid" ] &&
+  [ "$(jget s1.json numerics_version)" -ge 1 ] && [ "$(jget s1.json points)" = 18 ] &&
+  ok "status --json names the layout and the store's identity (grid_sha256 ${grid:0:12}...)" ||
+  bad "status --json: $(head -c 400 s1.json)"
 
 # 2. each point equals solve --spec --point, named by its coordinates
 "$PY" - <<'PY' >pts.txt
