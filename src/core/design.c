@@ -91,7 +91,8 @@ static uint64_t design_key(design_method m, uint64_t seed)
     return rng_hash64(bytes, sizeof bytes, RNG_HASH64_INIT);
 }
 
-static double u53_of(uint32_t x)
+/* a 32-bit fraction as a double in [0, 1) (exact) */
+static double unit_of_u32(uint32_t x)
 {
     return (double)x * (1.0 / 4294967296.0);
 }
@@ -123,7 +124,7 @@ int design_unit_points(design_method m, int dim, int64_t n, uint64_t seed, doubl
             const uint32_t shift = (uint32_t)(rng_uniform_at(key, (uint32_t)j, 0.0, 1.0, 0) *
                                               4294967296.0);
             for (int64_t i = 0; i < n; i++)
-                u[i * dim + j] = u53_of(raw[i * dim + j] ^ shift);
+                u[i * dim + j] = unit_of_u32(raw[i * dim + j] ^ shift);
         }
         break;
     case DESIGN_LHS:

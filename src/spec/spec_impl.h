@@ -79,10 +79,7 @@ const char *spec_err_detail(const char *msg);
 SWEEP_MUST_USE int spec_parse_values(parse_ctx *c, const param_def *def, const char *key,
                                      int line, yaml_node_t *v, int unique, spec_axis *ax);
 
-/* spec_check_value - SWEEP_ERR_ARG naming key and line when text is not a value of option def;
- * spec_yaml_number - a finite number from scalar node n. */
-SWEEP_MUST_USE int spec_check_value(parse_ctx *c, const param_def *def, const char *key,
-                                    const char *text, int line);
+/* spec_yaml_number - a finite number from scalar node n. */
 SWEEP_MUST_USE int spec_yaml_number(parse_ctx *c, yaml_node_t *n, const char *key, double *out);
 
 /* spec_axis_add_value - append text (taken: freed on failure too) to ax; spec_axis_free - an

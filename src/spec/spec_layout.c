@@ -136,7 +136,7 @@ const char *spec_layout_alt_sha256(const spec *s)
     return s->layout == SPEC_LAYOUT_POINTS ? NULL : s->legacy_sha256;
 }
 
-static void set_layout_sha(spec *s)
+void spec_layout_identity(spec *s)
 {
     if (s->layout == SPEC_LAYOUT_GRID) {
         memcpy(s->layout_sha256, s->grid_sha256, sizeof s->layout_sha256);
@@ -145,11 +145,6 @@ static void set_layout_sha(spec *s)
     char text[80];
     snprintf(text, sizeof text, "points:%s", s->grid_sha256);
     sha256_hex(text, strlen(text), s->layout_sha256);
-}
-
-void spec_layout_identity(spec *s)
-{
-    set_layout_sha(s);
 }
 
 int spec_set_layout(spec *s, int layout, sweep_errbuf *eb)
@@ -164,7 +159,7 @@ int spec_set_layout(spec *s, int layout, sweep_errbuf *eb)
     s->effective = NULL;
     if ((ret = spec_build_effective(s)) != SWEEP_OK)
         return ret;
-    set_layout_sha(s);
+    spec_layout_identity(s);
     return SWEEP_OK;
 }
 

@@ -152,8 +152,8 @@ const char *spec_err_detail(const char *msg)
 }
 
 /* Check that text is a valid value of def (parsing only: ranges are checked per point). */
-int spec_check_value(parse_ctx *c, const param_def *def, const char *key, const char *text,
-                     int line)
+static int check_value(parse_ctx *c, const param_def *def, const char *key, const char *text,
+                       int line)
 {
     point_params tmp;
     sweep_errbuf eb2;
@@ -251,7 +251,7 @@ int spec_parse_values(parse_ctx *c, const param_def *def, const char *key, int l
                 free(t);
                 return ret;
             }
-            if ((ret = spec_check_value(c, ax->def, key, t, spec_yaml_line(item))) != SWEEP_OK)
+            if ((ret = check_value(c, ax->def, key, t, spec_yaml_line(item))) != SWEEP_OK)
                 return ret;
         }
     } else if (v->type == YAML_MAPPING_NODE) {
@@ -331,7 +331,7 @@ int spec_parse_values(parse_ctx *c, const param_def *def, const char *key, int l
                 free(tx);
                 return SWEEP_ERR_NOMEM;
             }
-            if ((ret = spec_check_value(c, ax->def, key, tx, spec_yaml_line(gv))) != SWEEP_OK)
+            if ((ret = check_value(c, ax->def, key, tx, spec_yaml_line(gv))) != SWEEP_OK)
                 return ret;
         }
     } else {

@@ -194,6 +194,7 @@ import numpy as np
 import xarray as xr
 d = xr.open_dataset("s.nc")
 assert d.w_norm_ratio.dims == ("point",), d.w_norm_ratio.dims
+assert d.attrs["layout"] == "points" and "point over the study's points" in d.attrs["comment"]
 assert {"loss", "R", "gamma"} <= set(d.w_norm_ratio.coords), d.w_norm_ratio.coords
 with h5py.File("s1.h5", "r") as f:
     assert np.array_equal(d.w_norm_ratio.values, f["results/w_norm_ratio"][()], equal_nan=True)

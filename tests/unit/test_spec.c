@@ -212,6 +212,18 @@ static int test_sample(void)
     for (int k = 0; k < 64; k++)
         one_each &= strata[k] == 1;
     CHECK(one_each);
+    /* digits: the values keep that many significant digits */
+    const char *three = "store: x.h5\nfixed: {k: 4, solver: none}\n"
+                        "grid:\n  sample: {method: random, n: 16, seed: 1, digits: 3, "
+                        "ranges: {gamma: [-1.5, 1.5]}}\n";
+    spec *d3 = parse(three);
+    CHECK(d3 != NULL);
+    for (int i = 0; d3 != NULL && i < d3->axes[0].n; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "%.3g", d3->axes[0].num[i]);
+        CHECK(!strcmp(d3->axes[0].text[i], want));
+    }
+    spec_destroy(&d3);
     /* another seed is another design; the settings are refused with their line */
     sweep_errbuf eb;
     sweep_errbuf_clear(&eb);
@@ -228,6 +240,10 @@ static int test_sample(void)
         {"grid:\n  sample: {n: 4, ranges: {R: [1, 2]}}\n", "sample: needs method"},
         {"layout: grid\ngrid:\n  zip: {R: {linspace: [1, 2, 20000]}, gamma: {linspace: [0, 1, 20000]}}\n", "layout grid: the product of the axes has 4e+08 points"},
         {"layout: list\ngrid: {R: [1]}\n", "layout: 'list' is not a layout"},
+        {"grid:\n  sample: {method: lhs, n: 4, ranges: {R: [1, 2]}}\n  zip: {gamma: [0, 1]}\n  sample: {method: lhs, n: 4, ranges: {tau: [1, 2]}}\n", "sample: given twice"},
+        {"grid:\n  sample: {method: lhs, n: 4, ranges: {n_min: {int: [1.5, 3]}}}\n", "needs whole numbers"},
+        {"grid:\n  sample: {method: lhs, n: 4, ranges: {R: {sqrt: [1, 2]}}}\n", "unknown scale 'sqrt'"},
+        {"grid:\n  sample: {method: lhs, n: 4, digits: 18, ranges: {R: [1, 2]}}\n", "digits: '18' is not a number of significant digits"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         sweep_errbuf_clear(&eb);
